@@ -1,0 +1,50 @@
+/*  kb_partner - the partner registry (organisation id, type, gebied,
+    CURVE public key, active or revoked) and an in-memory cache of the
+    active partners that is reloaded from PostgreSQL every few hundred ms,
+    so that a revocation takes effect without a restart. */
+#ifndef KB_PARTNER_H_INCLUDED
+#define KB_PARTNER_H_INCLUDED
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "ketenbus/kb_db.h"
+
+#define KB_ORG_ID_MAX 64
+
+typedef struct {
+    char org_id[KB_ORG_ID_MAX + 1];
+    int org_type;                 /* ketenbus.v1.OrgType */
+    char gebied[65];
+    char gemeente_code[5];
+    char public_key[41];          /* Z85 CURVE public key */
+} kb_partner_t;
+
+typedef struct _kb_partner_cache_t kb_partner_cache_t;
+
+/* db must be connected with the schema that holds the registry ("intake").
+   max_age_ms: a cache older than this (database unreachable) answers
+   "unknown" for everyone — security fails closed. */
+kb_partner_cache_t *kb_partner_cache_new (kb_db_t *db, int refresh_ms, int max_age_ms);
+void kb_partner_cache_destroy (kb_partner_cache_t **self_p);
+/* Reloads when refresh_ms have passed; returns 0 when the cache is fresh. */
+int kb_partner_cache_refresh (kb_partner_cache_t *self, bool force);
+/* Look-ups return NULL for unknown or revoked partners (borrowed pointer,
+   valid until the next refresh). */
+const kb_partner_t *kb_partner_by_key (kb_partner_cache_t *self, const char *public_key_z85);
+const kb_partner_t *kb_partner_by_org (kb_partner_cache_t *self, const char *org_id);
+size_t kb_partner_cache_size (kb_partner_cache_t *self);
+
+/* Registry changes, used by ketenctl (each in its own transaction, audited). */
+typedef enum { KB_PARTNER_OK = 0, KB_PARTNER_EXISTS = -1, KB_PARTNER_NOT_FOUND = -2,
+               KB_PARTNER_DB = -3, KB_PARTNER_INVALID = -4 } kb_partner_rc_t;
+int kb_partner_prepare (kb_db_t *db);
+kb_partner_rc_t kb_partner_add (kb_db_t *db, const kb_partner_t *partner, const char *actor);
+kb_partner_rc_t kb_partner_revoke (kb_db_t *db, const char *org_id, const char *reason,
+                                   const char *actor);
+
+/* OrgType names as used in config files and on the command line ("cjg",
+   "veiligheidshuis", ...). Returns 0 when unknown. */
+int kb_org_type_parse (const char *name);
+const char *kb_org_type_name (int org_type);
+
+#endif

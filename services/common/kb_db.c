@@ -1,0 +1,445 @@
+/*  kb_db - PostgreSQL connection, migrations and prepared statements. */
+#include "ketenbus/kb_db.h"
+#include "ketenbus/kb_log.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define KB_DB_MAX_STATEMENTS 128
+
+typedef struct {
+    char *name;
+    char *sql;
+    int nparams;
+} s_statement_t;
+
+struct _kb_db_t {
+    PGconn *conn;
+    char *conninfo;
+    char *schema;
+    s_statement_t statements[KB_DB_MAX_STATEMENTS];
+    int nstatements;
+    char sqlstate[6];
+};
+
+static void
+s_sleep_ms (int ms)
+{
+    struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000L };
+    while (nanosleep (&ts, &ts) == -1 && errno == EINTR)
+        ;
+}
+
+static long long
+s_now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+s_notice (void *arg, const char *message)
+{
+    (void) arg;
+    (void) message; /* NOTICEs from migrations (IF NOT EXISTS) are noise */
+}
+
+static int
+s_set_search_path (kb_db_t *self)
+{
+    /* format(%I) quotes the identifier server-side: no SQL built in C. */
+    const char *params[1] = { self->schema };
+    PGresult *res = PQexecParams (self->conn,
+                                  "SELECT set_config('search_path', format('%I, public', $1::text), false)",
+                                  1, NULL, params, NULL, NULL, 0);
+    int ok = PQresultStatus (res) == PGRES_TUPLES_OK;
+    if (!ok)
+        kb_error ("could not set search_path schema=\"%s\": %s", self->schema,
+                  PQresultErrorMessage (res));
+    PQclear (res);
+    return ok ? 0 : -1;
+}
+
+static int
+s_prepare_one (kb_db_t *self, s_statement_t *st)
+{
+    PGresult *res = PQprepare (self->conn, st->name, st->sql, st->nparams, NULL);
+    int ok = PQresultStatus (res) == PGRES_COMMAND_OK;
+    if (!ok)
+        kb_error ("could not prepare statement \"%s\": %s", st->name,
+                  PQresultErrorMessage (res));
+    PQclear (res);
+    return ok ? 0 : -1;
+}
+
+/* One attempt: connect, search_path, statements. */
+static int
+s_open (kb_db_t *self)
+{
+    if (self->conn)
+        PQfinish (self->conn);
+    self->conn = PQconnectdb (self->conninfo);
+    if (PQstatus (self->conn) != CONNECTION_OK)
+        return -1;
+    PQsetNoticeProcessor (self->conn, s_notice, NULL);
+    if (self->schema && s_set_search_path (self))
+        return -1;
+    for (int i = 0; i < self->nstatements; i++)
+        if (s_prepare_one (self, &self->statements[i]))
+            return -1;
+    return 0;
+}
+
+static int
+s_open_with_retry (kb_db_t *self, int max_wait_ms)
+{
+    long long deadline = s_now_ms () + max_wait_ms;
+    int delay = 50;
+    int attempt = 0;
+    while (1) {
+        if (s_open (self) == 0) {
+            if (attempt > 0)
+                kb_info ("database connection established attempts=%d", attempt + 1);
+            return 0;
+        }
+        attempt++;
+        if (attempt == 1 || attempt % 10 == 0) {
+            /* libpq messages name host and socket, never data */
+            char msg[256];
+            snprintf (msg, sizeof msg, "%s", PQerrorMessage (self->conn));
+            msg[strcspn (msg, "\n")] = '\0';
+            kb_warning ("could not connect to database attempt=%d: %s", attempt, msg);
+        }
+        if (s_now_ms () + delay > deadline)
+            return -1;
+        s_sleep_ms (delay);
+        delay = delay * 2 > 2000 ? 2000 : delay * 2;
+    }
+}
+
+kb_db_t *
+kb_db_connect (const char *conninfo, const char *schema, int max_wait_ms)
+{
+    kb_db_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->conninfo = strdup (conninfo ? conninfo : "");
+    self->schema = schema ? strdup (schema) : NULL;
+    if (!self->conninfo || (schema && !self->schema))
+        goto fail;
+    if (schema) {
+        /* The schema must exist before it can head the search_path. */
+        kb_db_t boot = { 0 };
+        boot.conninfo = self->conninfo;
+        if (s_open_with_retry (&boot, max_wait_ms)) {
+            if (boot.conn)
+                PQfinish (boot.conn);
+            goto fail;
+        }
+        const char *params[1] = { schema };
+        /* Concurrent CREATE SCHEMA IF NOT EXISTS can still collide: serialise. */
+        PGresult *res = PQexec (boot.conn, "SELECT pg_advisory_lock(hashtext('ketenbus-schema'))");
+        PQclear (res);
+        res = PQexecParams (boot.conn, "SELECT format('CREATE SCHEMA IF NOT EXISTS %I', $1::text)",
+                            1, NULL, params, NULL, NULL, 0);
+        int ok = PQresultStatus (res) == PGRES_TUPLES_OK;
+        if (ok) {
+            PGresult *res2 = PQexec (boot.conn, PQgetvalue (res, 0, 0));
+            ok = PQresultStatus (res2) == PGRES_COMMAND_OK;
+            if (!ok)
+                kb_error ("could not create schema \"%s\": %s", schema,
+                          PQresultErrorMessage (res2));
+            PQclear (res2);
+        }
+        PQclear (res);
+        PQfinish (boot.conn);
+        if (!ok)
+            goto fail;
+    }
+    if (s_open_with_retry (self, max_wait_ms))
+        goto fail;
+    return self;
+fail:
+    kb_db_destroy (&self);
+    return NULL;
+}
+
+void
+kb_db_destroy (kb_db_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    kb_db_t *self = *self_p;
+    if (self->conn)
+        PQfinish (self->conn);
+    for (int i = 0; i < self->nstatements; i++) {
+        free (self->statements[i].name);
+        free (self->statements[i].sql);
+    }
+    free (self->conninfo);
+    free (self->schema);
+    free (self);
+    *self_p = NULL;
+}
+
+PGconn *
+kb_db_conn (kb_db_t *self)
+{
+    return self->conn;
+}
+
+const char *
+kb_db_schema (kb_db_t *self)
+{
+    return self->schema ? self->schema : "public";
+}
+
+const char *
+kb_db_last_sqlstate (kb_db_t *self)
+{
+    return self->sqlstate;
+}
+
+kb_db_rc_t
+kb_db_classify (kb_db_t *self, PGresult *res)
+{
+    const char *state = res ? PQresultErrorField (res, PG_DIAG_SQLSTATE) : NULL;
+    snprintf (self->sqlstate, sizeof self->sqlstate, "%s", state ? state : "");
+    if (PQstatus (self->conn) != CONNECTION_OK || !state)
+        return KB_DB_RETRY;
+    /* 40001 serialization, 40P01 deadlock, 08 connection, 57P0x shutdown/crash */
+    if (strcmp (state, "40001") == 0 || strcmp (state, "40P01") == 0
+        || strncmp (state, "08", 2) == 0 || strncmp (state, "57P", 3) == 0
+        || strcmp (state, "53300") == 0)
+        return KB_DB_RETRY;
+    return KB_DB_FATAL;
+}
+
+int
+kb_db_ensure (kb_db_t *self, int max_wait_ms)
+{
+    if (self->conn && PQstatus (self->conn) == CONNECTION_OK)
+        return 0;
+    kb_warning ("database connection lost, reconnecting");
+    return s_open_with_retry (self, max_wait_ms);
+}
+
+int
+kb_db_prepare (kb_db_t *self, const char *name, const char *sql, int nparams)
+{
+    if (self->nstatements >= KB_DB_MAX_STATEMENTS)
+        return -1;
+    s_statement_t *st = &self->statements[self->nstatements];
+    st->name = strdup (name);
+    st->sql = strdup (sql);
+    st->nparams = nparams;
+    if (!st->name || !st->sql) {
+        free (st->name);
+        free (st->sql);
+        return -1;
+    }
+    self->nstatements++;
+    return s_prepare_one (self, st);
+}
+
+PGresult *
+kb_db_run (kb_db_t *self, const char *name, int nparams, const char *const *values,
+           const int *lengths, const int *formats, kb_db_rc_t *rc)
+{
+    PGresult *res = PQexecPrepared (self->conn, name, nparams, values, lengths, formats, 0);
+    ExecStatusType status = PQresultStatus (res);
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+        self->sqlstate[0] = '\0';
+        if (rc)
+            *rc = KB_DB_OK;
+        return res;
+    }
+    kb_db_rc_t klass = kb_db_classify (self, res);
+    if (klass == KB_DB_FATAL && strcmp (self->sqlstate, "23505") != 0)
+        kb_error ("could not execute statement \"%s\" sqlstate=%s", name, self->sqlstate);
+    PQclear (res);
+    if (rc)
+        *rc = klass;
+    return NULL;
+}
+
+kb_db_rc_t
+kb_db_run_cmd (kb_db_t *self, const char *name, int nparams, const char *const *values,
+               const int *lengths, const int *formats)
+{
+    kb_db_rc_t rc;
+    PGresult *res = kb_db_run (self, name, nparams, values, lengths, formats, &rc);
+    PQclear (res);
+    return rc;
+}
+
+kb_db_rc_t
+kb_db_exec (kb_db_t *self, const char *sql)
+{
+    PGresult *res = PQexec (self->conn, sql);
+    ExecStatusType status = PQresultStatus (res);
+    kb_db_rc_t rc = KB_DB_OK;
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+        rc = kb_db_classify (self, res);
+    PQclear (res);
+    return rc;
+}
+
+kb_db_rc_t
+kb_db_begin (kb_db_t *self)
+{
+    return kb_db_exec (self, "BEGIN");
+}
+
+kb_db_rc_t
+kb_db_commit (kb_db_t *self)
+{
+    return kb_db_exec (self, "COMMIT");
+}
+
+void
+kb_db_rollback (kb_db_t *self)
+{
+    if (PQstatus (self->conn) == CONNECTION_OK
+        && PQtransactionStatus (self->conn) != PQTRANS_IDLE)
+        kb_db_exec (self, "ROLLBACK");
+}
+
+/*  Migrations */
+
+static int
+s_cmp (const void *a, const void *b)
+{
+    return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+static char *
+s_read_file (const char *path)
+{
+    FILE *f = fopen (path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    if (fseek (f, 0, SEEK_END) == 0) {
+        long size = ftell (f);
+        if (size >= 0 && fseek (f, 0, SEEK_SET) == 0) {
+            buf = malloc ((size_t) size + 1);
+            if (buf && fread (buf, 1, (size_t) size, f) != (size_t) size) {
+                free (buf);
+                buf = NULL;
+            }
+            if (buf)
+                buf[size] = '\0';
+        }
+    }
+    fclose (f);
+    return buf;
+}
+
+static int
+s_apply (kb_db_t *self, const char *path, const char *component, const char *file)
+{
+    int version = atoi (file);
+    char vbuf[16];
+    snprintf (vbuf, sizeof vbuf, "%d", version);
+    const char *schema = kb_db_schema (self);
+    const char *params[4] = { schema, component, vbuf, file };
+    PGresult *res = PQexecParams (self->conn,
+                                  "SELECT 1 FROM public.kb_migrations WHERE schema_name = $1 "
+                                  "AND component = $2 AND version = $3::int",
+                                  3, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus (res) != PGRES_TUPLES_OK) {
+        kb_error ("could not read migrations table: %s", PQresultErrorMessage (res));
+        PQclear (res);
+        return -1;
+    }
+    int applied = PQntuples (res) > 0;
+    PQclear (res);
+    if (applied)
+        return 0;
+    char *sql = s_read_file (path);
+    if (!sql) {
+        kb_error ("could not read migration file \"%s\"", path);
+        return -1;
+    }
+    int rc = -1;
+    if (kb_db_begin (self) != KB_DB_OK)
+        goto done;
+    res = PQexec (self->conn, sql);
+    if (PQresultStatus (res) != PGRES_COMMAND_OK && PQresultStatus (res) != PGRES_TUPLES_OK) {
+        char msg[512];
+        snprintf (msg, sizeof msg, "%s", PQresultErrorMessage (res));
+        msg[strcspn (msg, "\n")] = '\0';
+        kb_error ("could not apply migration \"%s/%s\" schema=\"%s\": %s", component, file,
+                  schema, msg);
+        PQclear (res);
+        kb_db_rollback (self);
+        goto done;
+    }
+    PQclear (res);
+    res = PQexecParams (self->conn,
+                        "INSERT INTO public.kb_migrations (schema_name, component, version, name) "
+                        "VALUES ($1, $2, $3::int, $4)",
+                        4, NULL, params, NULL, NULL, 0);
+    int ok = PQresultStatus (res) == PGRES_COMMAND_OK;
+    PQclear (res);
+    if (!ok || kb_db_commit (self) != KB_DB_OK) {
+        kb_db_rollback (self);
+        goto done;
+    }
+    kb_info ("applied migration \"%s/%s\" schema=\"%s\"", component, file, schema);
+    rc = 0;
+done:
+    free (sql);
+    return rc;
+}
+
+int
+kb_db_migrate (kb_db_t *self, const char *dir, const char *component)
+{
+    char path[1024];
+    snprintf (path, sizeof path, "%s/%s", dir, component);
+    DIR *d = opendir (path);
+    if (!d) {
+        kb_error ("could not open migrations directory \"%s\"", path);
+        return -1;
+    }
+    char *files[512];
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir (d)) && n < 512) {
+        size_t len = strlen (e->d_name);
+        if (len > 8 && e->d_name[0] >= '0' && e->d_name[0] <= '9'
+            && strcmp (e->d_name + len - 4, ".sql") == 0)
+            files[n++] = strdup (e->d_name);
+    }
+    closedir (d);
+    qsort (files, (size_t) n, sizeof files[0], s_cmp);
+
+    int rc = 0;
+    /* Several daemons may start at once: one migrates, the others wait. */
+    if (kb_db_exec (self, "SELECT pg_advisory_lock(hashtext('ketenbus-migrations'))") != KB_DB_OK
+        || kb_db_exec (self, "CREATE TABLE IF NOT EXISTS public.kb_migrations ("
+                             " schema_name text NOT NULL, component text NOT NULL,"
+                             " version int NOT NULL, name text NOT NULL,"
+                             " applied_at timestamptz NOT NULL DEFAULT now(),"
+                             " PRIMARY KEY (schema_name, component, version))")
+               != KB_DB_OK) {
+        kb_error ("could not prepare migrations table");
+        rc = -1;
+    }
+    for (int i = 0; i < n && rc == 0; i++) {
+        char file[2048];
+        snprintf (file, sizeof file, "%s/%s", path, files[i]);
+        rc = s_apply (self, file, component, files[i]);
+    }
+    kb_db_exec (self, "SELECT pg_advisory_unlock(hashtext('ketenbus-migrations'))");
+    for (int i = 0; i < n; i++)
+        free (files[i]);
+    return rc;
+}

@@ -1,0 +1,233 @@
+/*  kb_partner - partner registry and its cache of active partners. */
+#include "ketenbus/kb_partner.h"
+#include "ketenbus/kb_audit.h"
+#include "ketenbus/kb_log.h"
+
+#include <czmq.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct _kb_partner_cache_t {
+    kb_db_t *db;
+    int refresh_ms;
+    int max_age_ms;
+    int64_t loaded_at;     /* zclock_mono of the last successful load, 0 = never */
+    int64_t tried_at;
+    zhashx_t *by_key;      /* owns kb_partner_t */
+    zhashx_t *by_org;      /* borrows */
+    bool prepared;
+};
+
+static const char *s_org_type_names[] = {
+    "unspecified", "cjg", "veiligheidshuis", "ggd-vangnet", "maatschappelijke-opvang",
+    "vrouwenopvang", "wijkteam", "veilig-thuis", "gemeente", "zorgaanbieder",
+    "ketencoordinator",
+};
+#define S_ORG_TYPES ((int) (sizeof s_org_type_names / sizeof s_org_type_names[0]))
+
+int
+kb_org_type_parse (const char *name)
+{
+    for (int i = 1; name && i < S_ORG_TYPES; i++)
+        if (strcmp (name, s_org_type_names[i]) == 0)
+            return i;
+    return 0;
+}
+
+const char *
+kb_org_type_name (int org_type)
+{
+    return (org_type > 0 && org_type < S_ORG_TYPES) ? s_org_type_names[org_type] : "unknown";
+}
+
+static void
+s_free_partner (void **item)
+{
+    free (*item);
+    *item = NULL;
+}
+
+kb_partner_cache_t *
+kb_partner_cache_new (kb_db_t *db, int refresh_ms, int max_age_ms)
+{
+    kb_partner_cache_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->db = db;
+    self->refresh_ms = refresh_ms;
+    self->max_age_ms = max_age_ms;
+    self->by_key = zhashx_new ();
+    self->by_org = zhashx_new ();
+    zhashx_set_destructor (self->by_key, s_free_partner);
+    return self;
+}
+
+void
+kb_partner_cache_destroy (kb_partner_cache_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    zhashx_destroy (&(*self_p)->by_org);
+    zhashx_destroy (&(*self_p)->by_key);
+    free (*self_p);
+    *self_p = NULL;
+}
+
+static int
+s_load (kb_partner_cache_t *self)
+{
+    if (!self->prepared) {
+        if (kb_db_prepare (self->db, "partner_active",
+                           "SELECT org_id, org_type, gebied, gemeente_code, public_key "
+                           "FROM partner WHERE revoked_at IS NULL",
+                           0))
+            return -1;
+        self->prepared = true;
+    }
+    kb_db_rc_t rc;
+    PGresult *res = kb_db_run (self->db, "partner_active", 0, NULL, NULL, NULL, &rc);
+    if (!res)
+        return -1;
+    zhashx_purge (self->by_org);
+    zhashx_purge (self->by_key);
+    for (int i = 0; i < PQntuples (res); i++) {
+        kb_partner_t *p = calloc (1, sizeof *p);
+        if (!p)
+            break;
+        snprintf (p->org_id, sizeof p->org_id, "%s", PQgetvalue (res, i, 0));
+        p->org_type = atoi (PQgetvalue (res, i, 1));
+        snprintf (p->gebied, sizeof p->gebied, "%s", PQgetvalue (res, i, 2));
+        snprintf (p->gemeente_code, sizeof p->gemeente_code, "%s", PQgetvalue (res, i, 3));
+        snprintf (p->public_key, sizeof p->public_key, "%s", PQgetvalue (res, i, 4));
+        if (zhashx_insert (self->by_key, p->public_key, p) != 0) {
+            free (p);
+            continue;
+        }
+        zhashx_insert (self->by_org, p->org_id, p);
+    }
+    PQclear (res);
+    return 0;
+}
+
+int
+kb_partner_cache_refresh (kb_partner_cache_t *self, bool force)
+{
+    int64_t now = zclock_mono ();
+    if (!force && self->loaded_at && now - self->tried_at < self->refresh_ms)
+        return 0;
+    self->tried_at = now;
+    if (kb_db_ensure (self->db, 0) == 0 && s_load (self) == 0) {
+        self->loaded_at = now;
+        return 0;
+    }
+    if (self->loaded_at && now - self->loaded_at > self->max_age_ms && zhashx_size (self->by_key)) {
+        kb_warning ("partner registry unreachable for %lld ms, refusing all partners",
+                    (long long) (now - self->loaded_at));
+        zhashx_purge (self->by_org);
+        zhashx_purge (self->by_key);
+    }
+    return -1;
+}
+
+static bool
+s_fresh (kb_partner_cache_t *self)
+{
+    return self->loaded_at && zclock_mono () - self->loaded_at <= self->max_age_ms;
+}
+
+const kb_partner_t *
+kb_partner_by_key (kb_partner_cache_t *self, const char *public_key_z85)
+{
+    return s_fresh (self) ? zhashx_lookup (self->by_key, public_key_z85) : NULL;
+}
+
+const kb_partner_t *
+kb_partner_by_org (kb_partner_cache_t *self, const char *org_id)
+{
+    return s_fresh (self) ? zhashx_lookup (self->by_org, org_id) : NULL;
+}
+
+size_t
+kb_partner_cache_size (kb_partner_cache_t *self)
+{
+    return zhashx_size (self->by_key);
+}
+
+int
+kb_partner_prepare (kb_db_t *db)
+{
+    if (kb_db_prepare (db, "partner_insert",
+                       "INSERT INTO partner (org_id, org_type, gebied, gemeente_code, public_key) "
+                       "VALUES ($1, $2::int, $3, $4, $5) ON CONFLICT DO NOTHING",
+                       5))
+        return -1;
+    if (kb_db_prepare (db, "partner_revoke",
+                       "UPDATE partner SET revoked_at = now(), revoked_reason = $2 "
+                       "WHERE org_id = $1 AND revoked_at IS NULL",
+                       2))
+        return -1;
+    return 0;
+}
+
+kb_partner_rc_t
+kb_partner_add (kb_db_t *db, const kb_partner_t *partner, const char *actor)
+{
+    if (!partner->org_id[0] || partner->org_type <= 0 || strlen (partner->public_key) != 40)
+        return KB_PARTNER_INVALID;
+    char type[16];
+    snprintf (type, sizeof type, "%d", partner->org_type);
+    const char *params[5] = { partner->org_id, type, partner->gebied, partner->gemeente_code,
+                              partner->public_key };
+    if (kb_db_begin (db) != KB_DB_OK)
+        return KB_PARTNER_DB;
+    kb_db_rc_t rc;
+    PGresult *res = kb_db_run (db, "partner_insert", 5, params, NULL, NULL, &rc);
+    if (!res) {
+        kb_db_rollback (db);
+        return KB_PARTNER_DB;
+    }
+    int added = atoi (PQcmdTuples (res)) == 1;
+    PQclear (res);
+    if (!added) {
+        kb_db_rollback (db);
+        return KB_PARTNER_EXISTS;
+    }
+    kb_audit_entry_t entry = { .actor_org = "ketenbus", .actor_user = actor,
+                               .event = "partner.added", .action = 'C',
+                               .subject_pseudonym = NULL, .reason = partner->org_id,
+                               .outcome = "ok", .authorised = true };
+    if (kb_audit_append (db, &entry) != 0 || kb_db_commit (db) != KB_DB_OK) {
+        kb_db_rollback (db);
+        return KB_PARTNER_DB;
+    }
+    return KB_PARTNER_OK;
+}
+
+kb_partner_rc_t
+kb_partner_revoke (kb_db_t *db, const char *org_id, const char *reason, const char *actor)
+{
+    const char *params[2] = { org_id, reason ? reason : "" };
+    if (kb_db_begin (db) != KB_DB_OK)
+        return KB_PARTNER_DB;
+    kb_db_rc_t rc;
+    PGresult *res = kb_db_run (db, "partner_revoke", 2, params, NULL, NULL, &rc);
+    if (!res) {
+        kb_db_rollback (db);
+        return KB_PARTNER_DB;
+    }
+    int revoked = atoi (PQcmdTuples (res)) == 1;
+    PQclear (res);
+    if (!revoked) {
+        kb_db_rollback (db);
+        return KB_PARTNER_NOT_FOUND;
+    }
+    kb_audit_entry_t entry = { .actor_org = "ketenbus", .actor_user = actor,
+                               .event = "partner.revoked", .action = 'U',
+                               .subject_pseudonym = NULL, .reason = org_id,
+                               .outcome = "ok", .authorised = true };
+    if (kb_audit_append (db, &entry) != 0 || kb_db_commit (db) != KB_DB_OK) {
+        kb_db_rollback (db);
+        return KB_PARTNER_DB;
+    }
+    return KB_PARTNER_OK;
+}

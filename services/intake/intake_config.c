@@ -1,0 +1,26 @@
+/*  intake_config - one declarative table drives parsing, --help and
+    deploy/config/intake.conf. */
+#include "intake_config.h"
+
+const kb_config_key_t intake_config_keys[] = {
+    { "db/conninfo", KB_CFG_STRING, NULL, 0, 0, "libpq connection string of the ketenbus database" },
+    { "db/schema", KB_CFG_STRING, "intake", 0, 0, "schema owned by intake" },
+    { "db/migrations", KB_CFG_STRING, KB_MIGRATIONS_DIR, 0, 0, "directory with the numbered .sql migrations" },
+    { "db/connect_timeout_ms", KB_CFG_INT, "30000", 0, 3600000, "how long to retry the first connection" },
+    { "intake/endpoint", KB_CFG_STRING, "tcp://127.0.0.1:7400", 0, 0, "where partners connect (ZeroMQ endpoint)" },
+    { "intake/max_message_bytes", KB_CFG_INT, "65536", 1024, 16777216, "largest accepted frame; larger frames drop the connection" },
+    { "intake/batch", KB_CFG_INT, "256", 1, 10000, "messages committed per transaction (group commit)" },
+    { "intake/heartbeat_ms", KB_CFG_INT, "5000", 0, 600000, "ZMTP heartbeat interval to detect dead partners" },
+    { "intake/server_cert", KB_CFG_STRING, NULL, 0, 0, "CURVE secret certificate of intake (mode 600)" },
+    { "security/refresh_ms", KB_CFG_INT, "500", 50, 60000, "how often the partner registry is reloaded (revocation delay)" },
+    { "security/max_age_ms", KB_CFG_INT, "30000", 1000, 3600000, "registry older than this (database down) refuses everyone" },
+    { "pseudonym/key_file", KB_CFG_STRING, NULL, 0, 0, "regional HMAC key for BSN pseudonyms (hex, 32+ bytes, mode 600)" },
+    { "region/gemeenten", KB_CFG_STRING, NULL, 0, 0, "comma-separated CBS codes of the region's gemeenten" },
+    { "link/zorgtoewijzing", KB_CFG_STRING, "ipc://@ketenbus-zorgtoewijzing", 0, 0, "link endpoint of zorgtoewijzing" },
+    { "link/retransmit_ms", KB_CFG_INT, "1000", 10, 600000, "first retransmit delay of an unacknowledged link message" },
+    { "link/retransmit_max_ms", KB_CFG_INT, "30000", 10, 3600000, "retransmit back-off cap" },
+    { "link/max_attempts", KB_CFG_INT, "10", 1, 1000, "deliveries refused by the receiver before dead-letter" },
+    { "link/prune_after_s", KB_CFG_INT, "86400", 1, 31536000, "acknowledged link rows are deleted after this age" },
+    { "log/level", KB_CFG_STRING, "info", 0, 0, "debug, info, warning or error" },
+    KB_CONFIG_END
+};

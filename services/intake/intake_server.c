@@ -1,0 +1,535 @@
+/*  intake_server - the partner-facing loop.
+
+    One batch: drain up to intake/batch messages from the ROUTER, decide
+    for each (decode, partner, validate, pseudonymise), write every effect
+    of the batch in ONE transaction (signal rows, outbox rows for
+    zorgtoewijzing, audit rows, quarantine rows), COMMIT, then answer each
+    message. No answer leaves before its effect is durable; a crash before
+    COMMIT loses nothing because the partner retries with the same id. */
+#include "intake_server.h"
+#include "intake_config.h"
+#include "intake_reject.h"
+#include "intake_store.h"
+#include "intake_validate.h"
+
+#include "ketenbus/kb_audit.h"
+#include "ketenbus/kb_codec.h"
+#include "ketenbus/kb_db.h"
+#include "ketenbus/kb_link.h"
+#include "ketenbus/kb_log.h"
+#include "ketenbus/kb_partner.h"
+#include "ketenbus/kb_pseudo.h"
+#include "ketenbus/kb_security.h"
+#include "ketenbus/kb_uuid.h"
+#include "ketenbus/kb_validate.h"
+
+#include <czmq.h>
+#include <sodium.h>
+#include <string.h>
+#include <time.h>
+
+#define S_MAX_GEMEENTEN 64
+
+typedef enum { S_ITEM_ACCEPT, S_ITEM_REJECT } s_item_kind_t;
+
+/* One received message and what will be answered. */
+typedef struct {
+    zframe_t *routing_id;
+    bool delimiter;            /* the client sent an empty frame (REQ style) */
+    zframe_t *payload;         /* raw bytes, kept for quarantine */
+    char org[KB_ORG_ID_MAX + 1];
+    int org_type;
+    kb_envelope_t *env;
+    s_item_kind_t kind;
+    intake_reject_t reject;
+    bool quarantine;           /* raw bytes go to quarantine */
+    Ketenbus__V1__StoredSignal stored;
+    Ketenbus__V1__PseudoPerson members[INTAKE_MAX_HOUSEHOLD];
+    Ketenbus__V1__PseudoPerson *member_ptrs[INTAKE_MAX_HOUSEHOLD];
+    char ref[64];
+    char subject_pseudonym[KB_PSEUDONYM_LEN + 1];
+    char member_pseudonyms[INTAKE_MAX_HOUSEHOLD][KB_PSEUDONYM_LEN + 1];
+    char postcode4[5];
+    uint8_t body_hash[32];
+    bool duplicate;
+} s_item_t;
+
+struct _intake_server_t {
+    const kb_config_t *config;
+    kb_db_t *db;
+    kb_pseudo_t *pseudo;
+    uint8_t quarantine_key[32];
+    zactor_t *zap;
+    zcert_t *cert;
+    zsock_t *router;
+    kb_partner_cache_t *partners;
+    kb_link_sender_t *sender;
+    char *gemeenten_buf;
+    const char *gemeenten[S_MAX_GEMEENTEN];
+    int ngemeenten;
+    int batch_max;
+    size_t max_bytes;
+    s_item_t *items;
+    uint64_t accepted, duplicates, rejected;
+};
+
+static int32_t
+s_today_days (void)
+{
+    return (int32_t) (time (NULL) / 86400);
+}
+
+static int
+s_parse_gemeenten (intake_server_t *self, const char *list)
+{
+    self->gemeenten_buf = strdup (list);
+    if (!self->gemeenten_buf)
+        return -1;
+    char *save = NULL;
+    for (char *tok = strtok_r (self->gemeenten_buf, ", ", &save); tok;
+         tok = strtok_r (NULL, ", ", &save)) {
+        if (!kb_validate_gemeente_code_format (tok) || self->ngemeenten == S_MAX_GEMEENTEN) {
+            kb_error ("invalid value for key \"region/gemeenten\": \"%s\" is not a 4-digit CBS code", tok);
+            return -1;
+        }
+        self->gemeenten[self->ngemeenten++] = tok;
+    }
+    if (self->ngemeenten == 0) {
+        kb_error ("invalid value for key \"region/gemeenten\": no gemeente codes");
+        return -1;
+    }
+    return 0;
+}
+
+intake_server_t *
+intake_server_new (const kb_config_t *config)
+{
+    char err[512];
+    intake_server_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->config = config;
+    self->batch_max = (int) kb_config_int (config, "intake/batch");
+    self->max_bytes = (size_t) kb_config_int (config, "intake/max_message_bytes");
+    self->items = calloc ((size_t) self->batch_max, sizeof (s_item_t));
+    if (!self->items || s_parse_gemeenten (self, kb_config_str (config, "region/gemeenten")))
+        goto fail;
+
+    /* refuse to start without a safe pseudonym key: no BSN may pass unkeyed */
+    self->pseudo = kb_pseudo_load (kb_config_str (config, "pseudonym/key_file"), err, sizeof err);
+    if (!self->pseudo) {
+        kb_error ("%s", err);
+        goto fail;
+    }
+    kb_pseudo_quarantine_key (self->pseudo, self->quarantine_key);
+    self->cert = kb_security_cert_load (kb_config_str (config, "intake/server_cert"), true, err,
+                                        sizeof err);
+    if (!self->cert) {
+        kb_error ("%s", err);
+        goto fail;
+    }
+    const char *conninfo = kb_config_str (config, "db/conninfo");
+    const char *schema = kb_config_str (config, "db/schema");
+    const char *migrations = kb_config_str (config, "db/migrations");
+    self->db = kb_db_connect (conninfo, schema, (int) kb_config_int (config, "db/connect_timeout_ms"));
+    if (!self->db) {
+        kb_error ("could not connect to database");
+        goto fail;
+    }
+    if (kb_db_migrate (self->db, migrations, "intake") || kb_db_migrate (self->db, migrations, "link")
+        || kb_db_migrate (self->db, migrations, "audit"))
+        goto fail;
+    if (intake_store_prepare (self->db) || kb_outbox_prepare (self->db)
+        || kb_audit_prepare (self->db))
+        goto fail;
+    int refresh_ms = (int) kb_config_int (config, "security/refresh_ms");
+    int max_age_ms = (int) kb_config_int (config, "security/max_age_ms");
+    self->partners = kb_partner_cache_new (self->db, refresh_ms, max_age_ms);
+    if (!self->partners || kb_partner_cache_refresh (self->partners, true))
+        goto fail;
+    /* the ZAP handler must be up before the socket binds: fail closed */
+    self->zap = kb_zap_new (conninfo, schema, refresh_ms, max_age_ms);
+    if (!self->zap) {
+        kb_error ("could not start zap handler, refusing to serve partners");
+        goto fail;
+    }
+    kb_socket_opts_t opts = { .max_message_bytes = self->max_bytes, .sndhwm = 100000,
+                              .rcvhwm = 100000,
+                              .heartbeat_ms = (int) kb_config_int (config, "intake/heartbeat_ms"),
+                              .handshake_ms = 10000 };
+    self->router = kb_security_server_new (kb_config_str (config, "intake/endpoint"), self->cert,
+                                           &opts, err, sizeof err);
+    if (!self->router) {
+        kb_error ("%s", err);
+        goto fail;
+    }
+    kb_link_sender_config_t link = {
+        .conninfo = conninfo,
+        .schema = schema,
+        .endpoint = kb_config_str (config, "link/zorgtoewijzing"),
+        .identity = "intake",
+        .retransmit_base_ms = (int) kb_config_int (config, "link/retransmit_ms"),
+        .retransmit_max_ms = (int) kb_config_int (config, "link/retransmit_max_ms"),
+        .max_attempts = (int) kb_config_int (config, "link/max_attempts"),
+        .prune_after_s = (int) kb_config_int (config, "link/prune_after_s"),
+    };
+    self->sender = kb_link_sender_new (&link);
+    if (!self->sender)
+        goto fail;
+    kb_info ("intake serving endpoint=\"%s\" partners=%zu gemeenten=%d",
+             kb_config_str (config, "intake/endpoint"), kb_partner_cache_size (self->partners),
+             self->ngemeenten);
+    return self;
+fail:
+    intake_server_destroy (&self);
+    return NULL;
+}
+
+void
+intake_server_destroy (intake_server_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    intake_server_t *self = *self_p;
+    kb_link_sender_destroy (&self->sender);
+    zsock_destroy (&self->router);
+    kb_zap_destroy (&self->zap);
+    kb_partner_cache_destroy (&self->partners);
+    kb_db_destroy (&self->db);
+    zcert_destroy (&self->cert);
+    kb_pseudo_destroy (&self->pseudo);
+    sodium_memzero (self->quarantine_key, sizeof self->quarantine_key);
+    free (self->items);
+    free (self->gemeenten_buf);
+    free (self);
+    *self_p = NULL;
+}
+
+static void
+s_item_reset (s_item_t *item)
+{
+    zframe_destroy (&item->routing_id);
+    zframe_destroy (&item->payload);
+    kb_codec_free (&item->env);
+    memset (item, 0, sizeof *item);
+}
+
+static void
+s_item_reject (s_item_t *item, const char *code, const char *field, const char *rule)
+{
+    item->kind = S_ITEM_REJECT;
+    item->quarantine = true;
+    snprintf (item->reject.code, sizeof item->reject.code, "%s", code);
+    snprintf (item->reject.field, sizeof item->reject.field, "%s", field);
+    snprintf (item->reject.rule, sizeof item->reject.rule, "%s", rule);
+}
+
+/* Pseudonymises and fills item->stored; the BSN strings stay only in the
+   decoded envelope, which is freed after the batch. */
+static void
+s_item_pseudonymise (intake_server_t *self, s_item_t *item)
+{
+    const Ketenbus__V1__CaseSignal *sig = item->env->case_signal;
+    Ketenbus__V1__StoredSignal *st = &item->stored;
+    ketenbus__v1__stored_signal__init (st);
+    kb_uuid_v4 (item->ref);
+    kb_pseudo_bsn (self->pseudo, sig->subject->bsn, item->subject_pseudonym);
+    for (size_t i = 0; i < sig->n_household; i++) {
+        Ketenbus__V1__PseudoPerson *m = &item->members[i];
+        ketenbus__v1__pseudo_person__init (m);
+        kb_pseudo_bsn (self->pseudo, sig->household[i]->bsn, item->member_pseudonyms[i]);
+        m->pseudonym = item->member_pseudonyms[i];
+        m->birth_date = sig->household[i]->birth_date;
+        m->role = sig->household[i]->role;
+        item->member_ptrs[i] = m;
+    }
+    char normalised[7] = "";
+    if (sig->postcode && *sig->postcode)
+        kb_validate_postcode (sig->postcode, normalised);
+    snprintf (item->postcode4, sizeof item->postcode4, "%.4s", normalised);
+    st->signal_ref = item->ref;
+    st->sender_org = item->org;
+    st->sender_org_type = (Ketenbus__V1__OrgType) item->org_type;
+    st->partner_case_ref = sig->partner_case_ref;
+    st->subject_pseudonym = item->subject_pseudonym;
+    st->subject_birth_date = sig->subject->birth_date;
+    st->n_household = sig->n_household;
+    st->household = item->member_ptrs;
+    st->n_categories = sig->n_categories;
+    st->categories = sig->categories;
+    st->urgency = sig->urgency;
+    st->gemeente_code = sig->gemeente_code;
+    st->postcode4 = item->postcode4;
+    st->gebied = sig->gebied ? sig->gebied : "";
+    st->housing = sig->housing;
+    st->signal_date = sig->signal_date;
+    st->contact_name = sig->contact_name ? sig->contact_name : "";
+    st->contact_phone = sig->contact_phone ? sig->contact_phone : "";
+    st->received_at_ms = (int64_t) time (NULL) * 1000;
+}
+
+/* Everything that does not need the database. */
+static void
+s_item_decide (intake_server_t *self, s_item_t *item, const intake_validate_ctx_t *ctx)
+{
+    const char *org = kb_security_peer_org (item->payload);
+    const kb_partner_t *partner = org ? kb_partner_by_org (self->partners, org) : NULL;
+    snprintf (item->org, sizeof item->org, "%s", org ? org : "unknown");
+    if (!partner) {
+        /* revoked after the handshake: the connection stays open in
+           libzmq, so every message is refused from now on */
+        s_item_reject (item, INTAKE_RC_PARTNER, "", "partner key unknown or revoked");
+        return;
+    }
+    item->org_type = partner->org_type;
+    kb_codec_rc_t rc = kb_codec_decode (zframe_data (item->payload), zframe_size (item->payload),
+                                        self->max_bytes, &item->env);
+    if (rc != KB_CODEC_OK) {
+        s_item_reject (item, INTAKE_RC_TECHNICAL, "envelope", kb_codec_rc_text (rc));
+        return;
+    }
+    if (!intake_validate_envelope (item->env, item->org_type, &item->reject)
+        || !intake_validate_case_signal (item->env->case_signal, ctx, &item->reject)) {
+        item->kind = S_ITEM_REJECT;
+        item->quarantine = true;
+        return;
+    }
+    /* the retry check compares the body, not the envelope (sent_at changes) */
+    const ProtobufCMessage *body = &item->env->case_signal->base;
+    size_t len = protobuf_c_message_get_packed_size (body);
+    uint8_t *buf = malloc (len ? len : 1);
+    if (!buf) {
+        s_item_reject (item, INTAKE_RC_TECHNICAL, "", "server out of memory");
+        return;
+    }
+    protobuf_c_message_pack (body, buf);
+    crypto_hash_sha256 (item->body_hash, buf, len);
+    free (buf);
+    s_item_pseudonymise (self, item);
+    item->kind = S_ITEM_ACCEPT;
+}
+
+static kb_db_rc_t
+s_item_store (intake_server_t *self, s_item_t *item)
+{
+    kb_db_rc_t rc = KB_DB_OK;
+    if (item->kind == S_ITEM_ACCEPT) {
+        intake_store_rc_t src = intake_store_signal (self->db, &item->stored, item->env->message_id,
+                                                     item->body_hash, item->ref, &rc);
+        if (src == INTAKE_STORE_ERROR)
+            return rc;
+        if (src == INTAKE_STORE_ID_REUSED) {
+            s_item_reject (item, INTAKE_RC_DUPLICATE_ID, "message_id",
+                           "message id was already used by this organisation for another message");
+        }
+        else if (src == INTAKE_STORE_DUPLICATE)
+            item->duplicate = true;
+        else {
+            /* the signal and its message for zorgtoewijzing commit together */
+            kb_envelope_t out = KETENBUS__V1__ENVELOPE__INIT;
+            char id[KB_UUID_LEN + 1];
+            kb_uuid_v4 (id);
+            out.message_id = id;
+            out.correlation_id = item->env->message_id;
+            out.sent_at_ms = (int64_t) time (NULL) * 1000;
+            out.schema_version = KB_SCHEMA_VERSION;
+            out.sender_org = "intake";
+            out.body_case = KETENBUS__V1__ENVELOPE__BODY_STORED_SIGNAL;
+            out.stored_signal = &item->stored;
+            size_t len = 0;
+            uint8_t *bytes = kb_codec_encode (&out, &len);
+            if (!bytes)
+                return KB_DB_FATAL;
+            rc = kb_outbox_put (self->db, item->subject_pseudonym, id, bytes, len);
+            free (bytes);
+            if (rc != KB_DB_OK)
+                return rc;
+            kb_audit_entry_t entry = { .actor_org = item->org, .event = "signal.accepted",
+                                       .action = 'C', .subject_pseudonym = item->subject_pseudonym,
+                                       .reason = "case_signal", .outcome = "accepted",
+                                       .authorised = true };
+            if (kb_audit_append (self->db, &entry) != 0)
+                return KB_DB_RETRY;
+        }
+    }
+    if (item->quarantine) {
+        rc = intake_store_quarantine (self->db, self->quarantine_key, item->org,
+                                      item->env ? item->env->message_id : "", item->reject.code,
+                                      item->reject.field, item->reject.rule,
+                                      zframe_data (item->payload), zframe_size (item->payload));
+    }
+    return rc;
+}
+
+/* Writes items [from, to) in one transaction. */
+static kb_db_rc_t
+s_commit_range (intake_server_t *self, int from, int to)
+{
+    kb_db_rc_t rc = kb_db_begin (self->db);
+    for (int i = from; i < to && rc == KB_DB_OK; i++)
+        rc = s_item_store (self, &self->items[i]);
+    if (rc == KB_DB_OK)
+        rc = kb_db_commit (self->db);
+    if (rc != KB_DB_OK)
+        kb_db_rollback (self->db);
+    return rc;
+}
+
+/* Commits the batch; a permanent error isolates the failing message, which
+   is then rejected and quarantined so it cannot block the others. */
+static kb_db_rc_t
+s_commit_batch (intake_server_t *self, int n)
+{
+    kb_db_rc_t rc = s_commit_range (self, 0, n);
+    if (rc != KB_DB_FATAL)
+        return rc;
+    for (int i = 0; i < n; i++) {
+        rc = s_commit_range (self, i, i + 1);
+        if (rc == KB_DB_FATAL) {
+            kb_error ("could not store message org=\"%s\" sqlstate=%s, quarantining",
+                      self->items[i].org, kb_db_last_sqlstate (self->db));
+            s_item_reject (&self->items[i], INTAKE_RC_TECHNICAL, "",
+                           "server could not store this message; the operator has been alerted");
+            rc = s_commit_range (self, i, i + 1);
+        }
+        if (rc != KB_DB_OK)
+            return rc;
+    }
+    return KB_DB_OK;
+}
+
+static void
+s_reply (intake_server_t *self, s_item_t *item)
+{
+    kb_envelope_t out = KETENBUS__V1__ENVELOPE__INIT;
+    Ketenbus__V1__Ack ack = KETENBUS__V1__ACK__INIT;
+    Ketenbus__V1__Reject reject = KETENBUS__V1__REJECT__INIT;
+    char id[KB_UUID_LEN + 1];
+    kb_uuid_v4 (id);
+    const char *msg_id = (item->env && item->env->message_id) ? item->env->message_id : "";
+    out.message_id = id;
+    out.correlation_id = (char *) msg_id;
+    out.sent_at_ms = (int64_t) time (NULL) * 1000;
+    out.schema_version = KB_SCHEMA_VERSION;
+    if (item->kind == S_ITEM_ACCEPT) {
+        ack.message_id = (char *) msg_id;
+        ack.status = item->duplicate ? KETENBUS__V1__ACK_STATUS__ACK_STATUS_DUPLICATE
+                                     : KETENBUS__V1__ACK_STATUS__ACK_STATUS_ACCEPTED;
+        ack.reference = item->ref;
+        out.body_case = KETENBUS__V1__ENVELOPE__BODY_ACK;
+        out.ack = &ack;
+        if (item->duplicate)
+            self->duplicates++;
+        else
+            self->accepted++;
+    }
+    else {
+        reject.message_id = (char *) msg_id;
+        reject.code = item->reject.code;
+        reject.field = item->reject.field;
+        reject.rule = item->reject.rule;
+        out.body_case = KETENBUS__V1__ENVELOPE__BODY_REJECT;
+        out.reject = &reject;
+        self->rejected++;
+        kb_info ("rejected message org=\"%s\" message_id=\"%.36s\" code=%s field=\"%s\"", item->org,
+                 msg_id, item->reject.code, item->reject.field);
+    }
+    size_t len = 0;
+    uint8_t *bytes = kb_codec_encode (&out, &len);
+    if (!bytes)
+        return;
+    zmsg_t *msg = zmsg_new ();
+    zmsg_append (msg, &item->routing_id);
+    if (item->delimiter)
+        zmsg_addmem (msg, NULL, 0);
+    zmsg_addmem (msg, bytes, len);
+    free (bytes);
+    /* a partner that went away cannot be answered; its retry will get the
+       same answer from the database */
+    if (zmsg_send (&msg, self->router) != 0)
+        zmsg_destroy (&msg);
+}
+
+/* Reads one message without blocking into item; returns false when none. */
+static bool
+s_receive (intake_server_t *self, s_item_t *item, bool wait)
+{
+    zmsg_t *msg = NULL;
+    if (!wait) {
+        zmq_pollitem_t pi = { zsock_resolve (self->router), 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll (&pi, 1, 0) <= 0)
+            return false;
+    }
+    msg = zmsg_recv (self->router);
+    if (!msg)
+        return false;
+    item->routing_id = zmsg_pop (msg);
+    zframe_t *frame = zmsg_pop (msg);
+    if (frame && zframe_size (frame) == 0 && zmsg_size (msg) > 0) {
+        item->delimiter = true;
+        zframe_destroy (&frame);
+        frame = zmsg_pop (msg);
+    }
+    if (!frame)
+        frame = zframe_new (NULL, 0);
+    item->payload = frame;
+    if (zmsg_size (msg) > 0) {
+        /* extra frames: answer and keep the first frame for the operator */
+        snprintf (item->org, sizeof item->org, "%s",
+                  kb_security_peer_org (frame) ? kb_security_peer_org (frame) : "unknown");
+        s_item_reject (item, INTAKE_RC_TECHNICAL, "envelope",
+                       "one frame per message expected (multi-frame message)");
+    }
+    zmsg_destroy (&msg);
+    return true;
+}
+
+int
+intake_server_run (intake_server_t *self, volatile sig_atomic_t *stop)
+{
+    zpoller_t *poller = zpoller_new (self->router, NULL);
+    intake_validate_ctx_t ctx = { .gemeenten = self->gemeenten, .ngemeenten = self->ngemeenten };
+    while (!*stop) {
+        kb_partner_cache_refresh (self->partners, false);
+        void *which = zpoller_wait (poller, 200);
+        if (which != self->router)
+            continue;
+        ctx.today_days = s_today_days ();
+        int n = 0;
+        while (n < self->batch_max && s_receive (self, &self->items[n], false)) {
+            if (self->items[n].kind != S_ITEM_REJECT)
+                s_item_decide (self, &self->items[n], &ctx);
+            n++;
+        }
+        if (n == 0)
+            continue;
+        /* keep trying until the batch is durable: PostgreSQL may be
+           restarting; partners wait for their answers (or retry) */
+        int attempt = 0;
+        bool committed = false;
+        while (!committed) {
+            committed = s_commit_batch (self, n) == KB_DB_OK;
+            if (committed)
+                break;
+            if (attempt++ == 0)
+                kb_warning ("could not commit batch size=%d sqlstate=%s, retrying", n,
+                            kb_db_last_sqlstate (self->db));
+            if (*stop && attempt > 3)
+                break; /* unanswered: partners retry with the same ids */
+            kb_db_ensure (self->db, 2000);
+            zclock_sleep (attempt < 10 ? 20 * attempt : 500);
+        }
+        for (int i = 0; i < n; i++) {
+            if (committed)
+                s_reply (self, &self->items[i]);
+            s_item_reset (&self->items[i]);
+        }
+        if (committed)
+            kb_link_sender_wake (self->sender);
+    }
+    kb_info ("intake stopping accepted=%llu duplicates=%llu rejected=%llu",
+             (unsigned long long) self->accepted, (unsigned long long) self->duplicates,
+             (unsigned long long) self->rejected);
+    zpoller_destroy (&poller);
+    return 0;
+}

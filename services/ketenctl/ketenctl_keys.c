@@ -1,0 +1,124 @@
+/*  ketenctl_keys - certificate and pseudonym key generation. */
+#include "ketenctl_keys.h"
+
+#include "ketenbus/kb_pseudo.h"
+#include "ketenbus/kb_security.h"
+
+#include <czmq.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static void
+s_usage (FILE *out)
+{
+    fprintf (out,
+             "usage: ketenctl keygen --out PATH [--name NAME] [--force]\n"
+             "       ketenctl keygen --pseudonym-key PATH [--force]\n"
+             "  --out PATH            write a CURVE certificate pair: PATH (secret, mode 600)\n"
+             "                        and PATH.pub (public); prints the public key\n"
+             "  --name NAME           name recorded in the certificate metadata\n"
+             "  --pseudonym-key PATH  write a new regional pseudonym key (hex, mode 600)\n"
+             "  --force               overwrite an existing file\n");
+}
+
+static bool
+s_exists (const char *path)
+{
+    struct stat st;
+    return lstat (path, &st) == 0;
+}
+
+static int
+s_keygen_cert (const char *path, const char *name, bool force)
+{
+    char pub[1024];
+    snprintf (pub, sizeof pub, "%s.pub", path);
+    if (!force && (s_exists (path) || s_exists (pub))) {
+        ketenctl_err ("could not write certificate \"%s\": file exists (use --force to replace it)",
+                      path);
+        return KETENCTL_FAILED;
+    }
+    zcert_t *cert = zcert_new ();
+    if (!cert) {
+        ketenctl_err ("could not generate a CURVE key pair");
+        return KETENCTL_FAILED;
+    }
+    if (name)
+        zcert_set_meta (cert, "name", "%s", name);
+    zcert_set_meta (cert, "created-by", "ketenctl");
+    /* the secret file must never exist with looser permissions, not even
+       for a moment: the umask closes the window before the chmod */
+    mode_t old = umask (077);
+    char err[512];
+    int rc = kb_security_cert_save (cert, path, err, sizeof err);
+    umask (old);
+    if (rc == 0 && chmod (pub, 0644) != 0) {
+        snprintf (err, sizeof err, "could not set the mode of \"%s\"", pub);
+        rc = -1;
+    }
+    if (rc) {
+        ketenctl_err ("%s", err);
+        zcert_destroy (&cert);
+        return KETENCTL_FAILED;
+    }
+    printf ("%s\n", zcert_public_txt (cert));
+    fprintf (stderr, "ketenctl: wrote secret certificate \"%s\" (mode 600) and public \"%s\"\n",
+             path, pub);
+    zcert_destroy (&cert);
+    return KETENCTL_OK;
+}
+
+static int
+s_keygen_pseudonym (const char *path, bool force)
+{
+    if (!force && s_exists (path)) {
+        ketenctl_err ("could not write pseudonym key \"%s\": file exists (use --force to replace it; "
+                      "a new key changes every pseudonym)",
+                      path);
+        return KETENCTL_FAILED;
+    }
+    char err[512];
+    if (kb_pseudo_keygen (path, err, sizeof err)) {
+        ketenctl_err ("%s", err);
+        return KETENCTL_FAILED;
+    }
+    fprintf (stderr, "ketenctl: wrote pseudonym key \"%s\" (mode 600)\n", path);
+    return KETENCTL_OK;
+}
+
+int
+ketenctl_keys_keygen (const ketenctl_t *ctx, int argc, char *argv[])
+{
+    (void) ctx;
+    static const struct option longopts[] = {
+        { "out", required_argument, NULL, 'o' },
+        { "name", required_argument, NULL, 'n' },
+        { "pseudonym-key", required_argument, NULL, 'p' },
+        { "force", no_argument, NULL, 'f' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *out = NULL, *name = NULL, *pseudo = NULL;
+    bool force = false;
+    int c;
+    optind = 0;
+    while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
+        switch (c) {
+        case 'o': out = optarg; break;
+        case 'n': name = optarg; break;
+        case 'p': pseudo = optarg; break;
+        case 'f': force = true; break;
+        case 'h': s_usage (stdout); return KETENCTL_OK;
+        default: s_usage (stderr); return KETENCTL_USAGE;
+        }
+    }
+    if (optind < argc || (!out == !pseudo) || (pseudo && name)) {
+        if (optind < argc)
+            ketenctl_err ("unexpected argument \"%s\"", argv[optind]);
+        else
+            ketenctl_err ("give exactly one of --out or --pseudonym-key");
+        s_usage (stderr);
+        return KETENCTL_USAGE;
+    }
+    return out ? s_keygen_cert (out, name, force) : s_keygen_pseudonym (pseudo, force);
+}

@@ -1,0 +1,299 @@
+/*  ketenctl_partner - partner registry commands. */
+#include "ketenctl_partner.h"
+
+#include "ketenbus/kb_audit.h"
+#include "ketenbus/kb_partner.h"
+#include "ketenbus/kb_security.h"
+#include "ketenbus/kb_validate.h"
+
+#include <czmq.h>
+#include <string.h>
+
+static void
+s_usage (FILE *out)
+{
+    fprintf (out,
+             "usage: ketenctl partner add --org ID --type TYPE --gebied NAME [--gemeente CODE]\n"
+             "                            (--public-key Z85 | --cert PATH.pub)\n"
+             "       ketenctl partner list\n"
+             "       ketenctl partner revoke --org ID [--reason TEXT]\n"
+             "  TYPE is one of: cjg, veiligheidshuis, ggd-vangnet, maatschappelijke-opvang,\n"
+             "  vrouwenopvang, wijkteam, veilig-thuis, gemeente, zorgaanbieder, ketencoordinator\n"
+             "  Registry changes are written to the audit log with the OS user as actor.\n");
+}
+
+bool
+ketenctl_partner_org_id_valid (const char *id)
+{
+    size_t len = id ? strlen (id) : 0;
+    if (len < 2 || len > 64)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = id[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+                  || (i > 0 && (c == '.' || c == '_' || c == '-'));
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+static bool
+s_z85_key_valid (const char *key)
+{
+    uint8_t bin[32];
+    return key && strlen (key) == 40 && zmq_z85_decode (bin, key) != NULL;
+}
+
+static kb_db_t *
+s_open (const ketenctl_t *ctx, int *exit_rc)
+{
+    kb_db_t *db = ketenctl_db_open (ctx, kb_config_str (ctx->config, "db/schema"), true, exit_rc);
+    if (db && (kb_audit_prepare (db) || kb_partner_prepare (db))) {
+        ketenctl_err ("could not prepare registry statements");
+        kb_db_destroy (&db);
+        *exit_rc = KETENCTL_FAILED;
+    }
+    return db;
+}
+
+static int
+s_add (const ketenctl_t *ctx, int argc, char *argv[])
+{
+    static const struct option longopts[] = {
+        { "org", required_argument, NULL, 'o' },
+        { "type", required_argument, NULL, 't' },
+        { "gebied", required_argument, NULL, 'g' },
+        { "gemeente", required_argument, NULL, 'm' },
+        { "public-key", required_argument, NULL, 'k' },
+        { "cert", required_argument, NULL, 'c' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *org = NULL, *type = NULL, *gebied = NULL, *gemeente = "", *key = NULL,
+               *cert_path = NULL;
+    int c;
+    optind = 0;
+    while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
+        switch (c) {
+        case 'o': org = optarg; break;
+        case 't': type = optarg; break;
+        case 'g': gebied = optarg; break;
+        case 'm': gemeente = optarg; break;
+        case 'k': key = optarg; break;
+        case 'c': cert_path = optarg; break;
+        case 'h': s_usage (stdout); return KETENCTL_OK;
+        default: s_usage (stderr); return KETENCTL_USAGE;
+        }
+    }
+    if (optind < argc || !org || !type || !gebied || (!key == !cert_path)) {
+        ketenctl_err ("partner add needs --org, --type, --gebied and one of --public-key or --cert");
+        s_usage (stderr);
+        return KETENCTL_USAGE;
+    }
+    kb_partner_t partner;
+    memset (&partner, 0, sizeof partner);
+    if (!ketenctl_partner_org_id_valid (org)) {
+        ketenctl_err ("invalid organisation id \"%s\": use 2..64 of a-z, 0-9, '.', '_', '-'", org);
+        return KETENCTL_USAGE;
+    }
+    partner.org_type = kb_org_type_parse (type);
+    if (!partner.org_type) {
+        ketenctl_err ("unknown organisation type \"%s\"", type);
+        return KETENCTL_USAGE;
+    }
+    if (!kb_validate_text (gebied, 0, sizeof partner.gebied - 1)) {
+        ketenctl_err ("invalid gebied: at most %zu bytes of printable UTF-8",
+                      sizeof partner.gebied - 1);
+        return KETENCTL_USAGE;
+    }
+    if (*gemeente && !kb_validate_gemeente_code_format (gemeente)) {
+        ketenctl_err ("invalid gemeente code \"%s\": expected 4 digits (CBS code)", gemeente);
+        return KETENCTL_USAGE;
+    }
+    if (cert_path) {
+        char err[512];
+        zcert_t *cert = kb_security_cert_load (cert_path, false, err, sizeof err);
+        if (!cert) {
+            ketenctl_err ("%s", err);
+            return KETENCTL_USAGE;
+        }
+        snprintf (partner.public_key, sizeof partner.public_key, "%s", zcert_public_txt (cert));
+        zcert_destroy (&cert);
+    }
+    else {
+        if (!s_z85_key_valid (key)) {
+            ketenctl_err ("invalid public key: expected 40 characters of Z85");
+            return KETENCTL_USAGE;
+        }
+        snprintf (partner.public_key, sizeof partner.public_key, "%s", key);
+    }
+    snprintf (partner.org_id, sizeof partner.org_id, "%s", org);
+    snprintf (partner.gebied, sizeof partner.gebied, "%s", gebied);
+    snprintf (partner.gemeente_code, sizeof partner.gemeente_code, "%s", gemeente);
+
+    int rc;
+    kb_db_t *db = s_open (ctx, &rc);
+    if (!db)
+        return rc;
+    char actor[128];
+    ketenctl_actor (actor, sizeof actor);
+    switch (kb_partner_add (db, &partner, actor)) {
+    case KB_PARTNER_OK:
+        printf ("partner \"%s\" added type=%s key=%.8s\n", partner.org_id,
+                kb_org_type_name (partner.org_type), partner.public_key);
+        rc = KETENCTL_OK;
+        break;
+    case KB_PARTNER_EXISTS:
+        ketenctl_err ("could not add partner \"%s\": organisation id or public key is already "
+                      "registered",
+                      org);
+        rc = KETENCTL_FAILED;
+        break;
+    case KB_PARTNER_INVALID:
+        ketenctl_err ("could not add partner \"%s\": invalid registry entry", org);
+        rc = KETENCTL_USAGE;
+        break;
+    default:
+        ketenctl_err ("could not add partner \"%s\": database error (sqlstate %s)", org,
+                      kb_db_last_sqlstate (db));
+        rc = KETENCTL_FAILED;
+        break;
+    }
+    kb_db_destroy (&db);
+    return rc;
+}
+
+static int
+s_list (const ketenctl_t *ctx, int argc, char *argv[])
+{
+    static const struct option longopts[] = {
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    int c;
+    optind = 0;
+    while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
+        switch (c) {
+        case 'h': s_usage (stdout); return KETENCTL_OK;
+        default: s_usage (stderr); return KETENCTL_USAGE;
+        }
+    }
+    if (optind < argc) {
+        ketenctl_err ("unexpected argument \"%s\"", argv[optind]);
+        return KETENCTL_USAGE;
+    }
+    int rc;
+    PGresult *res = NULL;
+    kb_db_t *db = s_open (ctx, &rc);
+    if (!db)
+        return rc;
+    rc = KETENCTL_FAILED;
+    if (kb_db_prepare (db, "ketenctl_partner_list",
+                       "SELECT org_id, org_type, gebied, gemeente_code, public_key, "
+                       " coalesce(to_char(revoked_at AT TIME ZONE 'UTC', "
+                       "  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') "
+                       "FROM partner ORDER BY org_id",
+                       0)) {
+        ketenctl_err ("could not prepare the partner list");
+        goto done;
+    }
+    kb_db_rc_t db_rc;
+    res = kb_db_run (db, "ketenctl_partner_list", 0, NULL, NULL, NULL, &db_rc);
+    if (!res) {
+        ketenctl_err ("could not read the partner registry");
+        goto done;
+    }
+    printf ("%-28s %-24s %-16s %-8s %-10s %s\n", "org", "type", "gebied", "gemeente", "key",
+            "status");
+    for (int i = 0; i < PQntuples (res); i++) {
+        const char *revoked = PQgetvalue (res, i, 5);
+        char status[64];
+        if (*revoked)
+            snprintf (status, sizeof status, "revoked %s", revoked);
+        else
+            snprintf (status, sizeof status, "active");
+        printf ("%-28s %-24s %-16s %-8s %.8s…  %s\n", PQgetvalue (res, i, 0),
+                kb_org_type_name (atoi (PQgetvalue (res, i, 1))), PQgetvalue (res, i, 2),
+                PQgetvalue (res, i, 3), PQgetvalue (res, i, 4), status);
+    }
+    rc = KETENCTL_OK;
+done:
+    PQclear (res);
+    kb_db_destroy (&db);
+    return rc;
+}
+
+static int
+s_revoke (const ketenctl_t *ctx, int argc, char *argv[])
+{
+    static const struct option longopts[] = {
+        { "org", required_argument, NULL, 'o' },
+        { "reason", required_argument, NULL, 'r' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *org = NULL, *reason = "";
+    int c;
+    optind = 0;
+    while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
+        switch (c) {
+        case 'o': org = optarg; break;
+        case 'r': reason = optarg; break;
+        case 'h': s_usage (stdout); return KETENCTL_OK;
+        default: s_usage (stderr); return KETENCTL_USAGE;
+        }
+    }
+    if (optind < argc || !org) {
+        ketenctl_err ("partner revoke needs --org");
+        s_usage (stderr);
+        return KETENCTL_USAGE;
+    }
+    if (!kb_validate_text (reason, 0, 500)) {
+        ketenctl_err ("invalid reason: at most 500 bytes of printable UTF-8");
+        return KETENCTL_USAGE;
+    }
+    int rc;
+    kb_db_t *db = s_open (ctx, &rc);
+    if (!db)
+        return rc;
+    char actor[128];
+    ketenctl_actor (actor, sizeof actor);
+    switch (kb_partner_revoke (db, org, reason, actor)) {
+    case KB_PARTNER_OK:
+        printf ("partner \"%s\" revoked\n", org);
+        rc = KETENCTL_OK;
+        break;
+    case KB_PARTNER_NOT_FOUND:
+        ketenctl_err ("could not revoke partner \"%s\": no active partner with this id", org);
+        rc = KETENCTL_FAILED;
+        break;
+    default:
+        ketenctl_err ("could not revoke partner \"%s\": database error (sqlstate %s)", org,
+                      kb_db_last_sqlstate (db));
+        rc = KETENCTL_FAILED;
+        break;
+    }
+    kb_db_destroy (&db);
+    return rc;
+}
+
+int
+ketenctl_partner (const ketenctl_t *ctx, int argc, char *argv[])
+{
+    if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0
+        || strcmp (argv[1], "help") == 0) {
+        bool help = argc >= 2;
+        s_usage (help ? stdout : stderr);
+        return help ? KETENCTL_OK : KETENCTL_USAGE;
+    }
+    if (strcmp (argv[1], "add") == 0)
+        return s_add (ctx, argc - 1, argv + 1);
+    if (strcmp (argv[1], "list") == 0)
+        return s_list (ctx, argc - 1, argv + 1);
+    if (strcmp (argv[1], "revoke") == 0)
+        return s_revoke (ctx, argc - 1, argv + 1);
+    ketenctl_err ("unknown partner command \"%s\"", argv[1]);
+    s_usage (stderr);
+    return KETENCTL_USAGE;
+}

@@ -1,0 +1,515 @@
+/*  it_intake - the intake door end to end: real PostgreSQL, real intake
+    daemon, real CURVE partner clients. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "kb_test_intake.h"
+#include "kb_test_support.h"
+#include "ketenbus/kb_security.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static kbt_intake_t *s_intake;
+
+static int
+s_setup (void **state)
+{
+    (void) state;
+    s_intake = kbt_intake_setup ("it_intake");
+    kbt_intake_start (s_intake, NULL);
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    (void) state;
+    kbt_intake_teardown (&s_intake);
+    return 0;
+}
+
+static long
+s_count (const char *sql)
+{
+    return kbt_query_long (s_intake->conninfo, sql);
+}
+
+/* Sends and waits for the one answer. */
+static kb_envelope_t *
+s_roundtrip (kb_client_t *client, kb_envelope_t *env)
+{
+    assert_int_equal (kb_client_send (client, env), 0);
+    kb_envelope_t *reply = NULL;
+    assert_int_equal (kb_client_recv (client, 10000, &reply), 0);
+    assert_non_null (reply);
+    return reply;
+}
+
+static void
+test_accepted_then_duplicate (void **state)
+{
+    (void) state;
+    kb_client_t *client = kbt_intake_client (s_intake, KBT_CJG);
+    kbt_signal_t s;
+    kbt_signal_init (&s, 1);
+    long outbox_before = s_count ("SELECT count(*) FROM intake.kb_outbox");
+    kb_envelope_t *reply = s_roundtrip (client, &s.env);
+    assert_int_equal (reply->body_case, KETENBUS__V1__ENVELOPE__BODY_ACK);
+    assert_int_equal (reply->ack->status, KETENBUS__V1__ACK_STATUS__ACK_STATUS_ACCEPTED);
+    assert_string_equal (reply->ack->message_id, s.message_id);
+    assert_string_equal (reply->correlation_id, s.message_id);
+    char *ref = strdup (reply->ack->reference);
+    assert_int_equal (strlen (ref), 36);
+    kb_codec_free (&reply);
+
+    char sql[512];
+    snprintf (sql, sizeof sql,
+              "SELECT count(*) FROM intake.signal WHERE ref = '%s' AND sender_org = 'cjg-helmond'", ref);
+    assert_int_equal (s_count (sql), 1);
+    snprintf (sql, sizeof sql, "SELECT count(*) FROM intake.signal_member WHERE signal_ref = '%s'", ref);
+    assert_int_equal (s_count (sql), 1);
+    assert_int_equal (s_count ("SELECT count(*) FROM intake.kb_outbox"), outbox_before + 1);
+    assert_true (s_count ("SELECT count(*) FROM intake.kb_audit WHERE event = 'signal.accepted'") >= 1);
+
+    /* the partner retries: the same answer, marked duplicate, no second row */
+    reply = s_roundtrip (client, &s.env);
+    assert_int_equal (reply->body_case, KETENBUS__V1__ENVELOPE__BODY_ACK);
+    assert_int_equal (reply->ack->status, KETENBUS__V1__ACK_STATUS__ACK_STATUS_DUPLICATE);
+    assert_string_equal (reply->ack->reference, ref);
+    kb_codec_free (&reply);
+    snprintf (sql, sizeof sql, "SELECT count(*) FROM intake.signal WHERE message_id = '%s'", s.message_id);
+    assert_int_equal (s_count (sql), 1);
+    assert_int_equal (s_count ("SELECT count(*) FROM intake.kb_outbox"), outbox_before + 1);
+
+    /* the same id with other content is refused with the iStandaarden code */
+    s.signal.urgency = KETENBUS__V1__URGENCY__URGENCY_VERHOOGD;
+    reply = s_roundtrip (client, &s.env);
+    assert_int_equal (reply->body_case, KETENBUS__V1__ENVELOPE__BODY_REJECT);
+    assert_string_equal (reply->reject->code, "9056");
+    assert_string_equal (reply->reject->field, "message_id");
+    kb_codec_free (&reply);
+    assert_int_equal (s_count (sql), 1);
+    free (ref);
+    kb_client_destroy (&client);
+}
+
+typedef void (s_mutate_fn) (kbt_signal_t *s);
+static void m_bsn_elfproef (kbt_signal_t *s) { s->subject.bsn = "123456781"; }
+static void m_bsn_zero (kbt_signal_t *s) { s->subject.bsn = "000000000"; }
+static void m_bsn_short (kbt_signal_t *s) { s->subject.bsn = "12345678"; }
+static void m_bsn_missing (kbt_signal_t *s) { s->subject.bsn = ""; }
+static void m_member_bsn (kbt_signal_t *s) { s->member.bsn = "111222334"; }
+static void m_birth_feb30 (kbt_signal_t *s) { s->subject.birth_date = "2012-02-30"; }
+static void m_future (kbt_signal_t *s) { s->signal.signal_date = "2199-01-01"; }
+static void m_gemeente (kbt_signal_t *s) { s->signal.gemeente_code = "0363"; }
+static void m_gemeente_format (kbt_signal_t *s) { s->signal.gemeente_code = "79"; }
+static void m_postcode (kbt_signal_t *s) { s->signal.postcode = "0123 AB"; }
+static void m_category (kbt_signal_t *s) { s->categories[0] = (Ketenbus__V1__Category) 99; }
+static void m_no_category (kbt_signal_t *s) { s->signal.n_categories = 0; }
+static void m_urgency (kbt_signal_t *s) { s->signal.urgency = 0; }
+static void m_utf8 (kbt_signal_t *s) { s->signal.partner_case_ref = "CASE-\xc0\xaf"; }
+static void m_long_ref (kbt_signal_t *s)
+{
+    static char ref[80];
+    memset (ref, 'x', sizeof ref - 1);
+    ref[79] = 0;
+    s->signal.partner_case_ref = ref;
+}
+static void m_message_id (kbt_signal_t *s) { s->env.message_id = "NOT-A-UUID"; }
+static void m_role (kbt_signal_t *s) { s->member.role = 0; }
+static void m_phone (kbt_signal_t *s) { s->signal.contact_phone = "call me"; }
+
+static const struct {
+    const char *name;
+    s_mutate_fn *mutate;
+    const char *code;
+    const char *field;
+} s_rejects[] = {
+    { "bsn fails elfproef", m_bsn_elfproef, "KB10", "case_signal.subject.bsn" },
+    { "bsn 000000000", m_bsn_zero, "KB10", "case_signal.subject.bsn" },
+    { "bsn 8 digits", m_bsn_short, "KB10", "case_signal.subject.bsn" },
+    { "bsn missing", m_bsn_missing, "KB15", "case_signal.subject.bsn" },
+    { "member bsn", m_member_bsn, "KB10", "case_signal.household[0].bsn" },
+    { "birth date 30 feb", m_birth_feb30, "KB11", "case_signal.subject.birth_date" },
+    { "signal date in future", m_future, "8848", "case_signal.signal_date" },
+    { "gemeente outside region", m_gemeente, "S300", "case_signal.gemeente_code" },
+    { "gemeente format", m_gemeente_format, "S300", "case_signal.gemeente_code" },
+    { "postcode", m_postcode, "KB12", "case_signal.postcode" },
+    { "unknown category", m_category, "KB13", "case_signal.categories" },
+    { "no category", m_no_category, "KB15", "case_signal.categories" },
+    { "urgency unspecified", m_urgency, "KB13", "case_signal.urgency" },
+    { "invalid utf-8", m_utf8, "KB14", "case_signal.partner_case_ref" },
+    { "case ref too long", m_long_ref, "KB14", "case_signal.partner_case_ref" },
+    { "message id format", m_message_id, "KB16", "message_id" },
+    { "member role", m_role, "KB13", "case_signal.household[0].role" },
+    { "phone", m_phone, "KB14", "case_signal.contact_phone" },
+};
+
+static void
+test_each_reject_code_and_quarantine (void **state)
+{
+    (void) state;
+    kb_client_t *client = kbt_intake_client (s_intake, KBT_CJG);
+    for (size_t i = 0; i < sizeof s_rejects / sizeof s_rejects[0]; i++) {
+        kbt_signal_t s;
+        kbt_signal_init (&s, 100 + (uint32_t) i);
+        s_rejects[i].mutate (&s);
+        long q_before = s_count ("SELECT count(*) FROM intake.quarantine");
+        long sig_before = s_count ("SELECT count(*) FROM intake.signal");
+        kb_envelope_t *reply = s_roundtrip (client, &s.env);
+        if (reply->body_case != KETENBUS__V1__ENVELOPE__BODY_REJECT)
+            fail_msg ("%s: expected a reject", s_rejects[i].name);
+        if (strcmp (reply->reject->code, s_rejects[i].code) != 0
+            || strcmp (reply->reject->field, s_rejects[i].field) != 0)
+            fail_msg ("%s: got code=%s field=%s, want code=%s field=%s", s_rejects[i].name,
+                      reply->reject->code, reply->reject->field, s_rejects[i].code,
+                      s_rejects[i].field);
+        assert_true (strlen (reply->reject->rule) > 5);
+        kb_codec_free (&reply);
+        assert_int_equal (s_count ("SELECT count(*) FROM intake.quarantine"), q_before + 1);
+        assert_int_equal (s_count ("SELECT count(*) FROM intake.signal"), sig_before);
+        char sql[256];
+        snprintf (sql, sizeof sql,
+                  "SELECT count(*) FROM intake.quarantine WHERE id = (SELECT max(id) FROM intake.quarantine) "
+                  "AND code = '%s' AND sender_org = 'cjg-helmond' AND size > 0",
+                  s_rejects[i].code);
+        assert_int_equal (s_count (sql), 1);
+    }
+    kb_client_destroy (&client);
+}
+
+static void
+test_organisation_type_not_allowed (void **state)
+{
+    (void) state;
+    kb_client_t *client = kbt_intake_client (s_intake, KBT_GEMEENTE);
+    kbt_signal_t s;
+    kbt_signal_init (&s, 300);
+    kb_envelope_t *reply = s_roundtrip (client, &s.env);
+    assert_int_equal (reply->body_case, KETENBUS__V1__ENVELOPE__BODY_REJECT);
+    assert_string_equal (reply->reject->code, "KB17");
+    kb_codec_free (&reply);
+    kb_client_destroy (&client);
+}
+
+static void
+test_garbage_and_unknown_bodies_survived (void **state)
+{
+    (void) state;
+    kb_client_t *client = kbt_intake_client (s_intake, KBT_WIJKTEAM);
+    kb_envelope_t *reply = NULL;
+    /* random bytes */
+    uint8_t junk[512];
+    for (size_t i = 0; i < sizeof junk; i++)
+        junk[i] = (uint8_t) (i * 7919u + 13u);
+    assert_int_equal (kb_client_send_raw (client, junk, sizeof junk), 0);
+    assert_int_equal (kb_client_recv (client, 10000, &reply), 0);
+    assert_int_equal (reply->body_case, KETENBUS__V1__ENVELOPE__BODY_REJECT);
+    assert_string_equal (reply->reject->code, "0001");
+    kb_codec_free (&reply);
+    /* empty frame */
+    assert_int_equal (kb_client_send_raw (client, "", 0), 0);
+    assert_int_equal (kb_client_recv (client, 10000, &reply), 0);
+    assert_string_equal (reply->reject->code, "0001");
+    kb_codec_free (&reply);
+    /* truncated valid message */
+    kbt_signal_t s;
+    kbt_signal_init (&s, 400);
+    size_t len = 0;
+    uint8_t *bytes = kb_codec_encode (&s.env, &len);
+    assert_int_equal (kb_client_send_raw (client, bytes, len / 2), 0);
+    free (bytes);
+    assert_int_equal (kb_client_recv (client, 10000, &reply), 0);
+    assert_string_equal (reply->reject->code, "0001");
+    kb_codec_free (&reply);
+    /* a multi-frame message */
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, "one");
+    zmsg_addstr (msg, "two");
+    zmsg_addstr (msg, "three");
+    assert_int_equal (zmsg_send (&msg, kb_client_socket (client)), 0);
+    assert_int_equal (kb_client_recv (client, 10000, &reply), 0);
+    assert_string_equal (reply->reject->code, "0001");
+    kb_codec_free (&reply);
+    /* a well-formed envelope whose body intake does not accept */
+    kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
+    Ketenbus__V1__Ack ack = KETENBUS__V1__ACK__INIT;
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_ACK;
+    env.ack = &ack;
+    reply = s_roundtrip (client, &env);
+    assert_string_equal (reply->reject->code, "KB20");
+    kb_codec_free (&reply);
+    /* an envelope without a body (what a newer schema's body looks like) */
+    kb_envelope_t empty = KETENBUS__V1__ENVELOPE__INIT;
+    reply = s_roundtrip (client, &empty);
+    assert_string_equal (reply->reject->code, "0001");
+    kb_codec_free (&reply);
+    /* and the door still works */
+    kbt_signal_init (&s, 401);
+    s.signal.gemeente_code = "0762";
+    reply = s_roundtrip (client, &s.env);
+    assert_int_equal (reply->body_case, KETENBUS__V1__ENVELOPE__BODY_ACK);
+    kb_codec_free (&reply);
+    kb_client_destroy (&client);
+}
+
+static void
+test_oversized_frame_dropped_others_served (void **state)
+{
+    (void) state;
+    kb_client_t *big = kbt_intake_client (s_intake, KBT_WIJKTEAM);
+    kb_client_t *other = kbt_intake_client (s_intake, KBT_CJG);
+    size_t len = 4 * 1024 * 1024;
+    uint8_t *blob = calloc (1, len);
+    assert_int_equal (kb_client_send_raw (big, blob, len), 0);
+    free (blob);
+    kb_envelope_t *reply = NULL;
+    /* libzmq drops the connection at ZMQ_MAXMSGSIZE: no answer */
+    assert_int_equal (kb_client_recv (big, 1500, &reply), -1);
+    kbt_signal_t s;
+    kbt_signal_init (&s, 500);
+    reply = s_roundtrip (other, &s.env);
+    assert_int_equal (reply->body_case, KETENBUS__V1__ENVELOPE__BODY_ACK);
+    kb_codec_free (&reply);
+    assert_int_equal (kbt_wait (s_intake->pid, 0), -1); /* still running */
+    kb_client_destroy (&big);
+    kb_client_destroy (&other);
+}
+
+/* No answer at all: the handshake was refused. */
+static void
+s_assert_refused (kb_client_t *client, uint32_t n)
+{
+    kbt_signal_t s;
+    kbt_signal_init (&s, n);
+    assert_int_equal (kb_client_send (client, &s.env), 0);
+    kb_envelope_t *reply = NULL;
+    assert_int_equal (kb_client_recv (client, 1500, &reply), -1);
+    assert_null (reply);
+}
+
+static void
+test_unknown_key_and_plain_client_refused (void **state)
+{
+    (void) state;
+    kb_client_t *stranger = kbt_intake_client_cert (s_intake, s_intake->stranger_cert);
+    s_assert_refused (stranger, 600);
+    kb_client_destroy (&stranger);
+    char err[128];
+    kb_client_t *plain = kb_client_new (s_intake->endpoint, NULL, NULL, err, sizeof err);
+    assert_non_null (plain);
+    s_assert_refused (plain, 601);
+    kb_client_destroy (&plain);
+    assert_true (kbt_intake_log_count (s_intake, "unknown or revoked key") >= 1);
+}
+
+static void
+test_revoked_key_refused_within_seconds (void **state)
+{
+    (void) state;
+    kb_client_t *client = kbt_intake_client (s_intake, KBT_VEILIG_THUIS);
+    kbt_signal_t s;
+    kbt_signal_init (&s, 700);
+    s.signal.urgency = KETENBUS__V1__URGENCY__URGENCY_ACUUT_ONVEILIG;
+    kb_envelope_t *reply = s_roundtrip (client, &s.env);
+    assert_int_equal (reply->body_case, KETENBUS__V1__ENVELOPE__BODY_ACK);
+    kb_codec_free (&reply);
+
+    kbt_exec (s_intake->conninfo,
+              "UPDATE intake.partner SET revoked_at = now() WHERE org_id = 'veiligthuis-peel'");
+    int64_t revoked_at = kbt_now_ms ();
+    /* the open connection: refused from the next registry refresh on */
+    bool refused = false;
+    uint32_t n = 701;
+    while (!refused && kbt_now_ms () - revoked_at < 5000) {
+        kbt_signal_init (&s, n++);
+        reply = s_roundtrip (client, &s.env);
+        refused = reply->body_case == KETENBUS__V1__ENVELOPE__BODY_REJECT
+                  && strcmp (reply->reject->code, "KB18") == 0;
+        kb_codec_free (&reply);
+        if (!refused)
+            kbt_sleep_ms (100);
+    }
+    assert_true (refused);
+    assert_true (kbt_now_ms () - revoked_at < 5000);
+    kb_client_destroy (&client);
+    /* a new connection with the revoked key is refused at the handshake */
+    client = kbt_intake_client (s_intake, KBT_VEILIG_THUIS);
+    s_assert_refused (client, 800);
+    kb_client_destroy (&client);
+    kbt_exec (s_intake->conninfo,
+              "UPDATE intake.partner SET revoked_at = NULL WHERE org_id = 'veiligthuis-peel'");
+}
+
+static void
+test_pipelined_client_gets_every_answer (void **state)
+{
+    (void) state;
+    kb_client_t *client = kbt_intake_client (s_intake, KBT_CJG);
+    enum { N = 500 };
+    static kbt_signal_t s[N];
+    for (int i = 0; i < N; i++) {
+        kbt_signal_init (&s[i], 1000 + (uint32_t) i);
+        assert_int_equal (kb_client_send (client, &s[i].env), 0);
+    }
+    int acks = 0;
+    for (int i = 0; i < N; i++) {
+        kb_envelope_t *reply = NULL;
+        assert_int_equal (kb_client_recv (client, 10000, &reply), 0);
+        if (reply->body_case == KETENBUS__V1__ENVELOPE__BODY_ACK)
+            acks++;
+        kb_codec_free (&reply);
+    }
+    assert_int_equal (acks, N);
+    kb_client_destroy (&client);
+}
+
+static void
+test_no_bsn_in_any_table (void **state)
+{
+    (void) state;
+    char *dump = kbt_var_path ("it_intake-dump");
+    char *pgdump = NULL;
+    char cmd[2048];
+    snprintf (cmd, sizeof cmd,
+              "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/pg_dump --data-only "
+              "--inserts '%s' > '%s/dump.sql'",
+              s_intake->conninfo, dump);
+    assert_int_equal (system (cmd), 0);
+    (void) pgdump;
+    snprintf (cmd, sizeof cmd, "%s/dump.sql", dump);
+    struct stat st;
+    assert_int_equal (stat (cmd, &st), 0);
+    assert_true (st.st_size > 1000);
+    FILE *f = fopen (cmd, "r");
+    assert_non_null (f);
+    char *text = calloc (1, (size_t) st.st_size + 1);
+    assert_int_equal (fread (text, 1, (size_t) st.st_size, f), (size_t) st.st_size);
+    fclose (f);
+    /* every BSN any test sent, accepted or rejected */
+    int checked = 0;
+    for (uint32_t n = 0; n < 2000; n++) {
+        char bsn[10];
+        kbt_make_bsn (n, bsn);
+        if (strstr (text, bsn))
+            fail_msg ("bsn number %u found in the database dump", n);
+        checked++;
+    }
+    assert_null (strstr (text, "123456781"));
+    assert_true (checked == 2000);
+    free (text);
+    free (dump);
+}
+
+static void
+test_refuses_unsafe_pseudonym_key (void **state)
+{
+    (void) state;
+    char *other = kbt_var_path ("it_intake-keys");
+    char path[1024];
+    snprintf (path, sizeof path, "%s/open.key", other);
+    FILE *f = fopen (path, "w");
+    fputs ("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n", f);
+    fclose (f);
+    chmod (path, 0644);
+    char env[1100];
+    snprintf (env, sizeof env, "KETENBUS_PSEUDONYM_KEY_FILE=%s", path);
+    const char *e1[] = { env, "KETENBUS_INTAKE_ENDPOINT=ipc://@kb-it-intake-refuse", NULL };
+    assert_int_not_equal (kbt_intake_start_expect_exit (s_intake, e1, 10000), 0);
+    assert_true (kbt_intake_log_count (s_intake, "accessible by group or others") >= 1);
+    chmod (path, 0600);
+    f = fopen (path, "w");
+    fputs ("0011223344\n", f);
+    fclose (f);
+    assert_int_not_equal (kbt_intake_start_expect_exit (s_intake, e1, 10000), 0);
+    assert_true (kbt_intake_log_count (s_intake, "must hold at least 32 bytes") >= 1);
+    snprintf (env, sizeof env, "KETENBUS_PSEUDONYM_KEY_FILE=%s/missing.key", other);
+    assert_int_not_equal (kbt_intake_start_expect_exit (s_intake, e1, 10000), 0);
+    assert_true (kbt_intake_log_count (s_intake, "is missing") >= 1);
+    free (other);
+}
+
+/* (inproc skips security mechanisms altogether, so this uses ipc.)
+   Without a ZAP handler, a CURVE server socket refuses even a client that
+   knows its key (ZMQ_ZAP_ENFORCE_DOMAIN): security fails closed. */
+static void
+test_no_zap_handler_refused (void **state)
+{
+    (void) state;
+    zcert_t *server = zcert_new ();
+    zcert_t *client_cert = zcert_new ();
+    char err[256];
+    kb_socket_opts_t opts = { .max_message_bytes = 65536 };
+    zsock_t *router = kb_security_server_new ("ipc://@kb-it-no-zap", server, &opts, err, sizeof err);
+    assert_non_null (router);
+    zsock_t *dealer = kb_security_client_new ("ipc://@kb-it-no-zap", client_cert,
+                                              zcert_public_txt (server), &opts);
+    assert_non_null (dealer);
+    zstr_send (dealer, "hello");
+    zpoller_t *poller = zpoller_new (router, NULL);
+    assert_null (zpoller_wait (poller, 1000));
+    zpoller_destroy (&poller);
+    zsock_destroy (&dealer);
+    zsock_destroy (&router);
+    zcert_destroy (&client_cert);
+    zcert_destroy (&server);
+}
+
+static void
+test_sigterm_exits_cleanly (void **state)
+{
+    (void) state;
+    kb_client_t *client = kbt_intake_client (s_intake, KBT_CJG);
+    enum { N = 200 };
+    static kbt_signal_t s[N];
+    for (int i = 0; i < N; i++) {
+        kbt_signal_init (&s[i], 3000 + (uint32_t) i);
+        kb_client_send (client, &s[i].env);
+    }
+    int answered = 0;
+    kb_envelope_t *reply = NULL;
+    while (answered < 20 && kb_client_recv (client, 5000, &reply) == 0) {
+        kb_codec_free (&reply);
+        answered++;
+    }
+    kill (s_intake->pid, SIGTERM);
+    int status = kbt_wait (s_intake->pid, 15000);
+    s_intake->pid = 0;
+    assert_int_equal (status, 0);
+    /* every answered signal is stored */
+    while (kb_client_recv (client, 200, &reply) == 0) {
+        kb_codec_free (&reply);
+        answered++;
+    }
+    long stored = s_count ("SELECT count(*) FROM intake.signal WHERE partner_case_ref LIKE 'CASE-3%'");
+    assert_true (stored >= answered);
+    assert_true (kbt_intake_log_count (s_intake, "intake stopping") >= 1);
+    kb_client_destroy (&client);
+    kbt_intake_start (s_intake, NULL);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_accepted_then_duplicate),
+        cmocka_unit_test (test_each_reject_code_and_quarantine),
+        cmocka_unit_test (test_organisation_type_not_allowed),
+        cmocka_unit_test (test_garbage_and_unknown_bodies_survived),
+        cmocka_unit_test (test_oversized_frame_dropped_others_served),
+        cmocka_unit_test (test_unknown_key_and_plain_client_refused),
+        cmocka_unit_test (test_revoked_key_refused_within_seconds),
+        cmocka_unit_test (test_pipelined_client_gets_every_answer),
+        cmocka_unit_test (test_refuses_unsafe_pseudonym_key),
+        cmocka_unit_test (test_no_zap_handler_refused),
+        cmocka_unit_test (test_sigterm_exits_cleanly),
+        cmocka_unit_test (test_no_bsn_in_any_table),
+    };
+    return cmocka_run_group_tests_name ("it_intake", tests, s_setup, s_teardown);
+}

@@ -1,0 +1,45 @@
+/*  kb_test_support - helpers for integration and fault tests: a fresh
+    database per test in the run's throwaway cluster, daemon processes,
+    single-value queries. Failures abort the test (these are tests). */
+#ifndef KB_TEST_SUPPORT_H_INCLUDED
+#define KB_TEST_SUPPORT_H_INCLUDED
+
+#include <libpq-fe.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Drops and creates database name in the cluster at $KB_TEST_PGDIR;
+   returns its conninfo (caller frees). */
+char *kbt_db_create (const char *name);
+/* Runs sql (no parameters) and returns the first column of the first row
+   as a number (0 when no row). */
+long kbt_query_long (const char *conninfo, const char *sql);
+/* Runs sql and returns the first column of the first row as a string
+   (caller frees; NULL when no row). */
+char *kbt_query_str (const char *conninfo, const char *sql);
+/* Runs sql, failing the test if it fails. */
+void kbt_exec (const char *conninfo, const char *sql);
+/* Starts a program with extra environment entries ("KEY=VALUE", NULL
+   terminated, may be NULL); stdout and stderr go to logfile (appended). */
+pid_t kbt_spawn (const char *const argv[], const char *const env[], const char *logfile);
+/* Waits up to timeout_ms; returns the exit status, 128+signal, or -1 on timeout. */
+int kbt_wait (pid_t pid, int timeout_ms);
+/* Sends sig and reaps the process. */
+void kbt_kill (pid_t pid, int sig);
+/* $KB_BIN_DIR/name (static buffer per call site is not needed: caller frees). */
+char *kbt_bin (const char *name);
+/* $KB_TEST_VAR/sub, created (caller frees). */
+char *kbt_var_path (const char *sub);
+/* Path of the cluster directory ($KB_TEST_PGDIR). */
+const char *kbt_pg_dir (void);
+/* $KB_SOURCE_DIR/sub (caller frees). */
+char *kbt_source_path (const char *sub);
+void kbt_sleep_ms (int ms);
+int64_t kbt_now_ms (void);
+/* Polls sql every 50 ms until it returns want or timeout_ms passes;
+   returns the last value. */
+long kbt_wait_for_value (const char *conninfo, const char *sql, long want, int timeout_ms);
+/* Restarts the run's PostgreSQL cluster (pgcluster.sh restart). */
+int kbt_pg_restart (void);
+
+#endif
