@@ -87,8 +87,13 @@ s_check_unknown (const kb_config_t *self, zconfig_t *node, const char *prefix, c
             continue;
         }
         bool known = false;
+        size_t fulllen = strlen (full);
+        bool empty = !zconfig_value (child) || !*zconfig_value (child);
         for (size_t i = 0; i < self->count && !known; i++)
-            known = strcmp (self->table[i].name, full) == 0;
+            known = strcmp (self->table[i].name, full) == 0
+                    /* a section whose keys are all commented out */
+                    || (empty && strncmp (self->table[i].name, full, fulllen) == 0
+                        && self->table[i].name[fulllen] == '/');
         if (!known) {
             snprintf (err, errlen, "unknown configuration key \"%s\" in file \"%s\"", full, path);
             return -1;
@@ -213,25 +218,37 @@ kb_config_print_help (const kb_config_key_t *table, FILE *out)
     }
 }
 
+static void
+s_print_key (const kb_config_key_t *key, const char *indent, const char *name, FILE *out)
+{
+    fprintf (out, "%s#   %s (%s)\n", indent, key->help, s_type_name (key->type));
+    if (key->default_value)
+        fprintf (out, "%s%s = \"%s\"\n", indent, name, key->default_value);
+    else
+        fprintf (out, "%s#%s = (required)\n", indent, name);
+}
+
 void
 kb_config_print_example (const kb_config_key_t *table, FILE *out)
 {
-    /* ZPL: a path a/b becomes a section "a" with an indented key "b". */
-    char section[64] = "";
+    /* ZPL: top-level keys first, then each section "a" once with all of
+       its keys "a/b" indented, in the order the sections first appear */
+    for (const kb_config_key_t *key = table; key->name; key++)
+        if (!strchr (key->name, '/'))
+            s_print_key (key, "", key->name, out);
     for (const kb_config_key_t *key = table; key->name; key++) {
         const char *slash = strchr (key->name, '/');
-        size_t seclen = slash ? (size_t) (slash - key->name) : 0;
-        if (seclen && (strlen (section) != seclen || strncmp (section, key->name, seclen))) {
-            snprintf (section, sizeof section, "%.*s", (int) seclen, key->name);
-            fprintf (out, "%s\n", section);
-        }
-        fprintf (out, "%s#   %s (%s)\n", slash ? "    " : "", key->help,
-                 s_type_name (key->type));
-        if (key->default_value)
-            fprintf (out, "%s%s = \"%s\"\n", slash ? "    " : "", slash ? slash + 1 : key->name,
-                     key->default_value);
-        else
-            fprintf (out, "%s#%s = (required)\n", slash ? "    " : "",
-                     slash ? slash + 1 : key->name);
+        if (!slash)
+            continue;
+        size_t seclen = (size_t) (slash - key->name);
+        bool seen = false;
+        for (const kb_config_key_t *prev = table; prev < key && !seen; prev++)
+            seen = strchr (prev->name, '/') && strncmp (prev->name, key->name, seclen + 1) == 0;
+        if (seen)
+            continue;
+        fprintf (out, "%.*s\n", (int) seclen, key->name);
+        for (const kb_config_key_t *k = key; k->name; k++)
+            if (strncmp (k->name, key->name, seclen + 1) == 0)
+                s_print_key (k, "    ", k->name + seclen + 1, out);
     }
 }

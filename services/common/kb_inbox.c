@@ -2,9 +2,9 @@
     daemon's loop; batches applied in one transaction with a SAVEPOINT per
     message, deduplicated, kept in order per (sender, stream), and
     acknowledged after COMMIT with one ack message per sender. */
+#include "kb_link_private.h"
 #include "ketenbus/kb_link.h"
 #include "ketenbus/kb_log.h"
-#include "kb_link_private.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct _kb_link_receiver_t {
+struct _kb_link_receiver_t
+{
     kb_db_t *db;
     zsock_t *router;
     kb_link_apply_fn *apply;
@@ -23,7 +24,8 @@ struct _kb_link_receiver_t {
 };
 
 /* One message read from the socket. */
-typedef struct {
+typedef struct
+{
     zframe_t *routing_id;
     char sender[KB_LINK_ID_MAX + 1];
     char *stream;
@@ -34,18 +36,21 @@ typedef struct {
 } s_in_t;
 
 /* A failed apply attempt, recorded after the batch. */
-typedef struct {
+typedef struct
+{
     const char *message_id; /* borrowed from the batch */
     char reason[KB_LINK_REASON_MAX + 1];
 } s_poison_t;
 
 /* Acks gathered for one sender. */
-typedef struct {
+typedef struct
+{
     zframe_t *routing_id; /* borrowed */
     zchunk_t *body;
 } s_ack_t;
 
-static const struct {
+static const struct
+{
     const char *name;
     const char *sql;
     int nparams;
@@ -57,7 +62,8 @@ static const struct {
       " (SELECT attempts FROM kb_inbox_attempt WHERE message_id = $3)",
       3 },
     { "kb_link_in_insert",
-      "INSERT INTO kb_inbox (message_id, sender, stream, stream_seq) VALUES ($1, $2, $3, $4)", 4 },
+      "INSERT INTO kb_inbox (message_id, sender, stream, stream_seq) VALUES ($1, $2, $3, $4)",
+      4 },
     { "kb_link_in_position",
       "INSERT INTO kb_inbox_stream (sender, stream, last_seq) VALUES ($1, $2, $3)"
       " ON CONFLICT (sender, stream) DO UPDATE SET last_seq = EXCLUDED.last_seq",
@@ -79,7 +85,10 @@ static const struct {
 };
 
 kb_link_receiver_t *
-kb_link_receiver_new (kb_db_t *db, const char *endpoint, kb_link_apply_fn *apply, void *arg,
+kb_link_receiver_new (kb_db_t *db,
+                      const char *endpoint,
+                      kb_link_apply_fn *apply,
+                      void *arg,
                       const kb_link_receiver_config_t *cfg)
 {
     if (!db || !endpoint || !apply)
@@ -103,8 +112,7 @@ kb_link_receiver_new (kb_db_t *db, const char *endpoint, kb_link_apply_fn *apply
     if (self->cfg.rcvhwm <= 0)
         self->cfg.rcvhwm = 10000;
     for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
-        if (kb_db_prepare (db, s_statements[i].name, s_statements[i].sql,
-                           s_statements[i].nparams))
+        if (kb_db_prepare (db, s_statements[i].name, s_statements[i].sql, s_statements[i].nparams))
             goto fail;
     self->router = zsock_new (ZMQ_ROUTER);
     if (!self->router)
@@ -169,8 +177,8 @@ s_in_parse (zmsg_t *msg, s_in_t *in)
     in->payload = zmsg_pop (msg);
     int rc = -1;
     size_t idlen = zframe_size (in->routing_id);
-    if (!command || strcmp (command, "MSG") != 0 || !seq || idlen == 0 || idlen > KB_LINK_ID_MAX
-        || !kb_link_id_valid (in->stream) || !kb_link_id_valid (in->message_id))
+    if (!command || strcmp (command, "MSG") != 0 || !seq || idlen == 0 || idlen > KB_LINK_ID_MAX ||
+        !kb_link_id_valid (in->stream) || !kb_link_id_valid (in->message_id))
         goto done;
     memcpy (in->sender, zframe_data (in->routing_id), idlen);
     in->sender[idlen] = '\0';
@@ -193,8 +201,8 @@ done:
 static int
 s_ack_add (zlistx_t *acks, s_in_t *in, kb_link_ack_kind_t kind, const char *reason)
 {
-    s_ack_t *ack = (s_ack_t *) zlistx_first (acks);
-    for (; ack; ack = (s_ack_t *) zlistx_next (acks))
+    s_ack_t *ack = (s_ack_t *)zlistx_first (acks);
+    for (; ack; ack = (s_ack_t *)zlistx_next (acks))
         if (zframe_eq (ack->routing_id, in->routing_id))
             break;
     if (!ack) {
@@ -215,7 +223,7 @@ s_ack_add (zlistx_t *acks, s_in_t *in, kb_link_ack_kind_t kind, const char *reas
 static void
 s_ack_destroy (void **item_p)
 {
-    s_ack_t *ack = (s_ack_t *) *item_p;
+    s_ack_t *ack = (s_ack_t *)*item_p;
     if (ack) {
         zchunk_destroy (&ack->body);
         free (ack);
@@ -226,8 +234,8 @@ s_ack_destroy (void **item_p)
 static void
 s_acks_send (kb_link_receiver_t *self, zlistx_t *acks)
 {
-    s_ack_t *ack = (s_ack_t *) zlistx_first (acks);
-    for (; ack; ack = (s_ack_t *) zlistx_next (acks)) {
+    s_ack_t *ack = (s_ack_t *)zlistx_first (acks);
+    for (; ack; ack = (s_ack_t *)zlistx_next (acks)) {
         zmsg_t *msg = zmsg_new ();
         zframe_t *to = zframe_dup (ack->routing_id);
         zmsg_append (msg, &to);
@@ -262,9 +270,14 @@ s_dead_letter (kb_link_receiver_t *self, s_in_t *in, const char *reason, int att
 {
     char att[16];
     snprintf (att, sizeof att, "%d", attempts);
-    const char *values[7] = { in->message_id, in->sender, in->stream, in->seq_text,
-                              (const char *) zframe_data (in->payload), reason, att };
-    int lengths[7] = { 0, 0, 0, 0, (int) zframe_size (in->payload), 0, 0 };
+    const char *values[7] = { in->message_id,
+                              in->sender,
+                              in->stream,
+                              in->seq_text,
+                              (const char *)zframe_data (in->payload),
+                              reason,
+                              att };
+    int lengths[7] = { 0, 0, 0, 0, (int)zframe_size (in->payload), 0, 0 };
     int formats[7] = { 0, 0, 0, 0, 1, 0, 0 };
     if (!values[4])
         values[4] = "";
@@ -285,22 +298,21 @@ s_poison_record (kb_link_receiver_t *self, s_poison_t *poison, int npoison)
         goto fail;
     for (int i = 0; i < npoison; i++) {
         const char *values[2] = { poison[i].message_id, poison[i].reason };
-        if (kb_db_run_cmd (self->db, "kb_link_in_attempt_add", 2, values, NULL, NULL)
-            != KB_DB_OK)
+        if (kb_db_run_cmd (self->db, "kb_link_in_attempt_add", 2, values, NULL, NULL) != KB_DB_OK)
             goto fail;
     }
     if (kb_db_commit (self->db) == KB_DB_OK)
         return;
 fail:
     kb_db_rollback (self->db);
-    kb_warning ("could not record failed apply attempts count=%d sqlstate=%s", npoison,
+    kb_warning ("could not record failed apply attempts count=%d sqlstate=%s",
+                npoison,
                 kb_db_last_sqlstate (self->db));
 }
 
 /* Applies one message; returns 0 to go on, -1 to roll the batch back. */
 static int
-s_process (kb_link_receiver_t *self, s_in_t *in, zlistx_t *acks, s_poison_t *poison,
-           int *npoison)
+s_process (kb_link_receiver_t *self, s_in_t *in, zlistx_t *acks, s_poison_t *poison, int *npoison)
 {
     const char *keys[3] = { in->sender, in->stream, in->message_id };
     kb_db_rc_t rc;
@@ -317,31 +329,36 @@ s_process (kb_link_receiver_t *self, s_in_t *in, zlistx_t *acks, s_poison_t *poi
     PQclear (res);
 
     switch (kb_link_in_decide (last_seq, in->seq, seen)) {
-    case KB_LINK_IN_DUPLICATE:
-        self->stats.duplicates++;
-        return s_ack_add (acks, in, dead ? KB_LINK_ACK_DEAD : KB_LINK_ACK_APPLIED, dead_reason);
-    case KB_LINK_IN_GAP:
-        self->stats.gaps++;
-        return 0;
-    case KB_LINK_IN_APPLY:
-        break;
+        case KB_LINK_IN_DUPLICATE:
+            self->stats.duplicates++;
+            return s_ack_add (acks, in, dead ? KB_LINK_ACK_DEAD : KB_LINK_ACK_APPLIED, dead_reason);
+        case KB_LINK_IN_GAP:
+            self->stats.gaps++;
+            return 0;
+        case KB_LINK_IN_APPLY:
+            break;
     }
     if (kb_db_exec (self->db, "SAVEPOINT kb_link_message") != KB_DB_OK)
         return -1;
     char reason[KB_LINK_REASON_MAX + 1] = "";
-    int result = self->apply (self->db, in->sender, in->stream, in->message_id,
-                              zframe_data (in->payload), zframe_size (in->payload), self->arg,
-                              reason, sizeof reason);
+    int result = self->apply (self->db,
+                              in->sender,
+                              in->stream,
+                              in->message_id,
+                              zframe_data (in->payload),
+                              zframe_size (in->payload),
+                              self->arg,
+                              reason,
+                              sizeof reason);
     if (result == 0) {
-        if (kb_db_exec (self->db, "RELEASE SAVEPOINT kb_link_message") != KB_DB_OK
-            || s_record_done (self, in, attempts > 0) != KB_DB_OK)
+        if (kb_db_exec (self->db, "RELEASE SAVEPOINT kb_link_message") != KB_DB_OK ||
+            s_record_done (self, in, attempts > 0) != KB_DB_OK)
             return -1;
         self->stats.applied++;
         return s_ack_add (acks, in, KB_LINK_ACK_APPLIED, NULL);
     }
     if (result == KB_LINK_RETRY) {
-        kb_warning ("could not apply message, retrying batch message_id=\"%s\"",
-                    in->message_id);
+        kb_warning ("could not apply message, retrying batch message_id=\"%s\"", in->message_id);
         return -1;
     }
     /* Poison (or an unknown answer, treated alike): undo its effects. */
@@ -349,7 +366,9 @@ s_process (kb_link_receiver_t *self, s_in_t *in, zlistx_t *acks, s_poison_t *poi
         return -1;
     reason[sizeof reason - 1] = '\0';
     if (result != KB_LINK_POISON || reason[0] == '\0')
-        snprintf (reason, sizeof reason, "%s",
+        snprintf (reason,
+                  sizeof reason,
+                  "%s",
                   result == KB_LINK_POISON ? "no reason given" : "unknown apply result");
     self->stats.poisoned++;
     for (int i = 0; i < *npoison; i++)
@@ -362,12 +381,18 @@ s_process (kb_link_receiver_t *self, s_in_t *in, zlistx_t *acks, s_poison_t *poi
         self->stats.dead++;
         kb_error ("message dead-lettered message_id=\"%s\" sender=\"%s\" attempts=%d"
                   " reason=\"%s\"",
-                  in->message_id, in->sender, attempts, reason);
+                  in->message_id,
+                  in->sender,
+                  attempts,
+                  reason);
         return s_ack_add (acks, in, KB_LINK_ACK_DEAD, reason);
     }
     kb_warning ("could not apply message message_id=\"%s\" sender=\"%s\" attempt=%d"
                 " reason=\"%s\"",
-                in->message_id, in->sender, attempts, reason);
+                in->message_id,
+                in->sender,
+                attempts,
+                reason);
     poison[*npoison].message_id = in->message_id;
     snprintf (poison[*npoison].reason, sizeof poison[*npoison].reason, "%s", reason);
     (*npoison)++;
@@ -395,8 +420,8 @@ int
 kb_link_receiver_handle (kb_link_receiver_t *self)
 {
     int batch = self->cfg.batch;
-    s_in_t *ins = calloc ((size_t) batch, sizeof *ins);
-    s_poison_t *poison = calloc ((size_t) batch, sizeof *poison);
+    s_in_t *ins = calloc ((size_t)batch, sizeof *ins);
+    s_poison_t *poison = calloc ((size_t)batch, sizeof *poison);
     zlistx_t *acks = zlistx_new ();
     int n = 0, npoison = 0, rc = -1;
     if (!ins || !poison || !acks)
@@ -439,8 +464,8 @@ kb_link_receiver_handle (kb_link_receiver_t *self)
 rollback:
     kb_db_rollback (self->db);
     self->stats.rollbacks++;
-    kb_warning ("link batch rolled back messages=%d sqlstate=%s", n,
-                kb_db_last_sqlstate (self->db));
+    kb_warning (
+      "link batch rolled back messages=%d sqlstate=%s", n, kb_db_last_sqlstate (self->db));
 poison:
     s_poison_record (self, poison, npoison);
 done:

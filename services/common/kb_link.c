@@ -19,7 +19,7 @@ kb_link_backoff_ms (int base_ms, int max_ms, int attempt)
     int64_t delay = base_ms;
     for (int i = 1; i < attempt && delay < max_ms; i++)
         delay *= 2;
-    return delay > max_ms ? max_ms : (int) delay;
+    return delay > max_ms ? max_ms : (int)delay;
 }
 
 bool
@@ -34,15 +34,17 @@ kb_link_id_valid (const char *id)
 }
 
 int
-kb_link_ack_append (zchunk_t *body, kb_link_ack_kind_t kind, const char *message_id,
+kb_link_ack_append (zchunk_t *body,
+                    kb_link_ack_kind_t kind,
+                    const char *message_id,
                     const char *reason)
 {
-    if (!body || !kb_link_id_valid (message_id)
-        || (kind != KB_LINK_ACK_APPLIED && kind != KB_LINK_ACK_DEAD))
+    if (!body || !kb_link_id_valid (message_id) ||
+        (kind != KB_LINK_ACK_APPLIED && kind != KB_LINK_ACK_DEAD))
         return -1;
     char line[KB_LINK_ID_MAX + KB_LINK_REASON_MAX + 8];
     size_t n = 0;
-    line[n++] = (char) kind;
+    line[n++] = (char)kind;
     line[n++] = '\t';
     size_t idlen = strlen (message_id);
     memcpy (line + n, message_id, idlen);
@@ -61,7 +63,7 @@ kb_link_ack_append (zchunk_t *body, kb_link_ack_kind_t kind, const char *message
 static int
 s_copy_field (const char *from, const char *to, char *out, size_t cap)
 {
-    size_t len = (size_t) (to - from);
+    size_t len = (size_t)(to - from);
     if (len > cap)
         return -1;
     memcpy (out, from, len);
@@ -78,62 +80,63 @@ kb_link_ack_next (const char *data, size_t len, size_t *offset, kb_link_ack_entr
         return 0;
     const char *p = data + *offset;
     const char *end = data + len;
-    const char *nl = memchr (p, '\n', (size_t) (end - p));
+    const char *nl = memchr (p, '\n', (size_t)(end - p));
     if (!nl || nl - p < 3 || p[1] != '\t')
         return -1;
     memset (entry, 0, sizeof *entry);
     const char *id = p + 2;
-    const char *tab = memchr (id, '\t', (size_t) (nl - id));
+    const char *tab = memchr (id, '\t', (size_t)(nl - id));
     if (p[0] == KB_LINK_ACK_APPLIED) {
         if (tab)
             return -1;
         entry->kind = KB_LINK_ACK_APPLIED;
         if (s_copy_field (id, nl, entry->message_id, KB_LINK_ID_MAX))
             return -1;
-    }
-    else if (p[0] == KB_LINK_ACK_DEAD) {
+    } else if (p[0] == KB_LINK_ACK_DEAD) {
         if (!tab)
             return -1;
         entry->kind = KB_LINK_ACK_DEAD;
-        if (s_copy_field (id, tab, entry->message_id, KB_LINK_ID_MAX)
-            || s_copy_field (tab + 1, nl, entry->reason, KB_LINK_REASON_MAX)
-            || strchr (entry->reason, '\t'))
+        if (s_copy_field (id, tab, entry->message_id, KB_LINK_ID_MAX) ||
+            s_copy_field (tab + 1, nl, entry->reason, KB_LINK_REASON_MAX) ||
+            strchr (entry->reason, '\t'))
             return -1;
-    }
-    else
+    } else
         return -1;
-    if (!kb_link_id_valid (entry->message_id) || memchr (id, '\0', (size_t) (nl - id)))
+    if (!kb_link_id_valid (entry->message_id) || memchr (id, '\0', (size_t)(nl - id)))
         return -1;
-    *offset = (size_t) (nl + 1 - data);
+    *offset = (size_t)(nl + 1 - data);
     return 1;
 }
 
 kb_link_action_t
-kb_link_row_step (kb_link_row_t *row, kb_link_event_t event, int64_t now_ms, int base_ms,
+kb_link_row_step (kb_link_row_t *row,
+                  kb_link_event_t event,
+                  int64_t now_ms,
+                  int base_ms,
                   int max_ms)
 {
     switch (row->state) {
-    case KB_LINK_ROW_NEW:
-    case KB_LINK_ROW_INFLIGHT:
-        switch (event) {
-        case KB_LINK_EV_TICK:
-            if (row->state == KB_LINK_ROW_INFLIGHT && now_ms < row->due_ms)
-                return KB_LINK_ACT_NONE;
-            row->state = KB_LINK_ROW_INFLIGHT;
-            row->attempts++;
-            row->due_ms = now_ms + kb_link_backoff_ms (base_ms, max_ms, row->attempts);
-            return KB_LINK_ACT_SEND;
-        case KB_LINK_EV_ACK:
-            row->state = KB_LINK_ROW_ACKED;
-            return KB_LINK_ACT_MARK_ACKED;
-        case KB_LINK_EV_DEAD:
-            row->state = KB_LINK_ROW_DEAD;
-            return KB_LINK_ACT_MARK_DEAD;
-        }
-        return KB_LINK_ACT_NONE;
-    case KB_LINK_ROW_ACKED:
-    case KB_LINK_ROW_DEAD:
-        return KB_LINK_ACT_NONE; /* late or repeated answers change nothing */
+        case KB_LINK_ROW_NEW:
+        case KB_LINK_ROW_INFLIGHT:
+            switch (event) {
+                case KB_LINK_EV_TICK:
+                    if (row->state == KB_LINK_ROW_INFLIGHT && now_ms < row->due_ms)
+                        return KB_LINK_ACT_NONE;
+                    row->state = KB_LINK_ROW_INFLIGHT;
+                    row->attempts++;
+                    row->due_ms = now_ms + kb_link_backoff_ms (base_ms, max_ms, row->attempts);
+                    return KB_LINK_ACT_SEND;
+                case KB_LINK_EV_ACK:
+                    row->state = KB_LINK_ROW_ACKED;
+                    return KB_LINK_ACT_MARK_ACKED;
+                case KB_LINK_EV_DEAD:
+                    row->state = KB_LINK_ROW_DEAD;
+                    return KB_LINK_ACT_MARK_DEAD;
+            }
+            return KB_LINK_ACT_NONE;
+        case KB_LINK_ROW_ACKED:
+        case KB_LINK_ROW_DEAD:
+            return KB_LINK_ACT_NONE; /* late or repeated answers change nothing */
     }
     return KB_LINK_ACT_NONE;
 }

@@ -1,9 +1,9 @@
 /*  kb_outbox - the sending half of the link: outbox rows written in the
     caller's transaction, and the sender actor that transmits them in order
     per stream, retransmits with back-off and records the answers. */
+#include "kb_link_private.h"
 #include "ketenbus/kb_link.h"
 #include "ketenbus/kb_log.h"
-#include "kb_link_private.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -17,30 +17,36 @@ kb_outbox_prepare (kb_db_t *db)
 {
     /* The upsert locks the stream's counter row before the outbox row takes
        its id, so per stream the id order is the stream_seq order. */
-    if (kb_db_prepare (db, "kb_outbox_put",
+    if (kb_db_prepare (db,
+                       "kb_outbox_put",
                        "WITH s AS (INSERT INTO kb_link_stream (stream, last_seq) VALUES ($1, 1)"
                        " ON CONFLICT (stream) DO UPDATE SET last_seq = kb_link_stream.last_seq + 1"
                        " RETURNING last_seq)"
                        " INSERT INTO kb_outbox (stream, stream_seq, message_id, payload)"
                        " SELECT $1, s.last_seq, $2, $3 FROM s",
-                       3)
-        || kb_db_prepare (db, "kb_link_status",
-                          "SELECT pending, oldest_pending_ms, dead, acked FROM kb_link_status", 0))
+                       3) ||
+        kb_db_prepare (db,
+                       "kb_link_status",
+                       "SELECT pending, oldest_pending_ms, dead, acked FROM kb_link_status",
+                       0))
         return -1;
     return 0;
 }
 
 kb_db_rc_t
-kb_outbox_put (kb_db_t *db, const char *stream, const char *message_id, const void *payload,
+kb_outbox_put (kb_db_t *db,
+               const char *stream,
+               const char *message_id,
+               const void *payload,
                size_t len)
 {
-    if (!db || !kb_link_id_valid (stream) || !kb_link_id_valid (message_id)
-        || (!payload && len > 0) || len > INT32_MAX) {
+    if (!db || !kb_link_id_valid (stream) || !kb_link_id_valid (message_id) ||
+        (!payload && len > 0) || len > INT32_MAX) {
         kb_error ("could not queue message: invalid stream, message id or payload");
         return KB_DB_FATAL;
     }
-    const char *values[3] = { stream, message_id, payload ? (const char *) payload : "" };
-    int lengths[3] = { 0, 0, (int) len };
+    const char *values[3] = { stream, message_id, payload ? (const char *)payload : "" };
+    int lengths[3] = { 0, 0, (int)len };
     int formats[3] = { 0, 0, 1 };
     return kb_db_run_cmd (db, "kb_outbox_put", 3, values, lengths, formats);
 }
@@ -65,7 +71,8 @@ kb_link_outbox_status (kb_db_t *db, kb_link_outbox_status_t *status)
 
 /*  Sender actor */
 
-typedef struct {
+typedef struct
+{
     int64_t id;
     char *stream;
     char *seq;
@@ -74,10 +81,11 @@ typedef struct {
     size_t len;
     unsigned generation; /* last refresh that saw the row pending */
     kb_link_row_t row;
-    void *handle;        /* node in s_sender_t.order */
+    void *handle; /* node in s_sender_t.order */
 } s_entry_t;
 
-typedef struct {
+typedef struct
+{
     kb_link_sender_config_t cfg; /* strings owned */
     zsock_t *pipe;
     zsock_t *dealer;
@@ -96,14 +104,15 @@ typedef struct {
     bool terminated;
 } s_sender_t;
 
-struct _kb_link_sender_t {
+struct _kb_link_sender_t
+{
     zactor_t *actor;
 };
 
 static void
 s_entry_destroy (void **item_p)
 {
-    s_entry_t *self = (s_entry_t *) *item_p;
+    s_entry_t *self = (s_entry_t *)*item_p;
     if (!self)
         return;
     free (self->stream);
@@ -117,17 +126,17 @@ s_entry_destroy (void **item_p)
 static int
 s_entry_compare (const void *a, const void *b)
 {
-    int64_t x = ((const s_entry_t *) a)->id, y = ((const s_entry_t *) b)->id;
+    int64_t x = ((const s_entry_t *)a)->id, y = ((const s_entry_t *)b)->id;
     return x < y ? -1 : x > y;
 }
 
 static void
 s_config_free (kb_link_sender_config_t *cfg)
 {
-    free ((char *) cfg->conninfo);
-    free ((char *) cfg->schema);
-    free ((char *) cfg->endpoint);
-    free ((char *) cfg->identity);
+    free ((char *)cfg->conninfo);
+    free ((char *)cfg->schema);
+    free ((char *)cfg->endpoint);
+    free ((char *)cfg->identity);
     free (cfg);
 }
 
@@ -146,8 +155,8 @@ s_config_dup (const kb_link_sender_config_t *in)
         s_config_free (cfg);
         return NULL;
     }
-#define S_DEFAULT(field, value) \
-    if (cfg->field <= 0)        \
+#define S_DEFAULT(field, value)                                                                    \
+    if (cfg->field <= 0)                                                                           \
         cfg->field = (value);
     S_DEFAULT (retransmit_base_ms, 1000);
     S_DEFAULT (retransmit_max_ms, 30000);
@@ -184,29 +193,32 @@ s_db_ready (s_sender_t *self, int64_t now)
     bool ok = false;
     if (!self->db) {
         self->db = kb_db_connect (self->cfg.conninfo, self->cfg.schema, 0);
-        if (self->db
-            && (kb_db_prepare (self->db, "kb_link_snd_load",
-                               "SELECT id, stream, stream_seq, message_id, payload FROM kb_outbox"
-                               " WHERE acked_at IS NULL AND dead_at IS NULL ORDER BY id LIMIT $1",
-                               1)
-                || kb_db_prepare (self->db, "kb_link_snd_ack",
-                                  "UPDATE kb_outbox SET acked_at = now()"
-                                  " WHERE id = ANY ($1::bigint[])"
-                                  " AND acked_at IS NULL AND dead_at IS NULL",
-                                  1)
-                || kb_db_prepare (self->db, "kb_link_snd_dead",
-                                  "UPDATE kb_outbox SET dead_at = now(), dead_reason = $2"
-                                  " WHERE id = $1 AND acked_at IS NULL AND dead_at IS NULL",
-                                  2)
-                || kb_db_prepare (self->db, "kb_link_snd_prune",
-                                  "DELETE FROM kb_outbox WHERE id IN (SELECT id FROM kb_outbox"
-                                  " WHERE acked_at < now() - $1::int * interval '1 second'"
-                                  " LIMIT 10000)",
-                                  1)))
+        if (self->db &&
+            (kb_db_prepare (self->db,
+                            "kb_link_snd_load",
+                            "SELECT id, stream, stream_seq, message_id, payload FROM kb_outbox"
+                            " WHERE acked_at IS NULL AND dead_at IS NULL ORDER BY id LIMIT $1",
+                            1) ||
+             kb_db_prepare (self->db,
+                            "kb_link_snd_ack",
+                            "UPDATE kb_outbox SET acked_at = now()"
+                            " WHERE id = ANY ($1::bigint[])"
+                            " AND acked_at IS NULL AND dead_at IS NULL",
+                            1) ||
+             kb_db_prepare (self->db,
+                            "kb_link_snd_dead",
+                            "UPDATE kb_outbox SET dead_at = now(), dead_reason = $2"
+                            " WHERE id = $1 AND acked_at IS NULL AND dead_at IS NULL",
+                            2) ||
+             kb_db_prepare (self->db,
+                            "kb_link_snd_prune",
+                            "DELETE FROM kb_outbox WHERE id IN (SELECT id FROM kb_outbox"
+                            " WHERE acked_at < now() - $1::int * interval '1 second'"
+                            " LIMIT 10000)",
+                            1)))
             kb_db_destroy (&self->db); /* e.g. not migrated yet: try again later */
         ok = self->db != NULL;
-    }
-    else
+    } else
         ok = kb_db_ensure (self->db, 0) == 0;
     if (ok) {
         self->connect_delay_ms = 100;
@@ -246,7 +258,7 @@ s_refresh (s_sender_t *self, int64_t now)
     for (int i = 0; i < rows; i++) {
         const char *message_id = PQgetvalue (res, i, 3);
         last_id = strtoll (PQgetvalue (res, i, 0), NULL, 10);
-        s_entry_t *entry = (s_entry_t *) zhashx_lookup (self->by_message_id, message_id);
+        s_entry_t *entry = (s_entry_t *)zhashx_lookup (self->by_message_id, message_id);
         if (entry) {
             entry->generation = self->generation;
             continue;
@@ -258,8 +270,8 @@ s_refresh (s_sender_t *self, int64_t now)
         entry->stream = strdup (PQgetvalue (res, i, 1));
         entry->seq = strdup (PQgetvalue (res, i, 2));
         entry->message_id = strdup (message_id);
-        entry->payload = PQunescapeBytea ((const unsigned char *) PQgetvalue (res, i, 4),
-                                          &entry->len);
+        entry->payload =
+          PQunescapeBytea ((const unsigned char *)PQgetvalue (res, i, 4), &entry->len);
         entry->generation = self->generation;
         if (!entry->stream || !entry->seq || !entry->message_id || !entry->payload) {
             void *item = entry;
@@ -272,11 +284,11 @@ s_refresh (s_sender_t *self, int64_t now)
     self->last_load_full = rows >= self->cfg.max_inflight;
     PQclear (res);
     /* Rows no longer pending (changed behind our back) leave the window. */
-    s_entry_t *entry = (s_entry_t *) zlistx_first (self->order);
+    s_entry_t *entry = (s_entry_t *)zlistx_first (self->order);
     while (entry) {
-        s_entry_t *next = (s_entry_t *) zlistx_next (self->order);
-        if (entry->generation != self->generation
-            && (!self->last_load_full || entry->id <= last_id))
+        s_entry_t *next = (s_entry_t *)zlistx_next (self->order);
+        if (entry->generation != self->generation &&
+            (!self->last_load_full || entry->id <= last_id))
             s_remove (self, entry);
         entry = next;
     }
@@ -286,11 +298,13 @@ static void
 s_send_due (s_sender_t *self, int64_t now)
 {
     int sent = 0;
-    s_entry_t *entry = (s_entry_t *) zlistx_first (self->order);
-    for (; entry && sent < self->cfg.batch; entry = (s_entry_t *) zlistx_next (self->order)) {
-        if (kb_link_row_step (&entry->row, KB_LINK_EV_TICK, now, self->cfg.retransmit_base_ms,
-                              self->cfg.retransmit_max_ms)
-            != KB_LINK_ACT_SEND)
+    s_entry_t *entry = (s_entry_t *)zlistx_first (self->order);
+    for (; entry && sent < self->cfg.batch; entry = (s_entry_t *)zlistx_next (self->order)) {
+        if (kb_link_row_step (&entry->row,
+                              KB_LINK_EV_TICK,
+                              now,
+                              self->cfg.retransmit_base_ms,
+                              self->cfg.retransmit_max_ms) != KB_LINK_ACT_SEND)
             continue;
         if (entry->row.attempts > 1)
             self->stats.retransmits++;
@@ -299,7 +313,9 @@ s_send_due (s_sender_t *self, int64_t now)
         if (entry->row.attempts == self->cfg.max_attempts)
             kb_warning ("message not acknowledged after %d attempts message_id=\"%s\""
                         " endpoint=\"%s\"",
-                        entry->row.attempts, entry->message_id, self->cfg.endpoint);
+                        entry->row.attempts,
+                        entry->message_id,
+                        self->cfg.endpoint);
         zmsg_t *msg = zmsg_new ();
         zmsg_addstr (msg, "MSG");
         zmsg_addstr (msg, entry->stream);
@@ -320,8 +336,8 @@ s_next_wakeup (s_sender_t *self, int64_t now)
     int64_t next = self->next_refresh_ms;
     if (self->refresh_wanted)
         return now;
-    s_entry_t *entry = (s_entry_t *) zlistx_first (self->order);
-    for (; entry; entry = (s_entry_t *) zlistx_next (self->order)) {
+    s_entry_t *entry = (s_entry_t *)zlistx_first (self->order);
+    for (; entry; entry = (s_entry_t *)zlistx_next (self->order)) {
         if (entry->row.state == KB_LINK_ROW_NEW)
             return now;
         if (entry->row.state == KB_LINK_ROW_INFLIGHT && entry->row.due_ms < next)
@@ -347,7 +363,9 @@ s_mark_dead (s_sender_t *self, s_entry_t *entry, const char *reason)
         self->stats.dead++;
         kb_error ("message dead-lettered by receiver message_id=\"%s\" endpoint=\"%s\""
                   " reason=\"%s\"",
-                  entry->message_id, self->cfg.endpoint, reason);
+                  entry->message_id,
+                  self->cfg.endpoint,
+                  reason);
     }
     PQclear (res);
     s_remove (self, entry);
@@ -364,23 +382,26 @@ s_handle_ack (s_sender_t *self, zmsg_t *msg)
         kb_warning ("could not parse link answer endpoint=\"%s\"", self->cfg.endpoint);
         goto done;
     }
-    const char *data = (const char *) zframe_data (body);
+    const char *data = (const char *)zframe_data (body);
     size_t len = zframe_size (body);
     size_t offset = 0;
     size_t nacked = 0;
-    size_t cap = (size_t) self->cfg.max_inflight;
+    size_t cap = (size_t)self->cfg.max_inflight;
     acked = calloc (cap, sizeof *acked);
     if (!acked)
         goto done;
     kb_link_ack_entry_t ack;
     int r;
     while ((r = kb_link_ack_next (data, len, &offset, &ack)) == 1) {
-        s_entry_t *entry = (s_entry_t *) zhashx_lookup (self->by_message_id, ack.message_id);
+        s_entry_t *entry = (s_entry_t *)zhashx_lookup (self->by_message_id, ack.message_id);
         if (!entry)
             continue; /* an answer to a row we already settled */
-        kb_link_action_t act = kb_link_row_step (
-            &entry->row, ack.kind == KB_LINK_ACK_DEAD ? KB_LINK_EV_DEAD : KB_LINK_EV_ACK,
-            zclock_mono (), self->cfg.retransmit_base_ms, self->cfg.retransmit_max_ms);
+        kb_link_action_t act =
+          kb_link_row_step (&entry->row,
+                            ack.kind == KB_LINK_ACK_DEAD ? KB_LINK_EV_DEAD : KB_LINK_EV_ACK,
+                            zclock_mono (),
+                            self->cfg.retransmit_base_ms,
+                            self->cfg.retransmit_max_ms);
         if (act == KB_LINK_ACT_MARK_DEAD)
             s_mark_dead (self, entry, ack.reason);
         else if (act == KB_LINK_ACT_MARK_ACKED && nacked < cap)
@@ -389,8 +410,8 @@ s_handle_ack (s_sender_t *self, zmsg_t *msg)
             entry->row.state = KB_LINK_ROW_INFLIGHT; /* acked again later */
     }
     if (r < 0)
-        kb_warning ("could not parse link ack endpoint=\"%s\" offset=%zu", self->cfg.endpoint,
-                    offset);
+        kb_warning (
+          "could not parse link ack endpoint=\"%s\" offset=%zu", self->cfg.endpoint, offset);
     if (nacked == 0)
         goto done;
     array = malloc (nacked * 21 + 3);
@@ -399,7 +420,7 @@ s_handle_ack (s_sender_t *self, zmsg_t *msg)
     size_t n = 0;
     array[n++] = '{';
     for (size_t i = 0; i < nacked; i++)
-        n += (size_t) sprintf (array + n, "%s%" PRId64, i ? "," : "", acked[i]->id);
+        n += (size_t)sprintf (array + n, "%s%" PRId64, i ? "," : "", acked[i]->id);
     array[n++] = '}';
     array[n] = '\0';
     const char *values[1] = { array };
@@ -454,8 +475,13 @@ s_handle_pipe (s_sender_t *self)
     else if (streq (command, "WAKE"))
         self->refresh_wanted = true;
     else if (streq (command, "STATS"))
-        zsock_send (self->pipe, "88888", self->stats.sent, self->stats.retransmits,
-                    self->stats.acked, self->stats.dead, self->stats.db_errors);
+        zsock_send (self->pipe,
+                    "88888",
+                    self->stats.sent,
+                    self->stats.retransmits,
+                    self->stats.acked,
+                    self->stats.dead,
+                    self->stats.db_errors);
     zstr_free (&command);
     zmsg_destroy (&msg);
 }
@@ -463,7 +489,7 @@ s_handle_pipe (s_sender_t *self)
 static void
 s_sender_actor (zsock_t *pipe, void *args)
 {
-    kb_link_sender_config_t *cfg = (kb_link_sender_config_t *) args;
+    kb_link_sender_config_t *cfg = (kb_link_sender_config_t *)args;
     s_sender_t self_s = { 0 }, *self = &self_s;
     self->cfg = *cfg;
     self->pipe = pipe;
@@ -486,8 +512,7 @@ s_sender_actor (zsock_t *pipe, void *args)
     if (!self->poller)
         goto done;
     zsock_signal (pipe, 0);
-    kb_info ("link sender started endpoint=\"%s\" identity=\"%s\"", cfg->endpoint,
-             cfg->identity);
+    kb_info ("link sender started endpoint=\"%s\" identity=\"%s\"", cfg->endpoint, cfg->identity);
 
     while (!self->terminated) {
         int64_t now = zclock_mono ();
@@ -499,15 +524,14 @@ s_sender_actor (zsock_t *pipe, void *args)
             if (now >= self->next_prune_ms)
                 s_prune (self, now);
             wakeup = s_next_wakeup (self, now);
-        }
-        else if (self->next_connect_ms < wakeup)
+        } else if (self->next_connect_ms < wakeup)
             wakeup = self->next_connect_ms;
         int64_t timeout = wakeup - zclock_mono ();
         if (timeout > self->cfg.poll_ms)
             timeout = self->cfg.poll_ms;
         if (timeout < 0)
             timeout = 0;
-        zsock_t *which = (zsock_t *) zpoller_wait (self->poller, (int) timeout);
+        zsock_t *which = (zsock_t *)zpoller_wait (self->poller, (int)timeout);
         if (which == pipe)
             s_handle_pipe (self);
         else if (which == self->dealer) {
@@ -520,13 +544,15 @@ s_sender_actor (zsock_t *pipe, void *args)
                     s_handle_ack (self, msg);
                 zmsg_destroy (&msg);
             }
-        }
-        else if (zpoller_terminated (self->poller))
+        } else if (zpoller_terminated (self->poller))
             break;
     }
     kb_info ("link sender stopped endpoint=\"%s\" sent=%" PRIu64 " retransmits=%" PRIu64
              " acked=%" PRIu64 " dead=%" PRIu64,
-             cfg->endpoint, self->stats.sent, self->stats.retransmits, self->stats.acked,
+             cfg->endpoint,
+             self->stats.sent,
+             self->stats.retransmits,
+             self->stats.acked,
              self->stats.dead);
 done:
     if (!self->poller)
@@ -542,8 +568,8 @@ done:
 kb_link_sender_t *
 kb_link_sender_new (const kb_link_sender_config_t *cfg)
 {
-    if (!cfg || !cfg->conninfo || !cfg->schema || !cfg->endpoint
-        || !kb_link_id_valid (cfg->identity) || cfg->identity[0] == '\0')
+    if (!cfg || !cfg->conninfo || !cfg->schema || !cfg->endpoint ||
+        !kb_link_id_valid (cfg->identity) || cfg->identity[0] == '\0')
         return NULL;
     kb_link_sender_t *self = calloc (1, sizeof *self);
     kb_link_sender_config_t *copy = s_config_dup (cfg);
@@ -584,6 +610,11 @@ kb_link_sender_stats (kb_link_sender_t *self, kb_link_sender_stats_t *stats)
     memset (stats, 0, sizeof *stats);
     if (!self || !self->actor || zstr_send (self->actor, "STATS") != 0)
         return -1;
-    return zsock_recv (self->actor, "88888", &stats->sent, &stats->retransmits, &stats->acked,
-                       &stats->dead, &stats->db_errors);
+    return zsock_recv (self->actor,
+                       "88888",
+                       &stats->sent,
+                       &stats->retransmits,
+                       &stats->acked,
+                       &stats->dead,
+                       &stats->db_errors);
 }

@@ -14,20 +14,48 @@
 #include <unistd.h>
 
 const kb_config_key_t ketenctl_config_keys[] = {
-    { "db/conninfo", KB_CFG_STRING, "", 0, 0,
+    { "db/conninfo",
+      KB_CFG_STRING,
+      "",
+      0,
+      0,
       "libpq connection string of the ketenbus database (--db overrides)" },
     { "db/schema", KB_CFG_STRING, "intake", 0, 0, "schema of intake (partner registry, signals)" },
-    { "db/migrations", KB_CFG_STRING, KB_MIGRATIONS_DIR, 0, 0,
+    { "db/migrations",
+      KB_CFG_STRING,
+      KB_MIGRATIONS_DIR,
+      0,
+      0,
       "directory with the numbered .sql migrations" },
-    { "db/connect_timeout_ms", KB_CFG_INT, "5000", 0, 600000,
+    { "db/connect_timeout_ms",
+      KB_CFG_INT,
+      "5000",
+      0,
+      600000,
       "how long to retry the database connection before giving up (exit 3)" },
-    { "intake/endpoint", KB_CFG_STRING, "tcp://127.0.0.1:7400", 0, 0,
+    { "intake/endpoint",
+      KB_CFG_STRING,
+      "tcp://127.0.0.1:7400",
+      0,
+      0,
       "ZeroMQ endpoint of intake (send-signal, import)" },
-    { "intake/server_key", KB_CFG_STRING, "", 0, 0,
+    { "intake/server_key",
+      KB_CFG_STRING,
+      "",
+      0,
+      0,
       "intake's CURVE public key: Z85 text or the path of its .pub certificate" },
-    { "partner/cert", KB_CFG_STRING, "", 0, 0,
+    { "partner/cert",
+      KB_CFG_STRING,
+      "",
+      0,
+      0,
       "the partner's secret CURVE certificate file (mode 600)" },
-    { "pseudonym/key_file", KB_CFG_STRING, "", 0, 0,
+    { "pseudonym/key_file",
+      KB_CFG_STRING,
+      "",
+      0,
+      0,
       "regional pseudonym key (needed by quarantine show only)" },
     { "log/level", KB_CFG_STRING, "warning", 0, 0, "debug, info, warning or error" },
     KB_CONFIG_END
@@ -64,7 +92,7 @@ ketenctl_db_open (const ketenctl_t *ctx, const char *schema, bool migrate, int *
         *exit_rc = KETENCTL_USAGE;
         return NULL;
     }
-    int wait_ms = (int) kb_config_int (ctx->config, "db/connect_timeout_ms");
+    int wait_ms = (int)kb_config_int (ctx->config, "db/connect_timeout_ms");
     kb_db_t *db = kb_db_connect (conninfo, schema, wait_ms);
     if (!db) {
         ketenctl_err ("could not connect to the database within %d ms", wait_ms);
@@ -73,8 +101,8 @@ ketenctl_db_open (const ketenctl_t *ctx, const char *schema, bool migrate, int *
     }
     if (migrate) {
         const char *dir = kb_config_str (ctx->config, "db/migrations");
-        if (kb_db_migrate (db, dir, "intake") || kb_db_migrate (db, dir, "link")
-            || kb_db_migrate (db, dir, "audit")) {
+        if (kb_db_migrate (db, dir, "intake") || kb_db_migrate (db, dir, "link") ||
+            kb_db_migrate (db, dir, "audit")) {
             ketenctl_err ("could not apply migrations from \"%s\" schema=\"%s\"", dir, schema);
             *exit_rc = KETENCTL_FAILED;
             kb_db_destroy (&db);
@@ -94,7 +122,7 @@ ketenctl_actor (char *buf, size_t size)
     else if (getenv ("USER") && *getenv ("USER"))
         snprintf (buf, size, "%s", getenv ("USER"));
     else
-        snprintf (buf, size, "uid:%u", (unsigned) geteuid ());
+        snprintf (buf, size, "uid:%u", (unsigned)geteuid ());
 }
 
 int
@@ -105,8 +133,7 @@ ketenctl_getopt (int argc, char *argv[], const char *shortopts, const struct opt
         /* optopt is 0 for an unknown long option; optind has moved past it */
         const char *bad = optind > 0 && optind <= argc ? argv[optind - 1] : "";
         ketenctl_err ("unknown option or missing value \"%s\" for \"%s\"", bad, argv[0]);
-    }
-    else if (c == ':') {
+    } else if (c == ':') {
         ketenctl_err ("option \"%s\" of \"%s\" needs a value", argv[optind - 1], argv[0]);
         c = '?';
     }
@@ -120,8 +147,8 @@ ketenctl_parse_int (const char *option, const char *text, long min, long max, lo
     errno = 0;
     long v = strtol (text, &end, 10);
     if (errno || end == text || *end || v < min || v > max) {
-        ketenctl_err ("invalid value for \"%s\": \"%s\" is not an integer in %ld..%ld", option,
-                      text, min, max);
+        ketenctl_err (
+          "invalid value for \"%s\": \"%s\" is not an integer in %ld..%ld", option, text, min, max);
         return -1;
     }
     *out = v;
@@ -138,7 +165,7 @@ s_enum_prefix (const ProtobufCEnumDescriptor *desc, char *buf, size_t size)
         if (desc->values[i].value == 0)
             zero = desc->values[i].name;
     const char *suffix = zero ? strstr (zero, "UNSPECIFIED") : NULL;
-    size_t len = suffix ? (size_t) (suffix - zero) : 0;
+    size_t len = suffix ? (size_t)(suffix - zero) : 0;
     if (len >= size)
         len = 0;
     memcpy (buf, zero ? zero : "", len);
@@ -155,10 +182,10 @@ ketenctl_enum_parse (const ProtobufCEnumDescriptor *desc, const char *name)
     if (nlen == 0 || len + nlen >= sizeof full)
         return 0;
     for (size_t i = 0; i < nlen; i++) {
-        unsigned char c = (unsigned char) name[i];
+        unsigned char c = (unsigned char)name[i];
         if (!isalnum (c) && c != '_')
             return 0;
-        full[len + i] = (char) toupper (c);
+        full[len + i] = (char)toupper (c);
     }
     full[len + nlen] = '\0';
     const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value_by_name (desc, full);
@@ -179,7 +206,7 @@ ketenctl_enum_names (const ProtobufCEnumDescriptor *desc, char *buf, size_t size
         if (strlen (name) < plen)
             continue;
         for (const char *p = name + plen; *p && used + 3 < size; p++)
-            buf[used++] = (char) tolower ((unsigned char) *p);
+            buf[used++] = (char)tolower ((unsigned char)*p);
         if (i + 1 < desc->n_values && used + 3 < size) {
             buf[used++] = ',';
             buf[used++] = ' ';
@@ -192,7 +219,7 @@ void
 ketenctl_json_string (FILE *out, const char *s)
 {
     fputc ('"', out);
-    for (const unsigned char *p = (const unsigned char *) (s ? s : ""); *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
         if (*p == '"' || *p == '\\')
             fprintf (out, "\\%c", *p);
         else if (*p < 0x20)

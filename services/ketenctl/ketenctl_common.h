@@ -24,7 +24,8 @@ extern const kb_config_key_t ketenctl_config_keys[];
 
 /* What main hands to every command: global options and the loaded config
    (borrowed, read-only). */
-typedef struct {
+typedef struct
+{
     const kb_config_t *config;
     const char *db_override; /* --db, NULL when not given */
 } ketenctl_t;
@@ -43,8 +44,7 @@ const char *ketenctl_conninfo (const ketenctl_t *ctx);
    migrate, applies the intake, link and audit migrations (so that commands
    work before intake ever ran). On failure prints an error and returns NULL
    with *exit_rc set (KETENCTL_USAGE, KETENCTL_UNREACHABLE or KETENCTL_FAILED). */
-kb_db_t *ketenctl_db_open (const ketenctl_t *ctx, const char *schema, bool migrate,
-                           int *exit_rc);
+kb_db_t *ketenctl_db_open (const ketenctl_t *ctx, const char *schema, bool migrate, int *exit_rc);
 
 /* The operating system user running ketenctl (for the audit log). */
 void ketenctl_actor (char *buf, size_t size);
@@ -52,8 +52,7 @@ void ketenctl_actor (char *buf, size_t size);
 /* Parses the options of one command with getopt_long (state reset first).
    Returns the option character, -1 at the end, or '?' after printing the
    problem on stderr (unknown option or missing argument). */
-int ketenctl_getopt (int argc, char *argv[], const char *shortopts,
-                     const struct option *longopts);
+int ketenctl_getopt (int argc, char *argv[], const char *shortopts, const struct option *longopts);
 
 /* Parses a decimal int in min..max; returns 0 or -1 (error printed). */
 int ketenctl_parse_int (const char *option, const char *text, long min, long max, long *out);

@@ -53,7 +53,7 @@ s_keygen_cert (const char *path, const char *name, bool force)
     int rc = kb_security_cert_save (cert, path, err, sizeof err);
     umask (old);
     if (rc == 0 && chmod (pub, 0644) != 0) {
-        snprintf (err, sizeof err, "could not set the mode of \"%s\"", pub);
+        snprintf (err, sizeof err, "could not set the mode of \"%.400s\"", pub);
         rc = -1;
     }
     if (rc) {
@@ -62,8 +62,10 @@ s_keygen_cert (const char *path, const char *name, bool force)
         return KETENCTL_FAILED;
     }
     printf ("%s\n", zcert_public_txt (cert));
-    fprintf (stderr, "ketenctl: wrote secret certificate \"%s\" (mode 600) and public \"%s\"\n",
-             path, pub);
+    fprintf (stderr,
+             "ketenctl: wrote secret certificate \"%s\" (mode 600) and public \"%s\"\n",
+             path,
+             pub);
     zcert_destroy (&cert);
     return KETENCTL_OK;
 }
@@ -72,9 +74,10 @@ static int
 s_keygen_pseudonym (const char *path, bool force)
 {
     if (!force && s_exists (path)) {
-        ketenctl_err ("could not write pseudonym key \"%s\": file exists (use --force to replace it; "
-                      "a new key changes every pseudonym)",
-                      path);
+        ketenctl_err (
+          "could not write pseudonym key \"%s\": file exists (use --force to replace it; "
+          "a new key changes every pseudonym)",
+          path);
         return KETENCTL_FAILED;
     }
     char err[512];
@@ -89,7 +92,7 @@ s_keygen_pseudonym (const char *path, bool force)
 int
 ketenctl_keys_keygen (const ketenctl_t *ctx, int argc, char *argv[])
 {
-    (void) ctx;
+    (void)ctx;
     static const struct option longopts[] = {
         { "out", required_argument, NULL, 'o' },
         { "name", required_argument, NULL, 'n' },
@@ -104,12 +107,24 @@ ketenctl_keys_keygen (const ketenctl_t *ctx, int argc, char *argv[])
     optind = 0;
     while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
         switch (c) {
-        case 'o': out = optarg; break;
-        case 'n': name = optarg; break;
-        case 'p': pseudo = optarg; break;
-        case 'f': force = true; break;
-        case 'h': s_usage (stdout); return KETENCTL_OK;
-        default: s_usage (stderr); return KETENCTL_USAGE;
+            case 'o':
+                out = optarg;
+                break;
+            case 'n':
+                name = optarg;
+                break;
+            case 'p':
+                pseudo = optarg;
+                break;
+            case 'f':
+                force = true;
+                break;
+            case 'h':
+                s_usage (stdout);
+                return KETENCTL_OK;
+            default:
+                s_usage (stderr);
+                return KETENCTL_USAGE;
         }
     }
     if (optind < argc || (!out == !pseudo) || (pseudo && name)) {

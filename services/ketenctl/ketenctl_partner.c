@@ -30,8 +30,8 @@ ketenctl_partner_org_id_valid (const char *id)
         return false;
     for (size_t i = 0; i < len; i++) {
         char c = id[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-                  || (i > 0 && (c == '.' || c == '_' || c == '-'));
+        bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                  (i > 0 && (c == '.' || c == '_' || c == '-'));
         if (!ok)
             return false;
     }
@@ -76,18 +76,35 @@ s_add (const ketenctl_t *ctx, int argc, char *argv[])
     optind = 0;
     while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
         switch (c) {
-        case 'o': org = optarg; break;
-        case 't': type = optarg; break;
-        case 'g': gebied = optarg; break;
-        case 'm': gemeente = optarg; break;
-        case 'k': key = optarg; break;
-        case 'c': cert_path = optarg; break;
-        case 'h': s_usage (stdout); return KETENCTL_OK;
-        default: s_usage (stderr); return KETENCTL_USAGE;
+            case 'o':
+                org = optarg;
+                break;
+            case 't':
+                type = optarg;
+                break;
+            case 'g':
+                gebied = optarg;
+                break;
+            case 'm':
+                gemeente = optarg;
+                break;
+            case 'k':
+                key = optarg;
+                break;
+            case 'c':
+                cert_path = optarg;
+                break;
+            case 'h':
+                s_usage (stdout);
+                return KETENCTL_OK;
+            default:
+                s_usage (stderr);
+                return KETENCTL_USAGE;
         }
     }
     if (optind < argc || !org || !type || !gebied || (!key == !cert_path)) {
-        ketenctl_err ("partner add needs --org, --type, --gebied and one of --public-key or --cert");
+        ketenctl_err (
+          "partner add needs --org, --type, --gebied and one of --public-key or --cert");
         s_usage (stderr);
         return KETENCTL_USAGE;
     }
@@ -120,8 +137,7 @@ s_add (const ketenctl_t *ctx, int argc, char *argv[])
         }
         snprintf (partner.public_key, sizeof partner.public_key, "%s", zcert_public_txt (cert));
         zcert_destroy (&cert);
-    }
-    else {
+    } else {
         if (!s_z85_key_valid (key)) {
             ketenctl_err ("invalid public key: expected 40 characters of Z85");
             return KETENCTL_USAGE;
@@ -139,26 +155,29 @@ s_add (const ketenctl_t *ctx, int argc, char *argv[])
     char actor[128];
     ketenctl_actor (actor, sizeof actor);
     switch (kb_partner_add (db, &partner, actor)) {
-    case KB_PARTNER_OK:
-        printf ("partner \"%s\" added type=%s key=%.8s\n", partner.org_id,
-                kb_org_type_name (partner.org_type), partner.public_key);
-        rc = KETENCTL_OK;
-        break;
-    case KB_PARTNER_EXISTS:
-        ketenctl_err ("could not add partner \"%s\": organisation id or public key is already "
-                      "registered",
-                      org);
-        rc = KETENCTL_FAILED;
-        break;
-    case KB_PARTNER_INVALID:
-        ketenctl_err ("could not add partner \"%s\": invalid registry entry", org);
-        rc = KETENCTL_USAGE;
-        break;
-    default:
-        ketenctl_err ("could not add partner \"%s\": database error (sqlstate %s)", org,
-                      kb_db_last_sqlstate (db));
-        rc = KETENCTL_FAILED;
-        break;
+        case KB_PARTNER_OK:
+            printf ("partner \"%s\" added type=%s key=%.8s\n",
+                    partner.org_id,
+                    kb_org_type_name (partner.org_type),
+                    partner.public_key);
+            rc = KETENCTL_OK;
+            break;
+        case KB_PARTNER_EXISTS:
+            ketenctl_err ("could not add partner \"%s\": organisation id or public key is already "
+                          "registered",
+                          org);
+            rc = KETENCTL_FAILED;
+            break;
+        case KB_PARTNER_INVALID:
+            ketenctl_err ("could not add partner \"%s\": invalid registry entry", org);
+            rc = KETENCTL_USAGE;
+            break;
+        default:
+            ketenctl_err ("could not add partner \"%s\": database error (sqlstate %s)",
+                          org,
+                          kb_db_last_sqlstate (db));
+            rc = KETENCTL_FAILED;
+            break;
     }
     kb_db_destroy (&db);
     return rc;
@@ -175,8 +194,12 @@ s_list (const ketenctl_t *ctx, int argc, char *argv[])
     optind = 0;
     while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
         switch (c) {
-        case 'h': s_usage (stdout); return KETENCTL_OK;
-        default: s_usage (stderr); return KETENCTL_USAGE;
+            case 'h':
+                s_usage (stdout);
+                return KETENCTL_OK;
+            default:
+                s_usage (stderr);
+                return KETENCTL_USAGE;
         }
     }
     if (optind < argc) {
@@ -189,7 +212,8 @@ s_list (const ketenctl_t *ctx, int argc, char *argv[])
     if (!db)
         return rc;
     rc = KETENCTL_FAILED;
-    if (kb_db_prepare (db, "ketenctl_partner_list",
+    if (kb_db_prepare (db,
+                       "ketenctl_partner_list",
                        "SELECT org_id, org_type, gebied, gemeente_code, public_key, "
                        " coalesce(to_char(revoked_at AT TIME ZONE 'UTC', "
                        "  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') "
@@ -204,8 +228,8 @@ s_list (const ketenctl_t *ctx, int argc, char *argv[])
         ketenctl_err ("could not read the partner registry");
         goto done;
     }
-    printf ("%-28s %-24s %-16s %-8s %-10s %s\n", "org", "type", "gebied", "gemeente", "key",
-            "status");
+    printf (
+      "%-28s %-24s %-16s %-8s %-10s %s\n", "org", "type", "gebied", "gemeente", "key", "status");
     for (int i = 0; i < PQntuples (res); i++) {
         const char *revoked = PQgetvalue (res, i, 5);
         char status[64];
@@ -213,9 +237,13 @@ s_list (const ketenctl_t *ctx, int argc, char *argv[])
             snprintf (status, sizeof status, "revoked %s", revoked);
         else
             snprintf (status, sizeof status, "active");
-        printf ("%-28s %-24s %-16s %-8s %.8s…  %s\n", PQgetvalue (res, i, 0),
-                kb_org_type_name (atoi (PQgetvalue (res, i, 1))), PQgetvalue (res, i, 2),
-                PQgetvalue (res, i, 3), PQgetvalue (res, i, 4), status);
+        printf ("%-28s %-24s %-16s %-8s %.8s…  %s\n",
+                PQgetvalue (res, i, 0),
+                kb_org_type_name (atoi (PQgetvalue (res, i, 1))),
+                PQgetvalue (res, i, 2),
+                PQgetvalue (res, i, 3),
+                PQgetvalue (res, i, 4),
+                status);
     }
     rc = KETENCTL_OK;
 done:
@@ -238,10 +266,18 @@ s_revoke (const ketenctl_t *ctx, int argc, char *argv[])
     optind = 0;
     while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
         switch (c) {
-        case 'o': org = optarg; break;
-        case 'r': reason = optarg; break;
-        case 'h': s_usage (stdout); return KETENCTL_OK;
-        default: s_usage (stderr); return KETENCTL_USAGE;
+            case 'o':
+                org = optarg;
+                break;
+            case 'r':
+                reason = optarg;
+                break;
+            case 'h':
+                s_usage (stdout);
+                return KETENCTL_OK;
+            default:
+                s_usage (stderr);
+                return KETENCTL_USAGE;
         }
     }
     if (optind < argc || !org) {
@@ -260,19 +296,20 @@ s_revoke (const ketenctl_t *ctx, int argc, char *argv[])
     char actor[128];
     ketenctl_actor (actor, sizeof actor);
     switch (kb_partner_revoke (db, org, reason, actor)) {
-    case KB_PARTNER_OK:
-        printf ("partner \"%s\" revoked\n", org);
-        rc = KETENCTL_OK;
-        break;
-    case KB_PARTNER_NOT_FOUND:
-        ketenctl_err ("could not revoke partner \"%s\": no active partner with this id", org);
-        rc = KETENCTL_FAILED;
-        break;
-    default:
-        ketenctl_err ("could not revoke partner \"%s\": database error (sqlstate %s)", org,
-                      kb_db_last_sqlstate (db));
-        rc = KETENCTL_FAILED;
-        break;
+        case KB_PARTNER_OK:
+            printf ("partner \"%s\" revoked\n", org);
+            rc = KETENCTL_OK;
+            break;
+        case KB_PARTNER_NOT_FOUND:
+            ketenctl_err ("could not revoke partner \"%s\": no active partner with this id", org);
+            rc = KETENCTL_FAILED;
+            break;
+        default:
+            ketenctl_err ("could not revoke partner \"%s\": database error (sqlstate %s)",
+                          org,
+                          kb_db_last_sqlstate (db));
+            rc = KETENCTL_FAILED;
+            break;
     }
     kb_db_destroy (&db);
     return rc;
@@ -281,8 +318,8 @@ s_revoke (const ketenctl_t *ctx, int argc, char *argv[])
 int
 ketenctl_partner (const ketenctl_t *ctx, int argc, char *argv[])
 {
-    if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0
-        || strcmp (argv[1], "help") == 0) {
+    if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
+        strcmp (argv[1], "help") == 0) {
         bool help = argc >= 2;
         s_usage (help ? stdout : stderr);
         return help ? KETENCTL_OK : KETENCTL_USAGE;

@@ -50,7 +50,7 @@ s_person_new (const char *bsn, const char *birth_date, int role)
     ketenbus__v1__person__init (person);
     person->bsn = s_dup (bsn);
     person->birth_date = s_dup (birth_date);
-    person->role = (Ketenbus__V1__HouseholdRole) role;
+    person->role = (Ketenbus__V1__HouseholdRole)role;
     if (!person->bsn || !person->birth_date)
         s_person_free (&person);
     return person;
@@ -112,7 +112,10 @@ done:
 }
 
 static int
-s_categories_parse (const char *text, char sep, Ketenbus__V1__CaseSignal *sig, char *why,
+s_categories_parse (const char *text,
+                    char sep,
+                    Ketenbus__V1__CaseSignal *sig,
+                    char *why,
                     size_t whylen)
 {
     sig->categories = calloc (S_MAX_CATEGORIES, sizeof *sig->categories);
@@ -123,7 +126,7 @@ s_categories_parse (const char *text, char sep, Ketenbus__V1__CaseSignal *sig, c
     const char *p = text ? text : "";
     while (*p) {
         const char *end = strchr (p, sep);
-        size_t len = end ? (size_t) (end - p) : strlen (p);
+        size_t len = end ? (size_t)(end - p) : strlen (p);
         char name[64];
         if (len == 0 || len >= sizeof name) {
             snprintf (why, whylen, "empty or overlong category name");
@@ -140,7 +143,7 @@ s_categories_parse (const char *text, char sep, Ketenbus__V1__CaseSignal *sig, c
             snprintf (why, whylen, "more than %d categories", S_MAX_CATEGORIES);
             return -1;
         }
-        sig->categories[sig->n_categories++] = (Ketenbus__V1__Category) value;
+        sig->categories[sig->n_categories++] = (Ketenbus__V1__Category)value;
         p = end ? end + 1 : p + len;
     }
     return 0;
@@ -157,14 +160,14 @@ s_household_parse (const char *text, Ketenbus__V1__CaseSignal *sig, char *why, s
     const char *p = text ? text : "";
     while (*p) {
         const char *end = strchr (p, ';');
-        size_t len = end ? (size_t) (end - p) : strlen (p);
+        size_t len = end ? (size_t)(end - p) : strlen (p);
         if (len > 0) {
             if (sig->n_household == S_MAX_MEMBERS) {
                 snprintf (why, whylen, "more than %d household members", S_MAX_MEMBERS);
                 return -1;
             }
-            Ketenbus__V1__Person *member = s_member_parse (p, len, sig->n_household + 1, why,
-                                                           whylen);
+            Ketenbus__V1__Person *member =
+              s_member_parse (p, len, sig->n_household + 1, why, whylen);
             if (!member)
                 return -1;
             sig->household[sig->n_household++] = member;
@@ -191,26 +194,26 @@ ketenctl_signal_build (const ketenctl_signal_text_t *text, char *why, size_t why
     sig->signal_date = s_dup (text->signal_date);
     sig->contact_name = s_dup (text->contact_name);
     sig->contact_phone = s_dup (text->contact_phone);
-    if (!sig->partner_case_ref || !sig->gemeente_code || !sig->postcode || !sig->gebied
-        || !sig->signal_date || !sig->contact_name || !sig->contact_phone) {
+    if (!sig->partner_case_ref || !sig->gemeente_code || !sig->postcode || !sig->gebied ||
+        !sig->signal_date || !sig->contact_name || !sig->contact_phone) {
         snprintf (why, whylen, "out of memory");
         goto fail;
     }
-    sig->urgency = (Ketenbus__V1__Urgency) ketenctl_enum_parse (&ketenbus__v1__urgency__descriptor,
-                                                                text->urgency);
+    sig->urgency = (Ketenbus__V1__Urgency)ketenctl_enum_parse (&ketenbus__v1__urgency__descriptor,
+                                                               text->urgency);
     if (!sig->urgency) {
         snprintf (why, whylen, "unknown urgency \"%.40s\"", text->urgency ? text->urgency : "");
         goto fail;
     }
-    sig->housing = (Ketenbus__V1__HousingSituation) ketenctl_enum_parse (
-        &ketenbus__v1__housing_situation__descriptor, text->housing);
+    sig->housing = (Ketenbus__V1__HousingSituation)ketenctl_enum_parse (
+      &ketenbus__v1__housing_situation__descriptor, text->housing);
     if (!sig->housing) {
         snprintf (why, whylen, "unknown housing \"%.40s\"", text->housing ? text->housing : "");
         goto fail;
     }
-    if (s_categories_parse (text->categories, text->category_sep ? text->category_sep : ',', sig,
-                            why, whylen)
-        || s_household_parse (text->household, sig, why, whylen))
+    if (s_categories_parse (
+          text->categories, text->category_sep ? text->category_sep : ',', sig, why, whylen) ||
+        s_household_parse (text->household, sig, why, whylen))
         goto fail;
     if (sig->n_categories == 0) {
         snprintf (why, whylen, "at least one category is required");
@@ -246,18 +249,15 @@ ketenctl_csv_split (char *line, char **fields, int max)
                 if (*p == '"' && p[1] == '"') {
                     *out++ = '"';
                     p += 2;
-                }
-                else if (*p == '"') {
+                } else if (*p == '"') {
                     p++;
                     break;
-                }
-                else
+                } else
                     *out++ = *p++;
             }
             if (*p != ',' && *p != '\0')
                 return -1;
-        }
-        else {
+        } else {
             while (*p && *p != ',') {
                 if (*p == '"')
                     return -1;
@@ -280,11 +280,11 @@ ketenctl_signal_row_id (const char *row, size_t len, char out[37])
     uint8_t hash[crypto_hash_sha256_BYTES];
     crypto_hash_sha256_state st;
     crypto_hash_sha256_init (&st);
-    crypto_hash_sha256_update (&st, (const uint8_t *) tag, sizeof tag - 1);
-    crypto_hash_sha256_update (&st, (const uint8_t *) row, len);
+    crypto_hash_sha256_update (&st, (const uint8_t *)tag, sizeof tag - 1);
+    crypto_hash_sha256_update (&st, (const uint8_t *)row, len);
     crypto_hash_sha256_final (&st, hash);
-    hash[6] = (uint8_t) ((hash[6] & 0x0f) | 0x40); /* version 4 */
-    hash[8] = (uint8_t) ((hash[8] & 0x3f) | 0x80); /* variant 10xx */
+    hash[6] = (uint8_t)((hash[6] & 0x0f) | 0x40); /* version 4 */
+    hash[8] = (uint8_t)((hash[8] & 0x3f) | 0x80); /* variant 10xx */
     static const char hex[] = "0123456789abcdef";
     size_t o = 0;
     for (int i = 0; i < 16; i++) {
@@ -304,14 +304,17 @@ s_now_ms (void)
 {
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Opens the client from options or config; prints the error and sets
-   *exit_rc on failure. */
+ *exit_rc on failure. */
 static kb_client_t *
-s_client_open (const ketenctl_t *ctx, const char *endpoint, const char *server_key,
-               const char *cert, int *exit_rc)
+s_client_open (const ketenctl_t *ctx,
+               const char *endpoint,
+               const char *server_key,
+               const char *cert,
+               int *exit_rc)
 {
     if (!endpoint || !*endpoint)
         endpoint = kb_config_str (ctx->config, "intake/endpoint");
@@ -345,20 +348,26 @@ static uint8_t *
 s_encode (Ketenbus__V1__CaseSignal *sig, const char *message_id, size_t *len)
 {
     kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
-    env.message_id = (char *) message_id;
+    env.message_id = (char *)message_id;
     env.schema_version = KB_SCHEMA_VERSION;
     struct timespec ts;
     clock_gettime (CLOCK_REALTIME, &ts);
-    env.sent_at_ms = (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    env.sent_at_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     env.body_case = KETENBUS__V1__ENVELOPE__BODY_CASE_SIGNAL;
     env.case_signal = sig;
     return kb_codec_encode (&env, len);
 }
 
 /* What intake answered to one message. */
-typedef struct {
+typedef struct
+{
     char message_id[64];
-    enum { S_ANSWER_ACCEPTED, S_ANSWER_DUPLICATE, S_ANSWER_REJECTED } kind;
+    enum
+    {
+        S_ANSWER_ACCEPTED,
+        S_ANSWER_DUPLICATE,
+        S_ANSWER_REJECTED
+    } kind;
     char reference[64];
     char code[16];
     char field[128];
@@ -372,36 +381,48 @@ s_answer_read (const kb_envelope_t *reply, s_answer_t *answer)
 {
     memset (answer, 0, sizeof *answer);
     switch (reply->body_case) {
-    case KETENBUS__V1__ENVELOPE__BODY_ACK:
-        if (!reply->ack)
+        case KETENBUS__V1__ENVELOPE__BODY_ACK:
+            if (!reply->ack)
+                return -1;
+            snprintf (answer->message_id,
+                      sizeof answer->message_id,
+                      "%s",
+                      reply->ack->message_id && *reply->ack->message_id
+                        ? reply->ack->message_id
+                        : (reply->correlation_id ? reply->correlation_id : ""));
+            answer->kind = reply->ack->status == KETENBUS__V1__ACK_STATUS__ACK_STATUS_DUPLICATE
+                             ? S_ANSWER_DUPLICATE
+                             : S_ANSWER_ACCEPTED;
+            snprintf (answer->reference,
+                      sizeof answer->reference,
+                      "%s",
+                      reply->ack->reference ? reply->ack->reference : "");
+            return 0;
+        case KETENBUS__V1__ENVELOPE__BODY_REJECT:
+            if (!reply->reject)
+                return -1;
+            snprintf (answer->message_id,
+                      sizeof answer->message_id,
+                      "%s",
+                      reply->reject->message_id && *reply->reject->message_id
+                        ? reply->reject->message_id
+                        : (reply->correlation_id ? reply->correlation_id : ""));
+            answer->kind = S_ANSWER_REJECTED;
+            snprintf (answer->code,
+                      sizeof answer->code,
+                      "%s",
+                      reply->reject->code ? reply->reject->code : "");
+            snprintf (answer->field,
+                      sizeof answer->field,
+                      "%s",
+                      reply->reject->field ? reply->reject->field : "");
+            snprintf (answer->rule,
+                      sizeof answer->rule,
+                      "%s",
+                      reply->reject->rule ? reply->reject->rule : "");
+            return 0;
+        default:
             return -1;
-        snprintf (answer->message_id, sizeof answer->message_id, "%s",
-                  reply->ack->message_id && *reply->ack->message_id
-                      ? reply->ack->message_id
-                      : (reply->correlation_id ? reply->correlation_id : ""));
-        answer->kind = reply->ack->status == KETENBUS__V1__ACK_STATUS__ACK_STATUS_DUPLICATE
-                           ? S_ANSWER_DUPLICATE
-                           : S_ANSWER_ACCEPTED;
-        snprintf (answer->reference, sizeof answer->reference, "%s",
-                  reply->ack->reference ? reply->ack->reference : "");
-        return 0;
-    case KETENBUS__V1__ENVELOPE__BODY_REJECT:
-        if (!reply->reject)
-            return -1;
-        snprintf (answer->message_id, sizeof answer->message_id, "%s",
-                  reply->reject->message_id && *reply->reject->message_id
-                      ? reply->reject->message_id
-                      : (reply->correlation_id ? reply->correlation_id : ""));
-        answer->kind = S_ANSWER_REJECTED;
-        snprintf (answer->code, sizeof answer->code, "%s",
-                  reply->reject->code ? reply->reject->code : "");
-        snprintf (answer->field, sizeof answer->field, "%s",
-                  reply->reject->field ? reply->reject->field : "");
-        snprintf (answer->rule, sizeof answer->rule, "%s",
-                  reply->reject->rule ? reply->reject->rule : "");
-        return 0;
-    default:
-        return -1;
     }
 }
 
@@ -432,7 +453,10 @@ s_send_usage (FILE *out)
              "  endpoint, server key and certificate default to intake/endpoint,\n"
              "  intake/server_key and partner/cert; signal date defaults to today and the\n"
              "  case reference to a generated one\n",
-             categories, urgencies, housing, roles);
+             categories,
+             urgencies,
+             housing,
+             roles);
 }
 
 /* Appends member to a ';' separated list (grown with realloc). */
@@ -490,45 +514,79 @@ ketenctl_signal_send (const ketenctl_t *ctx, int argc, char *argv[])
     optind = 0;
     while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
         switch (c) {
-        case 'E': endpoint = optarg; break;
-        case 'K': server_key = optarg; break;
-        case 'C': cert = optarg; break;
-        case 'b': text.bsn = optarg; break;
-        case 'd': text.birth_date = optarg; break;
-        case 'c': text.categories = optarg; break;
-        case 'u': text.urgency = optarg; break;
-        case 'g': text.gemeente_code = optarg; break;
-        case 'p': text.postcode = optarg; break;
-        case 'G': text.gebied = optarg; break;
-        case 'H': text.housing = optarg; break;
-        case 's': text.signal_date = optarg; break;
-        case 'r': text.case_ref = optarg; break;
-        case 'n': text.contact_name = optarg; break;
-        case 'P': text.contact_phone = optarg; break;
-        case 'i': message_id = optarg; break;
-        case 'm':
-            if (s_members_append (&members, optarg)) {
-                ketenctl_err ("out of memory");
+            case 'E':
+                endpoint = optarg;
+                break;
+            case 'K':
+                server_key = optarg;
+                break;
+            case 'C':
+                cert = optarg;
+                break;
+            case 'b':
+                text.bsn = optarg;
+                break;
+            case 'd':
+                text.birth_date = optarg;
+                break;
+            case 'c':
+                text.categories = optarg;
+                break;
+            case 'u':
+                text.urgency = optarg;
+                break;
+            case 'g':
+                text.gemeente_code = optarg;
+                break;
+            case 'p':
+                text.postcode = optarg;
+                break;
+            case 'G':
+                text.gebied = optarg;
+                break;
+            case 'H':
+                text.housing = optarg;
+                break;
+            case 's':
+                text.signal_date = optarg;
+                break;
+            case 'r':
+                text.case_ref = optarg;
+                break;
+            case 'n':
+                text.contact_name = optarg;
+                break;
+            case 'P':
+                text.contact_phone = optarg;
+                break;
+            case 'i':
+                message_id = optarg;
+                break;
+            case 'm':
+                if (s_members_append (&members, optarg)) {
+                    ketenctl_err ("out of memory");
+                    goto done;
+                }
+                break;
+            case 't':
+                if (ketenctl_parse_int ("--timeout-ms", optarg, 1, 3600000, &timeout_ms))
+                    goto done;
+                break;
+            case 'h':
+                s_send_usage (stdout);
+                rc = KETENCTL_OK;
                 goto done;
-            }
-            break;
-        case 't':
-            if (ketenctl_parse_int ("--timeout-ms", optarg, 1, 3600000, &timeout_ms))
+            default:
+                s_send_usage (stderr);
                 goto done;
-            break;
-        case 'h':
-            s_send_usage (stdout);
-            rc = KETENCTL_OK;
-            goto done;
-        default: s_send_usage (stderr); goto done;
         }
     }
     if (optind < argc) {
         ketenctl_err ("unexpected argument \"%s\"", argv[optind]);
         goto done;
     }
-    if (!text.bsn || !text.birth_date || !text.categories || !text.urgency
-        || !text.gemeente_code || !text.housing) {
+    if (!text.bsn || !text.birth_date || !text.categories || !text.urgency || !text.gemeente_code ||
+        !text.housing) {
         ketenctl_err ("send-signal needs --bsn, --birth-date, --category, --urgency, "
                       "--gemeente and --housing");
         s_send_usage (stderr);
@@ -573,27 +631,30 @@ ketenctl_signal_send (const ketenctl_t *ctx, int argc, char *argv[])
         if (left <= 0)
             break;
         kb_codec_free (&reply);
-        if (kb_client_recv (client, (int) left, &reply) == -1)
+        if (kb_client_recv (client, (int)left, &reply) == -1)
             break;
         s_answer_t answer;
         if (!reply || s_answer_read (reply, &answer) || strcmp (answer.message_id, id) != 0)
             continue; /* not ours: an old answer or something undecodable */
         if (answer.kind == S_ANSWER_REJECTED) {
-            printf ("rejected code=%s field=%s rule=\"%s\" message_id=%s\n", answer.code,
-                    answer.field, answer.rule, id);
+            printf ("rejected code=%s field=%s rule=\"%s\" message_id=%s\n",
+                    answer.code,
+                    answer.field,
+                    answer.rule,
+                    id);
             rc = KETENCTL_FAILED;
-        }
-        else {
+        } else {
             printf ("%s reference=%s message_id=%s\n",
                     answer.kind == S_ANSWER_DUPLICATE ? "duplicate" : "accepted",
-                    answer.reference, id);
+                    answer.reference,
+                    id);
             rc = KETENCTL_OK;
         }
         break;
     }
     if (rc == KETENCTL_UNREACHABLE)
-        ketenctl_err ("could not get an answer from intake within %ld ms message_id=%s",
-                      timeout_ms, id);
+        ketenctl_err (
+          "could not get an answer from intake within %ld ms message_id=%s", timeout_ms, id);
 done:
     kb_codec_free (&reply);
     free (bytes);
@@ -609,22 +670,36 @@ done:
 /*  ---------------------------------------------------------------------
     import */
 
-enum {
-    S_COL_CASE_REF, S_COL_BSN, S_COL_BIRTH_DATE, S_COL_CATEGORIES, S_COL_URGENCY,
-    S_COL_GEMEENTE, S_COL_POSTCODE, S_COL_GEBIED, S_COL_HOUSING, S_COL_SIGNAL_DATE,
-    S_COL_CONTACT_NAME, S_COL_CONTACT_PHONE, S_COL_HOUSEHOLD, S_COL_MESSAGE_ID, S_COLUMNS
+enum
+{
+    S_COL_CASE_REF,
+    S_COL_BSN,
+    S_COL_BIRTH_DATE,
+    S_COL_CATEGORIES,
+    S_COL_URGENCY,
+    S_COL_GEMEENTE,
+    S_COL_POSTCODE,
+    S_COL_GEBIED,
+    S_COL_HOUSING,
+    S_COL_SIGNAL_DATE,
+    S_COL_CONTACT_NAME,
+    S_COL_CONTACT_PHONE,
+    S_COL_HOUSEHOLD,
+    S_COL_MESSAGE_ID,
+    S_COLUMNS
 };
 
 static const char *s_column_names[S_COLUMNS] = {
-    "partner_case_ref", "bsn", "birth_date", "categories", "urgency", "gemeente_code",
-    "postcode", "gebied", "housing", "signal_date", "contact_name", "contact_phone",
-    "household", "message_id",
+    "partner_case_ref", "bsn",           "birth_date", "categories", "urgency",
+    "gemeente_code",    "postcode",      "gebied",     "housing",    "signal_date",
+    "contact_name",     "contact_phone", "household",  "message_id",
 };
 
 #define S_MAX_FIELDS 64
 
 /* One row in flight. */
-typedef struct {
+typedef struct
+{
     char message_id[KB_UUID_LEN + 1];
     long line;
     uint8_t *bytes;
@@ -635,14 +710,16 @@ typedef struct {
 } s_pending_t;
 
 /* One row that did not make it, for the rejects file. */
-typedef struct {
+typedef struct
+{
     long line;
     char code[16];
     char field[128];
     char rule[256];
 } s_reject_t;
 
-typedef struct {
+typedef struct
+{
     const char *path;
     FILE *in;
     char *line;
@@ -655,10 +732,10 @@ typedef struct {
     kb_client_t *client;
     int window;
     int timeout_ms;
-    zhashx_t *pending;     /* message id -> s_pending_t (owned) */
-    zlistx_t *order;       /* s_pending_t by due time (borrowed) */
-    zlistx_t *rejects;     /* s_reject_t (owned) */
-    zhashx_t *codes;       /* reject code -> count (long *, owned) */
+    zhashx_t *pending; /* message id -> s_pending_t (owned) */
+    zlistx_t *order;   /* s_pending_t by due time (borrowed) */
+    zlistx_t *rejects; /* s_reject_t (owned) */
+    zhashx_t *codes;   /* reject code -> count (long *, owned) */
 
     long total, read, accepted, duplicates, rejected, unanswered, answered;
     bool aborted;
@@ -689,7 +766,7 @@ s_import_usage (FILE *out)
 static void
 s_free_pending (void **item)
 {
-    s_pending_t *p = (s_pending_t *) *item;
+    s_pending_t *p = (s_pending_t *)*item;
     if (p) {
         free (p->bytes);
         free (p);
@@ -705,8 +782,7 @@ s_free_item (void **item)
 }
 
 static void
-s_reject_add (s_import_t *self, long line, const char *code, const char *field,
-              const char *rule)
+s_reject_add (s_import_t *self, long line, const char *code, const char *field, const char *rule)
 {
     s_reject_t *r = calloc (1, sizeof *r);
     if (r) {
@@ -719,7 +795,7 @@ s_reject_add (s_import_t *self, long line, const char *code, const char *field,
     if (strcmp (code, "TIMEOUT") == 0)
         return; /* counted as unanswered, not as a reject code */
     self->rejected++;
-    long *count = (long *) zhashx_lookup (self->codes, code);
+    long *count = (long *)zhashx_lookup (self->codes, code);
     if (!count) {
         count = calloc (1, sizeof *count);
         if (!count)
@@ -739,18 +815,23 @@ s_progress (s_import_t *self, bool last)
         return;
     self->drawn_ms = now;
     long done = self->accepted + self->duplicates + self->rejected + self->unanswered;
-    double secs = (double) (now - self->started_ms) / 1000.0;
-    double rate = secs > 0 ? (double) done / secs : 0;
+    double secs = (double)(now - self->started_ms) / 1000.0;
+    double rate = secs > 0 ? (double)done / secs : 0;
     int width = 30;
-    int filled = self->total > 0 ? (int) ((double) done * width / (double) self->total) : width;
+    int filled = self->total > 0 ? (int)((double)done * width / (double)self->total) : width;
     if (filled > width)
         filled = width;
     char bar[64];
     for (int i = 0; i < width; i++)
         bar[i] = i < filled ? '#' : '.';
     bar[width] = '\0';
-    fprintf (stderr, "\r[%s] %ld/%ld rows %3.0f%% %.0f rows/s ", bar, done, self->total,
-             self->total > 0 ? 100.0 * (double) done / (double) self->total : 100.0, rate);
+    fprintf (stderr,
+             "\r[%s] %ld/%ld rows %3.0f%% %.0f rows/s ",
+             bar,
+             done,
+             self->total,
+             self->total > 0 ? 100.0 * (double)done / (double)self->total : 100.0,
+             rate);
     if (last)
         fputc ('\n', stderr);
     fflush (stderr);
@@ -787,12 +868,12 @@ s_open_file (s_import_t *self)
         ketenctl_err ("could not open \"%s\": %s", self->path, strerror (errno));
         return KETENCTL_USAGE;
     }
-    bool header = true;
+    bool first = true;
     while (s_next_line (self)) {
         if (s_blank (self->line))
             continue;
-        if (header)
-            header = false;
+        if (first)
+            first = false;
         else
             self->total++;
     }
@@ -805,8 +886,11 @@ s_open_file (s_import_t *self)
                       self->path);
         return KETENCTL_USAGE;
     }
+    char *header = self->line;
+    if (strncmp (header, "\xEF\xBB\xBF", 3) == 0)
+        header += 3; /* UTF-8 byte order mark of spreadsheet exports */
     char *fields[S_MAX_FIELDS];
-    int n = ketenctl_csv_split (self->line, fields, S_MAX_FIELDS);
+    int n = ketenctl_csv_split (header, fields, S_MAX_FIELDS);
     if (n < 0) {
         ketenctl_err ("could not import \"%s\": malformed header row", self->path);
         return KETENCTL_USAGE;
@@ -820,7 +904,8 @@ s_open_file (s_import_t *self)
         if (c == S_COLUMNS || self->column[c] >= 0) {
             ketenctl_err ("could not import \"%s\": unknown or repeated column \"%.40s\" in the "
                           "header row",
-                          self->path, fields[i]);
+                          self->path,
+                          fields[i]);
             return KETENCTL_USAGE;
         }
         self->column[c] = i;
@@ -828,7 +913,8 @@ s_open_file (s_import_t *self)
     for (int c = 0; c < S_COLUMNS; c++)
         if (self->column[c] < 0) {
             ketenctl_err ("could not import \"%s\": column \"%s\" missing in the header row",
-                          self->path, s_column_names[c]);
+                          self->path,
+                          s_column_names[c]);
             return KETENCTL_USAGE;
         }
     self->ncolumns = n;
@@ -856,9 +942,10 @@ s_forget (s_import_t *self, s_pending_t *p)
 static bool
 s_send_next (s_import_t *self)
 {
-    while (s_next_line (self) && s_blank (self->line))
+    bool got;
+    while ((got = s_next_line (self)) && s_blank (self->line))
         ;
-    if (feof (self->in) && (!self->line || s_blank (self->line))) {
+    if (!got) {
         self->eof = true;
         return false;
     }
@@ -888,8 +975,8 @@ s_send_next (s_import_t *self)
         snprintf (id, sizeof id, "%s", mid);
     }
     if (zhashx_lookup (self->pending, id)) {
-        s_reject_add (self, line_no, "CSV", "message_id",
-                      "message id repeats a row still in flight");
+        s_reject_add (
+          self, line_no, "CSV", "message_id", "message id repeats a row still in flight");
         goto wipe;
     }
     ketenctl_signal_text_t text = {
@@ -937,7 +1024,7 @@ wipe:
 static void
 s_handle_answer (s_import_t *self, const s_answer_t *answer)
 {
-    s_pending_t *p = (s_pending_t *) zhashx_lookup (self->pending, answer->message_id);
+    s_pending_t *p = (s_pending_t *)zhashx_lookup (self->pending, answer->message_id);
     if (!p)
         return; /* a late answer to a row already settled */
     self->answered++;
@@ -956,8 +1043,7 @@ s_expire (s_import_t *self)
 {
     int64_t now = s_now_ms ();
     s_pending_t *p;
-    while ((p = (s_pending_t *) zlistx_first (self->order))
-           && (p->due_ms <= now || self->aborted)) {
+    while ((p = (s_pending_t *)zlistx_first (self->order)) && (p->due_ms <= now || self->aborted)) {
         if (!self->aborted && p->attempts <= S_RESENDS) {
             p->attempts++;
             s_schedule (self, p);
@@ -979,7 +1065,7 @@ s_expire (s_import_t *self)
 static int
 s_cmp_reject (const void *a, const void *b)
 {
-    long la = ((const s_reject_t *) a)->line, lb = ((const s_reject_t *) b)->line;
+    long la = (*(s_reject_t *const *)a)->line, lb = (*(s_reject_t *const *)b)->line;
     return la < lb ? -1 : la > lb;
 }
 
@@ -1000,7 +1086,10 @@ static int
 s_write_rejects (s_import_t *self, const char *path)
 {
     char tmp[4096];
-    snprintf (tmp, sizeof tmp, "%s.new", path);
+    if (snprintf (tmp, sizeof tmp, "%s.new", path) >= (int)sizeof tmp) {
+        ketenctl_err ("could not write \"%.200s...\": path too long", path);
+        return -1;
+    }
     FILE *out = fopen (tmp, "w");
     if (!out) {
         ketenctl_err ("could not write \"%s\": %s", tmp, strerror (errno));
@@ -1059,25 +1148,39 @@ ketenctl_signal_import (const ketenctl_t *ctx, int argc, char *argv[])
     optind = 0;
     while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
         switch (c) {
-        case 'f': self.path = optarg; break;
-        case 'e': errors = optarg; break;
-        case 'w':
-            if (ketenctl_parse_int ("--window", optarg, 1, 100000, &window))
+            case 'f':
+                self.path = optarg;
+                break;
+            case 'e':
+                errors = optarg;
+                break;
+            case 'w':
+                if (ketenctl_parse_int ("--window", optarg, 1, 100000, &window))
+                    goto done;
+                break;
+            case 't':
+                if (ketenctl_parse_int ("--timeout-ms", optarg, 1, 3600000, &timeout_ms))
+                    goto done;
+                break;
+            case 'p':
+                progress = true;
+                break;
+            case 'E':
+                endpoint = optarg;
+                break;
+            case 'K':
+                server_key = optarg;
+                break;
+            case 'C':
+                cert = optarg;
+                break;
+            case 'h':
+                s_import_usage (stdout);
+                rc = KETENCTL_OK;
                 goto done;
-            break;
-        case 't':
-            if (ketenctl_parse_int ("--timeout-ms", optarg, 1, 3600000, &timeout_ms))
+            default:
+                s_import_usage (stderr);
                 goto done;
-            break;
-        case 'p': progress = true; break;
-        case 'E': endpoint = optarg; break;
-        case 'K': server_key = optarg; break;
-        case 'C': cert = optarg; break;
-        case 'h':
-            s_import_usage (stdout);
-            rc = KETENCTL_OK;
-            goto done;
-        default: s_import_usage (stderr); goto done;
         }
     }
     if (optind < argc || !self.path) {
@@ -1089,7 +1192,11 @@ ketenctl_signal_import (const ketenctl_t *ctx, int argc, char *argv[])
         goto done;
     }
     if (!errors) {
-        snprintf (errors_default, sizeof errors_default, "%s.rejects.csv", self.path);
+        if (snprintf (errors_default, sizeof errors_default, "%s.rejects.csv", self.path) >=
+            (int)sizeof errors_default) {
+            ketenctl_err ("could not import \"%.200s...\": path too long", self.path);
+            goto done;
+        }
         errors = errors_default;
     }
     if (sodium_init () < 0) {
@@ -1097,8 +1204,8 @@ ketenctl_signal_import (const ketenctl_t *ctx, int argc, char *argv[])
         rc = KETENCTL_FAILED;
         goto done;
     }
-    self.window = (int) window;
-    self.timeout_ms = (int) timeout_ms;
+    self.window = (int)window;
+    self.timeout_ms = (int)timeout_ms;
     self.progress = progress || isatty (STDERR_FILENO);
     self.pending = zhashx_new ();
     self.order = zlistx_new ();
@@ -1122,19 +1229,19 @@ ketenctl_signal_import (const ketenctl_t *ctx, int argc, char *argv[])
 
     self.started_ms = s_now_ms ();
     while (1) {
-        while (!self.eof && !self.aborted && (int) zhashx_size (self.pending) < self.window)
+        while (!self.eof && !self.aborted && (int)zhashx_size (self.pending) < self.window)
             s_send_next (&self);
         s_expire (&self);
         if ((self.eof || self.aborted) && zhashx_size (self.pending) == 0)
             break;
-        s_pending_t *first = (s_pending_t *) zlistx_first (self.order);
+        s_pending_t *first = (s_pending_t *)zlistx_first (self.order);
         int64_t wait = first ? first->due_ms - s_now_ms () : 0;
         if (wait < 0)
             wait = 0;
         if (self.progress && wait > 100)
             wait = 100;
         kb_envelope_t *reply = NULL;
-        if (kb_client_recv (self.client, (int) wait, &reply) == 0 && reply) {
+        if (kb_client_recv (self.client, (int)wait, &reply) == 0 && reply) {
             s_answer_t answer;
             if (s_answer_read (reply, &answer) == 0)
                 s_handle_answer (&self, &answer);
@@ -1150,16 +1257,16 @@ ketenctl_signal_import (const ketenctl_t *ctx, int argc, char *argv[])
     }
     s_progress (&self, true);
 
-    printf ("accepted %ld, duplicate %ld, rejected %ld, unanswered %ld\n", self.accepted,
-            self.duplicates, self.rejected, self.unanswered);
+    printf ("accepted %ld, duplicate %ld, rejected %ld, unanswered %ld\n",
+            self.accepted,
+            self.duplicates,
+            self.rejected,
+            self.unanswered);
     for (long *count = zhashx_first (self.codes); count; count = zhashx_next (self.codes))
-        printf ("  rejected code=%s count=%ld\n", (const char *) zhashx_cursor (self.codes),
-                *count);
+        printf ("  rejected code=%s count=%ld\n", (const char *)zhashx_cursor (self.codes), *count);
     if (s_write_rejects (&self, errors) == 0 && (self.rejected || self.unanswered))
         printf ("rejected and unanswered rows: \"%s\"\n", errors);
-    rc = self.unanswered ? KETENCTL_UNREACHABLE
-         : self.rejected ? KETENCTL_REJECTS
-                         : KETENCTL_OK;
+    rc = self.unanswered ? KETENCTL_UNREACHABLE : self.rejected ? KETENCTL_REJECTS : KETENCTL_OK;
 done:
     kb_client_destroy (&self.client);
     zhashx_destroy (&self.codes);

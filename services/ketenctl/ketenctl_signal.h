@@ -15,9 +15,10 @@ int ketenctl_signal_import (const ketenctl_t *ctx, int argc, char *argv[]);
 /* The fields of one case signal as text, from the command line or a CSV
    row (all borrowed; NULL or "" means not given). Enum values are the
    lower-case suffixes of the proto names. */
-typedef struct {
+typedef struct
+{
     const char *case_ref, *bsn, *birth_date, *categories, *urgency, *gemeente_code, *postcode,
-        *gebied, *housing, *signal_date, *contact_name, *contact_phone;
+      *gebied, *housing, *signal_date, *contact_name, *contact_phone;
     const char *household; /* "bsn:birth_date:role" entries separated by ';' */
     char category_sep;     /* ',' on the command line, '|' in CSV files */
 } ketenctl_signal_text_t;
@@ -26,7 +27,8 @@ typedef struct {
    form is checked here (enum names, member syntax); intake validates the
    content. On failure returns NULL with a reason in why that never quotes
    a BSN or a date. */
-Ketenbus__V1__CaseSignal *ketenctl_signal_build (const ketenctl_signal_text_t *text, char *why,
+Ketenbus__V1__CaseSignal *ketenctl_signal_build (const ketenctl_signal_text_t *text,
+                                                 char *why,
                                                  size_t whylen);
 void ketenctl_signal_free (Ketenbus__V1__CaseSignal **signal_p);
 

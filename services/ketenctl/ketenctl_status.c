@@ -14,7 +14,8 @@
 /*  ---------------------------------------------------------------------
     status */
 
-typedef struct {
+typedef struct
+{
     kb_link_outbox_status_t outbox;
     long quarantine_total, quarantine_24h;
     long signals;
@@ -24,10 +25,11 @@ typedef struct {
 static void
 s_status_usage (FILE *out)
 {
-    fprintf (out, "usage: ketenctl status [--json]\n"
-                  "  outbox (pending, oldest unacknowledged age, dead letters), quarantine,\n"
-                  "  stored signals and partners of the intake schema\n"
-                  "  --json   one JSON object for scripts\n");
+    fprintf (out,
+             "usage: ketenctl status [--json]\n"
+             "  outbox (pending, oldest unacknowledged age, dead letters), quarantine,\n"
+             "  stored signals and partners of the intake schema\n"
+             "  --json   one JSON object for scripts\n");
 }
 
 /* Runs a prepared statement without parameters and reads up to two numbers
@@ -52,23 +54,23 @@ static int
 s_status_read (kb_db_t *db, s_status_t *st)
 {
     memset (st, 0, sizeof *st);
-    if (kb_outbox_prepare (db)
-        || kb_db_prepare (db, "ketenctl_status_quarantine",
-                          "SELECT count(*), count(*) FILTER (WHERE received_at > now() - "
-                          "interval '24 hours') FROM quarantine",
-                          0)
-        || kb_db_prepare (db, "ketenctl_status_signals", "SELECT count(*) FROM signal", 0)
-        || kb_db_prepare (db, "ketenctl_status_partners",
-                          "SELECT count(*) FILTER (WHERE revoked_at IS NULL), "
-                          "count(*) FILTER (WHERE revoked_at IS NOT NULL) FROM partner",
-                          0))
+    if (kb_outbox_prepare (db) ||
+        kb_db_prepare (db,
+                       "ketenctl_status_quarantine",
+                       "SELECT count(*), count(*) FILTER (WHERE received_at > now() - "
+                       "interval '24 hours') FROM quarantine",
+                       0) ||
+        kb_db_prepare (db, "ketenctl_status_signals", "SELECT count(*) FROM signal", 0) ||
+        kb_db_prepare (db,
+                       "ketenctl_status_partners",
+                       "SELECT count(*) FILTER (WHERE revoked_at IS NULL), "
+                       "count(*) FILTER (WHERE revoked_at IS NOT NULL) FROM partner",
+                       0))
         return -1;
-    if (kb_link_outbox_status (db, &st->outbox)
-        || s_numbers (db, "ketenctl_status_quarantine", &st->quarantine_total,
-                      &st->quarantine_24h)
-        || s_numbers (db, "ketenctl_status_signals", &st->signals, NULL)
-        || s_numbers (db, "ketenctl_status_partners", &st->partners_active,
-                      &st->partners_revoked))
+    if (kb_link_outbox_status (db, &st->outbox) ||
+        s_numbers (db, "ketenctl_status_quarantine", &st->quarantine_total, &st->quarantine_24h) ||
+        s_numbers (db, "ketenctl_status_signals", &st->signals, NULL) ||
+        s_numbers (db, "ketenctl_status_partners", &st->partners_active, &st->partners_revoked))
         return -1;
     return 0;
 }
@@ -82,9 +84,15 @@ s_status_print (const char *schema, const s_status_t *st, bool json)
         printf (", \"outbox\": {\"pending\": %ld, \"oldest_pending_ms\": %ld, \"dead\": %ld, "
                 "\"acked\": %ld}, \"quarantine\": {\"total\": %ld, \"last_24h\": %ld}, "
                 "\"signals\": %ld, \"partners\": {\"active\": %ld, \"revoked\": %ld}}\n",
-                st->outbox.pending, st->outbox.oldest_pending_ms, st->outbox.dead,
-                st->outbox.acked, st->quarantine_total, st->quarantine_24h, st->signals,
-                st->partners_active, st->partners_revoked);
+                st->outbox.pending,
+                st->outbox.oldest_pending_ms,
+                st->outbox.dead,
+                st->outbox.acked,
+                st->quarantine_total,
+                st->quarantine_24h,
+                st->signals,
+                st->partners_active,
+                st->partners_revoked);
         return;
     }
     printf ("schema \"%s\"\n", schema);
@@ -92,11 +100,11 @@ s_status_print (const char *schema, const s_status_t *st, bool json)
     printf ("  %-34s %.1f s\n", "oldest unacknowledged", st->outbox.oldest_pending_ms / 1000.0);
     printf ("  %-34s %ld\n", "outbox dead letters", st->outbox.dead);
     printf ("  %-34s %ld\n", "outbox acknowledged (not pruned)", st->outbox.acked);
-    printf ("  %-34s %ld (last 24h: %ld)\n", "quarantine", st->quarantine_total,
-            st->quarantine_24h);
+    printf (
+      "  %-34s %ld (last 24h: %ld)\n", "quarantine", st->quarantine_total, st->quarantine_24h);
     printf ("  %-34s %ld\n", "signals stored", st->signals);
-    printf ("  %-34s %ld active, %ld revoked\n", "partners", st->partners_active,
-            st->partners_revoked);
+    printf (
+      "  %-34s %ld active, %ld revoked\n", "partners", st->partners_active, st->partners_revoked);
 }
 
 int
@@ -112,9 +120,15 @@ ketenctl_status (const ketenctl_t *ctx, int argc, char *argv[])
     optind = 0;
     while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
         switch (c) {
-        case 'j': json = true; break;
-        case 'h': s_status_usage (stdout); return KETENCTL_OK;
-        default: s_status_usage (stderr); return KETENCTL_USAGE;
+            case 'j':
+                json = true;
+                break;
+            case 'h':
+                s_status_usage (stdout);
+                return KETENCTL_OK;
+            default:
+                s_status_usage (stderr);
+                return KETENCTL_USAGE;
         }
     }
     if (optind < argc) {
@@ -130,8 +144,7 @@ ketenctl_status (const ketenctl_t *ctx, int argc, char *argv[])
     if (s_status_read (db, &st)) {
         ketenctl_err ("could not read the status of schema \"%s\"", schema);
         rc = KETENCTL_FAILED;
-    }
-    else {
+    } else {
         s_status_print (schema, &st, json);
         rc = KETENCTL_OK;
     }
@@ -145,9 +158,10 @@ ketenctl_status (const ketenctl_t *ctx, int argc, char *argv[])
 static void
 s_audit_usage (FILE *out)
 {
-    fprintf (out, "usage: ketenctl audit verify [--schema S]\n"
-                  "  checks the hash chain of the audit log of schema S, or of every schema\n"
-                  "  that has a kb_audit table; exit 0 when intact, 1 when broken\n");
+    fprintf (out,
+             "usage: ketenctl audit verify [--schema S]\n"
+             "  checks the hash chain of the audit log of schema S, or of every schema\n"
+             "  that has a kb_audit table; exit 0 when intact, 1 when broken\n");
 }
 
 /* Verifies one schema's log; returns an exit code. */
@@ -159,8 +173,7 @@ s_audit_verify_schema (const ketenctl_t *ctx, const char *schema, bool *broken)
     if (!db)
         return rc;
     if (kb_audit_prepare (db)) {
-        ketenctl_err ("could not read the audit log of schema \"%s\" (no kb_audit table?)",
-                      schema);
+        ketenctl_err ("could not read the audit log of schema \"%s\" (no kb_audit table?)", schema);
         kb_db_destroy (&db);
         return KETENCTL_FAILED;
     }
@@ -169,14 +182,14 @@ s_audit_verify_schema (const ketenctl_t *ctx, const char *schema, bool *broken)
     if (vrc == 0) {
         printf ("audit chain intact rows=%ld schema=\"%s\"\n", result.rows_checked, schema);
         rc = KETENCTL_OK;
-    }
-    else if (vrc == KB_AUDIT_BROKEN) {
-        printf ("audit chain broken at row %ld: %s schema=\"%s\"\n", result.first_bad_seq,
-                result.problem, schema);
+    } else if (vrc == KB_AUDIT_BROKEN) {
+        printf ("audit chain broken at row %ld: %s schema=\"%s\"\n",
+                result.first_bad_seq,
+                result.problem,
+                schema);
         *broken = true;
         rc = KETENCTL_FAILED;
-    }
-    else {
+    } else {
         ketenctl_err ("could not read the audit log of schema \"%s\"", schema);
         rc = vrc == KB_DB_RETRY ? KETENCTL_UNREACHABLE : KETENCTL_FAILED;
     }
@@ -197,9 +210,15 @@ s_audit_verify (const ketenctl_t *ctx, int argc, char *argv[])
     optind = 0;
     while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
         switch (c) {
-        case 's': only = optarg; break;
-        case 'h': s_audit_usage (stdout); return KETENCTL_OK;
-        default: s_audit_usage (stderr); return KETENCTL_USAGE;
+            case 's':
+                only = optarg;
+                break;
+            case 'h':
+                s_audit_usage (stdout);
+                return KETENCTL_OK;
+            default:
+                s_audit_usage (stderr);
+                return KETENCTL_USAGE;
         }
     }
     if (optind < argc) {
@@ -218,11 +237,12 @@ s_audit_verify (const ketenctl_t *ctx, int argc, char *argv[])
     if (!db)
         return rc;
     kb_db_rc_t db_rc;
-    if (kb_db_prepare (db, "ketenctl_audit_schemas",
+    if (kb_db_prepare (db,
+                       "ketenctl_audit_schemas",
                        "SELECT table_schema FROM information_schema.tables "
                        "WHERE table_name = 'kb_audit' AND table_type = 'BASE TABLE' ORDER BY 1",
-                       0)
-        || !(res = kb_db_run (db, "ketenctl_audit_schemas", 0, NULL, NULL, NULL, &db_rc))) {
+                       0) ||
+        !(res = kb_db_run (db, "ketenctl_audit_schemas", 0, NULL, NULL, NULL, &db_rc))) {
         ketenctl_err ("could not list the schemas with an audit log");
         rc = KETENCTL_FAILED;
         goto done;
@@ -244,8 +264,8 @@ done:
 int
 ketenctl_audit (const ketenctl_t *ctx, int argc, char *argv[])
 {
-    if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0
-        || strcmp (argv[1], "help") == 0) {
+    if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
+        strcmp (argv[1], "help") == 0) {
         bool help = argc >= 2;
         s_audit_usage (help ? stdout : stderr);
         return help ? KETENCTL_OK : KETENCTL_USAGE;
@@ -284,12 +304,16 @@ s_quarantine_list (const ketenctl_t *ctx, int argc, char *argv[])
     optind = 0;
     while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
         switch (c) {
-        case 'l':
-            if (ketenctl_parse_int ("--limit", optarg, 1, 100000, &limit))
+            case 'l':
+                if (ketenctl_parse_int ("--limit", optarg, 1, 100000, &limit))
+                    return KETENCTL_USAGE;
+                break;
+            case 'h':
+                s_quarantine_usage (stdout);
+                return KETENCTL_OK;
+            default:
+                s_quarantine_usage (stderr);
                 return KETENCTL_USAGE;
-            break;
-        case 'h': s_quarantine_usage (stdout); return KETENCTL_OK;
-        default: s_quarantine_usage (stderr); return KETENCTL_USAGE;
         }
     }
     if (optind < argc) {
@@ -305,22 +329,34 @@ s_quarantine_list (const ketenctl_t *ctx, int argc, char *argv[])
     snprintf (limit_text, sizeof limit_text, "%ld", limit);
     const char *params[1] = { limit_text };
     kb_db_rc_t db_rc;
-    if (kb_db_prepare (db, "ketenctl_quarantine_list",
+    if (kb_db_prepare (db,
+                       "ketenctl_quarantine_list",
                        "SELECT id, to_char(received_at AT TIME ZONE 'UTC', "
                        " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), sender_org, code, field, rule, size "
                        "FROM quarantine ORDER BY id DESC LIMIT $1::int",
-                       1)
-        || !(res = kb_db_run (db, "ketenctl_quarantine_list", 1, params, NULL, NULL, &db_rc))) {
+                       1) ||
+        !(res = kb_db_run (db, "ketenctl_quarantine_list", 1, params, NULL, NULL, &db_rc))) {
         ketenctl_err ("could not read the quarantine");
         rc = KETENCTL_FAILED;
         goto done;
     }
-    printf ("%-8s %-20s %-24s %-6s %-28s %-8s %s\n", "id", "time", "org", "code", "field",
-            "size", "rule");
+    printf ("%-8s %-20s %-24s %-6s %-28s %-8s %s\n",
+            "id",
+            "time",
+            "org",
+            "code",
+            "field",
+            "size",
+            "rule");
     for (int i = 0; i < PQntuples (res); i++)
-        printf ("%-8s %-20s %-24s %-6s %-28s %-8s %s\n", PQgetvalue (res, i, 0),
-                PQgetvalue (res, i, 1), PQgetvalue (res, i, 2), PQgetvalue (res, i, 3),
-                PQgetvalue (res, i, 4), PQgetvalue (res, i, 6), PQgetvalue (res, i, 5));
+        printf ("%-8s %-20s %-24s %-6s %-28s %-8s %s\n",
+                PQgetvalue (res, i, 0),
+                PQgetvalue (res, i, 1),
+                PQgetvalue (res, i, 2),
+                PQgetvalue (res, i, 3),
+                PQgetvalue (res, i, 4),
+                PQgetvalue (res, i, 6),
+                PQgetvalue (res, i, 5));
     rc = KETENCTL_OK;
 done:
     PQclear (res);
@@ -361,12 +397,16 @@ s_quarantine_show (const ketenctl_t *ctx, int argc, char *argv[])
     optind = 0;
     while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
         switch (c) {
-        case 'i':
-            if (ketenctl_parse_int ("--id", optarg, 1, LONG_MAX, &id))
+            case 'i':
+                if (ketenctl_parse_int ("--id", optarg, 1, LONG_MAX, &id))
+                    return KETENCTL_USAGE;
+                break;
+            case 'h':
+                s_quarantine_usage (stdout);
+                return KETENCTL_OK;
+            default:
+                s_quarantine_usage (stderr);
                 return KETENCTL_USAGE;
-            break;
-        case 'h': s_quarantine_usage (stdout); return KETENCTL_OK;
-        default: s_quarantine_usage (stderr); return KETENCTL_USAGE;
         }
     }
     if (optind < argc || id == 0) {
@@ -402,12 +442,13 @@ s_quarantine_show (const ketenctl_t *ctx, int argc, char *argv[])
     snprintf (id_text, sizeof id_text, "%ld", id);
     const char *params[1] = { id_text };
     kb_db_rc_t db_rc;
-    if (kb_db_prepare (db, "ketenctl_quarantine_show",
+    if (kb_db_prepare (db,
+                       "ketenctl_quarantine_show",
                        "SELECT id, to_char(received_at AT TIME ZONE 'UTC', "
                        " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), sender_org, message_id, code, field, "
                        " rule, size, sealed_raw FROM quarantine WHERE id = $1::bigint",
-                       1)
-        || !(res = kb_db_run (db, "ketenctl_quarantine_show", 1, params, NULL, NULL, &db_rc))) {
+                       1) ||
+        !(res = kb_db_run (db, "ketenctl_quarantine_show", 1, params, NULL, NULL, &db_rc))) {
         ketenctl_err ("could not read the quarantine");
         rc = KETENCTL_FAILED;
         goto done;
@@ -418,19 +459,26 @@ s_quarantine_show (const ketenctl_t *ctx, int argc, char *argv[])
         goto done;
     }
     size_t sealed_len = 0;
-    sealed = PQunescapeBytea ((const unsigned char *) PQgetvalue (res, 0, 8), &sealed_len);
-    if (sodium_init () < 0 || !sealed
-        || !(plain = intake_store_unseal (key, sealed, sealed_len, &plain_len))) {
+    sealed = PQunescapeBytea ((const unsigned char *)PQgetvalue (res, 0, 8), &sealed_len);
+    if (sodium_init () < 0 || !sealed ||
+        !(plain = intake_store_unseal (key, sealed, sealed_len, &plain_len))) {
         ketenctl_err ("could not unseal quarantine entry %ld (wrong pseudonym key?)", id);
         rc = KETENCTL_FAILED;
         goto done;
     }
-    fprintf (stderr, "ketenctl: WARNING: the raw bytes below may contain personal data (BSN); "
-                     "do not copy them into tickets or logs\n");
-    printf ("id %s  time %s  org \"%s\"  message_id \"%s\"\n", PQgetvalue (res, 0, 0),
-            PQgetvalue (res, 0, 1), PQgetvalue (res, 0, 2), PQgetvalue (res, 0, 3));
-    printf ("code %s  field \"%s\"  rule \"%s\"  size %zu\n", PQgetvalue (res, 0, 4),
-            PQgetvalue (res, 0, 5), PQgetvalue (res, 0, 6), plain_len);
+    fprintf (stderr,
+             "ketenctl: WARNING: the raw bytes below may contain personal data (BSN); "
+             "do not copy them into tickets or logs\n");
+    printf ("id %s  time %s  org \"%s\"  message_id \"%s\"\n",
+            PQgetvalue (res, 0, 0),
+            PQgetvalue (res, 0, 1),
+            PQgetvalue (res, 0, 2),
+            PQgetvalue (res, 0, 3));
+    printf ("code %s  field \"%s\"  rule \"%s\"  size %zu\n",
+            PQgetvalue (res, 0, 4),
+            PQgetvalue (res, 0, 5),
+            PQgetvalue (res, 0, 6),
+            plain_len);
     s_hexdump (stdout, plain, plain_len);
     rc = KETENCTL_OK;
 done:
@@ -449,8 +497,8 @@ done:
 int
 ketenctl_quarantine (const ketenctl_t *ctx, int argc, char *argv[])
 {
-    if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0
-        || strcmp (argv[1], "help") == 0) {
+    if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
+        strcmp (argv[1], "help") == 0) {
         bool help = argc >= 2;
         s_quarantine_usage (help ? stdout : stderr);
         return help ? KETENCTL_OK : KETENCTL_USAGE;

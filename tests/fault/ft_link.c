@@ -5,11 +5,14 @@
     whose apply inserts into rcv.applied without a unique constraint, so a
     message applied twice would show. Every wait has a deadline. */
 
+/* cmocka needs these first, in this order */
+// clang-format off
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+// clang-format on
 
 #include <signal.h>
 #include <stdio.h>
@@ -23,7 +26,8 @@
 #include "ketenbus/kb_link.h"
 #include "ketenbus/kb_log.h"
 
-typedef struct {
+typedef struct
+{
     char *conninfo;
     char *endpoint;
     char *peer_log;
@@ -37,8 +41,9 @@ static pid_t
 s_peer_start (s_link_test_t *t)
 {
     char *bin = kbt_bin ("link_peer");
-    const char *argv[] = { bin, t->conninfo, "rcv", t->endpoint, t->peer_max_attempts, "200",
-                           NULL };
+    const char *argv[] = {
+        bin, t->conninfo, "rcv", t->endpoint, t->peer_max_attempts, "200", NULL
+    };
     pid_t pid = kbt_spawn (argv, NULL, t->peer_log);
     free (bin);
     return pid;
@@ -69,7 +74,8 @@ s_setup (const char *dbname, const char *max_attempts)
     assert_int_equal (kbt_wait_for_value (t->conninfo,
                                           "SELECT count(*) FROM pg_tables WHERE schemaname = 'rcv'"
                                           " AND tablename = 'applied'",
-                                          1, 30000),
+                                          1,
+                                          30000),
                       1);
     kb_link_sender_config_t cfg = {
         .conninfo = t->conninfo,
@@ -122,9 +128,9 @@ s_write (s_link_test_t *t, int from, int to, int nstreams, int per_tx, int poiso
             snprintf (stream, sizeof stream, "gezin-%02d", k % nstreams);
             snprintf (id, sizeof id, "m-%06d", k);
             int len = k == poison_index
-                          ? snprintf (payload, sizeof payload, "POISON:%d", k)
-                          : snprintf (payload, sizeof payload, "%d:payload-%d", k / nstreams + 1, k);
-            rc = kb_outbox_put (t->db, stream, id, payload, (size_t) len);
+                        ? snprintf (payload, sizeof payload, "POISON:%d", k)
+                        : snprintf (payload, sizeof payload, "%d:payload-%d", k / nstreams + 1, k);
+            rc = kb_outbox_put (t->db, stream, id, payload, (size_t)len);
         }
         if (rc == KB_DB_OK)
             rc = kb_db_commit (t->db);
@@ -143,12 +149,13 @@ s_write (s_link_test_t *t, int from, int to, int nstreams, int per_tx, int poiso
 static long
 s_wait_settled (s_link_test_t *t, long want_applied, int timeout_ms)
 {
-    long n = kbt_wait_for_value (t->conninfo, "SELECT count(*) FROM rcv.applied", want_applied,
-                                 timeout_ms);
+    long n = kbt_wait_for_value (
+      t->conninfo, "SELECT count(*) FROM rcv.applied", want_applied, timeout_ms);
     kbt_wait_for_value (t->conninfo,
                         "SELECT count(*) FROM snd.kb_outbox"
                         " WHERE acked_at IS NULL AND dead_at IS NULL",
-                        0, 30000);
+                        0,
+                        30000);
     return n;
 }
 
@@ -157,7 +164,7 @@ s_assert_exactly_once_in_order (s_link_test_t *t, long total)
 {
     assert_int_equal (kbt_query_long (t->conninfo, "SELECT count(*) FROM rcv.applied"), total);
     assert_int_equal (
-        kbt_query_long (t->conninfo, "SELECT count(DISTINCT message_id) FROM rcv.applied"), total);
+      kbt_query_long (t->conninfo, "SELECT count(DISTINCT message_id) FROM rcv.applied"), total);
     /* per stream: 1, 2, 3 ... in the order of application */
     assert_int_equal (kbt_query_long (t->conninfo,
                                       "SELECT count(*) FROM (SELECT seq - lag(seq) OVER"
@@ -190,8 +197,8 @@ s_kill_restart (s_link_test_t *t, int *kills)
 static void
 test_receiver_kill9 (void **state)
 {
-    (void) state;
-    unsigned seed = (unsigned) time (NULL) ^ (unsigned) getpid ();
+    (void)state;
+    unsigned seed = (unsigned)time (NULL) ^ (unsigned)getpid ();
     srand (seed);
     fprintf (stderr, "ft_link: kill9 seed=%u\n", seed);
     s_link_test_t *t = s_setup ("ft_link_kill9", "3");
@@ -225,8 +232,11 @@ test_receiver_kill9 (void **state)
     assert_int_equal (kb_link_sender_stats (t->sender, &st), 0);
     fprintf (stderr,
              "ft_link: kill9 kills=%d applied=%ld sent=%llu retransmits=%llu acked=%llu\n",
-             kills, applied, (unsigned long long) st.sent, (unsigned long long) st.retransmits,
-             (unsigned long long) st.acked);
+             kills,
+             applied,
+             (unsigned long long)st.sent,
+             (unsigned long long)st.retransmits,
+             (unsigned long long)st.acked);
     s_assert_exactly_once_in_order (t, total);
     assert_true (st.retransmits > 0); /* redeliveries happened and were absorbed */
     assert_int_equal (st.sent, total);
@@ -239,24 +249,26 @@ test_receiver_kill9 (void **state)
 static void
 test_poison_message (void **state)
 {
-    (void) state;
+    (void)state;
     s_link_test_t *t = s_setup ("ft_link_poison", "3");
     const int total = 60, nstreams = 3, poison = 13; /* stream gezin-01, seq 5 */
     s_write (t, 0, total, nstreams, 10, poison);
     long applied = s_wait_settled (t, total - 1, 60000);
     assert_int_equal (applied, total - 1);
     assert_int_equal (
-        kbt_query_long (t->conninfo, "SELECT count(*) FROM rcv.applied WHERE message_id = 'm-000013'"),
-        0);
-    assert_int_equal (kbt_query_long (t->conninfo, "SELECT count(DISTINCT message_id) FROM rcv.applied"),
-                      total - 1);
+      kbt_query_long (t->conninfo,
+                      "SELECT count(*) FROM rcv.applied WHERE message_id = 'm-000013'"),
+      0);
+    assert_int_equal (
+      kbt_query_long (t->conninfo, "SELECT count(DISTINCT message_id) FROM rcv.applied"),
+      total - 1);
     /* later messages of the poisoned stream arrived, in order */
     assert_int_equal (
-        kbt_query_long (t->conninfo, "SELECT count(*) FROM rcv.applied WHERE stream = 'gezin-01'"),
-        19);
+      kbt_query_long (t->conninfo, "SELECT count(*) FROM rcv.applied WHERE stream = 'gezin-01'"),
+      19);
     assert_int_equal (
-        kbt_query_long (t->conninfo, "SELECT max(seq) FROM rcv.applied WHERE stream = 'gezin-01'"),
-        20);
+      kbt_query_long (t->conninfo, "SELECT max(seq) FROM rcv.applied WHERE stream = 'gezin-01'"),
+      20);
     assert_int_equal (kbt_query_long (t->conninfo,
                                       "SELECT count(*) FROM (SELECT seq - lag(seq) OVER"
                                       " (PARTITION BY stream ORDER BY id) AS d FROM rcv.applied) x"
@@ -272,8 +284,8 @@ test_poison_message (void **state)
     assert_non_null (reason);
     assert_string_equal (reason, "payload rejected by test peer");
     free (reason);
-    char *payload = kbt_query_str (t->conninfo,
-                                   "SELECT convert_from(payload, 'UTF8') FROM rcv.kb_dead_letter");
+    char *payload =
+      kbt_query_str (t->conninfo, "SELECT convert_from(payload, 'UTF8') FROM rcv.kb_dead_letter");
     assert_non_null (payload);
     assert_string_equal (payload, "POISON:13");
     free (payload);
@@ -300,7 +312,7 @@ test_poison_message (void **state)
 static void
 test_pg_restart (void **state)
 {
-    (void) state;
+    (void)state;
     s_link_test_t *t = s_setup ("ft_link_pgrestart", "3");
     const int total = 3000, nstreams = 10, per_tx = 100;
     for (int b = 0; b < total / per_tx; b++) {
@@ -308,15 +320,17 @@ test_pg_restart (void **state)
         if (b == 9 || b == 19) {
             kbt_sleep_ms (50);
             assert_int_equal (kbt_pg_restart (), 0);
-        }
-        else
+        } else
             kbt_sleep_ms (20);
     }
     long applied = s_wait_settled (t, total, 90000);
     kb_link_sender_stats_t st;
     assert_int_equal (kb_link_sender_stats (t->sender, &st), 0);
-    fprintf (stderr, "ft_link: pgrestart applied=%ld retransmits=%llu db_errors=%llu\n", applied,
-             (unsigned long long) st.retransmits, (unsigned long long) st.db_errors);
+    fprintf (stderr,
+             "ft_link: pgrestart applied=%ld retransmits=%llu db_errors=%llu\n",
+             applied,
+             (unsigned long long)st.retransmits,
+             (unsigned long long)st.db_errors);
     assert_true (s_peer_alive (t->peer));
     /* the writer's connection saw the restarts too: reconnect for status */
     assert_int_equal (kb_db_ensure (t->db, 30000), 0);

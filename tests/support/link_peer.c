@@ -18,12 +18,19 @@
 #include <string.h>
 
 static int
-s_apply (kb_db_t *db, const char *sender, const char *stream, const char *message_id,
-         const void *payload, size_t len, void *arg, char *reason_buf, size_t reason_len)
+s_apply (kb_db_t *db,
+         const char *sender,
+         const char *stream,
+         const char *message_id,
+         const void *payload,
+         size_t len,
+         void *arg,
+         char *reason_buf,
+         size_t reason_len)
 {
-    (void) sender;
-    (void) arg;
-    const char *p = (const char *) payload;
+    (void)sender;
+    (void)arg;
+    const char *p = (const char *)payload;
     if (len >= 6 && memcmp (p, "POISON", 6) == 0) {
         snprintf (reason_buf, reason_len, "payload rejected by test peer");
         return KB_LINK_POISON;
@@ -63,11 +70,11 @@ main (int argc, char *argv[])
     kb_db_t *db = kb_db_connect (argv[1], argv[2], 30000);
     if (!db || kb_db_migrate (db, KB_MIGRATIONS_DIR, "link") != 0)
         goto done;
-    if (kb_db_exec (db, "CREATE TABLE IF NOT EXISTS applied (id bigserial, message_id text,"
-                        " stream text, seq bigint)")
-            != KB_DB_OK
-        || kb_db_prepare (db, "peer_apply",
-                          "INSERT INTO applied (message_id, stream, seq) VALUES ($1, $2, $3)", 3))
+    if (kb_db_exec (db,
+                    "CREATE TABLE IF NOT EXISTS applied (id bigserial, message_id text,"
+                    " stream text, seq bigint)") != KB_DB_OK ||
+        kb_db_prepare (
+          db, "peer_apply", "INSERT INTO applied (message_id, stream, seq) VALUES ($1, $2, $3)", 3))
         goto done;
     kb_link_receiver_config_t cfg = { 0 };
     cfg.max_attempts = argc > 4 ? atoi (argv[4]) : 3;
@@ -87,7 +94,11 @@ main (int argc, char *argv[])
     kb_link_receiver_stats (receiver, &st);
     kb_info ("link peer stopped applied=%" PRIu64 " duplicates=%" PRIu64 " gaps=%" PRIu64
              " dead=%" PRIu64 " rollbacks=%" PRIu64,
-             st.applied, st.duplicates, st.gaps, st.dead, st.rollbacks);
+             st.applied,
+             st.duplicates,
+             st.gaps,
+             st.dead,
+             st.rollbacks);
     rc = 0;
 done:
     zpoller_destroy (&poller);

@@ -2,11 +2,14 @@
     ack bodies, the sender's per-row state machine and the receiver's
     ordering decision. No database, no socket. */
 
+/* cmocka needs these first, in this order */
+// clang-format off
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+// clang-format on
 
 #include <string.h>
 
@@ -17,29 +20,39 @@
 static void
 test_backoff_doubles_and_caps (void **state)
 {
-    (void) state;
-    static const struct {
+    (void)state;
+    static const struct
+    {
         int base, max, attempt, expected;
     } cases[] = {
-        { 100, 1000, 1, 100 },   { 100, 1000, 2, 200 },  { 100, 1000, 3, 400 },
-        { 100, 1000, 4, 800 },   { 100, 1000, 5, 1000 }, { 100, 1000, 60, 1000 },
-        { 100, 1000, 0, 100 },   /* nonsense attempt counts as the first */
-        { 500, 100, 3, 500 },    /* cap below base: base wins */
+        { 100, 1000, 1, 100 },
+        { 100, 1000, 2, 200 },
+        { 100, 1000, 3, 400 },
+        { 100, 1000, 4, 800 },
+        { 100, 1000, 5, 1000 },
+        { 100, 1000, 60, 1000 },
+        { 100, 1000, 0, 100 },             /* nonsense attempt counts as the first */
+        { 500, 100, 3, 500 },              /* cap below base: base wins */
         { 1, 2000000000, 40, 2000000000 }, /* no overflow on many attempts */
-        { 0, 10, 1, 1 },         /* base at least 1 ms */
+        { 0, 10, 1, 1 },                   /* base at least 1 ms */
     };
     for (size_t i = 0; i < N_ELEMENTS (cases); i++) {
         int got = kb_link_backoff_ms (cases[i].base, cases[i].max, cases[i].attempt);
         if (got != cases[i].expected)
-            fail_msg ("case %zu: backoff(%d, %d, %d) = %d, want %d", i, cases[i].base,
-                      cases[i].max, cases[i].attempt, got, cases[i].expected);
+            fail_msg ("case %zu: backoff(%d, %d, %d) = %d, want %d",
+                      i,
+                      cases[i].base,
+                      cases[i].max,
+                      cases[i].attempt,
+                      got,
+                      cases[i].expected);
     }
 }
 
 static void
 test_id_valid (void **state)
 {
-    (void) state;
+    (void)state;
     char longest[KB_LINK_ID_MAX + 2];
     memset (longest, 'x', sizeof longest);
     longest[KB_LINK_ID_MAX] = '\0';
@@ -58,15 +71,15 @@ test_id_valid (void **state)
 static void
 test_ack_roundtrip (void **state)
 {
-    (void) state;
+    (void)state;
     zchunk_t *body = zchunk_new (NULL, 16);
     assert_int_equal (kb_link_ack_append (body, KB_LINK_ACK_APPLIED, "m-1", NULL), 0);
     assert_int_equal (kb_link_ack_append (body, KB_LINK_ACK_DEAD, "m-2", "bad\tfield\nx"), 0);
     assert_int_equal (kb_link_ack_append (body, KB_LINK_ACK_DEAD, "m-3", ""), 0);
     assert_int_equal (kb_link_ack_append (body, KB_LINK_ACK_APPLIED, "bad\tid", NULL), -1);
-    assert_int_equal (kb_link_ack_append (body, (kb_link_ack_kind_t) 'X', "m-4", NULL), -1);
+    assert_int_equal (kb_link_ack_append (body, (kb_link_ack_kind_t)'X', "m-4", NULL), -1);
 
-    const char *data = (const char *) zchunk_data (body);
+    const char *data = (const char *)zchunk_data (body);
     size_t len = zchunk_size (body);
     size_t offset = 0;
     kb_link_ack_entry_t e;
@@ -89,7 +102,7 @@ test_ack_roundtrip (void **state)
 static void
 test_ack_reason_truncated (void **state)
 {
-    (void) state;
+    (void)state;
     char reason[KB_LINK_REASON_MAX * 2];
     memset (reason, 'r', sizeof reason - 1);
     reason[sizeof reason - 1] = '\0';
@@ -98,7 +111,7 @@ test_ack_reason_truncated (void **state)
     size_t offset = 0;
     kb_link_ack_entry_t e;
     assert_int_equal (
-        kb_link_ack_next ((const char *) zchunk_data (body), zchunk_size (body), &offset, &e), 1);
+      kb_link_ack_next ((const char *)zchunk_data (body), zchunk_size (body), &offset, &e), 1);
     assert_int_equal (strlen (e.reason), KB_LINK_REASON_MAX);
     zchunk_destroy (&body);
 }
@@ -106,15 +119,15 @@ test_ack_reason_truncated (void **state)
 static void
 test_ack_malformed (void **state)
 {
-    (void) state;
+    (void)state;
     static const char *bad[] = {
-        "A\tm-1",            /* no newline */
-        "A m-1\n",           /* no tab */
-        "X\tm-1\n",          /* unknown kind */
-        "A\t\n",             /* empty id */
-        "A\tm-1\tx\n",       /* applied with a reason */
-        "D\tm-1\n",          /* dead without reason */
-        "D\tm-1\tr\tx\n",    /* tab inside reason */
+        "A\tm-1",         /* no newline */
+        "A m-1\n",        /* no tab */
+        "X\tm-1\n",       /* unknown kind */
+        "A\t\n",          /* empty id */
+        "A\tm-1\tx\n",    /* applied with a reason */
+        "D\tm-1\n",       /* dead without reason */
+        "D\tm-1\tr\tx\n", /* tab inside reason */
         "\n",
     };
     for (size_t i = 0; i < N_ELEMENTS (bad); i++) {
@@ -152,7 +165,7 @@ test_ack_malformed (void **state)
 static void
 test_row_send_and_retransmit (void **state)
 {
-    (void) state;
+    (void)state;
     kb_link_row_t row = { 0 };
     assert_int_equal (row.state, KB_LINK_ROW_NEW);
     /* a new row goes at once */
@@ -177,7 +190,7 @@ test_row_send_and_retransmit (void **state)
 static void
 test_row_ack_and_dead_are_final (void **state)
 {
-    (void) state;
+    (void)state;
     kb_link_row_t row = { 0 };
     kb_link_row_step (&row, KB_LINK_EV_TICK, 0, 100, 400);
     assert_int_equal (kb_link_row_step (&row, KB_LINK_EV_ACK, 10, 100, 400),
@@ -186,8 +199,7 @@ test_row_ack_and_dead_are_final (void **state)
     /* a second ack, a late dead answer or a timeout do nothing */
     assert_int_equal (kb_link_row_step (&row, KB_LINK_EV_ACK, 20, 100, 400), KB_LINK_ACT_NONE);
     assert_int_equal (kb_link_row_step (&row, KB_LINK_EV_DEAD, 20, 100, 400), KB_LINK_ACT_NONE);
-    assert_int_equal (kb_link_row_step (&row, KB_LINK_EV_TICK, 99999, 100, 400),
-                      KB_LINK_ACT_NONE);
+    assert_int_equal (kb_link_row_step (&row, KB_LINK_EV_TICK, 99999, 100, 400), KB_LINK_ACT_NONE);
     assert_int_equal (row.state, KB_LINK_ROW_ACKED);
 
     kb_link_row_t dead = { 0 };
@@ -196,8 +208,7 @@ test_row_ack_and_dead_are_final (void **state)
                       KB_LINK_ACT_MARK_DEAD);
     assert_int_equal (dead.state, KB_LINK_ROW_DEAD);
     assert_int_equal (kb_link_row_step (&dead, KB_LINK_EV_ACK, 20, 100, 400), KB_LINK_ACT_NONE);
-    assert_int_equal (kb_link_row_step (&dead, KB_LINK_EV_TICK, 99999, 100, 400),
-                      KB_LINK_ACT_NONE);
+    assert_int_equal (kb_link_row_step (&dead, KB_LINK_EV_TICK, 99999, 100, 400), KB_LINK_ACT_NONE);
 
     /* an ack can overtake the first send (answer to an earlier sender run) */
     kb_link_row_t fresh = { 0 };
@@ -208,23 +219,28 @@ test_row_ack_and_dead_are_final (void **state)
 static void
 test_in_decide (void **state)
 {
-    (void) state;
-    static const struct {
+    (void)state;
+    static const struct
+    {
         int64_t last, seq;
         bool seen;
         kb_link_in_decision_t expected;
     } cases[] = {
-        { 0, 1, false, KB_LINK_IN_APPLY },      { 41, 42, false, KB_LINK_IN_APPLY },
+        { 0, 1, false, KB_LINK_IN_APPLY },       { 41, 42, false, KB_LINK_IN_APPLY },
         { 42, 42, false, KB_LINK_IN_DUPLICATE }, /* inbox pruned, position remembers */
         { 42, 7, false, KB_LINK_IN_DUPLICATE },  { 41, 42, true, KB_LINK_IN_DUPLICATE },
         { 0, 2, false, KB_LINK_IN_GAP },         { 41, 43, false, KB_LINK_IN_GAP },
-        { 41, 43, true, KB_LINK_IN_DUPLICATE },  /* seen wins over the gap */
+        { 41, 43, true, KB_LINK_IN_DUPLICATE }, /* seen wins over the gap */
     };
     for (size_t i = 0; i < N_ELEMENTS (cases); i++) {
         kb_link_in_decision_t got = kb_link_in_decide (cases[i].last, cases[i].seq, cases[i].seen);
         if (got != cases[i].expected)
-            fail_msg ("case %zu: decide(last=%lld, seq=%lld, seen=%d) = %d, want %d", i,
-                      (long long) cases[i].last, (long long) cases[i].seq, cases[i].seen, got,
+            fail_msg ("case %zu: decide(last=%lld, seq=%lld, seen=%d) = %d, want %d",
+                      i,
+                      (long long)cases[i].last,
+                      (long long)cases[i].seq,
+                      cases[i].seen,
+                      got,
                       cases[i].expected);
     }
 }
@@ -232,7 +248,7 @@ test_in_decide (void **state)
 static void
 test_poison_threshold (void **state)
 {
-    (void) state;
+    (void)state;
     assert_false (kb_link_poison_is_dead (1, 3));
     assert_false (kb_link_poison_is_dead (2, 3));
     assert_true (kb_link_poison_is_dead (3, 3));

@@ -44,15 +44,19 @@ int kb_outbox_prepare (kb_db_t *db);
    are 1..KB_LINK_ID_MAX bytes without tab, CR or LF. Returns KB_DB_OK,
    KB_DB_RETRY (connection lost, serialization failure) or KB_DB_FATAL
    (bad arguments, duplicate message id). */
-kb_db_rc_t kb_outbox_put (kb_db_t *db, const char *stream, const char *message_id,
-                          const void *payload, size_t len);
+kb_db_rc_t kb_outbox_put (kb_db_t *db,
+                          const char *stream,
+                          const char *message_id,
+                          const void *payload,
+                          size_t len);
 
 /* What an operator needs to know about one outbox (the daemon's schema). */
-typedef struct {
-    long pending;             /* neither acknowledged nor dead-lettered */
-    long oldest_pending_ms;   /* age of the oldest pending row, 0 when none */
-    long dead;                /* dead-lettered rows */
-    long acked;               /* acknowledged rows not yet pruned */
+typedef struct
+{
+    long pending;           /* neither acknowledged nor dead-lettered */
+    long oldest_pending_ms; /* age of the oldest pending row, 0 when none */
+    long dead;              /* dead-lettered rows */
+    long acked;             /* acknowledged rows not yet pruned */
 } kb_link_outbox_status_t;
 
 /* Fills status for the outbox of db's schema (kb_outbox_prepare first).
@@ -61,23 +65,25 @@ int kb_link_outbox_status (kb_db_t *db, kb_link_outbox_status_t *status);
 
 /*  Sender: a zactor with its own thread and database connection */
 
-typedef struct {
-    const char *conninfo;    /* database of the daemon */
-    const char *schema;      /* the daemon's schema, holding kb_outbox */
-    const char *endpoint;    /* receiver to connect, e.g. "tcp://zorg:5701" */
-    const char *identity;    /* routing id, the sender name the receiver sees */
-    int retransmit_base_ms;  /* first retransmit timeout (default 1000) */
-    int retransmit_max_ms;   /* back-off cap (default 30000) */
-    int max_attempts;        /* warn once after this many unanswered sends (default 10) */
-    int batch;               /* rows read per outbox query (default 500) */
-    int max_inflight;        /* unacknowledged rows held in memory (default 4 * batch) */
-    int heartbeat_ms;        /* ZMTP heartbeat interval, timeout is 3x (default 1000) */
-    int prune_after_s;       /* delete acknowledged rows older than this (default 3600) */
-    int poll_ms;             /* outbox poll interval without wake-up (default 200) */
-    int sndhwm;              /* send high-water mark (default 10000) */
+typedef struct
+{
+    const char *conninfo;   /* database of the daemon */
+    const char *schema;     /* the daemon's schema, holding kb_outbox */
+    const char *endpoint;   /* receiver to connect, e.g. "tcp://zorg:5701" */
+    const char *identity;   /* routing id, the sender name the receiver sees */
+    int retransmit_base_ms; /* first retransmit timeout (default 1000) */
+    int retransmit_max_ms;  /* back-off cap (default 30000) */
+    int max_attempts;       /* warn once after this many unanswered sends (default 10) */
+    int batch;              /* rows read per outbox query (default 500) */
+    int max_inflight;       /* unacknowledged rows held in memory (default 4 * batch) */
+    int heartbeat_ms;       /* ZMTP heartbeat interval, timeout is 3x (default 1000) */
+    int prune_after_s;      /* delete acknowledged rows older than this (default 3600) */
+    int poll_ms;            /* outbox poll interval without wake-up (default 200) */
+    int sndhwm;             /* send high-water mark (default 10000) */
 } kb_link_sender_config_t;
 
-typedef struct {
+typedef struct
+{
     uint64_t sent;        /* first transmissions */
     uint64_t retransmits; /* transmissions after a timeout */
     uint64_t acked;       /* rows marked acknowledged */
@@ -105,11 +111,18 @@ int kb_link_sender_stats (kb_link_sender_t *self, kb_link_sender_stats_t *stats)
 /* Applies one message inside the receiver's transaction (a SAVEPOINT is
    active). Returns 0, KB_LINK_POISON (with reason written to reason_buf)
    or KB_LINK_RETRY. Never commits or rolls back itself. */
-typedef int (kb_link_apply_fn) (kb_db_t *db, const char *sender, const char *stream,
-                                const char *message_id, const void *payload, size_t len,
-                                void *arg, char *reason_buf, size_t reason_len);
+typedef int (kb_link_apply_fn) (kb_db_t *db,
+                                const char *sender,
+                                const char *stream,
+                                const char *message_id,
+                                const void *payload,
+                                size_t len,
+                                void *arg,
+                                char *reason_buf,
+                                size_t reason_len);
 
-typedef struct {
+typedef struct
+{
     int batch;               /* messages per transaction (default 200) */
     int max_attempts;        /* poison attempts before dead-lettering (default 5) */
     int heartbeat_ms;        /* default 1000 */
@@ -117,7 +130,8 @@ typedef struct {
     int rcvhwm;              /* default 10000 */
 } kb_link_receiver_config_t;
 
-typedef struct {
+typedef struct
+{
     uint64_t applied;
     uint64_t duplicates; /* acknowledged again without effect */
     uint64_t gaps;       /* out of order, left for the retransmit */
@@ -131,8 +145,10 @@ typedef struct _kb_link_receiver_t kb_link_receiver_t;
 
 /* Binds a ROUTER to endpoint and prepares the inbox statements on db (the
    daemon's connection, migrated with component "link"). cfg may be NULL. */
-kb_link_receiver_t *kb_link_receiver_new (kb_db_t *db, const char *endpoint,
-                                          kb_link_apply_fn *apply, void *arg,
+kb_link_receiver_t *kb_link_receiver_new (kb_db_t *db,
+                                          const char *endpoint,
+                                          kb_link_apply_fn *apply,
+                                          void *arg,
                                           const kb_link_receiver_config_t *cfg);
 void kb_link_receiver_destroy (kb_link_receiver_t **self_p);
 /* The socket to put in the daemon's poller. */
@@ -155,9 +171,14 @@ int kb_link_backoff_ms (int base_ms, int max_ms, int attempt);
 /* Validates a message id or stream name. */
 bool kb_link_id_valid (const char *id);
 
-typedef enum { KB_LINK_ACK_APPLIED = 'A', KB_LINK_ACK_DEAD = 'D' } kb_link_ack_kind_t;
+typedef enum
+{
+    KB_LINK_ACK_APPLIED = 'A',
+    KB_LINK_ACK_DEAD = 'D'
+} kb_link_ack_kind_t;
 
-typedef struct {
+typedef struct
+{
     kb_link_ack_kind_t kind;
     char message_id[KB_LINK_ID_MAX + 1];
     char reason[KB_LINK_REASON_MAX + 1]; /* "" for KB_LINK_ACK_APPLIED */
@@ -165,29 +186,39 @@ typedef struct {
 
 /* Appends one entry to an ack body (reason: tabs and newlines become
    spaces, truncated to KB_LINK_REASON_MAX). Returns 0 or -1. */
-int kb_link_ack_append (zchunk_t *body, kb_link_ack_kind_t kind, const char *message_id,
+int kb_link_ack_append (zchunk_t *body,
+                        kb_link_ack_kind_t kind,
+                        const char *message_id,
                         const char *reason);
 /* Parses the entry at *offset of an ack body and advances *offset.
    Returns 1 when an entry was read, 0 at the end, -1 when malformed. */
 int kb_link_ack_next (const char *data, size_t len, size_t *offset, kb_link_ack_entry_t *entry);
 
 /* The sender's view of one outbox row. */
-typedef enum {
+typedef enum
+{
     KB_LINK_ROW_NEW = 0, /* loaded, never sent */
     KB_LINK_ROW_INFLIGHT,
     KB_LINK_ROW_ACKED,
     KB_LINK_ROW_DEAD
 } kb_link_row_state_t;
 
-typedef struct {
+typedef struct
+{
     kb_link_row_state_t state;
     int attempts;   /* transmissions so far */
     int64_t due_ms; /* next (re)transmission */
 } kb_link_row_t;
 
-typedef enum { KB_LINK_EV_TICK, KB_LINK_EV_ACK, KB_LINK_EV_DEAD } kb_link_event_t;
+typedef enum
+{
+    KB_LINK_EV_TICK,
+    KB_LINK_EV_ACK,
+    KB_LINK_EV_DEAD
+} kb_link_event_t;
 
-typedef enum {
+typedef enum
+{
     KB_LINK_ACT_NONE = 0,
     KB_LINK_ACT_SEND,       /* transmit (attempts == 1: first time) */
     KB_LINK_ACT_MARK_ACKED, /* set acked_at */
@@ -195,10 +226,14 @@ typedef enum {
 } kb_link_action_t;
 
 /* Advances the row on an event at now_ms and says what to do. */
-kb_link_action_t kb_link_row_step (kb_link_row_t *row, kb_link_event_t event, int64_t now_ms,
-                                   int base_ms, int max_ms);
+kb_link_action_t kb_link_row_step (kb_link_row_t *row,
+                                   kb_link_event_t event,
+                                   int64_t now_ms,
+                                   int base_ms,
+                                   int max_ms);
 
-typedef enum {
+typedef enum
+{
     KB_LINK_IN_APPLY,     /* the next one: apply */
     KB_LINK_IN_DUPLICATE, /* seen before: acknowledge again, no effect */
     KB_LINK_IN_GAP        /* an earlier one is missing: ignore, it will come again */

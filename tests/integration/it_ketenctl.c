@@ -1,0 +1,739 @@
+/*  it_ketenctl - the operator and partner CLI against a real PostgreSQL
+    and (for send-signal and import) a real intake daemon. ketenctl runs as
+    a separate process, exactly as an operator would run it. */
+// clang-format off
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+// clang-format on
+
+#include "kb_test_support.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static char *s_conninfo; /* database of this test */
+static char *s_dir;      /* scratch directory */
+static char *s_bin;      /* build/bin/ketenctl */
+static int s_runs;
+
+/* Runs ketenctl with args (NULL terminated) and extra environment entries
+   (NULL terminated, may be NULL); returns the exit code and, when out is
+   not NULL, stdout and stderr together (caller frees). */
+static int
+s_run_env (char **out, const char *const *env_extra, const char *arg, ...)
+{
+    const char *argv[64];
+    int argc = 0;
+    argv[argc++] = s_bin;
+    va_list ap;
+    va_start (ap, arg);
+    for (const char *a = arg; a && argc < 63; a = va_arg (ap, const char *))
+        argv[argc++] = a;
+    va_end (ap);
+    argv[argc] = NULL;
+
+    char db_env[1024];
+    snprintf (db_env, sizeof db_env, "KETENBUS_DB_CONNINFO=%s", s_conninfo);
+    const char *env[32];
+    int n = 0;
+    env[n++] = db_env;
+    env[n++] = "KETENBUS_DB_CONNECT_TIMEOUT_MS=3000";
+    for (int i = 0; env_extra && env_extra[i] && n < 31; i++)
+        env[n++] = env_extra[i];
+    env[n] = NULL;
+
+    char log[1024];
+    snprintf (log, sizeof log, "%s/run-%03d.log", s_dir, ++s_runs);
+    unlink (log);
+    pid_t pid = kbt_spawn (argv, env, log);
+    int rc = kbt_wait (pid, 120000);
+    if (out) {
+        FILE *f = fopen (log, "r");
+        char *buf = calloc (1, 1 << 20);
+        assert_non_null (buf);
+        if (f) {
+            size_t len = fread (buf, 1, (1 << 20) - 1, f);
+            buf[len] = '\0';
+            fclose (f);
+        }
+        *out = buf;
+    }
+    return rc;
+}
+
+#define s_run(out, ...) s_run_env ((out), NULL, __VA_ARGS__, NULL)
+
+static char *
+s_path (const char *name)
+{
+    char *p = NULL;
+    assert_true (asprintf (&p, "%s/%s", s_dir, name) > 0);
+    return p;
+}
+
+static int
+s_setup (void **state)
+{
+    (void)state;
+    s_conninfo = kbt_db_create ("it_ketenctl");
+    s_dir = kbt_var_path ("it_ketenctl");
+    s_bin = kbt_bin ("ketenctl");
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    (void)state;
+    free (s_conninfo);
+    free (s_dir);
+    free (s_bin);
+    return 0;
+}
+
+static void
+test_help_and_usage (void **state)
+{
+    (void)state;
+    static const char *const commands[][3] = {
+        { "--help", NULL, NULL },           { "help", NULL, NULL },
+        { "keygen", "--help", NULL },       { "partner", "--help", NULL },
+        { "partner", "add", "--help" },     { "partner", "list", "--help" },
+        { "partner", "revoke", "--help" },  { "send-signal", "--help", NULL },
+        { "import", "--help", NULL },       { "status", "--help", NULL },
+        { "audit", "--help", NULL },        { "audit", "verify", "--help" },
+        { "quarantine", "--help", NULL },   { "quarantine", "list", "--help" },
+        { "quarantine", "show", "--help" },
+    };
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        char *out = NULL;
+        int rc = s_run (&out, commands[i][0], commands[i][1], commands[i][2]);
+        if (rc != 0)
+            fail_msg ("\"%s %s\" exited %d: %s",
+                      commands[i][0],
+                      commands[i][1] ? commands[i][1] : "",
+                      rc,
+                      out);
+        assert_non_null (strstr (out, "usage: ketenctl"));
+        free (out);
+    }
+    char *out = NULL;
+    assert_int_equal (s_run (&out, "frobnicate"), 2);
+    assert_non_null (strstr (out, "unknown command"));
+    free (out);
+    assert_int_equal (s_run_env (NULL, NULL, NULL), 2); /* no command */
+    assert_int_equal (s_run (NULL, "status", "--bogus"), 2);
+    assert_int_equal (s_run (NULL, "partner", "frob"), 2);
+    assert_int_equal (s_run (NULL, "partner", "add", "--org"), 2); /* missing value */
+    assert_int_equal (s_run (NULL, "keygen"), 2);
+    assert_int_equal (s_run (NULL, "--bogus", "status"), 2);
+    assert_int_equal (s_run (NULL, "quarantine", "list", "--limit", "x"), 2);
+}
+
+static mode_t
+s_mode (const char *path)
+{
+    struct stat st;
+    assert_int_equal (stat (path, &st), 0);
+    return st.st_mode & 0777;
+}
+
+/* The Z85 public key recorded in a .pub certificate. */
+static void
+s_pub_key (const char *pub, char z85[64])
+{
+    FILE *f = fopen (pub, "r");
+    assert_non_null (f);
+    char line[256];
+    z85[0] = '\0';
+    while (fgets (line, sizeof line, f))
+        if (sscanf (line, " public-key = \"%40[^\"]\"", z85) == 1)
+            break;
+    fclose (f);
+    assert_int_equal (strlen (z85), 40);
+}
+
+static void
+test_keygen (void **state)
+{
+    (void)state;
+    char *cert = s_path ("partner1");
+    char *pub = s_path ("partner1.pub");
+    char *pk = s_path ("pseudonym.key");
+    unlink (cert);
+    unlink (pub);
+    unlink (pk);
+    char *out = NULL;
+    assert_int_equal (s_run (&out, "keygen", "--out", cert, "--name", "cjg-helmond"), 0);
+    assert_int_equal (s_mode (cert), 0600);
+    assert_int_equal (s_mode (pub) & 0077, 0044); /* public: readable */
+    /* the public key is printed on a line of its own */
+    char z85[64], line[80];
+    s_pub_key (pub, z85);
+    snprintf (line, sizeof line, "%s\n", z85);
+    assert_non_null (strstr (out, line));
+    free (out);
+    /* never overwrite a key by accident */
+    assert_int_equal (s_run (&out, "keygen", "--out", cert), 1);
+    assert_non_null (strstr (out, "ketenctl: could not write certificate"));
+    free (out);
+    assert_int_equal (s_run (NULL, "keygen", "--out", cert, "--force"), 0);
+    assert_int_equal (s_mode (cert), 0600);
+
+    assert_int_equal (s_run (NULL, "keygen", "--pseudonym-key", pk), 0);
+    assert_int_equal (s_mode (pk), 0600);
+    struct stat st;
+    assert_int_equal (stat (pk, &st), 0);
+    assert_true (st.st_size >= 64);
+    assert_int_equal (s_run (NULL, "keygen", "--pseudonym-key", pk), 1);
+    assert_int_equal (s_run (NULL, "keygen", "--pseudonym-key", pk, "--force"), 0);
+    /* both at once is a usage error */
+    assert_int_equal (s_run (NULL, "keygen", "--pseudonym-key", pk, "--out", cert), 2);
+    free (cert);
+    free (pub);
+    free (pk);
+}
+
+static void
+test_partner (void **state)
+{
+    (void)state;
+    char *cert = s_path ("p-cjg");
+    char *pub = s_path ("p-cjg.pub");
+    char *cert2 = s_path ("p-wijk");
+    char *pub2 = s_path ("p-wijk.pub");
+    assert_int_equal (s_run (NULL, "keygen", "--out", cert, "--force"), 0);
+    assert_int_equal (s_run (NULL, "keygen", "--out", cert2, "--force"), 0);
+
+    char *out = NULL;
+    assert_int_equal (s_run (&out,
+                             "partner",
+                             "add",
+                             "--org",
+                             "cjg-helmond",
+                             "--type",
+                             "cjg",
+                             "--gebied",
+                             "Noord",
+                             "--gemeente",
+                             "0794",
+                             "--cert",
+                             pub),
+                      0);
+    free (out);
+    /* a fresh database: partner add migrated it */
+    assert_int_equal (kbt_query_long (s_conninfo, "SELECT count(*) FROM intake.partner"), 1);
+
+    /* the same organisation again, or the same key under another name */
+    assert_int_equal (s_run (&out,
+                             "partner",
+                             "add",
+                             "--org",
+                             "cjg-helmond",
+                             "--type",
+                             "cjg",
+                             "--gebied",
+                             "Noord",
+                             "--cert",
+                             pub2),
+                      1);
+    assert_non_null (strstr (out, "ketenctl: could not add partner \"cjg-helmond\""));
+    free (out);
+    assert_int_equal (s_run (NULL,
+                             "partner",
+                             "add",
+                             "--org",
+                             "other",
+                             "--type",
+                             "cjg",
+                             "--gebied",
+                             "Noord",
+                             "--cert",
+                             pub),
+                      1);
+    /* usage errors */
+    assert_int_equal (s_run (NULL,
+                             "partner",
+                             "add",
+                             "--org",
+                             "x-y",
+                             "--type",
+                             "kapper",
+                             "--gebied",
+                             "Noord",
+                             "--cert",
+                             pub2),
+                      2);
+    assert_int_equal (s_run (NULL,
+                             "partner",
+                             "add",
+                             "--org",
+                             "x-y",
+                             "--type",
+                             "wijkteam",
+                             "--gebied",
+                             "Noord",
+                             "--gemeente",
+                             "79",
+                             "--cert",
+                             pub2),
+                      2);
+    assert_int_equal (s_run (NULL,
+                             "partner",
+                             "add",
+                             "--org",
+                             "Bad Name",
+                             "--type",
+                             "wijkteam",
+                             "--gebied",
+                             "Noord",
+                             "--cert",
+                             pub2),
+                      2);
+    assert_int_equal (s_run (NULL,
+                             "partner",
+                             "add",
+                             "--org",
+                             "x-y",
+                             "--type",
+                             "wijkteam",
+                             "--gebied",
+                             "Noord",
+                             "--public-key",
+                             "tooshort"),
+                      2);
+    assert_int_equal (kbt_query_long (s_conninfo, "SELECT count(*) FROM intake.partner"), 1);
+
+    /* by Z85 key */
+    char z85[64];
+    s_pub_key (pub2, z85);
+    assert_int_equal (s_run (NULL,
+                             "partner",
+                             "add",
+                             "--org",
+                             "wijkteam-noord",
+                             "--type",
+                             "wijkteam",
+                             "--gebied",
+                             "Noord",
+                             "--public-key",
+                             z85),
+                      0);
+
+    assert_int_equal (s_run (&out, "partner", "list"), 0);
+    assert_non_null (strstr (out, "cjg-helmond"));
+    assert_non_null (strstr (out, "wijkteam-noord"));
+    assert_non_null (strstr (out, "active"));
+    assert_null (strstr (out, "revoked"));
+    free (out);
+
+    assert_int_equal (
+      s_run (NULL, "partner", "revoke", "--org", "cjg-helmond", "--reason", "key lost"), 0);
+    assert_int_equal (s_run (&out, "partner", "revoke", "--org", "cjg-helmond"), 1);
+    assert_non_null (strstr (out, "ketenctl: could not revoke partner"));
+    free (out);
+    assert_int_equal (s_run (NULL, "partner", "revoke", "--org", "nobody"), 1);
+    assert_int_equal (s_run (NULL, "partner", "revoke"), 2);
+    assert_int_equal (s_run (&out, "partner", "list"), 0);
+    assert_non_null (strstr (out, "revoked 20"));
+    free (out);
+    assert_int_equal (kbt_query_long (s_conninfo,
+                                      "SELECT count(*) FROM intake.partner "
+                                      "WHERE revoked_at IS NOT NULL "
+                                      "AND revoked_reason = 'key lost'"),
+                      1);
+    /* every registry change is in the audit log, by the OS user */
+    assert_int_equal (kbt_query_long (s_conninfo,
+                                      "SELECT count(*) FROM intake.kb_audit "
+                                      "WHERE event = 'partner.added'"),
+                      2);
+    assert_int_equal (kbt_query_long (s_conninfo,
+                                      "SELECT count(*) FROM intake.kb_audit "
+                                      "WHERE event = 'partner.revoked' "
+                                      "AND actor_user IS NOT NULL"),
+                      1);
+    free (cert);
+    free (pub);
+    free (cert2);
+    free (pub2);
+}
+
+static void
+test_status_json (void **state)
+{
+    (void)state;
+    char *out = NULL;
+    assert_int_equal (s_run (&out, "status", "--json"), 0);
+    static const char *keys[] = {
+        "\"schema\"",  "\"outbox\"",     "\"pending\"",   "\"oldest_pending_ms\"",
+        "\"dead\"",    "\"quarantine\"", "\"total\"",     "\"last_24h\"",
+        "\"signals\"", "\"partners\"",   "\"active\": 1", "\"revoked\": 1"
+    };
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (!strstr (out, keys[i]))
+            fail_msg ("status --json lacks %s: %s", keys[i], out);
+    free (out);
+    assert_int_equal (s_run (&out, "status"), 0);
+    assert_non_null (strstr (out, "outbox pending"));
+    free (out);
+    assert_int_equal (s_run (&out, "quarantine", "list"), 0);
+    free (out);
+}
+
+static void
+test_unreachable_database (void **state)
+{
+    (void)state;
+    static const char *const env[] = { "KETENBUS_DB_CONNECT_TIMEOUT_MS=0", NULL };
+    char *out = NULL;
+    assert_int_equal (
+      s_run_env (&out, env, "--db", "host=/nonexistent-dir user=nobody", "status", NULL), 3);
+    assert_non_null (strstr (out, "ketenctl: could not connect to the database"));
+    free (out);
+    /* no database configured at all is a configuration error */
+    static const char *const empty[] = { "KETENBUS_DB_CONNINFO=", NULL };
+    assert_int_equal (s_run_env (NULL, empty, "partner", "list", NULL), 2);
+    /* a config file that does not exist */
+    assert_int_equal (s_run (NULL, "-c", "/nonexistent.conf", "status"), 2);
+}
+
+/* Last of the database tests on this database: it damages the log. */
+static void
+test_audit_verify_and_tamper (void **state)
+{
+    (void)state;
+    char *out = NULL;
+    assert_int_equal (s_run (&out, "audit", "verify"), 0);
+    assert_non_null (strstr (out, "audit chain intact rows=3"));
+    free (out);
+    assert_int_equal (s_run (&out, "audit", "verify", "--schema", "intake"), 0);
+    free (out);
+
+    kbt_exec (s_conninfo, "ALTER TABLE intake.kb_audit DISABLE TRIGGER ALL");
+    kbt_exec (s_conninfo, "UPDATE intake.kb_audit SET reason = 'someone-else' WHERE seq = 2");
+    kbt_exec (s_conninfo, "ALTER TABLE intake.kb_audit ENABLE TRIGGER ALL");
+    assert_int_equal (s_run (&out, "audit", "verify"), 1);
+    if (!strstr (out, "audit chain broken at row 2:"))
+        fail_msg ("unexpected output: %s", out);
+    free (out);
+}
+
+/*  ---------------------------------------------------------------------
+    send-signal and import against a real intake */
+
+static void
+s_today (char out[16], int days_back)
+{
+    time_t now = time (NULL) - (time_t)days_back * 86400;
+    struct tm tm;
+    localtime_r (&now, &tm);
+    strftime (out, 16, "%Y-%m-%d", &tm);
+}
+
+static void
+test_send_signal_and_import (void **state)
+{
+    (void)state;
+    free (s_conninfo);
+    s_conninfo = kbt_db_create ("it_ketenctl_import");
+    char *srv = s_path ("intake-server");
+    char *srv_pub = s_path ("intake-server.pub");
+    char *partner = s_path ("imp-partner");
+    char *partner_pub = s_path ("imp-partner.pub");
+    char *pk = s_path ("imp-pseudonym.key");
+    char *sock = s_path ("intake.ipc");
+    char *intake_log = s_path ("intake.log");
+    assert_int_equal (s_run (NULL, "keygen", "--out", srv, "--force"), 0);
+    assert_int_equal (s_run (NULL, "keygen", "--out", partner, "--force"), 0);
+    assert_int_equal (s_run (NULL, "keygen", "--pseudonym-key", pk, "--force"), 0);
+    assert_int_equal (s_run (NULL,
+                             "partner",
+                             "add",
+                             "--org",
+                             "wijkteam-noord",
+                             "--type",
+                             "wijkteam",
+                             "--gebied",
+                             "Noord",
+                             "--gemeente",
+                             "0794",
+                             "--cert",
+                             partner_pub),
+                      0);
+
+    char e_db[1024], e_cert[1024], e_pk[1024], e_ep[1024], e_key[1024], e_pcert[1024];
+    snprintf (e_db, sizeof e_db, "KETENBUS_DB_CONNINFO=%s", s_conninfo);
+    snprintf (e_cert, sizeof e_cert, "KETENBUS_INTAKE_SERVER_CERT=%s", srv);
+    snprintf (e_pk, sizeof e_pk, "KETENBUS_PSEUDONYM_KEY_FILE=%s", pk);
+    snprintf (e_ep, sizeof e_ep, "KETENBUS_INTAKE_ENDPOINT=ipc://%s", sock);
+    snprintf (e_key, sizeof e_key, "KETENBUS_INTAKE_SERVER_KEY=%s", srv_pub);
+    snprintf (e_pcert, sizeof e_pcert, "KETENBUS_PARTNER_CERT=%s", partner);
+    const char *intake_env[] = { e_db,
+                                 e_cert,
+                                 e_pk,
+                                 e_ep,
+                                 "KETENBUS_REGION_GEMEENTEN=0794,0772",
+                                 "KETENBUS_LINK_ZORGTOEWIJZING=ipc://@it-ketenctl-zorg",
+                                 NULL };
+    char *intake = kbt_bin ("intake");
+    const char *argv[] = { intake, NULL };
+    pid_t pid = kbt_spawn (argv, intake_env, intake_log);
+    const char *env[] = { e_ep, e_key, e_pcert, e_pk, NULL };
+
+    char today[16], yesterday[16];
+    s_today (today, 0);
+    s_today (yesterday, 1);
+
+    /* one signal: accepted, then the same message id again: duplicate */
+    char *out = NULL;
+    int rc = s_run_env (&out,
+                        env,
+                        "send-signal",
+                        "--bsn",
+                        "111222333",
+                        "--birth-date",
+                        "1980-01-01",
+                        "--category",
+                        "huiselijk_geweld,schulden",
+                        "--urgency",
+                        "verhoogd",
+                        "--gemeente",
+                        "0794",
+                        "--postcode",
+                        "5701 AB",
+                        "--housing",
+                        "zelfstandig",
+                        "--member",
+                        "123456782:2015-06-01:kind",
+                        "--case-ref",
+                        "cli-1",
+                        "--message-id",
+                        "6f1c2c6e-1111-4222-8333-444455556666",
+                        "--timeout-ms",
+                        "20000",
+                        NULL);
+    if (rc != 0)
+        fail_msg ("send-signal exited %d: %s", rc, out);
+    assert_non_null (strstr (out, "accepted reference="));
+    assert_null (strstr (out, "111222333")); /* never print a BSN */
+    free (out);
+    rc = s_run_env (&out,
+                    env,
+                    "send-signal",
+                    "--bsn",
+                    "111222333",
+                    "--birth-date",
+                    "1980-01-01",
+                    "--category",
+                    "huiselijk_geweld,schulden",
+                    "--urgency",
+                    "verhoogd",
+                    "--gemeente",
+                    "0794",
+                    "--postcode",
+                    "5701 AB",
+                    "--housing",
+                    "zelfstandig",
+                    "--member",
+                    "123456782:2015-06-01:kind",
+                    "--case-ref",
+                    "cli-1",
+                    "--signal-date",
+                    today,
+                    "--message-id",
+                    "6f1c2c6e-1111-4222-8333-444455556666",
+                    NULL);
+    assert_int_equal (rc, 0);
+    assert_non_null (strstr (out, "duplicate reference="));
+    free (out);
+    /* a bad BSN: rejected by intake, exit 1 */
+    rc = s_run_env (&out,
+                    env,
+                    "send-signal",
+                    "--bsn",
+                    "123456781",
+                    "--birth-date",
+                    "1980-01-01",
+                    "--category",
+                    "schulden",
+                    "--urgency",
+                    "regulier",
+                    "--gemeente",
+                    "0794",
+                    "--postcode",
+                    "5701AB",
+                    "--housing",
+                    "zelfstandig",
+                    NULL);
+    assert_int_equal (rc, 1);
+    assert_non_null (strstr (out, "rejected code=KB10 field=case_signal.subject.bsn"));
+    free (out);
+    /* an unknown enum name never leaves the machine */
+    rc = s_run_env (NULL,
+                    env,
+                    "send-signal",
+                    "--bsn",
+                    "111222333",
+                    "--birth-date",
+                    "1980-01-01",
+                    "--category",
+                    "weather",
+                    "--urgency",
+                    "regulier",
+                    "--gemeente",
+                    "0794",
+                    "--housing",
+                    "zelfstandig",
+                    NULL);
+    assert_int_equal (rc, 2);
+    /* nobody listening: exit 3 */
+    rc = s_run_env (NULL,
+                    env,
+                    "send-signal",
+                    "--endpoint",
+                    "tcp://127.0.0.1:9",
+                    "--timeout-ms",
+                    "300",
+                    "--bsn",
+                    "111222333",
+                    "--birth-date",
+                    "1980-01-01",
+                    "--category",
+                    "schulden",
+                    "--urgency",
+                    "regulier",
+                    "--gemeente",
+                    "0794",
+                    "--housing",
+                    "dakloos",
+                    NULL);
+    assert_int_equal (rc, 3);
+
+    /* import: 3 good rows, 1 rejected by intake, 2 refused locally */
+    char *csv = s_path ("signals.csv");
+    char *rejects = s_path ("signals.csv.rejects.csv");
+    FILE *f = fopen (csv, "w");
+    assert_non_null (f);
+    fprintf (f,
+             "partner_case_ref,bsn,birth_date,categories,urgency,gemeente_code,postcode,"
+             "gebied,housing,signal_date,contact_name,contact_phone,household,message_id\n");
+    fprintf (f,
+             "imp-1,111222333,1980-01-01,huiselijk_geweld|schulden,verhoogd,0794,5701 AB,"
+             "Noord,zelfstandig,%s,\"team noord, casemanager\",06-12345678,"
+             "111222333:1980-01-01:ouder;123456782:2015-06-01:kind,\n",
+             yesterday);
+    fprintf (f,
+             "imp-2,123456782,2015-06-01,opvoedproblematiek,regulier,0794,5702AB,Noord,"
+             "bij_ouders,%s,,,,\n",
+             today);
+    fprintf (f,
+             "imp-3,999999990,1990-05-05,dakloosheid,verhoogd,0794,,,dakloos,%s,,,,"
+             "0b5d8a7e-2222-4333-8444-555566667777\n",
+             today);
+    fprintf (
+      f, "imp-4,123456781,1990-05-05,schulden,regulier,0794,5701AB,,zelfstandig,%s,,,,\n", today);
+    fprintf (
+      f, "imp-5,111222333,1990-05-05,weather,regulier,0794,5701AB,,zelfstandig,%s,,,,\n", today);
+    fprintf (f, "imp-6,111222333,1990-05-05\n");
+    fclose (f);
+
+    rc = s_run_env (&out, env, "import", "--file", csv, "--timeout-ms", "20000", NULL);
+    if (rc != 4 || !strstr (out, "accepted 3, duplicate 0, rejected 3, unanswered 0"))
+        fail_msg ("first import exited %d: %s", rc, out);
+    assert_non_null (strstr (out, "code=CSV count=2"));
+    assert_non_null (strstr (out, "code=KB10 count=1"));
+    free (out);
+    assert_int_equal (kbt_query_long (s_conninfo,
+                                      "SELECT count(*) FROM intake.signal "
+                                      "WHERE partner_case_ref LIKE 'imp-%'"),
+                      3);
+    /* the rejects file: line, code, field, rule - never the row */
+    f = fopen (rejects, "r");
+    assert_non_null (f);
+    char buf[4096];
+    size_t len = fread (buf, 1, sizeof buf - 1, f);
+    buf[len] = '\0';
+    fclose (f);
+    assert_non_null (strstr (buf, "line,code,field,rule\n"));
+    assert_non_null (strstr (buf, "5,\"KB10\",\"case_signal.subject.bsn\""));
+    assert_non_null (strstr (buf, "6,\"CSV\""));
+    assert_non_null (strstr (buf, "7,\"CSV\""));
+    assert_null (strstr (buf, "123456781"));
+    assert_null (strstr (buf, "111222333"));
+
+    /* the same file again: duplicates, never second rows */
+    rc = s_run_env (&out, env, "import", "--file", csv, "--window", "1", NULL);
+    if (rc != 4 || !strstr (out, "accepted 0, duplicate 3, rejected 3, unanswered 0"))
+        fail_msg ("second import exited %d: %s", rc, out);
+    free (out);
+    assert_int_equal (kbt_query_long (s_conninfo,
+                                      "SELECT count(*) FROM intake.signal "
+                                      "WHERE partner_case_ref LIKE 'imp-%'"),
+                      3);
+
+    /* only good rows: exit 0 */
+    char *good = s_path ("good.csv");
+    f = fopen (good, "w");
+    assert_non_null (f);
+    fprintf (f,
+             "partner_case_ref,bsn,birth_date,categories,urgency,gemeente_code,postcode,"
+             "gebied,housing,signal_date,contact_name,contact_phone,household,message_id\n"
+             "good-1,999999990,1990-05-05,schulden,regulier,0794,5701AB,,zelfstandig,%s,,,,\n",
+             today);
+    fclose (f);
+    assert_int_equal (s_run_env (NULL, env, "import", "--file", good, NULL), 0);
+
+    /* quarantine: the rejected inputs are listed (no content) and readable with the key */
+    assert_int_equal (s_run_env (&out, env, "quarantine", "list", NULL), 0);
+    assert_non_null (strstr (out, "KB10"));
+    assert_null (strstr (out, "123456781"));
+    free (out);
+    long qid = kbt_query_long (s_conninfo, "SELECT min(id) FROM intake.quarantine");
+    char qid_text[32];
+    snprintf (qid_text, sizeof qid_text, "%ld", qid);
+    assert_int_equal (s_run_env (&out, env, "quarantine", "show", "--id", qid_text, NULL), 0);
+    assert_non_null (strstr (out, "may contain personal data"));
+    assert_non_null (strstr (out, "00000000  "));
+    free (out);
+    assert_int_equal (s_run_env (NULL, env, "quarantine", "show", "--id", "999999", NULL), 1);
+
+    assert_int_equal (s_run_env (&out, env, "status", "--json", NULL), 0);
+    assert_non_null (strstr (out, "\"signals\": 5"));
+    free (out);
+    assert_int_equal (s_run_env (NULL, env, "audit", "verify", NULL), 0);
+
+    kbt_kill (pid, SIGTERM);
+    free (good);
+    free (csv);
+    free (rejects);
+    free (intake);
+    free (srv);
+    free (srv_pub);
+    free (partner);
+    free (partner_pub);
+    free (pk);
+    free (sock);
+    free (intake_log);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_help_and_usage),
+        cmocka_unit_test (test_keygen),
+        cmocka_unit_test (test_partner),
+        cmocka_unit_test (test_status_json),
+        cmocka_unit_test (test_unreachable_database),
+        cmocka_unit_test (test_audit_verify_and_tamper),
+        cmocka_unit_test (test_send_signal_and_import),
+    };
+    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+}
