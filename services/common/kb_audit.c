@@ -346,6 +346,17 @@ static const char s_sql_insert[] =
     " $8::text, $9::text, $10::text, $11::boolean, $12::boolean, $13::boolean, $14::boolean,"
     " $15::bytea, $16::bytea)";
 
+//  The same row as s_sql_insert, for a whole batch (kb_audit_batch_send).
+//  ORDER BY seq: the head trigger must see the rows in chain order.
+static const char s_sql_insert_batch[] =
+    "INSERT INTO kb_audit (seq, at_us, actor_org, actor_user, on_behalf_of, event, action,"
+    " subject_pseudonym, reason, outcome, flag_authorised, flag_care_relation, flag_consent,"
+    " flag_emergency, prev_hash, hash)"
+    " SELECT * FROM unnest ($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[],"
+    " $6::text[], $7::char(1)[], $8::text[], $9::text[], $10::text[], $11::boolean[],"
+    " $12::boolean[], $13::boolean[], $14::boolean[], $15::bytea[], $16::bytea[])"
+    " ORDER BY 1";
+
 static const char s_sql_head_read[] =
     "SELECT last_seq, last_hash FROM kb_audit_head WHERE id = 1";
 
@@ -366,6 +377,7 @@ kb_audit_prepare (kb_db_t *db)
     if (kb_db_prepare (db, "kb_audit_lock", s_sql_lock, 0)
         || kb_db_prepare (db, "kb_audit_head_lock", s_sql_head_lock, 0)
         || kb_db_prepare (db, "kb_audit_insert", s_sql_insert, 16)
+        || kb_db_prepare (db, "kb_audit_insert_batch", s_sql_insert_batch, 16)
         || kb_db_prepare (db, "kb_audit_head_read", s_sql_head_read, 0)
         || kb_db_prepare (db, "kb_audit_batch", s_sql_batch, 2)) {
         kb_error ("could not prepare audit statements schema=\"%s\"", kb_db_schema (db));
@@ -467,6 +479,26 @@ s_row_from_result (PGresult *res, int i, kb_audit_row_t *row, kb_audit_verify_re
     return 0;
 }
 
+//  Parses the result of s_sql_head_lock. Returns 0 or -1 (logged).
+static int
+s_head_from_result (kb_db_t *db, PGresult *res, int64_t *last_seq,
+                    uint8_t last_hash[KB_AUDIT_HASH_SIZE], int64_t *now_us)
+{
+    if (PQntuples (res) != 1 || s_parse_i64 (s_value (res, 0, 0), last_seq)
+        || s_parse_hash (s_value (res, 0, 1), last_hash)
+        || s_parse_i64 (s_value (res, 0, 2), now_us)) {
+        kb_error ("could not append audit entry: audit head missing or malformed schema=\"%s\"",
+                  kb_db_schema (db));
+        return -1;
+    }
+    if (*last_seq < 0 || *last_seq == INT64_MAX) {
+        kb_error ("could not append audit entry: audit head out of range last_seq=%lld",
+                  (long long) *last_seq);
+        return -1;
+    }
+    return 0;
+}
+
 int
 kb_audit_append (kb_db_t *db, const kb_audit_entry_t *entry)
 {
@@ -491,18 +523,8 @@ kb_audit_append (kb_db_t *db, const kb_audit_entry_t *entry)
     kb_audit_row_t row = { .entry = *entry };
     int64_t last_seq = 0;
     rc = KB_DB_FATAL;
-    if (PQntuples (res) != 1 || s_parse_i64 (s_value (res, 0, 0), &last_seq)
-        || s_parse_hash (s_value (res, 0, 1), row.prev_hash)
-        || s_parse_i64 (s_value (res, 0, 2), &row.at_us)) {
-        kb_error ("could not append audit entry: audit head missing or malformed schema=\"%s\"",
-                  kb_db_schema (db));
+    if (s_head_from_result (db, res, &last_seq, row.prev_hash, &row.at_us))
         goto done;
-    }
-    if (last_seq < 0 || last_seq == INT64_MAX) {
-        kb_error ("could not append audit entry: audit head out of range last_seq=%lld",
-                  (long long) last_seq);
-        goto done;
-    }
     row.seq = last_seq + 1;
     if (kb_audit_row_hash (&row, row.hash)) {
         kb_error ("could not hash audit entry event=\"%s\"", entry->event);
@@ -533,6 +555,151 @@ kb_audit_append (kb_db_t *db, const kb_audit_entry_t *entry)
 done:
     PQclear (res);
     return rc;
+}
+
+//  ---------------------------------------------------------------------
+//  Batched appends
+
+//  Columns of s_sql_insert_batch, in parameter order.
+enum {
+    B_SEQ, B_AT_US, B_ACTOR_ORG, B_ACTOR_USER, B_ON_BEHALF_OF, B_EVENT, B_ACTION, B_SUBJECT,
+    B_REASON, B_OUTCOME, B_AUTHORISED, B_CARE_RELATION, B_CONSENT, B_EMERGENCY, B_PREV_HASH,
+    B_HASH, B_COUNT
+};
+
+struct _kb_audit_batch_t {
+    bool have_head;                      //  kb_audit_batch_head succeeded
+    int64_t last_seq;                    //  last row chained (head at first)
+    uint8_t last_hash[KB_AUDIT_HASH_SIZE];
+    int64_t at_us;                       //  server time of the head read
+    size_t rows;
+    kb_db_array_t column[B_COUNT];
+};
+
+kb_audit_batch_t *
+kb_audit_batch_new (void)
+{
+    return calloc (1, sizeof (kb_audit_batch_t));
+}
+
+void
+kb_audit_batch_destroy (kb_audit_batch_t **self_p)
+{
+    assert (self_p);
+    if (!*self_p)
+        return;
+    kb_audit_batch_t *self = *self_p;
+    for (int c = 0; c < B_COUNT; c++)
+        kb_db_array_free (&self->column[c]);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+kb_audit_batch_lock (kb_audit_batch_t *self, kb_db_t *db)
+{
+    assert (self);
+    assert (db);
+    self->have_head = false;
+    self->rows = 0;
+    for (int c = 0; c < B_COUNT; c++)
+        kb_db_array_reset (&self->column[c]);
+    //  the same two statements, in the same order, as kb_audit_append
+    int rc = kb_db_pipeline_send (db, "kb_audit_lock", 0, NULL, NULL, NULL);
+    if (rc == KB_DB_OK)
+        rc = kb_db_pipeline_send (db, "kb_audit_head_lock", 0, NULL, NULL, NULL);
+    return rc;
+}
+
+int
+kb_audit_batch_head (kb_audit_batch_t *self, kb_db_t *db)
+{
+    assert (self);
+    assert (db);
+    kb_db_rc_t rc;
+    PQclear (kb_db_pipeline_next (db, &rc));
+    PGresult *res = kb_db_pipeline_next (db, &rc);
+    if (!res)
+        return rc;
+    if (s_head_from_result (db, res, &self->last_seq, self->last_hash, &self->at_us))
+        rc = KB_DB_FATAL;
+    else
+        self->have_head = true;
+    PQclear (res);
+    return rc;
+}
+
+size_t
+kb_audit_batch_size (kb_audit_batch_t *self)
+{
+    assert (self);
+    return self->rows;
+}
+
+int
+kb_audit_batch_append (kb_audit_batch_t *self, const kb_audit_entry_t *entry)
+{
+    assert (self);
+    assert (entry);
+    assert (self->have_head);
+    const char *why = NULL;
+    if (kb_audit_entry_check (entry, &why)) {
+        kb_error ("could not append audit entry: invalid field \"%s\"", why);
+        return KB_DB_FATAL;
+    }
+    if (self->last_seq == INT64_MAX) {
+        kb_error ("could not append audit entry: audit head out of range last_seq=%lld",
+                  (long long) self->last_seq);
+        return KB_DB_FATAL;
+    }
+    kb_audit_row_t row = { .entry = *entry, .seq = self->last_seq + 1, .at_us = self->at_us };
+    memcpy (row.prev_hash, self->last_hash, KB_AUDIT_HASH_SIZE);
+    if (kb_audit_row_hash (&row, row.hash)) {
+        kb_error ("could not hash audit entry event=\"%s\"", entry->event);
+        return KB_DB_FATAL;
+    }
+    char action[2] = { entry->action, '\0' };
+    kb_db_array_t *col = self->column;
+    kb_db_array_add_int (&col[B_SEQ], row.seq);
+    kb_db_array_add_int (&col[B_AT_US], row.at_us);
+    kb_db_array_add_str (&col[B_ACTOR_ORG], entry->actor_org);
+    kb_db_array_add_str (&col[B_ACTOR_USER], entry->actor_user);
+    kb_db_array_add_str (&col[B_ON_BEHALF_OF], entry->on_behalf_of);
+    kb_db_array_add_str (&col[B_EVENT], entry->event);
+    kb_db_array_add_str (&col[B_ACTION], action);
+    kb_db_array_add_str (&col[B_SUBJECT], entry->subject_pseudonym);
+    kb_db_array_add_str (&col[B_REASON], entry->reason);
+    kb_db_array_add_str (&col[B_OUTCOME], entry->outcome);
+    kb_db_array_add_bool (&col[B_AUTHORISED], entry->authorised);
+    kb_db_array_add_bool (&col[B_CARE_RELATION], entry->care_relation);
+    kb_db_array_add_bool (&col[B_CONSENT], entry->consent);
+    kb_db_array_add_bool (&col[B_EMERGENCY], entry->emergency);
+    kb_db_array_add_bytea (&col[B_PREV_HASH], row.prev_hash, KB_AUDIT_HASH_SIZE);
+    kb_db_array_add_bytea (&col[B_HASH], row.hash, KB_AUDIT_HASH_SIZE);
+    self->last_seq = row.seq;
+    memcpy (self->last_hash, row.hash, KB_AUDIT_HASH_SIZE);
+    self->rows++;
+    kb_debug ("audit entry chained seq=%lld event=\"%s\" action=%c", (long long) row.seq,
+              entry->event, entry->action);
+    return KB_DB_OK;
+}
+
+int
+kb_audit_batch_send (kb_audit_batch_t *self, kb_db_t *db)
+{
+    assert (self);
+    assert (db);
+    if (self->rows == 0)
+        return KB_DB_OK;
+    const char *values[B_COUNT];
+    for (int c = 0; c < B_COUNT; c++) {
+        values[c] = kb_db_array_text (&self->column[c]);
+        if (!values[c]) {
+            kb_error ("could not append audit entries: out of memory rows=%zu", self->rows);
+            return KB_DB_FATAL;
+        }
+    }
+    return kb_db_pipeline_send (db, "kb_audit_insert_batch", B_COUNT, values, NULL, NULL);
 }
 
 //  Streams the log in batches; returns 0, KB_AUDIT_BROKEN or a kb_db_rc_t.

@@ -122,3 +122,25 @@ kb_client_recv (kb_client_t *self, int timeout_ms, kb_envelope_t **reply)
     zframe_destroy (&frame);
     return rc == KB_CODEC_OK ? 0 : -2;
 }
+
+int
+kb_client_replay (kb_client_t *self, uint64_t from_seq)
+{
+    Ketenbus__V1__Replay replay = KETENBUS__V1__REPLAY__INIT;
+    replay.from_seq = from_seq;
+    kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_REPLAY;
+    env.replay = &replay;
+    return kb_client_send (self, &env);
+}
+
+int
+kb_client_delivery_ack (kb_client_t *self, uint64_t seq)
+{
+    Ketenbus__V1__DeliveryAck ack = KETENBUS__V1__DELIVERY_ACK__INIT;
+    ack.mailbox_seq = seq;
+    kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_DELIVERY_ACK;
+    env.delivery_ack = &ack;
+    return kb_client_send (self, &env);
+}

@@ -76,8 +76,16 @@ s_unknown (const ProtobufCMessage *msg)
     const ProtobufCMessageDescriptor *desc = msg->descriptor;
     for (unsigned i = 0; i < desc->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &desc->fields[i];
-        if (f->type != PROTOBUF_C_TYPE_MESSAGE || f->label == PROTOBUF_C_LABEL_REPEATED)
+        if (f->type != PROTOBUF_C_TYPE_MESSAGE)
             continue;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t count = *(const size_t *) ((const char *) msg + f->quantifier_offset);
+            ProtobufCMessage *const *items
+                = *(ProtobufCMessage *const *const *) ((const char *) msg + f->offset);
+            for (size_t k = 0; k < count; k++)
+                n += s_unknown (items[k]);
+            continue;
+        }
         if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
             uint32_t which = *(const uint32_t *) ((const char *) msg + f->quantifier_offset);
             if (which != f->id)

@@ -121,7 +121,10 @@ kb_config_load (const kb_config_key_t *table, const char *path, char *err, size_
             snprintf (err, errlen, "could not open configuration file \"%s\"", path);
             goto fail;
         }
-        root = zconfig_load (path);
+        /* not zconfig_load: it leaks its zfile when the syntax is bad */
+        zchunk_t *chunk = zchunk_slurp (path, 0);
+        root = chunk ? zconfig_chunk_load (chunk) : NULL;
+        zchunk_destroy (&chunk);
         if (!root) {
             snprintf (err, errlen, "could not parse configuration file \"%s\" (ZPL syntax)",
                       path);

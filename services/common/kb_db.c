@@ -2,6 +2,7 @@
 #include "ketenbus/kb_db.h"
 #include "ketenbus/kb_log.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +25,13 @@ struct _kb_db_t {
     s_statement_t statements[KB_DB_MAX_STATEMENTS];
     int nstatements;
     char sqlstate[6];
+    /* the open pipeline: names of queued statements, for results and logs */
+    bool pipe_active;
+    const char **pipe_names;
+    size_t pipe_queued, pipe_read, pipe_cap;
+    int pipe_syncs;            /* syncs sent whose marker was not read yet */
+    bool pipe_unsynced;        /* statements queued after the last sync */
+    kb_db_rc_t pipe_rc;        /* first failure of this pipeline */
 };
 
 static void
@@ -181,6 +189,7 @@ kb_db_destroy (kb_db_t **self_p)
         free (self->statements[i].name);
         free (self->statements[i].sql);
     }
+    free (self->pipe_names);
     free (self->conninfo);
     free (self->schema);
     free (self);
@@ -232,6 +241,10 @@ kb_db_ensure (kb_db_t *self, int max_wait_ms)
 int
 kb_db_prepare (kb_db_t *self, const char *name, const char *sql, int nparams)
 {
+    /* modules shared by several callers may each prepare what they use */
+    for (int i = 0; i < self->nstatements; i++)
+        if (strcmp (self->statements[i].name, name) == 0)
+            return strcmp (self->statements[i].sql, sql) == 0 ? 0 : -1;
     if (self->nstatements >= KB_DB_MAX_STATEMENTS)
         return -1;
     s_statement_t *st = &self->statements[self->nstatements];
@@ -308,6 +321,288 @@ kb_db_rollback (kb_db_t *self)
     if (PQstatus (self->conn) == CONNECTION_OK
         && PQtransactionStatus (self->conn) != PQTRANS_IDLE)
         kb_db_exec (self, "ROLLBACK");
+}
+
+/*  Pipeline mode */
+
+bool
+kb_db_pipeline_active (kb_db_t *self)
+{
+    return self->pipe_active;
+}
+
+kb_db_rc_t
+kb_db_pipeline_begin (kb_db_t *self)
+{
+    assert (!self->pipe_active);
+    self->pipe_queued = self->pipe_read = 0;
+    self->pipe_syncs = 0;
+    self->pipe_unsynced = false;
+    self->pipe_rc = KB_DB_OK;
+    self->sqlstate[0] = '\0';
+    if (PQenterPipelineMode (self->conn) != 1) {
+        snprintf (self->sqlstate, sizeof self->sqlstate, "%s", "08006");
+        return KB_DB_RETRY;   /* connection not usable */
+    }
+    self->pipe_active = true;
+    return KB_DB_OK;
+}
+
+static void
+s_pipe_fail (kb_db_t *self, kb_db_rc_t rc)
+{
+    if (self->pipe_rc == KB_DB_OK)
+        self->pipe_rc = rc;
+}
+
+/* Records a queued statement; name is the registered copy, so it outlives
+   the caller's string. */
+static kb_db_rc_t
+s_pipe_queued (kb_db_t *self, const char *name)
+{
+    if (self->pipe_queued == self->pipe_cap) {
+        size_t cap = self->pipe_cap ? self->pipe_cap * 2 : 64;
+        const char **names = realloc (self->pipe_names, cap * sizeof *names);
+        if (!names) {
+            s_pipe_fail (self, KB_DB_FATAL);
+            return KB_DB_FATAL;
+        }
+        self->pipe_names = names;
+        self->pipe_cap = cap;
+    }
+    self->pipe_names[self->pipe_queued++] = name;
+    self->pipe_unsynced = true;
+    return KB_DB_OK;
+}
+
+kb_db_rc_t
+kb_db_pipeline_send (kb_db_t *self, const char *name, int nparams, const char *const *values,
+                     const int *lengths, const int *formats)
+{
+    assert (self->pipe_active);
+    const char *stored = "(unregistered)";
+    for (int i = 0; i < self->nstatements; i++)
+        if (strcmp (self->statements[i].name, name) == 0)
+            stored = self->statements[i].name;
+    if (!PQsendQueryPrepared (self->conn, name, nparams, values, lengths, formats, 0)) {
+        s_pipe_fail (self, KB_DB_RETRY);
+        return KB_DB_RETRY;
+    }
+    return s_pipe_queued (self, stored);
+}
+
+kb_db_rc_t
+kb_db_pipeline_send_cmd (kb_db_t *self, const char *sql)
+{
+    assert (self->pipe_active);
+    /* the extended protocol: simple queries are not allowed in a pipeline */
+    if (!PQsendQueryParams (self->conn, sql, 0, NULL, NULL, NULL, NULL, 0)) {
+        s_pipe_fail (self, KB_DB_RETRY);
+        return KB_DB_RETRY;
+    }
+    return s_pipe_queued (self, "(command)");
+}
+
+kb_db_rc_t
+kb_db_pipeline_sync (kb_db_t *self)
+{
+    assert (self->pipe_active);
+    /* PQpipelineSync also flushes; while the socket is full libpq reads
+       what the server sent meanwhile, so neither side blocks the other */
+    if (PQpipelineSync (self->conn) != 1) {
+        s_pipe_fail (self, KB_DB_RETRY);
+        return KB_DB_RETRY;
+    }
+    self->pipe_syncs++;
+    self->pipe_unsynced = false;
+    return KB_DB_OK;
+}
+
+/* The next result that is not a sync marker; NULL when the connection
+   has nothing more (lost). */
+static PGresult *
+s_pipe_get (kb_db_t *self)
+{
+    while (PQstatus (self->conn) == CONNECTION_OK) {
+        PGresult *res = PQgetResult (self->conn);
+        if (!res || PQresultStatus (res) != PGRES_PIPELINE_SYNC)
+            return res;
+        PQclear (res);
+        self->pipe_syncs--;
+    }
+    return NULL;
+}
+
+PGresult *
+kb_db_pipeline_next (kb_db_t *self, kb_db_rc_t *rc)
+{
+    assert (self->pipe_active);
+    assert (self->pipe_read < self->pipe_queued);
+    const char *name = self->pipe_names[self->pipe_read++];
+    if (self->pipe_unsynced)
+        kb_db_pipeline_sync (self);
+    kb_db_rc_t klass = KB_DB_RETRY;
+    PGresult *res = s_pipe_get (self);
+    if (res) {
+        /* each statement's results end with a NULL */
+        PGresult *tail;
+        while ((tail = PQgetResult (self->conn)) != NULL)
+            PQclear (tail);
+        ExecStatusType status = PQresultStatus (res);
+        if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+            *rc = KB_DB_OK;
+            return res;
+        }
+        if (status == PGRES_PIPELINE_ABORTED)
+            klass = self->pipe_rc != KB_DB_OK ? self->pipe_rc : KB_DB_RETRY;
+        else {
+            klass = kb_db_classify (self, res);
+            if (klass == KB_DB_FATAL && strcmp (self->sqlstate, "23505") != 0)
+                kb_error ("could not execute statement \"%s\" sqlstate=%s", name, self->sqlstate);
+        }
+        PQclear (res);
+    }
+    else if (!self->sqlstate[0])
+        snprintf (self->sqlstate, sizeof self->sqlstate, "%s", "08006");
+    s_pipe_fail (self, klass);
+    *rc = klass;
+    return NULL;
+}
+
+kb_db_rc_t
+kb_db_pipeline_end (kb_db_t *self)
+{
+    assert (self->pipe_active);
+    while (self->pipe_read < self->pipe_queued) {
+        kb_db_rc_t rc;
+        PQclear (kb_db_pipeline_next (self, &rc));
+    }
+    while (self->pipe_syncs > 0 && PQstatus (self->conn) == CONNECTION_OK) {
+        PGresult *res = PQgetResult (self->conn);
+        if (!res)
+            break;   /* nothing more will come */
+        if (PQresultStatus (res) == PGRES_PIPELINE_SYNC)
+            self->pipe_syncs--;
+        PQclear (res);
+    }
+    if (PQexitPipelineMode (self->conn) != 1) {
+        /* results left unread: only expected on a broken connection, which
+           kb_db_ensure replaces */
+        kb_error ("could not leave pipeline mode: %s", PQerrorMessage (self->conn));
+        s_pipe_fail (self, KB_DB_RETRY);
+    }
+    self->pipe_active = false;
+    return self->pipe_rc;
+}
+
+/*  Array parameters */
+
+static void
+s_array_put (kb_db_array_t *self, const char *data, size_t n)
+{
+    if (self->oom)
+        return;
+    if (self->len + n + 2 > self->cap) {   /* room for '}' and NUL */
+        size_t cap = self->cap ? self->cap : 256;
+        while (self->len + n + 2 > cap)
+            cap *= 2;
+        char *grown = realloc (self->data, cap);
+        if (!grown) {
+            self->oom = true;
+            return;
+        }
+        self->data = grown;
+        self->cap = cap;
+    }
+    memcpy (self->data + self->len, data, n);
+    self->len += n;
+}
+
+/* Opens the literal or separates from the element before. */
+static void
+s_array_next (kb_db_array_t *self)
+{
+    s_array_put (self, self->count++ ? "," : "{", 1);
+}
+
+void
+kb_db_array_reset (kb_db_array_t *self)
+{
+    self->len = 0;
+    self->count = 0;
+    self->oom = false;
+}
+
+void
+kb_db_array_free (kb_db_array_t *self)
+{
+    free (self->data);
+    memset (self, 0, sizeof *self);
+}
+
+void
+kb_db_array_add_str (kb_db_array_t *self, const char *s)
+{
+    s_array_next (self);
+    if (!s) {
+        s_array_put (self, "NULL", 4);
+        return;
+    }
+    /* inside double quotes only '"' and '\' need a backslash */
+    s_array_put (self, "\"", 1);
+    for (const char *run = s;; s++) {
+        if (*s == '"' || *s == '\\' || *s == '\0') {
+            s_array_put (self, run, (size_t) (s - run));
+            if (!*s)
+                break;
+            s_array_put (self, "\\", 1);
+            run = s;
+        }
+    }
+    s_array_put (self, "\"", 1);
+}
+
+void
+kb_db_array_add_int (kb_db_array_t *self, long long v)
+{
+    char buf[24];
+    int n = snprintf (buf, sizeof buf, "%lld", v);
+    s_array_next (self);
+    s_array_put (self, buf, (size_t) n);
+}
+
+void
+kb_db_array_add_bool (kb_db_array_t *self, bool v)
+{
+    s_array_next (self);
+    s_array_put (self, v ? "t" : "f", 1);
+}
+
+void
+kb_db_array_add_bytea (kb_db_array_t *self, const uint8_t *data, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    /* bytea hex input "\x..", its backslash escaped for the array */
+    s_array_next (self);
+    s_array_put (self, "\"\\\\x", 4);
+    for (size_t i = 0; i < len; i++) {
+        char pair[2] = { hex[data[i] >> 4], hex[data[i] & 15] };
+        s_array_put (self, pair, 2);
+    }
+    s_array_put (self, "\"", 1);
+}
+
+const char *
+kb_db_array_text (kb_db_array_t *self)
+{
+    if (self->count == 0)
+        return "{}";
+    if (self->oom)
+        return NULL;
+    /* s_array_put always leaves room for these two */
+    self->data[self->len] = '}';
+    self->data[self->len + 1] = '\0';
+    return self->data;
 }
 
 /*  Migrations */

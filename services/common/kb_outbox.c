@@ -48,6 +48,10 @@ kb_outbox_put (kb_db_t *db,
     const char *values[3] = { stream, message_id, payload ? (const char *)payload : "" };
     int lengths[3] = { 0, 0, (int)len };
     int formats[3] = { 0, 0, 1 };
+    /* inside a pipeline (a batched transaction) the row is queued; its
+       outcome is checked by kb_db_pipeline_end */
+    if (kb_db_pipeline_active (db))
+        return kb_db_pipeline_send (db, "kb_outbox_put", 3, values, lengths, formats);
     return kb_db_run_cmd (db, "kb_outbox_put", 3, values, lengths, formats);
 }
 

@@ -1,7 +1,10 @@
 /*  kb_partner - partner registry and its cache of active partners. */
 #include "ketenbus/kb_partner.h"
 #include "ketenbus/kb_audit.h"
+#include "ketenbus/kb_codec.h"
+#include "ketenbus/kb_link.h"
 #include "ketenbus/kb_log.h"
+#include "ketenbus/kb_uuid.h"
 
 #include <czmq.h>
 #include <stdlib.h>
@@ -163,10 +166,42 @@ kb_partner_prepare (kb_db_t *db)
         return -1;
     if (kb_db_prepare (db, "partner_revoke",
                        "UPDATE partner SET revoked_at = now(), revoked_reason = $2 "
-                       "WHERE org_id = $1 AND revoked_at IS NULL",
+                       "WHERE org_id = $1 AND revoked_at IS NULL "
+                       "RETURNING org_type, gebied, gemeente_code",
                        2))
         return -1;
-    return 0;
+    return kb_outbox_prepare (db) || kb_audit_prepare (db) ? -1 : 0;
+}
+
+/* zorgtoewijzing resolves regisseur rules against its own copy of the
+   directory: every registry change travels to it over the link, committed
+   with the change itself. */
+static kb_db_rc_t
+s_queue_update (kb_db_t *db, const kb_partner_t *partner, bool active)
+{
+    Ketenbus__V1__PartnerUpdate update = KETENBUS__V1__PARTNER_UPDATE__INIT;
+    update.org_id = (char *) partner->org_id;
+    update.org_type = (Ketenbus__V1__OrgType) partner->org_type;
+    update.gebied = (char *) partner->gebied;
+    update.gemeente_code = (char *) partner->gemeente_code;
+    update.active = active;
+    update.changed_at_ms = zclock_time ();
+    kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
+    char id[KB_UUID_LEN + 1];
+    kb_uuid_v4 (id);
+    env.message_id = id;
+    env.sent_at_ms = update.changed_at_ms;
+    env.schema_version = KB_SCHEMA_VERSION;
+    env.sender_org = "registry";
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_PARTNER_UPDATE;
+    env.partner_update = &update;
+    size_t len = 0;
+    uint8_t *bytes = kb_codec_encode (&env, &len);
+    if (!bytes)
+        return KB_DB_FATAL;
+    kb_db_rc_t rc = kb_outbox_put (db, "registry", id, bytes, len);
+    free (bytes);
+    return rc;
 }
 
 kb_partner_rc_t
@@ -192,6 +227,10 @@ kb_partner_add (kb_db_t *db, const kb_partner_t *partner, const char *actor)
         kb_db_rollback (db);
         return KB_PARTNER_EXISTS;
     }
+    if (s_queue_update (db, partner, true) != KB_DB_OK) {
+        kb_db_rollback (db);
+        return KB_PARTNER_DB;
+    }
     kb_audit_entry_t entry = { .actor_org = "ketenbus", .actor_user = actor,
                                .event = "partner.added", .action = 'C',
                                .subject_pseudonym = NULL, .reason = partner->org_id,
@@ -215,11 +254,23 @@ kb_partner_revoke (kb_db_t *db, const char *org_id, const char *reason, const ch
         kb_db_rollback (db);
         return KB_PARTNER_DB;
     }
-    int revoked = atoi (PQcmdTuples (res)) == 1;
+    int revoked = PQntuples (res) == 1;
+    kb_partner_t gone;
+    memset (&gone, 0, sizeof gone);
+    if (revoked) {
+        snprintf (gone.org_id, sizeof gone.org_id, "%s", org_id);
+        gone.org_type = atoi (PQgetvalue (res, 0, 0));
+        snprintf (gone.gebied, sizeof gone.gebied, "%s", PQgetvalue (res, 0, 1));
+        snprintf (gone.gemeente_code, sizeof gone.gemeente_code, "%s", PQgetvalue (res, 0, 2));
+    }
     PQclear (res);
     if (!revoked) {
         kb_db_rollback (db);
         return KB_PARTNER_NOT_FOUND;
+    }
+    if (s_queue_update (db, &gone, false) != KB_DB_OK) {
+        kb_db_rollback (db);
+        return KB_PARTNER_DB;
     }
     kb_audit_entry_t entry = { .actor_org = "ketenbus", .actor_user = actor,
                                .event = "partner.revoked", .action = 'U',

@@ -53,8 +53,8 @@ kb_pseudo_load (const char *key_file, char *err, size_t errlen)
             != 0
         || (end && *end) || self->keylen < KB_PSEUDO_MIN_KEY) {
         snprintf (err, errlen,
-                  "pseudonym key file \"%s\" must hold at least %d bytes as hex (%d+ hex characters)",
-                  key_file, KB_PSEUDO_MIN_KEY, KB_PSEUDO_MIN_KEY * 2);
+                  "pseudonym key file \"%s\" must hold at least %d bytes as hex (%d to %d hex characters)",
+                  key_file, KB_PSEUDO_MIN_KEY, KB_PSEUDO_MIN_KEY * 2, (int) sizeof self->key * 2);
         sodium_memzero (hex, sizeof hex);
         kb_pseudo_destroy (&self);
         return NULL;
@@ -107,7 +107,9 @@ kb_pseudo_keygen (const char *key_file, char *err, size_t errlen)
     sodium_memzero (key, sizeof key);
     char tmp[1024];
     snprintf (tmp, sizeof tmp, "%s.new", key_file);
-    int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    /* never reuse (or follow) a stale .new file: its mode or target is not ours */
+    unlink (tmp);
+    int fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
     if (fd < 0) {
         snprintf (err, errlen, "could not create \"%s\": %s", tmp, strerror (errno));
         return -1;

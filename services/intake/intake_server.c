@@ -5,7 +5,12 @@
     of the batch in ONE transaction (signal rows, outbox rows for
     zorgtoewijzing, audit rows, quarantine rows), COMMIT, then answer each
     message. No answer leaves before its effect is durable; a crash before
-    COMMIT loses nothing because the partner retries with the same id. */
+    COMMIT loses nothing because the partner retries with the same id.
+
+    The transaction costs two round trips to PostgreSQL whatever the batch
+    size (libpq pipeline mode, multi-row statements): one to insert the
+    signals and learn which were new, one for everything that follows from
+    that, with the COMMIT. */
 #include "intake_server.h"
 #include "intake_config.h"
 #include "intake_reject.h"
@@ -52,6 +57,8 @@ typedef struct {
     char postcode4[5];
     uint8_t body_hash[32];
     bool duplicate;
+    char dup_ref[64];          /* duplicate: the ref of the first message */
+    size_t slot;               /* index in the store batch */
 } s_item_t;
 
 struct _intake_server_t {
@@ -70,6 +77,8 @@ struct _intake_server_t {
     int batch_max;
     size_t max_bytes;
     s_item_t *items;
+    intake_store_batch_t *store;
+    kb_audit_batch_t *audit;
     uint64_t accepted, duplicates, rejected;
 };
 
@@ -142,6 +151,10 @@ intake_server_new (const kb_config_t *config)
     if (intake_store_prepare (self->db) || kb_outbox_prepare (self->db)
         || kb_audit_prepare (self->db))
         goto fail;
+    self->store = intake_store_batch_new ();
+    self->audit = kb_audit_batch_new ();
+    if (!self->store || !self->audit)
+        goto fail;
     int refresh_ms = (int) kb_config_int (config, "security/refresh_ms");
     int max_age_ms = (int) kb_config_int (config, "security/max_age_ms");
     self->partners = kb_partner_cache_new (self->db, refresh_ms, max_age_ms);
@@ -195,6 +208,8 @@ intake_server_destroy (intake_server_t **self_p)
     zsock_destroy (&self->router);
     kb_zap_destroy (&self->zap);
     kb_partner_cache_destroy (&self->partners);
+    kb_audit_batch_destroy (&self->audit);
+    intake_store_batch_destroy (&self->store);
     kb_db_destroy (&self->db);
     zcert_destroy (&self->cert);
     kb_pseudo_destroy (&self->pseudo);
@@ -309,67 +324,177 @@ s_item_decide (intake_server_t *self, s_item_t *item, const intake_validate_ctx_
     item->kind = S_ITEM_ACCEPT;
 }
 
+/* Round trip 1: BEGIN, the audit chain lock and head, one INSERT of all
+   signals of items [from, to). The lock comes first, as in
+   kb_audit_append: writers of this schema queue there, not on rows. */
 static kb_db_rc_t
-s_item_store (intake_server_t *self, s_item_t *item)
+s_insert_signals (intake_server_t *self, int from, int to)
 {
-    kb_db_rc_t rc = KB_DB_OK;
-    if (item->kind == S_ITEM_ACCEPT) {
-        intake_store_rc_t src = intake_store_signal (self->db, &item->stored, item->env->message_id,
-                                                     item->body_hash, item->ref, &rc);
+    kb_db_t *db = self->db;
+    for (int i = from; i < to; i++) {
+        s_item_t *item = &self->items[i];
+        if (item->kind == S_ITEM_ACCEPT)
+            item->slot = intake_store_batch_add_signal (self->store, &item->stored,
+                                                        item->env->message_id, item->body_hash);
+    }
+    kb_db_rc_t rc = kb_db_pipeline_begin (db);
+    if (rc != KB_DB_OK)
+        return rc;
+    rc = kb_db_pipeline_send_cmd (db, "BEGIN");
+    if (rc == KB_DB_OK)
+        rc = kb_audit_batch_lock (self->audit, db);
+    if (rc == KB_DB_OK)
+        rc = intake_store_batch_send_signals (self->store, db);
+    if (rc == KB_DB_OK)
+        rc = kb_db_pipeline_sync (db);
+    if (rc == KB_DB_OK) {
+        PQclear (kb_db_pipeline_next (db, &rc)); /* BEGIN */
+        if (rc == KB_DB_OK)
+            rc = kb_audit_batch_head (self->audit, db);
+        if (rc == KB_DB_OK)
+            rc = intake_store_batch_read_signals (self->store, db);
+    }
+    kb_db_rc_t end = kb_db_pipeline_end (db);
+    return rc != KB_DB_OK ? rc : end;
+}
+
+/* Between the round trips: what the INSERT found for each signal. A
+   conflict the INSERT could not see (same id twice in this batch, or a
+   concurrent intake) is looked up by a statement of its own. */
+static kb_db_rc_t
+s_apply_outcomes (intake_server_t *self, int from, int to)
+{
+    for (int i = from; i < to; i++) {
+        s_item_t *item = &self->items[i];
+        if (item->kind != S_ITEM_ACCEPT)
+            continue;
+        kb_db_rc_t rc = KB_DB_OK;
+        intake_store_rc_t src = intake_store_batch_outcome (self->store, item->slot, item->dup_ref);
+        if (src == INTAKE_STORE_UNSEEN)
+            src = intake_store_lookup (self->db, item->org, item->env->message_id, item->body_hash,
+                                       item->dup_ref, &rc);
         if (src == INTAKE_STORE_ERROR)
-            return rc;
-        if (src == INTAKE_STORE_ID_REUSED) {
+            return rc != KB_DB_OK ? rc : KB_DB_FATAL;
+        item->duplicate = src == INTAKE_STORE_DUPLICATE;
+        if (src == INTAKE_STORE_ID_REUSED)
             s_item_reject (item, INTAKE_RC_DUPLICATE_ID, "message_id",
                            "message id was already used by this organisation for another message");
-        }
-        else if (src == INTAKE_STORE_DUPLICATE)
-            item->duplicate = true;
-        else {
-            /* the signal and its message for zorgtoewijzing commit together */
-            kb_envelope_t out = KETENBUS__V1__ENVELOPE__INIT;
-            char id[KB_UUID_LEN + 1];
-            kb_uuid_v4 (id);
-            out.message_id = id;
-            out.correlation_id = item->env->message_id;
-            out.sent_at_ms = (int64_t) time (NULL) * 1000;
-            out.schema_version = KB_SCHEMA_VERSION;
-            out.sender_org = "intake";
-            out.body_case = KETENBUS__V1__ENVELOPE__BODY_STORED_SIGNAL;
-            out.stored_signal = &item->stored;
-            size_t len = 0;
-            uint8_t *bytes = kb_codec_encode (&out, &len);
-            if (!bytes)
-                return KB_DB_FATAL;
-            rc = kb_outbox_put (self->db, item->subject_pseudonym, id, bytes, len);
-            free (bytes);
-            if (rc != KB_DB_OK)
-                return rc;
-            kb_audit_entry_t entry = { .actor_org = item->org, .event = "signal.accepted",
-                                       .action = 'C', .subject_pseudonym = item->subject_pseudonym,
-                                       .reason = "case_signal", .outcome = "accepted",
-                                       .authorised = true };
-            if (kb_audit_append (self->db, &entry) != 0)
-                return KB_DB_RETRY;
-        }
     }
-    if (item->quarantine) {
-        rc = intake_store_quarantine (self->db, self->quarantine_key, item->org,
-                                      item->env ? item->env->message_id : "", item->reject.code,
-                                      item->reject.field, item->reject.rule,
-                                      zframe_data (item->payload), zframe_size (item->payload));
-    }
+    return KB_DB_OK;
+}
+
+static bool
+s_item_is_new (const s_item_t *item)
+{
+    return item->kind == S_ITEM_ACCEPT && !item->duplicate;
+}
+
+/* Queues the message for zorgtoewijzing: it commits with the signal. */
+static kb_db_rc_t
+s_queue_outbox (intake_server_t *self, s_item_t *item)
+{
+    kb_envelope_t out = KETENBUS__V1__ENVELOPE__INIT;
+    char id[KB_UUID_LEN + 1];
+    kb_uuid_v4 (id);
+    out.message_id = id;
+    out.correlation_id = item->env->message_id;
+    out.sent_at_ms = (int64_t) time (NULL) * 1000;
+    out.schema_version = KB_SCHEMA_VERSION;
+    out.sender_org = "intake";
+    out.body_case = KETENBUS__V1__ENVELOPE__BODY_STORED_SIGNAL;
+    out.stored_signal = &item->stored;
+    size_t len = 0;
+    uint8_t *bytes = kb_codec_encode (&out, &len);
+    if (!bytes)
+        return KB_DB_FATAL;
+    kb_db_rc_t rc = kb_outbox_put (self->db, item->subject_pseudonym, id, bytes, len);
+    free (bytes);
     return rc;
+}
+
+/* Round trip 2: audit rows, members and outbox rows of the new signals,
+   quarantine rows, COMMIT. begin: the transaction is not open yet (round
+   trip 1 was not needed). */
+static kb_db_rc_t
+s_write_effects (intake_server_t *self, int from, int to, bool begin)
+{
+    kb_db_t *db = self->db;
+    /* chained here, in batch order; a failure is retried, as it always
+       was for kb_audit_append: no accepted signal without its audit row */
+    kb_db_rc_t audit_rc = KB_DB_OK;
+    int fresh = 0;
+    for (int i = from; i < to && audit_rc == KB_DB_OK; i++) {
+        s_item_t *item = &self->items[i];
+        if (!s_item_is_new (item))
+            continue;
+        fresh++;
+        kb_audit_entry_t entry = { .actor_org = item->org, .event = "signal.accepted",
+                                   .action = 'C', .subject_pseudonym = item->subject_pseudonym,
+                                   .reason = "case_signal", .outcome = "accepted",
+                                   .authorised = true };
+        audit_rc = kb_audit_batch_append (self->audit, &entry);
+    }
+    if (audit_rc != KB_DB_OK)
+        return KB_DB_RETRY;
+    bool audit = fresh > 0;   /* else the audit batch was not even locked */
+
+    kb_db_rc_t rc = kb_db_pipeline_begin (db);
+    if (rc != KB_DB_OK)
+        return rc;
+    if (begin)
+        rc = kb_db_pipeline_send_cmd (db, "BEGIN");
+    /* first, so that its result is read first */
+    if (rc == KB_DB_OK && audit)
+        rc = kb_audit_batch_send (self->audit, db);
+    for (int i = from; i < to && rc == KB_DB_OK; i++)
+        if (s_item_is_new (&self->items[i]))
+            intake_store_batch_add_members (self->store, &self->items[i].stored);
+    if (rc == KB_DB_OK)
+        rc = intake_store_batch_send_members (self->store, db);
+    for (int i = from; i < to && rc == KB_DB_OK; i++) {
+        s_item_t *item = &self->items[i];
+        if (s_item_is_new (item))
+            rc = s_queue_outbox (self, item);
+        if (rc == KB_DB_OK && item->quarantine)
+            rc = intake_store_quarantine (db, self->quarantine_key, item->org,
+                                          item->env ? item->env->message_id : "",
+                                          item->reject.code, item->reject.field,
+                                          item->reject.rule, zframe_data (item->payload),
+                                          zframe_size (item->payload));
+    }
+    if (rc == KB_DB_OK)
+        rc = kb_db_pipeline_send_cmd (db, "COMMIT");
+    if (rc == KB_DB_OK)
+        rc = kb_db_pipeline_sync (db);
+    if (rc == KB_DB_OK) {
+        if (begin)
+            PQclear (kb_db_pipeline_next (db, &rc));
+        if (rc == KB_DB_OK && audit) {
+            PQclear (kb_db_pipeline_next (db, &audit_rc));
+            if (audit_rc != KB_DB_OK)
+                rc = KB_DB_RETRY;
+        }
+    }
+    kb_db_rc_t end = kb_db_pipeline_end (db);
+    return rc != KB_DB_OK ? rc : end;
 }
 
 /* Writes items [from, to) in one transaction. */
 static kb_db_rc_t
 s_commit_range (intake_server_t *self, int from, int to)
 {
-    kb_db_rc_t rc = kb_db_begin (self->db);
-    for (int i = from; i < to && rc == KB_DB_OK; i++)
-        rc = s_item_store (self, &self->items[i]);
+    bool accepting = false;
+    for (int i = from; i < to; i++)
+        accepting |= self->items[i].kind == S_ITEM_ACCEPT;
+    kb_db_rc_t rc = KB_DB_OK;
+    intake_store_batch_reset (self->store);
+    if (accepting) {
+        rc = s_insert_signals (self, from, to);
+        if (rc == KB_DB_OK)
+            rc = s_apply_outcomes (self, from, to);
+    }
     if (rc == KB_DB_OK)
-        rc = kb_db_commit (self->db);
+        rc = s_write_effects (self, from, to, !accepting);
     if (rc != KB_DB_OK)
         kb_db_rollback (self->db);
     return rc;
@@ -415,7 +540,7 @@ s_reply (intake_server_t *self, s_item_t *item)
         ack.message_id = (char *) msg_id;
         ack.status = item->duplicate ? KETENBUS__V1__ACK_STATUS__ACK_STATUS_DUPLICATE
                                      : KETENBUS__V1__ACK_STATUS__ACK_STATUS_ACCEPTED;
-        ack.reference = item->ref;
+        ack.reference = item->duplicate ? item->dup_ref : item->ref;
         out.body_case = KETENBUS__V1__ENVELOPE__BODY_ACK;
         out.ack = &ack;
         if (item->duplicate)

@@ -7,25 +7,65 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Columns of the signal INSERT, in parameter order. */
+enum {
+    S_REF, S_SENDER_ORG, S_MESSAGE_ID, S_PAYLOAD_HASH, S_PARTNER_CASE_REF, S_SUBJECT,
+    S_SUBJECT_BIRTH_DATE, S_CATEGORIES, S_URGENCY, S_GEMEENTE_CODE, S_POSTCODE4, S_GEBIED,
+    S_HOUSING, S_SIGNAL_DATE, S_CONTACT_NAME, S_CONTACT_PHONE, S_COUNT
+};
+enum { M_SIGNAL_REF, M_PSEUDONYM, M_BIRTH_DATE, M_ROLE, M_COUNT };
+
+struct _intake_store_batch_t {
+    kb_db_array_t signal[S_COUNT];
+    kb_db_array_t member[M_COUNT];
+    size_t signals;
+    PGresult *outcomes;        /* result of the signal INSERT, one row per signal */
+};
+
+/* All signals of a batch in one statement. Rows are inserted in batch
+   order, so of two messages with the same id the first wins, as before.
+   For a row that was not inserted, the row it conflicts with is looked up
+   (subqueries: evaluated only for those, through the unique index); it is
+   invisible to this statement's snapshot when this statement inserted it
+   or it was committed after the snapshot was taken: outcome 3, unseen. */
+static const char s_sql_signal_insert_batch[] =
+    "WITH v AS ("
+    "  SELECT * FROM unnest ($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[],"
+    "   $6::text[], $7::date[], $8::text[], $9::int[], $10::text[], $11::text[], $12::text[],"
+    "   $13::int[], $14::date[], $15::text[], $16::text[]) WITH ORDINALITY"
+    "   AS v (ref, sender_org, message_id, payload_hash, partner_case_ref, subject_pseudonym,"
+    "   subject_birth_date, categories, urgency, gemeente_code, postcode4, gebied, housing,"
+    "   signal_date, contact_name, contact_phone, ord)),"
+    " ins AS ("
+    "  INSERT INTO signal (ref, sender_org, message_id, payload_hash, partner_case_ref,"
+    "   subject_pseudonym, subject_birth_date, categories, urgency, gemeente_code, postcode4,"
+    "   gebied, housing, signal_date, contact_name, contact_phone)"
+    "  SELECT ref, sender_org, message_id, payload_hash, partner_case_ref, subject_pseudonym,"
+    "   subject_birth_date, categories::int[], urgency, gemeente_code, postcode4, gebied,"
+    "   housing, signal_date, contact_name, contact_phone FROM v ORDER BY ord"
+    "  ON CONFLICT (sender_org, message_id) DO NOTHING RETURNING ref),"
+    " seen AS ("
+    "  SELECT v.ord, ins.ref IS NOT NULL AS inserted,"
+    "   CASE WHEN ins.ref IS NULL THEN (SELECT s.ref FROM signal s"
+    "    WHERE s.sender_org = v.sender_org AND s.message_id = v.message_id) END AS found_ref,"
+    "   CASE WHEN ins.ref IS NULL THEN (SELECT s.payload_hash = v.payload_hash FROM signal s"
+    "    WHERE s.sender_org = v.sender_org AND s.message_id = v.message_id) END AS same"
+    "  FROM v LEFT JOIN ins ON ins.ref = v.ref)"
+    " SELECT CASE WHEN inserted THEN 0 WHEN found_ref IS NULL THEN 3 WHEN same THEN 1 ELSE 2 END,"
+    "  found_ref FROM seen ORDER BY ord";
+
 int
 intake_store_prepare (kb_db_t *db)
 {
     int rc = 0;
-    rc |= kb_db_prepare (db, "signal_insert",
-                         "INSERT INTO signal (ref, sender_org, message_id, payload_hash, "
-                         " partner_case_ref, subject_pseudonym, subject_birth_date, categories, "
-                         " urgency, gemeente_code, postcode4, gebied, housing, signal_date, "
-                         " contact_name, contact_phone) "
-                         "VALUES ($1, $2, $3, $4, $5, $6, $7::date, $8::int[], $9::int, $10, $11, "
-                         " $12, $13::int, $14::date, $15, $16) "
-                         "ON CONFLICT (sender_org, message_id) DO NOTHING RETURNING ref",
-                         16);
+    rc |= kb_db_prepare (db, "signal_insert_batch", s_sql_signal_insert_batch, 16);
     rc |= kb_db_prepare (db, "signal_lookup",
                          "SELECT ref, payload_hash FROM signal WHERE sender_org = $1 AND message_id = $2",
                          2);
-    rc |= kb_db_prepare (db, "member_insert",
+    rc |= kb_db_prepare (db, "member_insert_batch",
                          "INSERT INTO signal_member (signal_ref, pseudonym, birth_date, role) "
-                         "VALUES ($1, $2, $3::date, $4::int) ON CONFLICT DO NOTHING",
+                         "SELECT * FROM unnest ($1::text[], $2::text[], $3::date[], $4::int[]) "
+                         "ON CONFLICT DO NOTHING",
                          4);
     rc |= kb_db_prepare (db, "quarantine_insert",
                          "INSERT INTO quarantine (sender_org, message_id, code, field, rule, size, sealed_raw) "
@@ -44,45 +84,145 @@ s_int_array (char *out, size_t outlen, const Ketenbus__V1__Category *values, siz
         snprintf (out + used, outlen - used, "}");
 }
 
+intake_store_batch_t *
+intake_store_batch_new (void)
+{
+    return calloc (1, sizeof (intake_store_batch_t));
+}
+
+void
+intake_store_batch_destroy (intake_store_batch_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    intake_store_batch_t *self = *self_p;
+    for (int c = 0; c < S_COUNT; c++)
+        kb_db_array_free (&self->signal[c]);
+    for (int c = 0; c < M_COUNT; c++)
+        kb_db_array_free (&self->member[c]);
+    PQclear (self->outcomes);
+    free (self);
+    *self_p = NULL;
+}
+
+void
+intake_store_batch_reset (intake_store_batch_t *self)
+{
+    for (int c = 0; c < S_COUNT; c++)
+        kb_db_array_reset (&self->signal[c]);
+    for (int c = 0; c < M_COUNT; c++)
+        kb_db_array_reset (&self->member[c]);
+    self->signals = 0;
+    PQclear (self->outcomes);
+    self->outcomes = NULL;
+}
+
+size_t
+intake_store_batch_add_signal (intake_store_batch_t *self, const Ketenbus__V1__StoredSignal *s,
+                               const char *message_id, const uint8_t payload_hash[32])
+{
+    char cats[128];
+    s_int_array (cats, sizeof cats, s->categories, s->n_categories);
+    kb_db_array_t *col = self->signal;
+    kb_db_array_add_str (&col[S_REF], s->signal_ref);
+    kb_db_array_add_str (&col[S_SENDER_ORG], s->sender_org);
+    kb_db_array_add_str (&col[S_MESSAGE_ID], message_id);
+    kb_db_array_add_bytea (&col[S_PAYLOAD_HASH], payload_hash, 32);
+    kb_db_array_add_str (&col[S_PARTNER_CASE_REF], s->partner_case_ref);
+    kb_db_array_add_str (&col[S_SUBJECT], s->subject_pseudonym);
+    kb_db_array_add_str (&col[S_SUBJECT_BIRTH_DATE], s->subject_birth_date);
+    kb_db_array_add_str (&col[S_CATEGORIES], cats);
+    kb_db_array_add_int (&col[S_URGENCY], (int) s->urgency);
+    kb_db_array_add_str (&col[S_GEMEENTE_CODE], s->gemeente_code);
+    kb_db_array_add_str (&col[S_POSTCODE4], s->postcode4);
+    kb_db_array_add_str (&col[S_GEBIED], s->gebied);
+    kb_db_array_add_int (&col[S_HOUSING], (int) s->housing);
+    kb_db_array_add_str (&col[S_SIGNAL_DATE], s->signal_date);
+    kb_db_array_add_str (&col[S_CONTACT_NAME], s->contact_name);
+    kb_db_array_add_str (&col[S_CONTACT_PHONE], s->contact_phone);
+    return self->signals++;
+}
+
+/* Queues statement name with the arrays as its parameters. */
+static kb_db_rc_t
+s_send_arrays (kb_db_t *db, const char *name, kb_db_array_t *cols, int ncols)
+{
+    const char *values[S_COUNT];
+    for (int c = 0; c < ncols; c++) {
+        values[c] = kb_db_array_text (&cols[c]);
+        if (!values[c]) {
+            kb_error ("could not queue statement \"%s\": out of memory", name);
+            return KB_DB_FATAL;
+        }
+    }
+    return kb_db_pipeline_send (db, name, ncols, values, NULL, NULL);
+}
+
+kb_db_rc_t
+intake_store_batch_send_signals (intake_store_batch_t *self, kb_db_t *db)
+{
+    if (self->signals == 0)
+        return KB_DB_OK;
+    return s_send_arrays (db, "signal_insert_batch", self->signal, S_COUNT);
+}
+
+kb_db_rc_t
+intake_store_batch_read_signals (intake_store_batch_t *self, kb_db_t *db)
+{
+    if (self->signals == 0)
+        return KB_DB_OK;
+    kb_db_rc_t rc;
+    PQclear (self->outcomes);
+    self->outcomes = kb_db_pipeline_next (db, &rc);
+    if (self->outcomes && (size_t) PQntuples (self->outcomes) != self->signals) {
+        kb_error ("could not store signals: %d outcomes for %zu signals",
+                  PQntuples (self->outcomes), self->signals);
+        PQclear (self->outcomes);
+        self->outcomes = NULL;
+        return KB_DB_FATAL;
+    }
+    return rc;
+}
+
 intake_store_rc_t
-intake_store_signal (kb_db_t *db, const Ketenbus__V1__StoredSignal *s, const char *message_id,
+intake_store_batch_outcome (intake_store_batch_t *self, size_t index, char ref_out[64])
+{
+    if (!self->outcomes || index >= self->signals)
+        return INTAKE_STORE_ERROR;
+    int row = (int) index;
+    int outcome = atoi (PQgetvalue (self->outcomes, row, 0));
+    if (outcome == INTAKE_STORE_DUPLICATE || outcome == INTAKE_STORE_ID_REUSED)
+        snprintf (ref_out, 64, "%s", PQgetvalue (self->outcomes, row, 1));
+    return (intake_store_rc_t) outcome;
+}
+
+void
+intake_store_batch_add_members (intake_store_batch_t *self, const Ketenbus__V1__StoredSignal *s)
+{
+    for (size_t i = 0; i < s->n_household; i++) {
+        const Ketenbus__V1__PseudoPerson *m = s->household[i];
+        kb_db_array_add_str (&self->member[M_SIGNAL_REF], s->signal_ref);
+        kb_db_array_add_str (&self->member[M_PSEUDONYM], m->pseudonym);
+        kb_db_array_add_str (&self->member[M_BIRTH_DATE], m->birth_date);
+        kb_db_array_add_int (&self->member[M_ROLE], (int) m->role);
+    }
+}
+
+kb_db_rc_t
+intake_store_batch_send_members (intake_store_batch_t *self, kb_db_t *db)
+{
+    if (self->member[M_SIGNAL_REF].count == 0)
+        return KB_DB_OK;
+    return s_send_arrays (db, "member_insert_batch", self->member, M_COUNT);
+}
+
+intake_store_rc_t
+intake_store_lookup (kb_db_t *db, const char *sender_org, const char *message_id,
                      const uint8_t payload_hash[32], char ref_out[64], kb_db_rc_t *db_rc)
 {
-    char cats[128], urgency[12], housing[12];
-    s_int_array (cats, sizeof cats, s->categories, s->n_categories);
-    snprintf (urgency, sizeof urgency, "%d", (int) s->urgency);
-    snprintf (housing, sizeof housing, "%d", (int) s->housing);
-    const char *values[16] = { s->signal_ref, s->sender_org, message_id, (const char *) payload_hash,
-                               s->partner_case_ref, s->subject_pseudonym, s->subject_birth_date,
-                               cats, urgency, s->gemeente_code, s->postcode4, s->gebied, housing,
-                               s->signal_date, s->contact_name, s->contact_phone };
-    int lengths[16] = { 0 };
-    int formats[16] = { 0 };
-    lengths[3] = 32;
-    formats[3] = 1;
-    PGresult *res = kb_db_run (db, "signal_insert", 16, values, lengths, formats, db_rc);
-    if (!res)
-        return INTAKE_STORE_ERROR;
-    int inserted = PQntuples (res) == 1;
-    PQclear (res);
-    if (inserted) {
-        if (ref_out != s->signal_ref)
-            snprintf (ref_out, 64, "%s", s->signal_ref);
-        for (size_t i = 0; i < s->n_household; i++) {
-            const Ketenbus__V1__PseudoPerson *m = s->household[i];
-            char role[12];
-            snprintf (role, sizeof role, "%d", (int) m->role);
-            const char *mv[4] = { s->signal_ref, m->pseudonym, m->birth_date, role };
-            *db_rc = kb_db_run_cmd (db, "member_insert", 4, mv, NULL, NULL);
-            if (*db_rc != KB_DB_OK)
-                return INTAKE_STORE_ERROR;
-        }
-        return INTAKE_STORE_INSERTED;
-    }
-    /* the id was seen before: same content is a retry, other content a reuse */
-    const char *lv[2] = { s->sender_org, message_id };
-    int fmt_bin[2] = { 0, 0 };
-    res = PQexecPrepared (kb_db_conn (db), "signal_lookup", 2, lv, NULL, fmt_bin, 1);
+    /* same content is a retry, other content a reuse of the id */
+    const char *lv[2] = { sender_org, message_id };
+    PGresult *res = PQexecPrepared (kb_db_conn (db), "signal_lookup", 2, lv, NULL, NULL, 1);
     if (PQresultStatus (res) != PGRES_TUPLES_OK || PQntuples (res) != 1) {
         *db_rc = kb_db_classify (db, res);
         PQclear (res);
@@ -114,7 +254,9 @@ intake_store_quarantine (kb_db_t *db, const uint8_t key[32], const char *sender_
                               field, rule, size, (const char *) sealed };
     int lengths[7] = { 0, 0, 0, 0, 0, 0, (int) sealed_len };
     int formats[7] = { 0, 0, 0, 0, 0, 0, 1 };
-    kb_db_rc_t rc = kb_db_run_cmd (db, "quarantine_insert", 7, values, lengths, formats);
+    kb_db_rc_t rc = kb_db_pipeline_active (db)
+                        ? kb_db_pipeline_send (db, "quarantine_insert", 7, values, lengths, formats)
+                        : kb_db_run_cmd (db, "quarantine_insert", 7, values, lengths, formats);
     free (sealed);
     return rc;
 }

@@ -2,6 +2,7 @@
 #include "ketenctl_common.h"
 
 #include "ketenbus/kb_audit.h"
+#include "ketenbus/kb_client.h"
 #include "ketenbus/kb_link.h"
 #include "ketenbus/kb_partner.h"
 
@@ -33,12 +34,18 @@ const kb_config_key_t ketenctl_config_keys[] = {
       0,
       600000,
       "how long to retry the database connection before giving up (exit 3)" },
+    { "zorg/schema",
+      KB_CFG_STRING,
+      "zorgtoewijzing",
+      0,
+      0,
+      "schema of zorgtoewijzing (gezin, plan, transfers, escalations)" },
     { "intake/endpoint",
       KB_CFG_STRING,
       "tcp://127.0.0.1:7400",
       0,
       0,
-      "ZeroMQ endpoint of intake (send-signal, import)" },
+      "ZeroMQ endpoint of intake (send-signal, import, mailbox replay)" },
     { "intake/server_key",
       KB_CFG_STRING,
       "",
@@ -56,7 +63,7 @@ const kb_config_key_t ketenctl_config_keys[] = {
       "",
       0,
       0,
-      "regional pseudonym key (needed by quarantine show only)" },
+      "regional pseudonym key (quarantine show, gezin show --bsn)" },
     { "log/level", KB_CFG_STRING, "warning", 0, 0, "debug, info, warning or error" },
     KB_CONFIG_END
 };
@@ -111,6 +118,40 @@ ketenctl_db_open (const ketenctl_t *ctx, const char *schema, bool migrate, int *
     }
     *exit_rc = KETENCTL_OK;
     return db;
+}
+
+kb_client_t *
+ketenctl_client_open (const ketenctl_t *ctx,
+                      const char *endpoint,
+                      const char *server_key,
+                      const char *cert,
+                      int *exit_rc)
+{
+    if (!endpoint || !*endpoint)
+        endpoint = kb_config_str (ctx->config, "intake/endpoint");
+    if (!server_key || !*server_key)
+        server_key = kb_config_str (ctx->config, "intake/server_key");
+    if (!cert || !*cert)
+        cert = kb_config_str (ctx->config, "partner/cert");
+    *exit_rc = KETENCTL_USAGE;
+    if (!*cert) {
+        ketenctl_err ("no partner certificate: give --cert or set \"partner/cert\" "
+                      "(KETENBUS_PARTNER_CERT)");
+        return NULL;
+    }
+    if (!*server_key) {
+        ketenctl_err ("no intake server key: give --server-key or set \"intake/server_key\" "
+                      "(KETENBUS_INTAKE_SERVER_KEY)");
+        return NULL;
+    }
+    char err[512] = "";
+    kb_client_t *client = kb_client_new (endpoint, cert, server_key, err, sizeof err);
+    if (!client) {
+        ketenctl_err ("could not connect to intake at \"%s\": %s", endpoint, err);
+        return NULL;
+    }
+    *exit_rc = KETENCTL_OK;
+    return client;
 }
 
 void
@@ -213,6 +254,24 @@ ketenctl_enum_names (const ProtobufCEnumDescriptor *desc, char *buf, size_t size
         }
         buf[used] = '\0';
     }
+}
+
+const char *
+ketenctl_enum_name (const ProtobufCEnumDescriptor *desc, int value, char *buf, size_t size)
+{
+    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value (desc, value);
+    if (!v || value == 0) {
+        snprintf (buf, size, "%s", value == 0 ? "-" : "unknown");
+        return buf;
+    }
+    char prefix[128];
+    size_t plen = s_enum_prefix (desc, prefix, sizeof prefix);
+    size_t used = 0;
+    const char *name = strlen (v->name) >= plen ? v->name + plen : v->name;
+    for (const char *p = name; *p && used + 1 < size; p++)
+        buf[used++] = (char)tolower ((unsigned char)*p);
+    buf[used] = '\0';
+    return buf;
 }
 
 void

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "ketenbus/kb_client.h"
 #include "ketenbus/kb_codec.h"
 #include "ketenbus/kb_config.h"
 #include "ketenbus/kb_db.h"
@@ -46,6 +47,15 @@ const char *ketenctl_conninfo (const ketenctl_t *ctx);
    with *exit_rc set (KETENCTL_USAGE, KETENCTL_UNREACHABLE or KETENCTL_FAILED). */
 kb_db_t *ketenctl_db_open (const ketenctl_t *ctx, const char *schema, bool migrate, int *exit_rc);
 
+/* A partner's client of intake: endpoint, server key and certificate from
+   the options, else intake/endpoint, intake/server_key and partner/cert.
+   On failure prints an error and returns NULL with *exit_rc set. */
+kb_client_t *ketenctl_client_open (const ketenctl_t *ctx,
+                                   const char *endpoint,
+                                   const char *server_key,
+                                   const char *cert,
+                                   int *exit_rc);
+
 /* The operating system user running ketenctl (for the audit log). */
 void ketenctl_actor (char *buf, size_t size);
 
@@ -63,6 +73,13 @@ int ketenctl_parse_int (const char *option, const char *text, long min, long max
 int ketenctl_enum_parse (const ProtobufCEnumDescriptor *desc, const char *name);
 /* Writes the accepted names of desc, comma separated, into buf. */
 void ketenctl_enum_names (const ProtobufCEnumDescriptor *desc, char *buf, size_t size);
+
+/* The lower-case name of value ("huiselijk_geweld") in buf; "-" for 0
+   (unspecified), "unknown" for a value this build does not know. Returns buf. */
+const char *ketenctl_enum_name (const ProtobufCEnumDescriptor *desc,
+                                int value,
+                                char *buf,
+                                size_t size);
 
 /* Writes a JSON string literal of s (quotes and escapes included). */
 void ketenctl_json_string (FILE *out, const char *s);

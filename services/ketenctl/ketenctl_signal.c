@@ -307,42 +307,6 @@ s_now_ms (void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Opens the client from options or config; prints the error and sets
- *exit_rc on failure. */
-static kb_client_t *
-s_client_open (const ketenctl_t *ctx,
-               const char *endpoint,
-               const char *server_key,
-               const char *cert,
-               int *exit_rc)
-{
-    if (!endpoint || !*endpoint)
-        endpoint = kb_config_str (ctx->config, "intake/endpoint");
-    if (!server_key || !*server_key)
-        server_key = kb_config_str (ctx->config, "intake/server_key");
-    if (!cert || !*cert)
-        cert = kb_config_str (ctx->config, "partner/cert");
-    *exit_rc = KETENCTL_USAGE;
-    if (!*cert) {
-        ketenctl_err ("no partner certificate: give --cert or set \"partner/cert\" "
-                      "(KETENBUS_PARTNER_CERT)");
-        return NULL;
-    }
-    if (!*server_key) {
-        ketenctl_err ("no intake server key: give --server-key or set \"intake/server_key\" "
-                      "(KETENBUS_INTAKE_SERVER_KEY)");
-        return NULL;
-    }
-    char err[512] = "";
-    kb_client_t *client = kb_client_new (endpoint, cert, server_key, err, sizeof err);
-    if (!client) {
-        ketenctl_err ("could not connect to intake at \"%s\": %s", endpoint, err);
-        return NULL;
-    }
-    *exit_rc = KETENCTL_OK;
-    return client;
-}
-
 /* Header fields, then the wire bytes (caller frees). */
 static uint8_t *
 s_encode (Ketenbus__V1__CaseSignal *sig, const char *message_id, size_t *len)
@@ -614,7 +578,7 @@ ketenctl_signal_send (const ketenctl_t *ctx, int argc, char *argv[])
         ketenctl_err ("could not build the signal: %s", why);
         goto done;
     }
-    client = s_client_open (ctx, endpoint, server_key, cert, &rc);
+    client = ketenctl_client_open (ctx, endpoint, server_key, cert, &rc);
     if (!client)
         goto done;
     size_t len = 0;
@@ -1223,7 +1187,7 @@ ketenctl_signal_import (const ketenctl_t *ctx, int argc, char *argv[])
     rc = s_open_file (&self);
     if (rc != KETENCTL_OK)
         goto done;
-    self.client = s_client_open (ctx, endpoint, server_key, cert, &rc);
+    self.client = ketenctl_client_open (ctx, endpoint, server_key, cert, &rc);
     if (!self.client)
         goto done;
 

@@ -1,7 +1,9 @@
 /*  ketenctl - the operator and partner CLI of ketenbus. */
 #include "ketenbus/kb_log.h"
 #include "ketenctl_common.h"
+#include "ketenctl_gezin.h"
 #include "ketenctl_keys.h"
+#include "ketenctl_mailbox.h"
 #include "ketenctl_partner.h"
 #include "ketenctl_signal.h"
 #include "ketenctl_status.h"
@@ -25,6 +27,10 @@ static const s_command_t s_commands[] = {
     { "status", ketenctl_status, "queues, quarantine, signals and partners at a glance" },
     { "audit", ketenctl_audit, "verify the hash chain of the audit logs" },
     { "quarantine", ketenctl_quarantine, "list quarantined input or show one entry" },
+    { "gezin", ketenctl_gezin, "show a gezin: members, plan, regisseur, involved organisations" },
+    { "transfer", ketenctl_transfer, "list regie transfers" },
+    { "escalation", ketenctl_escalation, "list escalations or decide one (ketencoordinator)" },
+    { "mailbox", ketenctl_mailbox, "partner mailbox depth, or replay a partner's mailbox" },
     { NULL, NULL, NULL },
 };
 

@@ -49,18 +49,7 @@ s_client (void *argp)
     zhashx_t *index = zhashx_new ();
     for (int i = 0; i < a->n; i++) {
         kbt_signal_init (&signals[i], a->first + (uint32_t) i);
-        kbt_signal_t *s = &signals[i];
-        s->subject.bsn = s->bsn;
-        s->member.bsn = s->member_bsn;
-        s->members[0] = &s->member;
-        s->signal.partner_case_ref = s->case_ref;
-        s->signal.subject = &s->subject;
-        s->signal.household = s->members;
-        s->signal.categories = s->categories;
-        s->signal.signal_date = s->signal_date;
-        s->env.message_id = s->message_id;
-        s->env.case_signal = &s->signal;
-        zhashx_insert (index, s->message_id, (void *) (intptr_t) (i + 1));
+        zhashx_insert (index, signals[i].message_id, (void *) (intptr_t) (i + 1));
     }
     int next = 0;
     int64_t deadline = s_now_us () + 300 * 1000000LL;

@@ -33,18 +33,6 @@ s_stream_new (int n, uint32_t first)
     self->refs = calloc ((size_t) n, sizeof self->refs[0]);
     for (int i = 0; i < n; i++) {
         kbt_signal_init (&self->signals[i], first + (uint32_t) i);
-        /* the pointers inside must follow the struct to its final place */
-        kbt_signal_t *s = &self->signals[i];
-        s->subject.bsn = s->bsn;
-        s->member.bsn = s->member_bsn;
-        s->members[0] = &s->member;
-        s->signal.partner_case_ref = s->case_ref;
-        s->signal.subject = &s->subject;
-        s->signal.household = s->members;
-        s->signal.categories = s->categories;
-        s->signal.signal_date = s->signal_date;
-        s->env.message_id = s->message_id;
-        s->env.case_signal = &s->signal;
     }
     return self;
 }
@@ -69,28 +57,36 @@ s_find (s_stream_t *self, const char *message_id)
     return -1;
 }
 
-/* One step of a pipelined partner: top up the window, resend overdue,
-   collect answers. */
+/* Tops up the window and resends overdue messages with the same ids. */
 static void
-s_stream_step (s_stream_t *self, kb_client_t *client, int window, int retry_ms)
+s_stream_send (s_stream_t *self, kb_client_t *client, int window, int retry_ms)
 {
     int64_t now = kbt_now_ms ();
     int in_flight = 0;
     for (int i = 0; i < self->n; i++)
         if (self->sent_at[i] && !self->refs[i][0])
             in_flight++;
-    for (int i = 0; i < self->n && in_flight < window; i++) {
+    for (int i = 0; i < self->n; i++) {
         if (self->refs[i][0])
             continue;
-        if (self->sent_at[i] == 0 || now - self->sent_at[i] > retry_ms) {
-            if (self->sent_at[i])
-                self->resent++;
-            else
-                in_flight++;
+        if (self->sent_at[i] && now - self->sent_at[i] > retry_ms) {
+            /* unanswered: the same id again, whatever the window */
+            self->resent++;
+            kb_client_send (client, &self->signals[i].env);
+            self->sent_at[i] = now;
+        }
+        else if (self->sent_at[i] == 0 && in_flight < window) {
+            in_flight++;
             kb_client_send (client, &self->signals[i].env);
             self->sent_at[i] = now;
         }
     }
+}
+
+/* Collects the answers that arrive within a short wait. */
+static void
+s_stream_collect (s_stream_t *self, kb_client_t *client)
+{
     kb_envelope_t *reply = NULL;
     while (kb_client_recv (client, 20, &reply) == 0) {
         if (reply->body_case == KETENBUS__V1__ENVELOPE__BODY_ACK) {
@@ -106,6 +102,14 @@ s_stream_step (s_stream_t *self, kb_client_t *client, int window, int retry_ms)
             fail_msg ("unexpected answer body %d", reply->body_case);
         kb_codec_free (&reply);
     }
+}
+
+/* One step of a pipelined partner. */
+static void
+s_stream_step (s_stream_t *self, kb_client_t *client, int window, int retry_ms)
+{
+    s_stream_send (self, client, window, retry_ms);
+    s_stream_collect (self, client);
 }
 
 static void
@@ -140,7 +144,7 @@ s_assert_stored_exactly_once (kbt_intake_t *intake, s_stream_t *stream, const ch
     /* one outbox message per stored signal, no more */
     snprintf (sql, sizeof sql, "SELECT count(*) FROM intake.signal");
     long signals = kbt_query_long (intake->conninfo, sql);
-    assert_int_equal (kbt_query_long (intake->conninfo, "SELECT count(*) FROM intake.kb_outbox"),
+    assert_int_equal (kbt_query_long (intake->conninfo, "SELECT count(*) FROM intake.kb_outbox WHERE stream <> 'registry'"),
                       signals);
     free (path);
 }
@@ -161,6 +165,10 @@ test_kill9_while_streaming (void **state)
     while (stream->acked < N && kbt_now_ms () < deadline) {
         s_stream_step (stream, client, 300, 1500);
         if (kills < KILLS && stream->acked >= next_kill_at) {
+            /* kill with a full window in flight: some of it committed
+               without an answer, some of it never read */
+            s_stream_send (stream, client, 300, 1500);
+            kbt_sleep_ms (rand () % 20);
             kbt_intake_stop (intake, SIGKILL);
             kills++;
             kbt_sleep_ms (rand () % 300);

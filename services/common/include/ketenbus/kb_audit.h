@@ -137,6 +137,49 @@ int
 int
     kb_audit_append (kb_db_t *db, const kb_audit_entry_t *entry);
 
+//  ---------------------------------------------------------------------
+//  Batched appends, for a writer that pipelines its transaction (see
+//  kb_db_pipeline_*): the chain lock and the head are taken once per
+//  transaction, each row is chained and hashed here, and all rows go to the
+//  database in one INSERT. The rows are exactly those kb_audit_append would
+//  write one after the other, except that every row of one batch carries
+//  the same at_us: the server time at which the head was read.
+
+typedef struct _kb_audit_batch_t kb_audit_batch_t;
+
+kb_audit_batch_t *
+    kb_audit_batch_new (void);
+void
+    kb_audit_batch_destroy (kb_audit_batch_t **self_p);
+
+//  Forgets the rows of an earlier batch and queues the chain lock and the
+//  head read in db's open pipeline, after the caller's BEGIN. Returns
+//  KB_DB_OK or KB_DB_RETRY.
+int
+    kb_audit_batch_lock (kb_audit_batch_t *self, kb_db_t *db);
+
+//  Reads the results of the two statements kb_audit_batch_lock queued
+//  (they must be next in the pipeline). Returns KB_DB_OK, KB_DB_RETRY or
+//  KB_DB_FATAL (head missing or malformed).
+int
+    kb_audit_batch_head (kb_audit_batch_t *self, kb_db_t *db);
+
+//  Chains entry after the head or the row appended before it; nothing is
+//  sent yet. Returns KB_DB_OK, or KB_DB_FATAL for an entry that
+//  kb_audit_entry_check refuses (the batch is unchanged).
+int
+    kb_audit_batch_append (kb_audit_batch_t *self, const kb_audit_entry_t *entry);
+
+//  Rows appended since kb_audit_batch_lock.
+size_t
+    kb_audit_batch_size (kb_audit_batch_t *self);
+
+//  Queues one INSERT of every appended row in db's open pipeline; read its
+//  result with kb_db_pipeline_next. With no rows nothing is queued. Returns
+//  KB_DB_OK, KB_DB_RETRY or KB_DB_FATAL (out of memory).
+int
+    kb_audit_batch_send (kb_audit_batch_t *self, kb_db_t *db);
+
 //  Verifies the whole log in seq order, streaming it in batches inside one
 //  read-only repeatable-read transaction of its own (the connection must not
 //  be in a transaction). Returns 0 when intact, KB_AUDIT_BROKEN with the

@@ -28,4 +28,10 @@ int kb_client_send_raw (kb_client_t *self, const void *data, size_t len);
    answer could not be decoded. */
 int kb_client_recv (kb_client_t *self, int timeout_ms, kb_envelope_t **reply);
 
+/* Mailbox: ask intake to push everything from from_seq on (0 = the oldest
+   retained); this also tells intake where the partner is connected. */
+int kb_client_replay (kb_client_t *self, uint64_t from_seq);
+/* Mailbox: every message up to and including seq was received. */
+int kb_client_delivery_ack (kb_client_t *self, uint64_t seq);
+
 #endif

@@ -7,6 +7,8 @@
 
 #include <libpq-fe.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 typedef struct _kb_db_t kb_db_t;
 
@@ -28,7 +30,8 @@ const char *kb_db_schema (kb_db_t *self);
    transaction, recorded in public.kb_migrations per schema and component. */
 int kb_db_migrate (kb_db_t *self, const char *dir, const char *component);
 
-/* Registers and prepares a named statement; it is re-prepared on reconnect. */
+/* Registers and prepares a named statement; it is re-prepared on reconnect.
+   Preparing the same name with the same SQL again is a no-op. */
 int kb_db_prepare (kb_db_t *self, const char *name, const char *sql, int nparams);
 
 /* Runs a prepared statement with text parameters (lengths/formats may be
@@ -56,5 +59,56 @@ const char *kb_db_last_sqlstate (kb_db_t *self);
 
 /* Classifies a failed result: retryable or not. */
 kb_db_rc_t kb_db_classify (kb_db_t *self, PGresult *res);
+
+/*  Pipeline mode (libpq 14+): a batch of statements is sent without waiting
+    for each result, so it costs one round trip per sync instead of one per
+    statement. The usual shape of one round trip:
+        kb_db_pipeline_begin (db);
+        kb_db_pipeline_send (db, ...);  ...       queued, not yet sent
+        kb_db_pipeline_sync (db);                 sent; the server runs them
+        res = kb_db_pipeline_next (db, &rc); ...  results in queue order
+        rc = kb_db_pipeline_end (db);             drains the rest, leaves
+    Every queued statement has exactly one result. After a statement fails,
+    the server skips the rest up to the sync: their results report the same
+    failure, and an open transaction is left aborted (kb_db_rollback after
+    kb_db_pipeline_end). kb_db_run and kb_db_exec must not be called while
+    a pipeline is open. */
+kb_db_rc_t kb_db_pipeline_begin (kb_db_t *self);
+/* Queues a prepared statement; values are copied into libpq's buffer. */
+kb_db_rc_t kb_db_pipeline_send (kb_db_t *self, const char *name, int nparams,
+                                const char *const *values, const int *lengths, const int *formats);
+/* Queues a command without parameters (BEGIN, COMMIT). */
+kb_db_rc_t kb_db_pipeline_send_cmd (kb_db_t *self, const char *sql);
+/* Sends everything queued and marks the end of this round trip. */
+kb_db_rc_t kb_db_pipeline_sync (kb_db_t *self);
+/* The result of the next queued statement (caller PQclear()s it), or NULL
+   with *rc set when it failed or was skipped after a failure. */
+PGresult *kb_db_pipeline_next (kb_db_t *self, kb_db_rc_t *rc);
+/* Reads and checks every result not read yet and leaves pipeline mode.
+   Returns KB_DB_OK or the class of the first failure of this pipeline. */
+kb_db_rc_t kb_db_pipeline_end (kb_db_t *self);
+bool kb_db_pipeline_active (kb_db_t *self);
+
+/*  Array parameters, for one multi-row statement per batch instead of one
+    statement per row: INSERT ... SELECT ... FROM unnest($1::text[], ...).
+    Builds the text form '{"a","b",NULL}' of one array; every element is
+    quoted and escaped here, so any text is safe and the SQL stays constant.
+    Zero-initialise, add elements, pass kb_db_array_text () as the value. */
+typedef struct {
+    char *data;
+    size_t len, cap;
+    size_t count;   /* elements added */
+    bool oom;       /* an allocation failed: kb_db_array_text returns NULL */
+} kb_db_array_t;
+
+void kb_db_array_reset (kb_db_array_t *self);   /* empty, memory kept */
+void kb_db_array_free (kb_db_array_t *self);
+void kb_db_array_add_str (kb_db_array_t *self, const char *s);  /* NULL: SQL NULL */
+void kb_db_array_add_int (kb_db_array_t *self, long long v);
+void kb_db_array_add_bool (kb_db_array_t *self, bool v);
+void kb_db_array_add_bytea (kb_db_array_t *self, const uint8_t *data, size_t len);
+/* The array literal (borrowed, valid until the next add/reset/free), or
+   NULL when memory ran out. */
+const char *kb_db_array_text (kb_db_array_t *self);
 
 #endif

@@ -34,7 +34,9 @@ const kb_partner_t *kb_partner_by_key (kb_partner_cache_t *self, const char *pub
 const kb_partner_t *kb_partner_by_org (kb_partner_cache_t *self, const char *org_id);
 size_t kb_partner_cache_size (kb_partner_cache_t *self);
 
-/* Registry changes, used by ketenctl (each in its own transaction, audited). */
+/* Registry changes, used by ketenctl: each in its own transaction, audited,
+   and sent to zorgtoewijzing as a PartnerUpdate through the outbox.
+   kb_partner_prepare also prepares the outbox and audit statements. */
 typedef enum { KB_PARTNER_OK = 0, KB_PARTNER_EXISTS = -1, KB_PARTNER_NOT_FOUND = -2,
                KB_PARTNER_DB = -3, KB_PARTNER_INVALID = -4 } kb_partner_rc_t;
 int kb_partner_prepare (kb_db_t *db);

@@ -1,0 +1,328 @@
+/*  intake_mailbox - durable per-partner mailboxes. */
+#include "intake_mailbox.h"
+#include "ketenbus/kb_log.h"
+#include "ketenbus/kb_uuid.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char org[65];
+    zframe_t *routing_id;      /* NULL while the partner is not connected */
+    uint64_t next_seq;         /* next sequence number to push, 0 = sync first */
+    uint64_t acked_seq;
+    uint64_t replay_from;      /* set by Replay, 0 = none */
+    bool replay;
+    int64_t progress_at;       /* last ack progress or first push after it */
+} s_session_t;
+
+struct _intake_mailbox_t {
+    kb_db_t *db;
+    zsock_t *router;
+    int window;
+    int resend_ms;
+    zhashx_t *sessions;        /* org -> s_session_t */
+};
+
+const char *
+intake_mailbox_recipient (const kb_envelope_t *env)
+{
+    switch (env->body_case) {
+    case KETENBUS__V1__ENVELOPE__BODY_MATCH_NOTIFICATION:
+        return env->match_notification->to_org;
+    case KETENBUS__V1__ENVELOPE__BODY_REGIE_ASSIGNMENT:
+        return env->regie_assignment->to_org;
+    case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST:
+        return env->regie_transfer_request->to_org;
+    case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE:
+        /* the answer goes back to the organisation that asked */
+        return env->regie_transfer_response->from_org;
+    case KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT:
+        return env->care_assignment->provider_org;
+    case KETENBUS__V1__ENVELOPE__BODY_SHARE_REQUEST:
+        return env->share_request->to_org;
+    case KETENBUS__V1__ENVELOPE__BODY_SHARE_RESPONSE:
+        return env->share_response->to_org;
+    case KETENBUS__V1__ENVELOPE__BODY_SHARE_DECISION:
+        return env->share_decision->to_org;
+    case KETENBUS__V1__ENVELOPE__BODY_CONSENT_WITHDRAW:
+        return env->consent_withdraw->to_org;
+    default:
+        return NULL;
+    }
+}
+
+int
+intake_mailbox_prepare (kb_db_t *db)
+{
+    int rc = 0;
+    rc |= kb_db_prepare (db, "mailbox_next_seq",
+                         "INSERT INTO mailbox_head AS h (org_id, last_seq) VALUES ($1, 1) "
+                         "ON CONFLICT (org_id) DO UPDATE SET last_seq = h.last_seq + 1 "
+                         "RETURNING last_seq",
+                         1);
+    rc |= kb_db_prepare (db, "mailbox_insert",
+                         "INSERT INTO mailbox (org_id, seq, message_id, body, envelope) "
+                         "VALUES ($1, $2::bigint, $3, $4, $5)",
+                         5);
+    rc |= kb_db_prepare (db, "mailbox_head",
+                         "SELECT acked_seq, last_seq, (SELECT coalesce(min(seq), 1) FROM mailbox WHERE org_id = $1) "
+                         "FROM mailbox_head WHERE org_id = $1",
+                         1);
+    rc |= kb_db_prepare (db, "mailbox_due",
+                         "SELECT seq, envelope, (extract(epoch FROM enqueued_at) * 1000)::bigint "
+                         "FROM mailbox WHERE org_id = $1 AND seq >= $2::bigint ORDER BY seq LIMIT $3::int",
+                         3);
+    rc |= kb_db_prepare (db, "mailbox_ack_rows",
+                         "UPDATE mailbox SET acked_at = now() "
+                         "WHERE org_id = $1 AND seq <= $2::bigint AND acked_at IS NULL",
+                         2);
+    rc |= kb_db_prepare (db, "mailbox_ack_head",
+                         "UPDATE mailbox_head SET acked_seq = greatest (acked_seq, $2::bigint) "
+                         "WHERE org_id = $1 AND $2::bigint <= last_seq RETURNING acked_seq",
+                         2);
+    rc |= kb_db_prepare (db, "mailbox_prune",
+                         "DELETE FROM mailbox WHERE acked_at < now() - make_interval(secs => $1::int)",
+                         1);
+    return rc ? -1 : 0;
+}
+
+kb_db_rc_t
+intake_mailbox_enqueue (kb_db_t *db, const char *org, const char *message_id,
+                        const char *body_name, const uint8_t *bytes, size_t len, int64_t *seq_out)
+{
+    kb_db_rc_t rc;
+    const char *p1[1] = { org };
+    PGresult *res = kb_db_run (db, "mailbox_next_seq", 1, p1, NULL, NULL, &rc);
+    if (!res)
+        return rc;
+    char seq[24];
+    snprintf (seq, sizeof seq, "%s", PQgetvalue (res, 0, 0));
+    PQclear (res);
+    const char *p[5] = { org, seq, message_id, body_name, (const char *) bytes };
+    int lengths[5] = { 0, 0, 0, 0, (int) len };
+    int formats[5] = { 0, 0, 0, 0, 1 };
+    rc = kb_db_run_cmd (db, "mailbox_insert", 5, p, lengths, formats);
+    if (rc == KB_DB_OK && seq_out)
+        *seq_out = atoll (seq);
+    return rc;
+}
+
+static void
+s_session_free (void **item)
+{
+    s_session_t *s = *item;
+    zframe_destroy (&s->routing_id);
+    free (s);
+    *item = NULL;
+}
+
+intake_mailbox_t *
+intake_mailbox_new (kb_db_t *db, zsock_t *router, int window, int resend_ms)
+{
+    intake_mailbox_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->db = db;
+    self->router = router;
+    self->window = window > 0 ? window : 64;
+    self->resend_ms = resend_ms > 0 ? resend_ms : 30000;
+    self->sessions = zhashx_new ();
+    zhashx_set_destructor (self->sessions, s_session_free);
+    return self;
+}
+
+void
+intake_mailbox_destroy (intake_mailbox_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    zhashx_destroy (&(*self_p)->sessions);
+    free (*self_p);
+    *self_p = NULL;
+}
+
+static s_session_t *
+s_session (intake_mailbox_t *self, const char *org)
+{
+    s_session_t *s = zhashx_lookup (self->sessions, org);
+    if (!s) {
+        s = calloc (1, sizeof *s);
+        if (!s)
+            return NULL;
+        snprintf (s->org, sizeof s->org, "%s", org);
+        zhashx_insert (self->sessions, org, s);
+    }
+    return s;
+}
+
+void
+intake_mailbox_seen (intake_mailbox_t *self, const char *org, zframe_t *routing_id)
+{
+    s_session_t *s = s_session (self, org);
+    if (!s)
+        return;
+    if (s->routing_id && zframe_eq (s->routing_id, routing_id))
+        return;
+    /* a new connection: what was in flight on the old one may be lost, so
+       continue after the last acknowledged message */
+    zframe_destroy (&s->routing_id);
+    s->routing_id = zframe_dup (routing_id);
+    s->next_seq = 0;
+}
+
+void
+intake_mailbox_replay (intake_mailbox_t *self, const char *org, uint64_t from_seq)
+{
+    s_session_t *s = s_session (self, org);
+    if (!s)
+        return;
+    s->replay = true;
+    s->replay_from = from_seq;
+    s->next_seq = 0;
+}
+
+kb_db_rc_t
+intake_mailbox_ack (intake_mailbox_t *self, const char *org, uint64_t seq)
+{
+    char seqtxt[24];
+    snprintf (seqtxt, sizeof seqtxt, "%llu", (unsigned long long) seq);
+    const char *p[2] = { org, seqtxt };
+    kb_db_rc_t rc;
+    PGresult *res = kb_db_run (self->db, "mailbox_ack_head", 2, p, NULL, NULL, &rc);
+    if (!res)
+        return rc;
+    bool valid = PQntuples (res) == 1;
+    PQclear (res);
+    if (!valid)
+        return KB_DB_FATAL; /* acknowledges more than was ever queued */
+    rc = kb_db_run_cmd (self->db, "mailbox_ack_rows", 2, p, NULL, NULL);
+    s_session_t *s = s_session (self, org);
+    if (rc == KB_DB_OK && s && seq > s->acked_seq) {
+        s->acked_seq = seq;
+        s->progress_at = zclock_mono ();
+    }
+    return rc;
+}
+
+/* Reads where the mailbox stands; false when it is empty or unreadable. */
+static bool
+s_sync (intake_mailbox_t *self, s_session_t *s)
+{
+    const char *p[1] = { s->org };
+    kb_db_rc_t rc;
+    PGresult *res = kb_db_run (self->db, "mailbox_head", 1, p, NULL, NULL, &rc);
+    if (!res)
+        return false;
+    bool found = PQntuples (res) == 1;
+    if (found) {
+        s->acked_seq = (uint64_t) atoll (PQgetvalue (res, 0, 0));
+        uint64_t oldest = (uint64_t) atoll (PQgetvalue (res, 0, 2));
+        if (s->replay)
+            s->next_seq = s->replay_from ? s->replay_from : oldest;
+        else
+            s->next_seq = s->acked_seq + 1;
+        if (s->next_seq < oldest)
+            s->next_seq = oldest; /* pruned: start with what is retained */
+        s->replay = false;
+        s->progress_at = zclock_mono ();
+    }
+    PQclear (res);
+    return found;
+}
+
+static int
+s_push_session (intake_mailbox_t *self, s_session_t *s)
+{
+    if (!s->routing_id)
+        return 0;
+    if (s->next_seq == 0 && !s_sync (self, s))
+        return 0;
+    /* nothing acknowledged for a long time: send the unacknowledged again */
+    if (s->next_seq > s->acked_seq + 1 && zclock_mono () - s->progress_at > self->resend_ms) {
+        kb_warning ("mailbox resend org=\"%s\" from_seq=%llu", s->org,
+                    (unsigned long long) s->acked_seq + 1);
+        s->next_seq = s->acked_seq + 1;
+        s->progress_at = zclock_mono ();
+    }
+    long room = (long) self->window - (long) (s->next_seq - 1 - s->acked_seq);
+    if (room <= 0)
+        return 0;
+    char from[24], limit[24];
+    snprintf (from, sizeof from, "%llu", (unsigned long long) s->next_seq);
+    snprintf (limit, sizeof limit, "%ld", room);
+    const char *p[3] = { s->org, from, limit };
+    int formats[3] = { 0, 0, 0 };
+    PGresult *res = PQexecPrepared (kb_db_conn (self->db), "mailbox_due", 3, p, NULL, formats, 1);
+    if (PQresultStatus (res) != PGRES_TUPLES_OK) {
+        kb_db_classify (self->db, res);
+        PQclear (res);
+        return 0;
+    }
+    int sent = 0;
+    for (int i = 0; i < PQntuples (res); i++) {
+        /* binary results: bigint is 8 bytes big-endian */
+        const uint8_t *b = (const uint8_t *) PQgetvalue (res, i, 0);
+        uint64_t seq = 0;
+        for (int k = 0; k < 8; k++)
+            seq = (seq << 8) | b[k];
+        const uint8_t *e = (const uint8_t *) PQgetvalue (res, i, 2);
+        int64_t enq = 0;
+        for (int k = 0; k < 8; k++)
+            enq = (int64_t) (((uint64_t) enq << 8) | e[k]);
+        Ketenbus__V1__Deliver deliver = KETENBUS__V1__DELIVER__INIT;
+        deliver.mailbox_seq = seq;
+        deliver.envelope.data = (uint8_t *) PQgetvalue (res, i, 1);
+        deliver.envelope.len = (size_t) PQgetlength (res, i, 1);
+        deliver.enqueued_at_ms = enq;
+        kb_envelope_t out = KETENBUS__V1__ENVELOPE__INIT;
+        char id[KB_UUID_LEN + 1];
+        kb_uuid_v4 (id);
+        out.message_id = id;
+        out.sent_at_ms = zclock_time ();
+        out.schema_version = KB_SCHEMA_VERSION;
+        out.body_case = KETENBUS__V1__ENVELOPE__BODY_DELIVER;
+        out.deliver = &deliver;
+        size_t len = 0;
+        uint8_t *bytes = kb_codec_encode (&out, &len);
+        if (!bytes)
+            break;
+        zmsg_t *msg = zmsg_new ();
+        zmsg_addmem (msg, zframe_data (s->routing_id), zframe_size (s->routing_id));
+        zmsg_addmem (msg, bytes, len);
+        free (bytes);
+        if (zmsg_send (&msg, self->router) != 0) {
+            /* the partner went away: it will Replay when it is back */
+            zmsg_destroy (&msg);
+            zframe_destroy (&s->routing_id);
+            break;
+        }
+        s->next_seq = seq + 1;
+        sent++;
+    }
+    PQclear (res);
+    return sent;
+}
+
+int
+intake_mailbox_push (intake_mailbox_t *self)
+{
+    int sent = 0;
+    for (s_session_t *s = zhashx_first (self->sessions); s; s = zhashx_next (self->sessions))
+        sent += s_push_session (self, s);
+    return sent;
+}
+
+long
+intake_mailbox_prune (intake_mailbox_t *self, int keep_s)
+{
+    char keep[16];
+    snprintf (keep, sizeof keep, "%d", keep_s);
+    const char *p[1] = { keep };
+    kb_db_rc_t rc;
+    PGresult *res = kb_db_run (self->db, "mailbox_prune", 1, p, NULL, NULL, &rc);
+    long n = res ? atol (PQcmdTuples (res)) : -1;
+    PQclear (res);
+    return n;
+}

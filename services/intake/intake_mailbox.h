@@ -1,0 +1,48 @@
+/*  intake_mailbox - durable per-partner mailboxes. The other daemons reach
+    partners only through these: a link message for a partner is queued in
+    the same transaction that records it in the inbox; it is pushed as a
+    Deliver while the partner is connected, in order, and marked
+    acknowledged by the partner's cumulative DeliveryAck. A partner that was
+    offline asks for everything from a sequence number with Replay. */
+#ifndef INTAKE_MAILBOX_H_INCLUDED
+#define INTAKE_MAILBOX_H_INCLUDED
+
+#include <czmq.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "ketenbus/kb_codec.h"
+#include "ketenbus/kb_db.h"
+
+typedef struct _intake_mailbox_t intake_mailbox_t;
+
+/* The partner whose mailbox receives env (NULL when the body is not for a
+   partner). Pure. */
+const char *intake_mailbox_recipient (const kb_envelope_t *env);
+
+int intake_mailbox_prepare (kb_db_t *db);
+
+/* Queues envelope bytes for org in the caller's transaction; *seq_out gets
+   the mailbox sequence number. */
+kb_db_rc_t intake_mailbox_enqueue (kb_db_t *db, const char *org, const char *message_id,
+                                   const char *body_name, const uint8_t *bytes, size_t len,
+                                   int64_t *seq_out);
+
+/* window: Deliver messages in flight per partner before an ack;
+   resend_ms: a connected partner that acknowledges nothing for this long
+   gets the unacknowledged messages again. */
+intake_mailbox_t *intake_mailbox_new (kb_db_t *db, zsock_t *router, int window, int resend_ms);
+void intake_mailbox_destroy (intake_mailbox_t **self_p);
+
+/* The partner org spoke from routing_id: remember where it is. */
+void intake_mailbox_seen (intake_mailbox_t *self, const char *org, zframe_t *routing_id);
+/* Replay from from_seq (0 = oldest retained) on the next push. */
+void intake_mailbox_replay (intake_mailbox_t *self, const char *org, uint64_t from_seq);
+/* Cumulative acknowledgement, in the caller's transaction. */
+kb_db_rc_t intake_mailbox_ack (intake_mailbox_t *self, const char *org, uint64_t seq);
+/* Sends what is due to connected partners (own short reads). Returns the
+   number of Deliver messages sent. */
+int intake_mailbox_push (intake_mailbox_t *self);
+/* Forget the acknowledged rows older than keep_s. */
+long intake_mailbox_prune (intake_mailbox_t *self, int keep_s);
+
+#endif

@@ -1,0 +1,746 @@
+/*  ketenctl_gezin - gezin show, transfer list, escalation list|decide. */
+#include "ketenctl_gezin.h"
+
+#include "ketenctl_partner.h"
+#include "zorg_gezin.h"
+#include "zorg_plan.h"
+
+#include "ketenbus/kb_partner.h"
+#include "ketenbus/kb_pseudo.h"
+#include "ketenbus/kb_validate.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define S_UTC(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/* Statements of this module, prepared on the zorgtoewijzing connection
+   next to zorg_store's own. */
+static const struct
+{
+    const char *name, *sql;
+    int nparams;
+} s_statements[] = {
+    { "ketenctl_zorg_members",
+      "SELECT left(m.pseudonym, 12), coalesce(extract(year FROM p.birth_date)::int, 0), m.role "
+      "FROM gezin g JOIN gezin_member m ON m.gezin_id = g.id "
+      "JOIN person p ON p.pseudonym = m.pseudonym WHERE g.ref = $1 "
+      "ORDER BY p.birth_date NULLS LAST, m.pseudonym",
+      1 },
+    { "ketenctl_zorg_involved",
+      "SELECT i.org_id, i.org_type, " S_UTC (
+        "i.first_signal_at") " FROM gezin g "
+                             "JOIN involvement i ON i.gezin_id = g.id WHERE g.ref = $1 "
+                             "ORDER BY i.first_signal_at, i.org_id",
+      1 },
+    { "ketenctl_zorg_transfers",
+      "SELECT t.id, p.ref, coalesce(t.from_org, ''), t.to_org, t.reason, t.origin, "
+      "t.status, " S_UTC (
+        "t.deadline_at") " FROM transfer t JOIN plan p ON p.id = t.plan_id "
+                         "WHERE NOT $1::bool OR t.status = 'pending' ORDER BY t.requested_at, t.id",
+      1 },
+    { "ketenctl_zorg_escalations",
+      "SELECT e.id, e.kind, g.ref, e.status, " S_UTC (
+        "e.opened_at") ", "
+                       "coalesce(" S_UTC (
+                         "e.decided_at") ", ''), coalesce(e.decided_by, ''), "
+                                         "coalesce(e.decided_regisseur, '') FROM escalation e JOIN "
+                                         "gezin g ON g.id = e.gezin_id "
+                                         "WHERE NOT $1::bool OR e.status = 'open' ORDER BY "
+                                         "e.opened_at, e.id",
+      1 },
+    { "ketenctl_zorg_escalation_get",
+      "SELECT status, coalesce(decided_regisseur, '') FROM escalation WHERE id = $1",
+      1 },
+};
+
+/* Connects to the zorgtoewijzing schema, applies its migrations (so that
+   the commands answer before the daemon ever ran) and prepares the
+   statements of zorg_store and of this module. */
+static kb_db_t *
+s_zorg_open (const ketenctl_t *ctx, int *exit_rc)
+{
+    const char *schema = kb_config_str (ctx->config, "zorg/schema");
+    if (!*schema) {
+        ketenctl_err ("invalid value for key \"zorg/schema\": must not be empty");
+        *exit_rc = KETENCTL_USAGE;
+        return NULL;
+    }
+    kb_db_t *db = ketenctl_db_open (ctx, schema, false, exit_rc);
+    if (!db)
+        return NULL;
+    const char *dir = kb_config_str (ctx->config, "db/migrations");
+    if (kb_db_migrate (db, dir, "zorgtoewijzing") || kb_db_migrate (db, dir, "link") ||
+        kb_db_migrate (db, dir, "audit")) {
+        ketenctl_err ("could not apply migrations from \"%s\" schema=\"%s\"", dir, schema);
+        goto failed;
+    }
+    if (zorg_store_prepare (db))
+        goto prepare_failed;
+    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
+        if (kb_db_prepare (db, s_statements[i].name, s_statements[i].sql, s_statements[i].nparams))
+            goto prepare_failed;
+    return db;
+prepare_failed:
+    ketenctl_err ("could not prepare statements schema=\"%s\"", schema);
+failed:
+    kb_db_destroy (&db);
+    *exit_rc = KETENCTL_FAILED;
+    return NULL;
+}
+
+static void
+s_utc (int64_t ms, char *buf, size_t size)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    if (ms <= 0 || !gmtime_r (&t, &tm) || !strftime (buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf (buf, size, "-");
+}
+
+static const char *
+s_or_dash (const char *s)
+{
+    return s && *s ? s : "-";
+}
+
+/*  ---------------------------------------------------------------------
+    gezin show */
+
+static void
+s_gezin_usage (FILE *out)
+{
+    fprintf (out,
+             "usage: ketenctl gezin show (--bsn BSN | --pseudonym P | --ref GEZIN_REF |\n"
+             "                            --org ORG --case-ref REF) [--json]\n"
+             "  the gezin, its members (pseudonym prefix, birth year, role), the active\n"
+             "  plan with regisseur, casemanager, basis and rule, the involved\n"
+             "  organisations, pending transfers and open escalations\n"
+             "  --bsn        pseudonymised here with pseudonym/key_file; never printed or stored\n"
+             "  --pseudonym  a member's pseudonym (64 hex characters)\n"
+             "  --ref        a gezin reference (a merged gezin shows the one it joined)\n"
+             "  --org, --case-ref  a partner's own case reference\n"
+             "  --json       one JSON object for scripts\n"
+             "  exit 0 shown, 1 no gezin found, 2 usage, 3 database unreachable\n");
+}
+
+typedef struct
+{
+    zorg_gezin_info_t info;
+    PGresult *members;  /* pseudonym prefix, birth year (0: unknown), role */
+    PGresult *involved; /* org, org type, since */
+} s_gezin_t;
+
+static void
+s_gezin_print_text (const s_gezin_t *g)
+{
+    const zorg_gezin_info_t *info = &g->info;
+    char name[64], when[32];
+    printf ("gezin %s\n", info->gezin_ref);
+    printf ("  members\n");
+    for (int i = 0; i < PQntuples (g->members); i++) {
+        int year = atoi (PQgetvalue (g->members, i, 1));
+        printf ("    %-14s %-6s %s\n",
+                PQgetvalue (g->members, i, 0),
+                year > 0 ? PQgetvalue (g->members, i, 1) : "-",
+                ketenctl_enum_name (&ketenbus__v1__household_role__descriptor,
+                                    atoi (PQgetvalue (g->members, i, 2)),
+                                    name,
+                                    sizeof name));
+    }
+    if (PQntuples (g->members) == 0)
+        printf ("    none\n");
+    if (info->has_plan) {
+        printf ("  plan %s (%s)\n", info->plan_ref, info->plan_status);
+        if (*info->regisseur_org)
+            printf ("    %-12s %s (%s)\n",
+                    "regisseur",
+                    info->regisseur_org,
+                    kb_org_type_name (info->regisseur_org_type));
+        else
+            printf ("    %-12s none: the ketencoordinator holds regie\n", "regisseur");
+        printf ("    %-12s %s", "casemanager", s_or_dash (info->casemanager_name));
+        if (*info->casemanager_phone)
+            printf (", %s", info->casemanager_phone);
+        printf ("\n    %-12s %s\n",
+                "basis",
+                ketenctl_enum_name (
+                  &ketenbus__v1__regie_basis__descriptor, info->basis, name, sizeof name));
+        printf ("    %-12s %s\n", "rule", s_or_dash (info->rule_name));
+    } else
+        printf ("  plan none\n");
+    printf ("  involved organisations\n");
+    for (int i = 0; i < PQntuples (g->involved); i++)
+        printf ("    %-32s %-24s since %s\n",
+                PQgetvalue (g->involved, i, 0),
+                kb_org_type_name (atoi (PQgetvalue (g->involved, i, 1))),
+                PQgetvalue (g->involved, i, 2));
+    if (PQntuples (g->involved) == 0)
+        printf ("    none\n");
+    printf ("  pending transfers\n");
+    for (int i = 0; i < info->ntransfers; i++) {
+        const zorg_transfer_info_t *t = &info->transfers[i];
+        s_utc (t->deadline_ms, when, sizeof when);
+        printf ("    %s from %s to %s (%s) deadline %s\n",
+                t->id,
+                s_or_dash (t->from_org),
+                t->to_org,
+                t->origin,
+                when);
+    }
+    if (info->ntransfers == 0)
+        printf ("    none\n");
+    printf ("  open escalations\n");
+    for (int i = 0; i < info->nescalations; i++) {
+        const zorg_escalation_info_t *e = &info->escalations[i];
+        s_utc (e->opened_ms, when, sizeof when);
+        printf ("    %s %s opened %s\n", e->id, e->kind, when);
+    }
+    if (info->nescalations == 0)
+        printf ("    none\n");
+}
+
+static void
+s_json_field (const char *key, const char *value, bool comma)
+{
+    printf ("%s\"%s\": ", comma ? ", " : "", key);
+    ketenctl_json_string (stdout, value);
+}
+
+static void
+s_gezin_print_json (const s_gezin_t *g)
+{
+    const zorg_gezin_info_t *info = &g->info;
+    char name[64], when[32];
+    printf ("{");
+    s_json_field ("gezin_ref", info->gezin_ref, false);
+    printf (", \"members\": [");
+    for (int i = 0; i < PQntuples (g->members); i++) {
+        int year = atoi (PQgetvalue (g->members, i, 1));
+        printf ("%s{", i ? ", " : "");
+        s_json_field ("pseudonym_prefix", PQgetvalue (g->members, i, 0), false);
+        if (year > 0)
+            printf (", \"birth_year\": %d", year);
+        else
+            printf (", \"birth_year\": null");
+        s_json_field ("role",
+                      ketenctl_enum_name (&ketenbus__v1__household_role__descriptor,
+                                          atoi (PQgetvalue (g->members, i, 2)),
+                                          name,
+                                          sizeof name),
+                      true);
+        printf ("}");
+    }
+    printf ("], \"plan\": ");
+    if (info->has_plan) {
+        printf ("{");
+        s_json_field ("ref", info->plan_ref, false);
+        s_json_field ("status", info->plan_status, true);
+        if (*info->regisseur_org) {
+            s_json_field ("regisseur_org", info->regisseur_org, true);
+            s_json_field ("regisseur_type", kb_org_type_name (info->regisseur_org_type), true);
+        } else
+            printf (", \"regisseur_org\": null, \"regisseur_type\": null");
+        s_json_field ("casemanager_name", info->casemanager_name, true);
+        s_json_field ("casemanager_phone", info->casemanager_phone, true);
+        s_json_field ("basis",
+                      ketenctl_enum_name (
+                        &ketenbus__v1__regie_basis__descriptor, info->basis, name, sizeof name),
+                      true);
+        s_json_field ("rule", info->rule_name, true);
+        printf ("}");
+    } else
+        printf ("null");
+    printf (", \"involved\": [");
+    for (int i = 0; i < PQntuples (g->involved); i++) {
+        printf ("%s{", i ? ", " : "");
+        s_json_field ("org", PQgetvalue (g->involved, i, 0), false);
+        s_json_field ("type", kb_org_type_name (atoi (PQgetvalue (g->involved, i, 1))), true);
+        s_json_field ("since", PQgetvalue (g->involved, i, 2), true);
+        printf ("}");
+    }
+    printf ("], \"transfers\": [");
+    for (int i = 0; i < info->ntransfers; i++) {
+        const zorg_transfer_info_t *t = &info->transfers[i];
+        s_utc (t->deadline_ms, when, sizeof when);
+        printf ("%s{", i ? ", " : "");
+        s_json_field ("id", t->id, false);
+        s_json_field ("from", t->from_org, true);
+        s_json_field ("to", t->to_org, true);
+        s_json_field ("origin", t->origin, true);
+        s_json_field ("deadline", when, true);
+        printf ("}");
+    }
+    printf ("], \"escalations\": [");
+    for (int i = 0; i < info->nescalations; i++) {
+        const zorg_escalation_info_t *e = &info->escalations[i];
+        s_utc (e->opened_ms, when, sizeof when);
+        printf ("%s{", i ? ", " : "");
+        s_json_field ("id", e->id, false);
+        s_json_field ("kind", e->kind, true);
+        s_json_field ("opened", when, true);
+        printf ("}");
+    }
+    printf ("]}\n");
+}
+
+/* The pseudonym of bsn with the regional key; 0 or an exit code. */
+static int
+s_pseudonymise (const ketenctl_t *ctx, const char *bsn, char out[KB_PSEUDONYM_LEN + 1])
+{
+    if (!kb_validate_bsn (bsn)) {
+        ketenctl_err ("invalid value for \"--bsn\": not 9 digits passing the elfproef");
+        return KETENCTL_USAGE;
+    }
+    const char *key_file = kb_config_str (ctx->config, "pseudonym/key_file");
+    if (!*key_file) {
+        ketenctl_err ("no pseudonym key configured: set \"pseudonym/key_file\" or "
+                      "KETENBUS_PSEUDONYM_KEY_FILE");
+        return KETENCTL_USAGE;
+    }
+    char err[512];
+    kb_pseudo_t *pseudo = kb_pseudo_load (key_file, err, sizeof err);
+    if (!pseudo) {
+        ketenctl_err ("could not load pseudonym key: %s", err);
+        return KETENCTL_USAGE;
+    }
+    kb_pseudo_bsn (pseudo, bsn, out);
+    kb_pseudo_destroy (&pseudo);
+    return KETENCTL_OK;
+}
+
+static int
+s_gezin_show (const ketenctl_t *ctx, int argc, char *argv[])
+{
+    static const struct option longopts[] = {
+        { "bsn", required_argument, NULL, 'b' },      { "pseudonym", required_argument, NULL, 'p' },
+        { "ref", required_argument, NULL, 'r' },      { "org", required_argument, NULL, 'o' },
+        { "case-ref", required_argument, NULL, 'c' }, { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
+    };
+    const char *bsn = NULL, *pseudonym = NULL, *ref = NULL, *org = NULL, *case_ref = NULL;
+    bool json = false;
+    int c;
+    optind = 0;
+    while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
+        switch (c) {
+            case 'b':
+                bsn = optarg;
+                break;
+            case 'p':
+                pseudonym = optarg;
+                break;
+            case 'r':
+                ref = optarg;
+                break;
+            case 'o':
+                org = optarg;
+                break;
+            case 'c':
+                case_ref = optarg;
+                break;
+            case 'j':
+                json = true;
+                break;
+            case 'h':
+                s_gezin_usage (stdout);
+                return KETENCTL_OK;
+            default:
+                s_gezin_usage (stderr);
+                return KETENCTL_USAGE;
+        }
+    }
+    int keys = (bsn != NULL) + (pseudonym != NULL) + (ref != NULL) + (org || case_ref);
+    if (optind < argc || keys != 1 || (!org != !case_ref)) {
+        ketenctl_err ("gezin show needs exactly one of --bsn, --pseudonym, --ref or "
+                      "--org with --case-ref");
+        s_gezin_usage (stderr);
+        return KETENCTL_USAGE;
+    }
+    char key[KB_PSEUDONYM_LEN + 1] = "";
+    int rc;
+    if (bsn && (rc = s_pseudonymise (ctx, bsn, key)) != KETENCTL_OK)
+        return rc;
+    s_gezin_t *g = calloc (1, sizeof *g);
+    if (!g) {
+        ketenctl_err ("out of memory");
+        return KETENCTL_FAILED;
+    }
+    kb_db_t *db = s_zorg_open (ctx, &rc);
+    if (!db)
+        goto done;
+    int zrc;
+    if (org)
+        zrc = zorg_gezin_show_case (db, org, case_ref, &g->info);
+    else
+        zrc = zorg_gezin_show (db, bsn ? key : pseudonym ? pseudonym : ref, NULL, &g->info);
+    /* through a partner's reference, the partner's view was checked;
+       the operator sees the whole gezin, escalations included */
+    if (org && zrc == ZORG_OK)
+        zrc = zorg_gezin_show (db, g->info.gezin_ref, NULL, &g->info);
+    if (zrc == ZORG_ERR_NOT_FOUND) {
+        ketenctl_err ("no gezin found");
+        rc = KETENCTL_FAILED;
+        goto done;
+    }
+    kb_db_rc_t db_rc = KB_DB_OK;
+    const char *params[1] = { g->info.gezin_ref };
+    if (zrc != ZORG_OK ||
+        !(g->members = kb_db_run (db, "ketenctl_zorg_members", 1, params, NULL, NULL, &db_rc)) ||
+        !(g->involved = kb_db_run (db, "ketenctl_zorg_involved", 1, params, NULL, NULL, &db_rc))) {
+        ketenctl_err ("could not read the gezin schema=\"%s\"", kb_db_schema (db));
+        rc = db_rc == KB_DB_RETRY ? KETENCTL_UNREACHABLE : KETENCTL_FAILED;
+        goto done;
+    }
+    if (json)
+        s_gezin_print_json (g);
+    else
+        s_gezin_print_text (g);
+    rc = KETENCTL_OK;
+done:
+    if (g) {
+        PQclear (g->involved);
+        PQclear (g->members);
+        free (g);
+    }
+    kb_db_destroy (&db);
+    sodium_memzero (key, sizeof key);
+    return rc;
+}
+
+int
+ketenctl_gezin (const ketenctl_t *ctx, int argc, char *argv[])
+{
+    if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
+        strcmp (argv[1], "help") == 0) {
+        bool help = argc >= 2;
+        s_gezin_usage (help ? stdout : stderr);
+        return help ? KETENCTL_OK : KETENCTL_USAGE;
+    }
+    if (strcmp (argv[1], "show") == 0)
+        return s_gezin_show (ctx, argc - 1, argv + 1);
+    ketenctl_err ("unknown gezin command \"%s\"", argv[1]);
+    s_gezin_usage (stderr);
+    return KETENCTL_USAGE;
+}
+
+/*  ---------------------------------------------------------------------
+    transfer list */
+
+static void
+s_transfer_usage (FILE *out)
+{
+    fprintf (out,
+             "usage: ketenctl transfer list [--pending]\n"
+             "  regie transfers, oldest first: id, plan, from, to, reason, status, deadline\n"
+             "  (reason \"hogere_regie\" for a transfer proposed by the rules)\n"
+             "  --pending  only those still waiting for the receiving organisation\n");
+}
+
+static int
+s_transfer_list (const ketenctl_t *ctx, int argc, char *argv[])
+{
+    static const struct option longopts[] = {
+        { "pending", no_argument, NULL, 'p' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    bool pending = false;
+    int c;
+    optind = 0;
+    while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
+        switch (c) {
+            case 'p':
+                pending = true;
+                break;
+            case 'h':
+                s_transfer_usage (stdout);
+                return KETENCTL_OK;
+            default:
+                s_transfer_usage (stderr);
+                return KETENCTL_USAGE;
+        }
+    }
+    if (optind < argc) {
+        ketenctl_err ("unexpected argument \"%s\"", argv[optind]);
+        return KETENCTL_USAGE;
+    }
+    int rc;
+    PGresult *res = NULL;
+    kb_db_t *db = s_zorg_open (ctx, &rc);
+    if (!db)
+        return rc;
+    const char *params[1] = { pending ? "true" : "false" };
+    kb_db_rc_t db_rc;
+    if (!(res = kb_db_run (db, "ketenctl_zorg_transfers", 1, params, NULL, NULL, &db_rc))) {
+        ketenctl_err ("could not read the transfers schema=\"%s\"", kb_db_schema (db));
+        rc = db_rc == KB_DB_RETRY ? KETENCTL_UNREACHABLE : KETENCTL_FAILED;
+        goto done;
+    }
+    printf ("%-36s %-36s %-24s %-24s %-16s %-10s %s\n",
+            "id",
+            "plan",
+            "from",
+            "to",
+            "reason",
+            "status",
+            "deadline");
+    for (int i = 0; i < PQntuples (res); i++) {
+        char reason[64];
+        if (strcmp (PQgetvalue (res, i, 5), "hogere_regie") == 0)
+            snprintf (reason, sizeof reason, "hogere_regie");
+        else
+            ketenctl_enum_name (&ketenbus__v1__regie_transfer_reason__descriptor,
+                                atoi (PQgetvalue (res, i, 4)),
+                                reason,
+                                sizeof reason);
+        printf ("%-36s %-36s %-24s %-24s %-16s %-10s %s\n",
+                PQgetvalue (res, i, 0),
+                PQgetvalue (res, i, 1),
+                s_or_dash (PQgetvalue (res, i, 2)),
+                PQgetvalue (res, i, 3),
+                reason,
+                PQgetvalue (res, i, 6),
+                PQgetvalue (res, i, 7));
+    }
+    rc = KETENCTL_OK;
+done:
+    PQclear (res);
+    kb_db_destroy (&db);
+    return rc;
+}
+
+int
+ketenctl_transfer (const ketenctl_t *ctx, int argc, char *argv[])
+{
+    if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
+        strcmp (argv[1], "help") == 0) {
+        bool help = argc >= 2;
+        s_transfer_usage (help ? stdout : stderr);
+        return help ? KETENCTL_OK : KETENCTL_USAGE;
+    }
+    if (strcmp (argv[1], "list") == 0)
+        return s_transfer_list (ctx, argc - 1, argv + 1);
+    ketenctl_err ("unknown transfer command \"%s\"", argv[1]);
+    s_transfer_usage (stderr);
+    return KETENCTL_USAGE;
+}
+
+/*  ---------------------------------------------------------------------
+    escalation list|decide */
+
+static void
+s_escalation_usage (FILE *out)
+{
+    fprintf (out,
+             "usage: ketenctl escalation list [--open]\n"
+             "       ketenctl escalation decide --id ID --regisseur ORG [--by NAME]\n"
+             "  list:   escalations for the ketencoordinator, oldest first (merge conflicts,\n"
+             "          rejected or timed-out transfers, no regisseur available)\n"
+             "          --open  only those not decided yet\n"
+             "  decide: ORG (an active partner) gets regie of the gezin's plan; every\n"
+             "          involved organisation is told, in one audited transaction.\n"
+             "          --by defaults to the OS user. Exit 1 when the escalation is\n"
+             "          unknown or already decided, or ORG is not an active partner\n");
+}
+
+static int
+s_escalation_list (const ketenctl_t *ctx, int argc, char *argv[])
+{
+    static const struct option longopts[] = {
+        { "open", no_argument, NULL, 'o' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    bool open_only = false;
+    int c;
+    optind = 0;
+    while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
+        switch (c) {
+            case 'o':
+                open_only = true;
+                break;
+            case 'h':
+                s_escalation_usage (stdout);
+                return KETENCTL_OK;
+            default:
+                s_escalation_usage (stderr);
+                return KETENCTL_USAGE;
+        }
+    }
+    if (optind < argc) {
+        ketenctl_err ("unexpected argument \"%s\"", argv[optind]);
+        return KETENCTL_USAGE;
+    }
+    int rc;
+    PGresult *res = NULL;
+    kb_db_t *db = s_zorg_open (ctx, &rc);
+    if (!db)
+        return rc;
+    const char *params[1] = { open_only ? "true" : "false" };
+    kb_db_rc_t db_rc;
+    if (!(res = kb_db_run (db, "ketenctl_zorg_escalations", 1, params, NULL, NULL, &db_rc))) {
+        ketenctl_err ("could not read the escalations schema=\"%s\"", kb_db_schema (db));
+        rc = db_rc == KB_DB_RETRY ? KETENCTL_UNREACHABLE : KETENCTL_FAILED;
+        goto done;
+    }
+    printf (
+      "%-36s %-22s %-36s %-8s %-20s %s\n", "id", "kind", "gezin", "status", "opened", "decision");
+    for (int i = 0; i < PQntuples (res); i++) {
+        char decision[256] = "-";
+        if (strcmp (PQgetvalue (res, i, 3), "decided") == 0)
+            snprintf (decision,
+                      sizeof decision,
+                      "regisseur=%s by=\"%s\" at=%s",
+                      PQgetvalue (res, i, 7),
+                      PQgetvalue (res, i, 6),
+                      PQgetvalue (res, i, 5));
+        printf ("%-36s %-22s %-36s %-8s %-20s %s\n",
+                PQgetvalue (res, i, 0),
+                PQgetvalue (res, i, 1),
+                PQgetvalue (res, i, 2),
+                PQgetvalue (res, i, 3),
+                PQgetvalue (res, i, 4),
+                decision);
+    }
+    rc = KETENCTL_OK;
+done:
+    PQclear (res);
+    kb_db_destroy (&db);
+    return rc;
+}
+
+static bool
+s_name_valid (const char *s)
+{
+    size_t len = strlen (s);
+    if (len == 0 || len > 64)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f || s[i] == '"')
+            return false;
+    return true;
+}
+
+static int
+s_escalation_decide (const ketenctl_t *ctx, int argc, char *argv[])
+{
+    static const struct option longopts[] = {
+        { "id", required_argument, NULL, 'i' },
+        { "regisseur", required_argument, NULL, 'r' },
+        { "by", required_argument, NULL, 'b' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *id = NULL, *regisseur = NULL, *by = NULL;
+    int c;
+    optind = 0;
+    while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
+        switch (c) {
+            case 'i':
+                id = optarg;
+                break;
+            case 'r':
+                regisseur = optarg;
+                break;
+            case 'b':
+                by = optarg;
+                break;
+            case 'h':
+                s_escalation_usage (stdout);
+                return KETENCTL_OK;
+            default:
+                s_escalation_usage (stderr);
+                return KETENCTL_USAGE;
+        }
+    }
+    if (optind < argc || !id || !regisseur) {
+        ketenctl_err ("escalation decide needs --id and --regisseur");
+        s_escalation_usage (stderr);
+        return KETENCTL_USAGE;
+    }
+    if (!ketenctl_partner_org_id_valid (regisseur)) {
+        ketenctl_err ("invalid organisation id \"%s\": use 2..64 of a-z, 0-9, '.', '_', '-'",
+                      regisseur);
+        return KETENCTL_USAGE;
+    }
+    char actor[128];
+    if (by) {
+        if (!s_name_valid (by)) {
+            ketenctl_err ("invalid value for \"--by\": 1..64 printable characters");
+            return KETENCTL_USAGE;
+        }
+        snprintf (actor, sizeof actor, "%s", by);
+    } else
+        ketenctl_actor (actor, sizeof actor);
+
+    int rc;
+    PGresult *res = NULL;
+    kb_db_t *db = s_zorg_open (ctx, &rc);
+    if (!db)
+        return rc;
+    /* a clear answer for the usual mistakes; zorg_escalation_decide
+       checks again under lock */
+    const char *params[1] = { id };
+    kb_db_rc_t db_rc;
+    if (!(res = kb_db_run (db, "ketenctl_zorg_escalation_get", 1, params, NULL, NULL, &db_rc))) {
+        ketenctl_err ("could not read escalation \"%s\"", id);
+        rc = db_rc == KB_DB_RETRY ? KETENCTL_UNREACHABLE : KETENCTL_FAILED;
+        goto done;
+    }
+    if (PQntuples (res) != 1) {
+        ketenctl_err ("could not find escalation \"%s\"", id);
+        rc = KETENCTL_FAILED;
+        goto done;
+    }
+    if (strcmp (PQgetvalue (res, 0, 0), "open") != 0) {
+        ketenctl_err (
+          "escalation \"%s\" was already decided regisseur=\"%s\"", id, PQgetvalue (res, 0, 1));
+        rc = KETENCTL_FAILED;
+        goto done;
+    }
+    char err[512] = "";
+    int zrc = zorg_escalation_decide (db, id, regisseur, actor, err, sizeof err);
+    switch (zrc) {
+        case ZORG_OK:
+            printf ("escalation %s decided: regisseur %s by \"%s\"\n", id, regisseur, actor);
+            rc = KETENCTL_OK;
+            break;
+        case ZORG_ERR_NOT_FOUND:
+            ketenctl_err ("escalation \"%s\" is no longer open (decided meanwhile?)", id);
+            rc = KETENCTL_FAILED;
+            break;
+        case ZORG_ERR_INVALID:
+            ketenctl_err ("could not decide escalation \"%s\": %s", id, err);
+            rc = KETENCTL_FAILED;
+            break;
+        default:
+            ketenctl_err ("could not decide escalation \"%s\": %s", id, err);
+            rc = KETENCTL_FAILED;
+            break;
+    }
+done:
+    PQclear (res);
+    kb_db_destroy (&db);
+    return rc;
+}
+
+int
+ketenctl_escalation (const ketenctl_t *ctx, int argc, char *argv[])
+{
+    if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
+        strcmp (argv[1], "help") == 0) {
+        bool help = argc >= 2;
+        s_escalation_usage (help ? stdout : stderr);
+        return help ? KETENCTL_OK : KETENCTL_USAGE;
+    }
+    if (strcmp (argv[1], "list") == 0)
+        return s_escalation_list (ctx, argc - 1, argv + 1);
+    if (strcmp (argv[1], "decide") == 0)
+        return s_escalation_decide (ctx, argc - 1, argv + 1);
+    ketenctl_err ("unknown escalation command \"%s\"", argv[1]);
+    s_escalation_usage (stderr);
+    return KETENCTL_USAGE;
+}

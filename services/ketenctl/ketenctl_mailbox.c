@@ -1,0 +1,520 @@
+/*  ketenctl_mailbox - mailbox status and replay. */
+#include "ketenctl_mailbox.h"
+
+#include "ketenbus/kb_partner.h"
+
+#include <czmq.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/*  ---------------------------------------------------------------------
+    status */
+
+static void
+s_usage (FILE *out)
+{
+    fprintf (out,
+             "usage: ketenctl mailbox status [--json]\n"
+             "       ketenctl mailbox replay [--from N] [--no-ack] [--timeout-ms 3000]\n"
+             "                               [--endpoint E] [--server-key K] [--cert C]\n"
+             "  status: per partner organisation of the intake schema: queued (last\n"
+             "          sequence number), acknowledged (acknowledged sequence number),\n"
+             "          pending messages and the age of the oldest unacknowledged one\n"
+             "          --json  one JSON object for scripts\n"
+             "  replay: as the partner of partner/cert (or --cert), asks intake for the\n"
+             "          mailbox from sequence number N (default 0: the oldest retained),\n"
+             "          prints one line per delivered message (sequence number, time\n"
+             "          enqueued, body and its routing fields, never personal data),\n"
+             "          acknowledges them cumulatively unless --no-ack (intake then sends\n"
+             "          at most its delivery window) and stops when nothing arrives for\n"
+             "          --timeout-ms. Exit 0 done, 1 refused by intake, 3 intake\n"
+             "          unreachable\n");
+}
+
+static int
+s_status (const ketenctl_t *ctx, int argc, char *argv[])
+{
+    static const struct option longopts[] = {
+        { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    bool json = false;
+    int c;
+    optind = 0;
+    while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
+        switch (c) {
+            case 'j':
+                json = true;
+                break;
+            case 'h':
+                s_usage (stdout);
+                return KETENCTL_OK;
+            default:
+                s_usage (stderr);
+                return KETENCTL_USAGE;
+        }
+    }
+    if (optind < argc) {
+        ketenctl_err ("unexpected argument \"%s\"", argv[optind]);
+        return KETENCTL_USAGE;
+    }
+    const char *schema = kb_config_str (ctx->config, "db/schema");
+    int rc;
+    PGresult *res = NULL;
+    kb_db_t *db = ketenctl_db_open (ctx, schema, true, &rc);
+    if (!db)
+        return rc;
+    /* every active partner, and every mailbox (also of a revoked partner) */
+    kb_db_rc_t db_rc;
+    if (kb_db_prepare (
+          db,
+          "ketenctl_mailbox_status",
+          "SELECT o.org_id, coalesce(h.last_seq, 0), coalesce(h.acked_seq, 0), "
+          " count(m.seq), "
+          " coalesce((extract(epoch FROM now() - min(m.enqueued_at)) * 1000)::bigint, -1) "
+          "FROM (SELECT org_id FROM partner WHERE revoked_at IS NULL "
+          "      UNION SELECT org_id FROM mailbox_head) o "
+          "LEFT JOIN mailbox_head h ON h.org_id = o.org_id "
+          "LEFT JOIN mailbox m ON m.org_id = o.org_id AND m.acked_at IS NULL "
+          " AND m.seq > coalesce(h.acked_seq, 0) "
+          "GROUP BY o.org_id, h.last_seq, h.acked_seq ORDER BY o.org_id",
+          0) ||
+        !(res = kb_db_run (db, "ketenctl_mailbox_status", 0, NULL, NULL, NULL, &db_rc))) {
+        ketenctl_err ("could not read the mailboxes schema=\"%s\"", schema);
+        rc = KETENCTL_FAILED;
+        goto done;
+    }
+    long total = 0;
+    if (json) {
+        printf ("{\"schema\": ");
+        ketenctl_json_string (stdout, schema);
+        printf (", \"mailboxes\": [");
+    } else
+        printf ("%-32s %10s %12s %8s %s\n", "org", "queued", "acknowledged", "pending", "oldest");
+    for (int i = 0; i < PQntuples (res); i++) {
+        const char *org = PQgetvalue (res, i, 0);
+        long long last = atoll (PQgetvalue (res, i, 1));
+        long long acked = atoll (PQgetvalue (res, i, 2));
+        long pending = atol (PQgetvalue (res, i, 3));
+        long long oldest_ms = atoll (PQgetvalue (res, i, 4));
+        total += pending;
+        if (json) {
+            printf ("%s{\"org\": ", i ? ", " : "");
+            ketenctl_json_string (stdout, org);
+            printf (", \"queued\": %lld, \"acknowledged\": %lld, \"pending\": %ld, "
+                    "\"oldest_pending_ms\": ",
+                    last,
+                    acked,
+                    pending);
+            if (oldest_ms >= 0)
+                printf ("%lld}", oldest_ms);
+            else
+                printf ("null}");
+            continue;
+        }
+        char age[32] = "-";
+        if (oldest_ms >= 0)
+            snprintf (age, sizeof age, "%.1f s", oldest_ms / 1000.0);
+        printf ("%-32s %10lld %12lld %8ld %s\n", org, last, acked, pending, age);
+    }
+    if (json)
+        printf ("], \"pending\": %ld}\n", total);
+    else
+        printf ("%d mailboxes, %ld messages pending\n", PQntuples (res), total);
+    rc = KETENCTL_OK;
+done:
+    PQclear (res);
+    kb_db_destroy (&db);
+    return rc;
+}
+
+/*  ---------------------------------------------------------------------
+    replay */
+
+/* Appends printf output to buf at *used, never past size. */
+static void
+s_add (char *buf, size_t size, size_t *used, const char *fmt, ...)
+{
+    if (*used + 1 >= size)
+        return;
+    va_list ap;
+    va_start (ap, fmt);
+    int n = vsnprintf (buf + *used, size - *used, fmt, ap);
+    va_end (ap);
+    if (n > 0)
+        *used = *used + (size_t)n < size ? *used + (size_t)n : size - 1;
+}
+
+static const char *
+s_enum (const ProtobufCEnumDescriptor *desc, int value, char *buf, size_t size)
+{
+    return ketenctl_enum_name (desc, value, buf, size);
+}
+
+static const char *
+s_text (const char *s)
+{
+    return s && *s ? s : "-";
+}
+
+void
+ketenctl_mailbox_describe (const kb_envelope_t *env, char *buf, size_t size)
+{
+    size_t used = 0;
+    char e1[64], e2[64];
+    buf[0] = '\0';
+    s_add (buf, size, &used, "%s", kb_codec_body_name (env));
+    switch (env->body_case) {
+        case KETENBUS__V1__ENVELOPE__BODY_MATCH_NOTIFICATION: {
+            const Ketenbus__V1__MatchNotification *m = env->match_notification;
+            s_add (buf,
+                   size,
+                   &used,
+                   " event=%s gezin=%s other_org=%s other_org_type=%s other_is_regisseur=%s",
+                   s_enum (&ketenbus__v1__match_event__descriptor, m->event, e1, sizeof e1),
+                   s_text (m->gezin_ref),
+                   s_text (m->other_org),
+                   kb_org_type_name (m->other_org_type),
+                   m->other_is_regisseur ? "true" : "false");
+            break;
+        }
+        case KETENBUS__V1__ENVELOPE__BODY_REGIE_ASSIGNMENT: {
+            const Ketenbus__V1__RegieAssignment *a = env->regie_assignment;
+            s_add (buf,
+                   size,
+                   &used,
+                   " gezin=%s plan=%s regisseur_org=%s regisseur_org_type=%s basis=%s",
+                   s_text (a->gezin_ref),
+                   s_text (a->plan_ref),
+                   s_text (a->regisseur_org),
+                   kb_org_type_name (a->regisseur_org_type),
+                   s_enum (&ketenbus__v1__regie_basis__descriptor, a->basis, e1, sizeof e1));
+            if (a->rule_name && *a->rule_name)
+                s_add (buf, size, &used, " rule=%s", a->rule_name);
+            if (a->transfer_id && *a->transfer_id)
+                s_add (buf, size, &used, " transfer=%s", a->transfer_id);
+            if (a->previous_regisseur_org && *a->previous_regisseur_org)
+                s_add (buf, size, &used, " previous=%s", a->previous_regisseur_org);
+            break;
+        }
+        case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST: {
+            const Ketenbus__V1__RegieTransferRequest *t = env->regie_transfer_request;
+            s_add (
+              buf,
+              size,
+              &used,
+              " transfer=%s plan=%s from=%s to=%s reason=%s",
+              s_text (t->transfer_id),
+              s_text (t->plan_ref),
+              s_text (t->from_org),
+              s_text (t->to_org),
+              s_enum (&ketenbus__v1__regie_transfer_reason__descriptor, t->reason, e1, sizeof e1));
+            break;
+        }
+        case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE: {
+            const Ketenbus__V1__RegieTransferResponse *t = env->regie_transfer_response;
+            s_add (
+              buf,
+              size,
+              &used,
+              " transfer=%s plan=%s from=%s to=%s decision=%s",
+              s_text (t->transfer_id),
+              s_text (t->plan_ref),
+              s_text (t->from_org),
+              s_text (t->to_org),
+              s_enum (&ketenbus__v1__transfer_decision__descriptor, t->decision, e1, sizeof e1));
+            if (t->reject_reason)
+                s_add (buf,
+                       size,
+                       &used,
+                       " reject_reason=%s",
+                       s_enum (&ketenbus__v1__transfer_reject_reason__descriptor,
+                               t->reject_reason,
+                               e2,
+                               sizeof e2));
+            break;
+        }
+        case KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT: {
+            const Ketenbus__V1__CareAssignment *a = env->care_assignment;
+            s_add (
+              buf,
+              size,
+              &used,
+              " toewijzing=%s action=%s provider=%s assigning=%s product_category=%s "
+              "level=%s",
+              s_text (a->toewijzing_id),
+              s_enum (&ketenbus__v1__care_action__descriptor, a->action, e1, sizeof e1),
+              s_text (a->provider_org),
+              s_text (a->assigning_org),
+              s_text (a->product_category),
+              s_enum (&ketenbus__v1__pyramid_level__descriptor, a->pyramid_level, e2, sizeof e2));
+            break;
+        }
+        default:
+            /* other bodies: the name is all an operator needs here */
+            break;
+    }
+    if (env->message_id && *env->message_id)
+        s_add (buf, size, &used, " message_id=%s", env->message_id);
+}
+
+static int64_t
+s_now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+s_utc (int64_t ms, char *buf, size_t size)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    if (ms <= 0 || !gmtime_r (&t, &tm) || !strftime (buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf (buf, size, "-");
+}
+
+typedef struct
+{
+    kb_client_t *client;
+    zactor_t *monitor; /* handshake events of the client's socket */
+    bool ack;
+    bool reachable; /* CURVE handshake done or anything received */
+    bool refused;   /* intake refused our certificate or the request */
+    long count;     /* messages printed */
+    long undecodable;
+    uint64_t first, last; /* sequence numbers printed */
+    uint64_t acked;
+} s_replay_t;
+
+/* Reads one monitor event. */
+static void
+s_replay_event (s_replay_t *self)
+{
+    char *event = NULL, *value = NULL, *address = NULL;
+    if (zstr_recvx (self->monitor, &event, &value, &address, NULL) < 1)
+        return;
+    if (streq (event, "HANDSHAKE_SUCCEEDED"))
+        self->reachable = true;
+    else if (streq (event, "HANDSHAKE_FAILED_AUTH")) {
+        if (!self->refused)
+            ketenctl_err ("intake refused the partner certificate (not registered or revoked?)");
+        self->refused = true;
+    }
+    zstr_free (&event);
+    zstr_free (&value);
+    zstr_free (&address);
+}
+
+/* Handles one answer of intake; env is freed by the caller. */
+static void
+s_replay_message (s_replay_t *self, const kb_envelope_t *env)
+{
+    self->reachable = true;
+    if (env->body_case == KETENBUS__V1__ENVELOPE__BODY_REJECT) {
+        const Ketenbus__V1__Reject *r = env->reject;
+        ketenctl_err ("intake refused the request code=%s field=%s rule=\"%s\"",
+                      s_text (r->code),
+                      s_text (r->field),
+                      s_text (r->rule));
+        self->refused = true;
+        return;
+    }
+    if (env->body_case != KETENBUS__V1__ENVELOPE__BODY_DELIVER)
+        return; /* an Ack of our own messages, or something newer than us */
+    const Ketenbus__V1__Deliver *d = env->deliver;
+    if (self->count && d->mailbox_seq <= self->last)
+        return; /* sent again (resend after a quiet while): printed already */
+    char when[32], line[1024];
+    s_utc (d->enqueued_at_ms, when, sizeof when);
+    kb_envelope_t *inner = NULL;
+    kb_codec_rc_t crc =
+      kb_codec_decode (d->envelope.data, d->envelope.len, 16 * 1024 * 1024, &inner);
+    if (crc == KB_CODEC_OK)
+        ketenctl_mailbox_describe (inner, line, sizeof line);
+    else {
+        snprintf (line, sizeof line, "undecodable (%s)", kb_codec_rc_text (crc));
+        self->undecodable++;
+    }
+    kb_codec_free (&inner);
+    printf ("%" PRIu64 " %s %s\n", (uint64_t)d->mailbox_seq, when, line);
+    fflush (stdout);
+    if (!self->count)
+        self->first = d->mailbox_seq;
+    self->last = d->mailbox_seq;
+    self->count++;
+}
+
+static void
+s_replay_ack (s_replay_t *self)
+{
+    if (self->ack && self->count && self->last > self->acked &&
+        kb_client_delivery_ack (self->client, self->last) == 0)
+        self->acked = self->last;
+}
+
+static int
+s_replay (const ketenctl_t *ctx, int argc, char *argv[])
+{
+    static const struct option longopts[] = {
+        { "from", required_argument, NULL, 'f' },
+        { "no-ack", no_argument, NULL, 'n' },
+        { "timeout-ms", required_argument, NULL, 't' },
+        { "endpoint", required_argument, NULL, 'e' },
+        { "server-key", required_argument, NULL, 'k' },
+        { "cert", required_argument, NULL, 'c' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *endpoint = NULL, *server_key = NULL, *cert = NULL;
+    long from = 0, timeout_ms = 3000;
+    s_replay_t self;
+    memset (&self, 0, sizeof self);
+    self.ack = true;
+    int c;
+    optind = 0;
+    while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
+        switch (c) {
+            case 'f':
+                if (ketenctl_parse_int ("--from", optarg, 0, LONG_MAX, &from))
+                    return KETENCTL_USAGE;
+                break;
+            case 'n':
+                self.ack = false;
+                break;
+            case 't':
+                if (ketenctl_parse_int ("--timeout-ms", optarg, 1, 3600000, &timeout_ms))
+                    return KETENCTL_USAGE;
+                break;
+            case 'e':
+                endpoint = optarg;
+                break;
+            case 'k':
+                server_key = optarg;
+                break;
+            case 'c':
+                cert = optarg;
+                break;
+            case 'h':
+                s_usage (stdout);
+                return KETENCTL_OK;
+            default:
+                s_usage (stderr);
+                return KETENCTL_USAGE;
+        }
+    }
+    if (optind < argc) {
+        ketenctl_err ("unexpected argument \"%s\"", argv[optind]);
+        return KETENCTL_USAGE;
+    }
+    int rc;
+    zpoller_t *poller = NULL;
+    kb_envelope_t *env = NULL;
+    self.client = ketenctl_client_open (ctx, endpoint, server_key, cert, &rc);
+    if (!self.client)
+        return rc;
+    /* whether intake is there at all: the CURVE handshake, since an empty
+       mailbox answers nothing */
+    self.monitor = zactor_new (zmonitor, kb_client_socket (self.client));
+    if (self.monitor) {
+        zstr_sendx (self.monitor,
+                    "LISTEN",
+                    "HANDSHAKE_SUCCEEDED",
+                    "HANDSHAKE_FAILED_AUTH",
+                    "HANDSHAKE_FAILED_PROTOCOL",
+                    NULL);
+        zstr_sendx (self.monitor, "START", NULL);
+        zsock_wait (self.monitor);
+    }
+    if (kb_client_replay (self.client, (uint64_t)from) != 0) {
+        ketenctl_err ("could not send the replay request");
+        rc = KETENCTL_FAILED;
+        goto done;
+    }
+    poller = self.monitor ? zpoller_new (kb_client_socket (self.client), self.monitor, NULL)
+                          : zpoller_new (kb_client_socket (self.client), NULL);
+    int64_t quiet_until = s_now_ms () + timeout_ms;
+    long since_ack = 0;
+    while (!self.refused) {
+        int64_t left = quiet_until - s_now_ms ();
+        if (left <= 0)
+            break;
+        /* acknowledge a burst once it pauses, or every 64 messages */
+        int wait = since_ack ? (int)(left < 20 ? left : 20) : (int)left;
+        void *which = zpoller_wait (poller, wait);
+        if (which == self.monitor && self.monitor) {
+            s_replay_event (&self);
+            continue;
+        }
+        if (!which) {
+            if (zpoller_terminated (poller))
+                break;
+            s_replay_ack (&self);
+            since_ack = 0;
+            continue;
+        }
+        int r = kb_client_recv (self.client, 0, &env);
+        if (r == 0 && env) {
+            long before = self.count;
+            s_replay_message (&self, env);
+            if (self.count > before) {
+                quiet_until = s_now_ms () + timeout_ms;
+                if (++since_ack >= 64) {
+                    s_replay_ack (&self);
+                    since_ack = 0;
+                }
+            }
+        } else if (r == -2)
+            self.reachable = true; /* intake answered, we could not read it */
+        kb_codec_free (&env);
+    }
+    s_replay_ack (&self);
+    if (self.refused)
+        rc = KETENCTL_FAILED;
+    else if (!self.reachable) {
+        ketenctl_err ("could not reach intake at \"%s\" within %ld ms",
+                      endpoint ? endpoint : kb_config_str (ctx->config, "intake/endpoint"),
+                      timeout_ms);
+        rc = KETENCTL_UNREACHABLE;
+    } else
+        rc = KETENCTL_OK;
+    if (self.count)
+        printf ("replayed %ld messages (seq %" PRIu64 "..%" PRIu64 ")%s\n",
+                self.count,
+                self.first,
+                self.last,
+                self.ack ? "" : ", not acknowledged");
+    else if (rc == KETENCTL_OK)
+        printf ("replayed 0 messages\n");
+    if (self.undecodable)
+        ketenctl_err ("%ld messages could not be decoded", self.undecodable);
+done:
+    kb_codec_free (&env);
+    zpoller_destroy (&poller);
+    zactor_destroy (&self.monitor);
+    kb_client_destroy (&self.client);
+    return rc;
+}
+
+int
+ketenctl_mailbox (const ketenctl_t *ctx, int argc, char *argv[])
+{
+    if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
+        strcmp (argv[1], "help") == 0) {
+        bool help = argc >= 2;
+        s_usage (help ? stdout : stderr);
+        return help ? KETENCTL_OK : KETENCTL_USAGE;
+    }
+    if (strcmp (argv[1], "status") == 0)
+        return s_status (ctx, argc - 1, argv + 1);
+    if (strcmp (argv[1], "replay") == 0)
+        return s_replay (ctx, argc - 1, argv + 1);
+    ketenctl_err ("unknown mailbox command \"%s\"", argv[1]);
+    s_usage (stderr);
+    return KETENCTL_USAGE;
+}

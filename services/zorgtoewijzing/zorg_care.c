@@ -1,0 +1,129 @@
+/*  zorg_care - toewijzing state per id: assigned -> started -> stopped. */
+#include "zorg_care.h"
+
+#include "ketenbus/kb_log.h"
+#include "ketenbus/kb_validate.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static bool
+s_date_ok (const char *s)
+{
+    int32_t days;
+    return !s || !*s || kb_validate_date (s, &days);
+}
+
+static const char *
+s_opt (const char *s)
+{
+    return s && *s ? s : NULL;
+}
+
+/* Checks the fields an action needs; returns a refusal code or NULL. */
+static const char *
+s_check (const Ketenbus__V1__CareAssignment *c)
+{
+    if (!c->toewijzing_id || !*c->toewijzing_id || strlen (c->toewijzing_id) > 64)
+        return "toewijzing_id_invalid";
+    if (!s_date_ok (c->start_date) || !s_date_ok (c->end_date))
+        return "date_invalid";
+    switch (c->action) {
+        case KETENBUS__V1__CARE_ACTION__CARE_ACTION_ASSIGN:
+            if (!kb_codec_enum_known (&ketenbus__v1__wet__descriptor, (int) c->wet))
+                return "wet_invalid";
+            if (!kb_codec_enum_known (&ketenbus__v1__pyramid_level__descriptor, (int) c->pyramid_level))
+                return "pyramid_level_invalid";
+            if (!c->product_category || !*c->product_category)
+                return "product_category_missing";
+            return NULL;
+        case KETENBUS__V1__CARE_ACTION__CARE_ACTION_START:
+            return NULL;
+        case KETENBUS__V1__CARE_ACTION__CARE_ACTION_STOP:
+            if (!kb_codec_enum_known (&ketenbus__v1__care_stop_reason__descriptor, (int) c->stop_reason))
+                return "stop_reason_invalid";
+            return NULL;
+        default:
+            return "action_invalid";
+    }
+}
+
+kb_db_rc_t
+zorg_care_apply (zorg_ctx_t *ctx, const Ketenbus__V1__CareAssignment *c, const char *message_id,
+                 const char *via_org, const char **refusal)
+{
+    kb_db_rc_t rc = KB_DB_OK;
+    const char *why = s_check (c);
+    const char *id = c->toewijzing_id ? c->toewijzing_id : "";
+    char status[16] = "";
+    if (!why) {
+        PGresult *res = zorg_store_run (ctx->db, "zorg_tw_get", 1, (const char *[]){ id }, &rc);
+        if (!res)
+            return rc;
+        if (PQntuples (res) == 1)
+            snprintf (status, sizeof status, "%s", PQgetvalue (res, 0, 0));
+        PQclear (res);
+    }
+    const char *event = "toewijzing.rejected";
+    if (!why && c->action == KETENBUS__V1__CARE_ACTION__CARE_ACTION_ASSIGN) {
+        if (*status)
+            why = "already_assigned";
+        else {
+            char wet[12], level[12], volume[24], unit[12], freq[12], budget[24];
+            snprintf (wet, sizeof wet, "%d", (int) c->wet);
+            snprintf (level, sizeof level, "%d", (int) c->pyramid_level);
+            snprintf (volume, sizeof volume, "%u", (unsigned) c->volume);
+            snprintf (unit, sizeof unit, "%d", (int) c->unit);
+            snprintf (freq, sizeof freq, "%d", (int) c->frequency);
+            snprintf (budget, sizeof budget, "%lld", (long long) c->budget_cents);
+            const char *v[17] = { id, c->pseudonym ? c->pseudonym : "",
+                                  c->partner_case_ref ? c->partner_case_ref : "",
+                                  c->gemeente_code ? c->gemeente_code : "", c->gebied ? c->gebied : "",
+                                  wet, c->product_category, c->product_code ? c->product_code : "",
+                                  level, volume, unit, freq, budget,
+                                  c->provider_org ? c->provider_org : "",
+                                  c->assigning_org ? c->assigning_org : "", s_opt (c->start_date),
+                                  s_opt (c->end_date) };
+            if ((rc = kb_db_run_cmd (ctx->db, "zorg_tw_insert", 17, v, NULL, NULL)) != KB_DB_OK)
+                return rc;
+            event = "toewijzing.assigned";
+        }
+    }
+    else if (!why && c->action == KETENBUS__V1__CARE_ACTION__CARE_ACTION_START) {
+        if (!*status)
+            why = "start_without_assign";
+        else if (strcmp (status, "assigned") != 0)
+            why = "already_started";
+        else {
+            const char *v[3] = { id, s_opt (c->start_date), s_opt (c->end_date) };
+            if ((rc = kb_db_run_cmd (ctx->db, "zorg_tw_start", 3, v, NULL, NULL)) != KB_DB_OK)
+                return rc;
+            event = "toewijzing.started";
+        }
+    }
+    else if (!why && c->action == KETENBUS__V1__CARE_ACTION__CARE_ACTION_STOP) {
+        if (strcmp (status, "started") != 0)
+            why = strcmp (status, "stopped") == 0 ? "already_stopped" : "stop_without_start";
+        else {
+            char reason[12];
+            snprintf (reason, sizeof reason, "%d", (int) c->stop_reason);
+            const char *v[3] = { id, reason, s_opt (c->end_date) };
+            if ((rc = kb_db_run_cmd (ctx->db, "zorg_tw_stop", 3, v, NULL, NULL)) != KB_DB_OK)
+                return rc;
+            event = "toewijzing.stopped";
+        }
+    }
+    char action[12];
+    snprintf (action, sizeof action, "%d", (int) c->action);
+    const char *ev[6] = { id, action, message_id, via_org ? via_org : "", why ? "rejected" : "applied",
+                          why ? why : "" };
+    if ((rc = kb_db_run_cmd (ctx->db, "zorg_tw_event", 6, ev, NULL, NULL)) != KB_DB_OK)
+        return rc;
+    if (why) {
+        kb_info ("toewijzing refused message_id=\"%s\" reason=%s", message_id, why);
+        *refusal = why;
+    }
+    return zorg_store_audit (ctx->db, via_org && *via_org ? via_org : NULL, NULL, event,
+                             why ? 'E' : 'U', s_opt (c->pseudonym), why ? why : NULL,
+                             why ? "rejected" : "applied");
+}

@@ -1,0 +1,94 @@
+/*  zorg_handlers - dispatch of link messages. */
+#include "zorg_handlers.h"
+#include "zorg_care.h"
+#include "zorg_gezin.h"
+#include "zorg_plan.h"
+
+#include "ketenbus/kb_log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static bool
+s_set (const char *s)
+{
+    return s && *s;
+}
+
+/* A deterministic business refusal: audited, no effect, the stream goes on. */
+static kb_db_rc_t
+s_refused (kb_db_t *db, const char *event, const char *actor, const char *why,
+           const char *message_id)
+{
+    kb_info ("message refused event=%s reason=%s message_id=\"%s\"", event, why, message_id);
+    return zorg_store_audit (db, s_set (actor) ? actor : NULL, NULL, event, 'E', NULL, why,
+                             "refused");
+}
+
+int
+zorg_handlers_apply (kb_db_t *db, const char *sender, const char *stream, const char *message_id,
+                     const void *payload, size_t len, void *arg, char *reason_buf, size_t reason_len)
+{
+    (void) stream;
+    zorg_ctx_t *ctx = arg;
+    ctx->db = db;
+    kb_envelope_t *env = NULL;
+    kb_db_rc_t rc = KB_DB_OK;
+    int result = 0;
+    const char *refusal = NULL;
+    kb_codec_rc_t crc = kb_codec_decode (payload, len, ZORG_MAX_MESSAGE_BYTES, &env);
+    if (crc != KB_CODEC_OK) {
+        snprintf (reason_buf, reason_len, "could not decode envelope: %s", kb_codec_rc_text (crc));
+        return KB_LINK_POISON;
+    }
+    switch (env->body_case) {
+        case KETENBUS__V1__ENVELOPE__BODY_STORED_SIGNAL: {
+            const Ketenbus__V1__StoredSignal *s = env->stored_signal;
+            if (!s_set (s->subject_pseudonym) || !s_set (s->sender_org) || !s_set (s->signal_ref)) {
+                snprintf (reason_buf, reason_len, "stored signal without subject, sender or ref");
+                result = KB_LINK_POISON;
+                break;
+            }
+            rc = zorg_gezin_apply_signal (ctx, s, message_id);
+            break;
+        }
+        case KETENBUS__V1__ENVELOPE__BODY_PARTNER_UPDATE:
+            if (!s_set (env->partner_update->org_id)) {
+                snprintf (reason_buf, reason_len, "partner update without org_id");
+                result = KB_LINK_POISON;
+                break;
+            }
+            rc = zorg_gezin_apply_partner (ctx, env->partner_update);
+            break;
+        case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST:
+            rc = zorg_plan_transfer_request (ctx, env->regie_transfer_request, message_id, &refusal);
+            if (rc == KB_DB_OK && refusal)
+                rc = s_refused (db, "transfer.refused", env->regie_transfer_request->from_org,
+                                refusal, message_id);
+            break;
+        case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE:
+            rc = zorg_plan_transfer_response (ctx, env->regie_transfer_response, message_id, &refusal);
+            if (rc == KB_DB_OK && refusal)
+                rc = s_refused (db, "transfer.response_refused", env->regie_transfer_response->to_org,
+                                refusal, message_id);
+            break;
+        case KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT:
+            rc = zorg_care_apply (ctx, env->care_assignment, message_id,
+                                  s_set (env->sender_org) ? env->sender_org : sender, &refusal);
+            break;
+        default:
+            snprintf (reason_buf, reason_len, "unexpected body \"%s\" on the zorgtoewijzing link",
+                      kb_codec_body_name (env));
+            result = KB_LINK_POISON;
+            break;
+    }
+    if (result == 0 && rc == KB_DB_RETRY)
+        result = KB_LINK_RETRY;
+    else if (result == 0 && rc != KB_DB_OK) {
+        snprintf (reason_buf, reason_len, "could not apply %s sqlstate=%s", kb_codec_body_name (env),
+                  kb_db_last_sqlstate (db));
+        result = KB_LINK_POISON;
+    }
+    kb_codec_free (&env);
+    return result;
+}

@@ -1,0 +1,677 @@
+/*  zorg_plan - the one plan per gezin, its regisseur, transfers and
+    escalations. */
+#include "zorg_plan.h"
+#include "zorg_gezin.h"
+
+#include "ketenbus/kb_link.h"
+#include "ketenbus/kb_log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define S_OVERDUE_MAX 100
+
+static int64_t
+s_now_ms (void)
+{
+    return (int64_t) time (NULL) * 1000;
+}
+
+kb_db_rc_t
+zorg_plan_broadcast (zorg_ctx_t *ctx, const zorg_plan_row_t *plan, const char *gezin_ref, int basis,
+                     const char *transfer_id, const char *previous_regisseur, const char *only_org,
+                     const char *correlation_id)
+{
+    kb_db_rc_t rc = KB_DB_OK;
+    zorg_involved_t *inv = calloc (ZORG_INVOLVED_MAX + 1, sizeof *inv);
+    if (!inv)
+        return KB_DB_FATAL;
+    int n = zorg_store_involved (ctx->db, plan->gezin_id, inv, ZORG_INVOLVED_MAX, &rc);
+    if (n < 0)
+        goto done;
+    /* the regisseur hears of its own regie even before it signalled */
+    if (plan->has_regisseur && !zorg_store_involved_find (inv, n, plan->regisseur_org)) {
+        memset (&inv[n], 0, sizeof inv[n]);
+        snprintf (inv[n].org_id, sizeof inv[n].org_id, "%s", plan->regisseur_org);
+        n++;
+    }
+    Ketenbus__V1__RegieAssignment a = KETENBUS__V1__REGIE_ASSIGNMENT__INIT;
+    a.plan_ref = (char *) plan->ref;
+    a.gezin_ref = (char *) gezin_ref;
+    a.regisseur_org = (char *) (plan->has_regisseur ? plan->regisseur_org : "");
+    a.regisseur_org_type = (Ketenbus__V1__OrgType) (plan->has_regisseur ? plan->regisseur_org_type : 0);
+    a.casemanager_name = (char *) plan->casemanager_name;
+    a.casemanager_phone = (char *) plan->casemanager_phone;
+    a.basis = (Ketenbus__V1__RegieBasis) basis;
+    a.rule_name = (char *) (basis == KETENBUS__V1__REGIE_BASIS__REGIE_BASIS_RULE ? plan->rule_name : "");
+    a.transfer_id = (char *) (transfer_id ? transfer_id : "");
+    a.previous_regisseur_org = (char *) (previous_regisseur ? previous_regisseur : "");
+    a.assigned_at_ms = s_now_ms ();
+    for (int i = 0; i < n && rc == KB_DB_OK; i++) {
+        if (only_org && strcmp (only_org, inv[i].org_id) != 0)
+            continue;
+        a.to_org = inv[i].org_id;
+        a.partner_case_ref = inv[i].case_ref;
+        kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
+        env.body_case = KETENBUS__V1__ENVELOPE__BODY_REGIE_ASSIGNMENT;
+        env.regie_assignment = &a;
+        rc = zorg_store_send (ctx->db, inv[i].org_id, &env, correlation_id);
+    }
+done:
+    free (inv);
+    return rc;
+}
+
+static void
+s_facts (const Ketenbus__V1__StoredSignal *s, const zorg_involved_t *inv, int n, int youngest,
+         zorg_facts_t *f)
+{
+    memset (f, 0, sizeof *f);
+    for (size_t i = 0; i < s->n_categories && f->ncategories < ZORG_RULES_MAX_CATEGORIES; i++)
+        f->categories[f->ncategories++] = (int) s->categories[i];
+    f->urgency = (int) s->urgency;
+    f->youngest_age = youngest;
+    f->housing = (int) s->housing;
+    f->gebied = s->gebied ? s->gebied : "";
+    for (int i = 0; i < n && f->ninvolved < ZORG_RULES_MAX_INVOLVED; i++) {
+        bool seen = false;
+        for (int j = 0; j < f->ninvolved; j++)
+            seen = seen || f->involved_org_types[j] == inv[i].org_type;
+        if (!seen)
+            f->involved_org_types[f->ninvolved++] = inv[i].org_type;
+    }
+}
+
+/* Inserts a pending transfer; *inserted false when the id is taken or the
+   plan has a pending transfer already. */
+static kb_db_rc_t
+s_transfer_insert (zorg_ctx_t *ctx, const char *id, long plan_id, const char *from,
+                   const char *to, int reason, const char *origin, bool *inserted,
+                   int64_t *requested_ms, int64_t *deadline_ms)
+{
+    char pid[24], rsn[12], secs[16];
+    snprintf (pid, sizeof pid, "%ld", plan_id);
+    snprintf (rsn, sizeof rsn, "%d", reason);
+    snprintf (secs, sizeof secs, "%d", ctx->deadline_s);
+    const char *values[7] = { id, pid, from, to, rsn, origin, secs };
+    kb_db_rc_t rc;
+    PGresult *res = zorg_store_run (ctx->db, "zorg_transfer_insert", 7, values, &rc);
+    *inserted = false;
+    if (!res)
+        return rc;
+    if (PQntuples (res) == 1) {
+        *inserted = true;
+        *requested_ms = atoll (PQgetvalue (res, 0, 0));
+        *deadline_ms = atoll (PQgetvalue (res, 0, 1));
+    }
+    PQclear (res);
+    return KB_DB_OK;
+}
+
+static kb_db_rc_t
+s_send_transfer_request (zorg_ctx_t *ctx, const char *id, const zorg_plan_row_t *plan,
+                         const char *gezin_ref, const char *from, const char *to, int reason,
+                         int64_t requested_ms, int64_t deadline_ms, const char *correlation_id)
+{
+    kb_db_rc_t rc = KB_DB_OK;
+    zorg_involved_t *inv = calloc (ZORG_INVOLVED_MAX, sizeof *inv);
+    if (!inv)
+        return KB_DB_FATAL;
+    int n = zorg_store_involved (ctx->db, plan->gezin_id, inv, ZORG_INVOLVED_MAX, &rc);
+    if (n >= 0) {
+        const zorg_involved_t *me = zorg_store_involved_find (inv, n, to);
+        Ketenbus__V1__RegieTransferRequest r = KETENBUS__V1__REGIE_TRANSFER_REQUEST__INIT;
+        r.transfer_id = (char *) id;
+        r.plan_ref = (char *) plan->ref;
+        r.gezin_ref = (char *) gezin_ref;
+        r.partner_case_ref = (char *) (me ? me->case_ref : "");
+        r.from_org = (char *) (from ? from : "");
+        r.to_org = (char *) to;
+        r.reason = (Ketenbus__V1__RegieTransferReason) reason;
+        r.requested_at_ms = requested_ms;
+        r.deadline_at_ms = deadline_ms;
+        kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
+        env.body_case = KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST;
+        env.regie_transfer_request = &r;
+        rc = zorg_store_send (ctx->db, to, &env, correlation_id);
+    }
+    free (inv);
+    return rc;
+}
+
+/* "Hogere regie": an acute signal about a gezin whose regisseur has a lower
+   priority than the rule the signal would pick proposes a transfer. */
+static kb_db_rc_t
+s_hogere_regie (zorg_ctx_t *ctx, const zorg_plan_row_t *plan, const char *gezin_ref,
+                const Ketenbus__V1__StoredSignal *s, const zorg_decision_t *d,
+                const char *correlation_id)
+{
+    if (s->urgency != KETENBUS__V1__URGENCY__URGENCY_ACUUT_ONVEILIG || !plan->has_regisseur
+        || d->org_type == plan->regisseur_org_type
+        || zorg_rules_priority (ctx->rules, plan->regisseur_org_type) >= d->priority)
+        return KB_DB_OK;
+    char to[ZORG_ORG_MAX + 1];
+    bool found = false;
+    kb_db_rc_t rc = zorg_store_partner_resolve (ctx->db, d->org_type, s->gebied, s->gemeente_code,
+                                                to, &found);
+    if (rc != KB_DB_OK || !found || strcmp (to, plan->regisseur_org) == 0)
+        return rc;
+    char id[KB_UUID_LEN + 1];
+    kb_uuid_v4 (id);
+    bool inserted = false;
+    int64_t requested = 0, deadline = 0;
+    rc = s_transfer_insert (ctx, id, plan->id, plan->regisseur_org, to,
+                            KETENBUS__V1__REGIE_TRANSFER_REASON__REGIE_TRANSFER_REASON_VEILIGHEID,
+                            "hogere_regie", &inserted, &requested, &deadline);
+    if (rc != KB_DB_OK || !inserted)
+        return rc; /* a transfer is under way already */
+    kb_info ("transfer proposed (hogere regie) gezin=\"%.8s\" from_org=\"%s\" to_org=\"%s\"",
+             gezin_ref, plan->regisseur_org, to);
+    rc = s_send_transfer_request (ctx, id, plan, gezin_ref, plan->regisseur_org, to,
+                                  KETENBUS__V1__REGIE_TRANSFER_REASON__REGIE_TRANSFER_REASON_VEILIGHEID,
+                                  requested, deadline, correlation_id);
+    if (rc == KB_DB_OK)
+        rc = zorg_store_audit (ctx->db, NULL, NULL, "transfer.proposed", 'C', gezin_ref, to,
+                               "pending");
+    return rc;
+}
+
+static kb_db_rc_t
+s_new_plan (zorg_ctx_t *ctx, long gezin_id, const char *gezin_ref,
+            const Ketenbus__V1__StoredSignal *s, const zorg_decision_t *d,
+            const zorg_involved_t *inv, int n, zorg_plan_row_t *plan, const char *correlation_id)
+{
+    memset (plan, 0, sizeof *plan);
+    plan->gezin_id = gezin_id;
+    kb_uuid_v4 (plan->ref);
+    snprintf (plan->status, sizeof plan->status, "active");
+    snprintf (plan->rule_name, sizeof plan->rule_name, "%s", d->rule_name);
+    kb_db_rc_t rc = zorg_store_partner_resolve (ctx->db, d->org_type, s->gebied, s->gemeente_code,
+                                                plan->regisseur_org, &plan->has_regisseur);
+    if (rc != KB_DB_OK)
+        return rc;
+    if (plan->has_regisseur) {
+        plan->regisseur_org_type = d->org_type;
+        plan->basis = KETENBUS__V1__REGIE_BASIS__REGIE_BASIS_RULE;
+        const zorg_involved_t *me = zorg_store_involved_find (inv, n, plan->regisseur_org);
+        if (me) {
+            snprintf (plan->casemanager_name, sizeof plan->casemanager_name, "%s", me->contact_name);
+            snprintf (plan->casemanager_phone, sizeof plan->casemanager_phone, "%s", me->contact_phone);
+        }
+    }
+    else
+        plan->basis = KETENBUS__V1__REGIE_BASIS__REGIE_BASIS_ESCALATION_PENDING;
+    char gid[24], type[12], basis[12];
+    snprintf (gid, sizeof gid, "%ld", gezin_id);
+    snprintf (type, sizeof type, "%d", plan->regisseur_org_type);
+    snprintf (basis, sizeof basis, "%d", plan->basis);
+    const char *values[8] = { plan->ref, gid, plan->has_regisseur ? plan->regisseur_org : NULL,
+                              type, plan->casemanager_name, plan->casemanager_phone, basis,
+                              plan->rule_name };
+    PGresult *res = zorg_store_run (ctx->db, "zorg_plan_insert", 8, values, &rc);
+    if (!res)
+        return rc;
+    bool inserted = PQntuples (res) == 1;
+    if (inserted)
+        plan->id = atol (PQgetvalue (res, 0, 0));
+    PQclear (res);
+    if (!inserted) {
+        /* another writer created the gezin's plan meanwhile: the index
+           held; apply again and join that plan */
+        kb_warning ("concurrent plan for gezin=\"%.8s\", retrying", gezin_ref);
+        return KB_DB_RETRY;
+    }
+    kb_info ("plan created gezin=\"%.8s\" plan=\"%.8s\" rule=\"%s\" regisseur=\"%s\"", gezin_ref,
+             plan->ref, plan->rule_name, plan->has_regisseur ? plan->regisseur_org : "");
+    if ((rc = zorg_store_audit (ctx->db, NULL, NULL, "plan.created", 'C', gezin_ref, d->rule_name,
+                                "active"))
+        != KB_DB_OK)
+        return rc;
+    if (plan->has_regisseur)
+        rc = zorg_store_audit (ctx->db, NULL, NULL, "regie.assigned", 'U', gezin_ref,
+                               plan->regisseur_org, "rule");
+    else {
+        kb_warning ("no regisseur available org_type=%d gezin=\"%.8s\"", d->org_type, gezin_ref);
+        char esc[KB_UUID_LEN + 1];
+        rc = zorg_store_escalation_open (ctx->db, "no_regisseur_available", gezin_id, gezin_ref,
+                                         plan->id, 0, NULL, esc);
+    }
+    if (rc == KB_DB_OK)
+        rc = zorg_plan_broadcast (ctx, plan, gezin_ref, plan->basis, NULL, NULL, NULL, correlation_id);
+    return rc;
+}
+
+kb_db_rc_t
+zorg_plan_on_signal (zorg_ctx_t *ctx, long gezin_id, const char *gezin_ref,
+                     const Ketenbus__V1__StoredSignal *s, bool new_involvement,
+                     const char *correlation_id)
+{
+    kb_db_rc_t rc = KB_DB_OK;
+    zorg_involved_t *inv = calloc (ZORG_INVOLVED_MAX, sizeof *inv);
+    if (!inv)
+        return KB_DB_FATAL;
+    int n = zorg_store_involved (ctx->db, gezin_id, inv, ZORG_INVOLVED_MAX, &rc);
+    if (n < 0)
+        goto done;
+    char gid[24];
+    snprintf (gid, sizeof gid, "%ld", gezin_id);
+    PGresult *res = zorg_store_run (ctx->db, "zorg_youngest_age", 1, (const char *[]){ gid }, &rc);
+    if (!res)
+        goto done;
+    int youngest = atoi (PQgetvalue (res, 0, 0));
+    PQclear (res);
+    zorg_facts_t facts;
+    zorg_decision_t d;
+    s_facts (s, inv, n, youngest, &facts);
+    zorg_rules_decide (ctx->rules, &facts, &d);
+
+    zorg_plan_row_t plan;
+    bool has_plan = false;
+    if ((rc = zorg_store_plan_active (ctx->db, gezin_id, &plan, &has_plan)) != KB_DB_OK)
+        goto done;
+    if (!has_plan)
+        rc = s_new_plan (ctx, gezin_id, gezin_ref, s, &d, inv, n, &plan, correlation_id);
+    else {
+        /* one plan, one regisseur: a newcomer learns who holds regie, the
+           regisseur learns of the newcomer through the match */
+        if (new_involvement && !(plan.has_regisseur && strcmp (plan.regisseur_org, s->sender_org) == 0))
+            rc = zorg_plan_broadcast (ctx, &plan, gezin_ref, plan.basis, NULL, NULL, s->sender_org,
+                                      correlation_id);
+        if (rc == KB_DB_OK)
+            rc = s_hogere_regie (ctx, &plan, gezin_ref, s, &d, correlation_id);
+    }
+    if (rc == KB_DB_OK && d.open_pot
+        && s->housing == KETENBUS__V1__HOUSING_SITUATION__HOUSING_SITUATION_DAKLOOS) {
+        char pid[24];
+        snprintf (pid, sizeof pid, "%ld", plan.id);
+        const char *pv[5] = { s->subject_pseudonym, gid, pid,
+                              plan.has_regisseur ? plan.regisseur_org : NULL, s->signal_ref };
+        res = zorg_store_run (ctx->db, "zorg_pot_insert", 5, pv, &rc);
+        if (!res)
+            goto done;
+        bool opened = PQntuples (res) == 1;
+        PQclear (res);
+        if (opened) {
+            kb_info ("pot opened subject=\"%.8s\" gezin=\"%.8s\"", s->subject_pseudonym, gezin_ref);
+            rc = zorg_store_audit (ctx->db, NULL, NULL, "pot.opened", 'C', s->subject_pseudonym,
+                                   d.rule_name, "opened");
+        }
+    }
+done:
+    free (inv);
+    return rc;
+}
+
+static void
+s_refuse (const char **refusal, const char *why)
+{
+    if (refusal)
+        *refusal = why;
+}
+
+kb_db_rc_t
+zorg_plan_transfer_request (zorg_ctx_t *ctx, const Ketenbus__V1__RegieTransferRequest *req,
+                            const char *correlation_id, const char **refusal)
+{
+    zorg_plan_row_t plan;
+    bool found = false;
+    int to_type = 0;
+    bool to_found = false;
+    kb_db_rc_t rc = zorg_store_plan_by_ref (ctx->db, req->plan_ref, &plan, &found);
+    if (rc != KB_DB_OK)
+        return rc;
+    if (!req->transfer_id || !kb_link_id_valid (req->transfer_id)) {
+        s_refuse (refusal, "transfer_id_invalid");
+        return KB_DB_OK;
+    }
+    if (!found || strcmp (plan.status, "active") != 0) {
+        s_refuse (refusal, "plan_unknown");
+        return KB_DB_OK;
+    }
+    if (!plan.has_regisseur || !req->from_org || strcmp (plan.regisseur_org, req->from_org) != 0) {
+        s_refuse (refusal, "not_regisseur");
+        return KB_DB_OK;
+    }
+    if ((rc = zorg_store_partner_type (ctx->db, req->to_org, &to_type, &to_found)) != KB_DB_OK)
+        return rc;
+    if (!to_found || strcmp (req->to_org, req->from_org) == 0) {
+        s_refuse (refusal, "recipient_unknown");
+        return KB_DB_OK;
+    }
+    char gezin_ref[KB_UUID_LEN + 1];
+    if ((rc = zorg_store_gezin_ref (ctx->db, plan.gezin_id, gezin_ref)) != KB_DB_OK)
+        return rc;
+    bool inserted = false;
+    int64_t requested = 0, deadline = 0;
+    rc = s_transfer_insert (ctx, req->transfer_id, plan.id, req->from_org, req->to_org,
+                            (int) req->reason, "request", &inserted, &requested, &deadline);
+    if (rc != KB_DB_OK)
+        return rc;
+    if (!inserted) {
+        s_refuse (refusal, "transfer_pending");
+        return KB_DB_OK;
+    }
+    kb_info ("transfer requested gezin=\"%.8s\" from_org=\"%s\" to_org=\"%s\"", gezin_ref,
+             req->from_org, req->to_org);
+    rc = s_send_transfer_request (ctx, req->transfer_id, &plan, gezin_ref, req->from_org,
+                                  req->to_org, (int) req->reason, requested, deadline,
+                                  correlation_id);
+    if (rc == KB_DB_OK)
+        rc = zorg_store_audit (ctx->db, req->from_org, NULL, "transfer.requested", 'C', gezin_ref,
+                               req->to_org, "pending");
+    return rc;
+}
+
+/* The response goes on to the organisation that holds regie. */
+static kb_db_rc_t
+s_forward_response (zorg_ctx_t *ctx, const Ketenbus__V1__RegieTransferResponse *resp,
+                    const zorg_plan_row_t *plan, const char *gezin_ref, const char *from_org,
+                    const char *correlation_id)
+{
+    if (!from_org || !*from_org)
+        return KB_DB_OK;
+    kb_db_rc_t rc = KB_DB_OK;
+    zorg_involved_t *inv = calloc (ZORG_INVOLVED_MAX, sizeof *inv);
+    if (!inv)
+        return KB_DB_FATAL;
+    int n = zorg_store_involved (ctx->db, plan->gezin_id, inv, ZORG_INVOLVED_MAX, &rc);
+    if (n >= 0) {
+        const zorg_involved_t *me = zorg_store_involved_find (inv, n, from_org);
+        Ketenbus__V1__RegieTransferResponse r = *resp;
+        r.plan_ref = (char *) plan->ref;
+        r.gezin_ref = (char *) gezin_ref;
+        r.partner_case_ref = (char *) (me ? me->case_ref : "");
+        r.from_org = (char *) from_org;
+        r.responded_at_ms = s_now_ms ();
+        kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
+        env.body_case = KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE;
+        env.regie_transfer_response = &r;
+        rc = zorg_store_send (ctx->db, from_org, &env, correlation_id);
+    }
+    free (inv);
+    return rc;
+}
+
+kb_db_rc_t
+zorg_plan_transfer_response (zorg_ctx_t *ctx, const Ketenbus__V1__RegieTransferResponse *resp,
+                             const char *correlation_id, const char **refusal)
+{
+    const char *values[1] = { resp->transfer_id ? resp->transfer_id : "" };
+    kb_db_rc_t rc;
+    PGresult *res = zorg_store_run (ctx->db, "zorg_transfer_get", 1, values, &rc);
+    if (!res)
+        return rc;
+    if (PQntuples (res) != 1) {
+        PQclear (res);
+        s_refuse (refusal, "transfer_unknown");
+        return KB_DB_OK;
+    }
+    long plan_id = atol (PQgetvalue (res, 0, 0));
+    char from_org[ZORG_ORG_MAX + 1], to_org[ZORG_ORG_MAX + 1], status[16];
+    snprintf (from_org, sizeof from_org, "%s", PQgetvalue (res, 0, 1));
+    snprintf (to_org, sizeof to_org, "%s", PQgetvalue (res, 0, 2));
+    snprintf (status, sizeof status, "%s", PQgetvalue (res, 0, 3));
+    PQclear (res);
+    if (strcmp (status, "pending") != 0) {
+        s_refuse (refusal, "transfer_not_pending");
+        return KB_DB_OK;
+    }
+    if (!resp->to_org || strcmp (resp->to_org, to_org) != 0) {
+        s_refuse (refusal, "not_addressee");
+        return KB_DB_OK;
+    }
+    zorg_plan_row_t plan;
+    bool found = false;
+    if ((rc = zorg_store_plan_by_id (ctx->db, plan_id, &plan, &found)) != KB_DB_OK)
+        return rc;
+    if (!found || strcmp (plan.status, "active") != 0) {
+        s_refuse (refusal, "plan_not_active");
+        return KB_DB_OK;
+    }
+    char gezin_ref[KB_UUID_LEN + 1];
+    if ((rc = zorg_store_gezin_ref (ctx->db, plan.gezin_id, gezin_ref)) != KB_DB_OK)
+        return rc;
+    char reject[12];
+    snprintf (reject, sizeof reject, "%d", (int) resp->reject_reason);
+    if (resp->decision == KETENBUS__V1__TRANSFER_DECISION__TRANSFER_DECISION_ACCEPTED) {
+        const char *dv[3] = { resp->transfer_id, "accepted", "0" };
+        if ((rc = kb_db_run_cmd (ctx->db, "zorg_transfer_decide", 3, dv, NULL, NULL)) != KB_DB_OK)
+            return rc;
+        int type = 0;
+        bool active = false;
+        if ((rc = zorg_store_partner_type (ctx->db, to_org, &type, &active)) != KB_DB_OK)
+            return rc;
+        char previous[ZORG_ORG_MAX + 1];
+        snprintf (previous, sizeof previous, "%s", plan.has_regisseur ? plan.regisseur_org : "");
+        plan.has_regisseur = true;
+        snprintf (plan.regisseur_org, sizeof plan.regisseur_org, "%s", to_org);
+        plan.regisseur_org_type = type;
+        snprintf (plan.casemanager_name, sizeof plan.casemanager_name, "%s",
+                  resp->casemanager_name ? resp->casemanager_name : "");
+        snprintf (plan.casemanager_phone, sizeof plan.casemanager_phone, "%s",
+                  resp->casemanager_phone ? resp->casemanager_phone : "");
+        plan.basis = KETENBUS__V1__REGIE_BASIS__REGIE_BASIS_TRANSFER;
+        plan.rule_name[0] = '\0';
+        if ((rc = zorg_store_plan_set_regisseur (ctx->db, &plan)) != KB_DB_OK)
+            return rc;
+        kb_info ("transfer accepted gezin=\"%.8s\" from_org=\"%s\" to_org=\"%s\"", gezin_ref,
+                 previous, to_org);
+        if ((rc = zorg_store_audit (ctx->db, to_org, NULL, "regie.transferred", 'U', gezin_ref,
+                                    previous[0] ? previous : NULL, "accepted"))
+            != KB_DB_OK)
+            return rc;
+        rc = zorg_plan_broadcast (ctx, &plan, gezin_ref, plan.basis, resp->transfer_id, previous,
+                                  NULL, correlation_id);
+    }
+    else if (resp->decision == KETENBUS__V1__TRANSFER_DECISION__TRANSFER_DECISION_REJECTED) {
+        const char *dv[3] = { resp->transfer_id, "rejected", reject };
+        if ((rc = kb_db_run_cmd (ctx->db, "zorg_transfer_decide", 3, dv, NULL, NULL)) != KB_DB_OK)
+            return rc;
+        kb_info ("transfer rejected gezin=\"%.8s\" to_org=\"%s\" reason=%d", gezin_ref, to_org,
+                 (int) resp->reject_reason);
+        if ((rc = zorg_store_audit (ctx->db, to_org, NULL, "transfer.rejected", 'U', gezin_ref,
+                                    NULL, "rejected"))
+            != KB_DB_OK)
+            return rc;
+        char esc[KB_UUID_LEN + 1];
+        rc = zorg_store_escalation_open (ctx->db, "transfer_rejected", plan.gezin_id, gezin_ref,
+                                         plan.id, 0, resp->transfer_id, esc);
+    }
+    else {
+        s_refuse (refusal, "decision_unspecified");
+        return KB_DB_OK;
+    }
+    if (rc == KB_DB_OK)
+        rc = s_forward_response (ctx, resp, &plan, gezin_ref, from_org, correlation_id);
+    return rc;
+}
+
+kb_db_rc_t
+zorg_plan_expire_transfers (zorg_ctx_t *ctx, int max, int *count)
+{
+    char lim[12];
+    snprintf (lim, sizeof lim, "%d", max > 0 ? max : S_OVERDUE_MAX);
+    kb_db_rc_t rc;
+    *count = 0;
+    PGresult *res = zorg_store_run (ctx->db, "zorg_transfer_overdue", 1, (const char *[]){ lim }, &rc);
+    if (!res)
+        return rc;
+    for (int i = 0; i < PQntuples (res) && rc == KB_DB_OK; i++) {
+        const char *id = PQgetvalue (res, i, 0);
+        PGresult *t = zorg_store_run (ctx->db, "zorg_transfer_get", 1, (const char *[]){ id }, &rc);
+        if (!t)
+            break;
+        long plan_id = PQntuples (t) == 1 ? atol (PQgetvalue (t, 0, 0)) : 0;
+        PQclear (t);
+        const char *dv[3] = { id, "timed_out", "0" };
+        if ((rc = kb_db_run_cmd (ctx->db, "zorg_transfer_decide", 3, dv, NULL, NULL)) != KB_DB_OK)
+            break;
+        zorg_plan_row_t plan;
+        bool found = false;
+        if ((rc = zorg_store_plan_by_id (ctx->db, plan_id, &plan, &found)) != KB_DB_OK || !found)
+            break;
+        char gezin_ref[KB_UUID_LEN + 1];
+        if ((rc = zorg_store_gezin_ref (ctx->db, plan.gezin_id, gezin_ref)) != KB_DB_OK)
+            break;
+        kb_info ("transfer timed out gezin=\"%.8s\" transfer=\"%.8s\"", gezin_ref, id);
+        if ((rc = zorg_store_audit (ctx->db, NULL, NULL, "transfer.timed_out", 'U', gezin_ref, NULL,
+                                    "timed_out"))
+            != KB_DB_OK)
+            break;
+        char esc[KB_UUID_LEN + 1];
+        rc = zorg_store_escalation_open (ctx->db, "transfer_timeout", plan.gezin_id, gezin_ref,
+                                         plan.id, 0, id, esc);
+        if (rc == KB_DB_OK)
+            (*count)++;
+    }
+    PQclear (res);
+    return rc;
+}
+
+/* One attempt of the decision in its own transaction. */
+static int
+s_decide_once (kb_db_t *db, const char *escalation_id, const char *regisseur_org,
+               const char *decided_by, char *err, size_t errlen, kb_db_rc_t *rc_out)
+{
+    zorg_ctx_t ctx = { .db = db, .rules = NULL, .deadline_s = 0 };
+    int result = ZORG_ERR_DB;
+    kb_db_rc_t rc = kb_db_begin (db);
+    if (rc != KB_DB_OK)
+        goto done;
+    PGresult *res = zorg_store_run (db, "zorg_escalation_get", 1, (const char *[]){ escalation_id }, &rc);
+    if (!res)
+        goto done;
+    if (PQntuples (res) != 1) {
+        PQclear (res);
+        snprintf (err, errlen, "no open escalation \"%s\"", escalation_id);
+        result = ZORG_ERR_NOT_FOUND;
+        goto done;
+    }
+    char kind[32], gezin_ref[KB_UUID_LEN + 1];
+    snprintf (kind, sizeof kind, "%s", PQgetvalue (res, 0, 0));
+    long gezin_id = atol (PQgetvalue (res, 0, 1));
+    long plan_id = atol (PQgetvalue (res, 0, 2));
+    long other_id = atol (PQgetvalue (res, 0, 3));
+    snprintf (gezin_ref, sizeof gezin_ref, "%s", PQgetvalue (res, 0, 4));
+    PQclear (res);
+    int type = 0;
+    bool active = false;
+    if ((rc = zorg_store_partner_type (db, regisseur_org, &type, &active)) != KB_DB_OK)
+        goto done;
+    if (!active) {
+        snprintf (err, errlen, "organisation \"%s\" is not an active partner", regisseur_org);
+        result = ZORG_ERR_INVALID;
+        goto done;
+    }
+    zorg_plan_row_t plan;
+    bool found = false;
+    if (plan_id && (rc = zorg_store_plan_by_id (db, plan_id, &plan, &found)) != KB_DB_OK)
+        goto done;
+    if (!found || strcmp (plan.status, "active") != 0) {
+        if ((rc = zorg_store_plan_active (db, gezin_id, &plan, &found)) != KB_DB_OK)
+            goto done;
+        if (!found) {
+            snprintf (err, errlen, "gezin of escalation \"%s\" has no active plan", escalation_id);
+            result = ZORG_ERR_INVALID;
+            goto done;
+        }
+    }
+    char previous[ZORG_ORG_MAX + 1];
+    snprintf (previous, sizeof previous, "%s", plan.has_regisseur ? plan.regisseur_org : "");
+    bool same = plan.has_regisseur && strcmp (plan.regisseur_org, regisseur_org) == 0;
+    zorg_involved_t *inv = calloc (ZORG_INVOLVED_MAX, sizeof *inv);
+    if (!inv) {
+        rc = KB_DB_FATAL;
+        goto done;
+    }
+    int n = zorg_store_involved (db, plan.gezin_id, inv, ZORG_INVOLVED_MAX, &rc);
+    const zorg_involved_t *me = n >= 0 ? zorg_store_involved_find (inv, n, regisseur_org) : NULL;
+    if (!same) {
+        snprintf (plan.casemanager_name, sizeof plan.casemanager_name, "%s", me ? me->contact_name : "");
+        snprintf (plan.casemanager_phone, sizeof plan.casemanager_phone, "%s", me ? me->contact_phone : "");
+    }
+    free (inv);
+    if (n < 0)
+        goto done;
+    plan.has_regisseur = true;
+    snprintf (plan.regisseur_org, sizeof plan.regisseur_org, "%s", regisseur_org);
+    plan.regisseur_org_type = type;
+    plan.basis = KETENBUS__V1__REGIE_BASIS__REGIE_BASIS_ESCALATION_DECISION;
+    plan.rule_name[0] = '\0';
+    if ((rc = zorg_store_plan_set_regisseur (db, &plan)) != KB_DB_OK)
+        goto done;
+    char pid[24];
+    snprintf (pid, sizeof pid, "%ld", plan.id);
+    res = zorg_store_run (db, "zorg_transfer_cancel_plan", 1, (const char *[]){ pid }, &rc);
+    if (!res)
+        goto done;
+    PQclear (res);
+    if (other_id) {
+        zorg_plan_row_t other;
+        bool other_found = false;
+        if ((rc = zorg_store_plan_by_id (db, other_id, &other, &other_found)) != KB_DB_OK)
+            goto done;
+        if (other_found && strcmp (other.status, "merge_pending") == 0) {
+            char oid[24], ogid[24];
+            snprintf (oid, sizeof oid, "%ld", other.id);
+            snprintf (ogid, sizeof ogid, "%ld", other.gezin_id);
+            const char *sv[3] = { oid, "closed", ogid };
+            if ((rc = kb_db_run_cmd (db, "zorg_plan_set_status", 3, sv, NULL, NULL)) != KB_DB_OK)
+                goto done;
+        }
+    }
+    const char *ev[3] = { escalation_id, decided_by, regisseur_org };
+    if ((rc = kb_db_run_cmd (db, "zorg_escalation_decide", 3, ev, NULL, NULL)) != KB_DB_OK)
+        goto done;
+    if ((rc = zorg_store_audit (db, "ketencoordinator", decided_by, "escalation.decided", 'U',
+                                gezin_ref, kind, "decided"))
+            != KB_DB_OK
+        || (rc = zorg_store_audit (db, "ketencoordinator", decided_by, "regie.assigned", 'U',
+                                   gezin_ref, regisseur_org, "escalation_decision"))
+               != KB_DB_OK)
+        goto done;
+    if ((rc = zorg_plan_broadcast (&ctx, &plan, gezin_ref, plan.basis, NULL,
+                                   previous[0] ? previous : NULL, NULL, escalation_id))
+        != KB_DB_OK)
+        goto done;
+    if ((rc = kb_db_commit (db)) != KB_DB_OK)
+        goto done;
+    kb_info ("escalation decided escalation=\"%.8s\" kind=%s regisseur=\"%s\"", escalation_id, kind,
+             regisseur_org);
+    return ZORG_OK;
+done:
+    kb_db_rollback (db);
+    *rc_out = rc;
+    if (result == ZORG_ERR_DB)
+        snprintf (err, errlen, "could not decide escalation sqlstate=%s", kb_db_last_sqlstate (db));
+    return result;
+}
+
+int
+zorg_escalation_decide (kb_db_t *db, const char *escalation_id, const char *regisseur_org,
+                        const char *decided_by, char *err, size_t errlen)
+{
+    char dummy[8];
+    if (!err) {
+        err = dummy;
+        errlen = sizeof dummy;
+    }
+    if (!db || !escalation_id || !regisseur_org || !decided_by) {
+        snprintf (err, errlen, "escalation id, regisseur and decided-by are required");
+        return ZORG_ERR_INVALID;
+    }
+    if (zorg_store_prepare (db)) {
+        snprintf (err, errlen, "could not prepare statements");
+        return ZORG_ERR_DB;
+    }
+    for (int attempt = 0; attempt < 5; attempt++) {
+        kb_db_rc_t rc = KB_DB_OK;
+        int result = s_decide_once (db, escalation_id, regisseur_org, decided_by, err, errlen, &rc);
+        if (result != ZORG_ERR_DB || rc != KB_DB_RETRY)
+            return result;
+        kb_db_ensure (db, 2000);
+    }
+    return ZORG_ERR_DB;
+}

@@ -1,0 +1,51 @@
+/*  zorg_plan - 1 gezin 1 plan 1 regisseur: the plan and its regisseur,
+    RegieAssignments, "hogere regie", transfers, their deadline and the
+    ketencoordinator's escalations. The database enforces one active plan
+    per gezin (partial unique index plan_one_active_per_gezin). Writes run in
+    the caller's transaction except zorg_escalation_decide, which is one
+    transaction of its own (ketenctl). */
+#ifndef ZORG_PLAN_H_INCLUDED
+#define ZORG_PLAN_H_INCLUDED
+
+#include <stddef.h>
+#include "zorg_store.h"
+
+/* After the sender's involvement was recorded: a new plan chosen by the
+   rules, or the existing regisseur made known to a newly involved org,
+   a transfer proposal for an acute signal ("hogere regie"), the POT. */
+kb_db_rc_t zorg_plan_on_signal (zorg_ctx_t *ctx, long gezin_id, const char *gezin_ref,
+                                const Ketenbus__V1__StoredSignal *signal, bool new_involvement,
+                                const char *correlation_id);
+
+/* RegieAssignment for plan with basis to every involved organisation and
+   the regisseur (only_org non-NULL: to that organisation only). */
+kb_db_rc_t zorg_plan_broadcast (zorg_ctx_t *ctx, const zorg_plan_row_t *plan,
+                                const char *gezin_ref, int basis, const char *transfer_id,
+                                const char *previous_regisseur, const char *only_org,
+                                const char *correlation_id);
+
+/* A regisseur asks to hand over regie. A request that cannot be honoured
+   (not the regisseur, unknown plan or recipient, transfer already pending)
+   is refused deterministically: audited, no effect, *refusal set. */
+kb_db_rc_t zorg_plan_transfer_request (zorg_ctx_t *ctx, const Ketenbus__V1__RegieTransferRequest *req,
+                                       const char *correlation_id, const char **refusal);
+/* The proposed organisation answers; ACCEPTED moves regie, REJECTED escalates. */
+kb_db_rc_t zorg_plan_transfer_response (zorg_ctx_t *ctx,
+                                        const Ketenbus__V1__RegieTransferResponse *resp,
+                                        const char *correlation_id, const char **refusal);
+/* Marks pending transfers past their deadline timed out and escalates
+   them (at most max per call); *count says how many. */
+kb_db_rc_t zorg_plan_expire_transfers (zorg_ctx_t *ctx, int max, int *count);
+
+/* The ketencoordinator decides an open escalation: regisseur_org (an active
+   partner) gets regie of the gezin's plan, every involved organisation
+   gets a RegieAssignment (ESCALATION_DECISION), a plan left merge_pending
+   is closed, the escalation is closed and everything is audited, in one
+   transaction on db (connected to the zorgtoewijzing schema; statements
+   are prepared here). Returns ZORG_OK, ZORG_ERR_NOT_FOUND (no such open
+   escalation), ZORG_ERR_INVALID (regisseur unknown or inactive) or
+   ZORG_ERR_DB, with a message in err. */
+int zorg_escalation_decide (kb_db_t *db, const char *escalation_id, const char *regisseur_org,
+                            const char *decided_by, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,145 @@
+/*  zorg_server - receiver, sender and deadline check in one loop. */
+#include "zorg_server.h"
+#include "zorg_handlers.h"
+#include "zorg_plan.h"
+#include "zorg_rules.h"
+#include "zorg_store.h"
+
+#include "ketenbus/kb_db.h"
+#include "ketenbus/kb_link.h"
+#include "ketenbus/kb_log.h"
+
+#include <czmq.h>
+#include <stdlib.h>
+
+struct _zorg_server_t {
+    const kb_config_t *config;
+    kb_db_t *db;
+    zorg_rules_t *rules;
+    zorg_ctx_t ctx;
+    kb_link_receiver_t *receiver;
+    kb_link_sender_t *sender;
+    int check_ms;
+};
+
+zorg_server_t *
+zorg_server_new (const kb_config_t *config)
+{
+    char err[512];
+    zorg_server_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->config = config;
+    self->check_ms = (int) kb_config_int (config, "transfer/check_ms");
+    const char *rules_file = kb_config_str (config, "rules/file");
+    self->rules = zorg_rules_load (rules_file, err, sizeof err);
+    if (!self->rules) {
+        kb_error ("%s", err);
+        goto fail;
+    }
+    const char *conninfo = kb_config_str (config, "db/conninfo");
+    const char *schema = kb_config_str (config, "db/schema");
+    const char *migrations = kb_config_str (config, "db/migrations");
+    self->db = kb_db_connect (conninfo, schema, (int) kb_config_int (config, "db/connect_timeout_ms"));
+    if (!self->db) {
+        kb_error ("could not connect to database");
+        goto fail;
+    }
+    if (kb_db_migrate (self->db, migrations, "zorgtoewijzing")
+        || kb_db_migrate (self->db, migrations, "link") || kb_db_migrate (self->db, migrations, "audit"))
+        goto fail;
+    if (zorg_store_prepare (self->db))
+        goto fail;
+    self->ctx.db = self->db;
+    self->ctx.rules = self->rules;
+    self->ctx.deadline_s = (int) kb_config_int (config, "transfer/deadline_s");
+    kb_link_receiver_config_t rcfg = {
+        .batch = (int) kb_config_int (config, "link/batch"),
+        .max_attempts = (int) kb_config_int (config, "link/max_attempts"),
+    };
+    const char *listen = kb_config_str (config, "link/listen");
+    self->receiver = kb_link_receiver_new (self->db, listen, zorg_handlers_apply, &self->ctx, &rcfg);
+    if (!self->receiver) {
+        kb_error ("could not listen on link endpoint=\"%s\"", listen);
+        goto fail;
+    }
+    kb_link_sender_config_t link = {
+        .conninfo = conninfo,
+        .schema = schema,
+        .endpoint = kb_config_str (config, "link/intake"),
+        .identity = ZORG_ACTOR,
+        .retransmit_base_ms = (int) kb_config_int (config, "link/retransmit_ms"),
+        .retransmit_max_ms = (int) kb_config_int (config, "link/retransmit_max_ms"),
+        .max_attempts = (int) kb_config_int (config, "link/max_attempts"),
+        .prune_after_s = (int) kb_config_int (config, "link/prune_after_s"),
+    };
+    self->sender = kb_link_sender_new (&link);
+    if (!self->sender)
+        goto fail;
+    kb_info ("zorgtoewijzing serving link=\"%s\" mailbox_link=\"%s\" rules=%zu", listen,
+             link.endpoint, zorg_rules_count (self->rules));
+    return self;
+fail:
+    zorg_server_destroy (&self);
+    return NULL;
+}
+
+void
+zorg_server_destroy (zorg_server_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    zorg_server_t *self = *self_p;
+    kb_link_sender_destroy (&self->sender);
+    kb_link_receiver_destroy (&self->receiver);
+    kb_db_destroy (&self->db);
+    zorg_rules_destroy (&self->rules);
+    free (self);
+    *self_p = NULL;
+}
+
+/* Overdue transfers escalate, in a transaction of their own. */
+static void
+s_check_deadlines (zorg_server_t *self)
+{
+    if (kb_db_ensure (self->db, 0) != 0)
+        return;
+    int count = 0;
+    kb_db_rc_t rc = kb_db_begin (self->db);
+    if (rc == KB_DB_OK)
+        rc = zorg_plan_expire_transfers (&self->ctx, 100, &count);
+    if (rc == KB_DB_OK)
+        rc = kb_db_commit (self->db);
+    if (rc != KB_DB_OK) {
+        kb_db_rollback (self->db);
+        kb_warning ("could not check transfer deadlines sqlstate=%s", kb_db_last_sqlstate (self->db));
+        return;
+    }
+    if (count > 0)
+        kb_link_sender_wake (self->sender);
+}
+
+int
+zorg_server_run (zorg_server_t *self, volatile sig_atomic_t *stop)
+{
+    zpoller_t *poller = zpoller_new (kb_link_receiver_socket (self->receiver), NULL);
+    int64_t next_check = zclock_mono ();
+    while (!*stop) {
+        int64_t now = zclock_mono ();
+        if (now >= next_check) {
+            s_check_deadlines (self);
+            next_check = now + self->check_ms;
+        }
+        int wait = (int) (next_check - now);
+        void *which = zpoller_wait (poller, wait < 200 ? (wait > 0 ? wait : 0) : 200);
+        if (which && kb_link_receiver_handle (self->receiver) > 0)
+            kb_link_sender_wake (self->sender);
+    }
+    kb_link_receiver_stats_t st;
+    kb_link_receiver_stats (self->receiver, &st);
+    kb_info ("zorgtoewijzing stopping applied=%llu duplicates=%llu dead=%llu rollbacks=%llu",
+             (unsigned long long) st.applied, (unsigned long long) st.duplicates,
+             (unsigned long long) st.dead, (unsigned long long) st.rollbacks);
+    zpoller_destroy (&poller);
+    return 0;
+}

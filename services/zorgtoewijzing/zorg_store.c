@@ -1,0 +1,438 @@
+/*  zorg_store - SQL of the zorgtoewijzing daemon. */
+#include "zorg_store.h"
+
+#include "ketenbus/kb_audit.h"
+#include "ketenbus/kb_link.h"
+#include "ketenbus/kb_log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define S_PLAN_COLS                                                                               \
+    "SELECT id, gezin_id, ref, status, regisseur_org, regisseur_org_type, casemanager_name, "     \
+    "casemanager_phone, basis, rule_name FROM plan "
+
+typedef struct {
+    const char *name;
+    const char *sql;
+    int nparams;
+} s_statement_t;
+
+static const s_statement_t s_statements[] = {
+    /* partner directory */
+    { "zorg_partner_upsert",
+      "INSERT INTO partner (org_id, org_type, gebied, gemeente_code, active, changed_at) "
+      "VALUES ($1, $2::int, $3, $4, $5::bool, "
+      " CASE WHEN $6::bigint > 0 THEN to_timestamp($6::bigint / 1000.0) ELSE now() END) "
+      "ON CONFLICT (org_id) DO UPDATE SET org_type = EXCLUDED.org_type, gebied = EXCLUDED.gebied, "
+      " gemeente_code = EXCLUDED.gemeente_code, active = EXCLUDED.active, "
+      " changed_at = EXCLUDED.changed_at WHERE partner.changed_at <= EXCLUDED.changed_at",
+      6 },
+    { "zorg_partner_resolve",
+      "SELECT org_id, CASE WHEN gebied <> '' AND gebied = $2 "
+      "                     AND (gemeente_code = '' OR gemeente_code = $3) THEN 1 "
+      "                    WHEN gemeente_code <> '' AND gemeente_code = $3 THEN 2 ELSE 3 END AS rank, "
+      " count(*) OVER () FROM partner WHERE active AND org_type = $1::int ORDER BY rank, org_id LIMIT 1",
+      3 },
+    { "zorg_partner_get", "SELECT org_type FROM partner WHERE org_id = $1 AND active", 1 },
+    /* gezin registry */
+    { "zorg_person_upsert",
+      "INSERT INTO person (pseudonym, birth_date) VALUES ($1, $2::date) "
+      "ON CONFLICT (pseudonym) DO UPDATE SET birth_date = coalesce(EXCLUDED.birth_date, person.birth_date), "
+      " updated_at = now()",
+      2 },
+    { "zorg_gezin_find",
+      "SELECT g.id, g.ref FROM gezin g WHERE g.id IN "
+      " (SELECT gezin_id FROM gezin_member WHERE pseudonym = ANY ($1::text[])) ORDER BY g.id FOR UPDATE",
+      1 },
+    { "zorg_gezin_insert",
+      "INSERT INTO gezin (ref, gemeente_code, gebied) VALUES ($1, $2, $3) RETURNING id", 3 },
+    { "zorg_gezin_ref", "SELECT ref FROM gezin WHERE id = $1::bigint", 1 },
+    { "zorg_gezin_merged",
+      "UPDATE gezin SET merged_into = $1::bigint, merged_at = now() WHERE id = $2::bigint", 2 },
+    { "zorg_member_add",
+      "INSERT INTO gezin_member (pseudonym, gezin_id, role) "
+      "SELECT u.p, $1::bigint, u.r FROM unnest ($2::text[], $3::int[]) AS u (p, r) "
+      "ON CONFLICT (pseudonym) DO NOTHING RETURNING pseudonym",
+      3 },
+    { "zorg_member_move", "UPDATE gezin_member SET gezin_id = $1::bigint WHERE gezin_id = $2::bigint", 2 },
+    { "zorg_youngest_age",
+      "SELECT coalesce (min (date_part ('year', age (current_date, p.birth_date)))::int, -1) "
+      "FROM gezin_member m JOIN person p USING (pseudonym) WHERE m.gezin_id = $1::bigint",
+      1 },
+    /* involvement */
+    { "zorg_involvement_upsert",
+      "INSERT INTO involvement (gezin_id, org_id, org_type, partner_case_ref, contact_name, contact_phone) "
+      "VALUES ($1::bigint, $2, $3::int, $4, $5, $6) "
+      "ON CONFLICT (gezin_id, org_id) DO UPDATE SET org_type = EXCLUDED.org_type, "
+      " partner_case_ref = CASE WHEN EXCLUDED.partner_case_ref <> '' THEN EXCLUDED.partner_case_ref "
+      "                    ELSE involvement.partner_case_ref END, "
+      " contact_name = CASE WHEN EXCLUDED.contact_name <> '' THEN EXCLUDED.contact_name "
+      "                ELSE involvement.contact_name END, "
+      " contact_phone = CASE WHEN EXCLUDED.contact_phone <> '' THEN EXCLUDED.contact_phone "
+      "                 ELSE involvement.contact_phone END, "
+      " last_signal_at = now() RETURNING (xmax = 0)",
+      6 },
+    { "zorg_involvement_move",
+      "INSERT INTO involvement (gezin_id, org_id, org_type, partner_case_ref, contact_name, "
+      " contact_phone, first_signal_at, last_signal_at) "
+      "SELECT $1::bigint, org_id, org_type, partner_case_ref, contact_name, contact_phone, "
+      " first_signal_at, last_signal_at FROM involvement WHERE gezin_id = $2::bigint "
+      "ON CONFLICT (gezin_id, org_id) DO UPDATE SET "
+      " first_signal_at = least (involvement.first_signal_at, EXCLUDED.first_signal_at), "
+      " last_signal_at = greatest (involvement.last_signal_at, EXCLUDED.last_signal_at) "
+      "RETURNING org_id, (xmax = 0)",
+      2 },
+    { "zorg_involvement_delete", "DELETE FROM involvement WHERE gezin_id = $1::bigint", 1 },
+    { "zorg_involvement_list",
+      "SELECT org_id, org_type, partner_case_ref, contact_name, contact_phone FROM involvement "
+      "WHERE gezin_id = $1::bigint ORDER BY first_signal_at, org_id",
+      1 },
+    /* plan */
+    { "zorg_plan_active", S_PLAN_COLS "WHERE gezin_id = $1::bigint AND status = 'active' FOR UPDATE", 1 },
+    { "zorg_plan_by_id", S_PLAN_COLS "WHERE id = $1::bigint FOR UPDATE", 1 },
+    { "zorg_plan_by_ref", S_PLAN_COLS "WHERE ref = $1 FOR UPDATE", 1 },
+    { "zorg_plan_insert",
+      "INSERT INTO plan (ref, gezin_id, status, regisseur_org, regisseur_org_type, casemanager_name, "
+      " casemanager_phone, basis, rule_name) VALUES ($1, $2::bigint, 'active', $3, $4::int, $5, $6, "
+      " $7::int, $8) ON CONFLICT (gezin_id) WHERE status = 'active' DO NOTHING RETURNING id",
+      8 },
+    { "zorg_plan_set_regisseur",
+      "UPDATE plan SET regisseur_org = $2, regisseur_org_type = $3::int, casemanager_name = $4, "
+      " casemanager_phone = $5, basis = $6::int, rule_name = $7, updated_at = now() WHERE id = $1::bigint",
+      7 },
+    { "zorg_plan_set_status",
+      "UPDATE plan SET status = $2, gezin_id = $3::bigint, updated_at = now() WHERE id = $1::bigint", 3 },
+    { "zorg_plan_move_inactive",
+      "UPDATE plan SET gezin_id = $1::bigint WHERE gezin_id = $2::bigint AND status <> 'active'", 2 },
+    /* transfers */
+    { "zorg_transfer_insert",
+      "INSERT INTO transfer (id, plan_id, from_org, to_org, reason, origin, status, deadline_at) "
+      "VALUES ($1, $2::bigint, $3, $4, $5::int, $6, 'pending', now () + make_interval (secs => $7::int)) "
+      "ON CONFLICT DO NOTHING RETURNING (extract (epoch FROM requested_at) * 1000)::bigint, "
+      " (extract (epoch FROM deadline_at) * 1000)::bigint",
+      7 },
+    { "zorg_transfer_get",
+      "SELECT t.plan_id, coalesce (t.from_org, ''), t.to_org, t.status, t.reason, t.origin "
+      "FROM transfer t WHERE t.id = $1 FOR UPDATE",
+      1 },
+    { "zorg_transfer_decide",
+      "UPDATE transfer SET status = $2, reject_reason = $3::int, decided_at = now () "
+      "WHERE id = $1 AND status = 'pending'",
+      3 },
+    { "zorg_transfer_overdue",
+      "SELECT id FROM transfer WHERE status = 'pending' AND deadline_at <= now () "
+      "ORDER BY deadline_at LIMIT $1::int FOR UPDATE SKIP LOCKED",
+      1 },
+    { "zorg_transfer_cancel_plan",
+      "UPDATE transfer SET status = 'cancelled', decided_at = now () "
+      "WHERE plan_id = $1::bigint AND status = 'pending' RETURNING id",
+      1 },
+    /* escalations */
+    { "zorg_escalation_insert",
+      "INSERT INTO escalation (id, gezin_id, plan_id, other_plan_id, transfer_id, kind, status) "
+      "VALUES ($1, $2::bigint, nullif ($3::bigint, 0), nullif ($4::bigint, 0), $5, $6, 'open')",
+      6 },
+    { "zorg_escalation_get",
+      "SELECT e.kind, e.gezin_id, coalesce (e.plan_id, 0), coalesce (e.other_plan_id, 0), g.ref "
+      "FROM escalation e JOIN gezin g ON g.id = e.gezin_id WHERE e.id = $1 AND e.status = 'open' "
+      "FOR UPDATE OF e",
+      1 },
+    { "zorg_escalation_decide",
+      "UPDATE escalation SET status = 'decided', decided_at = now (), decided_by = $2, "
+      " decided_regisseur = $3 WHERE id = $1",
+      3 },
+    { "zorg_escalation_move", "UPDATE escalation SET gezin_id = $1::bigint WHERE gezin_id = $2::bigint", 2 },
+    /* POT */
+    { "zorg_pot_insert",
+      "INSERT INTO pot (pseudonym, gezin_id, plan_id, regisseur_org, signal_ref) "
+      "VALUES ($1, $2::bigint, nullif ($3::bigint, 0), $4, $5) ON CONFLICT (pseudonym) DO NOTHING "
+      "RETURNING pseudonym",
+      5 },
+    { "zorg_pot_move", "UPDATE pot SET gezin_id = $1::bigint WHERE gezin_id = $2::bigint", 2 },
+    /* toewijzing */
+    { "zorg_tw_get", "SELECT status FROM toewijzing WHERE id = $1 FOR UPDATE", 1 },
+    { "zorg_tw_insert",
+      "INSERT INTO toewijzing (id, pseudonym, partner_case_ref, gemeente_code, gebied, wet, "
+      " product_category, product_code, pyramid_level, volume, unit, frequency, budget_cents, "
+      " provider_org, assigning_org, status, start_date, end_date) "
+      "VALUES ($1, $2, $3, $4, $5, $6::int, $7, $8, $9::int, $10::bigint, $11::int, $12::int, "
+      " $13::bigint, $14, $15, 'assigned', $16::date, $17::date)",
+      17 },
+    { "zorg_tw_start",
+      "UPDATE toewijzing SET status = 'started', started_at = now (), "
+      " start_date = coalesce ($2::date, start_date), end_date = coalesce ($3::date, end_date), "
+      " updated_at = now () WHERE id = $1",
+      3 },
+    { "zorg_tw_stop",
+      "UPDATE toewijzing SET status = 'stopped', stopped_at = now (), stop_reason = $2::int, "
+      " end_date = coalesce ($3::date, end_date), updated_at = now () WHERE id = $1",
+      3 },
+    { "zorg_tw_event",
+      "INSERT INTO toewijzing_event (toewijzing_id, action, message_id, via_org, outcome, reason) "
+      "VALUES ($1, $2::int, $3, $4, $5, $6)",
+      6 },
+    /* read-only queries for ketenctl */
+    { "zorg_show_by_ref", "SELECT id, merged_into FROM gezin WHERE ref = $1", 1 },
+    { "zorg_show_by_pseudonym", "SELECT gezin_id FROM gezin_member WHERE pseudonym = $1", 1 },
+    { "zorg_show_by_case",
+      "SELECT gezin_id FROM involvement WHERE org_id = $1 AND partner_case_ref = $2 "
+      "ORDER BY last_signal_at DESC LIMIT 1",
+      2 },
+    { "zorg_show_merged", "SELECT merged_into FROM gezin WHERE id = $1::bigint", 1 },
+    { "zorg_show_plan",
+      "SELECT ref, status, coalesce (regisseur_org, ''), regisseur_org_type, casemanager_name, "
+      " casemanager_phone, basis, rule_name FROM plan WHERE gezin_id = $1::bigint AND status = 'active'",
+      1 },
+    { "zorg_show_transfers",
+      "SELECT t.id, coalesce (t.from_org, ''), t.to_org, t.origin, "
+      " (extract (epoch FROM t.deadline_at) * 1000)::bigint FROM transfer t JOIN plan p ON p.id = t.plan_id "
+      "WHERE p.gezin_id = $1::bigint AND t.status = 'pending' ORDER BY t.requested_at",
+      1 },
+    { "zorg_show_escalations",
+      "SELECT e.id, e.kind, g.ref, (extract (epoch FROM e.opened_at) * 1000)::bigint "
+      "FROM escalation e JOIN gezin g ON g.id = e.gezin_id "
+      "WHERE e.status = 'open' AND ($1::bigint = 0 OR e.gezin_id = $1::bigint) ORDER BY e.opened_at",
+      1 },
+};
+
+int
+zorg_store_prepare (kb_db_t *db)
+{
+    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
+        if (kb_db_prepare (db, s_statements[i].name, s_statements[i].sql, s_statements[i].nparams)) {
+            kb_error ("could not prepare statement \"%s\"", s_statements[i].name);
+            return -1;
+        }
+    if (kb_outbox_prepare (db) || kb_audit_prepare (db))
+        return -1;
+    return 0;
+}
+
+PGresult *
+zorg_store_run (kb_db_t *db, const char *name, int n, const char *const *values, kb_db_rc_t *rc)
+{
+    return kb_db_run (db, name, n, values, NULL, NULL, rc);
+}
+
+static void
+s_copy (char *dst, size_t size, PGresult *res, int row, int col)
+{
+    snprintf (dst, size, "%s", PQgetisnull (res, row, col) ? "" : PQgetvalue (res, row, col));
+}
+
+static kb_db_rc_t
+s_plan_query (kb_db_t *db, const char *name, const char *arg, zorg_plan_row_t *plan, bool *found)
+{
+    kb_db_rc_t rc;
+    const char *values[1] = { arg };
+    PGresult *res = zorg_store_run (db, name, 1, values, &rc);
+    *found = false;
+    if (!res)
+        return rc;
+    if (PQntuples (res) == 1) {
+        memset (plan, 0, sizeof *plan);
+        plan->id = atol (PQgetvalue (res, 0, 0));
+        plan->gezin_id = atol (PQgetvalue (res, 0, 1));
+        s_copy (plan->ref, sizeof plan->ref, res, 0, 2);
+        s_copy (plan->status, sizeof plan->status, res, 0, 3);
+        plan->has_regisseur = !PQgetisnull (res, 0, 4);
+        s_copy (plan->regisseur_org, sizeof plan->regisseur_org, res, 0, 4);
+        plan->regisseur_org_type = atoi (PQgetvalue (res, 0, 5));
+        s_copy (plan->casemanager_name, sizeof plan->casemanager_name, res, 0, 6);
+        s_copy (plan->casemanager_phone, sizeof plan->casemanager_phone, res, 0, 7);
+        plan->basis = atoi (PQgetvalue (res, 0, 8));
+        s_copy (plan->rule_name, sizeof plan->rule_name, res, 0, 9);
+        *found = true;
+    }
+    PQclear (res);
+    return KB_DB_OK;
+}
+
+kb_db_rc_t
+zorg_store_plan_active (kb_db_t *db, long gezin_id, zorg_plan_row_t *plan, bool *found)
+{
+    char id[24];
+    snprintf (id, sizeof id, "%ld", gezin_id);
+    return s_plan_query (db, "zorg_plan_active", id, plan, found);
+}
+
+kb_db_rc_t
+zorg_store_plan_by_id (kb_db_t *db, long plan_id, zorg_plan_row_t *plan, bool *found)
+{
+    char id[24];
+    snprintf (id, sizeof id, "%ld", plan_id);
+    return s_plan_query (db, "zorg_plan_by_id", id, plan, found);
+}
+
+kb_db_rc_t
+zorg_store_plan_by_ref (kb_db_t *db, const char *ref, zorg_plan_row_t *plan, bool *found)
+{
+    return s_plan_query (db, "zorg_plan_by_ref", ref ? ref : "", plan, found);
+}
+
+kb_db_rc_t
+zorg_store_plan_set_regisseur (kb_db_t *db, const zorg_plan_row_t *plan)
+{
+    char id[24], type[12], basis[12];
+    snprintf (id, sizeof id, "%ld", plan->id);
+    snprintf (type, sizeof type, "%d", plan->has_regisseur ? plan->regisseur_org_type : 0);
+    snprintf (basis, sizeof basis, "%d", plan->basis);
+    const char *values[7] = { id, plan->has_regisseur ? plan->regisseur_org : NULL, type,
+                              plan->casemanager_name, plan->casemanager_phone, basis,
+                              plan->rule_name };
+    return kb_db_run_cmd (db, "zorg_plan_set_regisseur", 7, values, NULL, NULL);
+}
+
+int
+zorg_store_involved (kb_db_t *db, long gezin_id, zorg_involved_t *out, int max, kb_db_rc_t *rc)
+{
+    char id[24];
+    snprintf (id, sizeof id, "%ld", gezin_id);
+    const char *values[1] = { id };
+    PGresult *res = zorg_store_run (db, "zorg_involvement_list", 1, values, rc);
+    if (!res)
+        return -1;
+    int n = PQntuples (res);
+    if (n > max) {
+        kb_warning ("gezin has more involved organisations than handled count=%d max=%d", n, max);
+        n = max;
+    }
+    for (int i = 0; i < n; i++) {
+        s_copy (out[i].org_id, sizeof out[i].org_id, res, i, 0);
+        out[i].org_type = atoi (PQgetvalue (res, i, 1));
+        s_copy (out[i].case_ref, sizeof out[i].case_ref, res, i, 2);
+        s_copy (out[i].contact_name, sizeof out[i].contact_name, res, i, 3);
+        s_copy (out[i].contact_phone, sizeof out[i].contact_phone, res, i, 4);
+    }
+    PQclear (res);
+    return n;
+}
+
+const zorg_involved_t *
+zorg_store_involved_find (const zorg_involved_t *list, int n, const char *org)
+{
+    for (int i = 0; org && i < n; i++)
+        if (strcmp (list[i].org_id, org) == 0)
+            return &list[i];
+    return NULL;
+}
+
+kb_db_rc_t
+zorg_store_partner_resolve (kb_db_t *db, int org_type, const char *gebied, const char *gemeente,
+                            char org_out[ZORG_ORG_MAX + 1], bool *found)
+{
+    char type[12];
+    snprintf (type, sizeof type, "%d", org_type);
+    const char *values[3] = { type, gebied ? gebied : "", gemeente ? gemeente : "" };
+    kb_db_rc_t rc;
+    *found = false;
+    PGresult *res = zorg_store_run (db, "zorg_partner_resolve", 3, values, &rc);
+    if (!res)
+        return rc;
+    if (PQntuples (res) == 1) {
+        int rank = atoi (PQgetvalue (res, 0, 1));
+        long count = atol (PQgetvalue (res, 0, 2));
+        /* without a local match only the region's single one qualifies */
+        if (rank < 3 || count == 1) {
+            s_copy (org_out, ZORG_ORG_MAX + 1, res, 0, 0);
+            *found = true;
+        }
+    }
+    PQclear (res);
+    return KB_DB_OK;
+}
+
+kb_db_rc_t
+zorg_store_partner_type (kb_db_t *db, const char *org, int *org_type, bool *found)
+{
+    const char *values[1] = { org ? org : "" };
+    kb_db_rc_t rc;
+    *found = false;
+    PGresult *res = zorg_store_run (db, "zorg_partner_get", 1, values, &rc);
+    if (!res)
+        return rc;
+    if (PQntuples (res) == 1) {
+        *org_type = atoi (PQgetvalue (res, 0, 0));
+        *found = true;
+    }
+    PQclear (res);
+    return KB_DB_OK;
+}
+
+kb_db_rc_t
+zorg_store_gezin_ref (kb_db_t *db, long gezin_id, char ref_out[KB_UUID_LEN + 1])
+{
+    char id[24];
+    snprintf (id, sizeof id, "%ld", gezin_id);
+    const char *values[1] = { id };
+    kb_db_rc_t rc;
+    PGresult *res = zorg_store_run (db, "zorg_gezin_ref", 1, values, &rc);
+    if (!res)
+        return rc;
+    rc = PQntuples (res) == 1 ? KB_DB_OK : KB_DB_FATAL;
+    if (rc == KB_DB_OK)
+        s_copy (ref_out, KB_UUID_LEN + 1, res, 0, 0);
+    PQclear (res);
+    return rc;
+}
+
+kb_db_rc_t
+zorg_store_send (kb_db_t *db, const char *to_org, kb_envelope_t *env, const char *correlation_id)
+{
+    char id[KB_UUID_LEN + 1];
+    kb_uuid_v4 (id);
+    env->message_id = id;
+    env->correlation_id = (char *) (correlation_id ? correlation_id : "");
+    env->sent_at_ms = (int64_t) time (NULL) * 1000;
+    env->schema_version = KB_SCHEMA_VERSION;
+    env->sender_org = ZORG_ACTOR;
+    size_t len = 0;
+    uint8_t *bytes = kb_codec_encode (env, &len);
+    if (!bytes)
+        return KB_DB_FATAL;
+    kb_db_rc_t rc = kb_outbox_put (db, to_org, id, bytes, len);
+    free (bytes);
+    env->message_id = NULL;
+    env->correlation_id = NULL;
+    env->sender_org = NULL;
+    if (rc == KB_DB_OK)
+        kb_debug ("queued message body=%s to_org=\"%s\"", kb_codec_body_name (env), to_org);
+    return rc;
+}
+
+kb_db_rc_t
+zorg_store_audit (kb_db_t *db, const char *actor_org, const char *actor_user, const char *event,
+                  char action, const char *subject, const char *reason, const char *outcome)
+{
+    kb_audit_entry_t entry = { .actor_org = actor_org ? actor_org : ZORG_ACTOR,
+                               .actor_user = actor_user,
+                               .event = event,
+                               .action = action,
+                               .subject_pseudonym = subject,
+                               .reason = reason,
+                               .outcome = outcome ? outcome : "ok",
+                               .authorised = true };
+    int rc = kb_audit_append (db, &entry);
+    return rc == KB_DB_OK ? KB_DB_OK : rc == KB_DB_RETRY ? KB_DB_RETRY : KB_DB_FATAL;
+}
+
+kb_db_rc_t
+zorg_store_escalation_open (kb_db_t *db, const char *kind, long gezin_id, const char *gezin_ref,
+                            long plan_id, long other_plan_id, const char *transfer_id,
+                            char id_out[KB_UUID_LEN + 1])
+{
+    char gid[24], pid[24], oid[24];
+    kb_uuid_v4 (id_out);
+    snprintf (gid, sizeof gid, "%ld", gezin_id);
+    snprintf (pid, sizeof pid, "%ld", plan_id);
+    snprintf (oid, sizeof oid, "%ld", other_plan_id);
+    const char *values[6] = { id_out, gid, pid, oid, transfer_id, kind };
+    kb_db_rc_t rc = kb_db_run_cmd (db, "zorg_escalation_insert", 6, values, NULL, NULL);
+    if (rc != KB_DB_OK)
+        return rc;
+    kb_info ("escalation opened kind=%s escalation=\"%.8s\" gezin=\"%.8s\"", kind, id_out, gezin_ref);
+    return zorg_store_audit (db, NULL, NULL, "escalation.opened", 'C', gezin_ref, kind, "open");
+}

@@ -1,0 +1,102 @@
+/*  zorg_store - the zorgtoewijzing schema: every statement is prepared
+    here under a "zorg_" name; small typed helpers for the rows the other
+    modules share (plan, involvement, partner) and for the two side effects
+    of every change: an outbound envelope in the outbox and an audit row.
+    Everything runs in the caller's transaction. */
+#ifndef ZORG_STORE_H_INCLUDED
+#define ZORG_STORE_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "ketenbus/kb_codec.h"
+#include "ketenbus/kb_db.h"
+#include "ketenbus/kb_uuid.h"
+#include "zorg_rules.h"
+
+#define ZORG_ORG_MAX 64
+#define ZORG_REF_MAX 64
+#define ZORG_CONTACT_MAX 400  /* 100 characters of UTF-8 */
+#define ZORG_PHONE_MAX 20
+#define ZORG_INVOLVED_MAX 64
+/* Who the daemon is in envelopes and audit rows. */
+#define ZORG_ACTOR "zorgtoewijzing"
+
+/* What every handler needs; borrowed from the server or the caller. */
+typedef struct {
+    kb_db_t *db;
+    const zorg_rules_t *rules; /* NULL outside the daemon (ketenctl) */
+    int deadline_s;            /* transfer/deadline_s */
+} zorg_ctx_t;
+
+typedef struct {
+    long id;
+    long gezin_id;
+    char ref[KB_UUID_LEN + 1];
+    char status[16];
+    bool has_regisseur;
+    char regisseur_org[ZORG_ORG_MAX + 1];
+    int regisseur_org_type;
+    char casemanager_name[ZORG_CONTACT_MAX + 1];
+    char casemanager_phone[ZORG_PHONE_MAX + 1];
+    int basis;
+    char rule_name[48];
+} zorg_plan_row_t;
+
+typedef struct {
+    char org_id[ZORG_ORG_MAX + 1];
+    int org_type;
+    char case_ref[ZORG_REF_MAX + 1];
+    char contact_name[ZORG_CONTACT_MAX + 1];
+    char contact_phone[ZORG_PHONE_MAX + 1];
+} zorg_involved_t;
+
+/* Prepares the zorg statements, the outbox and the audit statements.
+   Call once per connection after the migrations. Returns 0 or -1. */
+int zorg_store_prepare (kb_db_t *db);
+
+/* Runs a prepared zorg statement with text parameters (NULL: SQL NULL). */
+PGresult *zorg_store_run (kb_db_t *db, const char *name, int n, const char *const *values,
+                          kb_db_rc_t *rc);
+
+/* The active plan of gezin_id, locked. *found false when there is none. */
+kb_db_rc_t zorg_store_plan_active (kb_db_t *db, long gezin_id, zorg_plan_row_t *plan, bool *found);
+/* A plan by id or by ref, locked. */
+kb_db_rc_t zorg_store_plan_by_id (kb_db_t *db, long id, zorg_plan_row_t *plan, bool *found);
+kb_db_rc_t zorg_store_plan_by_ref (kb_db_t *db, const char *ref, zorg_plan_row_t *plan, bool *found);
+/* Sets the regisseur (org NULL: the ketencoordinator holds regie). */
+kb_db_rc_t zorg_store_plan_set_regisseur (kb_db_t *db, const zorg_plan_row_t *plan);
+
+/* Involved organisations of a gezin, oldest involvement first; returns
+   the count (at most max) or -1 with *rc set. */
+int zorg_store_involved (kb_db_t *db, long gezin_id, zorg_involved_t *out, int max, kb_db_rc_t *rc);
+/* The involvement of org with gezin, or NULL. */
+const zorg_involved_t *zorg_store_involved_find (const zorg_involved_t *list, int n, const char *org);
+
+/* The active partner of org_type for a gebied/gemeente: same gebied, else
+   same gemeente, else the only one of that type. *found false when none. */
+kb_db_rc_t zorg_store_partner_resolve (kb_db_t *db, int org_type, const char *gebied,
+                                       const char *gemeente, char org_out[ZORG_ORG_MAX + 1],
+                                       bool *found);
+/* Type of an active partner; *found false when unknown or inactive. */
+kb_db_rc_t zorg_store_partner_type (kb_db_t *db, const char *org, int *org_type, bool *found);
+
+kb_db_rc_t zorg_store_gezin_ref (kb_db_t *db, long gezin_id, char ref_out[KB_UUID_LEN + 1]);
+
+/* Wraps body (env->body_case and its pointer set by the caller) in an
+   envelope from "zorgtoewijzing" and queues it on the outbox stream of
+   to_org, so per-partner order holds. */
+kb_db_rc_t zorg_store_send (kb_db_t *db, const char *to_org, kb_envelope_t *env,
+                            const char *correlation_id);
+
+/* One audit row (codes only, never personal data). */
+kb_db_rc_t zorg_store_audit (kb_db_t *db, const char *actor_org, const char *actor_user,
+                             const char *event, char action, const char *subject,
+                             const char *reason, const char *outcome);
+
+/* Opens an escalation for the ketencoordinator (plan ids 0 and transfer
+   NULL when not applicable) and audits it. */
+kb_db_rc_t zorg_store_escalation_open (kb_db_t *db, const char *kind, long gezin_id,
+                                       const char *gezin_ref, long plan_id, long other_plan_id,
+                                       const char *transfer_id, char id_out[KB_UUID_LEN + 1]);
+
+#endif

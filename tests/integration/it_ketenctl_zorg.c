@@ -1,0 +1,564 @@
+/*  it_ketenctl_zorg - ketenctl gezin, transfer, escalation and mailbox
+    against a real PostgreSQL, a real intake and a real zorgtoewijzing:
+    partners' signals travel intake -> zorgtoewijzing, then ketenctl runs as
+    a separate process, exactly as the ketencoordinator would run it. */
+// clang-format off
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+// clang-format on
+
+#include "kb_test_intake.h"
+#include "kb_test_support.h"
+#include "kb_test_zorg.h"
+
+#include "ketenbus/kb_pseudo.h"
+#include "ketenbus/kb_uuid.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static kbt_intake_t *s_intake;
+static kbt_zorg_t *s_zorg;
+static char *s_bin;
+static char *s_wth_cert; /* wijkteam-helmond */
+static long s_expected;  /* messages zorgtoewijzing must have applied */
+static int s_runs;
+
+/* Runs ketenctl with args (NULL terminated) against the test database with
+   extra environment entries (may be NULL); returns the exit code and, when
+   out is not NULL, stdout and stderr together (caller frees). */
+static int
+s_run_env (char **out, const char *const *env_extra, const char *arg, ...)
+{
+    const char *argv[64];
+    int argc = 0;
+    argv[argc++] = s_bin;
+    va_list ap;
+    va_start (ap, arg);
+    for (const char *a = arg; a && argc < 63; a = va_arg (ap, const char *))
+        argv[argc++] = a;
+    va_end (ap);
+    argv[argc] = NULL;
+
+    char db_env[1024], key_env[1024];
+    snprintf (db_env, sizeof db_env, "KETENBUS_DB_CONNINFO=%s", s_intake->conninfo);
+    snprintf (key_env, sizeof key_env, "KETENBUS_PSEUDONYM_KEY_FILE=%s", s_intake->pseudo_key);
+    const char *env[32];
+    int n = 0;
+    env[n++] = db_env;
+    env[n++] = key_env;
+    env[n++] = "KETENBUS_DB_CONNECT_TIMEOUT_MS=3000";
+    for (int i = 0; env_extra && env_extra[i] && n < 31; i++)
+        env[n++] = env_extra[i];
+    env[n] = NULL;
+
+    char log[1024];
+    snprintf (log, sizeof log, "%s/ketenctl-%03d.log", s_intake->dir, ++s_runs);
+    unlink (log);
+    pid_t pid = kbt_spawn (argv, env, log);
+    int rc = kbt_wait (pid, 60000);
+    if (out) {
+        FILE *f = fopen (log, "r");
+        char *buf = calloc (1, 1 << 20);
+        assert_non_null (buf);
+        if (f) {
+            size_t len = fread (buf, 1, (1 << 20) - 1, f);
+            buf[len] = '\0';
+            fclose (f);
+        }
+        *out = buf;
+    }
+    return rc;
+}
+
+#define s_run(out, ...) s_run_env ((out), NULL, __VA_ARGS__, NULL)
+
+/* Fails with the output when needle is missing. */
+static void
+s_expect (const char *out, const char *needle)
+{
+    if (!strstr (out, needle))
+        fail_msg ("expected \"%s\" in:\n%s", needle, out);
+}
+
+static char *
+s_str (const char *fmt, ...)
+{
+    char sql[2048];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (sql, sizeof sql, fmt, ap);
+    va_end (ap);
+    return kbt_query_str (s_intake->conninfo, sql);
+}
+
+static int
+s_setup (void **state)
+{
+    (void)state;
+    s_bin = kbt_bin ("ketenctl");
+    s_intake = kbt_intake_setup ("it_ketenctl_zorg");
+    s_zorg = kbt_zorg_setup (s_intake);
+    s_wth_cert =
+      kbt_zorg_register_intake (s_zorg, "wijkteam-helmond", "wijkteam", "centrum", "0794");
+    kbt_intake_start (s_intake, NULL);
+    kbt_zorg_start (s_zorg, NULL);
+    static const char *types[KBT_PARTNERS] = { "cjg", "veilig-thuis", "gemeente", "wijkteam" };
+    static const char *gemeenten[KBT_PARTNERS] = { "0794", "", "0794", "0762" };
+    for (int i = 0; i < KBT_PARTNERS; i++)
+        kbt_zorg_directory (s_zorg, s_intake->partner_org[i], types[i], "centrum", gemeenten[i]);
+    kbt_zorg_directory (s_zorg, "wijkteam-helmond", "wijkteam", "centrum", "0794");
+    kbt_wait_for_value (s_intake->conninfo,
+                        "SELECT count(*) FROM zorgtoewijzing.kb_inbox WHERE stream = 'registry'",
+                        KBT_PARTNERS + 1,
+                        10000);
+    s_expected =
+      kbt_query_long (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.kb_inbox");
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    (void)state;
+    kbt_zorg_teardown (&s_zorg);
+    kbt_intake_teardown (&s_intake);
+    free (s_wth_cert);
+    free (s_bin);
+    return 0;
+}
+
+/* Sends one signal, expects it accepted and waits until zorgtoewijzing
+   applied it. */
+static void
+s_signal (kb_client_t *client, kbt_signal_t *s)
+{
+    kb_uuid_v4 (s->message_id);
+    assert_int_equal (kb_client_send (client, &s->env), 0);
+    kb_envelope_t *reply = NULL;
+    assert_int_equal (kb_client_recv (client, 10000, &reply), 0);
+    assert_int_equal (reply->body_case, KETENBUS__V1__ENVELOPE__BODY_ACK);
+    kb_codec_free (&reply);
+    s_expected++;
+    kbt_zorg_wait_inbox (s_zorg, s_expected, 30000);
+}
+
+static void
+s_adult (kbt_signal_t *s)
+{
+    s->subject.birth_date = "1980-03-01";
+    s->subject.role = KETENBUS__V1__HOUSEHOLD_ROLE__HOUSEHOLD_ROLE_OUDER;
+}
+
+static char *
+s_gezin_of (const char *org, const char *case_ref)
+{
+    char *ref = s_str ("SELECT g.ref FROM zorgtoewijzing.involvement i JOIN zorgtoewijzing.gezin g"
+                       " ON g.id = i.gezin_id WHERE i.org_id = '%s' AND i.partner_case_ref = '%s'",
+                       org,
+                       case_ref);
+    assert_non_null (ref);
+    return ref;
+}
+
+/*  Tests */
+
+static void
+test_help (void **state)
+{
+    (void)state;
+    static const char *const commands[][3] = {
+        { "gezin", "--help", NULL },          { "gezin", "show", "--help" },
+        { "transfer", "--help", NULL },       { "transfer", "list", "--help" },
+        { "escalation", "--help", NULL },     { "escalation", "list", "--help" },
+        { "escalation", "decide", "--help" }, { "mailbox", "--help", NULL },
+        { "mailbox", "status", "--help" },    { "mailbox", "replay", "--help" },
+    };
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        char *out = NULL;
+        int rc = s_run (&out, commands[i][0], commands[i][1], commands[i][2]);
+        if (rc != 0)
+            fail_msg ("\"%s %s\" exited %d: %s", commands[i][0], commands[i][1], rc, out);
+        s_expect (out, "usage: ketenctl");
+        free (out);
+    }
+    char *out = NULL;
+    assert_int_equal (s_run (&out, "--help"), 0);
+    s_expect (out, "zorg/schema");
+    s_expect (out, "escalation");
+    free (out);
+    assert_int_equal (s_run (NULL, "gezin"), 2);
+    assert_int_equal (s_run (NULL, "gezin", "frob"), 2);
+    assert_int_equal (s_run (NULL, "gezin", "show"), 2);
+    assert_int_equal (s_run (NULL, "gezin", "show", "--org", "cjg-helmond"), 2);
+    assert_int_equal (s_run (NULL, "gezin", "show", "--pseudonym", "a", "--ref", "b"), 2);
+    assert_int_equal (s_run (NULL, "transfer", "list", "--bogus"), 2);
+    assert_int_equal (s_run (NULL, "escalation", "decide", "--id", "x"), 2);
+    assert_int_equal (s_run (NULL, "mailbox", "replay", "--from", "-1"), 2);
+    assert_int_equal (s_run (NULL, "mailbox", "replay", "--timeout-ms", "x"), 2);
+    /* the BSN is checked (elfproef) and never echoed */
+    assert_int_equal (s_run (&out, "gezin", "show", "--bsn", "123456789"), 2);
+    assert_null (strstr (out, "123456789"));
+    free (out);
+}
+
+/* Runs before any signal: no partner has a message queued. */
+static void
+test_mailbox_status (void **state)
+{
+    (void)state;
+    char *out = NULL;
+    assert_int_equal (s_run (&out, "mailbox", "status"), 0);
+    s_expect (out, "cjg-helmond");
+    s_expect (out, "wijkteam-helmond");
+    s_expect (out, "0 messages pending");
+    free (out);
+    assert_int_equal (s_run (&out, "mailbox", "status", "--json"), 0);
+    s_expect (out,
+              "{\"org\": \"cjg-helmond\", \"queued\": 0, \"acknowledged\": 0, \"pending\": 0, "
+              "\"oldest_pending_ms\": null}");
+    s_expect (out, "\"pending\": 0}");
+    free (out);
+
+    /* a filled mailbox (written here: the org is not one intake pushes to) */
+    kbt_exec (s_intake->conninfo,
+              "INSERT INTO intake.mailbox_head (org_id, last_seq, acked_seq) "
+              "VALUES ('test-mailbox', 3, 1)");
+    for (int seq = 1; seq <= 3; seq++) {
+        char id[37], sql[512];
+        kb_uuid_v4 (id);
+        snprintf (sql,
+                  sizeof sql,
+                  "INSERT INTO intake.mailbox (org_id, seq, message_id, body, envelope, "
+                  " enqueued_at, acked_at) VALUES ('test-mailbox', %d, '%s', "
+                  " 'match_notification', '\\x00', now() - interval '%d seconds', %s)",
+                  seq,
+                  id,
+                  100 - seq,
+                  seq == 1 ? "now()" : "NULL");
+        kbt_exec (s_intake->conninfo, sql);
+    }
+    assert_int_equal (s_run (&out, "mailbox", "status", "--json"), 0);
+    s_expect (out,
+              "{\"org\": \"test-mailbox\", \"queued\": 3, \"acknowledged\": 1, \"pending\": 2, "
+              "\"oldest_pending_ms\": ");
+    long oldest =
+      atol (strstr (out, "\"test-mailbox\"") + strlen ("\"test-mailbox\""
+                                                       ", \"queued\": 3, \"acknowledged\": 1,"
+                                                       " \"pending\": 2, \"oldest_pending_ms\": "));
+    assert_true (oldest >= 98000 && oldest < 200000);
+    free (out);
+    assert_int_equal (s_run (&out, "mailbox", "status"), 0);
+    s_expect (out, "test-mailbox");
+    s_expect (out, "98.");
+    free (out);
+    kbt_exec (s_intake->conninfo, "DELETE FROM intake.mailbox WHERE org_id = 'test-mailbox'");
+    kbt_exec (s_intake->conninfo, "DELETE FROM intake.mailbox_head WHERE org_id = 'test-mailbox'");
+}
+
+static void
+test_gezin_show (void **state)
+{
+    (void)state;
+    kb_client_t *cjg = kbt_intake_client (s_intake, KBT_CJG);
+    kb_client_t *wtd = kbt_intake_client (s_intake, KBT_WIJKTEAM);
+    kbt_signal_t a, b;
+    kbt_signal_init (&a, 500); /* a child and a parent -> cjg-helmond */
+    snprintf (a.case_ref, sizeof a.case_ref, "K-A");
+    s_signal (cjg, &a);
+    kbt_signal_init (&b, 500); /* the same family, seen by the wijkteam */
+    snprintf (b.case_ref, sizeof b.case_ref, "K-B");
+    b.signal.n_household = 0;
+    s_signal (wtd, &b);
+    char *g = s_gezin_of ("cjg-helmond", "K-A");
+    char *plan = s_str ("SELECT p.ref FROM zorgtoewijzing.plan p JOIN zorgtoewijzing.gezin g"
+                        " ON g.id = p.gezin_id WHERE g.ref = '%s' AND p.status = 'active'",
+                        g);
+    assert_non_null (plan);
+
+    char err[256], pseudonym[KB_PSEUDONYM_LEN + 1];
+    kb_pseudo_t *pseudo = kb_pseudo_load (s_intake->pseudo_key, err, sizeof err);
+    assert_non_null (pseudo);
+    kb_pseudo_bsn (pseudo, a.bsn, pseudonym);
+    kb_pseudo_destroy (&pseudo);
+    char prefix[13];
+    snprintf (prefix, sizeof prefix, "%.12s", pseudonym);
+
+    /* through the partner's own reference */
+    char *out = NULL;
+    assert_int_equal (s_run (&out, "gezin", "show", "--org", "cjg-helmond", "--case-ref", "K-A"),
+                      0);
+    char line[256];
+    snprintf (line, sizeof line, "gezin %s\n", g);
+    s_expect (out, line);
+    snprintf (line, sizeof line, "plan %s (active)", plan);
+    s_expect (out, line);
+    s_expect (out, "regisseur    cjg-helmond (cjg)");
+    s_expect (out, "rule         gezin_met_minderjarigen");
+    s_expect (out, "basis        rule");
+    s_expect (out, prefix);
+    assert_null (strstr (out, pseudonym)); /* only the prefix */
+    s_expect (out, "cjg-helmond                      cjg");
+    s_expect (out, "wijkteam-deurne                  wijkteam");
+    s_expect (out, "since 20");
+    free (out);
+
+    /* by pseudonym, by BSN (never printed) and by gezin ref: the same gezin */
+    assert_int_equal (s_run (&out, "gezin", "show", "--pseudonym", pseudonym), 0);
+    snprintf (line, sizeof line, "gezin %s\n", g);
+    s_expect (out, line);
+    free (out);
+    assert_int_equal (s_run (&out, "gezin", "show", "--bsn", a.bsn), 0);
+    s_expect (out, line);
+    assert_null (strstr (out, a.bsn));
+    free (out);
+    assert_int_equal (s_run (&out, "gezin", "show", "--ref", g, "--json"), 0);
+    snprintf (line, sizeof line, "{\"gezin_ref\": \"%s\", \"members\": [", g);
+    s_expect (out, line);
+    snprintf (line, sizeof line, "{\"pseudonym_prefix\": \"%s\", \"birth_year\": 20", prefix);
+    s_expect (out, line);
+    s_expect (out, "\"regisseur_org\": \"cjg-helmond\", \"regisseur_type\": \"cjg\"");
+    s_expect (out, "\"basis\": \"rule\", \"rule\": \"gezin_met_minderjarigen\"");
+    s_expect (out, "{\"org\": \"wijkteam-deurne\", \"type\": \"wijkteam\", \"since\": \"20");
+    s_expect (out, "\"transfers\": [], \"escalations\": []}");
+    free (out);
+
+    /* unknown, or not involved: the same answer */
+    char other[KB_PSEUDONYM_LEN + 1];
+    memset (other, 'f', KB_PSEUDONYM_LEN);
+    other[KB_PSEUDONYM_LEN] = '\0';
+    assert_int_equal (s_run (&out, "gezin", "show", "--pseudonym", other), 1);
+    s_expect (out, "ketenctl: no gezin found");
+    free (out);
+    assert_int_equal (s_run (&out, "gezin", "show", "--org", "cjg-helmond", "--case-ref", "NOPE"),
+                      1);
+    s_expect (out, "ketenctl: no gezin found");
+    free (out);
+    assert_int_equal (
+      s_run (&out, "gezin", "show", "--org", "veiligthuis-peel", "--case-ref", "K-A"), 1);
+    s_expect (out, "ketenctl: no gezin found");
+    free (out);
+    char bsn[10];
+    kbt_make_bsn (9999, bsn);
+    assert_int_equal (s_run (&out, "gezin", "show", "--bsn", bsn), 1);
+    assert_null (strstr (out, bsn));
+    free (out);
+    free (plan);
+    free (g);
+    kb_client_destroy (&cjg);
+    kb_client_destroy (&wtd);
+}
+
+static void
+test_escalation_list_and_decide (void **state)
+{
+    (void)state;
+    kb_client_t *cjg = kbt_intake_client (s_intake, KBT_CJG);
+    kb_client_t *wtd = kbt_intake_client (s_intake, KBT_WIJKTEAM);
+    kb_client_t *wth = kbt_intake_client_cert (s_intake, s_wth_cert);
+    kbt_signal_t a, b, c;
+    kbt_signal_init (&a, 600); /* minor -> cjg-helmond */
+    snprintf (a.case_ref, sizeof a.case_ref, "M-A");
+    s_signal (cjg, &a);
+    kbt_signal_init (&b, 601); /* adults in 0762 -> wijkteam-deurne */
+    s_adult (&b);
+    snprintf (b.case_ref, sizeof b.case_ref, "M-B");
+    b.signal.gemeente_code = "0762";
+    b.categories[0] = KETENBUS__V1__CATEGORY__CATEGORY_SCHULDEN;
+    b.signal.n_categories = 1;
+    s_signal (wtd, &b);
+    kbt_signal_init (&c, 600); /* shows both are one family: two regisseurs */
+    snprintf (c.case_ref, sizeof c.case_ref, "M-C");
+    memcpy (c.member_bsn, b.bsn, sizeof c.member_bsn);
+    s_signal (wth, &c);
+    char *g = s_gezin_of ("cjg-helmond", "M-A");
+    char *esc = s_str ("SELECT e.id FROM zorgtoewijzing.escalation e JOIN zorgtoewijzing.gezin g"
+                       " ON g.id = e.gezin_id WHERE g.ref = '%s' AND e.kind = 'merge_conflict'"
+                       " AND e.status = 'open'",
+                       g);
+    assert_non_null (esc);
+
+    char *out = NULL;
+    assert_int_equal (s_run (&out, "escalation", "list", "--open"), 0);
+    s_expect (out, esc);
+    s_expect (out, "merge_conflict");
+    s_expect (out, g);
+    free (out);
+    assert_int_equal (s_run (&out, "gezin", "show", "--ref", g), 0);
+    s_expect (out, "open escalations\n    ");
+    s_expect (out, esc);
+    free (out);
+
+    /* mistakes: unknown organisation, unknown escalation */
+    assert_int_equal (
+      s_run (&out, "escalation", "decide", "--id", esc, "--regisseur", "no-such-org"), 1);
+    s_expect (out, "organisation \"no-such-org\" is not an active partner");
+    free (out);
+    assert_int_equal (
+      s_run (&out, "escalation", "decide", "--id", "no-such-id", "--regisseur", "wijkteam-deurne"),
+      1);
+    s_expect (out, "could not find escalation \"no-such-id\"");
+    free (out);
+    assert_int_equal (
+      s_run (NULL, "escalation", "decide", "--id", esc, "--regisseur", "Not An Org"), 2);
+
+    /* the decision */
+    assert_int_equal (s_run (&out,
+                             "escalation",
+                             "decide",
+                             "--id",
+                             esc,
+                             "--regisseur",
+                             "wijkteam-deurne",
+                             "--by",
+                             "kc-test"),
+                      0);
+    s_expect (out, "decided: regisseur wijkteam-deurne by \"kc-test\"");
+    free (out);
+    char *who =
+      s_str ("SELECT decided_by || '/' || decided_regisseur FROM zorgtoewijzing.escalation"
+             " WHERE id = '%s' AND status = 'decided'",
+             esc);
+    assert_non_null (who);
+    assert_string_equal (who, "kc-test/wijkteam-deurne");
+    free (who);
+    char *r = s_str ("SELECT p.regisseur_org FROM zorgtoewijzing.plan p JOIN zorgtoewijzing.gezin g"
+                     " ON g.id = p.gezin_id WHERE g.ref = '%s' AND p.status = 'active'",
+                     g);
+    assert_string_equal (r, "wijkteam-deurne");
+    free (r);
+    assert_int_equal (
+      kbt_query_long (s_intake->conninfo,
+                      "SELECT count(*) FROM zorgtoewijzing.kb_audit"
+                      " WHERE event = 'escalation.decided' AND actor_user = 'kc-test'"),
+      1);
+    /* twice is refused */
+    assert_int_equal (
+      s_run (&out, "escalation", "decide", "--id", esc, "--regisseur", "wijkteam-deurne"), 1);
+    s_expect (out, "already decided");
+    free (out);
+    assert_int_equal (s_run (&out, "escalation", "list", "--open"), 0);
+    assert_null (strstr (out, esc));
+    free (out);
+    assert_int_equal (s_run (&out, "escalation", "list"), 0);
+    s_expect (out, esc);
+    s_expect (out, "regisseur=wijkteam-deurne by=\"kc-test\"");
+    free (out);
+    assert_int_equal (s_run (&out, "gezin", "show", "--ref", g), 0);
+    s_expect (out, "regisseur    wijkteam-deurne (wijkteam)");
+    s_expect (out, "basis        escalation_decision");
+    s_expect (out, "open escalations\n    none");
+    free (out);
+    free (esc);
+    free (g);
+    kb_client_destroy (&cjg);
+    kb_client_destroy (&wtd);
+    kb_client_destroy (&wth);
+}
+
+static void
+test_transfer_list (void **state)
+{
+    (void)state;
+    kb_client_t *cjg = kbt_intake_client (s_intake, KBT_CJG);
+    kb_client_t *wth = kbt_intake_client_cert (s_intake, s_wth_cert);
+    kbt_signal_t a, s;
+    kbt_signal_init (&a, 700);
+    snprintf (a.case_ref, sizeof a.case_ref, "T-A");
+    s_signal (cjg, &a);
+    /* an acute signal: Veilig Thuis outranks the CJG ("hogere regie") */
+    kbt_signal_init (&s, 700);
+    snprintf (s.case_ref, sizeof s.case_ref, "T-A-WT");
+    s.categories[0] = KETENBUS__V1__CATEGORY__CATEGORY_KINDERMISHANDELING;
+    s.signal.urgency = KETENBUS__V1__URGENCY__URGENCY_ACUUT_ONVEILIG;
+    s_signal (wth, &s);
+    char *g = s_gezin_of ("cjg-helmond", "T-A");
+    char *t = s_str ("SELECT t.id FROM zorgtoewijzing.transfer t JOIN zorgtoewijzing.plan p"
+                     " ON p.id = t.plan_id JOIN zorgtoewijzing.gezin g ON g.id = p.gezin_id"
+                     " WHERE g.ref = '%s' AND t.status = 'pending'",
+                     g);
+    assert_non_null (t);
+    char *out = NULL;
+    assert_int_equal (s_run (&out, "transfer", "list", "--pending"), 0);
+    s_expect (out, "deadline\n");
+    s_expect (out, t);
+    const char *row = strstr (out, t);
+    assert_non_null (strstr (row, "cjg-helmond"));
+    assert_non_null (strstr (row, "veiligthuis-peel"));
+    assert_non_null (strstr (row, "hogere_regie"));
+    assert_non_null (strstr (row, "pending"));
+    free (out);
+    assert_int_equal (s_run (&out, "transfer", "list"), 0);
+    s_expect (out, t);
+    free (out);
+    assert_int_equal (s_run (&out, "gezin", "show", "--ref", g), 0);
+    char line[256];
+    snprintf (
+      line, sizeof line, "%s from cjg-helmond to veiligthuis-peel (hogere_regie) deadline 20", t);
+    s_expect (out, line);
+    free (out);
+    free (t);
+    free (g);
+    kb_client_destroy (&cjg);
+    kb_client_destroy (&wth);
+}
+
+/* Replay end to end needs intake to serve Replay (being integrated);
+   here only what does not depend on it. */
+static void
+test_mailbox_replay_unreachable (void **state)
+{
+    (void)state;
+    char endpoint[1024];
+    snprintf (endpoint, sizeof endpoint, "ipc://%s/nobody-listens.sock", s_intake->dir);
+    char *out = NULL;
+    assert_int_equal (s_run (&out,
+                             "mailbox",
+                             "replay",
+                             "--endpoint",
+                             endpoint,
+                             "--cert",
+                             s_intake->partner_cert[KBT_CJG],
+                             "--server-key",
+                             s_intake->server_pub,
+                             "--timeout-ms",
+                             "300"),
+                      3);
+    s_expect (out, "ketenctl: could not reach intake");
+    free (out);
+    /* no certificate configured */
+    assert_int_equal (s_run (&out, "mailbox", "replay", "--server-key", s_intake->server_pub), 2);
+    s_expect (out, "no partner certificate");
+    free (out);
+}
+
+static void
+test_unreachable_database (void **state)
+{
+    (void)state;
+    static const char *const env[] = { "KETENBUS_DB_CONNECT_TIMEOUT_MS=0", NULL };
+    const char *db = "host=/nonexistent-dir user=nobody";
+    assert_int_equal (s_run_env (NULL, env, "--db", db, "gezin", "show", "--ref", "x", NULL), 3);
+    assert_int_equal (s_run_env (NULL, env, "--db", db, "escalation", "list", NULL), 3);
+    assert_int_equal (s_run_env (NULL, env, "--db", db, "transfer", "list", NULL), 3);
+    assert_int_equal (s_run_env (NULL, env, "--db", db, "mailbox", "status", NULL), 3);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_help),
+        cmocka_unit_test (test_mailbox_status),
+        cmocka_unit_test (test_gezin_show),
+        cmocka_unit_test (test_escalation_list_and_decide),
+        cmocka_unit_test (test_transfer_list),
+        cmocka_unit_test (test_mailbox_replay_unreachable),
+        cmocka_unit_test (test_unreachable_database),
+    };
+    return cmocka_run_group_tests (tests, s_setup, s_teardown);
+}
