@@ -13,6 +13,7 @@
     that, with the COMMIT. */
 #include "intake_server.h"
 #include "intake_config.h"
+#include "intake_mailbox.h"
 #include "intake_reject.h"
 #include "intake_store.h"
 #include "intake_validate.h"
@@ -35,7 +36,8 @@
 
 #define S_MAX_GEMEENTEN 64
 
-typedef enum { S_ITEM_ACCEPT, S_ITEM_REJECT } s_item_kind_t;
+/* CONTROL: mailbox control (Replay, DeliveryAck), no effect in the batch */
+typedef enum { S_ITEM_ACCEPT, S_ITEM_REJECT, S_ITEM_CONTROL } s_item_kind_t;
 
 /* One received message and what will be answered. */
 typedef struct {
@@ -71,6 +73,10 @@ struct _intake_server_t {
     zsock_t *router;
     kb_partner_cache_t *partners;
     kb_link_sender_t *sender;
+    kb_link_receiver_t *receiver;  /* messages for partner mailboxes */
+    intake_mailbox_t *mailbox;
+    int mailbox_keep_s;
+    int64_t pruned_at;
     char *gemeenten_buf;
     const char *gemeenten[S_MAX_GEMEENTEN];
     int ngemeenten;
@@ -108,6 +114,39 @@ s_parse_gemeenten (intake_server_t *self, const char *list)
         return -1;
     }
     return 0;
+}
+
+/* A link message from another daemon for a partner: queued in that
+   partner's mailbox in the receiver's transaction. */
+static int
+s_mailbox_apply (kb_db_t *db, const char *sender, const char *stream, const char *message_id,
+                 const void *payload, size_t len, void *arg, char *reason, size_t reason_len)
+{
+    (void) sender;
+    (void) stream;
+    (void) arg;
+    kb_envelope_t *env = NULL;
+    kb_codec_rc_t crc = kb_codec_decode (payload, len, 16 * 1024 * 1024, &env);
+    if (crc != KB_CODEC_OK) {
+        snprintf (reason, reason_len, "%s", kb_codec_rc_text (crc));
+        return KB_LINK_POISON;
+    }
+    const char *to = intake_mailbox_recipient (env);
+    int rc = 0;
+    if (!to || !*to) {
+        snprintf (reason, reason_len, "body \"%s\" is not addressed to a partner",
+                  kb_codec_body_name (env));
+        rc = KB_LINK_POISON;
+    }
+    else if (intake_mailbox_enqueue (db, to, message_id, kb_codec_body_name (env), payload, len,
+                                     NULL)
+             != KB_DB_OK) {
+        snprintf (reason, reason_len, "could not queue mailbox message sqlstate=%s",
+                  kb_db_last_sqlstate (db));
+        rc = KB_LINK_RETRY;
+    }
+    kb_codec_free (&env);
+    return rc;
 }
 
 intake_server_t *
@@ -189,6 +228,20 @@ intake_server_new (const kb_config_t *config)
     self->sender = kb_link_sender_new (&link);
     if (!self->sender)
         goto fail;
+    if (intake_mailbox_prepare (self->db))
+        goto fail;
+    self->mailbox = intake_mailbox_new (self->db, self->router,
+                                        (int) kb_config_int (config, "mailbox/window"),
+                                        (int) kb_config_int (config, "mailbox/resend_ms"));
+    self->mailbox_keep_s = (int) kb_config_int (config, "mailbox/keep_s");
+    kb_link_receiver_config_t rcfg = { .max_attempts = (int) kb_config_int (config, "link/max_attempts") };
+    self->receiver = self->mailbox ? kb_link_receiver_new (self->db, kb_config_str (config, "link/listen"),
+                                                           s_mailbox_apply, self, &rcfg)
+                                   : NULL;
+    if (!self->receiver) {
+        kb_error ("could not start the mailbox link endpoint=\"%s\"", kb_config_str (config, "link/listen"));
+        goto fail;
+    }
     kb_info ("intake serving endpoint=\"%s\" partners=%zu gemeenten=%d",
              kb_config_str (config, "intake/endpoint"), kb_partner_cache_size (self->partners),
              self->ngemeenten);
@@ -204,6 +257,8 @@ intake_server_destroy (intake_server_t **self_p)
     if (!self_p || !*self_p)
         return;
     intake_server_t *self = *self_p;
+    kb_link_receiver_destroy (&self->receiver);
+    intake_mailbox_destroy (&self->mailbox);
     kb_link_sender_destroy (&self->sender);
     zsock_destroy (&self->router);
     kb_zap_destroy (&self->zap);
@@ -303,8 +358,16 @@ s_item_decide (intake_server_t *self, s_item_t *item, const intake_validate_ctx_
         s_item_reject (item, INTAKE_RC_TECHNICAL, "envelope", kb_codec_rc_text (rc));
         return;
     }
-    if (!intake_validate_envelope (item->env, item->org_type, &item->reject)
-        || !intake_validate_case_signal (item->env->case_signal, ctx, &item->reject)) {
+    if (!intake_validate_envelope (item->env, item->org_type, &item->reject)) {
+        item->kind = S_ITEM_REJECT;
+        item->quarantine = true;
+        return;
+    }
+    if (item->env->body_case != KETENBUS__V1__ENVELOPE__BODY_CASE_SIGNAL) {
+        item->kind = S_ITEM_CONTROL;
+        return;
+    }
+    if (!intake_validate_case_signal (item->env->case_signal, ctx, &item->reject)) {
         item->kind = S_ITEM_REJECT;
         item->quarantine = true;
         return;
@@ -536,7 +599,18 @@ s_reply (intake_server_t *self, s_item_t *item)
     out.correlation_id = (char *) msg_id;
     out.sent_at_ms = (int64_t) time (NULL) * 1000;
     out.schema_version = KB_SCHEMA_VERSION;
-    if (item->kind == S_ITEM_ACCEPT) {
+    if (item->kind == S_ITEM_CONTROL) {
+        /* a DeliveryAck is itself an answer; a Replay is confirmed so the
+           partner knows intake heard it, then the Delivers follow */
+        if (item->env->body_case != KETENBUS__V1__ENVELOPE__BODY_REPLAY)
+            return;
+        ack.message_id = (char *) msg_id;
+        ack.status = KETENBUS__V1__ACK_STATUS__ACK_STATUS_ACCEPTED;
+        ack.reference = "mailbox";
+        out.body_case = KETENBUS__V1__ENVELOPE__BODY_ACK;
+        out.ack = &ack;
+    }
+    else if (item->kind == S_ITEM_ACCEPT) {
         ack.message_id = (char *) msg_id;
         ack.status = item->duplicate ? KETENBUS__V1__ACK_STATUS__ACK_STATUS_DUPLICATE
                                      : KETENBUS__V1__ACK_STATUS__ACK_STATUS_ACCEPTED;
@@ -609,16 +683,60 @@ s_receive (intake_server_t *self, s_item_t *item, bool wait)
     return true;
 }
 
+/* Replays and acknowledgements of the batch. Acknowledgements commit in a
+   transaction of their own: losing one (crash) only means the partner
+   gets those messages again on its next Replay. */
+static void
+s_mailbox_control (intake_server_t *self, int n)
+{
+    bool acks = false;
+    for (int i = 0; i < n; i++) {
+        s_item_t *item = &self->items[i];
+        if (item->kind != S_ITEM_CONTROL)
+            continue;
+        if (item->env->body_case == KETENBUS__V1__ENVELOPE__BODY_REPLAY) {
+            intake_mailbox_seen (self->mailbox, item->org, item->routing_id);
+            intake_mailbox_replay (self->mailbox, item->org, item->env->replay->from_seq);
+        }
+        else
+            acks = true;
+    }
+    if (!acks || kb_db_begin (self->db) != KB_DB_OK)
+        return;
+    for (int i = 0; i < n; i++) {
+        s_item_t *item = &self->items[i];
+        if (item->kind == S_ITEM_CONTROL
+            && item->env->body_case == KETENBUS__V1__ENVELOPE__BODY_DELIVERY_ACK
+            && intake_mailbox_ack (self->mailbox, item->org, item->env->delivery_ack->mailbox_seq)
+                   == KB_DB_RETRY)
+            break;
+    }
+    if (kb_db_commit (self->db) != KB_DB_OK)
+        kb_db_rollback (self->db);
+}
+
 int
 intake_server_run (intake_server_t *self, volatile sig_atomic_t *stop)
 {
-    zpoller_t *poller = zpoller_new (self->router, NULL);
+    zpoller_t *poller = zpoller_new (self->router, kb_link_receiver_socket (self->receiver), NULL);
     intake_validate_ctx_t ctx = { .gemeenten = self->gemeenten, .ngemeenten = self->ngemeenten };
     while (!*stop) {
         kb_partner_cache_refresh (self->partners, false);
-        void *which = zpoller_wait (poller, 200);
-        if (which != self->router)
+        void *which = zpoller_wait (poller, 100);
+        if (which == kb_link_receiver_socket (self->receiver)) {
+            kb_link_receiver_handle (self->receiver);
+            intake_mailbox_push (self->mailbox);
             continue;
+        }
+        if (which != self->router) {
+            /* idle: keep pushing (acks free the window), prune now and then */
+            intake_mailbox_push (self->mailbox);
+            if (zclock_mono () - self->pruned_at > 60000) {
+                intake_mailbox_prune (self->mailbox, self->mailbox_keep_s);
+                self->pruned_at = zclock_mono ();
+            }
+            continue;
+        }
         ctx.today_days = s_today_days ();
         int n = 0;
         while (n < self->batch_max && s_receive (self, &self->items[n], false)) {
@@ -644,6 +762,8 @@ intake_server_run (intake_server_t *self, volatile sig_atomic_t *stop)
             kb_db_ensure (self->db, 2000);
             zclock_sleep (attempt < 10 ? 20 * attempt : 500);
         }
+        if (committed)
+            s_mailbox_control (self, n);
         for (int i = 0; i < n; i++) {
             if (committed)
                 s_reply (self, &self->items[i]);
@@ -651,6 +771,7 @@ intake_server_run (intake_server_t *self, volatile sig_atomic_t *stop)
         }
         if (committed)
             kb_link_sender_wake (self->sender);
+        intake_mailbox_push (self->mailbox);
     }
     kb_info ("intake stopping accepted=%llu duplicates=%llu rejected=%llu",
              (unsigned long long) self->accepted, (unsigned long long) self->duplicates,

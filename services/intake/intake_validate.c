@@ -28,6 +28,10 @@ intake_validate_may_send (int org_type, Ketenbus__V1__Envelope__BodyCase body)
                || org_type == KETENBUS__V1__ORG_TYPE__ORG_TYPE_VROUWENOPVANG
                || org_type == KETENBUS__V1__ORG_TYPE__ORG_TYPE_WIJKTEAM
                || org_type == KETENBUS__V1__ORG_TYPE__ORG_TYPE_VEILIG_THUIS;
+    case KETENBUS__V1__ENVELOPE__BODY_REPLAY:
+    case KETENBUS__V1__ENVELOPE__BODY_DELIVERY_ACK:
+        /* every partner has a mailbox */
+        return org_type > 0;
     default:
         return false;
     }
@@ -45,7 +49,9 @@ intake_validate_envelope (const kb_envelope_t *env, int sender_org_type, intake_
         && !kb_validate_message_id (env->correlation_id))
         return s_reject (reject, INTAKE_RC_MESSAGE_ID, "correlation_id",
                          "correlation id must be empty or a lower-case UUID");
-    if (env->body_case != KETENBUS__V1__ENVELOPE__BODY_CASE_SIGNAL)
+    if (env->body_case != KETENBUS__V1__ENVELOPE__BODY_CASE_SIGNAL
+        && env->body_case != KETENBUS__V1__ENVELOPE__BODY_REPLAY
+        && env->body_case != KETENBUS__V1__ENVELOPE__BODY_DELIVERY_ACK)
         return s_reject (reject, INTAKE_RC_UNSUPPORTED, kb_codec_body_name (env),
                          "this message type is not accepted by intake in this version");
     if (!intake_validate_may_send (sender_org_type, env->body_case))

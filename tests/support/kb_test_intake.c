@@ -105,6 +105,7 @@ s_spawn (kbt_intake_t *self, const char *const extra_env[])
     env[n++] = s_printf ("KETENBUS_PSEUDONYM_KEY_FILE=%s", self->pseudo_key);
     env[n++] = s_printf ("KETENBUS_REGION_GEMEENTEN=%s", "0794,0762,1652,0820,1658,1659");
     env[n++] = s_printf ("KETENBUS_LINK_ZORGTOEWIJZING=ipc://%s/zorg.sock", self->dir);
+    env[n++] = s_printf ("KETENBUS_LINK_LISTEN=ipc://%s/intake-mailbox.sock", self->dir);
     env[n++] = s_printf ("KETENBUS_SECURITY_REFRESH_MS=%s", "200");
     for (int i = 0; extra_env && extra_env[i] && n < 31; i++)
         env[n++] = strdup (extra_env[i]);

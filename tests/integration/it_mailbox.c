@@ -1,0 +1,232 @@
+/*  it_mailbox - partner mailboxes end to end: signals through the real
+    intake and zorgtoewijzing, whose messages for partners come back over
+    the link into intake's durable mailboxes and are pushed to connected
+    partners, in order, until acknowledged; an offline partner gets
+    everything when it comes back. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "kb_test_intake.h"
+#include "kb_test_support.h"
+#include "kb_test_zorg.h"
+
+#include "ketenbus/kb_uuid.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static kbt_intake_t *s_intake;
+static kbt_zorg_t *s_zorg;
+
+static int
+s_setup (void **state)
+{
+    (void) state;
+    s_intake = kbt_intake_setup ("it_mailbox");
+    s_zorg = kbt_zorg_setup (s_intake);
+    kbt_intake_start (s_intake, NULL);
+    kbt_zorg_start (s_zorg, NULL);
+    static const char *types[KBT_PARTNERS] = { "cjg", "veilig-thuis", "gemeente", "wijkteam" };
+    static const char *gemeenten[KBT_PARTNERS] = { "0794", "", "0794", "0762" };
+    for (int i = 0; i < KBT_PARTNERS; i++)
+        kbt_zorg_directory (s_zorg, s_intake->partner_org[i], types[i], "centrum", gemeenten[i]);
+    return 0;
+}
+
+static int
+s_teardown (void **state)
+{
+    (void) state;
+    kbt_zorg_teardown (&s_zorg);
+    kbt_intake_teardown (&s_intake);
+    return 0;
+}
+
+static void
+s_signal (kb_client_t *client, uint32_t n, const char *gemeente, bool minor)
+{
+    kbt_signal_t s;
+    kbt_signal_init (&s, n);
+    s.signal.gemeente_code = (char *) gemeente;
+    if (!minor)
+        s.subject.birth_date = "1970-03-03";
+    assert_int_equal (kb_client_send (client, &s.env), 0);
+    kb_envelope_t *reply = NULL;
+    assert_int_equal (kb_client_recv (client, 10000, &reply), 0);
+    assert_int_equal (reply->body_case, KETENBUS__V1__ENVELOPE__BODY_ACK);
+    kb_codec_free (&reply);
+}
+
+typedef struct {
+    uint64_t seqs[4096];
+    char ids[4096][37];
+    int n;
+} s_received_t;
+
+/* Reads Delivers until nothing arrives for quiet_ms; acknowledges the last
+   one when ack is set. Checks every inner envelope is for org. */
+static void
+s_drain (kb_client_t *client, const char *org, s_received_t *got, int quiet_ms, bool ack)
+{
+    kb_envelope_t *env = NULL;
+    while (kb_client_recv (client, quiet_ms, &env) == 0) {
+        if (env->body_case == KETENBUS__V1__ENVELOPE__BODY_DELIVER && got->n < 4096) {
+            kb_envelope_t *inner = NULL;
+            assert_int_equal (kb_codec_decode (env->deliver->envelope.data,
+                                               env->deliver->envelope.len, 1 << 20, &inner),
+                              KB_CODEC_OK);
+            /* every body for a partner names it; intake routed by that name */
+            const char *to = inner->body_case == KETENBUS__V1__ENVELOPE__BODY_MATCH_NOTIFICATION
+                                 ? inner->match_notification->to_org
+                             : inner->body_case == KETENBUS__V1__ENVELOPE__BODY_REGIE_ASSIGNMENT
+                                 ? inner->regie_assignment->to_org
+                                 : NULL;
+            assert_non_null (to);
+            assert_string_equal (to, org);
+            got->seqs[got->n] = env->deliver->mailbox_seq;
+            snprintf (got->ids[got->n], 37, "%s", inner->message_id);
+            got->n++;
+            kb_codec_free (&inner);
+            if (ack)
+                kb_client_delivery_ack (client, env->deliver->mailbox_seq);
+        }
+        kb_codec_free (&env);
+    }
+}
+
+static void
+s_assert_in_order_once (const s_received_t *got, uint64_t first)
+{
+    for (int i = 0; i < got->n; i++) {
+        assert_int_equal (got->seqs[i], first + (uint64_t) i);
+        for (int k = 0; k < i; k++)
+            if (strcmp (got->ids[k], got->ids[i]) == 0)
+                fail_msg ("message %s delivered twice", got->ids[i]);
+    }
+}
+
+static kb_client_t *
+s_mailbox_client (int partner, uint64_t from)
+{
+    kb_client_t *client = kbt_intake_client (s_intake, partner);
+    assert_int_equal (kb_client_replay (client, from), 0);
+    kb_envelope_t *reply = NULL;
+    assert_int_equal (kb_client_recv (client, 10000, &reply), 0);
+    /* the Replay is confirmed first, then the Delivers follow */
+    assert_int_equal (reply->body_case, KETENBUS__V1__ENVELOPE__BODY_ACK);
+    assert_string_equal (reply->ack->reference, "mailbox");
+    kb_codec_free (&reply);
+    return client;
+}
+
+static void
+test_connected_partner_gets_its_messages_in_order (void **state)
+{
+    (void) state;
+    kb_client_t *mailbox = s_mailbox_client (KBT_CJG, 0);
+    kb_client_t *wijkteam = kbt_intake_client (s_intake, KBT_WIJKTEAM);
+    kb_client_t *cjg = kbt_intake_client (s_intake, KBT_CJG);
+    /* a gezin with a minor in Helmond: the CJG of the gebied is regisseur;
+       the CJG signalling too makes the two organisations match */
+    s_signal (wijkteam, 10, "0794", true);
+    s_signal (cjg, 10, "0794", true);
+    s_received_t *got = calloc (1, sizeof *got);
+    int64_t deadline = kbt_now_ms () + 20000;
+    while (got->n < 2 && kbt_now_ms () < deadline)
+        s_drain (mailbox, "cjg-helmond", got, 500, true);
+    assert_true (got->n >= 2);
+    s_assert_in_order_once (got, 1);
+    kbt_sleep_ms (300);
+    long queued = kbt_query_long (s_intake->conninfo,
+                                  "SELECT last_seq FROM intake.mailbox_head WHERE org_id = 'cjg-helmond'");
+    assert_int_equal (queued, got->n);
+    assert_int_equal (kbt_wait_for_value (s_intake->conninfo,
+                                          "SELECT acked_seq FROM intake.mailbox_head WHERE org_id = 'cjg-helmond'",
+                                          queued, 5000),
+                      queued);
+    /* nothing for organisations not involved */
+    assert_int_equal (kbt_query_long (s_intake->conninfo,
+                                      "SELECT count(*) FROM intake.mailbox WHERE org_id = 'veiligthuis-peel'"),
+                      0);
+    free (got);
+    kb_client_destroy (&cjg);
+    kb_client_destroy (&wijkteam);
+    kb_client_destroy (&mailbox);
+}
+
+static void
+test_offline_partner_gets_everything_on_return (void **state)
+{
+    (void) state;
+    /* wijkteam-deurne is offline for its mailbox; it keeps signalling about
+       adults in Deurne, so it becomes regisseur and gets assignments */
+    kb_client_t *wijkteam = kbt_intake_client (s_intake, KBT_WIJKTEAM);
+    enum { N = 30 };
+    long before = kbt_query_long (s_intake->conninfo,
+                                  "SELECT count(*) FROM intake.mailbox WHERE org_id = 'wijkteam-deurne'");
+    for (uint32_t i = 0; i < N; i++)
+        s_signal (wijkteam, 2000 + i, "0762", false);
+    /* one RegieAssignment per new gezin (regisseur and sender are one) */
+    long expected = kbt_wait_for_value (
+        s_intake->conninfo, "SELECT count(*) FROM intake.mailbox WHERE org_id = 'wijkteam-deurne'",
+        before + N, 30000);
+    assert_int_equal (expected, before + N);
+    /* it has been offline; intake has pushed nothing */
+    assert_int_equal (kbt_query_long (s_intake->conninfo,
+                                      "SELECT acked_seq FROM intake.mailbox_head WHERE org_id = 'wijkteam-deurne'"),
+                      0);
+    kb_client_t *mailbox = s_mailbox_client (KBT_WIJKTEAM, 0);
+    s_received_t *got = calloc (1, sizeof *got);
+    int64_t deadline = kbt_now_ms () + 20000;
+    while (got->n < expected && kbt_now_ms () < deadline)
+        s_drain (mailbox, "wijkteam-deurne", got, 500, true);
+    assert_int_equal (got->n, expected);
+    s_assert_in_order_once (got, 1);
+    assert_int_equal (kbt_wait_for_value (s_intake->conninfo,
+                                          "SELECT acked_seq FROM intake.mailbox_head WHERE org_id = 'wijkteam-deurne'",
+                                          expected, 5000),
+                      expected);
+    kb_client_destroy (&mailbox);
+
+    /* acknowledged messages stay replayable from a sequence number */
+    mailbox = s_mailbox_client (KBT_WIJKTEAM, 11);
+    memset (got, 0, sizeof *got);
+    s_drain (mailbox, "wijkteam-deurne", got, 1000, false);
+    assert_int_equal (got->n, expected - 10);
+    s_assert_in_order_once (got, 11);
+    kb_client_destroy (&mailbox);
+    free (got);
+    kb_client_destroy (&wijkteam);
+}
+
+static void
+test_replay_needs_a_registered_partner_mailbox_only (void **state)
+{
+    (void) state;
+    /* a partner with an empty mailbox: confirmed, then nothing */
+    kb_client_t *mailbox = s_mailbox_client (KBT_VEILIG_THUIS, 0);
+    kb_envelope_t *env = NULL;
+    assert_int_equal (kb_client_recv (mailbox, 500, &env), -1);
+    /* acknowledging what was never queued is refused quietly: no effect */
+    kb_client_delivery_ack (mailbox, 99);
+    kbt_sleep_ms (300);
+    assert_int_equal (kbt_query_long (s_intake->conninfo,
+                                      "SELECT count(*) FROM intake.mailbox_head WHERE org_id = 'veiligthuis-peel'"),
+                      0);
+    kb_client_destroy (&mailbox);
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_connected_partner_gets_its_messages_in_order),
+        cmocka_unit_test (test_offline_partner_gets_everything_on_return),
+        cmocka_unit_test (test_replay_needs_a_registered_partner_mailbox_only),
+    };
+    return cmocka_run_group_tests_name ("it_mailbox", tests, s_setup, s_teardown);
+}
