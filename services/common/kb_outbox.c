@@ -477,7 +477,9 @@ s_handle_pipe (s_sender_t *self)
     if (!command || streq (command, "$TERM"))
         self->terminated = true;
     else if (streq (command, "WAKE"))
-        self->refresh_wanted = true;
+        /* a full window has nothing to gain from reading the outbox: the
+           next ack makes room and asks for a refresh itself */
+        self->refresh_wanted = zlistx_size (self->order) < (size_t) self->cfg.max_inflight;
     else if (streq (command, "STATS"))
         zsock_send (self->pipe,
                     "88888",
@@ -522,7 +524,12 @@ s_sender_actor (zsock_t *pipe, void *args)
         int64_t now = zclock_mono ();
         int64_t wakeup = now + self->cfg.poll_ms;
         if (s_db_ready (self, now)) {
-            if (self->refresh_wanted || now >= self->next_refresh_ms)
+            /* with a full window (receiver down or slow) re-read only now
+               and then, to notice rows acknowledged behind our back */
+            bool full = zlistx_size (self->order) >= (size_t) self->cfg.max_inflight;
+            if (self->refresh_wanted
+                || (now >= self->next_refresh_ms
+                    && (!full || now >= self->next_refresh_ms + 10 * self->cfg.poll_ms)))
                 s_refresh (self, now);
             s_send_due (self, now);
             if (now >= self->next_prune_ms)

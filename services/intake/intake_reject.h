@@ -15,12 +15,23 @@
 #define INTAKE_RC_ENUM "KB13"            /* unknown or unspecified enum value */
 #define INTAKE_RC_TEXT "KB14"            /* invalid UTF-8, control characters or length */
 #define INTAKE_RC_REQUIRED "KB15"        /* required field missing */
-#define INTAKE_RC_MESSAGE_ID "KB16"      /* message id is not a lower-case UUID */
+#define INTAKE_RC_MESSAGE_ID "KB16"      /* message id (or another UUID id: transfer_id) is not a
+                                            lower-case UUID */
 #define INTAKE_RC_NOT_ALLOWED "KB17"     /* organisation type may not send this message */
 #define INTAKE_RC_PARTNER "KB18"         /* partner unknown or revoked */
 #define INTAKE_RC_DATE_OLD "KB19"        /* date implausibly far in the past */
 #define INTAKE_RC_UNSUPPORTED "KB20"     /* message type not accepted by intake */
 #define INTAKE_RC_LIMIT "KB21"           /* too many elements (household members, categories) */
+#define INTAKE_RC_BACKBONE_FIELD "KB22"  /* a field the backbone fills (pseudonym, from_org of a
+                                            transfer request, ...) was set by the partner to
+                                            something else than empty or its own org id */
+#define INTAKE_RC_ORG "KB23"             /* a named organisation (to_org, provider_org,
+                                            involved_orgs) is malformed, unknown, revoked, the
+                                            sender itself, or of a type that cannot take that
+                                            role */
+#define INTAKE_RC_FORMAT "KB24"          /* value out of range or in the wrong format (product
+                                            category/code, volume, budget, plan version,
+                                            date order) */
 
 typedef struct {
     char code[8];

@@ -11,11 +11,26 @@
 #define INTAKE_MAX_HOUSEHOLD 20
 #define INTAKE_MAX_CATEGORIES 8
 
+#define INTAKE_MAX_INVOLVED_ORGS 20
+
+/* The partner registry as validation sees it: the organisation type of an
+   active partner, 0 when org is unknown or revoked. */
+typedef int (intake_validate_org_fn) (void *arg, const char *org);
+
 typedef struct {
     int32_t today_days;            /* days since 1970-01-01, UTC */
     const char *const *gemeenten;  /* CBS codes of the configured region */
     int ngemeenten;
+    intake_validate_org_fn *org_type_of;  /* NULL: named organisations are
+                                             checked for their format only */
+    void *org_arg;
 } intake_validate_ctx_t;
+
+/* The authenticated sender (from its CURVE key, never from the payload). */
+typedef struct {
+    const char *org;
+    int org_type;
+} intake_sender_t;
 
 /* Envelope-level checks (message id format, body type allowed for the
    sender's organisation type). Returns true when valid, else fills *reject. */
@@ -24,7 +39,35 @@ bool intake_validate_envelope (const kb_envelope_t *env, int sender_org_type,
 /* CaseSignal field checks. */
 bool intake_validate_case_signal (const Ketenbus__V1__CaseSignal *signal,
                                   const intake_validate_ctx_t *ctx, intake_reject_t *reject);
-/* May this organisation type send this body? */
+/* May this organisation type send this body? For CareAssignment this is
+   true when the type may send at least one action; see
+   intake_validate_may_send_care for the action. */
 bool intake_validate_may_send (int org_type, Ketenbus__V1__Envelope__BodyCase body);
+/* May this organisation type send this CareAssignment action? ASSIGN: a
+   gemeente only; START, STOP: the provider, a zorgaanbieder or a care
+   partner (never a gemeente or the ketencoordinator). */
+bool intake_validate_may_send_care (int org_type, Ketenbus__V1__CareAction action);
+/* Does intake accept this body from partners at all (else KB20)? */
+bool intake_validate_accepted (Ketenbus__V1__Envelope__BodyCase body);
+
+/*  Bodies intake forwards to zorgtoewijzing. Each checks every field and the
+    fields intake fills from the authenticated sender (they must be empty or
+    name the sender). Nothing is changed: the caller completes a copy. */
+bool intake_validate_transfer_request (const Ketenbus__V1__RegieTransferRequest *req,
+                                       const intake_sender_t *sender,
+                                       const intake_validate_ctx_t *ctx, intake_reject_t *reject);
+bool intake_validate_transfer_response (const Ketenbus__V1__RegieTransferResponse *resp,
+                                        const intake_sender_t *sender,
+                                        const intake_validate_ctx_t *ctx, intake_reject_t *reject);
+bool intake_validate_plan_registered (const Ketenbus__V1__PlanRegistered *plan,
+                                      const intake_sender_t *sender,
+                                      const intake_validate_ctx_t *ctx, intake_reject_t *reject);
+bool intake_validate_care_assignment (const Ketenbus__V1__CareAssignment *care,
+                                      const intake_sender_t *sender,
+                                      const intake_validate_ctx_t *ctx, intake_reject_t *reject);
+/* Dispatches to the body's check (CaseSignal included); false with
+   INTAKE_RC_UNSUPPORTED for a body without one. */
+bool intake_validate_body (const kb_envelope_t *env, const intake_sender_t *sender,
+                           const intake_validate_ctx_t *ctx, intake_reject_t *reject);
 
 #endif
