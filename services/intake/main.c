@@ -1,82 +1,24 @@
 /*  intake - the partner-facing gateway of ketenbus. */
 #include "intake_config.h"
 #include "intake_server.h"
-#include "ketenbus/kb_log.h"
+#include "ketenbus/kb_daemon.h"
 
-#include <czmq.h>
-#include <signal.h>
-#include <stdio.h>
-#include <string.h>
-
-static volatile sig_atomic_t s_stop = 0;
-
-static void
-s_on_signal (int sig)
+static int
+s_run (const kb_config_t *config, volatile sig_atomic_t *stop)
 {
-    (void) sig;
-    s_stop = 1;
-}
-
-static void
-s_usage (FILE *out)
-{
-    fprintf (out, "usage: intake [-c FILE] [--help] [--example-config]\n"
-                  "  the partner-facing gateway: CURVE-authenticated signals in, Ack/Reject out\n\n");
-    kb_config_print_help (intake_config_keys, out);
+    intake_server_t *server = intake_server_new (config);
+    if (!server)
+        return 1;
+    int rc = intake_server_run (server, stop);
+    intake_server_destroy (&server);
+    return rc;
 }
 
 int
 main (int argc, char *argv[])
 {
-    const char *path = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp (argv[i], "-c") == 0 && i + 1 < argc)
-            path = argv[++i];
-        else if (strcmp (argv[i], "--help") == 0 || strcmp (argv[i], "-h") == 0) {
-            s_usage (stdout);
-            return 0;
-        }
-        else if (strcmp (argv[i], "--example-config") == 0) {
-            kb_config_print_example (intake_config_keys, stdout);
-            return 0;
-        }
-        else {
-            fprintf (stderr, "intake: unknown argument \"%s\"\n", argv[i]);
-            s_usage (stderr);
-            return 2;
-        }
-    }
-    char err[512];
-    kb_config_t *config = kb_config_load (intake_config_keys, path, err, sizeof err);
-    if (!config) {
-        fprintf (stderr, "intake: %s\n", err);
-        return 2;
-    }
-    kb_log_level_t level = KB_LOG_INFO;
-    if (kb_log_level_parse (kb_config_str (config, "log/level"), &level)) {
-        fprintf (stderr, "intake: invalid value for key \"log/level\"\n");
-        kb_config_destroy (&config);
-        return 2;
-    }
-    kb_log_init ("intake", level);
-    /* our own handlers: czmq's would print and set its own global */
-    zsys_handler_set (NULL);
-    zsys_init ();
-    zsys_set_logstream (NULL);
-    struct sigaction sa;
-    memset (&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigaction (SIGTERM, &sa, NULL);
-    sigaction (SIGINT, &sa, NULL);
-    signal (SIGPIPE, SIG_IGN);
-
-    int rc = 1;
-    intake_server_t *server = intake_server_new (config);
-    if (server) {
-        rc = intake_server_run (server, &s_stop);
-        intake_server_destroy (&server);
-    }
-    kb_config_destroy (&config);
-    zsys_shutdown ();
-    return rc;
+    const kb_daemon_t daemon = { "intake",
+                                 "the partner-facing gateway: CURVE-authenticated signals in, Ack/Reject out",
+                                 intake_config_keys, s_run };
+    return kb_daemon_main (&daemon, argc, argv);
 }
