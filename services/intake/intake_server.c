@@ -2,15 +2,22 @@
 
     One batch: drain up to intake/batch messages from the ROUTER, decide
     for each (decode, partner, validate, pseudonymise), write every effect
-    of the batch in ONE transaction (signal rows, outbox rows for
-    zorgtoewijzing, audit rows, quarantine rows), COMMIT, then answer each
-    message. No answer leaves before its effect is durable; a crash before
+    of the batch in ONE transaction (signal rows, partner_message rows,
+    outbox rows for zorgtoewijzing, audit rows, quarantine rows), COMMIT,
+    then answer each message. No answer leaves before its effect is durable; a crash before
     COMMIT loses nothing because the partner retries with the same id.
 
     The transaction costs two round trips to PostgreSQL whatever the batch
     size (libpq pipeline mode, multi-row statements): one to insert the
     signals and learn which were new, one for everything that follows from
-    that, with the COMMIT. */
+    that, with the COMMIT.
+
+    Besides CaseSignal (stored, then forwarded as StoredSignal), partners
+    send bodies that zorgtoewijzing applies: RegieTransferRequest and
+    -Response and CareAssignment. intake validates them, fills the fields
+    that name the sender from the authenticated key, pseudonymises a BSN,
+    and forwards the completed body once: (sender, message id) is recorded
+    in partner_message in the same transaction as the outbox row. */
 #include "intake_server.h"
 #include "intake_config.h"
 #include "intake_mailbox.h"
@@ -36,6 +43,16 @@
 
 #define S_MAX_GEMEENTEN 64
 
+/* Columns of the partner_message INSERT, in parameter order. */
+enum { P_REF, P_SENDER_ORG, P_MESSAGE_ID, P_BODY, P_PAYLOAD_HASH, P_COUNT };
+
+/* The partner_message rows of a batch: one multi-row INSERT. */
+typedef struct {
+    kb_db_array_t col[P_COUNT];
+    size_t count;
+    PGresult *outcomes;        /* one row per message: outcome, found ref */
+} s_forward_batch_t;
+
 /* CONTROL: mailbox control (Replay, DeliveryAck), no effect in the batch */
 typedef enum { S_ITEM_ACCEPT, S_ITEM_REJECT, S_ITEM_CONTROL } s_item_kind_t;
 
@@ -58,6 +75,12 @@ typedef struct {
     char member_pseudonyms[INTAKE_MAX_HOUSEHOLD][KB_PSEUDONYM_LEN + 1];
     char postcode4[5];
     uint8_t body_hash[32];
+    bool forward;              /* a body forwarded to zorgtoewijzing, not a signal */
+    uint8_t *fwd_bytes;        /* forward: the completed envelope for the outbox */
+    size_t fwd_len;
+    char fwd_id[KB_UUID_LEN + 1];
+    char stream[KB_LINK_ID_MAX + 1];
+    const char *event;         /* forward: audit event code */
     bool duplicate;
     char dup_ref[64];          /* duplicate: the ref of the first message */
     size_t slot;               /* index in the store batch */
@@ -84,6 +107,7 @@ struct _intake_server_t {
     size_t max_bytes;
     s_item_t *items;
     intake_store_batch_t *store;
+    s_forward_batch_t forwards;
     kb_audit_batch_t *audit;
     uint64_t accepted, duplicates, rejected;
 };
@@ -149,6 +173,150 @@ s_mailbox_apply (kb_db_t *db, const char *sender, const char *stream, const char
     return rc;
 }
 
+/*  partner_message: the inbox of forwarded bodies, like signal for
+    CaseSignal. Same outcomes as intake_store's signal INSERT (0 inserted,
+    1 duplicate, 2 id reused, 3 unseen); a message id the sender used for a
+    signal already is a reuse too. */
+static const char s_sql_partner_message_insert[] =
+    "WITH v AS ("
+    "  SELECT * FROM unnest ($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[])"
+    "   WITH ORDINALITY AS v (ref, sender_org, message_id, body, payload_hash, ord)),"
+    " ins AS ("
+    "  INSERT INTO partner_message (ref, sender_org, message_id, body, payload_hash)"
+    "  SELECT ref, sender_org, message_id, body, payload_hash FROM v"
+    "   WHERE NOT EXISTS (SELECT 1 FROM signal s"
+    "    WHERE s.sender_org = v.sender_org AND s.message_id = v.message_id)"
+    "   ORDER BY ord"
+    "  ON CONFLICT (sender_org, message_id) DO NOTHING RETURNING ref),"
+    " seen AS ("
+    "  SELECT v.ord, ins.ref IS NOT NULL AS inserted,"
+    "   CASE WHEN ins.ref IS NULL THEN EXISTS (SELECT 1 FROM signal s"
+    "    WHERE s.sender_org = v.sender_org AND s.message_id = v.message_id) END AS signal_id,"
+    "   CASE WHEN ins.ref IS NULL THEN (SELECT m.ref FROM partner_message m"
+    "    WHERE m.sender_org = v.sender_org AND m.message_id = v.message_id) END AS found_ref,"
+    "   CASE WHEN ins.ref IS NULL THEN (SELECT m.payload_hash = v.payload_hash FROM partner_message m"
+    "    WHERE m.sender_org = v.sender_org AND m.message_id = v.message_id) END AS same"
+    "  FROM v LEFT JOIN ins ON ins.ref = v.ref)"
+    " SELECT CASE WHEN inserted THEN 0 WHEN signal_id THEN 2 WHEN found_ref IS NULL THEN 3"
+    "  WHEN same THEN 1 ELSE 2 END, coalesce (found_ref, '') FROM seen ORDER BY ord";
+
+static int
+s_forward_prepare (kb_db_t *db)
+{
+    int rc = 0;
+    rc |= kb_db_prepare (db, "partner_message_insert_batch", s_sql_partner_message_insert, 5);
+    rc |= kb_db_prepare (db, "partner_message_lookup",
+                         "SELECT ref, payload_hash FROM partner_message"
+                         " WHERE sender_org = $1 AND message_id = $2",
+                         2);
+    return rc ? -1 : 0;
+}
+
+static void
+s_forward_reset (s_forward_batch_t *self)
+{
+    for (int c = 0; c < P_COUNT; c++)
+        kb_db_array_reset (&self->col[c]);
+    self->count = 0;
+    PQclear (self->outcomes);
+    self->outcomes = NULL;
+}
+
+static void
+s_forward_free (s_forward_batch_t *self)
+{
+    for (int c = 0; c < P_COUNT; c++)
+        kb_db_array_free (&self->col[c]);
+    PQclear (self->outcomes);
+    self->outcomes = NULL;
+}
+
+static size_t
+s_forward_add (s_forward_batch_t *self, const char *ref, const char *org, const char *message_id,
+               const char *body, const uint8_t hash[32])
+{
+    kb_db_array_add_str (&self->col[P_REF], ref);
+    kb_db_array_add_str (&self->col[P_SENDER_ORG], org);
+    kb_db_array_add_str (&self->col[P_MESSAGE_ID], message_id);
+    kb_db_array_add_str (&self->col[P_BODY], body);
+    kb_db_array_add_bytea (&self->col[P_PAYLOAD_HASH], hash, 32);
+    return self->count++;
+}
+
+static kb_db_rc_t
+s_forward_send (s_forward_batch_t *self, kb_db_t *db)
+{
+    if (self->count == 0)
+        return KB_DB_OK;
+    const char *values[P_COUNT];
+    for (int c = 0; c < P_COUNT; c++) {
+        values[c] = kb_db_array_text (&self->col[c]);
+        if (!values[c]) {
+            kb_error ("could not queue statement \"partner_message_insert_batch\": out of memory");
+            return KB_DB_FATAL;
+        }
+    }
+    return kb_db_pipeline_send (db, "partner_message_insert_batch", P_COUNT, values, NULL, NULL);
+}
+
+static kb_db_rc_t
+s_forward_read (s_forward_batch_t *self, kb_db_t *db)
+{
+    if (self->count == 0)
+        return KB_DB_OK;
+    kb_db_rc_t rc;
+    PQclear (self->outcomes);
+    self->outcomes = kb_db_pipeline_next (db, &rc);
+    if (self->outcomes && (size_t) PQntuples (self->outcomes) != self->count) {
+        kb_error ("could not store partner messages: %d outcomes for %zu messages",
+                  PQntuples (self->outcomes), self->count);
+        PQclear (self->outcomes);
+        self->outcomes = NULL;
+        return KB_DB_FATAL;
+    }
+    return rc;
+}
+
+static intake_store_rc_t
+s_forward_outcome (s_forward_batch_t *self, size_t index, char ref_out[64])
+{
+    if (!self->outcomes || index >= self->count)
+        return INTAKE_STORE_ERROR;
+    int row = (int) index;
+    int outcome = atoi (PQgetvalue (self->outcomes, row, 0));
+    if (outcome == INTAKE_STORE_DUPLICATE || outcome == INTAKE_STORE_ID_REUSED)
+        snprintf (ref_out, 64, "%s", PQgetvalue (self->outcomes, row, 1));
+    return (intake_store_rc_t) outcome;
+}
+
+/* An UNSEEN partner message, between the round trips (in the transaction). */
+static intake_store_rc_t
+s_forward_lookup (kb_db_t *db, const char *org, const char *message_id, const uint8_t hash[32],
+                  char ref_out[64], kb_db_rc_t *db_rc)
+{
+    const char *lv[2] = { org, message_id };
+    PGresult *res = PQexecPrepared (kb_db_conn (db), "partner_message_lookup", 2, lv, NULL, NULL, 1);
+    if (PQresultStatus (res) != PGRES_TUPLES_OK || PQntuples (res) != 1) {
+        *db_rc = kb_db_classify (db, res);
+        PQclear (res);
+        return INTAKE_STORE_ERROR;
+    }
+    snprintf (ref_out, 64, "%.*s", PQgetlength (res, 0, 0), PQgetvalue (res, 0, 0));
+    bool same = PQgetlength (res, 0, 1) == 32 && memcmp (PQgetvalue (res, 0, 1), hash, 32) == 0;
+    PQclear (res);
+    *db_rc = KB_DB_OK;
+    return same ? INTAKE_STORE_DUPLICATE : INTAKE_STORE_ID_REUSED;
+}
+
+/* Validation's view of the registry: type of an active partner, else 0. */
+static int
+s_org_type_of (void *arg, const char *org)
+{
+    intake_server_t *self = arg;
+    const kb_partner_t *p = kb_partner_by_org (self->partners, org);
+    return p ? p->org_type : 0;
+}
+
 intake_server_t *
 intake_server_new (const kb_config_t *config)
 {
@@ -187,8 +355,8 @@ intake_server_new (const kb_config_t *config)
     if (kb_db_migrate (self->db, migrations, "intake") || kb_db_migrate (self->db, migrations, "link")
         || kb_db_migrate (self->db, migrations, "audit"))
         goto fail;
-    if (intake_store_prepare (self->db) || kb_outbox_prepare (self->db)
-        || kb_audit_prepare (self->db))
+    if (intake_store_prepare (self->db) || s_forward_prepare (self->db)
+        || kb_outbox_prepare (self->db) || kb_audit_prepare (self->db))
         goto fail;
     self->store = intake_store_batch_new ();
     self->audit = kb_audit_batch_new ();
@@ -265,6 +433,7 @@ intake_server_destroy (intake_server_t **self_p)
     kb_partner_cache_destroy (&self->partners);
     kb_audit_batch_destroy (&self->audit);
     intake_store_batch_destroy (&self->store);
+    s_forward_free (&self->forwards);
     kb_db_destroy (&self->db);
     zcert_destroy (&self->cert);
     kb_pseudo_destroy (&self->pseudo);
@@ -281,6 +450,7 @@ s_item_reset (s_item_t *item)
     zframe_destroy (&item->routing_id);
     zframe_destroy (&item->payload);
     kb_codec_free (&item->env);
+    free (item->fwd_bytes);
     memset (item, 0, sizeof *item);
 }
 
@@ -338,6 +508,130 @@ s_item_pseudonymise (intake_server_t *self, s_item_t *item)
     st->received_at_ms = (int64_t) time (NULL) * 1000;
 }
 
+/* Hash of body name and packed body: equal for a retry of the same
+   message. Over the forwarded body, so with the pseudonym, never a BSN. */
+static int
+s_body_hash (const char *name, const ProtobufCMessage *body, uint8_t out[32])
+{
+    size_t len = protobuf_c_message_get_packed_size (body);
+    uint8_t *buf = malloc (len ? len : 1);
+    if (!buf)
+        return -1;
+    protobuf_c_message_pack (body, buf);
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init (&st);
+    crypto_hash_sha256_update (&st, (const uint8_t *) name, strlen (name) + 1);
+    crypto_hash_sha256_update (&st, buf, len);
+    crypto_hash_sha256_final (&st, out);
+    free (buf);
+    return 0;
+}
+
+/* Drops the fields the decoder kept but intake does not know: they are
+   not validated, so they are not forwarded. */
+static void
+s_strip_unknown (ProtobufCMessage *m)
+{
+    m->n_unknown_fields = 0;
+    m->unknown_fields = NULL;
+}
+
+/* A validated body for zorgtoewijzing: completes a shallow copy (the
+   decoded envelope keeps its own pointers and is freed as decoded), with
+   the sender's org in the fields that name it, the BSN replaced by its
+   pseudonym and the backbone's timestamps cleared; encodes the envelope
+   for the outbox and picks its stream: per plan for regie messages, per
+   toewijzing for care, so that each one's messages arrive in order.
+   Returns 0, or -1 when out of memory. */
+static int
+s_item_forward (intake_server_t *self, s_item_t *item)
+{
+    const kb_envelope_t *in = item->env;
+    kb_envelope_t out = KETENBUS__V1__ENVELOPE__INIT;
+    Ketenbus__V1__RegieTransferRequest q;
+    Ketenbus__V1__RegieTransferResponse a;
+    Ketenbus__V1__PlanRegistered p;
+    Ketenbus__V1__CareAssignment c;
+    const ProtobufCMessage *body = NULL;
+    const char *prefix = "", *key = "";
+    out.body_case = in->body_case;
+    switch (in->body_case) {
+    case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST:
+        q = *in->regie_transfer_request;
+        s_strip_unknown (&q.base);
+        q.from_org = item->org;             /* zorgtoewijzing checks it holds regie */
+        q.requested_at_ms = 0;              /* zorgtoewijzing sets both */
+        q.deadline_at_ms = 0;
+        out.regie_transfer_request = &q;
+        body = &q.base;
+        prefix = "plan:";
+        key = q.plan_ref;
+        item->event = "transfer.requested";
+        break;
+    case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE:
+        a = *in->regie_transfer_response;
+        s_strip_unknown (&a.base);
+        a.to_org = item->org;               /* zorgtoewijzing checks it was asked */
+        a.responded_at_ms = 0;
+        out.regie_transfer_response = &a;
+        body = &a.base;
+        prefix = "plan:";
+        key = a.plan_ref;
+        item->event = "transfer.answered";
+        break;
+    case KETENBUS__V1__ENVELOPE__BODY_PLAN_REGISTERED:
+        p = *in->plan_registered;
+        s_strip_unknown (&p.base);
+        p.regisseur_org = item->org;
+        out.plan_registered = &p;
+        body = &p.base;
+        prefix = "plan:";
+        key = p.plan_ref;
+        item->event = "plan.registered";
+        break;
+    case KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT:
+        c = *in->care_assignment;
+        s_strip_unknown (&c.base);
+        if (c.bsn && *c.bsn)
+            kb_pseudo_bsn (self->pseudo, c.bsn, item->subject_pseudonym);
+        c.bsn = (char *) "";                /* never stored, never forwarded */
+        c.pseudonym = item->subject_pseudonym;
+        if (c.action == KETENBUS__V1__CARE_ACTION__CARE_ACTION_ASSIGN) {
+            c.assigning_org = item->org;
+            item->event = "care.assigned";
+        }
+        else {
+            /* start and stop come from the provider itself */
+            c.provider_org = item->org;
+            c.assigning_org = (char *) "";
+            item->event = c.action == KETENBUS__V1__CARE_ACTION__CARE_ACTION_START ? "care.started"
+                                                                                  : "care.stopped";
+        }
+        out.care_assignment = &c;
+        body = &c.base;
+        prefix = "toewijzing:";
+        key = c.toewijzing_id;
+        break;
+    default:
+        return -1;   /* not reached: validation accepted only these */
+    }
+    if (s_body_hash (kb_codec_body_name (in), body, item->body_hash))
+        return -1;
+    kb_uuid_v4 (item->ref);
+    kb_uuid_v4 (item->fwd_id);
+    snprintf (item->stream, sizeof item->stream, "%s%s", prefix, key);
+    out.message_id = item->fwd_id;
+    out.correlation_id = in->message_id;
+    out.sent_at_ms = (int64_t) time (NULL) * 1000;
+    out.schema_version = KB_SCHEMA_VERSION;
+    out.sender_org = (char *) "intake";
+    item->fwd_bytes = kb_codec_encode (&out, &item->fwd_len);
+    if (!item->fwd_bytes)
+        return -1;
+    item->forward = true;
+    return 0;
+}
+
 /* Everything that does not need the database. */
 static void
 s_item_decide (intake_server_t *self, s_item_t *item, const intake_validate_ctx_t *ctx)
@@ -363,13 +657,23 @@ s_item_decide (intake_server_t *self, s_item_t *item, const intake_validate_ctx_
         item->quarantine = true;
         return;
     }
-    if (item->env->body_case != KETENBUS__V1__ENVELOPE__BODY_CASE_SIGNAL) {
+    if (item->env->body_case == KETENBUS__V1__ENVELOPE__BODY_REPLAY
+        || item->env->body_case == KETENBUS__V1__ENVELOPE__BODY_DELIVERY_ACK) {
         item->kind = S_ITEM_CONTROL;
         return;
     }
-    if (!intake_validate_case_signal (item->env->case_signal, ctx, &item->reject)) {
+    intake_sender_t sender = { .org = item->org, .org_type = item->org_type };
+    if (!intake_validate_body (item->env, &sender, ctx, &item->reject)) {
         item->kind = S_ITEM_REJECT;
         item->quarantine = true;
+        return;
+    }
+    if (item->env->body_case != KETENBUS__V1__ENVELOPE__BODY_CASE_SIGNAL) {
+        if (s_item_forward (self, item) != 0) {
+            s_item_reject (item, INTAKE_RC_TECHNICAL, "", "server out of memory");
+            return;
+        }
+        item->kind = S_ITEM_ACCEPT;
         return;
     }
     /* the retry check compares the body, not the envelope (sent_at changes) */
@@ -388,7 +692,7 @@ s_item_decide (intake_server_t *self, s_item_t *item, const intake_validate_ctx_
 }
 
 /* Round trip 1: BEGIN, the audit chain lock and head, one INSERT of all
-   signals of items [from, to). The lock comes first, as in
+   signals and one of all forwarded messages of items [from, to). The lock comes first, as in
    kb_audit_append: writers of this schema queue there, not on rows. */
 static kb_db_rc_t
 s_insert_signals (intake_server_t *self, int from, int to)
@@ -396,7 +700,11 @@ s_insert_signals (intake_server_t *self, int from, int to)
     kb_db_t *db = self->db;
     for (int i = from; i < to; i++) {
         s_item_t *item = &self->items[i];
-        if (item->kind == S_ITEM_ACCEPT)
+        if (item->kind == S_ITEM_ACCEPT && item->forward)
+            item->slot = s_forward_add (&self->forwards, item->ref, item->org,
+                                        item->env->message_id, kb_codec_body_name (item->env),
+                                        item->body_hash);
+        else if (item->kind == S_ITEM_ACCEPT)
             item->slot = intake_store_batch_add_signal (self->store, &item->stored,
                                                         item->env->message_id, item->body_hash);
     }
@@ -409,6 +717,8 @@ s_insert_signals (intake_server_t *self, int from, int to)
     if (rc == KB_DB_OK)
         rc = intake_store_batch_send_signals (self->store, db);
     if (rc == KB_DB_OK)
+        rc = s_forward_send (&self->forwards, db);
+    if (rc == KB_DB_OK)
         rc = kb_db_pipeline_sync (db);
     if (rc == KB_DB_OK) {
         PQclear (kb_db_pipeline_next (db, &rc)); /* BEGIN */
@@ -416,6 +726,8 @@ s_insert_signals (intake_server_t *self, int from, int to)
             rc = kb_audit_batch_head (self->audit, db);
         if (rc == KB_DB_OK)
             rc = intake_store_batch_read_signals (self->store, db);
+        if (rc == KB_DB_OK)
+            rc = s_forward_read (&self->forwards, db);
     }
     kb_db_rc_t end = kb_db_pipeline_end (db);
     return rc != KB_DB_OK ? rc : end;
@@ -432,10 +744,19 @@ s_apply_outcomes (intake_server_t *self, int from, int to)
         if (item->kind != S_ITEM_ACCEPT)
             continue;
         kb_db_rc_t rc = KB_DB_OK;
-        intake_store_rc_t src = intake_store_batch_outcome (self->store, item->slot, item->dup_ref);
-        if (src == INTAKE_STORE_UNSEEN)
-            src = intake_store_lookup (self->db, item->org, item->env->message_id, item->body_hash,
-                                       item->dup_ref, &rc);
+        intake_store_rc_t src;
+        if (item->forward) {
+            src = s_forward_outcome (&self->forwards, item->slot, item->dup_ref);
+            if (src == INTAKE_STORE_UNSEEN)
+                src = s_forward_lookup (self->db, item->org, item->env->message_id,
+                                        item->body_hash, item->dup_ref, &rc);
+        }
+        else {
+            src = intake_store_batch_outcome (self->store, item->slot, item->dup_ref);
+            if (src == INTAKE_STORE_UNSEEN)
+                src = intake_store_lookup (self->db, item->org, item->env->message_id,
+                                           item->body_hash, item->dup_ref, &rc);
+        }
         if (src == INTAKE_STORE_ERROR)
             return rc != KB_DB_OK ? rc : KB_DB_FATAL;
         item->duplicate = src == INTAKE_STORE_DUPLICATE;
@@ -452,10 +773,13 @@ s_item_is_new (const s_item_t *item)
     return item->kind == S_ITEM_ACCEPT && !item->duplicate;
 }
 
-/* Queues the message for zorgtoewijzing: it commits with the signal. */
+/* Queues the message for zorgtoewijzing: it commits with the signal (or
+   the partner_message row of a forwarded body). */
 static kb_db_rc_t
 s_queue_outbox (intake_server_t *self, s_item_t *item)
 {
+    if (item->forward)
+        return kb_outbox_put (self->db, item->stream, item->fwd_id, item->fwd_bytes, item->fwd_len);
     kb_envelope_t out = KETENBUS__V1__ENVELOPE__INIT;
     char id[KB_UUID_LEN + 1];
     kb_uuid_v4 (id);
@@ -495,6 +819,12 @@ s_write_effects (intake_server_t *self, int from, int to, bool begin)
                                    .action = 'C', .subject_pseudonym = item->subject_pseudonym,
                                    .reason = "case_signal", .outcome = "accepted",
                                    .authorised = true };
+        if (item->forward) {
+            entry.event = item->event;
+            entry.subject_pseudonym = item->subject_pseudonym[0] ? item->subject_pseudonym : NULL;
+            entry.reason = kb_codec_body_name (item->env);
+            entry.outcome = "forwarded";
+        }
         audit_rc = kb_audit_batch_append (self->audit, &entry);
     }
     if (audit_rc != KB_DB_OK)
@@ -510,7 +840,7 @@ s_write_effects (intake_server_t *self, int from, int to, bool begin)
     if (rc == KB_DB_OK && audit)
         rc = kb_audit_batch_send (self->audit, db);
     for (int i = from; i < to && rc == KB_DB_OK; i++)
-        if (s_item_is_new (&self->items[i]))
+        if (s_item_is_new (&self->items[i]) && !self->items[i].forward)
             intake_store_batch_add_members (self->store, &self->items[i].stored);
     if (rc == KB_DB_OK)
         rc = intake_store_batch_send_members (self->store, db);
@@ -551,6 +881,7 @@ s_commit_range (intake_server_t *self, int from, int to)
         accepting |= self->items[i].kind == S_ITEM_ACCEPT;
     kb_db_rc_t rc = KB_DB_OK;
     intake_store_batch_reset (self->store);
+    s_forward_reset (&self->forwards);
     if (accepting) {
         rc = s_insert_signals (self, from, to);
         if (rc == KB_DB_OK)
@@ -719,7 +1050,8 @@ int
 intake_server_run (intake_server_t *self, volatile sig_atomic_t *stop)
 {
     zpoller_t *poller = zpoller_new (self->router, kb_link_receiver_socket (self->receiver), NULL);
-    intake_validate_ctx_t ctx = { .gemeenten = self->gemeenten, .ngemeenten = self->ngemeenten };
+    intake_validate_ctx_t ctx = { .gemeenten = self->gemeenten, .ngemeenten = self->ngemeenten,
+                                  .org_type_of = s_org_type_of, .org_arg = self };
     while (!*stop) {
         kb_partner_cache_refresh (self->partners, false);
         void *which = zpoller_wait (poller, 100);

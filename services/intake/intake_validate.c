@@ -88,12 +88,8 @@ intake_validate_accepted (Ketenbus__V1__Envelope__BodyCase body)
     case KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT:
     case KETENBUS__V1__ENVELOPE__BODY_REPLAY:
     case KETENBUS__V1__ENVELOPE__BODY_DELIVERY_ACK:
-        return true;
     case KETENBUS__V1__ENVELOPE__BODY_PLAN_REGISTERED:
-        /* validated (intake_validate_plan_registered) but not accepted yet:
-           zorgtoewijzing does not apply PlanRegistered and would dead-letter
-           every one. Accept it here once zorg_handlers.c handles it. */
-        return false;
+        return true;
     default:
         return false;
     }
@@ -230,4 +226,386 @@ intake_validate_case_signal (const Ketenbus__V1__CaseSignal *s, const intake_val
     if (s->contact_phone && !kb_validate_phone (s->contact_phone))
         return s_reject (r, INTAKE_RC_TEXT, "case_signal.contact_phone", "must be 6..20 digits, '+', '-' or spaces");
     return true;
+}
+
+/*  Forwarded bodies */
+
+static bool
+s_set (const char *s)
+{
+    return s && *s;
+}
+
+static bool
+s_required_text (const char *s, const char *field, size_t max, intake_reject_t *r)
+{
+    if (!s_set (s))
+        return s_reject (r, INTAKE_RC_REQUIRED, field, "field is required");
+    if (!kb_validate_text (s, 1, max)) {
+        char rule[96];
+        snprintf (rule, sizeof rule, "must be 1..%zu bytes of valid UTF-8 without control characters",
+                  max);
+        return s_reject (r, INTAKE_RC_TEXT, field, rule);
+    }
+    return true;
+}
+
+static bool
+s_optional_text (const char *s, const char *field, size_t max, intake_reject_t *r)
+{
+    return !s_set (s) || s_required_text (s, field, max, r);
+}
+
+static bool
+s_optional_phone (const char *s, const char *field, intake_reject_t *r)
+{
+    if (s && !kb_validate_phone (s))
+        return s_reject (r, INTAKE_RC_TEXT, field, "must be 6..20 digits, '+', '-' or spaces");
+    return true;
+}
+
+static bool
+s_required_uuid (const char *s, const char *field, intake_reject_t *r)
+{
+    if (!s_set (s))
+        return s_reject (r, INTAKE_RC_REQUIRED, field, "field is required");
+    if (!kb_validate_message_id (s))
+        return s_reject (r, INTAKE_RC_MESSAGE_ID, field,
+                         "must be a lower-case UUID (8-4-4-4-12 hex)");
+    return true;
+}
+
+/* A value of desc other than *_UNSPECIFIED. */
+static bool
+s_required_enum (const ProtobufCEnumDescriptor *desc, int value, const char *field,
+                 intake_reject_t *r)
+{
+    if (value == 0 || !kb_codec_enum_known (desc, value))
+        return s_reject (r, INTAKE_RC_ENUM, field, "unknown or missing value");
+    return true;
+}
+
+/* Unspecified (0) or a known value. */
+static bool
+s_optional_enum (const ProtobufCEnumDescriptor *desc, int value, const char *field,
+                 intake_reject_t *r)
+{
+    return value == 0 || s_required_enum (desc, value, field, r);
+}
+
+/* An organisation id as the partner registry spells it:
+   ^[a-z0-9][a-z0-9._-]{1,63}$ */
+static bool
+s_org_format (const char *s)
+{
+    size_t n = s ? strlen (s) : 0;
+    if (n < 2 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+                  || (i > 0 && (c == '.' || c == '_' || c == '-'));
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* A field intake fills from the authenticated sender: empty or the sender. */
+static bool
+s_sender_field (const char *s, const intake_sender_t *sender, const char *field,
+                intake_reject_t *r)
+{
+    if (s_set (s) && (!sender->org || strcmp (s, sender->org) != 0))
+        return s_reject (r, INTAKE_RC_BACKBONE_FIELD, field,
+                         "set by the backbone from the sending organisation: leave it empty");
+    return true;
+}
+
+/* Another organisation named in the body: well formed, an active partner
+   (when the registry is known) of a type role accepts (role NULL: any),
+   and not the sender when other is set. */
+static bool
+s_named_org (const char *org, const char *field, const intake_sender_t *sender, bool other,
+             bool (*role) (int), const intake_validate_ctx_t *ctx, intake_reject_t *r)
+{
+    if (!s_org_format (org))
+        return s_reject (r, INTAKE_RC_ORG, field, "must be an organisation id of the partner registry");
+    if (other && sender->org && strcmp (org, sender->org) == 0)
+        return s_reject (r, INTAKE_RC_ORG, field, "must name another organisation than the sender");
+    if (!ctx->org_type_of)
+        return true;
+    int type = ctx->org_type_of (ctx->org_arg, org);
+    if (type <= 0)
+        return s_reject (r, INTAKE_RC_ORG, field, "organisation unknown or revoked");
+    if (role && !role (type))
+        return s_reject (r, INTAKE_RC_ORG, field, "organisation type cannot take this role");
+    return true;
+}
+
+static bool
+s_gemeente (const char *code, const char *field, const intake_validate_ctx_t *ctx,
+            intake_reject_t *r)
+{
+    if (!kb_validate_gemeente_code_format (code))
+        return s_reject (r, INTAKE_RC_GEMEENTE, field, "gemeente code must be a 4-digit CBS code");
+    for (int i = 0; i < ctx->ngemeenten; i++)
+        if (strcmp (ctx->gemeenten[i], code) == 0)
+            return true;
+    return s_reject (r, INTAKE_RC_GEMEENTE, field, "gemeente code is not part of this region");
+}
+
+/* A calendar date when set; *days (when not NULL) gets it, else is left. */
+static bool
+s_optional_date (const char *s, const char *field, int32_t *days, intake_reject_t *r)
+{
+    if (!s_set (s))
+        return true;
+    if (!kb_validate_date (s, days))
+        return s_reject (r, INTAKE_RC_DATE, field, "must be a calendar date YYYY-MM-DD");
+    return true;
+}
+
+bool
+intake_validate_transfer_request (const Ketenbus__V1__RegieTransferRequest *q,
+                                  const intake_sender_t *sender, const intake_validate_ctx_t *ctx,
+                                  intake_reject_t *r)
+{
+    if (!s_required_uuid (q->transfer_id, "regie_transfer_request.transfer_id", r)
+        || !s_required_text (q->plan_ref, "regie_transfer_request.plan_ref", 64, r)
+        || !s_optional_text (q->gezin_ref, "regie_transfer_request.gezin_ref", 64, r)
+        || !s_optional_text (q->partner_case_ref, "regie_transfer_request.partner_case_ref", 64, r)
+        || !s_sender_field (q->from_org, sender, "regie_transfer_request.from_org", r))
+        return false;
+    if (!s_set (q->to_org))
+        return s_reject (r, INTAKE_RC_REQUIRED, "regie_transfer_request.to_org",
+                         "the proposed regisseur is required");
+    if (!s_named_org (q->to_org, "regie_transfer_request.to_org", sender, true, s_care_partner,
+                      ctx, r))
+        return false;
+    return s_required_enum (&ketenbus__v1__regie_transfer_reason__descriptor, (int) q->reason,
+                            "regie_transfer_request.reason", r);
+}
+
+bool
+intake_validate_transfer_response (const Ketenbus__V1__RegieTransferResponse *p,
+                                   const intake_sender_t *sender,
+                                   const intake_validate_ctx_t *ctx, intake_reject_t *r)
+{
+    if (!s_required_uuid (p->transfer_id, "regie_transfer_response.transfer_id", r)
+        || !s_required_text (p->plan_ref, "regie_transfer_response.plan_ref", 64, r)
+        || !s_optional_text (p->gezin_ref, "regie_transfer_response.gezin_ref", 64, r)
+        || !s_optional_text (p->partner_case_ref, "regie_transfer_response.partner_case_ref", 64, r)
+        || !s_sender_field (p->to_org, sender, "regie_transfer_response.to_org", r))
+        return false;
+    /* the requesting regisseur; zorgtoewijzing answers the one of the
+       transfer, so only the format is checked */
+    if (s_set (p->from_org)
+        && !s_named_org (p->from_org, "regie_transfer_response.from_org", sender, true, NULL,
+                         &(intake_validate_ctx_t){ 0 }, r))
+        return false;
+    if (!s_required_enum (&ketenbus__v1__transfer_decision__descriptor, (int) p->decision,
+                          "regie_transfer_response.decision", r))
+        return false;
+    const char *f = "regie_transfer_response.reject_reason";
+    if (p->decision == KETENBUS__V1__TRANSFER_DECISION__TRANSFER_DECISION_REJECTED) {
+        if (!s_required_enum (&ketenbus__v1__transfer_reject_reason__descriptor,
+                              (int) p->reject_reason, f, r))
+            return false;
+    }
+    else if (p->reject_reason != 0)
+        return s_reject (r, INTAKE_RC_ENUM, f, "only with decision REJECTED");
+    (void) ctx;
+    return s_optional_text (p->casemanager_name, "regie_transfer_response.casemanager_name", 100, r)
+           && s_optional_phone (p->casemanager_phone, "regie_transfer_response.casemanager_phone", r);
+}
+
+bool
+intake_validate_plan_registered (const Ketenbus__V1__PlanRegistered *p,
+                                 const intake_sender_t *sender, const intake_validate_ctx_t *ctx,
+                                 intake_reject_t *r)
+{
+    if (!s_required_text (p->plan_ref, "plan_registered.plan_ref", 64, r)
+        || !s_optional_text (p->gezin_ref, "plan_registered.gezin_ref", 64, r)
+        || !s_optional_text (p->partner_case_ref, "plan_registered.partner_case_ref", 64, r)
+        || !s_sender_field (p->regisseur_org, sender, "plan_registered.regisseur_org", r))
+        return false;
+    if (p->plan_version == 0)
+        return s_reject (r, INTAKE_RC_REQUIRED, "plan_registered.plan_version",
+                         "plan version is required (1 for the first plan)");
+    if (p->plan_version > 9999)
+        return s_reject (r, INTAKE_RC_FORMAT, "plan_registered.plan_version", "at most 9999");
+    if (!s_past_date (p->plan_date, "plan_registered.plan_date", 5, ctx, r))
+        return false;
+    int32_t plan_days = 0, eval_days = 0;
+    kb_validate_date (p->plan_date, &plan_days);
+    eval_days = plan_days;
+    if (!s_optional_date (p->next_evaluation_date, "plan_registered.next_evaluation_date",
+                          &eval_days, r))
+        return false;
+    if (eval_days < plan_days)
+        return s_reject (r, INTAKE_RC_FORMAT, "plan_registered.next_evaluation_date",
+                         "must not lie before plan_date");
+    const char *f = "plan_registered.categories";
+    if (p->n_categories == 0)
+        return s_reject (r, INTAKE_RC_REQUIRED, f, "at least one category is required");
+    if (p->n_categories > INTAKE_MAX_CATEGORIES)
+        return s_reject (r, INTAKE_RC_LIMIT, f, "at most 8 categories");
+    for (size_t i = 0; i < p->n_categories; i++)
+        if (!s_required_enum (&ketenbus__v1__category__descriptor, (int) p->categories[i], f, r))
+            return false;
+    if (p->n_involved_orgs > INTAKE_MAX_INVOLVED_ORGS)
+        return s_reject (r, INTAKE_RC_LIMIT, "plan_registered.involved_orgs",
+                         "at most 20 organisations");
+    for (size_t i = 0; i < p->n_involved_orgs; i++) {
+        char field[64];
+        snprintf (field, sizeof field, "plan_registered.involved_orgs[%zu]", i);
+        if (!s_named_org (p->involved_orgs[i], field, sender, false, NULL, ctx, r))
+            return false;
+    }
+    return s_optional_text (p->casemanager_name, "plan_registered.casemanager_name", 100, r)
+           && s_optional_phone (p->casemanager_phone, "plan_registered.casemanager_phone", r);
+}
+
+/* productcategorie: 2 digits; productcode: 5 of [0-9A-Z] (iWmo/iJw). */
+static bool
+s_code (const char *s, size_t len, bool letters)
+{
+    if (!s || strlen (s) != len)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (letters && s[i] >= 'A' && s[i] <= 'Z')))
+            return false;
+    return true;
+}
+
+bool
+intake_validate_care_assignment (const Ketenbus__V1__CareAssignment *c,
+                                 const intake_sender_t *sender, const intake_validate_ctx_t *ctx,
+                                 intake_reject_t *r)
+{
+    const char *f;
+    if (!s_required_text (c->toewijzing_id, "care_assignment.toewijzing_id", 64, r))
+        return false;
+    if (!s_required_enum (&ketenbus__v1__care_action__descriptor, (int) c->action,
+                          "care_assignment.action", r))
+        return false;
+    bool assign = c->action == KETENBUS__V1__CARE_ACTION__CARE_ACTION_ASSIGN;
+    bool start = c->action == KETENBUS__V1__CARE_ACTION__CARE_ACTION_START;
+    bool stop = c->action == KETENBUS__V1__CARE_ACTION__CARE_ACTION_STOP;
+    if (!intake_validate_may_send_care (sender->org_type, c->action))
+        return s_reject (r, INTAKE_RC_NOT_ALLOWED, "care_assignment.action",
+                         assign ? "only a gemeente may assign a voorziening"
+                                : "only the provider may report start and stop");
+    /* START and STOP come from the provider named in the message */
+    if (!assign && s_set (c->provider_org)
+        && (!sender->org || strcmp (c->provider_org, sender->org) != 0))
+        return s_reject (r, INTAKE_RC_NOT_ALLOWED, "care_assignment.provider_org",
+                         "only the provider named in provider_org may report start and stop");
+    if (!s_optional_text (c->partner_case_ref, "care_assignment.partner_case_ref", 64, r))
+        return false;
+    /* the person: a BSN at the door, never a pseudonym */
+    if (s_set (c->pseudonym))
+        return s_reject (r, INTAKE_RC_BACKBONE_FIELD, "care_assignment.pseudonym",
+                         "set by the backbone from the bsn: leave it empty");
+    if ((assign || s_set (c->bsn)) && !s_bsn (c->bsn, "care_assignment.bsn", r))
+        return false;
+    f = "care_assignment.gemeente_code";
+    if (assign && !s_set (c->gemeente_code))
+        return s_reject (r, INTAKE_RC_REQUIRED, f, "gemeente code is required");
+    if (s_set (c->gemeente_code) && !s_gemeente (c->gemeente_code, f, ctx, r))
+        return false;
+    if (!s_optional_text (c->gebied, "care_assignment.gebied", 64, r))
+        return false;
+    if (assign ? !s_required_enum (&ketenbus__v1__wet__descriptor, (int) c->wet, "care_assignment.wet", r)
+               : !s_optional_enum (&ketenbus__v1__wet__descriptor, (int) c->wet, "care_assignment.wet", r))
+        return false;
+    f = "care_assignment.product_category";
+    if (assign && !s_set (c->product_category))
+        return s_reject (r, INTAKE_RC_REQUIRED, f, "product category is required");
+    if (s_set (c->product_category) && !s_code (c->product_category, 2, false))
+        return s_reject (r, INTAKE_RC_FORMAT, f, "must be a 2-digit iWmo/iJw productcategorie");
+    if (s_set (c->product_code) && !s_code (c->product_code, 5, true))
+        return s_reject (r, INTAKE_RC_FORMAT, "care_assignment.product_code",
+                         "must be a 5-character iWmo/iJw productcode such as 02A01");
+    f = "care_assignment.pyramid_level";
+    if (assign ? !s_required_enum (&ketenbus__v1__pyramid_level__descriptor, (int) c->pyramid_level, f, r)
+               : !s_optional_enum (&ketenbus__v1__pyramid_level__descriptor, (int) c->pyramid_level, f, r))
+        return false;
+    /* volume, unit and frequency go together */
+    if (c->unit == 0) {
+        if (c->volume != 0 || c->frequency != 0)
+            return s_reject (r, INTAKE_RC_FORMAT, "care_assignment.unit",
+                             "volume and frequency need a unit");
+    }
+    else {
+        if (!s_required_enum (&ketenbus__v1__volume_unit__descriptor, (int) c->unit,
+                              "care_assignment.unit", r)
+            || !s_required_enum (&ketenbus__v1__volume_frequency__descriptor, (int) c->frequency,
+                                 "care_assignment.frequency", r))
+            return false;
+        if (c->volume == 0 || c->volume > 99999999)
+            return s_reject (r, INTAKE_RC_FORMAT, "care_assignment.volume",
+                             "must be 1..99999999 when a unit is given");
+    }
+    if (c->budget_cents < 0 || c->budget_cents > 100000000000LL)
+        return s_reject (r, INTAKE_RC_FORMAT, "care_assignment.budget_cents",
+                         "must be 0..100000000000 (euro cents)");
+    /* dates: planned start on ASSIGN, actual start on START (not in the
+       future), actual end on STOP (not in the future) */
+    int32_t start_days = 0, end_days = 0;
+    bool have_start = false, have_end = false;
+    if ((assign || start) && !s_set (c->start_date))
+        return s_reject (r, INTAKE_RC_REQUIRED, "care_assignment.start_date", "date is required");
+    if (start && !s_past_date (c->start_date, "care_assignment.start_date", 5, ctx, r))
+        return false;
+    if (!s_optional_date (c->start_date, "care_assignment.start_date", &start_days, r))
+        return false;
+    have_start = s_set (c->start_date);
+    if (stop && !s_past_date (c->end_date, "care_assignment.end_date", 5, ctx, r))
+        return false;
+    if (!s_optional_date (c->end_date, "care_assignment.end_date", &end_days, r))
+        return false;
+    have_end = s_set (c->end_date);
+    if (have_start && have_end && end_days < start_days)
+        return s_reject (r, INTAKE_RC_FORMAT, "care_assignment.end_date",
+                         "must not lie before start_date");
+    f = "care_assignment.stop_reason";
+    if (stop) {
+        if (!s_required_enum (&ketenbus__v1__care_stop_reason__descriptor, (int) c->stop_reason, f, r))
+            return false;
+    }
+    else if (c->stop_reason != 0)
+        return s_reject (r, INTAKE_RC_ENUM, f, "only with action STOP");
+    /* who delivers, and who decided */
+    if (assign) {
+        if (s_set (c->provider_org)
+            && !s_named_org (c->provider_org, "care_assignment.provider_org", sender, true,
+                             s_provider, ctx, r))
+            return false;
+        if (!s_sender_field (c->assigning_org, sender, "care_assignment.assigning_org", r))
+            return false;
+    }
+    return true;
+}
+
+bool
+intake_validate_body (const kb_envelope_t *env, const intake_sender_t *sender,
+                      const intake_validate_ctx_t *ctx, intake_reject_t *r)
+{
+    switch (env->body_case) {
+    case KETENBUS__V1__ENVELOPE__BODY_CASE_SIGNAL:
+        return intake_validate_case_signal (env->case_signal, ctx, r);
+    case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST:
+        return intake_validate_transfer_request (env->regie_transfer_request, sender, ctx, r);
+    case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE:
+        return intake_validate_transfer_response (env->regie_transfer_response, sender, ctx, r);
+    case KETENBUS__V1__ENVELOPE__BODY_PLAN_REGISTERED:
+        return intake_validate_plan_registered (env->plan_registered, sender, ctx, r);
+    case KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT:
+        return intake_validate_care_assignment (env->care_assignment, sender, ctx, r);
+    default:
+        return s_reject (r, INTAKE_RC_UNSUPPORTED, kb_codec_body_name (env),
+                         "this message type is not accepted by intake in this version");
+    }
 }

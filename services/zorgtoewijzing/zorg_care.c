@@ -48,6 +48,23 @@ s_check (const Ketenbus__V1__CareAssignment *c)
     }
 }
 
+/* The provider learns of the toewijzing in its mailbox (like iWmo 301).
+   The pseudonym stays inside the backbone: the toewijzing id and the
+   gemeente's case reference are what both sides use. */
+static kb_db_rc_t
+s_send_to_provider (zorg_ctx_t *ctx, const Ketenbus__V1__CareAssignment *c, const char *message_id)
+{
+    Ketenbus__V1__CareAssignment out = *c;
+    out.base.n_unknown_fields = 0;
+    out.base.unknown_fields = NULL;
+    out.bsn = "";
+    out.pseudonym = "";
+    kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT;
+    env.care_assignment = &out;
+    return zorg_store_send (ctx->db, c->provider_org, &env, message_id);
+}
+
 kb_db_rc_t
 zorg_care_apply (zorg_ctx_t *ctx, const Ketenbus__V1__CareAssignment *c, const char *message_id,
                  const char *via_org, const char **refusal)
@@ -56,14 +73,21 @@ zorg_care_apply (zorg_ctx_t *ctx, const Ketenbus__V1__CareAssignment *c, const c
     const char *why = s_check (c);
     const char *id = c->toewijzing_id ? c->toewijzing_id : "";
     char status[16] = "";
+    char provider[ZORG_ORG_MAX + 1] = "";
     if (!why) {
         PGresult *res = zorg_store_run (ctx->db, "zorg_tw_get", 1, (const char *[]){ id }, &rc);
         if (!res)
             return rc;
-        if (PQntuples (res) == 1)
+        if (PQntuples (res) == 1) {
             snprintf (status, sizeof status, "%s", PQgetvalue (res, 0, 0));
+            snprintf (provider, sizeof provider, "%s", PQgetvalue (res, 0, 1));
+        }
         PQclear (res);
     }
+    /* only the provider named in the toewijzing reports its start and stop */
+    if (!why && *provider && c->action != KETENBUS__V1__CARE_ACTION__CARE_ACTION_ASSIGN
+        && (!c->provider_org || strcmp (c->provider_org, provider) != 0))
+        why = "not_the_provider";
     const char *event = "toewijzing.rejected";
     if (!why && c->action == KETENBUS__V1__CARE_ACTION__CARE_ACTION_ASSIGN) {
         if (*status)
@@ -87,6 +111,9 @@ zorg_care_apply (zorg_ctx_t *ctx, const Ketenbus__V1__CareAssignment *c, const c
             if ((rc = kb_db_run_cmd (ctx->db, "zorg_tw_insert", 17, v, NULL, NULL)) != KB_DB_OK)
                 return rc;
             event = "toewijzing.assigned";
+            if (s_opt (c->provider_org)
+                && (rc = s_send_to_provider (ctx, c, message_id)) != KB_DB_OK)
+                return rc;
         }
     }
     else if (!why && c->action == KETENBUS__V1__CARE_ACTION__CARE_ACTION_START) {

@@ -72,9 +72,20 @@ zorg_handlers_apply (kb_db_t *db, const char *sender, const char *stream, const 
                 rc = s_refused (db, "transfer.response_refused", env->regie_transfer_response->to_org,
                                 refusal, message_id);
             break;
-        case KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT:
-            rc = zorg_care_apply (ctx, env->care_assignment, message_id,
-                                  s_set (env->sender_org) ? env->sender_org : sender, &refusal);
+        case KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT: {
+            /* the organisation that acted, as intake authenticated it */
+            const Ketenbus__V1__CareAssignment *c = env->care_assignment;
+            const char *actor = c->action == KETENBUS__V1__CARE_ACTION__CARE_ACTION_ASSIGN
+                                    ? c->assigning_org
+                                    : c->provider_org;
+            rc = zorg_care_apply (ctx, c, message_id, s_set (actor) ? actor : sender, &refusal);
+            break;
+        }
+        case KETENBUS__V1__ENVELOPE__BODY_PLAN_REGISTERED:
+            rc = zorg_plan_registered (ctx, env->plan_registered, message_id, &refusal);
+            if (rc == KB_DB_OK && refusal)
+                rc = s_refused (db, "plan.register_refused", env->plan_registered->regisseur_org,
+                                refusal, message_id);
             break;
         default:
             snprintf (reason_buf, reason_len, "unexpected body \"%s\" on the zorgtoewijzing link",

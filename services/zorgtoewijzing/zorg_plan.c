@@ -675,3 +675,38 @@ zorg_escalation_decide (kb_db_t *db, const char *escalation_id, const char *regi
     }
     return ZORG_ERR_DB;
 }
+
+kb_db_rc_t
+zorg_plan_registered (zorg_ctx_t *ctx, const Ketenbus__V1__PlanRegistered *p,
+                      const char *message_id, const char **refusal)
+{
+    zorg_plan_row_t plan;
+    bool found = false;
+    kb_db_rc_t rc = zorg_store_plan_by_ref (ctx->db, p->plan_ref, &plan, &found);
+    if (rc != KB_DB_OK)
+        return rc;
+    if (!found || strcmp (plan.status, "active") != 0) {
+        *refusal = "plan_unknown";
+        return KB_DB_OK;
+    }
+    if (!plan.has_regisseur || !p->regisseur_org || strcmp (plan.regisseur_org, p->regisseur_org) != 0) {
+        *refusal = "not_regisseur";
+        return KB_DB_OK;
+    }
+    char id[24], version[16];
+    snprintf (id, sizeof id, "%ld", plan.id);
+    snprintf (version, sizeof version, "%u", (unsigned) p->plan_version);
+    const char *v[6] = { id, version, p->plan_date ? p->plan_date : "",
+                         p->next_evaluation_date ? p->next_evaluation_date : "",
+                         p->casemanager_name ? p->casemanager_name : "",
+                         p->casemanager_phone ? p->casemanager_phone : "" };
+    PGresult *res = zorg_store_run (ctx->db, "zorg_plan_registered", 6, v, &rc);
+    if (!res)
+        return rc;
+    bool changed = atoi (PQcmdTuples (res)) == 1;
+    PQclear (res);
+    kb_info ("plan registered plan=\"%.8s\" version=%u changed=%d message_id=\"%.8s\"", plan.ref,
+             (unsigned) p->plan_version, changed, message_id);
+    return zorg_store_audit (ctx->db, p->regisseur_org, NULL, "plan.registered", 'U', plan.ref,
+                             changed ? "plan_version" : "older_version", changed ? "applied" : "unchanged");
+}

@@ -48,4 +48,10 @@ kb_db_rc_t zorg_plan_expire_transfers (zorg_ctx_t *ctx, int max, int *count);
 int zorg_escalation_decide (kb_db_t *db, const char *escalation_id, const char *regisseur_org,
                             const char *decided_by, char *err, size_t errlen);
 
+/* The regisseur reports the plan as agreed with the gezin: version, date,
+   casemanager. Only the plan's regisseur may; an older version than the
+   one recorded changes nothing. *refusal is set for a business refusal. */
+kb_db_rc_t zorg_plan_registered (zorg_ctx_t *ctx, const Ketenbus__V1__PlanRegistered *p,
+                                 const char *message_id, const char **refusal);
+
 #endif

@@ -153,7 +153,14 @@ static const s_statement_t s_statements[] = {
       5 },
     { "zorg_pot_move", "UPDATE pot SET gezin_id = $1::bigint WHERE gezin_id = $2::bigint", 2 },
     /* toewijzing */
-    { "zorg_tw_get", "SELECT status FROM toewijzing WHERE id = $1 FOR UPDATE", 1 },
+    { "zorg_tw_get", "SELECT status, provider_org FROM toewijzing WHERE id = $1 FOR UPDATE", 1 },
+    { "zorg_plan_registered",
+      "UPDATE plan SET plan_version = $2::int, plan_date = $3::date, "
+      " next_evaluation_date = nullif ($4, '')::date, registered_at = now(), "
+      " casemanager_name = CASE WHEN $5 = '' THEN casemanager_name ELSE $5 END, "
+      " casemanager_phone = CASE WHEN $6 = '' THEN casemanager_phone ELSE $6 END "
+      "WHERE id = $1::bigint AND plan_version < $2::int",
+      6 },
     { "zorg_tw_insert",
       "INSERT INTO toewijzing (id, pseudonym, partner_case_ref, gemeente_code, gebied, wet, "
       " product_category, product_code, pyramid_level, volume, unit, frequency, budget_cents, "

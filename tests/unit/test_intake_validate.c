@@ -471,18 +471,18 @@ test_envelope_body (void **state)
 {
     (void) state;
     Ketenbus__V1__Ack ack = KETENBUS__V1__ACK__INIT;
-    Ketenbus__V1__CareAssignment care = KETENBUS__V1__CARE_ASSIGNMENT__INIT;
-    Ketenbus__V1__PlanRegistered plan = KETENBUS__V1__PLAN_REGISTERED__INIT;
+    Ketenbus__V1__ShareRequest share = KETENBUS__V1__SHARE_REQUEST__INIT;
+    Ketenbus__V1__Replay replay = KETENBUS__V1__REPLAY__INIT;
     static const struct {
         Ketenbus__V1__Envelope__BodyCase body;
         const char *field;
     } cases [] = {
         { KETENBUS__V1__ENVELOPE__BODY_ACK, "ack" },
-        { KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT, "care_assignment" },
-        { KETENBUS__V1__ENVELOPE__BODY_PLAN_REGISTERED, "plan_registered" },
+        { KETENBUS__V1__ENVELOPE__BODY_SHARE_REQUEST, "share_request" },
+        { KETENBUS__V1__ENVELOPE__BODY_STORED_SIGNAL, "stored_signal" },
         { KETENBUS__V1__ENVELOPE__BODY__NOT_SET, "none" },
     };
-    void *bodies [] = { &ack, &care, &plan, NULL };
+    void *bodies [] = { &ack, &share, &replay, NULL };
     for (size_t i = 0; i < N_ELEMENTS (cases); i++) {
         fixture_t f;
         s_init (&f);
@@ -542,16 +542,14 @@ static void
 test_may_send (void **state)
 {
     (void) state;
-    //  Only the listed organisation types send signals; intake accepts no
-    //  other body from partners in this version
+    //  Only the listed organisation types send signals; the bodies below
+    //  are sent by no partner (regie and care bodies: test_may_send_forward)
     static const Ketenbus__V1__Envelope__BodyCase other_bodies [] = {
         KETENBUS__V1__ENVELOPE__BODY__NOT_SET,
         KETENBUS__V1__ENVELOPE__BODY_ACK,
         KETENBUS__V1__ENVELOPE__BODY_REJECT,
         KETENBUS__V1__ENVELOPE__BODY_MATCH_NOTIFICATION,
         KETENBUS__V1__ENVELOPE__BODY_REGIE_ASSIGNMENT,
-        KETENBUS__V1__ENVELOPE__BODY_PLAN_REGISTERED,
-        KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT,
         KETENBUS__V1__ENVELOPE__BODY_CONSENT_GRANT,
         KETENBUS__V1__ENVELOPE__BODY_SHARE_REQUEST,
         KETENBUS__V1__ENVELOPE__BODY_STORED_SIGNAL,
@@ -584,6 +582,556 @@ test_may_send (void **state)
     assert_int_equal (allowed, 7);
 }
 
+//  --------------------------------------------------------------------------
+//  Bodies forwarded to zorgtoewijzing
+
+#define TRANSFER_ID "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+#define PLAN_REF "3b241101-e2bb-4255-8caf-4136c566a962"
+
+enum { B_REQ, B_RESP, B_PLAN, B_CARE };
+
+typedef struct {
+    Ketenbus__V1__RegieTransferRequest req;
+    Ketenbus__V1__RegieTransferResponse resp;
+    Ketenbus__V1__PlanRegistered plan;
+    Ketenbus__V1__Category plan_cats [MAX_CATEGORIES];
+    char *involved [INTAKE_MAX_INVOLVED_ORGS + 1];
+    Ketenbus__V1__CareAssignment care;
+    intake_sender_t sender;
+    intake_validate_ctx_t ctx;
+    char text [256];
+} fwd_t;
+
+//  The partner registry of the tests: active partners and their types
+static int
+s_registry (void *arg, const char *org)
+{
+    (void) arg;
+    static const struct {
+        const char *org;
+        int type;
+    } known [] = {
+        { "cjg-helmond", KETENBUS__V1__ORG_TYPE__ORG_TYPE_CJG },
+        { "veiligthuis-peel", KETENBUS__V1__ORG_TYPE__ORG_TYPE_VEILIG_THUIS },
+        { "wijkteam-deurne", KETENBUS__V1__ORG_TYPE__ORG_TYPE_WIJKTEAM },
+        { "gemeente-helmond", KETENBUS__V1__ORG_TYPE__ORG_TYPE_GEMEENTE },
+        { "zorg-x", KETENBUS__V1__ORG_TYPE__ORG_TYPE_ZORGAANBIEDER },
+        { "keten-coord", KETENBUS__V1__ORG_TYPE__ORG_TYPE_KETENCOORDINATOR },
+    };
+    for (size_t i = 0; i < N_ELEMENTS (known); i++)
+        if (strcmp (known [i].org, org) == 0)
+            return known [i].type;
+    return 0;
+}
+
+static void
+s_sender (fwd_t *f, const char *org, int type)
+{
+    f->sender.org = org;
+    f->sender.org_type = type;
+}
+
+//  Valid bodies; the sender fits the body (s_fwd_init sets it)
+static void
+s_fwd_init (fwd_t *f, int body)
+{
+    memset (f, 0, sizeof *f);
+    ketenbus__v1__regie_transfer_request__init (&f->req);
+    f->req.transfer_id = TRANSFER_ID;
+    f->req.plan_ref = PLAN_REF;
+    f->req.partner_case_ref = "CJG-2024-0042";
+    f->req.to_org = "veiligthuis-peel";
+    f->req.reason = KETENBUS__V1__REGIE_TRANSFER_REASON__REGIE_TRANSFER_REASON_VEILIGHEID;
+
+    ketenbus__v1__regie_transfer_response__init (&f->resp);
+    f->resp.transfer_id = TRANSFER_ID;
+    f->resp.plan_ref = PLAN_REF;
+    f->resp.decision = KETENBUS__V1__TRANSFER_DECISION__TRANSFER_DECISION_ACCEPTED;
+    f->resp.casemanager_name = "casemanager Veilig Thuis";
+    f->resp.casemanager_phone = "0492-654321";
+
+    ketenbus__v1__plan_registered__init (&f->plan);
+    f->plan.plan_ref = PLAN_REF;
+    f->plan.plan_version = 1;
+    f->plan.plan_date = "2024-06-01";
+    f->plan.next_evaluation_date = "2024-09-01";
+    for (int i = 0; i < MAX_CATEGORIES; i++)
+        f->plan_cats [i] = (Ketenbus__V1__Category) (1 + i);
+    f->plan.n_categories = 1;
+    f->plan.categories = f->plan_cats;
+    f->involved [0] = "cjg-helmond";
+    f->involved [1] = "veiligthuis-peel";
+    f->plan.n_involved_orgs = 2;
+    f->plan.involved_orgs = f->involved;
+
+    ketenbus__v1__care_assignment__init (&f->care);
+    f->care.toewijzing_id = "TW-0794-0001";
+    f->care.action = KETENBUS__V1__CARE_ACTION__CARE_ACTION_ASSIGN;
+    f->care.bsn = SUBJECT_BSN;
+    f->care.gemeente_code = "0794";
+    f->care.wet = KETENBUS__V1__WET__WET_WMO;
+    f->care.product_category = "02";
+    f->care.product_code = "02A01";
+    f->care.pyramid_level = KETENBUS__V1__PYRAMID_LEVEL__PYRAMID_LEVEL_MAATWERK;
+    f->care.volume = 4;
+    f->care.unit = KETENBUS__V1__VOLUME_UNIT__VOLUME_UNIT_UUR;
+    f->care.frequency = KETENBUS__V1__VOLUME_FREQUENCY__VOLUME_FREQUENCY_PER_WEEK;
+    f->care.start_date = "2024-07-01";
+    f->care.end_date = "2024-12-31";
+    f->care.provider_org = "zorg-x";
+    f->care.budget_cents = 120000;
+
+    f->ctx.today_days = kb_days_from_civil (2024, 6, 15);
+    f->ctx.gemeenten = s_region;
+    f->ctx.ngemeenten = (int) N_ELEMENTS (s_region);
+    f->ctx.org_type_of = s_registry;
+    switch (body) {
+    case B_REQ:
+    case B_PLAN:
+        s_sender (f, "cjg-helmond", KETENBUS__V1__ORG_TYPE__ORG_TYPE_CJG);
+        break;
+    case B_RESP:
+        s_sender (f, "veiligthuis-peel", KETENBUS__V1__ORG_TYPE__ORG_TYPE_VEILIG_THUIS);
+        break;
+    default:
+        s_sender (f, "gemeente-helmond", KETENBUS__V1__ORG_TYPE__ORG_TYPE_GEMEENTE);
+        break;
+    }
+}
+
+static bool
+s_fwd_validate (fwd_t *f, int body, intake_reject_t *r)
+{
+    switch (body) {
+    case B_REQ:
+        return intake_validate_transfer_request (&f->req, &f->sender, &f->ctx, r);
+    case B_RESP:
+        return intake_validate_transfer_response (&f->resp, &f->sender, &f->ctx, r);
+    case B_PLAN:
+        return intake_validate_plan_registered (&f->plan, &f->sender, &f->ctx, r);
+    default:
+        return intake_validate_care_assignment (&f->care, &f->sender, &f->ctx, r);
+    }
+}
+
+static void
+test_forward_valid (void **state)
+{
+    (void) state;
+    for (int body = B_REQ; body <= B_CARE; body++) {
+        fwd_t f;
+        s_fwd_init (&f, body);
+        intake_reject_t r;
+        s_reject_init (&r);
+        if (!s_fwd_validate (&f, body, &r))
+            fail_msg ("valid body %d refused: %s %s (%s)", body, r.code, r.field, r.rule);
+        assert_string_equal (r.code, "none");
+        //  without a registry, named organisations are checked for format only
+        f.ctx.org_type_of = NULL;
+        assert_true (s_fwd_validate (&f, body, &r));
+    }
+}
+
+typedef struct {
+    const char *name;
+    int body;
+    void (*mutate) (fwd_t *f);
+    const char *code;     //  NULL: the mutation keeps the body valid
+    const char *field;
+} fwd_mutation_t;
+
+#define FMUT(fn, body)                                                                      \
+    static void fn (fwd_t *f)                                                               \
+    {                                                                                       \
+        body;                                                                               \
+    }
+
+//  RegieTransferRequest (sender cjg-helmond)
+FMUT (q_tid_empty, f->req.transfer_id = "")
+FMUT (q_tid_bad, f->req.transfer_id = "T-1")
+FMUT (q_plan_empty, f->req.plan_ref = NULL)
+FMUT (q_plan_ctrl, f->req.plan_ref = "plan\t1")
+FMUT (q_gezin_long, memset (f->text, 'g', 65); f->text [65] = 0; f->req.gezin_ref = f->text)
+FMUT (q_case_long, memset (f->text, 'c', 65); f->text [65] = 0; f->req.partner_case_ref = f->text)
+FMUT (q_from_self, f->req.from_org = "cjg-helmond")
+FMUT (q_from_other, f->req.from_org = "wijkteam-deurne")
+FMUT (q_to_empty, f->req.to_org = "")
+FMUT (q_to_self, f->req.to_org = "cjg-helmond")
+FMUT (q_to_unknown, f->req.to_org = "nobody-here")
+FMUT (q_to_gemeente, f->req.to_org = "gemeente-helmond")
+FMUT (q_to_provider, f->req.to_org = "zorg-x")
+FMUT (q_to_format, f->req.to_org = "Veilig Thuis")
+FMUT (q_reason_none, f->req.reason = 0)
+FMUT (q_reason_unknown, f->req.reason = 99)
+FMUT (q_backbone_times, f->req.requested_at_ms = 1; f->req.deadline_at_ms = 2)
+//  RegieTransferResponse (sender veiligthuis-peel)
+FMUT (a_tid_bad, f->resp.transfer_id = "7C9E6679-7425-40DE-944B-E07FC1F90AE7")
+FMUT (a_plan_empty, f->resp.plan_ref = "")
+FMUT (a_to_self, f->resp.to_org = "veiligthuis-peel")
+FMUT (a_to_other, f->resp.to_org = "cjg-helmond")
+FMUT (a_from_format, f->resp.from_org = "CJG")
+FMUT (a_from_given, f->resp.from_org = "cjg-helmond")
+FMUT (a_decision_none, f->resp.decision = 0)
+FMUT (a_decision_unknown, f->resp.decision = 7)
+FMUT (a_rejected_no_reason,
+      f->resp.decision = KETENBUS__V1__TRANSFER_DECISION__TRANSFER_DECISION_REJECTED)
+FMUT (a_rejected_reason,
+      f->resp.decision = KETENBUS__V1__TRANSFER_DECISION__TRANSFER_DECISION_REJECTED;
+      f->resp.reject_reason =
+          KETENBUS__V1__TRANSFER_REJECT_REASON__TRANSFER_REJECT_REASON_GEEN_CAPACITEIT)
+FMUT (a_accepted_reason,
+      f->resp.reject_reason = KETENBUS__V1__TRANSFER_REJECT_REASON__TRANSFER_REJECT_REASON_OVERIG)
+FMUT (a_name_101, memset (f->text, 'n', 101); f->text [101] = 0; f->resp.casemanager_name = f->text)
+FMUT (a_phone_letters, f->resp.casemanager_phone = "bel me")
+//  PlanRegistered (sender cjg-helmond)
+FMUT (p_plan_empty, f->plan.plan_ref = "")
+FMUT (p_version_zero, f->plan.plan_version = 0)
+FMUT (p_version_big, f->plan.plan_version = 10000)
+FMUT (p_date_future, f->plan.plan_date = "2024-06-16")
+FMUT (p_date_bad, f->plan.plan_date = "2024-02-30")
+FMUT (p_date_missing, f->plan.plan_date = "")
+FMUT (p_eval_before, f->plan.next_evaluation_date = "2024-05-31")
+FMUT (p_eval_bad, f->plan.next_evaluation_date = "1-9-2024")
+FMUT (p_eval_none, f->plan.next_evaluation_date = "")
+FMUT (p_cats_none, f->plan.n_categories = 0)
+FMUT (p_cats_nine, f->plan.n_categories = 9)
+FMUT (p_cat_unknown, f->plan_cats [0] = 77)
+FMUT (p_involved_unknown, f->involved [1] = "nobody-here")
+FMUT (p_involved_many, f->plan.n_involved_orgs = INTAKE_MAX_INVOLVED_ORGS + 1)
+FMUT (p_regisseur_self, f->plan.regisseur_org = "cjg-helmond")
+FMUT (p_regisseur_other, f->plan.regisseur_org = "veiligthuis-peel")
+//  CareAssignment ASSIGN (sender gemeente-helmond) and START/STOP (zorg-x)
+static void
+s_provider_sends (fwd_t *f, int action)
+{
+    s_sender (f, "zorg-x", KETENBUS__V1__ORG_TYPE__ORG_TYPE_ZORGAANBIEDER);
+    f->care.action = action;
+    f->care.provider_org = "";
+    f->care.bsn = "";
+    f->care.start_date = "2024-06-03";
+    f->care.end_date = action == KETENBUS__V1__CARE_ACTION__CARE_ACTION_STOP ? "2024-06-14" : "";
+    if (action == KETENBUS__V1__CARE_ACTION__CARE_ACTION_STOP)
+        f->care.stop_reason = KETENBUS__V1__CARE_STOP_REASON__CARE_STOP_REASON_DOELEN_BEHAALD;
+}
+FMUT (c_wijkteam_assigns, s_sender (f, "wijkteam-deurne", KETENBUS__V1__ORG_TYPE__ORG_TYPE_WIJKTEAM))
+FMUT (c_provider_assigns, s_sender (f, "zorg-x", KETENBUS__V1__ORG_TYPE__ORG_TYPE_ZORGAANBIEDER))
+FMUT (c_coord_assigns, s_sender (f, "keten-coord", KETENBUS__V1__ORG_TYPE__ORG_TYPE_KETENCOORDINATOR))
+FMUT (c_gemeente_starts, f->care.action = KETENBUS__V1__CARE_ACTION__CARE_ACTION_START;
+      f->care.start_date = "2024-06-03")
+FMUT (c_provider_starts, s_provider_sends (f, KETENBUS__V1__CARE_ACTION__CARE_ACTION_START))
+FMUT (c_provider_stops, s_provider_sends (f, KETENBUS__V1__CARE_ACTION__CARE_ACTION_STOP))
+FMUT (c_wijkteam_starts, s_provider_sends (f, KETENBUS__V1__CARE_ACTION__CARE_ACTION_START);
+      s_sender (f, "wijkteam-deurne", KETENBUS__V1__ORG_TYPE__ORG_TYPE_WIJKTEAM))
+FMUT (c_start_named_self, s_provider_sends (f, KETENBUS__V1__CARE_ACTION__CARE_ACTION_START);
+      f->care.provider_org = "zorg-x")
+FMUT (c_start_named_other, s_provider_sends (f, KETENBUS__V1__CARE_ACTION__CARE_ACTION_START);
+      f->care.provider_org = "cjg-helmond")
+FMUT (c_start_bsn_bad, s_provider_sends (f, KETENBUS__V1__CARE_ACTION__CARE_ACTION_START);
+      f->care.bsn = "123456789")
+FMUT (c_start_bsn_ok, s_provider_sends (f, KETENBUS__V1__CARE_ACTION__CARE_ACTION_START);
+      f->care.bsn = SUBJECT_BSN)
+FMUT (c_start_future, s_provider_sends (f, KETENBUS__V1__CARE_ACTION__CARE_ACTION_START);
+      f->care.start_date = "2024-06-20")
+FMUT (c_start_no_date, s_provider_sends (f, KETENBUS__V1__CARE_ACTION__CARE_ACTION_START);
+      f->care.start_date = "")
+FMUT (c_stop_no_end, s_provider_sends (f, KETENBUS__V1__CARE_ACTION__CARE_ACTION_STOP);
+      f->care.end_date = "")
+FMUT (c_stop_future, s_provider_sends (f, KETENBUS__V1__CARE_ACTION__CARE_ACTION_STOP);
+      f->care.end_date = "2024-07-01")
+FMUT (c_stop_no_reason, s_provider_sends (f, KETENBUS__V1__CARE_ACTION__CARE_ACTION_STOP);
+      f->care.stop_reason = 0)
+FMUT (c_stop_bad_reason, s_provider_sends (f, KETENBUS__V1__CARE_ACTION__CARE_ACTION_STOP);
+      f->care.stop_reason = 42)
+FMUT (c_assign_stop_reason, f->care.stop_reason = 1)
+FMUT (c_action_none, f->care.action = 0)
+FMUT (c_action_unknown, f->care.action = 9)
+FMUT (c_id_empty, f->care.toewijzing_id = "")
+FMUT (c_id_long, memset (f->text, 't', 65); f->text [65] = 0; f->care.toewijzing_id = f->text)
+FMUT (c_bsn_missing, f->care.bsn = "")
+FMUT (c_bsn_elfproef, f->care.bsn = "123456789")
+FMUT (c_pseudonym_set, f->care.pseudonym = "ab12cd34ef")
+FMUT (c_gemeente_missing, f->care.gemeente_code = "")
+FMUT (c_gemeente_foreign, f->care.gemeente_code = "0363")
+FMUT (c_gemeente_format, f->care.gemeente_code = "794")
+FMUT (c_gebied_ctrl, f->care.gebied = "noord\n")
+FMUT (c_wet_none, f->care.wet = 0)
+FMUT (c_wet_unknown, f->care.wet = 12)
+FMUT (c_cat_missing, f->care.product_category = "")
+FMUT (c_cat_format, f->care.product_category = "2")
+FMUT (c_code_lower, f->care.product_code = "02a01")
+FMUT (c_code_none, f->care.product_code = "")
+FMUT (c_level_none, f->care.pyramid_level = 0)
+FMUT (c_level_unknown, f->care.pyramid_level = 5)
+FMUT (c_no_unit_volume, f->care.unit = 0)
+FMUT (c_no_unit_at_all, f->care.unit = 0; f->care.volume = 0; f->care.frequency = 0)
+FMUT (c_volume_zero, f->care.volume = 0)
+FMUT (c_volume_big, f->care.volume = 100000000)
+FMUT (c_unit_unknown, f->care.unit = 70)
+FMUT (c_frequency_none, f->care.frequency = 0)
+FMUT (c_budget_negative, f->care.budget_cents = -1)
+FMUT (c_start_missing, f->care.start_date = "")
+FMUT (c_start_bad, f->care.start_date = "2024-13-01")
+FMUT (c_start_future_ok, f->care.start_date = "2025-01-01"; f->care.end_date = "")
+FMUT (c_end_before, f->care.end_date = "2024-06-30")
+FMUT (c_end_bad, f->care.end_date = "31-12-2024")
+FMUT (c_provider_unknown, f->care.provider_org = "nobody-here")
+FMUT (c_provider_gemeente, f->care.provider_org = "gemeente-helmond")
+FMUT (c_provider_self, f->care.provider_org = "gemeente-helmond";
+      s_sender (f, "gemeente-helmond", KETENBUS__V1__ORG_TYPE__ORG_TYPE_GEMEENTE))
+FMUT (c_provider_care, f->care.provider_org = "wijkteam-deurne")
+FMUT (c_provider_none, f->care.provider_org = "")
+FMUT (c_assigning_self, f->care.assigning_org = "gemeente-helmond")
+FMUT (c_assigning_other, f->care.assigning_org = "gemeente-deurne")
+
+#define RC(x) INTAKE_RC_##x
+static const fwd_mutation_t s_fwd_mutations [] = {
+    { "request: transfer id empty", B_REQ, q_tid_empty, RC (REQUIRED), "regie_transfer_request.transfer_id" },
+    { "request: transfer id no uuid", B_REQ, q_tid_bad, RC (MESSAGE_ID), "regie_transfer_request.transfer_id" },
+    { "request: plan ref missing", B_REQ, q_plan_empty, RC (REQUIRED), "regie_transfer_request.plan_ref" },
+    { "request: plan ref tab", B_REQ, q_plan_ctrl, RC (TEXT), "regie_transfer_request.plan_ref" },
+    { "request: gezin ref 65", B_REQ, q_gezin_long, RC (TEXT), "regie_transfer_request.gezin_ref" },
+    { "request: case ref 65", B_REQ, q_case_long, RC (TEXT), "regie_transfer_request.partner_case_ref" },
+    { "request: from_org is the sender", B_REQ, q_from_self, NULL, NULL },
+    { "request: from_org another", B_REQ, q_from_other, RC (BACKBONE_FIELD), "regie_transfer_request.from_org" },
+    { "request: to_org missing", B_REQ, q_to_empty, RC (REQUIRED), "regie_transfer_request.to_org" },
+    { "request: to_org the sender", B_REQ, q_to_self, RC (ORG), "regie_transfer_request.to_org" },
+    { "request: to_org unknown", B_REQ, q_to_unknown, RC (ORG), "regie_transfer_request.to_org" },
+    { "request: to_org a gemeente", B_REQ, q_to_gemeente, RC (ORG), "regie_transfer_request.to_org" },
+    { "request: to_org a provider", B_REQ, q_to_provider, RC (ORG), "regie_transfer_request.to_org" },
+    { "request: to_org malformed", B_REQ, q_to_format, RC (ORG), "regie_transfer_request.to_org" },
+    { "request: reason missing", B_REQ, q_reason_none, RC (ENUM), "regie_transfer_request.reason" },
+    { "request: reason unknown", B_REQ, q_reason_unknown, RC (ENUM), "regie_transfer_request.reason" },
+    { "request: backbone times ignored", B_REQ, q_backbone_times, NULL, NULL },
+    { "response: transfer id upper case", B_RESP, a_tid_bad, RC (MESSAGE_ID), "regie_transfer_response.transfer_id" },
+    { "response: plan ref missing", B_RESP, a_plan_empty, RC (REQUIRED), "regie_transfer_response.plan_ref" },
+    { "response: to_org is the sender", B_RESP, a_to_self, NULL, NULL },
+    { "response: to_org another", B_RESP, a_to_other, RC (BACKBONE_FIELD), "regie_transfer_response.to_org" },
+    { "response: from_org malformed", B_RESP, a_from_format, RC (ORG), "regie_transfer_response.from_org" },
+    { "response: from_org given", B_RESP, a_from_given, NULL, NULL },
+    { "response: decision missing", B_RESP, a_decision_none, RC (ENUM), "regie_transfer_response.decision" },
+    { "response: decision unknown", B_RESP, a_decision_unknown, RC (ENUM), "regie_transfer_response.decision" },
+    { "response: rejected without reason", B_RESP, a_rejected_no_reason, RC (ENUM), "regie_transfer_response.reject_reason" },
+    { "response: rejected with reason", B_RESP, a_rejected_reason, NULL, NULL },
+    { "response: accepted with reason", B_RESP, a_accepted_reason, RC (ENUM), "regie_transfer_response.reject_reason" },
+    { "response: casemanager 101", B_RESP, a_name_101, RC (TEXT), "regie_transfer_response.casemanager_name" },
+    { "response: phone letters", B_RESP, a_phone_letters, RC (TEXT), "regie_transfer_response.casemanager_phone" },
+    { "plan: plan ref missing", B_PLAN, p_plan_empty, RC (REQUIRED), "plan_registered.plan_ref" },
+    { "plan: version 0", B_PLAN, p_version_zero, RC (REQUIRED), "plan_registered.plan_version" },
+    { "plan: version 10000", B_PLAN, p_version_big, RC (FORMAT), "plan_registered.plan_version" },
+    { "plan: date tomorrow", B_PLAN, p_date_future, RC (DATE_FUTURE), "plan_registered.plan_date" },
+    { "plan: date 30 Feb", B_PLAN, p_date_bad, RC (DATE), "plan_registered.plan_date" },
+    { "plan: date missing", B_PLAN, p_date_missing, RC (REQUIRED), "plan_registered.plan_date" },
+    { "plan: evaluation before plan", B_PLAN, p_eval_before, RC (FORMAT), "plan_registered.next_evaluation_date" },
+    { "plan: evaluation malformed", B_PLAN, p_eval_bad, RC (DATE), "plan_registered.next_evaluation_date" },
+    { "plan: evaluation optional", B_PLAN, p_eval_none, NULL, NULL },
+    { "plan: no categories", B_PLAN, p_cats_none, RC (REQUIRED), "plan_registered.categories" },
+    { "plan: nine categories", B_PLAN, p_cats_nine, RC (LIMIT), "plan_registered.categories" },
+    { "plan: category unknown", B_PLAN, p_cat_unknown, RC (ENUM), "plan_registered.categories" },
+    { "plan: involved unknown", B_PLAN, p_involved_unknown, RC (ORG), "plan_registered.involved_orgs[1]" },
+    { "plan: 21 involved", B_PLAN, p_involved_many, RC (LIMIT), "plan_registered.involved_orgs" },
+    { "plan: regisseur is the sender", B_PLAN, p_regisseur_self, NULL, NULL },
+    { "plan: regisseur another", B_PLAN, p_regisseur_other, RC (BACKBONE_FIELD), "plan_registered.regisseur_org" },
+    { "care: wijkteam assigns", B_CARE, c_wijkteam_assigns, RC (NOT_ALLOWED), "care_assignment.action" },
+    { "care: provider assigns", B_CARE, c_provider_assigns, RC (NOT_ALLOWED), "care_assignment.action" },
+    { "care: ketencoordinator assigns", B_CARE, c_coord_assigns, RC (NOT_ALLOWED), "care_assignment.action" },
+    { "care: gemeente starts", B_CARE, c_gemeente_starts, RC (NOT_ALLOWED), "care_assignment.action" },
+    { "care: provider starts", B_CARE, c_provider_starts, NULL, NULL },
+    { "care: provider stops", B_CARE, c_provider_stops, NULL, NULL },
+    { "care: care partner starts", B_CARE, c_wijkteam_starts, NULL, NULL },
+    { "care: start names the sender", B_CARE, c_start_named_self, NULL, NULL },
+    { "care: start names another provider", B_CARE, c_start_named_other, RC (NOT_ALLOWED), "care_assignment.provider_org" },
+    { "care: start with bad bsn", B_CARE, c_start_bsn_bad, RC (BSN), "care_assignment.bsn" },
+    { "care: start with bsn", B_CARE, c_start_bsn_ok, NULL, NULL },
+    { "care: start in the future", B_CARE, c_start_future, RC (DATE_FUTURE), "care_assignment.start_date" },
+    { "care: start without date", B_CARE, c_start_no_date, RC (REQUIRED), "care_assignment.start_date" },
+    { "care: stop without end", B_CARE, c_stop_no_end, RC (REQUIRED), "care_assignment.end_date" },
+    { "care: stop in the future", B_CARE, c_stop_future, RC (DATE_FUTURE), "care_assignment.end_date" },
+    { "care: stop without reason", B_CARE, c_stop_no_reason, RC (ENUM), "care_assignment.stop_reason" },
+    { "care: stop reason unknown", B_CARE, c_stop_bad_reason, RC (ENUM), "care_assignment.stop_reason" },
+    { "care: stop reason on assign", B_CARE, c_assign_stop_reason, RC (ENUM), "care_assignment.stop_reason" },
+    { "care: action missing", B_CARE, c_action_none, RC (ENUM), "care_assignment.action" },
+    { "care: action unknown", B_CARE, c_action_unknown, RC (ENUM), "care_assignment.action" },
+    { "care: id missing", B_CARE, c_id_empty, RC (REQUIRED), "care_assignment.toewijzing_id" },
+    { "care: id 65", B_CARE, c_id_long, RC (TEXT), "care_assignment.toewijzing_id" },
+    { "care: assign without bsn", B_CARE, c_bsn_missing, RC (REQUIRED), "care_assignment.bsn" },
+    { "care: bsn elfproef", B_CARE, c_bsn_elfproef, RC (BSN), "care_assignment.bsn" },
+    { "care: pseudonym from partner", B_CARE, c_pseudonym_set, RC (BACKBONE_FIELD), "care_assignment.pseudonym" },
+    { "care: gemeente missing", B_CARE, c_gemeente_missing, RC (REQUIRED), "care_assignment.gemeente_code" },
+    { "care: gemeente outside region", B_CARE, c_gemeente_foreign, RC (GEMEENTE), "care_assignment.gemeente_code" },
+    { "care: gemeente 3 digits", B_CARE, c_gemeente_format, RC (GEMEENTE), "care_assignment.gemeente_code" },
+    { "care: gebied newline", B_CARE, c_gebied_ctrl, RC (TEXT), "care_assignment.gebied" },
+    { "care: wet missing", B_CARE, c_wet_none, RC (ENUM), "care_assignment.wet" },
+    { "care: wet unknown", B_CARE, c_wet_unknown, RC (ENUM), "care_assignment.wet" },
+    { "care: category missing", B_CARE, c_cat_missing, RC (REQUIRED), "care_assignment.product_category" },
+    { "care: category one digit", B_CARE, c_cat_format, RC (FORMAT), "care_assignment.product_category" },
+    { "care: product code lower case", B_CARE, c_code_lower, RC (FORMAT), "care_assignment.product_code" },
+    { "care: product code optional", B_CARE, c_code_none, NULL, NULL },
+    { "care: level missing", B_CARE, c_level_none, RC (ENUM), "care_assignment.pyramid_level" },
+    { "care: level unknown", B_CARE, c_level_unknown, RC (ENUM), "care_assignment.pyramid_level" },
+    { "care: volume without unit", B_CARE, c_no_unit_volume, RC (FORMAT), "care_assignment.unit" },
+    { "care: no volume at all", B_CARE, c_no_unit_at_all, NULL, NULL },
+    { "care: unit without volume", B_CARE, c_volume_zero, RC (FORMAT), "care_assignment.volume" },
+    { "care: volume 9 digits", B_CARE, c_volume_big, RC (FORMAT), "care_assignment.volume" },
+    { "care: unit unknown", B_CARE, c_unit_unknown, RC (ENUM), "care_assignment.unit" },
+    { "care: frequency missing", B_CARE, c_frequency_none, RC (ENUM), "care_assignment.frequency" },
+    { "care: budget negative", B_CARE, c_budget_negative, RC (FORMAT), "care_assignment.budget_cents" },
+    { "care: assign without start", B_CARE, c_start_missing, RC (REQUIRED), "care_assignment.start_date" },
+    { "care: start 13th month", B_CARE, c_start_bad, RC (DATE), "care_assignment.start_date" },
+    { "care: planned start next year", B_CARE, c_start_future_ok, NULL, NULL },
+    { "care: end before start", B_CARE, c_end_before, RC (FORMAT), "care_assignment.end_date" },
+    { "care: end malformed", B_CARE, c_end_bad, RC (DATE), "care_assignment.end_date" },
+    { "care: provider unknown", B_CARE, c_provider_unknown, RC (ORG), "care_assignment.provider_org" },
+    { "care: provider a gemeente", B_CARE, c_provider_gemeente, RC (ORG), "care_assignment.provider_org" },
+    { "care: provider the sender", B_CARE, c_provider_self, RC (ORG), "care_assignment.provider_org" },
+    { "care: provider a care partner", B_CARE, c_provider_care, NULL, NULL },
+    { "care: provider optional", B_CARE, c_provider_none, NULL, NULL },
+    { "care: assigning_org the sender", B_CARE, c_assigning_self, NULL, NULL },
+    { "care: assigning_org another", B_CARE, c_assigning_other, RC (BACKBONE_FIELD), "care_assignment.assigning_org" },
+};
+
+static void
+test_forward_mutations (void **state)
+{
+    (void) state;
+    size_t failures = 0;
+    for (size_t i = 0; i < N_ELEMENTS (s_fwd_mutations); i++) {
+        const fwd_mutation_t *m = &s_fwd_mutations [i];
+        fwd_t f;
+        s_fwd_init (&f, m->body);
+        m->mutate (&f);
+        intake_reject_t r;
+        s_reject_init (&r);
+        bool ok = s_fwd_validate (&f, m->body, &r);
+        if (!m->code) {
+            if (!ok) {
+                print_error ("%s: refused with %s %s (%s), expected valid\n", m->name, r.code,
+                             r.field, r.rule);
+                failures++;
+            }
+            continue;
+        }
+        if (ok) {
+            print_error ("%s: accepted, expected %s %s\n", m->name, m->code, m->field);
+            failures++;
+        }
+        else if (strcmp (r.code, m->code) || strcmp (r.field, m->field)) {
+            print_error ("%s: got %s %s (%s), expected %s %s\n", m->name, r.code, r.field, r.rule,
+                         m->code, m->field);
+            failures++;
+        }
+        else if (!r.rule [0]) {
+            print_error ("%s: reject without a rule text\n", m->name);
+            failures++;
+        }
+    }
+    if (failures)
+        fail_msg ("%zu of %zu mutation rows failed", failures, N_ELEMENTS (s_fwd_mutations));
+}
+
+static void
+test_forward_dispatch (void **state)
+{
+    (void) state;
+    //  intake_validate_body picks the body's check
+    fwd_t f;
+    s_fwd_init (&f, B_CARE);
+    f.care.bsn = "";
+    Ketenbus__V1__Envelope env = KETENBUS__V1__ENVELOPE__INIT;
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT;
+    env.care_assignment = &f.care;
+    intake_reject_t r;
+    s_reject_init (&r);
+    assert_false (intake_validate_body (&env, &f.sender, &f.ctx, &r));
+    assert_string_equal (r.code, INTAKE_RC_REQUIRED);
+    assert_string_equal (r.field, "care_assignment.bsn");
+    s_fwd_init (&f, B_REQ);
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST;
+    env.regie_transfer_request = &f.req;
+    assert_true (intake_validate_body (&env, &f.sender, &f.ctx, &r));
+    Ketenbus__V1__Ack ack = KETENBUS__V1__ACK__INIT;
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_ACK;
+    env.ack = &ack;
+    assert_false (intake_validate_body (&env, &f.sender, &f.ctx, &r));
+    assert_string_equal (r.code, INTAKE_RC_UNSUPPORTED);
+    //  the envelope: a wijkteam may send CareAssignment (START/STOP as a
+    //  provider), a gemeente may not send transfer requests
+    env.message_id = MESSAGE_ID;
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT;
+    env.care_assignment = &f.care;
+    assert_true (intake_validate_envelope (&env, KETENBUS__V1__ORG_TYPE__ORG_TYPE_WIJKTEAM, &r));
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST;
+    env.regie_transfer_request = &f.req;
+    assert_false (intake_validate_envelope (&env, KETENBUS__V1__ORG_TYPE__ORG_TYPE_GEMEENTE, &r));
+    assert_string_equal (r.code, INTAKE_RC_NOT_ALLOWED);
+    assert_string_equal (r.field, "regie_transfer_request");
+}
+
+static void
+test_may_send_forward (void **state)
+{
+    (void) state;
+    //  regie bodies: the organisations that can hold regie; care: the
+    //  gemeente assigns, providers and care partners start and stop
+    for (int org = 0; org <= 11; org++) {
+        bool care_partner = org >= KETENBUS__V1__ORG_TYPE__ORG_TYPE_CJG
+                            && org <= KETENBUS__V1__ORG_TYPE__ORG_TYPE_VEILIG_THUIS;
+        bool gemeente = org == KETENBUS__V1__ORG_TYPE__ORG_TYPE_GEMEENTE;
+        bool provider = care_partner || org == KETENBUS__V1__ORG_TYPE__ORG_TYPE_ZORGAANBIEDER;
+        assert_int_equal (intake_validate_may_send (org, KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST), care_partner);
+        assert_int_equal (intake_validate_may_send (org, KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE), care_partner);
+        assert_int_equal (intake_validate_may_send (org, KETENBUS__V1__ENVELOPE__BODY_PLAN_REGISTERED), care_partner);
+        assert_int_equal (intake_validate_may_send (org, KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT), gemeente || provider);
+        assert_int_equal (intake_validate_may_send_care (org, KETENBUS__V1__CARE_ACTION__CARE_ACTION_ASSIGN), gemeente);
+        assert_int_equal (intake_validate_may_send_care (org, KETENBUS__V1__CARE_ACTION__CARE_ACTION_START), provider);
+        assert_int_equal (intake_validate_may_send_care (org, KETENBUS__V1__CARE_ACTION__CARE_ACTION_STOP), provider);
+        assert_false (intake_validate_may_send_care (org, KETENBUS__V1__CARE_ACTION__CARE_ACTION_UNSPECIFIED));
+        assert_false (intake_validate_may_send_care (org, (Ketenbus__V1__CareAction) 4));
+    }
+}
+
+static void
+test_accepted_bodies (void **state)
+{
+    (void) state;
+    static const struct {
+        Ketenbus__V1__Envelope__BodyCase body;
+        bool accepted;
+    } cases [] = {
+        { KETENBUS__V1__ENVELOPE__BODY_CASE_SIGNAL, true },
+        { KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST, true },
+        { KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE, true },
+        { KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT, true },
+        { KETENBUS__V1__ENVELOPE__BODY_REPLAY, true },
+        { KETENBUS__V1__ENVELOPE__BODY_DELIVERY_ACK, true },
+        { KETENBUS__V1__ENVELOPE__BODY_PLAN_REGISTERED, true },
+        { KETENBUS__V1__ENVELOPE__BODY_STORED_SIGNAL, false },
+        { KETENBUS__V1__ENVELOPE__BODY_REGIE_ASSIGNMENT, false },
+        { KETENBUS__V1__ENVELOPE__BODY_SHARE_REQUEST, false },
+        { KETENBUS__V1__ENVELOPE__BODY__NOT_SET, false },
+    };
+    for (size_t i = 0; i < N_ELEMENTS (cases); i++)
+        if (intake_validate_accepted (cases [i].body) != cases [i].accepted)
+            fail_msg ("body %d: accepted %d expected", (int) cases [i].body, cases [i].accepted);
+}
+
+static void
+test_care_reject_holds_no_bsn (void **state)
+{
+    (void) state;
+    static const char *const bad [] = { "123456789", "999999999", "11122233x" };
+    for (size_t i = 0; i < N_ELEMENTS (bad); i++) {
+        fwd_t f;
+        s_fwd_init (&f, B_CARE);
+        f.care.bsn = (char *) bad [i];
+        intake_reject_t r;
+        s_reject_init (&r);
+        assert_false (intake_validate_care_assignment (&f.care, &f.sender, &f.ctx, &r));
+        assert_string_equal (r.code, INTAKE_RC_BSN);
+        assert_null (strstr (r.rule, bad [i]));
+        assert_null (strstr (r.field, bad [i]));
+    }
+}
+
 int
 main (void)
 {
@@ -597,6 +1145,12 @@ main (void)
         cmocka_unit_test (test_envelope_body),
         cmocka_unit_test (test_envelope_org_type),
         cmocka_unit_test (test_may_send),
+        cmocka_unit_test (test_may_send_forward),
+        cmocka_unit_test (test_accepted_bodies),
+        cmocka_unit_test (test_forward_valid),
+        cmocka_unit_test (test_forward_mutations),
+        cmocka_unit_test (test_forward_dispatch),
+        cmocka_unit_test (test_care_reject_holds_no_bsn),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
