@@ -1,4 +1,5 @@
-/*  ketenctl_common - config table, database, options, enum names. */
+/*  ketenctl_common - config table, dispatch, options, database, keys,
+    enum names. */
 #include "ketenctl_common.h"
 
 #include "ketenbus/kb_audit.h"
@@ -6,13 +7,20 @@
 #include "ketenbus/kb_link.h"
 #include "ketenbus/kb_partner.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#define S_MAX_OPTIONS 32 /* options of one command, --help not counted */
+/* getopt_long returns S_OPTION_VAL + i for option i: clear of any character */
+#define S_OPTION_VAL 256
 
 const kb_config_key_t ketenctl_config_keys[] = {
     { "db/conninfo",
@@ -106,18 +114,56 @@ ketenctl_db_open (const ketenctl_t *ctx, const char *schema, bool migrate, int *
         *exit_rc = KETENCTL_UNREACHABLE;
         return NULL;
     }
-    if (migrate) {
-        const char *dir = kb_config_str (ctx->config, "db/migrations");
-        if (kb_db_migrate (db, dir, "intake") || kb_db_migrate (db, dir, "link") ||
-            kb_db_migrate (db, dir, "audit")) {
-            ketenctl_err ("could not apply migrations from \"%s\" schema=\"%s\"", dir, schema);
-            *exit_rc = KETENCTL_FAILED;
-            kb_db_destroy (&db);
-            return NULL;
-        }
+    /* what intake's schema needs, so that commands work before intake ran */
+    static const char *const intake[] = { "intake", "link", "audit", NULL };
+    if (migrate && ketenctl_db_migrate (ctx, db, intake)) {
+        *exit_rc = KETENCTL_FAILED;
+        kb_db_destroy (&db);
+        return NULL;
     }
     *exit_rc = KETENCTL_OK;
     return db;
+}
+
+int
+ketenctl_db_migrate (const ketenctl_t *ctx, kb_db_t *db, const char *const *components)
+{
+    const char *dir = kb_config_str (ctx->config, "db/migrations");
+    for (const char *const *component = components; *component; component++)
+        if (kb_db_migrate (db, dir, *component)) {
+            ketenctl_err (
+              "could not apply migrations from \"%s\" schema=\"%s\"", dir, kb_db_schema (db));
+            return -1;
+        }
+    return 0;
+}
+
+int
+ketenctl_db_prepare (kb_db_t *db, const ketenctl_statement_t *statements, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (kb_db_prepare (db, statements[i].name, statements[i].sql, statements[i].nparams))
+            return -1;
+    return 0;
+}
+
+PGresult *
+ketenctl_db_query (kb_db_t *db,
+                   const ketenctl_statement_t *statement,
+                   const char *const *params,
+                   kb_db_rc_t *db_rc)
+{
+    if (ketenctl_db_prepare (db, statement, 1)) {
+        *db_rc = KB_DB_FATAL;
+        return NULL;
+    }
+    return kb_db_run (db, statement->name, statement->nparams, params, NULL, NULL, db_rc);
+}
+
+int
+ketenctl_db_exit_rc (kb_db_rc_t db_rc)
+{
+    return db_rc == KB_DB_RETRY ? KETENCTL_UNREACHABLE : KETENCTL_FAILED;
 }
 
 kb_client_t *
@@ -154,6 +200,22 @@ ketenctl_client_open (const ketenctl_t *ctx,
     return client;
 }
 
+kb_pseudo_t *
+ketenctl_pseudo_load (const ketenctl_t *ctx)
+{
+    const char *key_file = kb_config_str (ctx->config, "pseudonym/key_file");
+    if (!*key_file) {
+        ketenctl_err ("no pseudonym key configured: set \"pseudonym/key_file\" or "
+                      "KETENBUS_PSEUDONYM_KEY_FILE");
+        return NULL;
+    }
+    char err[512];
+    kb_pseudo_t *pseudo = kb_pseudo_load (key_file, err, sizeof err);
+    if (!pseudo)
+        ketenctl_err ("could not load pseudonym key: %s", err);
+    return pseudo;
+}
+
 void
 ketenctl_actor (char *buf, size_t size)
 {
@@ -166,8 +228,39 @@ ketenctl_actor (char *buf, size_t size)
         snprintf (buf, size, "uid:%u", (unsigned)geteuid ());
 }
 
+int64_t
+ketenctl_now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int
-ketenctl_getopt (int argc, char *argv[], const char *shortopts, const struct option *longopts)
+ketenctl_dispatch (const ketenctl_t *ctx,
+                   int argc,
+                   char *argv[],
+                   const ketenctl_subcommand_t *subcommands,
+                   ketenctl_usage_fn *usage)
+{
+    if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
+        strcmp (argv[1], "help") == 0) {
+        bool help = argc >= 2;
+        usage (help ? stdout : stderr);
+        return help ? KETENCTL_OK : KETENCTL_USAGE;
+    }
+    for (const ketenctl_subcommand_t *sub = subcommands; sub->name; sub++)
+        if (strcmp (argv[1], sub->name) == 0)
+            return sub->run (ctx, argc - 1, argv + 1);
+    ketenctl_err ("unknown %s command \"%s\"", argv[0], argv[1]);
+    usage (stderr);
+    return KETENCTL_USAGE;
+}
+
+/* getopt_long that prints its own message for a mistake (opterr is off):
+   returns the option, -1 at the end, or '?' after the message. */
+static int
+s_getopt (int argc, char *argv[], const char *shortopts, const struct option *longopts)
 {
     int c = getopt_long (argc, argv, shortopts, longopts, NULL);
     if (c == '?') {
@@ -179,6 +272,86 @@ ketenctl_getopt (int argc, char *argv[], const char *shortopts, const struct opt
         c = '?';
     }
     return c;
+}
+
+/* Stores value in the one target of option; 0, or -1 when it is refused
+   (the reason printed). */
+static int
+s_option_store (const ketenctl_option_t *option, const char *value)
+{
+    if (option->flag)
+        *option->flag = true;
+    else if (option->text)
+        *option->text = value;
+    else if (option->number) {
+        char name[80];
+        snprintf (name, sizeof name, "--%s", option->name);
+        return ketenctl_parse_int (name, value, option->min, option->max, option->number);
+    } else
+        return option->call (option->arg, value);
+    return 0;
+}
+
+int
+ketenctl_options_parse (int argc,
+                        char *argv[],
+                        const ketenctl_option_t *options,
+                        ketenctl_usage_fn *usage,
+                        int *exit_rc)
+{
+    struct option longopts[S_MAX_OPTIONS + 2];
+    int n = 0;
+    for (; options[n].name && n < S_MAX_OPTIONS; n++) {
+        const ketenctl_option_t *o = &options[n];
+        assert ((o->flag != NULL) + (o->text != NULL) + (o->number != NULL) + (o->call != NULL) ==
+                1);
+        longopts[n] = (struct option){
+            o->name, o->flag ? no_argument : required_argument, NULL, S_OPTION_VAL + n
+        };
+    }
+    assert (!options[n].name); /* a longer table: raise S_MAX_OPTIONS */
+    longopts[n] = (struct option){ "help", no_argument, NULL, 'h' };
+    longopts[n + 1] = (struct option){ NULL, 0, NULL, 0 };
+
+    opterr = 0;
+    optind = 0; /* 0 rather than 1: glibc then starts the scan afresh */
+    int c;
+    while ((c = s_getopt (argc, argv, "+:h", longopts)) != -1) {
+        if (c == 'h') {
+            usage (stdout);
+            *exit_rc = KETENCTL_OK;
+            return -1;
+        }
+        if (c < S_OPTION_VAL || c >= S_OPTION_VAL + n) {
+            usage (stderr);
+            *exit_rc = KETENCTL_USAGE;
+            return -1;
+        }
+        if (s_option_store (&options[c - S_OPTION_VAL], optarg)) {
+            *exit_rc = KETENCTL_USAGE;
+            return -1;
+        }
+    }
+    *exit_rc = KETENCTL_OK;
+    return optind;
+}
+
+int
+ketenctl_options_only (int argc,
+                       char *argv[],
+                       const ketenctl_option_t *options,
+                       ketenctl_usage_fn *usage,
+                       int *exit_rc)
+{
+    int operand = ketenctl_options_parse (argc, argv, options, usage, exit_rc);
+    if (operand < 0)
+        return -1;
+    if (operand < argc) {
+        ketenctl_err ("unexpected argument \"%s\"", argv[operand]);
+        *exit_rc = KETENCTL_USAGE;
+        return -1;
+    }
+    return 0;
 }
 
 int
@@ -272,19 +445,4 @@ ketenctl_enum_name (const ProtobufCEnumDescriptor *desc, int value, char *buf, s
         buf[used++] = (char)tolower ((unsigned char)*p);
     buf[used] = '\0';
     return buf;
-}
-
-void
-ketenctl_json_string (FILE *out, const char *s)
-{
-    fputc ('"', out);
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf (out, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf (out, "\\u%04x", *p);
-        else
-            fputc (*p, out);
-    }
-    fputc ('"', out);
 }

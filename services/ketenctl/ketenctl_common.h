@@ -1,18 +1,20 @@
 /*  ketenctl_common - what every ketenctl command group shares: the config
-    table, exit codes, the database connection with migrations, option
-    parsing helpers and the enum names of the wire catalogue. */
+    table, exit codes, sub-command dispatch and option tables, the database
+    connection with migrations and named statements, the pseudonym key and
+    the enum names of the wire catalogue. */
 #ifndef KETENCTL_COMMON_H_INCLUDED
 #define KETENCTL_COMMON_H_INCLUDED
 
-#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "ketenbus/kb_client.h"
 #include "ketenbus/kb_codec.h"
 #include "ketenbus/kb_config.h"
 #include "ketenbus/kb_db.h"
+#include "ketenbus/kb_pseudo.h"
 
 /* Exit codes, the same for every command. */
 #define KETENCTL_OK 0          /* done */
@@ -34,8 +36,81 @@ typedef struct
 /* One command: argv[0] is the command name (or the sub-command name). */
 typedef int (ketenctl_command_fn) (const ketenctl_t *ctx, int argc, char *argv[]);
 
+/* Prints the usage text of a command group on out: stdout when asked
+   for with --help, stderr after a mistake. */
+typedef void (ketenctl_usage_fn) (FILE *out);
+
 /* "ketenctl: " + message + newline on stderr. */
 void ketenctl_err (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+
+/*  ---------------------------------------------------------------------
+    Command line */
+
+/* One sub-command of a group ("list" of "ketenctl partner list"). */
+typedef struct
+{
+    const char *name; /* NULL ends a table */
+    ketenctl_command_fn *run;
+} ketenctl_subcommand_t;
+
+/* Runs the sub-command of group argv[0] named by argv[1], with argv
+   shifted by one. Without one: usage on stderr, exit 2; "--help", "-h" or
+   "help": usage on stdout, exit 0; an unknown name: an error and usage on
+   stderr, exit 2. */
+int ketenctl_dispatch (const ketenctl_t *ctx,
+                       int argc,
+                       char *argv[],
+                       const ketenctl_subcommand_t *subcommands,
+                       ketenctl_usage_fn *usage);
+
+/* One long option of a command. Exactly one target is set; it receives
+   the option: flag is set to true (the option takes no value), text
+   borrows the value from argv, number parses it as a decimal in min..max,
+   call gets it with arg (nonzero: refused, call printed why). */
+typedef struct
+{
+    const char *name; /* without "--"; NULL ends a table */
+    bool *flag;
+    const char **text;
+    long *number;
+    long min, max;
+    int (*call) (void *arg, const char *value);
+    void *arg;
+} ketenctl_option_t;
+
+/* Parses the options of one command (argv[0] is its name) with
+   getopt_long; --help and -h are always there. Returns the index of the
+   first argument after the options, or -1 when the command ends here with
+   *exit_rc: KETENCTL_OK after --help (usage on stdout), KETENCTL_USAGE
+   after a mistake (its error printed, and usage on stderr for an unknown
+   option or a missing value). */
+int ketenctl_options_parse (int argc,
+                            char *argv[],
+                            const ketenctl_option_t *options,
+                            ketenctl_usage_fn *usage,
+                            int *exit_rc);
+
+/* The same for a command that takes nothing but options: an argument left
+   over is an error too (exit 2). Returns 0, or -1 with *exit_rc. */
+int ketenctl_options_only (int argc,
+                           char *argv[],
+                           const ketenctl_option_t *options,
+                           ketenctl_usage_fn *usage,
+                           int *exit_rc);
+
+/* Parses a decimal int in min..max; returns 0 or -1 (error printed). */
+int ketenctl_parse_int (const char *option, const char *text, long min, long max, long *out);
+
+/*  ---------------------------------------------------------------------
+    Database */
+
+/* A named prepared statement of a command: constant SQL with $1..
+   parameters, never text built at run time. */
+typedef struct
+{
+    const char *name, *sql;
+    int nparams;
+} ketenctl_statement_t;
 
 /* Connection string: --db, else db/conninfo. NULL (with an error printed)
    when neither is set. */
@@ -47,6 +122,30 @@ const char *ketenctl_conninfo (const ketenctl_t *ctx);
    with *exit_rc set (KETENCTL_USAGE, KETENCTL_UNREACHABLE or KETENCTL_FAILED). */
 kb_db_t *ketenctl_db_open (const ketenctl_t *ctx, const char *schema, bool migrate, int *exit_rc);
 
+/* Applies the migrations of components (NULL-terminated) from
+   db/migrations to db's schema. Returns 0, or -1 with an error printed. */
+int ketenctl_db_migrate (const ketenctl_t *ctx, kb_db_t *db, const char *const *components);
+
+/* Prepares count statements (those prepared already are a no-op).
+   Returns 0 or -1; the caller says what could not be done. */
+int ketenctl_db_prepare (kb_db_t *db, const ketenctl_statement_t *statements, size_t count);
+
+/* Prepares statement and runs it with its nparams text parameters.
+   Returns the result (caller PQclear()s it), or NULL with *db_rc set
+   (KB_DB_FATAL when it could not be prepared); the caller says what could
+   not be read. */
+PGresult *ketenctl_db_query (kb_db_t *db,
+                             const ketenctl_statement_t *statement,
+                             const char *const *params,
+                             kb_db_rc_t *db_rc);
+
+/* The exit code for a statement that failed with db_rc: unreachable when
+   the connection was lost, else failed. */
+int ketenctl_db_exit_rc (kb_db_rc_t db_rc);
+
+/*  ---------------------------------------------------------------------
+    Keys and clients */
+
 /* A partner's client of intake: endpoint, server key and certificate from
    the options, else intake/endpoint, intake/server_key and partner/cert.
    On failure prints an error and returns NULL with *exit_rc set. */
@@ -56,16 +155,19 @@ kb_client_t *ketenctl_client_open (const ketenctl_t *ctx,
                                    const char *cert,
                                    int *exit_rc);
 
+/* The regional pseudonym key of pseudonym/key_file (caller destroys it).
+   NULL with an error printed when none is configured or it does not load:
+   a configuration problem, exit 2. */
+kb_pseudo_t *ketenctl_pseudo_load (const ketenctl_t *ctx);
+
 /* The operating system user running ketenctl (for the audit log). */
 void ketenctl_actor (char *buf, size_t size);
 
-/* Parses the options of one command with getopt_long (state reset first).
-   Returns the option character, -1 at the end, or '?' after printing the
-   problem on stderr (unknown option or missing argument). */
-int ketenctl_getopt (int argc, char *argv[], const char *shortopts, const struct option *longopts);
+/* Milliseconds of the monotonic clock, for timeouts. */
+int64_t ketenctl_now_ms (void);
 
-/* Parses a decimal int in min..max; returns 0 or -1 (error printed). */
-int ketenctl_parse_int (const char *option, const char *text, long min, long max, long *out);
+/*  ---------------------------------------------------------------------
+    Enum names */
 
 /* Enum values on the command line and in CSV files are the lower-case
    suffixes of the proto names: "huiselijk_geweld" for CATEGORY_HUISELIJK_GEWELD.
@@ -80,8 +182,5 @@ const char *ketenctl_enum_name (const ProtobufCEnumDescriptor *desc,
                                 int value,
                                 char *buf,
                                 size_t size);
-
-/* Writes a JSON string literal of s (quotes and escapes included). */
-void ketenctl_json_string (FILE *out, const char *s);
 
 #endif

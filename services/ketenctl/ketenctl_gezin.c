@@ -1,6 +1,7 @@
 /*  ketenctl_gezin - gezin show, transfer list, escalation list|decide. */
 #include "ketenctl_gezin.h"
 
+#include "ketenctl_output.h"
 #include "ketenctl_partner.h"
 #include "zorg_gezin.h"
 #include "zorg_plan.h"
@@ -12,17 +13,12 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define S_UTC(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 /* Statements of this module, prepared on the zorgtoewijzing connection
    next to zorg_store's own. */
-static const struct
-{
-    const char *name, *sql;
-    int nparams;
-} s_statements[] = {
+static const ketenctl_statement_t s_statements[] = {
     { "ketenctl_zorg_members",
       "SELECT left(m.pseudonym, 12), coalesce(extract(year FROM p.birth_date)::int, 0), m.role "
       "FROM gezin g JOIN gezin_member m ON m.gezin_id = g.id "
@@ -71,39 +67,19 @@ s_zorg_open (const ketenctl_t *ctx, int *exit_rc)
     kb_db_t *db = ketenctl_db_open (ctx, schema, false, exit_rc);
     if (!db)
         return NULL;
-    const char *dir = kb_config_str (ctx->config, "db/migrations");
-    if (kb_db_migrate (db, dir, "zorgtoewijzing") || kb_db_migrate (db, dir, "link") ||
-        kb_db_migrate (db, dir, "audit")) {
-        ketenctl_err ("could not apply migrations from \"%s\" schema=\"%s\"", dir, schema);
+    static const char *const zorg[] = { "zorgtoewijzing", "link", "audit", NULL };
+    if (ketenctl_db_migrate (ctx, db, zorg))
+        goto failed;
+    if (zorg_store_prepare (db) ||
+        ketenctl_db_prepare (db, s_statements, sizeof s_statements / sizeof s_statements[0])) {
+        ketenctl_err ("could not prepare statements schema=\"%s\"", schema);
         goto failed;
     }
-    if (zorg_store_prepare (db))
-        goto prepare_failed;
-    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
-        if (kb_db_prepare (db, s_statements[i].name, s_statements[i].sql, s_statements[i].nparams))
-            goto prepare_failed;
     return db;
-prepare_failed:
-    ketenctl_err ("could not prepare statements schema=\"%s\"", schema);
 failed:
     kb_db_destroy (&db);
     *exit_rc = KETENCTL_FAILED;
     return NULL;
-}
-
-static void
-s_utc (int64_t ms, char *buf, size_t size)
-{
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    if (ms <= 0 || !gmtime_r (&t, &tm) || !strftime (buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
-        snprintf (buf, size, "-");
-}
-
-static const char *
-s_or_dash (const char *s)
-{
-    return s && *s ? s : "-";
 }
 
 /*  ---------------------------------------------------------------------
@@ -161,14 +137,14 @@ s_gezin_print_text (const s_gezin_t *g)
                     kb_org_type_name (info->regisseur_org_type));
         else
             printf ("    %-12s none: the ketencoordinator holds regie\n", "regisseur");
-        printf ("    %-12s %s", "casemanager", s_or_dash (info->casemanager_name));
+        printf ("    %-12s %s", "casemanager", ketenctl_or_dash (info->casemanager_name));
         if (*info->casemanager_phone)
             printf (", %s", info->casemanager_phone);
         printf ("\n    %-12s %s\n",
                 "basis",
                 ketenctl_enum_name (
                   &ketenbus__v1__regie_basis__descriptor, info->basis, name, sizeof name));
-        printf ("    %-12s %s\n", "rule", s_or_dash (info->rule_name));
+        printf ("    %-12s %s\n", "rule", ketenctl_or_dash (info->rule_name));
     } else
         printf ("  plan none\n");
     printf ("  involved organisations\n");
@@ -182,10 +158,10 @@ s_gezin_print_text (const s_gezin_t *g)
     printf ("  pending transfers\n");
     for (int i = 0; i < info->ntransfers; i++) {
         const zorg_transfer_info_t *t = &info->transfers[i];
-        s_utc (t->deadline_ms, when, sizeof when);
+        ketenctl_utc (t->deadline_ms, when, sizeof when);
         printf ("    %s from %s to %s (%s) deadline %s\n",
                 t->id,
-                s_or_dash (t->from_org),
+                ketenctl_or_dash (t->from_org),
                 t->to_org,
                 t->origin,
                 when);
@@ -195,18 +171,11 @@ s_gezin_print_text (const s_gezin_t *g)
     printf ("  open escalations\n");
     for (int i = 0; i < info->nescalations; i++) {
         const zorg_escalation_info_t *e = &info->escalations[i];
-        s_utc (e->opened_ms, when, sizeof when);
+        ketenctl_utc (e->opened_ms, when, sizeof when);
         printf ("    %s %s opened %s\n", e->id, e->kind, when);
     }
     if (info->nescalations == 0)
         printf ("    none\n");
-}
-
-static void
-s_json_field (const char *key, const char *value, bool comma)
-{
-    printf ("%s\"%s\": ", comma ? ", " : "", key);
-    ketenctl_json_string (stdout, value);
 }
 
 static void
@@ -215,72 +184,75 @@ s_gezin_print_json (const s_gezin_t *g)
     const zorg_gezin_info_t *info = &g->info;
     char name[64], when[32];
     printf ("{");
-    s_json_field ("gezin_ref", info->gezin_ref, false);
+    ketenctl_json_field ("gezin_ref", info->gezin_ref, false);
     printf (", \"members\": [");
     for (int i = 0; i < PQntuples (g->members); i++) {
         int year = atoi (PQgetvalue (g->members, i, 1));
         printf ("%s{", i ? ", " : "");
-        s_json_field ("pseudonym_prefix", PQgetvalue (g->members, i, 0), false);
+        ketenctl_json_field ("pseudonym_prefix", PQgetvalue (g->members, i, 0), false);
         if (year > 0)
             printf (", \"birth_year\": %d", year);
         else
             printf (", \"birth_year\": null");
-        s_json_field ("role",
-                      ketenctl_enum_name (&ketenbus__v1__household_role__descriptor,
-                                          atoi (PQgetvalue (g->members, i, 2)),
-                                          name,
-                                          sizeof name),
-                      true);
+        ketenctl_json_field ("role",
+                             ketenctl_enum_name (&ketenbus__v1__household_role__descriptor,
+                                                 atoi (PQgetvalue (g->members, i, 2)),
+                                                 name,
+                                                 sizeof name),
+                             true);
         printf ("}");
     }
     printf ("], \"plan\": ");
     if (info->has_plan) {
         printf ("{");
-        s_json_field ("ref", info->plan_ref, false);
-        s_json_field ("status", info->plan_status, true);
+        ketenctl_json_field ("ref", info->plan_ref, false);
+        ketenctl_json_field ("status", info->plan_status, true);
         if (*info->regisseur_org) {
-            s_json_field ("regisseur_org", info->regisseur_org, true);
-            s_json_field ("regisseur_type", kb_org_type_name (info->regisseur_org_type), true);
+            ketenctl_json_field ("regisseur_org", info->regisseur_org, true);
+            ketenctl_json_field (
+              "regisseur_type", kb_org_type_name (info->regisseur_org_type), true);
         } else
             printf (", \"regisseur_org\": null, \"regisseur_type\": null");
-        s_json_field ("casemanager_name", info->casemanager_name, true);
-        s_json_field ("casemanager_phone", info->casemanager_phone, true);
-        s_json_field ("basis",
-                      ketenctl_enum_name (
-                        &ketenbus__v1__regie_basis__descriptor, info->basis, name, sizeof name),
-                      true);
-        s_json_field ("rule", info->rule_name, true);
+        ketenctl_json_field ("casemanager_name", info->casemanager_name, true);
+        ketenctl_json_field ("casemanager_phone", info->casemanager_phone, true);
+        ketenctl_json_field (
+          "basis",
+          ketenctl_enum_name (
+            &ketenbus__v1__regie_basis__descriptor, info->basis, name, sizeof name),
+          true);
+        ketenctl_json_field ("rule", info->rule_name, true);
         printf ("}");
     } else
         printf ("null");
     printf (", \"involved\": [");
     for (int i = 0; i < PQntuples (g->involved); i++) {
         printf ("%s{", i ? ", " : "");
-        s_json_field ("org", PQgetvalue (g->involved, i, 0), false);
-        s_json_field ("type", kb_org_type_name (atoi (PQgetvalue (g->involved, i, 1))), true);
-        s_json_field ("since", PQgetvalue (g->involved, i, 2), true);
+        ketenctl_json_field ("org", PQgetvalue (g->involved, i, 0), false);
+        ketenctl_json_field (
+          "type", kb_org_type_name (atoi (PQgetvalue (g->involved, i, 1))), true);
+        ketenctl_json_field ("since", PQgetvalue (g->involved, i, 2), true);
         printf ("}");
     }
     printf ("], \"transfers\": [");
     for (int i = 0; i < info->ntransfers; i++) {
         const zorg_transfer_info_t *t = &info->transfers[i];
-        s_utc (t->deadline_ms, when, sizeof when);
+        ketenctl_utc (t->deadline_ms, when, sizeof when);
         printf ("%s{", i ? ", " : "");
-        s_json_field ("id", t->id, false);
-        s_json_field ("from", t->from_org, true);
-        s_json_field ("to", t->to_org, true);
-        s_json_field ("origin", t->origin, true);
-        s_json_field ("deadline", when, true);
+        ketenctl_json_field ("id", t->id, false);
+        ketenctl_json_field ("from", t->from_org, true);
+        ketenctl_json_field ("to", t->to_org, true);
+        ketenctl_json_field ("origin", t->origin, true);
+        ketenctl_json_field ("deadline", when, true);
         printf ("}");
     }
     printf ("], \"escalations\": [");
     for (int i = 0; i < info->nescalations; i++) {
         const zorg_escalation_info_t *e = &info->escalations[i];
-        s_utc (e->opened_ms, when, sizeof when);
+        ketenctl_utc (e->opened_ms, when, sizeof when);
         printf ("%s{", i ? ", " : "");
-        s_json_field ("id", e->id, false);
-        s_json_field ("kind", e->kind, true);
-        s_json_field ("opened", when, true);
+        ketenctl_json_field ("id", e->id, false);
+        ketenctl_json_field ("kind", e->kind, true);
+        ketenctl_json_field ("opened", when, true);
         printf ("}");
     }
     printf ("]}\n");
@@ -294,18 +266,9 @@ s_pseudonymise (const ketenctl_t *ctx, const char *bsn, char out[KB_PSEUDONYM_LE
         ketenctl_err ("invalid value for \"--bsn\": not 9 digits passing the elfproef");
         return KETENCTL_USAGE;
     }
-    const char *key_file = kb_config_str (ctx->config, "pseudonym/key_file");
-    if (!*key_file) {
-        ketenctl_err ("no pseudonym key configured: set \"pseudonym/key_file\" or "
-                      "KETENBUS_PSEUDONYM_KEY_FILE");
+    kb_pseudo_t *pseudo = ketenctl_pseudo_load (ctx);
+    if (!pseudo)
         return KETENCTL_USAGE;
-    }
-    char err[512];
-    kb_pseudo_t *pseudo = kb_pseudo_load (key_file, err, sizeof err);
-    if (!pseudo) {
-        ketenctl_err ("could not load pseudonym key: %s", err);
-        return KETENCTL_USAGE;
-    }
     kb_pseudo_bsn (pseudo, bsn, out);
     kb_pseudo_destroy (&pseudo);
     return KETENCTL_OK;
@@ -314,53 +277,29 @@ s_pseudonymise (const ketenctl_t *ctx, const char *bsn, char out[KB_PSEUDONYM_LE
 static int
 s_gezin_show (const ketenctl_t *ctx, int argc, char *argv[])
 {
-    static const struct option longopts[] = {
-        { "bsn", required_argument, NULL, 'b' },      { "pseudonym", required_argument, NULL, 'p' },
-        { "ref", required_argument, NULL, 'r' },      { "org", required_argument, NULL, 'o' },
-        { "case-ref", required_argument, NULL, 'c' }, { "json", no_argument, NULL, 'j' },
-        { "help", no_argument, NULL, 'h' },           { NULL, 0, NULL, 0 },
-    };
     const char *bsn = NULL, *pseudonym = NULL, *ref = NULL, *org = NULL, *case_ref = NULL;
     bool json = false;
-    int c;
-    optind = 0;
-    while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
-        switch (c) {
-            case 'b':
-                bsn = optarg;
-                break;
-            case 'p':
-                pseudonym = optarg;
-                break;
-            case 'r':
-                ref = optarg;
-                break;
-            case 'o':
-                org = optarg;
-                break;
-            case 'c':
-                case_ref = optarg;
-                break;
-            case 'j':
-                json = true;
-                break;
-            case 'h':
-                s_gezin_usage (stdout);
-                return KETENCTL_OK;
-            default:
-                s_gezin_usage (stderr);
-                return KETENCTL_USAGE;
-        }
-    }
+    const ketenctl_option_t options[] = {
+        { .name = "bsn", .text = &bsn },
+        { .name = "pseudonym", .text = &pseudonym },
+        { .name = "ref", .text = &ref },
+        { .name = "org", .text = &org },
+        { .name = "case-ref", .text = &case_ref },
+        { .name = "json", .flag = &json },
+        { .name = NULL },
+    };
+    int rc;
+    int operand = ketenctl_options_parse (argc, argv, options, s_gezin_usage, &rc);
+    if (operand < 0)
+        return rc;
     int keys = (bsn != NULL) + (pseudonym != NULL) + (ref != NULL) + (org || case_ref);
-    if (optind < argc || keys != 1 || (!org != !case_ref)) {
+    if (operand < argc || keys != 1 || (!org != !case_ref)) {
         ketenctl_err ("gezin show needs exactly one of --bsn, --pseudonym, --ref or "
                       "--org with --case-ref");
         s_gezin_usage (stderr);
         return KETENCTL_USAGE;
     }
     char key[KB_PSEUDONYM_LEN + 1] = "";
-    int rc;
     if (bsn && (rc = s_pseudonymise (ctx, bsn, key)) != KETENCTL_OK)
         return rc;
     s_gezin_t *g = calloc (1, sizeof *g);
@@ -391,7 +330,7 @@ s_gezin_show (const ketenctl_t *ctx, int argc, char *argv[])
         !(g->members = kb_db_run (db, "ketenctl_zorg_members", 1, params, NULL, NULL, &db_rc)) ||
         !(g->involved = kb_db_run (db, "ketenctl_zorg_involved", 1, params, NULL, NULL, &db_rc))) {
         ketenctl_err ("could not read the gezin schema=\"%s\"", kb_db_schema (db));
-        rc = db_rc == KB_DB_RETRY ? KETENCTL_UNREACHABLE : KETENCTL_FAILED;
+        rc = ketenctl_db_exit_rc (db_rc);
         goto done;
     }
     if (json)
@@ -413,21 +352,50 @@ done:
 int
 ketenctl_gezin (const ketenctl_t *ctx, int argc, char *argv[])
 {
-    if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
-        strcmp (argv[1], "help") == 0) {
-        bool help = argc >= 2;
-        s_gezin_usage (help ? stdout : stderr);
-        return help ? KETENCTL_OK : KETENCTL_USAGE;
-    }
-    if (strcmp (argv[1], "show") == 0)
-        return s_gezin_show (ctx, argc - 1, argv + 1);
-    ketenctl_err ("unknown gezin command \"%s\"", argv[1]);
-    s_gezin_usage (stderr);
-    return KETENCTL_USAGE;
+    static const ketenctl_subcommand_t subcommands[] = {
+        { "show", s_gezin_show },
+        { NULL, NULL },
+    };
+    return ketenctl_dispatch (ctx, argc, argv, subcommands, s_gezin_usage);
 }
 
 /*  ---------------------------------------------------------------------
-    transfer list */
+    transfer list, escalation list */
+
+/* What transfer list and escalation list share: one flag (--pending,
+   --open) that keeps only what still waits, passed as the one parameter
+   of statement on the zorgtoewijzing schema. Returns the result (caller
+   PQclear()s it), or NULL with *exit_rc set (KETENCTL_OK after --help). */
+static PGresult *
+s_zorg_list (const ketenctl_t *ctx,
+             int argc,
+             char *argv[],
+             const char *flag,
+             ketenctl_usage_fn *usage,
+             const char *statement,
+             const char *what,
+             int *exit_rc)
+{
+    bool waiting = false;
+    const ketenctl_option_t options[] = {
+        { .name = flag, .flag = &waiting },
+        { .name = NULL },
+    };
+    if (ketenctl_options_only (argc, argv, options, usage, exit_rc))
+        return NULL;
+    kb_db_t *db = s_zorg_open (ctx, exit_rc);
+    if (!db)
+        return NULL;
+    const char *params[1] = { waiting ? "true" : "false" };
+    kb_db_rc_t db_rc;
+    PGresult *res = kb_db_run (db, statement, 1, params, NULL, NULL, &db_rc);
+    if (!res) {
+        ketenctl_err ("could not read the %s schema=\"%s\"", what, kb_db_schema (db));
+        *exit_rc = ketenctl_db_exit_rc (db_rc);
+    }
+    kb_db_destroy (&db);
+    return res;
+}
 
 static void
 s_transfer_usage (FILE *out)
@@ -442,43 +410,11 @@ s_transfer_usage (FILE *out)
 static int
 s_transfer_list (const ketenctl_t *ctx, int argc, char *argv[])
 {
-    static const struct option longopts[] = {
-        { "pending", no_argument, NULL, 'p' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    bool pending = false;
-    int c;
-    optind = 0;
-    while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
-        switch (c) {
-            case 'p':
-                pending = true;
-                break;
-            case 'h':
-                s_transfer_usage (stdout);
-                return KETENCTL_OK;
-            default:
-                s_transfer_usage (stderr);
-                return KETENCTL_USAGE;
-        }
-    }
-    if (optind < argc) {
-        ketenctl_err ("unexpected argument \"%s\"", argv[optind]);
-        return KETENCTL_USAGE;
-    }
     int rc;
-    PGresult *res = NULL;
-    kb_db_t *db = s_zorg_open (ctx, &rc);
-    if (!db)
+    PGresult *res = s_zorg_list (
+      ctx, argc, argv, "pending", s_transfer_usage, "ketenctl_zorg_transfers", "transfers", &rc);
+    if (!res)
         return rc;
-    const char *params[1] = { pending ? "true" : "false" };
-    kb_db_rc_t db_rc;
-    if (!(res = kb_db_run (db, "ketenctl_zorg_transfers", 1, params, NULL, NULL, &db_rc))) {
-        ketenctl_err ("could not read the transfers schema=\"%s\"", kb_db_schema (db));
-        rc = db_rc == KB_DB_RETRY ? KETENCTL_UNREACHABLE : KETENCTL_FAILED;
-        goto done;
-    }
     printf ("%-36s %-36s %-24s %-24s %-16s %-10s %s\n",
             "id",
             "plan",
@@ -499,33 +435,24 @@ s_transfer_list (const ketenctl_t *ctx, int argc, char *argv[])
         printf ("%-36s %-36s %-24s %-24s %-16s %-10s %s\n",
                 PQgetvalue (res, i, 0),
                 PQgetvalue (res, i, 1),
-                s_or_dash (PQgetvalue (res, i, 2)),
+                ketenctl_or_dash (PQgetvalue (res, i, 2)),
                 PQgetvalue (res, i, 3),
                 reason,
                 PQgetvalue (res, i, 6),
                 PQgetvalue (res, i, 7));
     }
-    rc = KETENCTL_OK;
-done:
     PQclear (res);
-    kb_db_destroy (&db);
-    return rc;
+    return KETENCTL_OK;
 }
 
 int
 ketenctl_transfer (const ketenctl_t *ctx, int argc, char *argv[])
 {
-    if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
-        strcmp (argv[1], "help") == 0) {
-        bool help = argc >= 2;
-        s_transfer_usage (help ? stdout : stderr);
-        return help ? KETENCTL_OK : KETENCTL_USAGE;
-    }
-    if (strcmp (argv[1], "list") == 0)
-        return s_transfer_list (ctx, argc - 1, argv + 1);
-    ketenctl_err ("unknown transfer command \"%s\"", argv[1]);
-    s_transfer_usage (stderr);
-    return KETENCTL_USAGE;
+    static const ketenctl_subcommand_t subcommands[] = {
+        { "list", s_transfer_list },
+        { NULL, NULL },
+    };
+    return ketenctl_dispatch (ctx, argc, argv, subcommands, s_transfer_usage);
 }
 
 /*  ---------------------------------------------------------------------
@@ -549,43 +476,11 @@ s_escalation_usage (FILE *out)
 static int
 s_escalation_list (const ketenctl_t *ctx, int argc, char *argv[])
 {
-    static const struct option longopts[] = {
-        { "open", no_argument, NULL, 'o' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    bool open_only = false;
-    int c;
-    optind = 0;
-    while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
-        switch (c) {
-            case 'o':
-                open_only = true;
-                break;
-            case 'h':
-                s_escalation_usage (stdout);
-                return KETENCTL_OK;
-            default:
-                s_escalation_usage (stderr);
-                return KETENCTL_USAGE;
-        }
-    }
-    if (optind < argc) {
-        ketenctl_err ("unexpected argument \"%s\"", argv[optind]);
-        return KETENCTL_USAGE;
-    }
     int rc;
-    PGresult *res = NULL;
-    kb_db_t *db = s_zorg_open (ctx, &rc);
-    if (!db)
+    PGresult *res = s_zorg_list (
+      ctx, argc, argv, "open", s_escalation_usage, "ketenctl_zorg_escalations", "escalations", &rc);
+    if (!res)
         return rc;
-    const char *params[1] = { open_only ? "true" : "false" };
-    kb_db_rc_t db_rc;
-    if (!(res = kb_db_run (db, "ketenctl_zorg_escalations", 1, params, NULL, NULL, &db_rc))) {
-        ketenctl_err ("could not read the escalations schema=\"%s\"", kb_db_schema (db));
-        rc = db_rc == KB_DB_RETRY ? KETENCTL_UNREACHABLE : KETENCTL_FAILED;
-        goto done;
-    }
     printf (
       "%-36s %-22s %-36s %-8s %-20s %s\n", "id", "kind", "gezin", "status", "opened", "decision");
     for (int i = 0; i < PQntuples (res); i++) {
@@ -605,11 +500,8 @@ s_escalation_list (const ketenctl_t *ctx, int argc, char *argv[])
                 PQgetvalue (res, i, 4),
                 decision);
     }
-    rc = KETENCTL_OK;
-done:
     PQclear (res);
-    kb_db_destroy (&db);
-    return rc;
+    return KETENCTL_OK;
 }
 
 static bool
@@ -627,36 +519,18 @@ s_name_valid (const char *s)
 static int
 s_escalation_decide (const ketenctl_t *ctx, int argc, char *argv[])
 {
-    static const struct option longopts[] = {
-        { "id", required_argument, NULL, 'i' },
-        { "regisseur", required_argument, NULL, 'r' },
-        { "by", required_argument, NULL, 'b' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     const char *id = NULL, *regisseur = NULL, *by = NULL;
-    int c;
-    optind = 0;
-    while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
-        switch (c) {
-            case 'i':
-                id = optarg;
-                break;
-            case 'r':
-                regisseur = optarg;
-                break;
-            case 'b':
-                by = optarg;
-                break;
-            case 'h':
-                s_escalation_usage (stdout);
-                return KETENCTL_OK;
-            default:
-                s_escalation_usage (stderr);
-                return KETENCTL_USAGE;
-        }
-    }
-    if (optind < argc || !id || !regisseur) {
+    const ketenctl_option_t options[] = {
+        { .name = "id", .text = &id },
+        { .name = "regisseur", .text = &regisseur },
+        { .name = "by", .text = &by },
+        { .name = NULL },
+    };
+    int rc;
+    int operand = ketenctl_options_parse (argc, argv, options, s_escalation_usage, &rc);
+    if (operand < 0)
+        return rc;
+    if (operand < argc || !id || !regisseur) {
         ketenctl_err ("escalation decide needs --id and --regisseur");
         s_escalation_usage (stderr);
         return KETENCTL_USAGE;
@@ -676,7 +550,6 @@ s_escalation_decide (const ketenctl_t *ctx, int argc, char *argv[])
     } else
         ketenctl_actor (actor, sizeof actor);
 
-    int rc;
     PGresult *res = NULL;
     kb_db_t *db = s_zorg_open (ctx, &rc);
     if (!db)
@@ -687,7 +560,7 @@ s_escalation_decide (const ketenctl_t *ctx, int argc, char *argv[])
     kb_db_rc_t db_rc;
     if (!(res = kb_db_run (db, "ketenctl_zorg_escalation_get", 1, params, NULL, NULL, &db_rc))) {
         ketenctl_err ("could not read escalation \"%s\"", id);
-        rc = db_rc == KB_DB_RETRY ? KETENCTL_UNREACHABLE : KETENCTL_FAILED;
+        rc = ketenctl_db_exit_rc (db_rc);
         goto done;
     }
     if (PQntuples (res) != 1) {
@@ -730,17 +603,10 @@ done:
 int
 ketenctl_escalation (const ketenctl_t *ctx, int argc, char *argv[])
 {
-    if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
-        strcmp (argv[1], "help") == 0) {
-        bool help = argc >= 2;
-        s_escalation_usage (help ? stdout : stderr);
-        return help ? KETENCTL_OK : KETENCTL_USAGE;
-    }
-    if (strcmp (argv[1], "list") == 0)
-        return s_escalation_list (ctx, argc - 1, argv + 1);
-    if (strcmp (argv[1], "decide") == 0)
-        return s_escalation_decide (ctx, argc - 1, argv + 1);
-    ketenctl_err ("unknown escalation command \"%s\"", argv[1]);
-    s_escalation_usage (stderr);
-    return KETENCTL_USAGE;
+    static const ketenctl_subcommand_t subcommands[] = {
+        { "list", s_escalation_list },
+        { "decide", s_escalation_decide },
+        { NULL, NULL },
+    };
+    return ketenctl_dispatch (ctx, argc, argv, subcommands, s_escalation_usage);
 }

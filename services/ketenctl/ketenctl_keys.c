@@ -93,43 +93,22 @@ int
 ketenctl_keys_keygen (const ketenctl_t *ctx, int argc, char *argv[])
 {
     (void)ctx;
-    static const struct option longopts[] = {
-        { "out", required_argument, NULL, 'o' },
-        { "name", required_argument, NULL, 'n' },
-        { "pseudonym-key", required_argument, NULL, 'p' },
-        { "force", no_argument, NULL, 'f' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     const char *out = NULL, *name = NULL, *pseudo = NULL;
     bool force = false;
-    int c;
-    optind = 0;
-    while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
-        switch (c) {
-            case 'o':
-                out = optarg;
-                break;
-            case 'n':
-                name = optarg;
-                break;
-            case 'p':
-                pseudo = optarg;
-                break;
-            case 'f':
-                force = true;
-                break;
-            case 'h':
-                s_usage (stdout);
-                return KETENCTL_OK;
-            default:
-                s_usage (stderr);
-                return KETENCTL_USAGE;
-        }
-    }
-    if (optind < argc || (!out == !pseudo) || (pseudo && name)) {
-        if (optind < argc)
-            ketenctl_err ("unexpected argument \"%s\"", argv[optind]);
+    const ketenctl_option_t options[] = {
+        { .name = "out", .text = &out },
+        { .name = "name", .text = &name },
+        { .name = "pseudonym-key", .text = &pseudo },
+        { .name = "force", .flag = &force },
+        { .name = NULL },
+    };
+    int rc;
+    int operand = ketenctl_options_parse (argc, argv, options, s_usage, &rc);
+    if (operand < 0)
+        return rc;
+    if (operand < argc || (!out == !pseudo) || (pseudo && name)) {
+        if (operand < argc)
+            ketenctl_err ("unexpected argument \"%s\"", argv[operand]);
         else
             ketenctl_err ("give exactly one of --out or --pseudonym-key");
         s_usage (stderr);

@@ -1,14 +1,16 @@
 /*  ketenctl_mailbox - mailbox status and replay. */
 #include "ketenctl_mailbox.h"
 
+#include "ketenctl_output.h"
+
 #include "ketenbus/kb_partner.h"
 
 #include <czmq.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /*  ---------------------------------------------------------------------
     status */
@@ -34,56 +36,39 @@ s_usage (FILE *out)
              "          unreachable\n");
 }
 
+/* every active partner, and every mailbox (also of a revoked partner) */
+static const ketenctl_statement_t s_status_statement = {
+    "ketenctl_mailbox_status",
+    "SELECT o.org_id, coalesce(h.last_seq, 0), coalesce(h.acked_seq, 0), "
+    " count(m.seq), "
+    " coalesce((extract(epoch FROM now() - min(m.enqueued_at)) * 1000)::bigint, -1) "
+    "FROM (SELECT org_id FROM partner WHERE revoked_at IS NULL "
+    "      UNION SELECT org_id FROM mailbox_head) o "
+    "LEFT JOIN mailbox_head h ON h.org_id = o.org_id "
+    "LEFT JOIN mailbox m ON m.org_id = o.org_id AND m.acked_at IS NULL "
+    " AND m.seq > coalesce(h.acked_seq, 0) "
+    "GROUP BY o.org_id, h.last_seq, h.acked_seq ORDER BY o.org_id",
+    0
+};
+
 static int
 s_status (const ketenctl_t *ctx, int argc, char *argv[])
 {
-    static const struct option longopts[] = {
-        { "json", no_argument, NULL, 'j' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     bool json = false;
-    int c;
-    optind = 0;
-    while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
-        switch (c) {
-            case 'j':
-                json = true;
-                break;
-            case 'h':
-                s_usage (stdout);
-                return KETENCTL_OK;
-            default:
-                s_usage (stderr);
-                return KETENCTL_USAGE;
-        }
-    }
-    if (optind < argc) {
-        ketenctl_err ("unexpected argument \"%s\"", argv[optind]);
-        return KETENCTL_USAGE;
-    }
-    const char *schema = kb_config_str (ctx->config, "db/schema");
+    const ketenctl_option_t options[] = {
+        { .name = "json", .flag = &json },
+        { .name = NULL },
+    };
     int rc;
+    if (ketenctl_options_only (argc, argv, options, s_usage, &rc))
+        return rc;
+    const char *schema = kb_config_str (ctx->config, "db/schema");
     PGresult *res = NULL;
     kb_db_t *db = ketenctl_db_open (ctx, schema, true, &rc);
     if (!db)
         return rc;
-    /* every active partner, and every mailbox (also of a revoked partner) */
     kb_db_rc_t db_rc;
-    if (kb_db_prepare (
-          db,
-          "ketenctl_mailbox_status",
-          "SELECT o.org_id, coalesce(h.last_seq, 0), coalesce(h.acked_seq, 0), "
-          " count(m.seq), "
-          " coalesce((extract(epoch FROM now() - min(m.enqueued_at)) * 1000)::bigint, -1) "
-          "FROM (SELECT org_id FROM partner WHERE revoked_at IS NULL "
-          "      UNION SELECT org_id FROM mailbox_head) o "
-          "LEFT JOIN mailbox_head h ON h.org_id = o.org_id "
-          "LEFT JOIN mailbox m ON m.org_id = o.org_id AND m.acked_at IS NULL "
-          " AND m.seq > coalesce(h.acked_seq, 0) "
-          "GROUP BY o.org_id, h.last_seq, h.acked_seq ORDER BY o.org_id",
-          0) ||
-        !(res = kb_db_run (db, "ketenctl_mailbox_status", 0, NULL, NULL, NULL, &db_rc))) {
+    if (!(res = ketenctl_db_query (db, &s_status_statement, NULL, &db_rc))) {
         ketenctl_err ("could not read the mailboxes schema=\"%s\"", schema);
         rc = KETENCTL_FAILED;
         goto done;
@@ -155,12 +140,6 @@ s_enum (const ProtobufCEnumDescriptor *desc, int value, char *buf, size_t size)
     return ketenctl_enum_name (desc, value, buf, size);
 }
 
-static const char *
-s_text (const char *s)
-{
-    return s && *s ? s : "-";
-}
-
 void
 ketenctl_mailbox_describe (const kb_envelope_t *env, char *buf, size_t size)
 {
@@ -176,8 +155,8 @@ ketenctl_mailbox_describe (const kb_envelope_t *env, char *buf, size_t size)
                    &used,
                    " event=%s gezin=%s other_org=%s other_org_type=%s other_is_regisseur=%s",
                    s_enum (&ketenbus__v1__match_event__descriptor, m->event, e1, sizeof e1),
-                   s_text (m->gezin_ref),
-                   s_text (m->other_org),
+                   ketenctl_or_dash (m->gezin_ref),
+                   ketenctl_or_dash (m->other_org),
                    kb_org_type_name (m->other_org_type),
                    m->other_is_regisseur ? "true" : "false");
             break;
@@ -188,9 +167,9 @@ ketenctl_mailbox_describe (const kb_envelope_t *env, char *buf, size_t size)
                    size,
                    &used,
                    " gezin=%s plan=%s regisseur_org=%s regisseur_org_type=%s basis=%s",
-                   s_text (a->gezin_ref),
-                   s_text (a->plan_ref),
-                   s_text (a->regisseur_org),
+                   ketenctl_or_dash (a->gezin_ref),
+                   ketenctl_or_dash (a->plan_ref),
+                   ketenctl_or_dash (a->regisseur_org),
                    kb_org_type_name (a->regisseur_org_type),
                    s_enum (&ketenbus__v1__regie_basis__descriptor, a->basis, e1, sizeof e1));
             if (a->rule_name && *a->rule_name)
@@ -208,10 +187,10 @@ ketenctl_mailbox_describe (const kb_envelope_t *env, char *buf, size_t size)
               size,
               &used,
               " transfer=%s plan=%s from=%s to=%s reason=%s",
-              s_text (t->transfer_id),
-              s_text (t->plan_ref),
-              s_text (t->from_org),
-              s_text (t->to_org),
+              ketenctl_or_dash (t->transfer_id),
+              ketenctl_or_dash (t->plan_ref),
+              ketenctl_or_dash (t->from_org),
+              ketenctl_or_dash (t->to_org),
               s_enum (&ketenbus__v1__regie_transfer_reason__descriptor, t->reason, e1, sizeof e1));
             break;
         }
@@ -222,10 +201,10 @@ ketenctl_mailbox_describe (const kb_envelope_t *env, char *buf, size_t size)
               size,
               &used,
               " transfer=%s plan=%s from=%s to=%s decision=%s",
-              s_text (t->transfer_id),
-              s_text (t->plan_ref),
-              s_text (t->from_org),
-              s_text (t->to_org),
+              ketenctl_or_dash (t->transfer_id),
+              ketenctl_or_dash (t->plan_ref),
+              ketenctl_or_dash (t->from_org),
+              ketenctl_or_dash (t->to_org),
               s_enum (&ketenbus__v1__transfer_decision__descriptor, t->decision, e1, sizeof e1));
             if (t->reject_reason)
                 s_add (buf,
@@ -246,11 +225,11 @@ ketenctl_mailbox_describe (const kb_envelope_t *env, char *buf, size_t size)
               &used,
               " toewijzing=%s action=%s provider=%s assigning=%s product_category=%s "
               "level=%s",
-              s_text (a->toewijzing_id),
+              ketenctl_or_dash (a->toewijzing_id),
               s_enum (&ketenbus__v1__care_action__descriptor, a->action, e1, sizeof e1),
-              s_text (a->provider_org),
-              s_text (a->assigning_org),
-              s_text (a->product_category),
+              ketenctl_or_dash (a->provider_org),
+              ketenctl_or_dash (a->assigning_org),
+              ketenctl_or_dash (a->product_category),
               s_enum (&ketenbus__v1__pyramid_level__descriptor, a->pyramid_level, e2, sizeof e2));
             break;
         }
@@ -260,23 +239,6 @@ ketenctl_mailbox_describe (const kb_envelope_t *env, char *buf, size_t size)
     }
     if (env->message_id && *env->message_id)
         s_add (buf, size, &used, " message_id=%s", env->message_id);
-}
-
-static int64_t
-s_now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-s_utc (int64_t ms, char *buf, size_t size)
-{
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-    if (ms <= 0 || !gmtime_r (&t, &tm) || !strftime (buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
-        snprintf (buf, size, "-");
 }
 
 typedef struct
@@ -319,9 +281,9 @@ s_replay_message (s_replay_t *self, const kb_envelope_t *env)
     if (env->body_case == KETENBUS__V1__ENVELOPE__BODY_REJECT) {
         const Ketenbus__V1__Reject *r = env->reject;
         ketenctl_err ("intake refused the request code=%s field=%s rule=\"%s\"",
-                      s_text (r->code),
-                      s_text (r->field),
-                      s_text (r->rule));
+                      ketenctl_or_dash (r->code),
+                      ketenctl_or_dash (r->field),
+                      ketenctl_or_dash (r->rule));
         self->refused = true;
         return;
     }
@@ -331,7 +293,7 @@ s_replay_message (s_replay_t *self, const kb_envelope_t *env)
     if (self->count && d->mailbox_seq <= self->last)
         return; /* sent again (resend after a quiet while): printed already */
     char when[32], line[1024];
-    s_utc (d->enqueued_at_ms, when, sizeof when);
+    ketenctl_utc (d->enqueued_at_ms, when, sizeof when);
     kb_envelope_t *inner = NULL;
     kb_codec_rc_t crc =
       kb_codec_decode (d->envelope.data, d->envelope.len, 16 * 1024 * 1024, &inner);
@@ -361,58 +323,24 @@ s_replay_ack (s_replay_t *self)
 static int
 s_replay (const ketenctl_t *ctx, int argc, char *argv[])
 {
-    static const struct option longopts[] = {
-        { "from", required_argument, NULL, 'f' },
-        { "no-ack", no_argument, NULL, 'n' },
-        { "timeout-ms", required_argument, NULL, 't' },
-        { "endpoint", required_argument, NULL, 'e' },
-        { "server-key", required_argument, NULL, 'k' },
-        { "cert", required_argument, NULL, 'c' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     const char *endpoint = NULL, *server_key = NULL, *cert = NULL;
     long from = 0, timeout_ms = 3000;
+    bool no_ack = false;
+    const ketenctl_option_t options[] = {
+        { .name = "from", .number = &from, .min = 0, .max = LONG_MAX },
+        { .name = "no-ack", .flag = &no_ack },
+        { .name = "timeout-ms", .number = &timeout_ms, .min = 1, .max = 3600000 },
+        { .name = "endpoint", .text = &endpoint },
+        { .name = "server-key", .text = &server_key },
+        { .name = "cert", .text = &cert },
+        { .name = NULL },
+    };
+    int rc;
+    if (ketenctl_options_only (argc, argv, options, s_usage, &rc))
+        return rc;
     s_replay_t self;
     memset (&self, 0, sizeof self);
-    self.ack = true;
-    int c;
-    optind = 0;
-    while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
-        switch (c) {
-            case 'f':
-                if (ketenctl_parse_int ("--from", optarg, 0, LONG_MAX, &from))
-                    return KETENCTL_USAGE;
-                break;
-            case 'n':
-                self.ack = false;
-                break;
-            case 't':
-                if (ketenctl_parse_int ("--timeout-ms", optarg, 1, 3600000, &timeout_ms))
-                    return KETENCTL_USAGE;
-                break;
-            case 'e':
-                endpoint = optarg;
-                break;
-            case 'k':
-                server_key = optarg;
-                break;
-            case 'c':
-                cert = optarg;
-                break;
-            case 'h':
-                s_usage (stdout);
-                return KETENCTL_OK;
-            default:
-                s_usage (stderr);
-                return KETENCTL_USAGE;
-        }
-    }
-    if (optind < argc) {
-        ketenctl_err ("unexpected argument \"%s\"", argv[optind]);
-        return KETENCTL_USAGE;
-    }
-    int rc;
+    self.ack = !no_ack;
     zpoller_t *poller = NULL;
     kb_envelope_t *env = NULL;
     self.client = ketenctl_client_open (ctx, endpoint, server_key, cert, &rc);
@@ -438,10 +366,10 @@ s_replay (const ketenctl_t *ctx, int argc, char *argv[])
     }
     poller = self.monitor ? zpoller_new (kb_client_socket (self.client), self.monitor, NULL)
                           : zpoller_new (kb_client_socket (self.client), NULL);
-    int64_t quiet_until = s_now_ms () + timeout_ms;
+    int64_t quiet_until = ketenctl_now_ms () + timeout_ms;
     long since_ack = 0;
     while (!self.refused) {
-        int64_t left = quiet_until - s_now_ms ();
+        int64_t left = quiet_until - ketenctl_now_ms ();
         if (left <= 0)
             break;
         /* acknowledge a burst once it pauses, or every 64 messages */
@@ -463,7 +391,7 @@ s_replay (const ketenctl_t *ctx, int argc, char *argv[])
             long before = self.count;
             s_replay_message (&self, env);
             if (self.count > before) {
-                quiet_until = s_now_ms () + timeout_ms;
+                quiet_until = ketenctl_now_ms () + timeout_ms;
                 if (++since_ack >= 64) {
                     s_replay_ack (&self);
                     since_ack = 0;
@@ -504,17 +432,10 @@ done:
 int
 ketenctl_mailbox (const ketenctl_t *ctx, int argc, char *argv[])
 {
-    if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
-        strcmp (argv[1], "help") == 0) {
-        bool help = argc >= 2;
-        s_usage (help ? stdout : stderr);
-        return help ? KETENCTL_OK : KETENCTL_USAGE;
-    }
-    if (strcmp (argv[1], "status") == 0)
-        return s_status (ctx, argc - 1, argv + 1);
-    if (strcmp (argv[1], "replay") == 0)
-        return s_replay (ctx, argc - 1, argv + 1);
-    ketenctl_err ("unknown mailbox command \"%s\"", argv[1]);
-    s_usage (stderr);
-    return KETENCTL_USAGE;
+    static const ketenctl_subcommand_t subcommands[] = {
+        { "status", s_status },
+        { "replay", s_replay },
+        { NULL, NULL },
+    };
+    return ketenctl_dispatch (ctx, argc, argv, subcommands, s_usage);
 }

@@ -45,6 +45,15 @@ s_z85_key_valid (const char *key)
     return key && strlen (key) == 40 && zmq_z85_decode (bin, key) != NULL;
 }
 
+static const ketenctl_statement_t s_list_statement = {
+    "ketenctl_partner_list",
+    "SELECT org_id, org_type, gebied, gemeente_code, public_key, "
+    " coalesce(to_char(revoked_at AT TIME ZONE 'UTC', "
+    "  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') "
+    "FROM partner ORDER BY org_id",
+    0
+};
+
 static kb_db_t *
 s_open (const ketenctl_t *ctx, int *exit_rc)
 {
@@ -60,49 +69,22 @@ s_open (const ketenctl_t *ctx, int *exit_rc)
 static int
 s_add (const ketenctl_t *ctx, int argc, char *argv[])
 {
-    static const struct option longopts[] = {
-        { "org", required_argument, NULL, 'o' },
-        { "type", required_argument, NULL, 't' },
-        { "gebied", required_argument, NULL, 'g' },
-        { "gemeente", required_argument, NULL, 'm' },
-        { "public-key", required_argument, NULL, 'k' },
-        { "cert", required_argument, NULL, 'c' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     const char *org = NULL, *type = NULL, *gebied = NULL, *gemeente = "", *key = NULL,
                *cert_path = NULL;
-    int c;
-    optind = 0;
-    while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
-        switch (c) {
-            case 'o':
-                org = optarg;
-                break;
-            case 't':
-                type = optarg;
-                break;
-            case 'g':
-                gebied = optarg;
-                break;
-            case 'm':
-                gemeente = optarg;
-                break;
-            case 'k':
-                key = optarg;
-                break;
-            case 'c':
-                cert_path = optarg;
-                break;
-            case 'h':
-                s_usage (stdout);
-                return KETENCTL_OK;
-            default:
-                s_usage (stderr);
-                return KETENCTL_USAGE;
-        }
-    }
-    if (optind < argc || !org || !type || !gebied || (!key == !cert_path)) {
+    const ketenctl_option_t options[] = {
+        { .name = "org", .text = &org },
+        { .name = "type", .text = &type },
+        { .name = "gebied", .text = &gebied },
+        { .name = "gemeente", .text = &gemeente },
+        { .name = "public-key", .text = &key },
+        { .name = "cert", .text = &cert_path },
+        { .name = NULL },
+    };
+    int rc;
+    int operand = ketenctl_options_parse (argc, argv, options, s_usage, &rc);
+    if (operand < 0)
+        return rc;
+    if (operand < argc || !org || !type || !gebied || (!key == !cert_path)) {
         ketenctl_err (
           "partner add needs --org, --type, --gebied and one of --public-key or --cert");
         s_usage (stderr);
@@ -148,7 +130,6 @@ s_add (const ketenctl_t *ctx, int argc, char *argv[])
     snprintf (partner.gebied, sizeof partner.gebied, "%s", gebied);
     snprintf (partner.gemeente_code, sizeof partner.gemeente_code, "%s", gemeente);
 
-    int rc;
     kb_db_t *db = s_open (ctx, &rc);
     if (!db)
         return rc;
@@ -186,44 +167,23 @@ s_add (const ketenctl_t *ctx, int argc, char *argv[])
 static int
 s_list (const ketenctl_t *ctx, int argc, char *argv[])
 {
-    static const struct option longopts[] = {
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+    const ketenctl_option_t options[] = {
+        { .name = NULL },
     };
-    int c;
-    optind = 0;
-    while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
-        switch (c) {
-            case 'h':
-                s_usage (stdout);
-                return KETENCTL_OK;
-            default:
-                s_usage (stderr);
-                return KETENCTL_USAGE;
-        }
-    }
-    if (optind < argc) {
-        ketenctl_err ("unexpected argument \"%s\"", argv[optind]);
-        return KETENCTL_USAGE;
-    }
     int rc;
+    if (ketenctl_options_only (argc, argv, options, s_usage, &rc))
+        return rc;
     PGresult *res = NULL;
     kb_db_t *db = s_open (ctx, &rc);
     if (!db)
         return rc;
     rc = KETENCTL_FAILED;
-    if (kb_db_prepare (db,
-                       "ketenctl_partner_list",
-                       "SELECT org_id, org_type, gebied, gemeente_code, public_key, "
-                       " coalesce(to_char(revoked_at AT TIME ZONE 'UTC', "
-                       "  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') "
-                       "FROM partner ORDER BY org_id",
-                       0)) {
+    if (ketenctl_db_prepare (db, &s_list_statement, 1)) {
         ketenctl_err ("could not prepare the partner list");
         goto done;
     }
     kb_db_rc_t db_rc;
-    res = kb_db_run (db, "ketenctl_partner_list", 0, NULL, NULL, NULL, &db_rc);
+    res = ketenctl_db_query (db, &s_list_statement, NULL, &db_rc);
     if (!res) {
         ketenctl_err ("could not read the partner registry");
         goto done;
@@ -255,32 +215,17 @@ done:
 static int
 s_revoke (const ketenctl_t *ctx, int argc, char *argv[])
 {
-    static const struct option longopts[] = {
-        { "org", required_argument, NULL, 'o' },
-        { "reason", required_argument, NULL, 'r' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     const char *org = NULL, *reason = "";
-    int c;
-    optind = 0;
-    while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
-        switch (c) {
-            case 'o':
-                org = optarg;
-                break;
-            case 'r':
-                reason = optarg;
-                break;
-            case 'h':
-                s_usage (stdout);
-                return KETENCTL_OK;
-            default:
-                s_usage (stderr);
-                return KETENCTL_USAGE;
-        }
-    }
-    if (optind < argc || !org) {
+    const ketenctl_option_t options[] = {
+        { .name = "org", .text = &org },
+        { .name = "reason", .text = &reason },
+        { .name = NULL },
+    };
+    int rc;
+    int operand = ketenctl_options_parse (argc, argv, options, s_usage, &rc);
+    if (operand < 0)
+        return rc;
+    if (operand < argc || !org) {
         ketenctl_err ("partner revoke needs --org");
         s_usage (stderr);
         return KETENCTL_USAGE;
@@ -289,7 +234,6 @@ s_revoke (const ketenctl_t *ctx, int argc, char *argv[])
         ketenctl_err ("invalid reason: at most 500 bytes of printable UTF-8");
         return KETENCTL_USAGE;
     }
-    int rc;
     kb_db_t *db = s_open (ctx, &rc);
     if (!db)
         return rc;
@@ -318,19 +262,11 @@ s_revoke (const ketenctl_t *ctx, int argc, char *argv[])
 int
 ketenctl_partner (const ketenctl_t *ctx, int argc, char *argv[])
 {
-    if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
-        strcmp (argv[1], "help") == 0) {
-        bool help = argc >= 2;
-        s_usage (help ? stdout : stderr);
-        return help ? KETENCTL_OK : KETENCTL_USAGE;
-    }
-    if (strcmp (argv[1], "add") == 0)
-        return s_add (ctx, argc - 1, argv + 1);
-    if (strcmp (argv[1], "list") == 0)
-        return s_list (ctx, argc - 1, argv + 1);
-    if (strcmp (argv[1], "revoke") == 0)
-        return s_revoke (ctx, argc - 1, argv + 1);
-    ketenctl_err ("unknown partner command \"%s\"", argv[1]);
-    s_usage (stderr);
-    return KETENCTL_USAGE;
+    static const ketenctl_subcommand_t subcommands[] = {
+        { "add", s_add },
+        { "list", s_list },
+        { "revoke", s_revoke },
+        { NULL, NULL },
+    };
+    return ketenctl_dispatch (ctx, argc, argv, subcommands, s_usage);
 }

@@ -299,14 +299,6 @@ ketenctl_signal_row_id (const char *row, size_t len, char out[37])
 /*  ---------------------------------------------------------------------
     Talking to intake */
 
-static int64_t
-s_now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Header fields, then the wire bytes (caller frees). */
 static uint8_t *
 s_encode (Ketenbus__V1__CaseSignal *sig, const char *message_id, size_t *len)
@@ -338,6 +330,23 @@ typedef struct
     char rule[256];
 } s_answer_t;
 
+/* Copies a string field of a decoded reply; NULL (not set) as "". */
+static void
+s_copy (char *dst, size_t size, const char *src)
+{
+    snprintf (dst, size, "%s", src ? src : "");
+}
+
+/* The message an answer is about: the id it names, else (older intake)
+   the correlation id of its envelope. */
+static void
+s_answer_id (s_answer_t *answer, const kb_envelope_t *reply, const char *message_id)
+{
+    s_copy (answer->message_id,
+            sizeof answer->message_id,
+            message_id && *message_id ? message_id : reply->correlation_id);
+}
+
 /* Reads an Ack or Reject out of a reply; returns 0, or -1 when the reply
    is something else. */
 static int
@@ -348,42 +357,20 @@ s_answer_read (const kb_envelope_t *reply, s_answer_t *answer)
         case KETENBUS__V1__ENVELOPE__BODY_ACK:
             if (!reply->ack)
                 return -1;
-            snprintf (answer->message_id,
-                      sizeof answer->message_id,
-                      "%s",
-                      reply->ack->message_id && *reply->ack->message_id
-                        ? reply->ack->message_id
-                        : (reply->correlation_id ? reply->correlation_id : ""));
+            s_answer_id (answer, reply, reply->ack->message_id);
             answer->kind = reply->ack->status == KETENBUS__V1__ACK_STATUS__ACK_STATUS_DUPLICATE
                              ? S_ANSWER_DUPLICATE
                              : S_ANSWER_ACCEPTED;
-            snprintf (answer->reference,
-                      sizeof answer->reference,
-                      "%s",
-                      reply->ack->reference ? reply->ack->reference : "");
+            s_copy (answer->reference, sizeof answer->reference, reply->ack->reference);
             return 0;
         case KETENBUS__V1__ENVELOPE__BODY_REJECT:
             if (!reply->reject)
                 return -1;
-            snprintf (answer->message_id,
-                      sizeof answer->message_id,
-                      "%s",
-                      reply->reject->message_id && *reply->reject->message_id
-                        ? reply->reject->message_id
-                        : (reply->correlation_id ? reply->correlation_id : ""));
+            s_answer_id (answer, reply, reply->reject->message_id);
             answer->kind = S_ANSWER_REJECTED;
-            snprintf (answer->code,
-                      sizeof answer->code,
-                      "%s",
-                      reply->reject->code ? reply->reject->code : "");
-            snprintf (answer->field,
-                      sizeof answer->field,
-                      "%s",
-                      reply->reject->field ? reply->reject->field : "");
-            snprintf (answer->rule,
-                      sizeof answer->rule,
-                      "%s",
-                      reply->reject->rule ? reply->reject->rule : "");
+            s_copy (answer->code, sizeof answer->code, reply->reject->code);
+            s_copy (answer->field, sizeof answer->field, reply->reject->field);
+            s_copy (answer->rule, sizeof answer->rule, reply->reject->rule);
             return 0;
         default:
             return -1;
@@ -423,14 +410,18 @@ s_send_usage (FILE *out)
              roles);
 }
 
-/* Appends member to a ';' separated list (grown with realloc). */
+/* --member: appends member to the ';' separated list of arg, a char **
+   (grown with realloc). */
 static int
-s_members_append (char **list, const char *member)
+s_member_option (void *arg, const char *member)
 {
+    char **list = (char **)arg;
     size_t old = *list ? strlen (*list) : 0;
     char *grown = realloc (*list, old + strlen (member) + 2);
-    if (!grown)
+    if (!grown) {
+        ketenctl_err ("out of memory");
         return -1;
+    }
     if (old)
         grown[old++] = ';';
     strcpy (grown + old, member);
@@ -441,114 +432,41 @@ s_members_append (char **list, const char *member)
 int
 ketenctl_signal_send (const ketenctl_t *ctx, int argc, char *argv[])
 {
-    static const struct option longopts[] = {
-        { "endpoint", required_argument, NULL, 'E' },
-        { "server-key", required_argument, NULL, 'K' },
-        { "cert", required_argument, NULL, 'C' },
-        { "bsn", required_argument, NULL, 'b' },
-        { "birth-date", required_argument, NULL, 'd' },
-        { "category", required_argument, NULL, 'c' },
-        { "urgency", required_argument, NULL, 'u' },
-        { "gemeente", required_argument, NULL, 'g' },
-        { "postcode", required_argument, NULL, 'p' },
-        { "gebied", required_argument, NULL, 'G' },
-        { "housing", required_argument, NULL, 'H' },
-        { "signal-date", required_argument, NULL, 's' },
-        { "case-ref", required_argument, NULL, 'r' },
-        { "contact-name", required_argument, NULL, 'n' },
-        { "contact-phone", required_argument, NULL, 'P' },
-        { "member", required_argument, NULL, 'm' },
-        { "message-id", required_argument, NULL, 'i' },
-        { "timeout-ms", required_argument, NULL, 't' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     ketenctl_signal_text_t text;
     memset (&text, 0, sizeof text);
     text.category_sep = ',';
     const char *endpoint = NULL, *server_key = NULL, *cert = NULL, *message_id = NULL;
     char *members = NULL;
     long timeout_ms = 5000;
-    int rc = KETENCTL_USAGE;
+    int rc;
     Ketenbus__V1__CaseSignal *sig = NULL;
     kb_client_t *client = NULL;
     kb_envelope_t *reply = NULL;
     uint8_t *bytes = NULL;
-    int c;
-    optind = 0;
-    while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
-        switch (c) {
-            case 'E':
-                endpoint = optarg;
-                break;
-            case 'K':
-                server_key = optarg;
-                break;
-            case 'C':
-                cert = optarg;
-                break;
-            case 'b':
-                text.bsn = optarg;
-                break;
-            case 'd':
-                text.birth_date = optarg;
-                break;
-            case 'c':
-                text.categories = optarg;
-                break;
-            case 'u':
-                text.urgency = optarg;
-                break;
-            case 'g':
-                text.gemeente_code = optarg;
-                break;
-            case 'p':
-                text.postcode = optarg;
-                break;
-            case 'G':
-                text.gebied = optarg;
-                break;
-            case 'H':
-                text.housing = optarg;
-                break;
-            case 's':
-                text.signal_date = optarg;
-                break;
-            case 'r':
-                text.case_ref = optarg;
-                break;
-            case 'n':
-                text.contact_name = optarg;
-                break;
-            case 'P':
-                text.contact_phone = optarg;
-                break;
-            case 'i':
-                message_id = optarg;
-                break;
-            case 'm':
-                if (s_members_append (&members, optarg)) {
-                    ketenctl_err ("out of memory");
-                    goto done;
-                }
-                break;
-            case 't':
-                if (ketenctl_parse_int ("--timeout-ms", optarg, 1, 3600000, &timeout_ms))
-                    goto done;
-                break;
-            case 'h':
-                s_send_usage (stdout);
-                rc = KETENCTL_OK;
-                goto done;
-            default:
-                s_send_usage (stderr);
-                goto done;
-        }
-    }
-    if (optind < argc) {
-        ketenctl_err ("unexpected argument \"%s\"", argv[optind]);
-        goto done;
-    }
+    const ketenctl_option_t options[] = {
+        { .name = "endpoint", .text = &endpoint },
+        { .name = "server-key", .text = &server_key },
+        { .name = "cert", .text = &cert },
+        { .name = "bsn", .text = &text.bsn },
+        { .name = "birth-date", .text = &text.birth_date },
+        { .name = "category", .text = &text.categories },
+        { .name = "urgency", .text = &text.urgency },
+        { .name = "gemeente", .text = &text.gemeente_code },
+        { .name = "postcode", .text = &text.postcode },
+        { .name = "gebied", .text = &text.gebied },
+        { .name = "housing", .text = &text.housing },
+        { .name = "signal-date", .text = &text.signal_date },
+        { .name = "case-ref", .text = &text.case_ref },
+        { .name = "contact-name", .text = &text.contact_name },
+        { .name = "contact-phone", .text = &text.contact_phone },
+        { .name = "member", .call = s_member_option, .arg = &members },
+        { .name = "message-id", .text = &message_id },
+        { .name = "timeout-ms", .number = &timeout_ms, .min = 1, .max = 3600000 },
+        { .name = NULL },
+    };
+    if (ketenctl_options_only (argc, argv, options, s_send_usage, &rc))
+        goto done;       /* --member may have collected some already */
+    rc = KETENCTL_USAGE; /* until the signal is built */
     if (!text.bsn || !text.birth_date || !text.categories || !text.urgency || !text.gemeente_code ||
         !text.housing) {
         ketenctl_err ("send-signal needs --bsn, --birth-date, --category, --urgency, "
@@ -588,10 +506,10 @@ ketenctl_signal_send (const ketenctl_t *ctx, int argc, char *argv[])
         rc = KETENCTL_FAILED;
         goto done;
     }
-    int64_t deadline = s_now_ms () + timeout_ms;
+    int64_t deadline = ketenctl_now_ms () + timeout_ms;
     rc = KETENCTL_UNREACHABLE;
     while (1) {
-        int64_t left = deadline - s_now_ms ();
+        int64_t left = deadline - ketenctl_now_ms ();
         if (left <= 0)
             break;
         kb_codec_free (&reply);
@@ -774,7 +692,7 @@ s_progress (s_import_t *self, bool last)
 {
     if (!self->progress)
         return;
-    int64_t now = s_now_ms ();
+    int64_t now = ketenctl_now_ms ();
     if (!last && now - self->drawn_ms < 100)
         return;
     self->drawn_ms = now;
@@ -888,7 +806,7 @@ s_open_file (s_import_t *self)
 static void
 s_schedule (s_import_t *self, s_pending_t *p)
 {
-    p->due_ms = s_now_ms () + self->timeout_ms;
+    p->due_ms = ketenctl_now_ms () + self->timeout_ms;
     if (p->handle)
         zlistx_move_end (self->order, p->handle);
     else
@@ -1005,7 +923,7 @@ s_handle_answer (s_import_t *self, const s_answer_t *answer)
 static void
 s_expire (s_import_t *self)
 {
-    int64_t now = s_now_ms ();
+    int64_t now = ketenctl_now_ms ();
     s_pending_t *p;
     while ((p = (s_pending_t *)zlistx_first (self->order)) && (p->due_ms <= now || self->aborted)) {
         if (!self->aborted && p->attempts <= S_RESENDS) {
@@ -1089,67 +1007,31 @@ s_write_rejects (s_import_t *self, const char *path)
 int
 ketenctl_signal_import (const ketenctl_t *ctx, int argc, char *argv[])
 {
-    static const struct option longopts[] = {
-        { "file", required_argument, NULL, 'f' },
-        { "errors", required_argument, NULL, 'e' },
-        { "window", required_argument, NULL, 'w' },
-        { "timeout-ms", required_argument, NULL, 't' },
-        { "progress", no_argument, NULL, 'p' },
-        { "endpoint", required_argument, NULL, 'E' },
-        { "server-key", required_argument, NULL, 'K' },
-        { "cert", required_argument, NULL, 'C' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     s_import_t self;
     memset (&self, 0, sizeof self);
     const char *errors = NULL, *endpoint = NULL, *server_key = NULL, *cert = NULL;
     char errors_default[4096];
     long window = 256, timeout_ms = 10000;
     bool progress = false;
-    int rc = KETENCTL_USAGE;
-    int c;
-    optind = 0;
-    while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
-        switch (c) {
-            case 'f':
-                self.path = optarg;
-                break;
-            case 'e':
-                errors = optarg;
-                break;
-            case 'w':
-                if (ketenctl_parse_int ("--window", optarg, 1, 100000, &window))
-                    goto done;
-                break;
-            case 't':
-                if (ketenctl_parse_int ("--timeout-ms", optarg, 1, 3600000, &timeout_ms))
-                    goto done;
-                break;
-            case 'p':
-                progress = true;
-                break;
-            case 'E':
-                endpoint = optarg;
-                break;
-            case 'K':
-                server_key = optarg;
-                break;
-            case 'C':
-                cert = optarg;
-                break;
-            case 'h':
-                s_import_usage (stdout);
-                rc = KETENCTL_OK;
-                goto done;
-            default:
-                s_import_usage (stderr);
-                goto done;
-        }
-    }
-    if (optind < argc || !self.path) {
-        if (optind < argc)
-            ketenctl_err ("unexpected argument \"%s\"", argv[optind]);
+    const ketenctl_option_t options[] = {
+        { .name = "file", .text = &self.path },
+        { .name = "errors", .text = &errors },
+        { .name = "window", .number = &window, .min = 1, .max = 100000 },
+        { .name = "timeout-ms", .number = &timeout_ms, .min = 1, .max = 3600000 },
+        { .name = "progress", .flag = &progress },
+        { .name = "endpoint", .text = &endpoint },
+        { .name = "server-key", .text = &server_key },
+        { .name = "cert", .text = &cert },
+        { .name = NULL },
+    };
+    int rc;
+    int operand = ketenctl_options_parse (argc, argv, options, s_import_usage, &rc);
+    if (operand < 0)
+        return rc;
+    rc = KETENCTL_USAGE; /* until the file and intake are open */
+    if (operand < argc || !self.path) {
+        if (operand < argc)
+            ketenctl_err ("unexpected argument \"%s\"", argv[operand]);
         else
             ketenctl_err ("import needs --file");
         s_import_usage (stderr);
@@ -1191,7 +1073,7 @@ ketenctl_signal_import (const ketenctl_t *ctx, int argc, char *argv[])
     if (!self.client)
         goto done;
 
-    self.started_ms = s_now_ms ();
+    self.started_ms = ketenctl_now_ms ();
     while (1) {
         while (!self.eof && !self.aborted && (int)zhashx_size (self.pending) < self.window)
             s_send_next (&self);
@@ -1199,7 +1081,7 @@ ketenctl_signal_import (const ketenctl_t *ctx, int argc, char *argv[])
         if ((self.eof || self.aborted) && zhashx_size (self.pending) == 0)
             break;
         s_pending_t *first = (s_pending_t *)zlistx_first (self.order);
-        int64_t wait = first ? first->due_ms - s_now_ms () : 0;
+        int64_t wait = first ? first->due_ms - ketenctl_now_ms () : 0;
         if (wait < 0)
             wait = 0;
         if (self.progress && wait > 100)

@@ -1,12 +1,15 @@
 /*  ketenctl_status - status, audit verify, quarantine. */
 #include "ketenctl_status.h"
 
+#include "ketenctl_output.h"
+
 #include "intake_store.h"
 #include "ketenbus/kb_audit.h"
 #include "ketenbus/kb_link.h"
 #include "ketenbus/kb_pseudo.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,22 +53,25 @@ s_numbers (kb_db_t *db, const char *name, long *a, long *b)
     return ok ? 0 : -1;
 }
 
+static const ketenctl_statement_t s_status_statements[] = {
+    { "ketenctl_status_quarantine",
+      "SELECT count(*), count(*) FILTER (WHERE received_at > now() - "
+      "interval '24 hours') FROM quarantine",
+      0 },
+    { "ketenctl_status_signals", "SELECT count(*) FROM signal", 0 },
+    { "ketenctl_status_partners",
+      "SELECT count(*) FILTER (WHERE revoked_at IS NULL), "
+      "count(*) FILTER (WHERE revoked_at IS NOT NULL) FROM partner",
+      0 },
+};
+
 static int
 s_status_read (kb_db_t *db, s_status_t *st)
 {
     memset (st, 0, sizeof *st);
     if (kb_outbox_prepare (db) ||
-        kb_db_prepare (db,
-                       "ketenctl_status_quarantine",
-                       "SELECT count(*), count(*) FILTER (WHERE received_at > now() - "
-                       "interval '24 hours') FROM quarantine",
-                       0) ||
-        kb_db_prepare (db, "ketenctl_status_signals", "SELECT count(*) FROM signal", 0) ||
-        kb_db_prepare (db,
-                       "ketenctl_status_partners",
-                       "SELECT count(*) FILTER (WHERE revoked_at IS NULL), "
-                       "count(*) FILTER (WHERE revoked_at IS NOT NULL) FROM partner",
-                       0))
+        ketenctl_db_prepare (
+          db, s_status_statements, sizeof s_status_statements / sizeof s_status_statements[0]))
         return -1;
     if (kb_link_outbox_status (db, &st->outbox) ||
         s_numbers (db, "ketenctl_status_quarantine", &st->quarantine_total, &st->quarantine_24h) ||
@@ -110,33 +116,15 @@ s_status_print (const char *schema, const s_status_t *st, bool json)
 int
 ketenctl_status (const ketenctl_t *ctx, int argc, char *argv[])
 {
-    static const struct option longopts[] = {
-        { "json", no_argument, NULL, 'j' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     bool json = false;
-    int c;
-    optind = 0;
-    while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
-        switch (c) {
-            case 'j':
-                json = true;
-                break;
-            case 'h':
-                s_status_usage (stdout);
-                return KETENCTL_OK;
-            default:
-                s_status_usage (stderr);
-                return KETENCTL_USAGE;
-        }
-    }
-    if (optind < argc) {
-        ketenctl_err ("unexpected argument \"%s\"", argv[optind]);
-        return KETENCTL_USAGE;
-    }
-    const char *schema = kb_config_str (ctx->config, "db/schema");
+    const ketenctl_option_t options[] = {
+        { .name = "json", .flag = &json },
+        { .name = NULL },
+    };
     int rc;
+    if (ketenctl_options_only (argc, argv, options, s_status_usage, &rc))
+        return rc;
+    const char *schema = kb_config_str (ctx->config, "db/schema");
     kb_db_t *db = ketenctl_db_open (ctx, schema, true, &rc);
     if (!db)
         return rc;
@@ -191,58 +179,42 @@ s_audit_verify_schema (const ketenctl_t *ctx, const char *schema, bool *broken)
         rc = KETENCTL_FAILED;
     } else {
         ketenctl_err ("could not read the audit log of schema \"%s\"", schema);
-        rc = vrc == KB_DB_RETRY ? KETENCTL_UNREACHABLE : KETENCTL_FAILED;
+        rc = ketenctl_db_exit_rc ((kb_db_rc_t)vrc);
     }
     kb_db_destroy (&db);
     return rc;
 }
 
+static const ketenctl_statement_t s_audit_schemas_statement = {
+    "ketenctl_audit_schemas",
+    "SELECT table_schema FROM information_schema.tables "
+    "WHERE table_name = 'kb_audit' AND table_type = 'BASE TABLE' ORDER BY 1",
+    0
+};
+
 static int
 s_audit_verify (const ketenctl_t *ctx, int argc, char *argv[])
 {
-    static const struct option longopts[] = {
-        { "schema", required_argument, NULL, 's' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     const char *only = NULL;
-    int c;
-    optind = 0;
-    while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
-        switch (c) {
-            case 's':
-                only = optarg;
-                break;
-            case 'h':
-                s_audit_usage (stdout);
-                return KETENCTL_OK;
-            default:
-                s_audit_usage (stderr);
-                return KETENCTL_USAGE;
-        }
-    }
-    if (optind < argc) {
-        ketenctl_err ("unexpected argument \"%s\"", argv[optind]);
-        return KETENCTL_USAGE;
-    }
+    const ketenctl_option_t options[] = {
+        { .name = "schema", .text = &only },
+        { .name = NULL },
+    };
+    int rc;
+    if (ketenctl_options_only (argc, argv, options, s_audit_usage, &rc))
+        return rc;
     bool broken = false;
     if (only)
         return s_audit_verify_schema (ctx, only, &broken);
 
     /* Every schema with an audit log; the intake schema is migrated first
        so that a fresh database has (an empty) one. */
-    int rc;
     PGresult *res = NULL;
     kb_db_t *db = ketenctl_db_open (ctx, kb_config_str (ctx->config, "db/schema"), true, &rc);
     if (!db)
         return rc;
     kb_db_rc_t db_rc;
-    if (kb_db_prepare (db,
-                       "ketenctl_audit_schemas",
-                       "SELECT table_schema FROM information_schema.tables "
-                       "WHERE table_name = 'kb_audit' AND table_type = 'BASE TABLE' ORDER BY 1",
-                       0) ||
-        !(res = kb_db_run (db, "ketenctl_audit_schemas", 0, NULL, NULL, NULL, &db_rc))) {
+    if (!(res = ketenctl_db_query (db, &s_audit_schemas_statement, NULL, &db_rc))) {
         ketenctl_err ("could not list the schemas with an audit log");
         rc = KETENCTL_FAILED;
         goto done;
@@ -264,17 +236,11 @@ done:
 int
 ketenctl_audit (const ketenctl_t *ctx, int argc, char *argv[])
 {
-    if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
-        strcmp (argv[1], "help") == 0) {
-        bool help = argc >= 2;
-        s_audit_usage (help ? stdout : stderr);
-        return help ? KETENCTL_OK : KETENCTL_USAGE;
-    }
-    if (strcmp (argv[1], "verify") == 0)
-        return s_audit_verify (ctx, argc - 1, argv + 1);
-    ketenctl_err ("unknown audit command \"%s\"", argv[1]);
-    s_audit_usage (stderr);
-    return KETENCTL_USAGE;
+    static const ketenctl_subcommand_t subcommands[] = {
+        { "verify", s_audit_verify },
+        { NULL, NULL },
+    };
+    return ketenctl_dispatch (ctx, argc, argv, subcommands, s_audit_usage);
 }
 
 /*  ---------------------------------------------------------------------
@@ -291,55 +257,61 @@ s_quarantine_usage (FILE *out)
              "        The output may contain personal data (BSN): handle it accordingly.\n");
 }
 
+static const ketenctl_statement_t s_quarantine_list_statement = {
+    "ketenctl_quarantine_list",
+    "SELECT id, to_char(received_at AT TIME ZONE 'UTC', "
+    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), sender_org, code, field, rule, size "
+    "FROM quarantine ORDER BY id DESC LIMIT $1::int",
+    1
+};
+
+static const ketenctl_statement_t s_quarantine_show_statement = {
+    "ketenctl_quarantine_show",
+    "SELECT id, to_char(received_at AT TIME ZONE 'UTC', "
+    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), sender_org, message_id, code, field, "
+    " rule, size, sealed_raw FROM quarantine WHERE id = $1::bigint",
+    1
+};
+
+/* Runs a quarantine statement with its one number parameter on the
+   intake schema. Returns the result (caller PQclear()s it), or NULL with
+   *exit_rc set and the error printed. */
+static PGresult *
+s_quarantine_read (const ketenctl_t *ctx,
+                   const ketenctl_statement_t *statement,
+                   long number,
+                   int *exit_rc)
+{
+    kb_db_t *db = ketenctl_db_open (ctx, kb_config_str (ctx->config, "db/schema"), true, exit_rc);
+    if (!db)
+        return NULL;
+    char text[32];
+    snprintf (text, sizeof text, "%ld", number);
+    const char *params[1] = { text };
+    kb_db_rc_t db_rc;
+    PGresult *res = ketenctl_db_query (db, statement, params, &db_rc);
+    if (!res) {
+        ketenctl_err ("could not read the quarantine");
+        *exit_rc = KETENCTL_FAILED;
+    }
+    kb_db_destroy (&db);
+    return res;
+}
+
 static int
 s_quarantine_list (const ketenctl_t *ctx, int argc, char *argv[])
 {
-    static const struct option longopts[] = {
-        { "limit", required_argument, NULL, 'l' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     long limit = 20;
-    int c;
-    optind = 0;
-    while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
-        switch (c) {
-            case 'l':
-                if (ketenctl_parse_int ("--limit", optarg, 1, 100000, &limit))
-                    return KETENCTL_USAGE;
-                break;
-            case 'h':
-                s_quarantine_usage (stdout);
-                return KETENCTL_OK;
-            default:
-                s_quarantine_usage (stderr);
-                return KETENCTL_USAGE;
-        }
-    }
-    if (optind < argc) {
-        ketenctl_err ("unexpected argument \"%s\"", argv[optind]);
-        return KETENCTL_USAGE;
-    }
+    const ketenctl_option_t options[] = {
+        { .name = "limit", .number = &limit, .min = 1, .max = 100000 },
+        { .name = NULL },
+    };
     int rc;
-    PGresult *res = NULL;
-    kb_db_t *db = ketenctl_db_open (ctx, kb_config_str (ctx->config, "db/schema"), true, &rc);
-    if (!db)
+    if (ketenctl_options_only (argc, argv, options, s_quarantine_usage, &rc))
         return rc;
-    char limit_text[32];
-    snprintf (limit_text, sizeof limit_text, "%ld", limit);
-    const char *params[1] = { limit_text };
-    kb_db_rc_t db_rc;
-    if (kb_db_prepare (db,
-                       "ketenctl_quarantine_list",
-                       "SELECT id, to_char(received_at AT TIME ZONE 'UTC', "
-                       " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), sender_org, code, field, rule, size "
-                       "FROM quarantine ORDER BY id DESC LIMIT $1::int",
-                       1) ||
-        !(res = kb_db_run (db, "ketenctl_quarantine_list", 1, params, NULL, NULL, &db_rc))) {
-        ketenctl_err ("could not read the quarantine");
-        rc = KETENCTL_FAILED;
-        goto done;
-    }
+    PGresult *res = s_quarantine_read (ctx, &s_quarantine_list_statement, limit, &rc);
+    if (!res)
+        return rc;
     printf ("%-8s %-20s %-24s %-6s %-28s %-8s %s\n",
             "id",
             "time",
@@ -357,11 +329,8 @@ s_quarantine_list (const ketenctl_t *ctx, int argc, char *argv[])
                 PQgetvalue (res, i, 4),
                 PQgetvalue (res, i, 6),
                 PQgetvalue (res, i, 5));
-    rc = KETENCTL_OK;
-done:
     PQclear (res);
-    kb_db_destroy (&db);
-    return rc;
+    return KETENCTL_OK;
 }
 
 static void
@@ -387,72 +356,33 @@ s_hexdump (FILE *out, const uint8_t *data, size_t len)
 static int
 s_quarantine_show (const ketenctl_t *ctx, int argc, char *argv[])
 {
-    static const struct option longopts[] = {
-        { "id", required_argument, NULL, 'i' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     long id = 0;
-    int c;
-    optind = 0;
-    while ((c = ketenctl_getopt (argc, argv, "+:h", longopts)) != -1) {
-        switch (c) {
-            case 'i':
-                if (ketenctl_parse_int ("--id", optarg, 1, LONG_MAX, &id))
-                    return KETENCTL_USAGE;
-                break;
-            case 'h':
-                s_quarantine_usage (stdout);
-                return KETENCTL_OK;
-            default:
-                s_quarantine_usage (stderr);
-                return KETENCTL_USAGE;
-        }
-    }
-    if (optind < argc || id == 0) {
+    const ketenctl_option_t options[] = {
+        { .name = "id", .number = &id, .min = 1, .max = LONG_MAX },
+        { .name = NULL },
+    };
+    int rc;
+    int operand = ketenctl_options_parse (argc, argv, options, s_quarantine_usage, &rc);
+    if (operand < 0)
+        return rc;
+    if (operand < argc || id == 0) {
         ketenctl_err ("quarantine show needs --id");
         s_quarantine_usage (stderr);
         return KETENCTL_USAGE;
     }
-    const char *key_file = kb_config_str (ctx->config, "pseudonym/key_file");
-    if (!*key_file) {
-        ketenctl_err ("no pseudonym key configured: set \"pseudonym/key_file\" or "
-                      "KETENBUS_PSEUDONYM_KEY_FILE");
+    kb_pseudo_t *pseudo = ketenctl_pseudo_load (ctx);
+    if (!pseudo)
         return KETENCTL_USAGE;
-    }
-    char err[512];
-    kb_pseudo_t *pseudo = kb_pseudo_load (key_file, err, sizeof err);
-    if (!pseudo) {
-        ketenctl_err ("could not load pseudonym key: %s", err);
-        return KETENCTL_USAGE;
-    }
     uint8_t key[32];
     kb_pseudo_quarantine_key (pseudo, key);
     kb_pseudo_destroy (&pseudo);
 
-    int rc;
-    PGresult *res = NULL;
     unsigned char *sealed = NULL;
     uint8_t *plain = NULL;
     size_t plain_len = 0;
-    kb_db_t *db = ketenctl_db_open (ctx, kb_config_str (ctx->config, "db/schema"), true, &rc);
-    if (!db)
+    PGresult *res = s_quarantine_read (ctx, &s_quarantine_show_statement, id, &rc);
+    if (!res)
         goto done;
-    char id_text[32];
-    snprintf (id_text, sizeof id_text, "%ld", id);
-    const char *params[1] = { id_text };
-    kb_db_rc_t db_rc;
-    if (kb_db_prepare (db,
-                       "ketenctl_quarantine_show",
-                       "SELECT id, to_char(received_at AT TIME ZONE 'UTC', "
-                       " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), sender_org, message_id, code, field, "
-                       " rule, size, sealed_raw FROM quarantine WHERE id = $1::bigint",
-                       1) ||
-        !(res = kb_db_run (db, "ketenctl_quarantine_show", 1, params, NULL, NULL, &db_rc))) {
-        ketenctl_err ("could not read the quarantine");
-        rc = KETENCTL_FAILED;
-        goto done;
-    }
     if (PQntuples (res) != 1) {
         ketenctl_err ("could not find quarantine entry %ld", id);
         rc = KETENCTL_FAILED;
@@ -489,7 +419,6 @@ done:
     if (sealed)
         PQfreemem (sealed);
     PQclear (res);
-    kb_db_destroy (&db);
     sodium_memzero (key, sizeof key);
     return rc;
 }
@@ -497,17 +426,10 @@ done:
 int
 ketenctl_quarantine (const ketenctl_t *ctx, int argc, char *argv[])
 {
-    if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
-        strcmp (argv[1], "help") == 0) {
-        bool help = argc >= 2;
-        s_quarantine_usage (help ? stdout : stderr);
-        return help ? KETENCTL_OK : KETENCTL_USAGE;
-    }
-    if (strcmp (argv[1], "list") == 0)
-        return s_quarantine_list (ctx, argc - 1, argv + 1);
-    if (strcmp (argv[1], "show") == 0)
-        return s_quarantine_show (ctx, argc - 1, argv + 1);
-    ketenctl_err ("unknown quarantine command \"%s\"", argv[1]);
-    s_quarantine_usage (stderr);
-    return KETENCTL_USAGE;
+    static const ketenctl_subcommand_t subcommands[] = {
+        { "list", s_quarantine_list },
+        { "show", s_quarantine_show },
+        { NULL, NULL },
+    };
+    return ketenctl_dispatch (ctx, argc, argv, subcommands, s_quarantine_usage);
 }

@@ -109,7 +109,6 @@ main (int argc, char *argv[])
     zsys_init ();
     zsys_set_logstream (NULL);
     signal (SIGPIPE, SIG_IGN);
-    opterr = 0; /* ketenctl_getopt prints its own messages */
 
     ketenctl_t ctx = { .config = config, .db_override = db };
     int rc = cmd->run (&ctx, argc - i, argv + i);
