@@ -301,15 +301,27 @@ s_refresh (s_sender_t *self, int64_t now)
 static void
 s_send_due (s_sender_t *self, int64_t now)
 {
-    int sent = 0;
+    /* Flow control: at most cfg.batch messages in flight, so that a slow
+       receiver is not buried under retransmits of messages still waiting
+       in its queue. */
+    int inflight = 0;
     s_entry_t *entry = (s_entry_t *)zlistx_first (self->order);
+    for (; entry; entry = (s_entry_t *)zlistx_next (self->order))
+        inflight += entry->row.state == KB_LINK_ROW_INFLIGHT;
+    int sent = 0;
+    entry = (s_entry_t *)zlistx_first (self->order);
     for (; entry && sent < self->cfg.batch; entry = (s_entry_t *)zlistx_next (self->order)) {
+        bool fresh = entry->row.state == KB_LINK_ROW_NEW;
+        if (fresh && inflight >= self->cfg.batch)
+            continue;
         if (kb_link_row_step (&entry->row,
                               KB_LINK_EV_TICK,
                               now,
                               self->cfg.retransmit_base_ms,
                               self->cfg.retransmit_max_ms) != KB_LINK_ACT_SEND)
             continue;
+        if (fresh)
+            inflight++;
         if (entry->row.attempts > 1)
             self->stats.retransmits++;
         else
@@ -340,13 +352,20 @@ s_next_wakeup (s_sender_t *self, int64_t now)
     int64_t next = self->next_refresh_ms;
     if (self->refresh_wanted)
         return now;
+    int inflight = 0;
+    bool waiting = false;
     s_entry_t *entry = (s_entry_t *)zlistx_first (self->order);
     for (; entry; entry = (s_entry_t *)zlistx_next (self->order)) {
-        if (entry->row.state == KB_LINK_ROW_NEW)
-            return now;
-        if (entry->row.state == KB_LINK_ROW_INFLIGHT && entry->row.due_ms < next)
-            next = entry->row.due_ms;
+        waiting |= entry->row.state == KB_LINK_ROW_NEW;
+        if (entry->row.state == KB_LINK_ROW_INFLIGHT) {
+            inflight++;
+            if (entry->row.due_ms < next)
+                next = entry->row.due_ms;
+        }
     }
+    /* new rows wait for room in the window, which an ack makes */
+    if (waiting && inflight < self->cfg.batch)
+        return now;
     return next;
 }
 

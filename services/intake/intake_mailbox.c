@@ -12,6 +12,7 @@ typedef struct {
     zframe_t *routing_id;      /* NULL while the partner is not connected */
     uint64_t next_seq;         /* next sequence number to push, 0 = sync first */
     uint64_t acked_seq;
+    uint64_t base_seq;         /* the partner has everything up to here: acked, or below its Replay */
     uint64_t replay_from;      /* set by Replay, 0 = none */
     bool replay;
     int64_t progress_at;       /* last ack progress or first push after it */
@@ -225,6 +226,9 @@ s_sync (intake_mailbox_t *self, s_session_t *s)
             s->next_seq = s->acked_seq + 1;
         if (s->next_seq < oldest)
             s->next_seq = oldest; /* pruned: start with what is retained */
+        /* a Replay from n says everything before n arrived: the window
+           counts from there, not from an acknowledgement that was lost */
+        s->base_seq = s->next_seq - 1 > s->acked_seq ? s->next_seq - 1 : s->acked_seq;
         s->replay = false;
         s->progress_at = zclock_mono ();
     }
@@ -240,13 +244,15 @@ s_push_session (intake_mailbox_t *self, s_session_t *s)
     if (s->next_seq == 0 && !s_sync (self, s))
         return 0;
     /* nothing acknowledged for a long time: send the unacknowledged again */
-    if (s->next_seq > s->acked_seq + 1 && zclock_mono () - s->progress_at > self->resend_ms) {
+    if (s->acked_seq > s->base_seq)
+        s->base_seq = s->acked_seq;
+    if (s->next_seq > s->base_seq + 1 && zclock_mono () - s->progress_at > self->resend_ms) {
         kb_warning ("mailbox resend org=\"%s\" from_seq=%llu", s->org,
-                    (unsigned long long) s->acked_seq + 1);
-        s->next_seq = s->acked_seq + 1;
+                    (unsigned long long) s->base_seq + 1);
+        s->next_seq = s->base_seq + 1;
         s->progress_at = zclock_mono ();
     }
-    long room = (long) self->window - (long) (s->next_seq - 1 - s->acked_seq);
+    long room = (long) self->window - (long) (s->next_seq - 1 - s->base_seq);
     if (room <= 0)
         return 0;
     char from[24], limit[24];

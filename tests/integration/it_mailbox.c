@@ -220,6 +220,43 @@ test_replay_needs_a_registered_partner_mailbox_only (void **state)
     kb_client_destroy (&mailbox);
 }
 
+/* Regression: acks for a whole window lost (intake killed), the partner
+   replays from its cursor beyond the last stored acknowledgement; the
+   Delivers must follow at once, not after mailbox/resend_ms. */
+static void
+test_replay_beyond_lost_acks_continues_at_once (void **state)
+{
+    (void) state;
+    kb_client_t *wijkteam = kbt_intake_client (s_intake, KBT_WIJKTEAM);
+    for (uint32_t i = 0; i < 80; i++)
+        s_signal (wijkteam, 4000 + i, "0762", false);
+    long last = kbt_wait_for_value (
+        s_intake->conninfo,
+        "SELECT (count(*) > 0)::int FROM intake.mailbox WHERE org_id = 'wijkteam-deurne' AND seq > 100", 1,
+        30000);
+    assert_int_equal (last, 1);
+    long acked = kbt_query_long (s_intake->conninfo,
+                                 "SELECT acked_seq FROM intake.mailbox_head WHERE org_id = 'wijkteam-deurne'");
+    /* read a full window without acknowledging: those acks are "lost" */
+    kb_client_t *mailbox = s_mailbox_client (KBT_WIJKTEAM, (uint64_t) acked + 1);
+    s_received_t *got = calloc (1, sizeof *got);
+    s_drain (mailbox, "wijkteam-deurne", got, 1000, false);
+    assert_int_equal (got->n, 64);
+    kb_client_destroy (&mailbox);
+    uint64_t cursor = got->seqs[got->n - 1];
+    memset (got, 0, sizeof *got);
+    mailbox = s_mailbox_client (KBT_WIJKTEAM, cursor + 1);
+    int64_t start = kbt_now_ms ();
+    s_drain (mailbox, "wijkteam-deurne", got, 1000, true);
+    assert_true (got->n > 0);
+    assert_int_equal (got->seqs[0], cursor + 1);
+    assert_true (kbt_now_ms () - start < 5000);
+    s_assert_in_order_once (got, cursor + 1);
+    free (got);
+    kb_client_destroy (&mailbox);
+    kb_client_destroy (&wijkteam);
+}
+
 int
 main (void)
 {
@@ -227,6 +264,7 @@ main (void)
         cmocka_unit_test (test_connected_partner_gets_its_messages_in_order),
         cmocka_unit_test (test_offline_partner_gets_everything_on_return),
         cmocka_unit_test (test_replay_needs_a_registered_partner_mailbox_only),
+        cmocka_unit_test (test_replay_beyond_lost_acks_continues_at_once),
     };
     return cmocka_run_group_tests_name ("it_mailbox", tests, s_setup, s_teardown);
 }
