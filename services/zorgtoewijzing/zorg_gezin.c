@@ -30,14 +30,15 @@ zorg_gezin_apply_partner (zorg_ctx_t *ctx, const Ketenbus__V1__PartnerUpdate *u)
 
 /* One MatchNotification: to learns about other. */
 static kb_db_rc_t
-s_notify (zorg_ctx_t *ctx, const char *gezin_ref, const zorg_involved_t *to,
-          const zorg_involved_t *other, bool other_is_regisseur, const char *correlation_id)
+s_notify_event (zorg_ctx_t *ctx, const char *gezin_ref, const zorg_involved_t *to,
+                const zorg_involved_t *other, bool other_is_regisseur, int event,
+                const char *correlation_id)
 {
     Ketenbus__V1__MatchNotification m = KETENBUS__V1__MATCH_NOTIFICATION__INIT;
     m.to_org = (char *) to->org_id;
     m.partner_case_ref = (char *) to->case_ref;
     m.gezin_ref = (char *) gezin_ref;
-    m.event = KETENBUS__V1__MATCH_EVENT__MATCH_EVENT_NEW;
+    m.event = (Ketenbus__V1__MatchEvent) event;
     m.other_org = (char *) other->org_id;
     m.other_org_type = (Ketenbus__V1__OrgType) other->org_type;
     m.other_contact_name = (char *) other->contact_name;
@@ -52,6 +53,22 @@ s_notify (zorg_ctx_t *ctx, const char *gezin_ref, const zorg_involved_t *to,
         rc = zorg_store_audit (ctx->db, NULL, NULL, "match.notified", 'E', gezin_ref, to->org_id,
                                "queued");
     return rc;
+}
+
+static kb_db_rc_t
+s_notify (zorg_ctx_t *ctx, const char *gezin_ref, const zorg_involved_t *to,
+          const zorg_involved_t *other, bool other_is_regisseur, const char *correlation_id)
+{
+    return s_notify_event (ctx, gezin_ref, to, other, other_is_regisseur,
+                           KETENBUS__V1__MATCH_EVENT__MATCH_EVENT_NEW, correlation_id);
+}
+
+kb_db_rc_t
+zorg_gezin_signalled_again (zorg_ctx_t *ctx, const char *gezin_ref, const zorg_involved_t *regisseur,
+                            const zorg_involved_t *sender, const char *correlation_id)
+{
+    return s_notify_event (ctx, gezin_ref, regisseur, sender, false,
+                           KETENBUS__V1__MATCH_EVENT__MATCH_EVENT_SIGNALLED, correlation_id);
 }
 
 kb_db_rc_t

@@ -78,4 +78,10 @@ int zorg_gezin_show_case (kb_db_t *db, const char *org, const char *partner_case
 /* Open escalations, oldest first; returns the count (at most max) or -1. */
 int zorg_escalation_list (kb_db_t *db, zorg_escalation_info_t *out, int max);
 
+/* Tells the regisseur that an organisation already involved signalled
+   again about the gezin (who, never what). */
+kb_db_rc_t zorg_gezin_signalled_again (zorg_ctx_t *ctx, const char *gezin_ref,
+                                       const zorg_involved_t *regisseur,
+                                       const zorg_involved_t *sender, const char *correlation_id);
+
 #endif

@@ -276,9 +276,22 @@ zorg_plan_on_signal (zorg_ctx_t *ctx, long gezin_id, const char *gezin_ref,
     else {
         /* one plan, one regisseur: a newcomer learns who holds regie, the
            regisseur learns of the newcomer through the match */
-        if (new_involvement && !(plan.has_regisseur && strcmp (plan.regisseur_org, s->sender_org) == 0))
+        bool from_regisseur = plan.has_regisseur && strcmp (plan.regisseur_org, s->sender_org) == 0;
+        if (new_involvement && !from_regisseur)
             rc = zorg_plan_broadcast (ctx, &plan, gezin_ref, plan.basis, NULL, NULL, s->sender_org,
                                       correlation_id);
+        else if (!new_involvement && !from_regisseur && plan.has_regisseur) {
+            /* no second plan or regisseur: the regisseur hears of the new signal */
+            const zorg_involved_t *reg = NULL, *snd = NULL;
+            for (int i = 0; i < n; i++) {
+                if (strcmp (inv[i].org_id, plan.regisseur_org) == 0)
+                    reg = &inv[i];
+                if (strcmp (inv[i].org_id, s->sender_org) == 0)
+                    snd = &inv[i];
+            }
+            if (reg && snd)
+                rc = zorg_gezin_signalled_again (ctx, gezin_ref, reg, snd, correlation_id);
+        }
         if (rc == KB_DB_OK)
             rc = s_hogere_regie (ctx, &plan, gezin_ref, s, &d, correlation_id);
     }

@@ -158,6 +158,45 @@ test_connected_partner_gets_its_messages_in_order (void **state)
     kb_client_destroy (&mailbox);
 }
 
+/* A second signal from an organisation already involved: no new plan, the
+   regisseur hears who signalled (never what). */
+static void
+test_regisseur_hears_of_a_new_signal (void **state)
+{
+    (void) state;
+    long acked = kbt_query_long (s_intake->conninfo,
+                                 "SELECT acked_seq FROM intake.mailbox_head WHERE org_id = 'cjg-helmond'");
+    long plans = kbt_query_long (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.plan");
+    kb_client_t *wijkteam = kbt_intake_client (s_intake, KBT_WIJKTEAM);
+    s_signal (wijkteam, 10, "0794", true);
+    kb_client_t *mailbox = s_mailbox_client (KBT_CJG, (uint64_t) acked + 1);
+    kb_envelope_t *env = NULL;
+    bool heard = false;
+    int64_t deadline = kbt_now_ms () + 15000;
+    while (!heard && kbt_now_ms () < deadline) {
+        if (kb_client_recv (mailbox, 500, &env) != 0)
+            continue;
+        if (env->body_case == KETENBUS__V1__ENVELOPE__BODY_DELIVER) {
+            kb_envelope_t *inner = NULL;
+            assert_int_equal (kb_codec_decode (env->deliver->envelope.data,
+                                               env->deliver->envelope.len, 1 << 20, &inner),
+                              KB_CODEC_OK);
+            heard = inner->body_case == KETENBUS__V1__ENVELOPE__BODY_MATCH_NOTIFICATION
+                    && inner->match_notification->event
+                           == KETENBUS__V1__MATCH_EVENT__MATCH_EVENT_SIGNALLED
+                    && strcmp (inner->match_notification->other_org, "wijkteam-deurne") == 0;
+            kb_client_delivery_ack (mailbox, env->deliver->mailbox_seq);
+            kb_codec_free (&inner);
+        }
+        kb_codec_free (&env);
+    }
+    assert_true (heard);
+    assert_int_equal (kbt_query_long (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.plan"),
+                      plans);
+    kb_client_destroy (&mailbox);
+    kb_client_destroy (&wijkteam);
+}
+
 static void
 test_offline_partner_gets_everything_on_return (void **state)
 {
@@ -262,6 +301,7 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_connected_partner_gets_its_messages_in_order),
+        cmocka_unit_test (test_regisseur_hears_of_a_new_signal),
         cmocka_unit_test (test_offline_partner_gets_everything_on_return),
         cmocka_unit_test (test_replay_needs_a_registered_partner_mailbox_only),
         cmocka_unit_test (test_replay_beyond_lost_acks_continues_at_once),
