@@ -312,7 +312,18 @@ kb_db_begin (kb_db_t *self)
 kb_db_rc_t
 kb_db_commit (kb_db_t *self)
 {
-    return kb_db_exec (self, "COMMIT");
+    /* COMMIT of a failed transaction "succeeds" with the tag ROLLBACK:
+       that is a failure for the caller, never a silent success */
+    PGresult *res = PQexec (self->conn, "COMMIT");
+    kb_db_rc_t rc = KB_DB_OK;
+    if (PQresultStatus (res) != PGRES_COMMAND_OK)
+        rc = kb_db_classify (self, res);
+    else if (strcmp (PQcmdStatus (res), "COMMIT") != 0) {
+        snprintf (self->sqlstate, sizeof self->sqlstate, "%s", "25P02");
+        rc = KB_DB_FATAL;
+    }
+    PQclear (res);
+    return rc;
 }
 
 void

@@ -232,8 +232,12 @@ kb_security_server_new (const char *endpoint, zcert_t *server_cert, const kb_soc
         return NULL;
     }
     s_common_opts (sock, opts);
-    /* an unroutable reply must fail loudly in tests, not vanish */
+    /* an unroutable reply must fail loudly in tests, not vanish; and a
+       partner that does not read must not block the loop for everyone:
+       a full queue fails the send at once (the partner's retry or the
+       mailbox brings the answer again) */
     zsock_set_router_mandatory (sock, 1);
+    zsock_set_sndtimeo (sock, 0);
     zcert_apply (server_cert, sock);
     zsock_set_curve_server (sock, 1);
     zsock_set_zap_domain (sock, KB_ZAP_DOMAIN);

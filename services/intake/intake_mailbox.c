@@ -21,6 +21,7 @@ typedef struct {
 struct _intake_mailbox_t {
     kb_db_t *db;
     zsock_t *router;
+    kb_partner_cache_t *partners;
     int window;
     int resend_ms;
     zhashx_t *sessions;        /* org -> s_session_t */
@@ -120,13 +121,15 @@ s_session_free (void **item)
 }
 
 intake_mailbox_t *
-intake_mailbox_new (kb_db_t *db, zsock_t *router, int window, int resend_ms)
+intake_mailbox_new (kb_db_t *db, zsock_t *router, kb_partner_cache_t *partners, int window,
+                    int resend_ms)
 {
     intake_mailbox_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
     self->db = db;
     self->router = router;
+    self->partners = partners;
     self->window = window > 0 ? window : 64;
     self->resend_ms = resend_ms > 0 ? resend_ms : 30000;
     self->sessions = zhashx_new ();
@@ -241,6 +244,13 @@ s_push_session (intake_mailbox_t *self, s_session_t *s)
 {
     if (!s->routing_id)
         return 0;
+    if (self->partners && !kb_partner_by_org (self->partners, s->org)) {
+        /* revoked (or the registry unreadable): the open connection gets
+           nothing more; a Replay would be refused at the door */
+        kb_warning ("mailbox closed for revoked partner org=\"%s\"", s->org);
+        zframe_destroy (&s->routing_id);
+        return 0;
+    }
     if (s->next_seq == 0 && !s_sync (self, s))
         return 0;
     /* nothing acknowledged for a long time: send the unacknowledged again */

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "ketenbus/kb_codec.h"
 #include "ketenbus/kb_db.h"
+#include "ketenbus/kb_partner.h"
 
 typedef struct _intake_mailbox_t intake_mailbox_t;
 
@@ -27,10 +28,12 @@ kb_db_rc_t intake_mailbox_enqueue (kb_db_t *db, const char *org, const char *mes
                                    const char *body_name, const uint8_t *bytes, size_t len,
                                    int64_t *seq_out);
 
-/* window: Deliver messages in flight per partner before an ack;
+/* partners: a partner revoked while connected gets nothing more;
+   window: Deliver messages in flight per partner before an ack;
    resend_ms: a connected partner that acknowledges nothing for this long
    gets the unacknowledged messages again. */
-intake_mailbox_t *intake_mailbox_new (kb_db_t *db, zsock_t *router, int window, int resend_ms);
+intake_mailbox_t *intake_mailbox_new (kb_db_t *db, zsock_t *router, kb_partner_cache_t *partners,
+                                      int window, int resend_ms);
 void intake_mailbox_destroy (intake_mailbox_t **self_p);
 
 /* The partner org spoke from routing_id: remember where it is. */

@@ -91,6 +91,7 @@ struct _intake_server_t {
     kb_db_t *db;
     kb_pseudo_t *pseudo;
     uint8_t quarantine_key[32];
+    uint8_t retry_key[32];     /* keys the retry hash of bodies that hold a BSN */
     zactor_t *zap;
     zcert_t *cert;
     zsock_t *router;
@@ -162,12 +163,15 @@ s_mailbox_apply (kb_db_t *db, const char *sender, const char *stream, const char
                   kb_codec_body_name (env));
         rc = KB_LINK_POISON;
     }
-    else if (intake_mailbox_enqueue (db, to, message_id, kb_codec_body_name (env), payload, len,
-                                     NULL)
-             != KB_DB_OK) {
-        snprintf (reason, reason_len, "could not queue mailbox message sqlstate=%s",
-                  kb_db_last_sqlstate (db));
-        rc = KB_LINK_RETRY;
+    else {
+        kb_db_rc_t qrc = intake_mailbox_enqueue (db, to, message_id, kb_codec_body_name (env),
+                                                 payload, len, NULL);
+        if (qrc != KB_DB_OK) {
+            snprintf (reason, reason_len, "could not queue mailbox message sqlstate=%s",
+                      kb_db_last_sqlstate (db));
+            /* a permanent failure must reach the dead letters, not block the link */
+            rc = qrc == KB_DB_RETRY ? KB_LINK_RETRY : KB_LINK_POISON;
+        }
     }
     kb_codec_free (&env);
     return rc;
@@ -338,6 +342,9 @@ intake_server_new (const kb_config_t *config)
         goto fail;
     }
     kb_pseudo_quarantine_key (self->pseudo, self->quarantine_key);
+    crypto_generichash (self->retry_key, sizeof self->retry_key,
+                        (const uint8_t *) "ketenbus.retry-hash.v1", 22, self->quarantine_key,
+                        sizeof self->quarantine_key);
     self->cert = kb_security_cert_load (kb_config_str (config, "intake/server_cert"), true, err,
                                         sizeof err);
     if (!self->cert) {
@@ -398,7 +405,7 @@ intake_server_new (const kb_config_t *config)
         goto fail;
     if (intake_mailbox_prepare (self->db))
         goto fail;
-    self->mailbox = intake_mailbox_new (self->db, self->router,
+    self->mailbox = intake_mailbox_new (self->db, self->router, self->partners,
                                         (int) kb_config_int (config, "mailbox/window"),
                                         (int) kb_config_int (config, "mailbox/resend_ms"));
     self->mailbox_keep_s = (int) kb_config_int (config, "mailbox/keep_s");
@@ -438,10 +445,21 @@ intake_server_destroy (intake_server_t **self_p)
     zcert_destroy (&self->cert);
     kb_pseudo_destroy (&self->pseudo);
     sodium_memzero (self->quarantine_key, sizeof self->quarantine_key);
+    sodium_memzero (self->retry_key, sizeof self->retry_key);
     free (self->items);
     free (self->gemeenten_buf);
     free (self);
     *self_p = NULL;
+}
+
+/* The message id as far as it may be logged or stored in clear: only an id
+   that passed the UUID check; anything else a partner put there (invalid
+   UTF-8, a BSN by mistake) stays inside the sealed quarantine bytes. */
+static const char *
+s_valid_id (const s_item_t *item)
+{
+    const char *id = item->env ? item->env->message_id : NULL;
+    return id && kb_validate_message_id (id) ? id : "";
 }
 
 static void
@@ -659,6 +677,15 @@ s_item_decide (intake_server_t *self, s_item_t *item, const intake_validate_ctx_
     }
     if (item->env->body_case == KETENBUS__V1__ENVELOPE__BODY_REPLAY
         || item->env->body_case == KETENBUS__V1__ENVELOPE__BODY_DELIVERY_ACK) {
+        /* sequence numbers are bigint in the database */
+        uint64_t seq = item->env->body_case == KETENBUS__V1__ENVELOPE__BODY_REPLAY
+                           ? item->env->replay->from_seq
+                           : item->env->delivery_ack->mailbox_seq;
+        if (seq > (uint64_t) INT64_MAX) {
+            s_item_reject (item, INTAKE_RC_FORMAT, kb_codec_body_name (item->env),
+                           "sequence number out of range");
+            return;
+        }
         item->kind = S_ITEM_CONTROL;
         return;
     }
@@ -685,7 +712,9 @@ s_item_decide (intake_server_t *self, s_item_t *item, const intake_validate_ctx_
         return;
     }
     protobuf_c_message_pack (body, buf);
-    crypto_hash_sha256 (item->body_hash, buf, len);
+    /* keyed: the body holds the BSN, and an unkeyed hash of it is not ours to store */
+    crypto_generichash (item->body_hash, 32, buf, len, self->retry_key, sizeof self->retry_key);
+    sodium_memzero (buf, len);
     free (buf);
     s_item_pseudonymise (self, item);
     item->kind = S_ITEM_ACCEPT;
@@ -850,7 +879,7 @@ s_write_effects (intake_server_t *self, int from, int to, bool begin)
             rc = s_queue_outbox (self, item);
         if (rc == KB_DB_OK && item->quarantine)
             rc = intake_store_quarantine (db, self->quarantine_key, item->org,
-                                          item->env ? item->env->message_id : "",
+                                          s_valid_id (item),
                                           item->reject.code, item->reject.field,
                                           item->reject.rule, zframe_data (item->payload),
                                           zframe_size (item->payload));
@@ -961,8 +990,8 @@ s_reply (intake_server_t *self, s_item_t *item)
         out.body_case = KETENBUS__V1__ENVELOPE__BODY_REJECT;
         out.reject = &reject;
         self->rejected++;
-        kb_info ("rejected message org=\"%s\" message_id=\"%.36s\" code=%s field=\"%s\"", item->org,
-                 msg_id, item->reject.code, item->reject.field);
+        kb_info ("rejected message org=\"%s\" message_id=\"%s\" code=%s field=\"%s\"", item->org,
+                 s_valid_id (item), item->reject.code, item->reject.field);
     }
     size_t len = 0;
     uint8_t *bytes = kb_codec_encode (&out, &len);

@@ -85,8 +85,8 @@ zorg_care_apply (zorg_ctx_t *ctx, const Ketenbus__V1__CareAssignment *c, const c
         PQclear (res);
     }
     /* only the provider named in the toewijzing reports its start and stop */
-    if (!why && *provider && c->action != KETENBUS__V1__CARE_ACTION__CARE_ACTION_ASSIGN
-        && (!c->provider_org || strcmp (c->provider_org, provider) != 0))
+    if (!why && *status && c->action != KETENBUS__V1__CARE_ACTION__CARE_ACTION_ASSIGN
+        && (!*provider || !c->provider_org || strcmp (c->provider_org, provider) != 0))
         why = "not_the_provider";
     const char *event = "toewijzing.rejected";
     if (!why && c->action == KETENBUS__V1__CARE_ACTION__CARE_ACTION_ASSIGN) {

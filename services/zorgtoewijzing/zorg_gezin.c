@@ -242,6 +242,13 @@ zorg_gezin_apply_signal (zorg_ctx_t *ctx, const Ketenbus__V1__StoredSignal *s,
     res = zorg_store_run (ctx->db, "zorg_gezin_find", 1, (const char *[]){ names_txt }, &rc);
     if (!res)
         goto done;
+    if (PQntuples (res) > S_MAX_GEZINNEN) {
+        /* merging only some of them would leave two plans: refuse loudly */
+        kb_error ("signal links more gezinnen than can be merged at once count=%d max=%d",
+                  PQntuples (res), S_MAX_GEZINNEN);
+        rc = KB_DB_FATAL;
+        goto done;
+    }
     for (int i = 0; i < PQntuples (res) && nids < S_MAX_GEZINNEN; i++) {
         ids[nids] = atol (PQgetvalue (res, i, 0));
         snprintf (refs[nids], sizeof refs[nids], "%s", PQgetvalue (res, i, 1));

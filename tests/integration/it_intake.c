@@ -250,6 +250,14 @@ test_garbage_and_unknown_bodies_survived (void **state)
     reply = s_roundtrip (client, &empty);
     assert_string_equal (reply->reject->code, "0001");
     kb_codec_free (&reply);
+    /* a message id that is not even UTF-8 (or a BSN put there by mistake):
+       rejected, and neither stored in clear nor able to block the batch */
+    kbt_signal_init (&s, 402);
+    s.env.message_id = "\xf0\x80-123456782";
+    reply = s_roundtrip (client, &s.env);
+    assert_string_equal (reply->reject->code, "KB16");
+    kb_codec_free (&reply);
+    assert_int_equal (s_count ("SELECT count(*) FROM intake.quarantine WHERE message_id LIKE '%123456782%'"), 0);
     /* and the door still works */
     kbt_signal_init (&s, 401);
     s.signal.gemeente_code = "0762";
