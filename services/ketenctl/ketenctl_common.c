@@ -228,6 +228,28 @@ ketenctl_actor (char *buf, size_t size)
         snprintf (buf, size, "uid:%u", (unsigned)geteuid ());
 }
 
+int
+ketenctl_audit_read (kb_db_t *db, const char *event, const char *subject, const char *reason)
+{
+    char actor[64];
+    ketenctl_actor (actor, sizeof actor);
+    kb_audit_entry_t entry = { .actor_org = "ketenbus", .actor_user = actor, .event = event,
+                               .action = 'R', .subject_pseudonym = subject, .reason = reason,
+                               .outcome = "shown", .authorised = true };
+    kb_db_rc_t rc = KB_DB_FATAL;
+    if (kb_audit_prepare (db) == 0 && (rc = kb_db_begin (db)) == KB_DB_OK) {
+        rc = (kb_db_rc_t) kb_audit_append (db, &entry);
+        if (rc == KB_DB_OK)
+            rc = kb_db_commit (db);
+        if (rc != KB_DB_OK)
+            kb_db_rollback (db);
+    }
+    if (rc == KB_DB_OK)
+        return KETENCTL_OK;
+    ketenctl_err ("could not write the audit entry for this read; nothing is shown");
+    return ketenctl_db_exit_rc (rc);
+}
+
 int64_t
 ketenctl_now_ms (void)
 {

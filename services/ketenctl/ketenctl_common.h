@@ -163,6 +163,13 @@ kb_pseudo_t *ketenctl_pseudo_load (const ketenctl_t *ctx);
 /* The operating system user running ketenctl (for the audit log). */
 void ketenctl_actor (char *buf, size_t size);
 
+/* Records that the operator read personal data (NEN 7513 action R) in the
+   audit log of db's schema, committed before anything is shown: no audit
+   row, no output. subject: a pseudonym or backbone reference (may be NULL);
+   reason: a code such as "quarantine:17". Returns KETENCTL_OK or an exit
+   code after printing why. */
+int ketenctl_audit_read (kb_db_t *db, const char *event, const char *subject, const char *reason);
+
 /* Milliseconds of the monotonic clock, for timeouts. */
 int64_t ketenctl_now_ms (void);
 

@@ -333,6 +333,10 @@ s_gezin_show (const ketenctl_t *ctx, int argc, char *argv[])
         rc = ketenctl_db_exit_rc (db_rc);
         goto done;
     }
+    if ((rc = ketenctl_audit_read (db, "operator.gezin_shown", g->info.gezin_ref,
+                                   org ? "case_ref" : bsn ? "bsn" : "reference"))
+        != KETENCTL_OK)
+        goto done;
     if (json)
         s_gezin_print_json (g);
     else

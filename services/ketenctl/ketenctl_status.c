@@ -396,6 +396,19 @@ s_quarantine_show (const ketenctl_t *ctx, int argc, char *argv[])
         rc = KETENCTL_FAILED;
         goto done;
     }
+    {
+        int arc = KETENCTL_FAILED;
+        kb_db_t *adb = ketenctl_db_open (ctx, kb_config_str (ctx->config, "db/schema"), false, &arc);
+        char reason[48];
+        snprintf (reason, sizeof reason, "quarantine:%ld", id);
+        if (adb)
+            arc = ketenctl_audit_read (adb, "operator.quarantine_shown", NULL, reason);
+        kb_db_destroy (&adb);
+        if (arc != KETENCTL_OK) {
+            rc = arc;
+            goto done;
+        }
+    }
     fprintf (stderr,
              "ketenctl: WARNING: the raw bytes below may contain personal data (BSN); "
              "do not copy them into tickets or logs\n");

@@ -703,6 +703,12 @@ test_send_signal_and_import (void **state)
     assert_non_null (strstr (out, "may contain personal data"));
     assert_non_null (strstr (out, "00000000  "));
     free (out);
+    /* reading quarantined raw bytes is an audited operator action */
+    char audit_sql[160];
+    snprintf (audit_sql, sizeof audit_sql,
+              "SELECT count(*) FROM intake.kb_audit WHERE event = 'operator.quarantine_shown'"
+              " AND action = 'R' AND reason = 'quarantine:%ld'", qid);
+    assert_int_equal (kbt_query_long (s_conninfo, audit_sql), 1);
     assert_int_equal (s_run_env (NULL, env, "quarantine", "show", "--id", "999999", NULL), 1);
 
     assert_int_equal (s_run_env (&out, env, "status", "--json", NULL), 0);

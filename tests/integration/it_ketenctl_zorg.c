@@ -308,10 +308,18 @@ test_gezin_show (void **state)
     free (out);
 
     /* by pseudonym, by BSN (never printed) and by gezin ref: the same gezin */
+    long reads = kbt_query_long (s_intake->conninfo,
+                                 "SELECT count(*) FROM zorgtoewijzing.kb_audit"
+                                 " WHERE event = 'operator.gezin_shown' AND action = 'R'");
     assert_int_equal (s_run (&out, "gezin", "show", "--pseudonym", pseudonym), 0);
     snprintf (line, sizeof line, "gezin %s\n", g);
     s_expect (out, line);
     free (out);
+    /* every operator look at a gezin is in the audit log */
+    assert_int_equal (kbt_query_long (s_intake->conninfo,
+                                      "SELECT count(*) FROM zorgtoewijzing.kb_audit"
+                                      " WHERE event = 'operator.gezin_shown' AND action = 'R'"),
+                      reads + 1);
     assert_int_equal (s_run (&out, "gezin", "show", "--bsn", a.bsn), 0);
     s_expect (out, line);
     assert_null (strstr (out, a.bsn));
