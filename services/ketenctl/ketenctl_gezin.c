@@ -94,7 +94,8 @@ s_gezin_usage (FILE *out)
              "  the gezin, its members (pseudonym prefix, birth year, role), the active\n"
              "  plan with regisseur, casemanager, basis and rule, the involved\n"
              "  organisations, pending transfers and open escalations\n"
-             "  --bsn        pseudonymised here with pseudonym/key_file; never printed or stored\n"
+             "  --bsn        pseudonymised here with pseudonym/key_file; never printed or stored;\n"
+             "               --bsn - reads it from standard input (keeps it out of ps and history)\n"
              "  --pseudonym  a member's pseudonym (64 hex characters)\n"
              "  --ref        a gezin reference (a merged gezin shows the one it joined)\n"
              "  --org, --case-ref  a partner's own case reference\n"
@@ -262,16 +263,29 @@ s_gezin_print_json (const s_gezin_t *g)
 static int
 s_pseudonymise (const ketenctl_t *ctx, const char *bsn, char out[KB_PSEUDONYM_LEN + 1])
 {
+    /* "--bsn -" reads it from standard input, so it stays out of the
+       process list and the shell history */
+    char line[32] = "";
+    if (strcmp (bsn, "-") == 0) {
+        if (!fgets (line, sizeof line, stdin))
+            line[0] = '\0';
+        line[strcspn (line, "\r\n")] = '\0';
+        bsn = line;
+    }
     if (!kb_validate_bsn (bsn)) {
+        sodium_memzero (line, sizeof line);
         ketenctl_err ("invalid value for \"--bsn\": not 9 digits passing the elfproef");
         return KETENCTL_USAGE;
     }
+    int rc = KETENCTL_USAGE;
     kb_pseudo_t *pseudo = ketenctl_pseudo_load (ctx);
-    if (!pseudo)
-        return KETENCTL_USAGE;
-    kb_pseudo_bsn (pseudo, bsn, out);
+    if (pseudo) {
+        kb_pseudo_bsn (pseudo, bsn, out);
+        rc = KETENCTL_OK;
+    }
     kb_pseudo_destroy (&pseudo);
-    return KETENCTL_OK;
+    sodium_memzero (line, sizeof line);
+    return rc;
 }
 
 static int

@@ -196,6 +196,8 @@ test_help (void **state)
     assert_int_equal (s_run (NULL, "gezin", "show"), 2);
     assert_int_equal (s_run (NULL, "gezin", "show", "--org", "cjg-helmond"), 2);
     assert_int_equal (s_run (NULL, "gezin", "show", "--pseudonym", "a", "--ref", "b"), 2);
+    /* --bsn - reads standard input; here it is empty: not a BSN */
+    assert_int_equal (s_run (NULL, "gezin", "show", "--bsn", "-"), 2);
     assert_int_equal (s_run (NULL, "transfer", "list", "--bogus"), 2);
     assert_int_equal (s_run (NULL, "escalation", "decide", "--id", "x"), 2);
     assert_int_equal (s_run (NULL, "mailbox", "replay", "--from", "-1"), 2);
