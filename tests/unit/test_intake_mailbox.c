@@ -1,0 +1,78 @@
+/*  test_intake_mailbox - which partner's mailbox a backbone message goes
+    to (pure part of intake_mailbox). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "intake_mailbox.h"
+
+#include <string.h>
+
+static void
+test_recipient_of_each_partner_body (void **state)
+{
+    (void) state;
+    kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
+    Ketenbus__V1__MatchNotification match = KETENBUS__V1__MATCH_NOTIFICATION__INIT;
+    match.to_org = "cjg-helmond";
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_MATCH_NOTIFICATION;
+    env.match_notification = &match;
+    assert_string_equal (intake_mailbox_recipient (&env), "cjg-helmond");
+
+    Ketenbus__V1__RegieAssignment regie = KETENBUS__V1__REGIE_ASSIGNMENT__INIT;
+    regie.to_org = "wijkteam-deurne";
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_REGIE_ASSIGNMENT;
+    env.regie_assignment = &regie;
+    assert_string_equal (intake_mailbox_recipient (&env), "wijkteam-deurne");
+
+    Ketenbus__V1__RegieTransferRequest req = KETENBUS__V1__REGIE_TRANSFER_REQUEST__INIT;
+    req.from_org = "cjg-helmond";
+    req.to_org = "veiligthuis-peel";
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST;
+    env.regie_transfer_request = &req;
+    assert_string_equal (intake_mailbox_recipient (&env), "veiligthuis-peel");
+
+    /* the answer goes back to the organisation that asked */
+    Ketenbus__V1__RegieTransferResponse resp = KETENBUS__V1__REGIE_TRANSFER_RESPONSE__INIT;
+    resp.from_org = "cjg-helmond";
+    resp.to_org = "veiligthuis-peel";
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE;
+    env.regie_transfer_response = &resp;
+    assert_string_equal (intake_mailbox_recipient (&env), "cjg-helmond");
+
+    /* a toewijzing goes to its provider */
+    Ketenbus__V1__CareAssignment care = KETENBUS__V1__CARE_ASSIGNMENT__INIT;
+    care.provider_org = "zorg-de-peel";
+    care.assigning_org = "gemeente-helmond";
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT;
+    env.care_assignment = &care;
+    assert_string_equal (intake_mailbox_recipient (&env), "zorg-de-peel");
+}
+
+static void
+test_backbone_internal_bodies_have_no_recipient (void **state)
+{
+    (void) state;
+    kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
+    Ketenbus__V1__StoredSignal stored = KETENBUS__V1__STORED_SIGNAL__INIT;
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_STORED_SIGNAL;
+    env.stored_signal = &stored;
+    assert_null (intake_mailbox_recipient (&env));
+    Ketenbus__V1__PartnerUpdate update = KETENBUS__V1__PARTNER_UPDATE__INIT;
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_PARTNER_UPDATE;
+    env.partner_update = &update;
+    assert_null (intake_mailbox_recipient (&env));
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY__NOT_SET;
+    assert_null (intake_mailbox_recipient (&env));
+}
+
+int
+main (void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_recipient_of_each_partner_body),
+        cmocka_unit_test (test_backbone_internal_bodies_have_no_recipient),
+    };
+    return cmocka_run_group_tests (tests, NULL, NULL);
+}
