@@ -9,7 +9,7 @@ const kb_config_key_t intake_config_keys[] = {
     { "db/connect_timeout_ms", KB_CFG_INT, "30000", 0, 3600000, "how long to retry the first connection" },
     { "intake/endpoint", KB_CFG_STRING, "tcp://127.0.0.1:7400", 0, 0, "where partners connect (ZeroMQ endpoint)" },
     { "intake/max_message_bytes", KB_CFG_INT, "65536", 1024, 16777216, "largest accepted frame; larger frames drop the connection" },
-    { "intake/batch", KB_CFG_INT, "256", 1, 10000, "messages committed per transaction (group commit)" },
+    { "intake/batch", KB_CFG_INT, "1024", 1, 10000, "messages committed per transaction (group commit)" },
     { "intake/heartbeat_ms", KB_CFG_INT, "5000", 0, 600000, "ZMTP heartbeat interval to detect dead partners" },
     { "intake/server_cert", KB_CFG_STRING, NULL, 0, 0, "CURVE secret certificate of intake (mode 600)" },
     { "security/refresh_ms", KB_CFG_INT, "500", 50, 60000, "how often the partner registry is reloaded (revocation delay)" },
