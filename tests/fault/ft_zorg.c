@@ -381,20 +381,9 @@ s_connect (void)
 }
 
 static long
-s_long (const char *fmt, ...)
-{
-    char sql[2048];
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (sql, sizeof sql, fmt, ap);
-    va_end (ap);
-    return kbt_query_long (s_intake->conninfo, sql);
-}
-
-static long
 s_applied_signals (void)
 {
-    return s_long ("SELECT count(*) FROM zorgtoewijzing.kb_inbox WHERE sender = 'intake'"
+    return kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.kb_inbox WHERE sender = 'intake'"
                    " AND stream <> 'registry'");
 }
 
@@ -403,14 +392,14 @@ s_applied_signals (void)
 static bool
 s_drained (void)
 {
-    if (s_long (
+    if (kbt_query_longf (s_intake->conninfo, 
           "SELECT count(*) FROM intake.kb_outbox WHERE acked_at IS NULL AND dead_at IS NULL") !=
           0 ||
-        s_long ("SELECT count(*) FROM zorgtoewijzing.kb_outbox WHERE acked_at IS NULL"
+        kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.kb_outbox WHERE acked_at IS NULL"
                 " AND dead_at IS NULL") != 0)
         return false;
     for (int p = 0; p < S_PARTNERS; p++)
-        if ((uint64_t)s_long ("SELECT coalesce(max(last_seq), 0) FROM intake.mailbox_head"
+        if ((uint64_t)kbt_query_longf (s_intake->conninfo, "SELECT coalesce(max(last_seq), 0) FROM intake.mailbox_head"
                               " WHERE org_id = '%s'",
                               s_partners[p].org) != s_partners[p].cursor)
             return false;
@@ -421,8 +410,8 @@ static void
 s_assert_signals_once (long total)
 {
     assert_int_equal (
-      s_long ("SELECT count(*) FROM intake.signal WHERE partner_case_ref LIKE 'FZ-%%'"), total);
-    assert_int_equal (s_long ("SELECT count(DISTINCT (sender_org, message_id)) FROM intake.signal"
+      kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.signal WHERE partner_case_ref LIKE 'FZ-%%'"), total);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(DISTINCT (sender_org, message_id)) FROM intake.signal"
                               " WHERE partner_case_ref LIKE 'FZ-%%'"),
                       total);
     /* every acknowledged reference is one stored row, and the right one */
@@ -469,54 +458,54 @@ s_assert_links_once (void)
 {
     /* intake -> zorgtoewijzing: one StoredSignal per stored signal, each
        applied exactly once (the inbox is keyed on message id), nothing else */
-    long signals = s_long ("SELECT count(*) FROM intake.signal");
-    assert_int_equal (s_long ("SELECT count(*) FROM intake.kb_outbox WHERE stream <> 'registry'"),
+    long signals = kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.signal");
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.kb_outbox WHERE stream <> 'registry'"),
                       signals);
-    long sent = s_long ("SELECT count(*) FROM intake.kb_outbox");
+    long sent = kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.kb_outbox");
     assert_int_equal (
-      s_long ("SELECT count(*) FROM zorgtoewijzing.kb_inbox WHERE sender = 'intake'"), sent);
+      kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.kb_inbox WHERE sender = 'intake'"), sent);
     assert_int_equal (
-      s_long ("SELECT count(*) FROM intake.kb_outbox o JOIN zorgtoewijzing.kb_inbox i"
+      kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.kb_outbox o JOIN zorgtoewijzing.kb_inbox i"
               " ON i.message_id = o.message_id AND i.sender = 'intake'"
               " AND i.stream = o.stream AND i.stream_seq = o.stream_seq"),
       sent);
     /* zorgtoewijzing -> intake: every message queued once in a mailbox */
-    long out = s_long ("SELECT count(*) FROM zorgtoewijzing.kb_outbox");
+    long out = kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.kb_outbox");
     assert_true (out > 0);
     assert_int_equal (
-      s_long ("SELECT count(*) FROM intake.kb_inbox WHERE sender = 'zorgtoewijzing'"), out);
-    assert_int_equal (s_long ("SELECT count(*) FROM intake.mailbox"), out);
+      kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.kb_inbox WHERE sender = 'zorgtoewijzing'"), out);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.mailbox"), out);
     assert_int_equal (
-      s_long ("SELECT count(*) FROM zorgtoewijzing.kb_outbox o JOIN intake.mailbox m"
+      kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.kb_outbox o JOIN intake.mailbox m"
               " ON m.message_id = o.message_id AND m.org_id = o.stream"),
       out);
     /* no dead letters anywhere */
-    assert_int_equal (s_long ("SELECT count(*) FROM zorgtoewijzing.kb_dead_letter"), 0);
-    assert_int_equal (s_long ("SELECT count(*) FROM intake.kb_dead_letter"), 0);
-    assert_int_equal (s_long ("SELECT count(*) FROM intake.kb_outbox WHERE dead_at IS NOT NULL"),
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.kb_dead_letter"), 0);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.kb_dead_letter"), 0);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.kb_outbox WHERE dead_at IS NOT NULL"),
                       0);
     assert_int_equal (
-      s_long ("SELECT count(*) FROM zorgtoewijzing.kb_outbox WHERE dead_at IS NOT NULL"), 0);
+      kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.kb_outbox WHERE dead_at IS NOT NULL"), 0);
 }
 
 static void
 s_assert_one_plan_per_gezin (void)
 {
-    long live = s_long ("SELECT count(*) FROM zorgtoewijzing.gezin WHERE merged_into IS NULL");
+    long live = kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.gezin WHERE merged_into IS NULL");
     assert_true (live > 0);
     assert_int_equal (
-      s_long ("SELECT count(*) FROM zorgtoewijzing.gezin g WHERE g.merged_into IS NULL"
+      kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.gezin g WHERE g.merged_into IS NULL"
               " AND (SELECT count(*) FROM zorgtoewijzing.plan p WHERE p.gezin_id = g.id"
               " AND p.status = 'active') <> 1"),
       0);
     assert_int_equal (
-      s_long ("SELECT count(*) FROM zorgtoewijzing.plan p JOIN zorgtoewijzing.gezin g"
+      kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.plan p JOIN zorgtoewijzing.gezin g"
               " ON g.id = p.gezin_id WHERE p.status = 'active' AND g.merged_into IS NOT NULL"),
       0);
     /* each gezin was created once (its audit row commits with it) */
     assert_int_equal (
-      s_long ("SELECT count(*) FROM zorgtoewijzing.kb_audit WHERE event = 'gezin.created'"),
-      s_long ("SELECT count(*) FROM zorgtoewijzing.gezin"));
+      kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.kb_audit WHERE event = 'gezin.created'"),
+      kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.gezin"));
 }
 
 static void
@@ -554,7 +543,7 @@ s_assert_mailbox_exactly (s_partner_t *self)
     PQfinish (conn);
     /* no message twice under different sequence numbers either */
     assert_int_equal (
-      s_long ("SELECT count(DISTINCT message_id) FROM intake.mailbox WHERE org_id = '%s'",
+      kbt_query_longf (s_intake->conninfo, "SELECT count(DISTINCT message_id) FROM intake.mailbox WHERE org_id = '%s'",
               self->org),
       rows);
 }
@@ -721,15 +710,15 @@ test_kill9_intake_and_zorgtoewijzing (void **state)
             reconnects,
             kills_of[0],
             kills_of[1],
-            s_long ("SELECT count(*) FROM zorgtoewijzing.gezin WHERE merged_into IS NULL"),
+            kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.gezin WHERE merged_into IS NULL"),
             (double)(kbt_now_ms () - start) / 1000.0);
     if (!drained)
         fail_msg (
           "not drained within %d s: intake pending=%ld zorgtoewijzing pending=%ld",
           S_DEADLINE_MS / 1000,
-          s_long (
+          kbt_query_longf (s_intake->conninfo, 
             "SELECT count(*) FROM intake.kb_outbox WHERE acked_at IS NULL AND dead_at IS NULL"),
-          s_long ("SELECT count(*) FROM zorgtoewijzing.kb_outbox WHERE acked_at IS NULL AND "
+          kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.kb_outbox WHERE acked_at IS NULL AND "
                   "dead_at IS NULL"));
     assert_int_equal (kills_of[0], 3);
     assert_int_equal (kills_of[1], 3);

@@ -63,28 +63,6 @@ s_teardown (void **state)
 }
 
 static long
-s_long (const char *fmt, ...)
-{
-    char sql[2048];
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (sql, sizeof sql, fmt, ap);
-    va_end (ap);
-    return kbt_query_long (s_intake->conninfo, sql);
-}
-
-static char *
-s_str (const char *fmt, ...)
-{
-    char sql[2048];
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (sql, sizeof sql, fmt, ap);
-    va_end (ap);
-    return kbt_query_str (s_intake->conninfo, sql);
-}
-
-static long
 s_wait (long want, int timeout_ms, const char *fmt, ...)
 {
     char sql[2048];
@@ -208,7 +186,7 @@ test_transfer_through_intake (void **state)
                            " AND i.partner_case_ref = 'FWD-T1' AND p.status = 'active'"
                            " AND p.regisseur_org = 'cjg-helmond'";
     assert_int_equal (s_wait (1, 20000, "%s", plan_sql), 1);
-    char *plan_ref = s_str ("SELECT p.ref FROM zorgtoewijzing.plan p JOIN zorgtoewijzing.involvement i"
+    char *plan_ref = kbt_query_strf (s_intake->conninfo, "SELECT p.ref FROM zorgtoewijzing.plan p JOIN zorgtoewijzing.involvement i"
                             " ON i.gezin_id = p.gezin_id WHERE i.org_id = 'cjg-helmond'"
                             " AND i.partner_case_ref = 'FWD-T1' AND p.status = 'active'");
     assert_non_null (plan_ref);
@@ -228,7 +206,7 @@ test_transfer_through_intake (void **state)
     env.regie_transfer_request = &q;
     char ref[64];
     s_expect_ack (cjg, &env, KETENBUS__V1__ACK_STATUS__ACK_STATUS_ACCEPTED, ref);
-    assert_int_equal (s_long ("SELECT count(*) FROM intake.partner_message WHERE ref = '%s'"
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.partner_message WHERE ref = '%s'"
                               " AND sender_org = 'cjg-helmond' AND body = 'regie_transfer_request'", ref), 1);
 
     /* ... which reaches it through its mailbox, from the authenticated sender */
@@ -258,7 +236,7 @@ test_transfer_through_intake (void **state)
                                         " AND status = 'active' AND regisseur_org = 'veiligthuis-peel'"
                                         " AND casemanager_name = 'casemanager Veilig Thuis'", plan_ref),
                       1);
-    assert_int_equal (s_long ("SELECT count(*) FROM zorgtoewijzing.transfer WHERE id = '%s'"
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.transfer WHERE id = '%s'"
                               " AND status = 'accepted'", tid), 1);
     /* ... and both organisations hear it in their mailboxes */
     got = s_await (vt, KETENBUS__V1__ENVELOPE__BODY_REGIE_ASSIGNMENT, tid, 20000);
@@ -273,13 +251,13 @@ test_transfer_through_intake (void **state)
     assert_string_equal (got->regie_assignment->to_org, "cjg-helmond");
     assert_string_equal (got->regie_assignment->regisseur_org, "veiligthuis-peel");
     kb_codec_free (&got);
-    assert_int_equal (s_long ("SELECT count(*) FROM intake.mailbox WHERE org_id = 'cjg-helmond'"
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.mailbox WHERE org_id = 'cjg-helmond'"
                               " AND body = 'regie_transfer_response'"), 1);
 
     /* audited at the door */
-    assert_int_equal (s_long ("SELECT count(*) FROM intake.kb_audit WHERE event = 'transfer.requested'"
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.kb_audit WHERE event = 'transfer.requested'"
                               " AND actor_org = 'cjg-helmond' AND outcome = 'forwarded'"), 1);
-    assert_int_equal (s_long ("SELECT count(*) FROM intake.kb_audit WHERE event = 'transfer.answered'"
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.kb_audit WHERE event = 'transfer.answered'"
                               " AND actor_org = 'veiligthuis-peel'"), 1);
 
     /* the sender is the one intake authenticated, whatever the payload
@@ -291,14 +269,14 @@ test_transfer_through_intake (void **state)
     q.to_org = "cjg-helmond";
     s_expect_reject (wt, &env, "KB22", "regie_transfer_request.from_org");
     q.from_org = NULL;
-    long refused = s_long ("SELECT count(*) FROM zorgtoewijzing.kb_audit WHERE event = 'transfer.refused'"
+    long refused = kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.kb_audit WHERE event = 'transfer.refused'"
                            " AND reason = 'not_regisseur'");
     s_expect_ack (wt, &env, KETENBUS__V1__ACK_STATUS__ACK_STATUS_ACCEPTED, NULL);
     assert_int_equal (s_wait (refused + 1, 20000,
                               "SELECT count(*) FROM zorgtoewijzing.kb_audit WHERE event = 'transfer.refused'"
                               " AND reason = 'not_regisseur'"),
                       refused + 1);
-    assert_int_equal (s_long ("SELECT count(*) FROM zorgtoewijzing.transfer WHERE id = '%s'", tid), 0);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.transfer WHERE id = '%s'", tid), 0);
     kb_client_destroy (&wt);
     kb_client_destroy (&cjg_box);
     kb_client_destroy (&vt);
@@ -370,12 +348,12 @@ test_care_assignment_through_intake (void **state)
     char pseudonym[KB_PSEUDONYM_LEN + 1];
     kb_pseudo_bsn (pseudo, c.bsn, pseudonym);
     kb_pseudo_destroy (&pseudo);
-    assert_int_equal (s_long ("SELECT count(*) FROM zorgtoewijzing.toewijzing WHERE id = 'TW-FWD-1'"
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.toewijzing WHERE id = 'TW-FWD-1'"
                               " AND pseudonym = '%s' AND assigning_org = 'gemeente-helmond'"
                               " AND provider_org = '%s' AND pyramid_level = 3 AND budget_cents = 250000",
                               pseudonym, S_PROVIDER),
                       1);
-    assert_int_equal (s_long ("SELECT count(*) FROM intake.kb_audit WHERE event = 'care.assigned'"
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.kb_audit WHERE event = 'care.assigned'"
                               " AND actor_org = 'gemeente-helmond' AND subject_pseudonym = '%s'", pseudonym),
                       1);
 
@@ -398,11 +376,11 @@ test_care_assignment_through_intake (void **state)
     s_expect_reject (gemeente, &c.env, "9056", "message_id");
     c.care.volume = 4;
     kbt_sleep_ms (500);
-    assert_int_equal (s_long ("SELECT count(*) FROM intake.partner_message WHERE message_id = '%s'",
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.partner_message WHERE message_id = '%s'",
                               c.message_id), 1);
-    assert_int_equal (s_long ("SELECT count(*) FROM intake.kb_outbox WHERE stream = 'toewijzing:TW-FWD-1'"), 1);
-    assert_int_equal (s_long ("SELECT count(*) FROM zorgtoewijzing.toewijzing_event WHERE toewijzing_id = 'TW-FWD-1'"), 1);
-    assert_int_equal (s_long ("SELECT count(*) FROM intake.kb_audit WHERE event = 'care.assigned'"), 1);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.kb_outbox WHERE stream = 'toewijzing:TW-FWD-1'"), 1);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.toewijzing_event WHERE toewijzing_id = 'TW-FWD-1'"), 1);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.kb_audit WHERE event = 'care.assigned'"), 1);
 
     /* the provider starts and stops it; another organisation cannot */
     kb_client_t *provider = kbt_intake_client_cert (s_intake, s_provider_cert);
@@ -419,9 +397,9 @@ test_care_assignment_through_intake (void **state)
     assert_int_equal (s_wait (1, 20000, "SELECT count(*) FROM zorgtoewijzing.toewijzing WHERE id = 'TW-FWD-1'"
                                         " AND status = 'stopped' AND stop_reason = 1"),
                       1);
-    assert_int_equal (s_long ("SELECT count(*) FROM zorgtoewijzing.toewijzing_event WHERE toewijzing_id = 'TW-FWD-1'"
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.toewijzing_event WHERE toewijzing_id = 'TW-FWD-1'"
                               " AND outcome = 'applied'"), 3);
-    assert_int_equal (s_long ("SELECT count(*) FROM intake.kb_audit WHERE actor_org = '%s'"
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.kb_audit WHERE actor_org = '%s'"
                               " AND event IN ('care.started', 'care.stopped')", S_PROVIDER), 2);
 
     /* a wijkteam may not assign */
@@ -437,7 +415,7 @@ static void
 test_bad_fields_are_rejected_and_quarantined (void **state)
 {
     (void) state;
-    long quarantined = s_long ("SELECT count(*) FROM intake.quarantine");
+    long quarantined = kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.quarantine");
     kb_client_t *gemeente = kbt_intake_client (s_intake, KBT_GEMEENTE);
     kb_client_t *cjg = kbt_intake_client (s_intake, KBT_CJG);
     int rejects = 0;
@@ -501,9 +479,9 @@ test_bad_fields_are_rejected_and_quarantined (void **state)
     s_expect_reject (cjg, &env, "KB15", "plan_registered.plan_version"), rejects++;
 
     /* every reject is in quarantine, nothing was stored or forwarded */
-    assert_int_equal (s_long ("SELECT count(*) FROM intake.quarantine"), quarantined + rejects);
-    assert_int_equal (s_long ("SELECT count(*) FROM intake.kb_outbox WHERE stream = 'toewijzing:TW-FWD-3'"), 0);
-    assert_int_equal (s_long ("SELECT count(*) FROM intake.partner_message WHERE sender_org = 'gemeente-helmond'"
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.quarantine"), quarantined + rejects);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.kb_outbox WHERE stream = 'toewijzing:TW-FWD-3'"), 0);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.partner_message WHERE sender_org = 'gemeente-helmond'"
                               " AND message_id = '%s'", c.message_id), 0);
     kb_client_destroy (&cjg);
     kb_client_destroy (&gemeente);

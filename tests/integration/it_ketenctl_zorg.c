@@ -85,17 +85,6 @@ s_expect (const char *out, const char *needle)
         fail_msg ("expected \"%s\" in:\n%s", needle, out);
 }
 
-static char *
-s_str (const char *fmt, ...)
-{
-    char sql[2048];
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (sql, sizeof sql, fmt, ap);
-    va_end (ap);
-    return kbt_query_str (s_intake->conninfo, sql);
-}
-
 static int
 s_setup (void **state)
 {
@@ -157,7 +146,7 @@ s_adult (kbt_signal_t *s)
 static char *
 s_gezin_of (const char *org, const char *case_ref)
 {
-    char *ref = s_str ("SELECT g.ref FROM zorgtoewijzing.involvement i JOIN zorgtoewijzing.gezin g"
+    char *ref = kbt_query_strf (s_intake->conninfo, "SELECT g.ref FROM zorgtoewijzing.involvement i JOIN zorgtoewijzing.gezin g"
                        " ON g.id = i.gezin_id WHERE i.org_id = '%s' AND i.partner_case_ref = '%s'",
                        org,
                        case_ref);
@@ -277,7 +266,7 @@ test_gezin_show (void **state)
     b.signal.n_household = 0;
     s_signal (wtd, &b);
     char *g = s_gezin_of ("cjg-helmond", "K-A");
-    char *plan = s_str ("SELECT p.ref FROM zorgtoewijzing.plan p JOIN zorgtoewijzing.gezin g"
+    char *plan = kbt_query_strf (s_intake->conninfo, "SELECT p.ref FROM zorgtoewijzing.plan p JOIN zorgtoewijzing.gezin g"
                         " ON g.id = p.gezin_id WHERE g.ref = '%s' AND p.status = 'active'",
                         g);
     assert_non_null (plan);
@@ -386,7 +375,7 @@ test_escalation_list_and_decide (void **state)
     memcpy (c.member_bsn, b.bsn, sizeof c.member_bsn);
     s_signal (wth, &c);
     char *g = s_gezin_of ("cjg-helmond", "M-A");
-    char *esc = s_str ("SELECT e.id FROM zorgtoewijzing.escalation e JOIN zorgtoewijzing.gezin g"
+    char *esc = kbt_query_strf (s_intake->conninfo, "SELECT e.id FROM zorgtoewijzing.escalation e JOIN zorgtoewijzing.gezin g"
                        " ON g.id = e.gezin_id WHERE g.ref = '%s' AND e.kind = 'merge_conflict'"
                        " AND e.status = 'open'",
                        g);
@@ -430,13 +419,13 @@ test_escalation_list_and_decide (void **state)
     s_expect (out, "decided: regisseur wijkteam-deurne by \"kc-test\"");
     free (out);
     char *who =
-      s_str ("SELECT decided_by || '/' || decided_regisseur FROM zorgtoewijzing.escalation"
+      kbt_query_strf (s_intake->conninfo, "SELECT decided_by || '/' || decided_regisseur FROM zorgtoewijzing.escalation"
              " WHERE id = '%s' AND status = 'decided'",
              esc);
     assert_non_null (who);
     assert_string_equal (who, "kc-test/wijkteam-deurne");
     free (who);
-    char *r = s_str ("SELECT p.regisseur_org FROM zorgtoewijzing.plan p JOIN zorgtoewijzing.gezin g"
+    char *r = kbt_query_strf (s_intake->conninfo, "SELECT p.regisseur_org FROM zorgtoewijzing.plan p JOIN zorgtoewijzing.gezin g"
                      " ON g.id = p.gezin_id WHERE g.ref = '%s' AND p.status = 'active'",
                      g);
     assert_string_equal (r, "wijkteam-deurne");
@@ -487,7 +476,7 @@ test_transfer_list (void **state)
     s.signal.urgency = KETENBUS__V1__URGENCY__URGENCY_ACUUT_ONVEILIG;
     s_signal (wth, &s);
     char *g = s_gezin_of ("cjg-helmond", "T-A");
-    char *t = s_str ("SELECT t.id FROM zorgtoewijzing.transfer t JOIN zorgtoewijzing.plan p"
+    char *t = kbt_query_strf (s_intake->conninfo, "SELECT t.id FROM zorgtoewijzing.transfer t JOIN zorgtoewijzing.plan p"
                      " ON p.id = t.plan_id JOIN zorgtoewijzing.gezin g ON g.id = p.gezin_id"
                      " WHERE g.ref = '%s' AND t.status = 'pending'",
                      g);

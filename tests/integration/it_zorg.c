@@ -88,28 +88,6 @@ s_teardown (void **state)
     return 0;
 }
 
-static long
-s_long (const char *fmt, ...)
-{
-    char sql[2048];
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (sql, sizeof sql, fmt, ap);
-    va_end (ap);
-    return kbt_query_long (s_intake->conninfo, sql);
-}
-
-static char *
-s_str (const char *fmt, ...)
-{
-    char sql[2048];
-    va_list ap;
-    va_start (ap, fmt);
-    vsnprintf (sql, sizeof sql, fmt, ap);
-    va_end (ap);
-    return kbt_query_str (s_intake->conninfo, sql);
-}
-
 static kb_client_t *
 s_client (int extra)
 {
@@ -148,7 +126,7 @@ s_inject (kb_envelope_t *env, const char *stream)
 static char *
 s_gezin_of (const char *org, const char *case_ref)
 {
-    char *ref = s_str ("SELECT g.ref FROM zorgtoewijzing.involvement i JOIN zorgtoewijzing.gezin g"
+    char *ref = kbt_query_strf (s_intake->conninfo, "SELECT g.ref FROM zorgtoewijzing.involvement i JOIN zorgtoewijzing.gezin g"
                        " ON g.id = i.gezin_id WHERE i.org_id = '%s' AND i.partner_case_ref = '%s'",
                        org, case_ref);
     return ref ? ref : strdup ("");
@@ -157,14 +135,14 @@ s_gezin_of (const char *org, const char *case_ref)
 static long
 s_active_plans (const char *gezin_ref)
 {
-    return s_long ("SELECT count(*) FROM zorgtoewijzing.plan p JOIN zorgtoewijzing.gezin g ON g.id = p.gezin_id"
+    return kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.plan p JOIN zorgtoewijzing.gezin g ON g.id = p.gezin_id"
                    " WHERE g.ref = '%s' AND p.status = 'active'", gezin_ref);
 }
 
 static char *
 s_regisseur (const char *gezin_ref)
 {
-    char *org = s_str ("SELECT coalesce(p.regisseur_org, '') || '/' || p.rule_name FROM zorgtoewijzing.plan p"
+    char *org = kbt_query_strf (s_intake->conninfo, "SELECT coalesce(p.regisseur_org, '') || '/' || p.rule_name FROM zorgtoewijzing.plan p"
                        " JOIN zorgtoewijzing.gezin g ON g.id = p.gezin_id WHERE g.ref = '%s'"
                        " AND p.status = 'active'", gezin_ref);
     return org ? org : strdup ("");
@@ -340,7 +318,7 @@ test_each_default_rule (void **state)
         free (g);
     }
     char *g = s_gezin_of ("wijkteam-helmond", "R-DAKLOOS");
-    assert_int_equal (s_long ("SELECT count(*) FROM zorgtoewijzing.pot p JOIN zorgtoewijzing.gezin g"
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.pot p JOIN zorgtoewijzing.gezin g"
                               " ON g.id = p.gezin_id WHERE g.ref = '%s'", g), 1);
     free (g);
     kb_client_destroy (&cjg);
@@ -475,14 +453,14 @@ test_merge_with_two_regisseurs_escalates (void **state)
     char *gc = s_gezin_of ("wijkteam-helmond", "M-C");
     assert_string_equal (gc, ga);               /* merged into the older one */
     assert_int_equal (s_active_plans (ga), 1);
-    assert_int_equal (s_long ("SELECT count(*) FROM zorgtoewijzing.plan p JOIN zorgtoewijzing.gezin g"
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.plan p JOIN zorgtoewijzing.gezin g"
                               " ON g.id = p.gezin_id WHERE g.ref = '%s' AND p.status = 'merge_pending'", ga), 1);
     char *r = s_regisseur (ga);
     assert_string_equal (r, "cjg-helmond/gezin_met_minderjarigen");
     free (r);
-    assert_int_equal (s_long ("SELECT count(*) FROM zorgtoewijzing.gezin WHERE ref = '%s'"
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.gezin WHERE ref = '%s'"
                               " AND merged_into IS NOT NULL", gb), 1);
-    char *esc = s_str ("SELECT e.id FROM zorgtoewijzing.escalation e JOIN zorgtoewijzing.gezin g"
+    char *esc = kbt_query_strf (s_intake->conninfo, "SELECT e.id FROM zorgtoewijzing.escalation e JOIN zorgtoewijzing.gezin g"
                        " ON g.id = e.gezin_id WHERE g.ref = '%s' AND e.kind = 'merge_conflict'"
                        " AND e.status = 'open'", ga);
     assert_non_null (esc);
@@ -498,7 +476,7 @@ test_merge_with_two_regisseurs_escalates (void **state)
     r = s_regisseur (ga);
     assert_string_equal (r, "wijkteam-deurne/");
     assert_int_equal (s_active_plans (ga), 1);
-    assert_int_equal (s_long ("SELECT count(*) FROM zorgtoewijzing.plan p JOIN zorgtoewijzing.gezin g"
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.plan p JOIN zorgtoewijzing.gezin g"
                               " ON g.id = p.gezin_id WHERE g.ref = '%s' AND p.status = 'merge_pending'", ga), 0);
     /* all three involved organisations hear the decision */
     s_out_t *rows;
@@ -512,7 +490,7 @@ test_merge_with_two_regisseurs_escalates (void **state)
         }
     s_outbox_free (rows, n);
     assert_int_equal (decided, 3);
-    assert_int_equal (s_long ("SELECT count(*) FROM zorgtoewijzing.kb_audit WHERE event = 'escalation.decided'"), 1);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.kb_audit WHERE event = 'escalation.decided'"), 1);
     free (r);
     free (esc);
     free (ga);
@@ -540,7 +518,7 @@ s_cjg_gezin (uint32_t n, const char *case_ref)
 static char *
 s_pending_transfer (const char *gezin_ref, const char *to_org)
 {
-    return s_str ("SELECT t.id FROM zorgtoewijzing.transfer t JOIN zorgtoewijzing.plan p ON p.id = t.plan_id"
+    return kbt_query_strf (s_intake->conninfo, "SELECT t.id FROM zorgtoewijzing.transfer t JOIN zorgtoewijzing.plan p ON p.id = t.plan_id"
                   " JOIN zorgtoewijzing.gezin g ON g.id = p.gezin_id WHERE g.ref = '%s'"
                   " AND t.status = 'pending' AND t.to_org = '%s'", gezin_ref, to_org);
 }
@@ -610,7 +588,7 @@ test_transfer_rejected_escalates (void **state)
 {
     (void) state;
     char *g = s_cjg_gezin (410, "T-B");
-    char *plan = s_str ("SELECT p.ref FROM zorgtoewijzing.plan p JOIN zorgtoewijzing.gezin g ON g.id = p.gezin_id"
+    char *plan = kbt_query_strf (s_intake->conninfo, "SELECT p.ref FROM zorgtoewijzing.plan p JOIN zorgtoewijzing.gezin g ON g.id = p.gezin_id"
                         " WHERE g.ref = '%s' AND p.status = 'active'", g);
     char tid[37];
     kb_uuid_v4 (tid);
@@ -630,7 +608,7 @@ test_transfer_rejected_escalates (void **state)
     kb_uuid_v4 (tid);
     s_inject (&env, "cjg-helmond");
     s_sync ();
-    assert_int_equal (s_long ("SELECT count(*) FROM zorgtoewijzing.kb_audit WHERE event = 'transfer.refused'"
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.kb_audit WHERE event = 'transfer.refused'"
                               " AND reason = 'not_regisseur'"), 1);
     char *t = s_pending_transfer (g, "wijkteam-helmond");
     assert_non_null (t);
@@ -638,7 +616,7 @@ test_transfer_rejected_escalates (void **state)
     s_respond (t, "wijkteam-helmond", KETENBUS__V1__TRANSFER_DECISION__TRANSFER_DECISION_REJECTED);
     char *r = s_regisseur (g);
     assert_string_equal (r, "cjg-helmond/gezin_met_minderjarigen");
-    assert_int_equal (s_long ("SELECT count(*) FROM zorgtoewijzing.escalation WHERE transfer_id = '%s'"
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.escalation WHERE transfer_id = '%s'"
                               " AND kind = 'transfer_rejected' AND status = 'open'", tid), 1);
     /* the requesting regisseur hears the answer */
     assert_int_equal (s_count_out (g, KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE, "cjg-helmond"), 1);
@@ -671,7 +649,7 @@ test_transfer_timeout_escalates (void **state)
     snprintf (sql, sizeof sql, "SELECT count(*) FROM zorgtoewijzing.escalation WHERE transfer_id = '%s'"
                                " AND kind = 'transfer_timeout'", t);
     assert_int_equal (kbt_wait_for_value (s_intake->conninfo, sql, 1, 10000), 1);
-    assert_int_equal (s_long ("SELECT count(*) FROM zorgtoewijzing.transfer WHERE id = '%s'"
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.transfer WHERE id = '%s'"
                               " AND status = 'timed_out'", t), 1);
     /* a late acceptance changes nothing */
     s_respond (t, "veiligthuis-peel", KETENBUS__V1__TRANSFER_DECISION__TRANSFER_DECISION_ACCEPTED);
@@ -720,14 +698,14 @@ test_toewijzing_start_stop (void **state)
     s_care ("TW-1", KETENBUS__V1__CARE_ACTION__CARE_ACTION_STOP,
             KETENBUS__V1__CARE_STOP_REASON__CARE_STOP_REASON_DOELEN_BEHAALD);
     s_sync ();
-    assert_int_equal (s_long ("SELECT count(*) FROM zorgtoewijzing.toewijzing WHERE id = 'TW-1'"
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.toewijzing WHERE id = 'TW-1'"
                               " AND status = 'stopped' AND stop_reason = 1 AND pyramid_level = 3"), 1);
-    assert_int_equal (s_long ("SELECT count(*) FROM zorgtoewijzing.toewijzing WHERE id = 'TW-2'"), 0);
-    assert_int_equal (s_long ("SELECT count(*) FROM zorgtoewijzing.toewijzing_event WHERE outcome = 'rejected'"
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.toewijzing WHERE id = 'TW-2'"), 0);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.toewijzing_event WHERE outcome = 'rejected'"
                               " AND reason IN ('start_without_assign', 'stop_without_start')"), 2);
-    assert_int_equal (s_long ("SELECT count(*) FROM zorgtoewijzing.toewijzing_event WHERE outcome = 'applied'"
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.toewijzing_event WHERE outcome = 'applied'"
                               " AND toewijzing_id = 'TW-1'"), 3);
-    assert_int_equal (s_long ("SELECT count(*) FROM zorgtoewijzing.kb_dead_letter"), 0);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.kb_dead_letter"), 0);
 }
 
 static void
@@ -803,12 +781,12 @@ test_fifty_partners_one_new_gezin (void **state)
         snprintf (ref, sizeof ref, "C-%u-0", n);
         char *g = s_gezin_of ("mo-00", ref);
         assert_true (*g);
-        assert_int_equal (s_long ("SELECT count(DISTINCT gezin_id) FROM zorgtoewijzing.involvement"
+        assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(DISTINCT gezin_id) FROM zorgtoewijzing.involvement"
                                   " WHERE partner_case_ref LIKE 'C-%u-%%'", n), 1);
-        assert_int_equal (s_long ("SELECT count(*) FROM zorgtoewijzing.involvement i JOIN zorgtoewijzing.gezin g"
+        assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.involvement i JOIN zorgtoewijzing.gezin g"
                                   " ON g.id = i.gezin_id WHERE g.ref = '%s'", g), S_CONCURRENT);
         assert_int_equal (s_active_plans (g), 1);
-        assert_int_equal (s_long ("SELECT count(*) FROM zorgtoewijzing.plan p JOIN zorgtoewijzing.gezin g"
+        assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.plan p JOIN zorgtoewijzing.gezin g"
                                   " ON g.id = p.gezin_id WHERE g.ref = '%s'", g), 1);
         char *r = s_regisseur (g);
         assert_string_equal (r, "cjg-helmond/gezin_met_minderjarigen");

@@ -121,16 +121,7 @@ s_spawn (kbt_intake_t *self, const char *const extra_env[])
 int
 kbt_intake_log_count (kbt_intake_t *self, const char *needle)
 {
-    FILE *f = fopen (self->log, "r");
-    if (!f)
-        return 0;
-    char line[2048];
-    int count = 0;
-    while (fgets (line, sizeof line, f))
-        if (strstr (line, needle))
-            count++;
-    fclose (f);
-    return count;
+    return kbt_file_count (self->log, needle);
 }
 
 void

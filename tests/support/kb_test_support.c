@@ -111,6 +111,43 @@ kbt_query_str (const char *conninfo, const char *sql)
     return v;
 }
 
+long
+kbt_query_longf (const char *conninfo, const char *fmt, ...)
+{
+    char sql[4096];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (sql, sizeof sql, fmt, ap);
+    va_end (ap);
+    return kbt_query_long (conninfo, sql);
+}
+
+char *
+kbt_query_strf (const char *conninfo, const char *fmt, ...)
+{
+    char sql[4096];
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (sql, sizeof sql, fmt, ap);
+    va_end (ap);
+    return kbt_query_str (conninfo, sql);
+}
+
+int
+kbt_file_count (const char *path, const char *needle)
+{
+    FILE *f = fopen (path, "r");
+    if (!f)
+        return 0;
+    char line[2048];
+    int count = 0;
+    while (fgets (line, sizeof line, f))
+        if (strstr (line, needle))
+            count++;
+    fclose (f);
+    return count;
+}
+
 void
 kbt_exec (const char *conninfo, const char *sql)
 {

@@ -14,6 +14,13 @@ char *kbt_db_create (const char *name);
 /* Runs sql (no parameters) and returns the first column of the first row
    as a number (0 when no row). */
 long kbt_query_long (const char *conninfo, const char *sql);
+/* The same with the SQL given printf-style (test literals only). */
+long kbt_query_longf (const char *conninfo, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
+char *kbt_query_strf (const char *conninfo, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
+/* Lines of the file at path that contain needle (0 when it does not exist). */
+int kbt_file_count (const char *path, const char *needle);
 /* Runs sql and returns the first column of the first row as a string
    (caller frees; NULL when no row). */
 char *kbt_query_str (const char *conninfo, const char *sql);

@@ -54,16 +54,7 @@ kbt_zorg_setup (kbt_intake_t *intake)
 int
 kbt_zorg_log_count (kbt_zorg_t *self, const char *needle)
 {
-    FILE *f = fopen (self->log, "r");
-    if (!f)
-        return 0;
-    char line[2048];
-    int count = 0;
-    while (fgets (line, sizeof line, f))
-        if (strstr (line, needle))
-            count++;
-    fclose (f);
-    return count;
+    return kbt_file_count (self->log, needle);
 }
 
 void
