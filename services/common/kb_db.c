@@ -60,10 +60,15 @@ s_notice (void *arg, const char *message)
 static int
 s_set_search_path (kb_db_t *self)
 {
-    /* format(%I) quotes the identifier server-side: no SQL built in C. */
+    /* format(%I) quotes the identifier server-side: no SQL built in C.
+       Every statement is a prepared lookup or write on indexed keys: a
+       generic plan serves them all, while custom plans were made again on
+       every call of the "= ANY ($1)" lookups (planning cost more than
+       running them). */
     const char *params[1] = { self->schema };
     PGresult *res = PQexecParams (self->conn,
-                                  "SELECT set_config('search_path', format('%I, public', $1::text), false)",
+                                  "SELECT set_config('search_path', format('%I, public', $1::text), false),"
+                                  " set_config('plan_cache_mode', 'force_generic_plan', false)",
                                   1, NULL, params, NULL, NULL, 0);
     int ok = PQresultStatus (res) == PGRES_TUPLES_OK;
     if (!ok)
@@ -545,6 +550,14 @@ kb_db_array_reset (kb_db_array_t *self)
 }
 
 void
+kb_db_array_truncate (kb_db_array_t *self, size_t len, size_t count)
+{
+    assert (len <= self->len && count <= self->count);
+    self->len = len;
+    self->count = count;
+}
+
+void
 kb_db_array_free (kb_db_array_t *self)
 {
     free (self->data);
@@ -614,6 +627,116 @@ kb_db_array_text (kb_db_array_t *self)
     self->data[self->len] = '}';
     self->data[self->len + 1] = '\0';
     return self->data;
+}
+
+/*  Binary array parameters: a 20-byte header (dimensions, flags, element
+    type, length, lower bound), then per element a 4-byte length (-1 for
+    NULL) and its bytes, all integers big-endian (array_recv). */
+
+#define S_BARRAY_HEADER 20
+
+static void
+s_put_be32 (char *out, uint32_t v)
+{
+    out[0] = (char) (v >> 24);
+    out[1] = (char) (v >> 16);
+    out[2] = (char) (v >> 8);
+    out[3] = (char) v;
+}
+
+/* Room for n more bytes; false when memory ran out. */
+static bool
+s_barray_reserve (kb_db_barray_t *self, size_t n)
+{
+    if (self->oom)
+        return false;
+    if (self->len + n > self->cap) {
+        size_t cap = self->cap ? self->cap : 4096;
+        while (self->len + n > cap)
+            cap *= 2;
+        char *grown = realloc (self->data, cap);
+        if (!grown) {
+            self->oom = true;
+            return false;
+        }
+        self->data = grown;
+        self->cap = cap;
+    }
+    return true;
+}
+
+void
+kb_db_barray_reset (kb_db_barray_t *self, uint32_t elem_oid)
+{
+    self->len = 0;
+    self->count = 0;
+    self->elem_oid = elem_oid;
+    self->oom = false;
+    if (s_barray_reserve (self, S_BARRAY_HEADER))
+        self->len = S_BARRAY_HEADER;   /* written by kb_db_barray_data */
+}
+
+void
+kb_db_barray_free (kb_db_barray_t *self)
+{
+    free (self->data);
+    memset (self, 0, sizeof *self);
+}
+
+void
+kb_db_barray_add (kb_db_barray_t *self, const void *data, size_t len)
+{
+    assert (self->len >= S_BARRAY_HEADER || self->oom);   /* reset first */
+    if (len > INT32_MAX) {
+        self->oom = true;
+        return;
+    }
+    if (!s_barray_reserve (self, 4 + (data ? len : 0)))
+        return;
+    s_put_be32 (self->data + self->len, data ? (uint32_t) len : UINT32_MAX);
+    self->len += 4;
+    if (data && len) {
+        memcpy (self->data + self->len, data, len);
+        self->len += len;
+    }
+    self->count++;
+}
+
+void
+kb_db_barray_add_str (kb_db_barray_t *self, const char *s)
+{
+    kb_db_barray_add (self, s, s ? strlen (s) : 0);
+}
+
+void
+kb_db_barray_add_int4 (kb_db_barray_t *self, int32_t v)
+{
+    char be[4];
+    s_put_be32 (be, (uint32_t) v);
+    kb_db_barray_add (self, be, sizeof be);
+}
+
+const char *
+kb_db_barray_data (kb_db_barray_t *self, int *len)
+{
+    if (self->oom || self->len < S_BARRAY_HEADER || self->len > (1u << 30))
+        return NULL;
+    char *h = self->data;
+    if (self->count == 0) {
+        /* no dimensions: '{}' */
+        s_put_be32 (h, 0);
+        s_put_be32 (h + 4, 0);
+        s_put_be32 (h + 8, self->elem_oid);
+        *len = 12;
+        return h;
+    }
+    s_put_be32 (h, 1);                        /* dimensions */
+    s_put_be32 (h + 4, 0);                    /* flags: no NULL bitmap */
+    s_put_be32 (h + 8, self->elem_oid);
+    s_put_be32 (h + 12, (uint32_t) self->count);
+    s_put_be32 (h + 16, 1);                   /* lower bound */
+    *len = (int) self->len;
+    return h;
 }
 
 /*  Migrations */

@@ -4,6 +4,7 @@
 #include "kb_link_private.h"
 #include "ketenbus/kb_link.h"
 #include "ketenbus/kb_log.h"
+#include "ketenbus/kb_outbox.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -11,6 +12,29 @@
 #include <string.h>
 
 /*  Outbox */
+
+/* The rows of kb_outbox_put, n at a time: each stream's counter moves once
+   by its number of rows (the upsert may touch a row only once per
+   statement), locked in stream order so that two writers cannot deadlock
+   on each other's streams, and the rows of a stream take their sequence
+   numbers in the order they were added. The sort makes every counter row
+   locked before the first outbox row takes its id, so per stream the id
+   order is the stream_seq order, as with kb_outbox_put. */
+static const char s_sql_put_batch[] =
+  "WITH v AS ("
+  "  SELECT * FROM unnest ($1::text[], $2::text[], $3::bytea[]) WITH ORDINALITY"
+  "   AS v (stream, message_id, payload, ord)),"
+  " n AS (SELECT stream, count(*) AS rows FROM v GROUP BY stream),"
+  " s AS ("
+  "  INSERT INTO kb_link_stream AS k (stream, last_seq)"
+  "  SELECT stream, rows FROM n ORDER BY stream"
+  "  ON CONFLICT (stream) DO UPDATE SET last_seq = k.last_seq + excluded.last_seq"
+  "  RETURNING stream, last_seq)"
+  " INSERT INTO kb_outbox (stream, stream_seq, message_id, payload)"
+  " SELECT v.stream,"
+  "  s.last_seq - n.rows + row_number () OVER (PARTITION BY v.stream ORDER BY v.ord),"
+  "  v.message_id, v.payload"
+  " FROM v JOIN n USING (stream) JOIN s USING (stream) ORDER BY v.ord";
 
 int
 kb_outbox_prepare (kb_db_t *db)
@@ -25,6 +49,7 @@ kb_outbox_prepare (kb_db_t *db)
                        " INSERT INTO kb_outbox (stream, stream_seq, message_id, payload)"
                        " SELECT $1, s.last_seq, $2, $3 FROM s",
                        3) ||
+        kb_db_prepare (db, "kb_outbox_put_batch", s_sql_put_batch, 3) ||
         kb_db_prepare (db,
                        "kb_link_status",
                        "SELECT pending, oldest_pending_ms, dead, acked FROM kb_link_status",
@@ -53,6 +78,118 @@ kb_outbox_put (kb_db_t *db,
     if (kb_db_pipeline_active (db))
         return kb_db_pipeline_send (db, "kb_outbox_put", 3, values, lengths, formats);
     return kb_db_run_cmd (db, "kb_outbox_put", 3, values, lengths, formats);
+}
+
+/*  Outbox rows in bulk */
+
+enum { S_COL_STREAM, S_COL_MESSAGE_ID, S_COL_PAYLOAD, S_COLS };
+
+struct _kb_outbox_batch_t
+{
+    kb_db_barray_t col[S_COLS];
+    size_t saved_len[S_COLS], saved_count[S_COLS]; /* kb_outbox_batch_savepoint */
+};
+
+static const uint32_t s_col_oid[S_COLS] = { KB_DB_OID_TEXT, KB_DB_OID_TEXT, KB_DB_OID_BYTEA };
+
+kb_outbox_batch_t *
+kb_outbox_batch_new (void)
+{
+    kb_outbox_batch_t *self = calloc (1, sizeof *self);
+    if (self)
+        kb_outbox_batch_reset (self);
+    return self;
+}
+
+void
+kb_outbox_batch_destroy (kb_outbox_batch_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    kb_outbox_batch_t *self = *self_p;
+    for (int c = 0; c < S_COLS; c++)
+        kb_db_barray_free (&self->col[c]);
+    free (self);
+    *self_p = NULL;
+}
+
+void
+kb_outbox_batch_reset (kb_outbox_batch_t *self)
+{
+    for (int c = 0; c < S_COLS; c++)
+        kb_db_barray_reset (&self->col[c], s_col_oid[c]);
+    kb_outbox_batch_savepoint (self);
+}
+
+kb_db_rc_t
+kb_outbox_batch_add (kb_outbox_batch_t *self,
+                     const char *stream,
+                     const char *message_id,
+                     const void *payload,
+                     size_t len)
+{
+    if (!kb_link_id_valid (stream) || !kb_link_id_valid (message_id) || (!payload && len > 0) ||
+        len > INT32_MAX) {
+        kb_error ("could not queue message: invalid stream, message id or payload");
+        return KB_DB_FATAL;
+    }
+    kb_db_barray_add_str (&self->col[S_COL_STREAM], stream);
+    kb_db_barray_add_str (&self->col[S_COL_MESSAGE_ID], message_id);
+    kb_db_barray_add (&self->col[S_COL_PAYLOAD], payload ? payload : "", len);
+    for (int c = 0; c < S_COLS; c++)
+        if (self->col[c].oom) {
+            kb_error ("could not queue message: out of memory");
+            return KB_DB_FATAL;
+        }
+    return KB_DB_OK;
+}
+
+void
+kb_outbox_batch_savepoint (kb_outbox_batch_t *self)
+{
+    for (int c = 0; c < S_COLS; c++) {
+        self->saved_len[c] = self->col[c].len;
+        self->saved_count[c] = self->col[c].count;
+    }
+}
+
+void
+kb_outbox_batch_rollback_to (kb_outbox_batch_t *self)
+{
+    /* the array header is written by kb_db_barray_data: cutting the tail
+       off is enough */
+    for (int c = 0; c < S_COLS; c++) {
+        if (self->saved_len[c] < self->col[c].len) {
+            self->col[c].len = self->saved_len[c];
+            self->col[c].count = self->saved_count[c];
+        }
+    }
+}
+
+size_t
+kb_outbox_batch_size (kb_outbox_batch_t *self)
+{
+    return self->col[S_COL_MESSAGE_ID].count;
+}
+
+kb_db_rc_t
+kb_outbox_batch_send (kb_outbox_batch_t *self, kb_db_t *db)
+{
+    if (kb_outbox_batch_size (self) == 0)
+        return KB_DB_OK;
+    const char *values[S_COLS];
+    int lengths[S_COLS];
+    int formats[S_COLS] = { 1, 1, 1 };
+    for (int c = 0; c < S_COLS; c++) {
+        values[c] = kb_db_barray_data (&self->col[c], &lengths[c]);
+        if (!values[c]) {
+            kb_error ("could not queue statement \"kb_outbox_put_batch\": out of memory");
+            return KB_DB_FATAL;
+        }
+    }
+    if (kb_db_pipeline_active (db))
+        return kb_db_pipeline_send (db, "kb_outbox_put_batch", S_COLS, values, lengths, formats);
+    return kb_db_run_cmd (db, "kb_outbox_put_batch", S_COLS, values, lengths, formats);
 }
 
 int
@@ -100,6 +237,7 @@ typedef struct
     unsigned generation;
     bool refresh_wanted;
     bool last_load_full;
+    int64_t max_loaded_id;   /* highest outbox id read so far */
     int64_t next_refresh_ms;
     int64_t next_prune_ms;
     int64_t next_connect_ms;
@@ -204,6 +342,12 @@ s_db_ready (s_sender_t *self, int64_t now)
                             " WHERE acked_at IS NULL AND dead_at IS NULL ORDER BY id LIMIT $1",
                             1) ||
              kb_db_prepare (self->db,
+                            "kb_link_snd_load_after",
+                            "SELECT id, stream, stream_seq, message_id, payload FROM kb_outbox"
+                            " WHERE acked_at IS NULL AND dead_at IS NULL AND id > $2::bigint"
+                            " ORDER BY id LIMIT $1",
+                            2) ||
+             kb_db_prepare (self->db,
                             "kb_link_snd_ack",
                             "UPDATE kb_outbox SET acked_at = now()"
                             " WHERE id = ANY ($1::bigint[])"
@@ -227,6 +371,8 @@ s_db_ready (s_sender_t *self, int64_t now)
     if (ok) {
         self->connect_delay_ms = 100;
         self->refresh_wanted = true;
+        self->next_refresh_ms = now; /* read everything again */
+        self->last_load_full = false;
         return true;
     }
     self->next_connect_ms = now + self->connect_delay_ms;
@@ -241,7 +387,56 @@ s_remove (s_sender_t *self, s_entry_t *entry)
     zlistx_delete (self->order, entry->handle); /* destroys entry */
 }
 
-/* Reads the oldest pending rows and adds the ones not yet in flight. */
+/* Adds rows written after the last one read: what a wake-up after a
+   commit asks for, without reading the rows in flight again. */
+static void
+s_refresh_new (s_sender_t *self)
+{
+    self->refresh_wanted = false;
+    int room = self->cfg.max_inflight - (int) zlistx_size (self->order);
+    if (room <= 0)
+        return;
+    char limit[16], after[24];
+    snprintf (limit, sizeof limit, "%d", room);
+    snprintf (after, sizeof after, "%lld", (long long) self->max_loaded_id);
+    const char *values[2] = { limit, after };
+    kb_db_rc_t rc;
+    PGresult *res = kb_db_run (self->db, "kb_link_snd_load_after", 2, values, NULL, NULL, &rc);
+    if (!res) {
+        s_db_failed (self);
+        return;
+    }
+    for (int i = 0; i < PQntuples (res); i++) {
+        const char *message_id = PQgetvalue (res, i, 3);
+        int64_t id = strtoll (PQgetvalue (res, i, 0), NULL, 10);
+        if (zhashx_lookup (self->by_message_id, message_id))
+            continue;
+        s_entry_t *entry = calloc (1, sizeof *entry);
+        if (!entry)
+            break;
+        entry->id = id;
+        entry->stream = strdup (PQgetvalue (res, i, 1));
+        entry->seq = strdup (PQgetvalue (res, i, 2));
+        entry->message_id = strdup (message_id);
+        entry->payload =
+          PQunescapeBytea ((const unsigned char *)PQgetvalue (res, i, 4), &entry->len);
+        entry->generation = self->generation;
+        if (!entry->stream || !entry->seq || !entry->message_id || !entry->payload) {
+            void *item = entry;
+            s_entry_destroy (&item);
+            break;
+        }
+        entry->handle = zlistx_insert (self->order, entry, false);
+        zhashx_insert (self->by_message_id, entry->message_id, entry);
+        if (id > self->max_loaded_id)
+            self->max_loaded_id = id;
+    }
+    PQclear (res);
+}
+
+/* Reads the oldest pending rows and adds the ones not yet in flight; also
+   finds rows committed out of id order and rows changed behind our back.
+   Every poll_ms; wake-ups in between read only the new rows. */
 static void
 s_refresh (s_sender_t *self, int64_t now)
 {
@@ -285,6 +480,8 @@ s_refresh (s_sender_t *self, int64_t now)
         entry->handle = zlistx_insert (self->order, entry, false);
         zhashx_insert (self->by_message_id, entry->message_id, entry);
     }
+    if (last_id > self->max_loaded_id)
+        self->max_loaded_id = last_id;
     self->last_load_full = rows >= self->cfg.max_inflight;
     PQclear (res);
     /* Rows no longer pending (changed behind our back) leave the window. */
@@ -346,10 +543,22 @@ s_send_due (s_sender_t *self, int64_t now)
     }
 }
 
+/* When the outbox is read again without being asked: every poll_ms, but
+   with a full window (receiver down or slow) only now and then, to notice
+   rows acknowledged behind our back. */
+static int64_t
+s_refresh_at (s_sender_t *self)
+{
+    bool full = zlistx_size (self->order) >= (size_t)self->cfg.max_inflight;
+    return self->next_refresh_ms + (full ? 10 * self->cfg.poll_ms : 0);
+}
+
+/* The next refresh or retransmit; never the deferred refresh of a full
+   window, or the loop would spin until it is due. */
 static int64_t
 s_next_wakeup (s_sender_t *self, int64_t now)
 {
-    int64_t next = self->next_refresh_ms;
+    int64_t next = s_refresh_at (self);
     if (self->refresh_wanted)
         return now;
     int inflight = 0;
@@ -543,13 +752,10 @@ s_sender_actor (zsock_t *pipe, void *args)
         int64_t now = zclock_mono ();
         int64_t wakeup = now + self->cfg.poll_ms;
         if (s_db_ready (self, now)) {
-            /* with a full window (receiver down or slow) re-read only now
-               and then, to notice rows acknowledged behind our back */
-            bool full = zlistx_size (self->order) >= (size_t) self->cfg.max_inflight;
-            if (self->refresh_wanted
-                || (now >= self->next_refresh_ms
-                    && (!full || now >= self->next_refresh_ms + 10 * self->cfg.poll_ms)))
+            if (now >= s_refresh_at (self))
                 s_refresh (self, now);
+            else if (self->refresh_wanted)
+                s_refresh_new (self);
             s_send_due (self, now);
             if (now >= self->next_prune_ms)
                 s_prune (self, now);

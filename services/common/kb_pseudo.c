@@ -13,7 +13,13 @@
 struct _kb_pseudo_t {
     uint8_t key[64];
     size_t keylen;
+    /* HMAC state after the key and the domain prefix: every BSN starts
+       from a copy instead of hashing the padded key twice again */
+    crypto_auth_hmacsha256_state bsn_state;
 };
+
+/* domain-separated so the same key can derive other pseudonym kinds later */
+static const char s_bsn_domain[] = "ketenbus.bsn.v1:";
 
 kb_pseudo_t *
 kb_pseudo_load (const char *key_file, char *err, size_t errlen)
@@ -60,6 +66,9 @@ kb_pseudo_load (const char *key_file, char *err, size_t errlen)
         return NULL;
     }
     sodium_memzero (hex, sizeof hex);
+    crypto_auth_hmacsha256_init (&self->bsn_state, self->key, self->keylen);
+    crypto_auth_hmacsha256_update (&self->bsn_state, (const uint8_t *) s_bsn_domain,
+                                   sizeof s_bsn_domain - 1);
     return self;
 }
 
@@ -69,6 +78,7 @@ kb_pseudo_destroy (kb_pseudo_t **self_p)
     if (!self_p || !*self_p)
         return;
     sodium_memzero ((*self_p)->key, sizeof (*self_p)->key);
+    sodium_memzero (&(*self_p)->bsn_state, sizeof (*self_p)->bsn_state);
     free (*self_p);
     *self_p = NULL;
 }
@@ -76,13 +86,13 @@ kb_pseudo_destroy (kb_pseudo_t **self_p)
 void
 kb_pseudo_bsn (const kb_pseudo_t *self, const char *bsn, char out[KB_PSEUDONYM_LEN + 1])
 {
-    /* domain-separated so the same key can derive other pseudonym kinds later */
-    crypto_auth_hmacsha256_state st;
+    /* HMAC-SHA256 (key, "ketenbus.bsn.v1:" || bsn), from the state kept
+       after the key and the prefix */
+    crypto_auth_hmacsha256_state st = self->bsn_state;
     uint8_t mac[crypto_auth_hmacsha256_BYTES];
-    crypto_auth_hmacsha256_init (&st, self->key, self->keylen);
-    crypto_auth_hmacsha256_update (&st, (const uint8_t *) "ketenbus.bsn.v1:", 16);
     crypto_auth_hmacsha256_update (&st, (const uint8_t *) bsn, strlen (bsn));
     crypto_auth_hmacsha256_final (&st, mac);
+    sodium_memzero (&st, sizeof st);
     sodium_bin2hex (out, KB_PSEUDONYM_LEN + 1, mac, sizeof mac);
 }
 

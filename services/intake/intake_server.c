@@ -30,6 +30,7 @@
 #include "ketenbus/kb_db.h"
 #include "ketenbus/kb_link.h"
 #include "ketenbus/kb_log.h"
+#include "ketenbus/kb_outbox.h"
 #include "ketenbus/kb_partner.h"
 #include "ketenbus/kb_pseudo.h"
 #include "ketenbus/kb_security.h"
@@ -106,9 +107,12 @@ struct _intake_server_t {
     int ngemeenten;
     int batch_max;
     size_t max_bytes;
-    s_item_t *items;
+    s_item_t *items;           /* the batch being committed */
+    s_item_t *spare;           /* the next batch, decided meanwhile */
+    bool sent_begin, sent_audit;   /* what s_write_send queued */
     intake_store_batch_t *store;
     s_forward_batch_t forwards;
+    kb_outbox_batch_t *outbox;
     kb_audit_batch_t *audit;
     uint64_t accepted, duplicates, rejected;
 };
@@ -332,7 +336,8 @@ intake_server_new (const kb_config_t *config)
     self->batch_max = (int) kb_config_int (config, "intake/batch");
     self->max_bytes = (size_t) kb_config_int (config, "intake/max_message_bytes");
     self->items = calloc ((size_t) self->batch_max, sizeof (s_item_t));
-    if (!self->items || s_parse_gemeenten (self, kb_config_str (config, "region/gemeenten")))
+    self->spare = calloc ((size_t) self->batch_max, sizeof (s_item_t));
+    if (!self->items || !self->spare || s_parse_gemeenten (self, kb_config_str (config, "region/gemeenten")))
         goto fail;
 
     /* refuse to start without a safe pseudonym key: no BSN may pass unkeyed */
@@ -367,7 +372,8 @@ intake_server_new (const kb_config_t *config)
         goto fail;
     self->store = intake_store_batch_new ();
     self->audit = kb_audit_batch_new ();
-    if (!self->store || !self->audit)
+    self->outbox = kb_outbox_batch_new ();
+    if (!self->store || !self->audit || !self->outbox)
         goto fail;
     int refresh_ms = (int) kb_config_int (config, "security/refresh_ms");
     int max_age_ms = (int) kb_config_int (config, "security/max_age_ms");
@@ -439,6 +445,7 @@ intake_server_destroy (intake_server_t **self_p)
     kb_zap_destroy (&self->zap);
     kb_partner_cache_destroy (&self->partners);
     kb_audit_batch_destroy (&self->audit);
+    kb_outbox_batch_destroy (&self->outbox);
     intake_store_batch_destroy (&self->store);
     s_forward_free (&self->forwards);
     kb_db_destroy (&self->db);
@@ -447,6 +454,7 @@ intake_server_destroy (intake_server_t **self_p)
     sodium_memzero (self->quarantine_key, sizeof self->quarantine_key);
     sodium_memzero (self->retry_key, sizeof self->retry_key);
     free (self->items);
+    free (self->spare);
     free (self->gemeenten_buf);
     free (self);
     *self_p = NULL;
@@ -802,13 +810,14 @@ s_item_is_new (const s_item_t *item)
     return item->kind == S_ITEM_ACCEPT && !item->duplicate;
 }
 
-/* Queues the message for zorgtoewijzing: it commits with the signal (or
-   the partner_message row of a forwarded body). */
+/* Adds the message for zorgtoewijzing to the batch's outbox rows: they
+   commit with the signal (or the partner_message row of a forwarded body). */
 static kb_db_rc_t
 s_queue_outbox (intake_server_t *self, s_item_t *item)
 {
     if (item->forward)
-        return kb_outbox_put (self->db, item->stream, item->fwd_id, item->fwd_bytes, item->fwd_len);
+        return kb_outbox_batch_add (self->outbox, item->stream, item->fwd_id, item->fwd_bytes,
+                                    item->fwd_len);
     kb_envelope_t out = KETENBUS__V1__ENVELOPE__INIT;
     char id[KB_UUID_LEN + 1];
     kb_uuid_v4 (id);
@@ -823,16 +832,17 @@ s_queue_outbox (intake_server_t *self, s_item_t *item)
     uint8_t *bytes = kb_codec_encode (&out, &len);
     if (!bytes)
         return KB_DB_FATAL;
-    kb_db_rc_t rc = kb_outbox_put (self->db, item->subject_pseudonym, id, bytes, len);
+    kb_db_rc_t rc = kb_outbox_batch_add (self->outbox, item->subject_pseudonym, id, bytes, len);
     free (bytes);
     return rc;
 }
 
 /* Round trip 2: audit rows, members and outbox rows of the new signals,
-   quarantine rows, COMMIT. begin: the transaction is not open yet (round
-   trip 1 was not needed). */
+   quarantine rows, COMMIT; sent, not read (s_write_finish). begin: the
+   transaction is not open yet (round trip 1 was not needed). On failure
+   the pipeline is closed again. */
 static kb_db_rc_t
-s_write_effects (intake_server_t *self, int from, int to, bool begin)
+s_write_send (intake_server_t *self, int from, int to, bool begin)
 {
     kb_db_t *db = self->db;
     /* chained here, in batch order; a failure is retried, as it always
@@ -860,6 +870,8 @@ s_write_effects (intake_server_t *self, int from, int to, bool begin)
         return KB_DB_RETRY;
     bool audit = fresh > 0;   /* else the audit batch was not even locked */
 
+    self->sent_begin = begin;
+    self->sent_audit = audit;
     kb_db_rc_t rc = kb_db_pipeline_begin (db);
     if (rc != KB_DB_OK)
         return rc;
@@ -873,6 +885,7 @@ s_write_effects (intake_server_t *self, int from, int to, bool begin)
             intake_store_batch_add_members (self->store, &self->items[i].stored);
     if (rc == KB_DB_OK)
         rc = intake_store_batch_send_members (self->store, db);
+    kb_outbox_batch_reset (self->outbox);
     for (int i = from; i < to && rc == KB_DB_OK; i++) {
         s_item_t *item = &self->items[i];
         if (s_item_is_new (item))
@@ -885,25 +898,38 @@ s_write_effects (intake_server_t *self, int from, int to, bool begin)
                                           zframe_size (item->payload));
     }
     if (rc == KB_DB_OK)
+        rc = kb_outbox_batch_send (self->outbox, db);
+    if (rc == KB_DB_OK)
         rc = kb_db_pipeline_send_cmd (db, "COMMIT");
     if (rc == KB_DB_OK)
         rc = kb_db_pipeline_sync (db);
-    if (rc == KB_DB_OK) {
-        if (begin)
-            PQclear (kb_db_pipeline_next (db, &rc));
-        if (rc == KB_DB_OK && audit) {
-            PQclear (kb_db_pipeline_next (db, &audit_rc));
-            if (audit_rc != KB_DB_OK)
-                rc = KB_DB_RETRY;
-        }
+    if (rc != KB_DB_OK)
+        kb_db_pipeline_end (db);
+    return rc;
+}
+
+/* Reads what s_write_send queued: KB_DB_OK once the COMMIT succeeded. */
+static kb_db_rc_t
+s_write_finish (intake_server_t *self)
+{
+    kb_db_t *db = self->db;
+    kb_db_rc_t rc = KB_DB_OK, audit_rc;
+    if (self->sent_begin)
+        PQclear (kb_db_pipeline_next (db, &rc));
+    if (rc == KB_DB_OK && self->sent_audit) {
+        PQclear (kb_db_pipeline_next (db, &audit_rc));
+        if (audit_rc != KB_DB_OK)
+            rc = KB_DB_RETRY;
     }
     kb_db_rc_t end = kb_db_pipeline_end (db);
     return rc != KB_DB_OK ? rc : end;
 }
 
-/* Writes items [from, to) in one transaction. */
+/* Sends items [from, to) as one transaction up to and including its
+   COMMIT, whose outcome s_write_finish reads. On failure nothing is left
+   in the pipeline; the caller rolls back. */
 static kb_db_rc_t
-s_commit_range (intake_server_t *self, int from, int to)
+s_commit_send (intake_server_t *self, int from, int to)
 {
     bool accepting = false;
     for (int i = from; i < to; i++)
@@ -917,7 +943,17 @@ s_commit_range (intake_server_t *self, int from, int to)
             rc = s_apply_outcomes (self, from, to);
     }
     if (rc == KB_DB_OK)
-        rc = s_write_effects (self, from, to, !accepting);
+        rc = s_write_send (self, from, to, !accepting);
+    return rc;
+}
+
+/* Writes items [from, to) in one transaction. */
+static kb_db_rc_t
+s_commit_range (intake_server_t *self, int from, int to)
+{
+    kb_db_rc_t rc = s_commit_send (self, from, to);
+    if (rc == KB_DB_OK)
+        rc = s_write_finish (self);
     if (rc != KB_DB_OK)
         kb_db_rollback (self->db);
     return rc;
@@ -1075,65 +1111,118 @@ s_mailbox_control (intake_server_t *self, int n)
         kb_db_rollback (self->db);
 }
 
+/* Ends the batch in self->items: reads the outcome of its transaction
+   when it was sent already (s_commit_send), else commits it, and keeps
+   trying until the batch is durable (PostgreSQL may be restarting;
+   partners wait for their answers or retry); then answers every message.
+   No answer leaves before the COMMIT succeeded. */
+static void
+s_finish_batch (intake_server_t *self, int n, bool sent, volatile sig_atomic_t *stop)
+{
+    bool committed = false;
+    if (sent) {
+        committed = s_write_finish (self) == KB_DB_OK;
+        if (!committed)
+            kb_db_rollback (self->db);
+    }
+    int attempt = 0;
+    while (!committed) {
+        committed = s_commit_batch (self, n) == KB_DB_OK;
+        if (committed)
+            break;
+        if (attempt++ == 0)
+            kb_warning ("could not commit batch size=%d sqlstate=%s, retrying", n,
+                        kb_db_last_sqlstate (self->db));
+        if (*stop && attempt > 3)
+            break; /* unanswered: partners retry with the same ids */
+        kb_db_ensure (self->db, 2000);
+        zclock_sleep (attempt < 10 ? 20 * attempt : 500);
+    }
+    if (committed)
+        s_mailbox_control (self, n);
+    for (int i = 0; i < n; i++) {
+        if (committed)
+            s_reply (self, &self->items[i]);
+        s_item_reset (&self->items[i]);
+    }
+    if (committed)
+        kb_link_sender_wake (self->sender);
+    intake_mailbox_push (self->mailbox);
+}
+
+/* A batch decided while the registry could not be reloaded (the
+   connection was busy with the batch before): a partner revoked by the
+   reload is refused as if the reload had come first. */
+static void
+s_recheck_partners (intake_server_t *self, s_item_t *items, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (items[i].kind != S_ITEM_REJECT && !kb_partner_by_org (self->partners, items[i].org))
+            s_item_reject (&items[i], INTAKE_RC_PARTNER, "", "partner key unknown or revoked");
+}
+
+/*  The loop overlaps the database with intake's own work: while
+    PostgreSQL runs the second round trip and the COMMIT of one batch,
+    intake receives and decides the next one; the first batch is answered
+    only after its COMMIT was read, then the next one is sent. */
 int
 intake_server_run (intake_server_t *self, volatile sig_atomic_t *stop)
 {
     zpoller_t *poller = zpoller_new (self->router, kb_link_receiver_socket (self->receiver), NULL);
     intake_validate_ctx_t ctx = { .gemeenten = self->gemeenten, .ngemeenten = self->ngemeenten,
                                   .org_type_of = s_org_type_of, .org_arg = self };
+    int pending = 0;   /* messages in self->items sent up to their COMMIT, unread */
     while (!*stop) {
-        kb_partner_cache_refresh (self->partners, false);
-        void *which = zpoller_wait (poller, 100);
-        if (which == kb_link_receiver_socket (self->receiver)) {
-            kb_link_receiver_handle (self->receiver);
-            intake_mailbox_push (self->mailbox);
-            continue;
-        }
-        if (which != self->router) {
-            /* idle: keep pushing (acks free the window), prune now and then */
-            intake_mailbox_push (self->mailbox);
-            if (zclock_mono () - self->pruned_at > 60000) {
-                intake_mailbox_prune (self->mailbox, self->mailbox_keep_s);
-                self->pruned_at = zclock_mono ();
+        if (pending == 0) {
+            kb_partner_cache_refresh (self->partners, false);
+            void *which = zpoller_wait (poller, 100);
+            if (which == kb_link_receiver_socket (self->receiver)) {
+                kb_link_receiver_handle (self->receiver);
+                intake_mailbox_push (self->mailbox);
+                continue;
             }
-            continue;
+            if (which != self->router) {
+                /* idle: keep pushing (acks free the window), prune now and then */
+                intake_mailbox_push (self->mailbox);
+                if (zclock_mono () - self->pruned_at > 60000) {
+                    intake_mailbox_prune (self->mailbox, self->mailbox_keep_s);
+                    self->pruned_at = zclock_mono ();
+                }
+                continue;
+            }
         }
         ctx.today_days = s_today_days ();
         int n = 0;
-        while (n < self->batch_max && s_receive (self, &self->items[n], false)) {
-            if (self->items[n].kind != S_ITEM_REJECT)
-                s_item_decide (self, &self->items[n], &ctx);
+        while (n < self->batch_max && s_receive (self, &self->spare[n], false)) {
+            if (self->spare[n].kind != S_ITEM_REJECT)
+                s_item_decide (self, &self->spare[n], &ctx);
             n++;
+        }
+        if (pending > 0) {
+            s_finish_batch (self, pending, true, stop);
+            pending = 0;
+            /* the connection is free again: what the idle loop does */
+            kb_partner_cache_refresh (self->partners, false);
+            s_recheck_partners (self, self->spare, n);
+            if (zsock_events (kb_link_receiver_socket (self->receiver)) & ZMQ_POLLIN) {
+                kb_link_receiver_handle (self->receiver);
+                intake_mailbox_push (self->mailbox);
+            }
         }
         if (n == 0)
             continue;
-        /* keep trying until the batch is durable: PostgreSQL may be
-           restarting; partners wait for their answers (or retry) */
-        int attempt = 0;
-        bool committed = false;
-        while (!committed) {
-            committed = s_commit_batch (self, n) == KB_DB_OK;
-            if (committed)
-                break;
-            if (attempt++ == 0)
-                kb_warning ("could not commit batch size=%d sqlstate=%s, retrying", n,
-                            kb_db_last_sqlstate (self->db));
-            if (*stop && attempt > 3)
-                break; /* unanswered: partners retry with the same ids */
-            kb_db_ensure (self->db, 2000);
-            zclock_sleep (attempt < 10 ? 20 * attempt : 500);
+        s_item_t *decided = self->spare;
+        self->spare = self->items;
+        self->items = decided;
+        if (s_commit_send (self, 0, n) == KB_DB_OK)
+            pending = n;
+        else {
+            kb_db_rollback (self->db);
+            s_finish_batch (self, n, false, stop);
         }
-        if (committed)
-            s_mailbox_control (self, n);
-        for (int i = 0; i < n; i++) {
-            if (committed)
-                s_reply (self, &self->items[i]);
-            s_item_reset (&self->items[i]);
-        }
-        if (committed)
-            kb_link_sender_wake (self->sender);
-        intake_mailbox_push (self->mailbox);
     }
+    if (pending > 0)
+        s_finish_batch (self, pending, true, stop);
     kb_info ("intake stopping accepted=%llu duplicates=%llu rejected=%llu",
              (unsigned long long) self->accepted, (unsigned long long) self->duplicates,
              (unsigned long long) self->rejected);

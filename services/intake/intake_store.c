@@ -1,6 +1,7 @@
 /*  intake_store - SQL of the intake daemon. */
 #include "intake_store.h"
 #include "ketenbus/kb_log.h"
+#include "ketenbus/kb_validate.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -15,9 +16,22 @@ enum {
 };
 enum { M_SIGNAL_REF, M_PSEUDONYM, M_BIRTH_DATE, M_ROLE, M_COUNT };
 
+/* Element types of the columns: the arrays go in binary form. */
+static const uint32_t s_signal_oid[S_COUNT] = {
+    KB_DB_OID_TEXT, KB_DB_OID_TEXT, KB_DB_OID_TEXT, KB_DB_OID_BYTEA, KB_DB_OID_TEXT,
+    KB_DB_OID_TEXT, KB_DB_OID_DATE, KB_DB_OID_TEXT, KB_DB_OID_INT4, KB_DB_OID_TEXT,
+    KB_DB_OID_TEXT, KB_DB_OID_TEXT, KB_DB_OID_INT4, KB_DB_OID_DATE, KB_DB_OID_TEXT,
+    KB_DB_OID_TEXT
+};
+static const uint32_t s_member_oid[M_COUNT] = { KB_DB_OID_TEXT, KB_DB_OID_TEXT, KB_DB_OID_DATE,
+                                                KB_DB_OID_INT4 };
+
+/* Days from 1970-01-01 to PostgreSQL's date epoch 2000-01-01. */
+#define S_PG_DATE_EPOCH 10957
+
 struct _intake_store_batch_t {
-    kb_db_array_t signal[S_COUNT];
-    kb_db_array_t member[M_COUNT];
+    kb_db_barray_t signal[S_COUNT];
+    kb_db_barray_t member[M_COUNT];
     size_t signals;
     PGresult *outcomes;        /* result of the signal INSERT, one row per signal */
 };
@@ -87,7 +101,10 @@ s_int_array (char *out, size_t outlen, const Ketenbus__V1__Category *values, siz
 intake_store_batch_t *
 intake_store_batch_new (void)
 {
-    return calloc (1, sizeof (intake_store_batch_t));
+    intake_store_batch_t *self = calloc (1, sizeof (intake_store_batch_t));
+    if (self)
+        intake_store_batch_reset (self);
+    return self;
 }
 
 void
@@ -97,9 +114,9 @@ intake_store_batch_destroy (intake_store_batch_t **self_p)
         return;
     intake_store_batch_t *self = *self_p;
     for (int c = 0; c < S_COUNT; c++)
-        kb_db_array_free (&self->signal[c]);
+        kb_db_barray_free (&self->signal[c]);
     for (int c = 0; c < M_COUNT; c++)
-        kb_db_array_free (&self->member[c]);
+        kb_db_barray_free (&self->member[c]);
     PQclear (self->outcomes);
     free (self);
     *self_p = NULL;
@@ -109,12 +126,24 @@ void
 intake_store_batch_reset (intake_store_batch_t *self)
 {
     for (int c = 0; c < S_COUNT; c++)
-        kb_db_array_reset (&self->signal[c]);
+        kb_db_barray_reset (&self->signal[c], s_signal_oid[c]);
     for (int c = 0; c < M_COUNT; c++)
-        kb_db_array_reset (&self->member[c]);
+        kb_db_barray_reset (&self->member[c], s_member_oid[c]);
     self->signals = 0;
     PQclear (self->outcomes);
     self->outcomes = NULL;
+}
+
+/* A validated date as PostgreSQL's binary date; one that does not parse
+   (never, after validation) goes as NULL and fails the NOT NULL column. */
+static void
+s_add_date (kb_db_barray_t *col, const char *date)
+{
+    int32_t days;
+    if (kb_validate_date (date, &days))
+        kb_db_barray_add_int4 (col, days - S_PG_DATE_EPOCH);
+    else
+        kb_db_barray_add (col, NULL, 0);
 }
 
 size_t
@@ -123,39 +152,41 @@ intake_store_batch_add_signal (intake_store_batch_t *self, const Ketenbus__V1__S
 {
     char cats[128];
     s_int_array (cats, sizeof cats, s->categories, s->n_categories);
-    kb_db_array_t *col = self->signal;
-    kb_db_array_add_str (&col[S_REF], s->signal_ref);
-    kb_db_array_add_str (&col[S_SENDER_ORG], s->sender_org);
-    kb_db_array_add_str (&col[S_MESSAGE_ID], message_id);
-    kb_db_array_add_bytea (&col[S_PAYLOAD_HASH], payload_hash, 32);
-    kb_db_array_add_str (&col[S_PARTNER_CASE_REF], s->partner_case_ref);
-    kb_db_array_add_str (&col[S_SUBJECT], s->subject_pseudonym);
-    kb_db_array_add_str (&col[S_SUBJECT_BIRTH_DATE], s->subject_birth_date);
-    kb_db_array_add_str (&col[S_CATEGORIES], cats);
-    kb_db_array_add_int (&col[S_URGENCY], (int) s->urgency);
-    kb_db_array_add_str (&col[S_GEMEENTE_CODE], s->gemeente_code);
-    kb_db_array_add_str (&col[S_POSTCODE4], s->postcode4);
-    kb_db_array_add_str (&col[S_GEBIED], s->gebied);
-    kb_db_array_add_int (&col[S_HOUSING], (int) s->housing);
-    kb_db_array_add_str (&col[S_SIGNAL_DATE], s->signal_date);
-    kb_db_array_add_str (&col[S_CONTACT_NAME], s->contact_name);
-    kb_db_array_add_str (&col[S_CONTACT_PHONE], s->contact_phone);
+    kb_db_barray_t *col = self->signal;
+    kb_db_barray_add_str (&col[S_REF], s->signal_ref);
+    kb_db_barray_add_str (&col[S_SENDER_ORG], s->sender_org);
+    kb_db_barray_add_str (&col[S_MESSAGE_ID], message_id);
+    kb_db_barray_add (&col[S_PAYLOAD_HASH], payload_hash, 32);
+    kb_db_barray_add_str (&col[S_PARTNER_CASE_REF], s->partner_case_ref);
+    kb_db_barray_add_str (&col[S_SUBJECT], s->subject_pseudonym);
+    s_add_date (&col[S_SUBJECT_BIRTH_DATE], s->subject_birth_date);
+    kb_db_barray_add_str (&col[S_CATEGORIES], cats);
+    kb_db_barray_add_int4 (&col[S_URGENCY], (int32_t) s->urgency);
+    kb_db_barray_add_str (&col[S_GEMEENTE_CODE], s->gemeente_code);
+    kb_db_barray_add_str (&col[S_POSTCODE4], s->postcode4);
+    kb_db_barray_add_str (&col[S_GEBIED], s->gebied);
+    kb_db_barray_add_int4 (&col[S_HOUSING], (int32_t) s->housing);
+    s_add_date (&col[S_SIGNAL_DATE], s->signal_date);
+    kb_db_barray_add_str (&col[S_CONTACT_NAME], s->contact_name);
+    kb_db_barray_add_str (&col[S_CONTACT_PHONE], s->contact_phone);
     return self->signals++;
 }
 
-/* Queues statement name with the arrays as its parameters. */
+/* Queues statement name with the arrays as its (binary) parameters. */
 static kb_db_rc_t
-s_send_arrays (kb_db_t *db, const char *name, kb_db_array_t *cols, int ncols)
+s_send_arrays (kb_db_t *db, const char *name, kb_db_barray_t *cols, int ncols)
 {
     const char *values[S_COUNT];
+    int lengths[S_COUNT], formats[S_COUNT];
     for (int c = 0; c < ncols; c++) {
-        values[c] = kb_db_array_text (&cols[c]);
+        values[c] = kb_db_barray_data (&cols[c], &lengths[c]);
+        formats[c] = 1;
         if (!values[c]) {
             kb_error ("could not queue statement \"%s\": out of memory", name);
             return KB_DB_FATAL;
         }
     }
-    return kb_db_pipeline_send (db, name, ncols, values, NULL, NULL);
+    return kb_db_pipeline_send (db, name, ncols, values, lengths, formats);
 }
 
 kb_db_rc_t
@@ -201,10 +232,10 @@ intake_store_batch_add_members (intake_store_batch_t *self, const Ketenbus__V1__
 {
     for (size_t i = 0; i < s->n_household; i++) {
         const Ketenbus__V1__PseudoPerson *m = s->household[i];
-        kb_db_array_add_str (&self->member[M_SIGNAL_REF], s->signal_ref);
-        kb_db_array_add_str (&self->member[M_PSEUDONYM], m->pseudonym);
-        kb_db_array_add_str (&self->member[M_BIRTH_DATE], m->birth_date);
-        kb_db_array_add_int (&self->member[M_ROLE], (int) m->role);
+        kb_db_barray_add_str (&self->member[M_SIGNAL_REF], s->signal_ref);
+        kb_db_barray_add_str (&self->member[M_PSEUDONYM], m->pseudonym);
+        s_add_date (&self->member[M_BIRTH_DATE], m->birth_date);
+        kb_db_barray_add_int4 (&self->member[M_ROLE], (int32_t) m->role);
     }
 }
 

@@ -25,6 +25,7 @@
 #include "ketenbus/kb_db.h"
 #include "ketenbus/kb_link.h"
 #include "ketenbus/kb_log.h"
+#include "ketenbus/kb_outbox.h"
 
 typedef struct
 {
@@ -35,6 +36,7 @@ typedef struct
     pid_t peer;
     kb_db_t *db; /* the writer's connection, schema snd */
     kb_link_sender_t *sender;
+    kb_outbox_batch_t *batch; /* set: every other transaction is written in bulk */
 } s_link_test_t;
 
 static pid_t
@@ -100,6 +102,7 @@ static void
 s_teardown (s_link_test_t *t)
 {
     kb_link_sender_destroy (&t->sender);
+    kb_outbox_batch_destroy (&t->batch);
     if (t->peer > 0)
         kbt_kill (t->peer, SIGTERM);
     kb_db_destroy (&t->db);
@@ -122,6 +125,9 @@ s_write (s_link_test_t *t, int from, int to, int nstreams, int per_tx, int poiso
     while (i < to) {
         assert_true (kbt_now_ms () < deadline);
         int end = i + per_tx < to ? i + per_tx : to;
+        bool bulk = t->batch && (i / per_tx) % 2 == 1;
+        if (bulk)
+            kb_outbox_batch_reset (t->batch);
         kb_db_rc_t rc = kb_db_begin (t->db);
         for (int k = i; k < end && rc == KB_DB_OK; k++) {
             char stream[32], id[32], payload[64];
@@ -130,8 +136,11 @@ s_write (s_link_test_t *t, int from, int to, int nstreams, int per_tx, int poiso
             int len = k == poison_index
                         ? snprintf (payload, sizeof payload, "POISON:%d", k)
                         : snprintf (payload, sizeof payload, "%d:payload-%d", k / nstreams + 1, k);
-            rc = kb_outbox_put (t->db, stream, id, payload, (size_t)len);
+            rc = bulk ? kb_outbox_batch_add (t->batch, stream, id, payload, (size_t)len)
+                      : kb_outbox_put (t->db, stream, id, payload, (size_t)len);
         }
+        if (rc == KB_DB_OK && bulk)
+            rc = kb_outbox_batch_send (t->batch, t->db);
         if (rc == KB_DB_OK)
             rc = kb_db_commit (t->db);
         if (rc != KB_DB_OK) {
@@ -307,6 +316,44 @@ test_poison_message (void **state)
     s_teardown (t);
 }
 
+/* Rows written in bulk (kb_outbox_batch) and one by one (kb_outbox_put),
+   transaction by transaction, several rows of a stream in one statement:
+   the same sequence numbers, ids in sequence order per stream, and every
+   message arrives exactly once, in order. */
+static void
+test_batch_put (void **state)
+{
+    (void)state;
+    s_link_test_t *t = s_setup ("ft_link_batch", "3");
+    t->batch = kb_outbox_batch_new ();
+    assert_non_null (t->batch);
+    const int total = 2000, nstreams = 7, per_tx = 90;
+    s_write (t, 0, total, nstreams, per_tx, -1);
+    /* each row's stream_seq is the one its payload was written with */
+    assert_int_equal (kbt_query_long (t->conninfo,
+                                      "SELECT count(*) FROM snd.kb_outbox WHERE stream_seq <>"
+                                      " split_part (convert_from (payload, 'UTF8'), ':', 1)::bigint"),
+                      0);
+    assert_int_equal (kbt_query_long (t->conninfo,
+                                      "SELECT count(*) FROM (SELECT stream_seq - lag (stream_seq)"
+                                      " OVER (PARTITION BY stream ORDER BY id) AS d"
+                                      " FROM snd.kb_outbox) x WHERE d IS NOT NULL AND d <> 1"),
+                      0);
+    assert_int_equal (kbt_query_long (t->conninfo,
+                                      "SELECT count(*) FROM snd.kb_link_stream s WHERE last_seq <>"
+                                      " (SELECT max(stream_seq) FROM snd.kb_outbox o"
+                                      " WHERE o.stream = s.stream)"),
+                      0);
+    /* a bad row is refused before anything is sent; an empty batch sends nothing */
+    kb_outbox_batch_reset (t->batch);
+    assert_int_equal (kb_outbox_batch_add (t->batch, "bad\tstream", "m-x", "p", 1), KB_DB_FATAL);
+    assert_int_equal (kb_outbox_batch_size (t->batch), 0);
+    assert_int_equal (kb_outbox_batch_send (t->batch, t->db), KB_DB_OK);
+    s_wait_settled (t, total, 60000);
+    s_assert_exactly_once_in_order (t, total);
+    s_teardown (t);
+}
+
 /* PostgreSQL restarts twice while messages flow: both ends survive and
    every message arrives exactly once, in order. */
 static void
@@ -344,6 +391,7 @@ main (void)
     kb_log_init ("ft_link", KB_LOG_WARNING);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_poison_message),
+        cmocka_unit_test (test_batch_put),
         cmocka_unit_test (test_receiver_kill9),
         cmocka_unit_test (test_pg_restart),
     };

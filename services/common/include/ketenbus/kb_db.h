@@ -102,6 +102,9 @@ typedef struct {
 } kb_db_array_t;
 
 void kb_db_array_reset (kb_db_array_t *self);   /* empty, memory kept */
+/* Back to an earlier state: len and count as they were read from the
+   struct then (an undo of the elements added since). */
+void kb_db_array_truncate (kb_db_array_t *self, size_t len, size_t count);
 void kb_db_array_free (kb_db_array_t *self);
 void kb_db_array_add_str (kb_db_array_t *self, const char *s);  /* NULL: SQL NULL */
 void kb_db_array_add_int (kb_db_array_t *self, long long v);
@@ -110,5 +113,35 @@ void kb_db_array_add_bytea (kb_db_array_t *self, const uint8_t *data, size_t len
 /* The array literal (borrowed, valid until the next add/reset/free), or
    NULL when memory ran out. */
 const char *kb_db_array_text (kb_db_array_t *self);
+
+/*  The same in PostgreSQL's binary array format, for big batches: no
+    quoting, escaping or hex on either side, each element is a length and
+    its bytes. The parameter is passed with kb_db_barray_data's length and
+    format 1, and its type in the SQL must be the array of elem_oid
+    ($1::text[] for KB_DB_OID_TEXT). Zero-initialise, kb_db_barray_reset
+    with the element type, add elements. */
+#define KB_DB_OID_BOOL 16
+#define KB_DB_OID_BYTEA 17
+#define KB_DB_OID_INT8 20
+#define KB_DB_OID_INT4 23
+#define KB_DB_OID_TEXT 25
+#define KB_DB_OID_DATE 1082   /* int4: days since 2000-01-01 */
+typedef struct {
+    char *data;
+    size_t len, cap;
+    size_t count;       /* elements added */
+    uint32_t elem_oid;
+    bool oom;           /* an allocation failed: kb_db_barray_data returns NULL */
+} kb_db_barray_t;
+
+void kb_db_barray_reset (kb_db_barray_t *self, uint32_t elem_oid);  /* empty, memory kept */
+void kb_db_barray_free (kb_db_barray_t *self);
+/* One element of len bytes in the element type's binary form (NULL: SQL NULL). */
+void kb_db_barray_add (kb_db_barray_t *self, const void *data, size_t len);
+void kb_db_barray_add_str (kb_db_barray_t *self, const char *s);  /* text; NULL: SQL NULL */
+void kb_db_barray_add_int4 (kb_db_barray_t *self, int32_t v);
+/* The array (borrowed, valid until the next add/reset/free) and its length
+   in *len, or NULL when memory ran out or it would exceed 1 GB. */
+const char *kb_db_barray_data (kb_db_barray_t *self, int *len);
 
 #endif
