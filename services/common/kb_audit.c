@@ -574,6 +574,12 @@ struct _kb_audit_batch_t {
     int64_t at_us;                       //  server time of the head read
     size_t rows;
     kb_db_array_t column[B_COUNT];
+    struct {                             //  kb_audit_batch_savepoint
+        int64_t last_seq;
+        uint8_t last_hash[KB_AUDIT_HASH_SIZE];
+        size_t rows;
+        size_t len[B_COUNT], count[B_COUNT];
+    } saved;
 };
 
 kb_audit_batch_t *
@@ -623,8 +629,10 @@ kb_audit_batch_head (kb_audit_batch_t *self, kb_db_t *db)
         return rc;
     if (s_head_from_result (db, res, &self->last_seq, self->last_hash, &self->at_us))
         rc = KB_DB_FATAL;
-    else
+    else {
         self->have_head = true;
+        kb_audit_batch_savepoint (self);
+    }
     PQclear (res);
     return rc;
 }
@@ -700,6 +708,91 @@ kb_audit_batch_send (kb_audit_batch_t *self, kb_db_t *db)
         }
     }
     return kb_db_pipeline_send (db, "kb_audit_insert_batch", B_COUNT, values, NULL, NULL);
+}
+
+static void
+s_batch_reset (kb_audit_batch_t *self)
+{
+    self->rows = 0;
+    for (int c = 0; c < B_COUNT; c++)
+        kb_db_array_reset (&self->column[c]);
+    kb_audit_batch_savepoint (self);
+}
+
+int
+kb_audit_batch_begin (kb_audit_batch_t *self, kb_db_t *db)
+{
+    assert (self);
+    assert (db);
+    self->have_head = false;
+    s_batch_reset (self);
+    if (PQtransactionStatus (kb_db_conn (db)) != PQTRANS_INTRANS) {
+        kb_error ("could not begin audit batch: no open transaction");
+        return KB_DB_FATAL;
+    }
+    kb_db_rc_t rc = kb_db_run_cmd (db, "kb_audit_lock", 0, NULL, NULL, NULL);
+    if (rc != KB_DB_OK)
+        return rc;
+    PGresult *res = kb_db_run (db, "kb_audit_head_lock", 0, NULL, NULL, NULL, &rc);
+    if (!res)
+        return rc;
+    if (s_head_from_result (db, res, &self->last_seq, self->last_hash, &self->at_us))
+        rc = KB_DB_FATAL;
+    else {
+        self->have_head = true;
+        kb_audit_batch_savepoint (self);
+    }
+    PQclear (res);
+    return rc;
+}
+
+int
+kb_audit_batch_flush (kb_audit_batch_t *self, kb_db_t *db)
+{
+    assert (self);
+    assert (db);
+    if (self->rows == 0)
+        return KB_DB_OK;
+    const char *values[B_COUNT];
+    for (int c = 0; c < B_COUNT; c++) {
+        values[c] = kb_db_array_text (&self->column[c]);
+        if (!values[c]) {
+            kb_error ("could not append audit entries: out of memory rows=%zu", self->rows);
+            return KB_DB_FATAL;
+        }
+    }
+    kb_db_rc_t rc = kb_db_run_cmd (db, "kb_audit_insert_batch", B_COUNT, values, NULL, NULL);
+    if (rc != KB_DB_OK) {
+        kb_error ("could not append audit entries rows=%zu sqlstate=%s", self->rows,
+                  kb_db_last_sqlstate (db));
+        return rc;
+    }
+    s_batch_reset (self);
+    return KB_DB_OK;
+}
+
+void
+kb_audit_batch_savepoint (kb_audit_batch_t *self)
+{
+    assert (self);
+    self->saved.last_seq = self->last_seq;
+    memcpy (self->saved.last_hash, self->last_hash, KB_AUDIT_HASH_SIZE);
+    self->saved.rows = self->rows;
+    for (int c = 0; c < B_COUNT; c++) {
+        self->saved.len[c] = self->column[c].len;
+        self->saved.count[c] = self->column[c].count;
+    }
+}
+
+void
+kb_audit_batch_rollback_to (kb_audit_batch_t *self)
+{
+    assert (self);
+    self->last_seq = self->saved.last_seq;
+    memcpy (self->last_hash, self->saved.last_hash, KB_AUDIT_HASH_SIZE);
+    self->rows = self->saved.rows;
+    for (int c = 0; c < B_COUNT; c++)
+        kb_db_array_truncate (&self->column[c], self->saved.len[c], self->saved.count[c]);
 }
 
 //  Streams the log in batches; returns 0, KB_AUDIT_BROKEN or a kb_db_rc_t.

@@ -1,7 +1,11 @@
 /*  kb_inbox - the receiving half of the link: a ROUTER polled by the
-    daemon's loop; batches applied in one transaction with a SAVEPOINT per
-    message, deduplicated, kept in order per (sender, stream), and
-    acknowledged after COMMIT with one ack message per sender. */
+    daemon's loop; batches applied in one transaction, deduplicated, kept
+    in order per (sender, stream), and acknowledged after COMMIT with one
+    ack message per sender.
+    A batch is first applied without savepoints (two round trips less per
+    message); when a message fails, the batch is rolled back and applied
+    again with a SAVEPOINT per message, so that only the failing message
+    is set aside. */
 #include "kb_link_private.h"
 #include "ketenbus/kb_link.h"
 #include "ketenbus/kb_log.h"
@@ -21,7 +25,14 @@ struct _kb_link_receiver_t
     kb_link_receiver_config_t cfg;
     kb_link_receiver_stats_t stats;
     int64_t next_prune_ms;
+    /* this batch: what it has applied, written in one statement before
+       COMMIT; and the positions it reached, over the ones read at BEGIN */
+    kb_db_array_t done[4];        /* message_id, sender, stream, seq */
+    zhashx_t *done_ids;           /* message_id -> s_in_t, not owning */
+    zhashx_t *positions;          /* "sender\x1fstream" -> int64_t seq */
 };
+
+enum { S_DONE_ID, S_DONE_SENDER, S_DONE_STREAM, S_DONE_SEQ };
 
 /* One message read from the socket. */
 typedef struct
@@ -33,6 +44,12 @@ typedef struct
     char seq_text[24];
     int64_t seq;
     zframe_t *payload;
+    /* its state before the batch, read for the whole batch at once */
+    int64_t last_seq;
+    bool seen;
+    char *dead_reason; /* NULL: not dead-lettered */
+    int attempts;
+    char *dead_now;    /* dead-lettered in this batch, with this reason */
 } s_in_t;
 
 /* A failed apply attempt, recorded after the batch. */
@@ -55,19 +72,27 @@ static const struct
     const char *sql;
     int nparams;
 } s_statements[] = {
-    { "kb_link_in_state",
-      "SELECT (SELECT last_seq FROM kb_inbox_stream WHERE sender = $1 AND stream = $2),"
-      " EXISTS (SELECT 1 FROM kb_inbox WHERE message_id = $3),"
-      " (SELECT reason FROM kb_dead_letter WHERE message_id = $3),"
-      " (SELECT attempts FROM kb_inbox_attempt WHERE message_id = $3)",
+    /* the state of every message of a batch, in batch order */
+    { "kb_link_in_states",
+      "SELECT s.last_seq, i.message_id IS NOT NULL, d.reason, a.attempts"
+      " FROM unnest ($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS v (sender, stream,"
+      " message_id, n)"
+      " LEFT JOIN kb_inbox_stream s ON s.sender = v.sender AND s.stream = v.stream"
+      " LEFT JOIN kb_inbox i ON i.message_id = v.message_id"
+      " LEFT JOIN kb_dead_letter d ON d.message_id = v.message_id"
+      " LEFT JOIN kb_inbox_attempt a ON a.message_id = v.message_id"
+      " ORDER BY v.n",
       3 },
-    { "kb_link_in_insert",
-      "INSERT INTO kb_inbox (message_id, sender, stream, stream_seq) VALUES ($1, $2, $3, $4)",
+    /* the inbox rows and stream positions of a whole batch */
+    { "kb_link_in_done",
+      "WITH v AS (SELECT * FROM unnest ($1::text[], $2::text[], $3::text[], $4::bigint[])"
+      "  AS v (message_id, sender, stream, seq)),"
+      " i AS (INSERT INTO kb_inbox (message_id, sender, stream, stream_seq) SELECT * FROM v)"
+      " INSERT INTO kb_inbox_stream (sender, stream, last_seq)"
+      " SELECT sender, stream, max (seq) FROM v GROUP BY sender, stream"
+      " ON CONFLICT (sender, stream) DO UPDATE"
+      " SET last_seq = greatest (kb_inbox_stream.last_seq, EXCLUDED.last_seq)",
       4 },
-    { "kb_link_in_position",
-      "INSERT INTO kb_inbox_stream (sender, stream, last_seq) VALUES ($1, $2, $3)"
-      " ON CONFLICT (sender, stream) DO UPDATE SET last_seq = EXCLUDED.last_seq",
-      3 },
     { "kb_link_in_dead",
       "INSERT INTO kb_dead_letter (message_id, sender, stream, stream_seq, payload, reason,"
       " attempts) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (message_id) DO NOTHING",
@@ -83,6 +108,13 @@ static const struct
       " WHERE received_at < now() - $1::int * interval '1 second' LIMIT 10000)",
       1 },
 };
+
+static void
+s_position_destroy (void **item_p)
+{
+    free (*item_p);
+    *item_p = NULL;
+}
 
 kb_link_receiver_t *
 kb_link_receiver_new (kb_db_t *db,
@@ -111,6 +143,11 @@ kb_link_receiver_new (kb_db_t *db,
         self->cfg.inbox_prune_after_s = 86400;
     if (self->cfg.rcvhwm <= 0)
         self->cfg.rcvhwm = 10000;
+    self->done_ids = zhashx_new ();
+    self->positions = zhashx_new ();
+    if (!self->done_ids || !self->positions)
+        goto fail;
+    zhashx_set_destructor (self->positions, s_position_destroy);
     for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
         if (kb_db_prepare (db, s_statements[i].name, s_statements[i].sql, s_statements[i].nparams))
             goto fail;
@@ -137,6 +174,10 @@ kb_link_receiver_destroy (kb_link_receiver_t **self_p)
         return;
     kb_link_receiver_t *self = *self_p;
     zsock_destroy (&self->router);
+    zhashx_destroy (&self->done_ids);
+    zhashx_destroy (&self->positions);
+    for (int c = 0; c < 4; c++)
+        kb_db_array_free (&self->done[c]);
     free (self);
     *self_p = NULL;
 }
@@ -160,6 +201,9 @@ s_in_clear (s_in_t *in)
     zframe_destroy (&in->payload);
     zstr_free (&in->stream);
     zstr_free (&in->message_id);
+    free (in->dead_reason);
+    free (in->dead_now);
+    in->dead_reason = in->dead_now = NULL;
 }
 
 /* Takes a message apart; -1 when it is not a well-formed link message. */
@@ -247,22 +291,103 @@ s_acks_send (kb_link_receiver_t *self, zlistx_t *acks)
     }
 }
 
-/* Marks in as applied (or dead) in the batch transaction: inbox row,
-   stream position, no more attempts. */
+/* Forgets what an earlier (or rolled back) batch applied. */
+static void
+s_batch_reset (kb_link_receiver_t *self)
+{
+    for (int c = 0; c < 4; c++)
+        kb_db_array_reset (&self->done[c]);
+    zhashx_purge (self->done_ids);
+    zhashx_purge (self->positions);
+}
+
+/* Reads the state of every message of the batch in one round trip. */
+static int
+s_load_states (kb_link_receiver_t *self, s_in_t *ins, int n)
+{
+    kb_db_array_t col[3] = { { 0 } };
+    int result = -1;
+    for (int i = 0; i < n; i++) {
+        kb_db_array_add_str (&col[0], ins[i].sender);
+        kb_db_array_add_str (&col[1], ins[i].stream);
+        kb_db_array_add_str (&col[2], ins[i].message_id);
+    }
+    const char *values[3] = { kb_db_array_text (&col[0]), kb_db_array_text (&col[1]),
+                              kb_db_array_text (&col[2]) };
+    kb_db_rc_t rc;
+    PGresult *res = NULL;
+    if (values[0] && values[1] && values[2])
+        res = kb_db_run (self->db, "kb_link_in_states", 3, values, NULL, NULL, &rc);
+    if (!res || PQntuples (res) != n)
+        goto done;
+    for (int i = 0; i < n; i++) {
+        s_in_t *in = &ins[i];
+        in->last_seq = PQgetisnull (res, i, 0) ? 0 : strtoll (PQgetvalue (res, i, 0), NULL, 10);
+        in->seen = PQgetvalue (res, i, 1)[0] == 't';
+        free (in->dead_reason);
+        in->dead_reason = PQgetisnull (res, i, 2) ? NULL : strdup (PQgetvalue (res, i, 2));
+        in->attempts = PQgetisnull (res, i, 3) ? 0 : atoi (PQgetvalue (res, i, 3));
+        free (in->dead_now);
+        in->dead_now = NULL;
+    }
+    result = 0;
+done:
+    PQclear (res);
+    for (int c = 0; c < 3; c++)
+        kb_db_array_free (&col[c]);
+    return result;
+}
+
+/* The position of in's stream: as this batch left it, else as read. */
+static int64_t
+s_position (kb_link_receiver_t *self, const s_in_t *in)
+{
+    char key[2 * KB_LINK_ID_MAX + 2];
+    snprintf (key, sizeof key, "%s\x1f%s", in->sender, in->stream);
+    const int64_t *seq = (const int64_t *)zhashx_lookup (self->positions, key);
+    return seq ? *seq : in->last_seq;
+}
+
+/* Marks in as applied (or dead) in this batch: its inbox row and stream
+   position are written with the others before COMMIT; no more attempts. */
 static kb_db_rc_t
 s_record_done (kb_link_receiver_t *self, s_in_t *in, bool had_attempts)
 {
-    const char *ins[4] = { in->message_id, in->sender, in->stream, in->seq_text };
-    kb_db_rc_t rc = kb_db_run_cmd (self->db, "kb_link_in_insert", 4, ins, NULL, NULL);
-    if (rc == KB_DB_OK) {
-        const char *pos[3] = { in->sender, in->stream, in->seq_text };
-        rc = kb_db_run_cmd (self->db, "kb_link_in_position", 3, pos, NULL, NULL);
+    kb_db_array_add_str (&self->done[S_DONE_ID], in->message_id);
+    kb_db_array_add_str (&self->done[S_DONE_SENDER], in->sender);
+    kb_db_array_add_str (&self->done[S_DONE_STREAM], in->stream);
+    kb_db_array_add_int (&self->done[S_DONE_SEQ], in->seq);
+    zhashx_update (self->done_ids, in->message_id, in);
+    char key[2 * KB_LINK_ID_MAX + 2];
+    snprintf (key, sizeof key, "%s\x1f%s", in->sender, in->stream);
+    int64_t *seq = (int64_t *)zhashx_lookup (self->positions, key);
+    if (!seq) {
+        seq = malloc (sizeof *seq);
+        if (!seq)
+            return KB_DB_FATAL;
+        *seq = 0;
+        zhashx_insert (self->positions, key, seq);
     }
-    if (rc == KB_DB_OK && had_attempts) {
+    if (in->seq > *seq)
+        *seq = in->seq;
+    if (had_attempts) {
         const char *id[1] = { in->message_id };
-        rc = kb_db_run_cmd (self->db, "kb_link_in_attempt_clear", 1, id, NULL, NULL);
+        return kb_db_run_cmd (self->db, "kb_link_in_attempt_clear", 1, id, NULL, NULL);
     }
-    return rc;
+    return KB_DB_OK;
+}
+
+/* Writes the inbox rows and positions of the batch. */
+static kb_db_rc_t
+s_flush_done (kb_link_receiver_t *self)
+{
+    if (self->done[S_DONE_ID].count == 0)
+        return KB_DB_OK;
+    const char *values[4];
+    for (int c = 0; c < 4; c++)
+        if (!(values[c] = kb_db_array_text (&self->done[c])))
+            return KB_DB_FATAL;
+    return kb_db_run_cmd (self->db, "kb_link_in_done", 4, values, NULL, NULL);
 }
 
 static kb_db_rc_t
@@ -282,8 +407,11 @@ s_dead_letter (kb_link_receiver_t *self, s_in_t *in, const char *reason, int att
     if (!values[4])
         values[4] = "";
     kb_db_rc_t rc = kb_db_run_cmd (self->db, "kb_link_in_dead", 7, values, lengths, formats);
-    if (rc == KB_DB_OK)
-        rc = s_record_done (self, in, true);
+    if (rc == KB_DB_OK) {
+        free (in->dead_now);
+        in->dead_now = strdup (reason);
+        rc = in->dead_now ? s_record_done (self, in, true) : KB_DB_FATAL;
+    }
     return rc;
 }
 
@@ -310,23 +438,30 @@ fail:
                 kb_db_last_sqlstate (self->db));
 }
 
-/* Applies one message; returns 0 to go on, -1 to roll the batch back. */
+/* Tells the daemon where the transaction is; returns 0 or -1. */
 static int
-s_process (kb_link_receiver_t *self, s_in_t *in, zlistx_t *acks, s_poison_t *poison, int *npoison)
+s_hook (kb_link_receiver_t *self, kb_link_batch_event_t event)
 {
-    const char *keys[3] = { in->sender, in->stream, in->message_id };
-    kb_db_rc_t rc;
-    PGresult *res = kb_db_run (self->db, "kb_link_in_state", 3, keys, NULL, NULL, &rc);
-    if (!res)
-        return -1;
-    int64_t last_seq = PQgetisnull (res, 0, 0) ? 0 : strtoll (PQgetvalue (res, 0, 0), NULL, 10);
-    bool seen = PQgetvalue (res, 0, 1)[0] == 't';
-    char dead_reason[KB_LINK_REASON_MAX + 1] = "";
-    bool dead = !PQgetisnull (res, 0, 2);
-    if (dead)
-        snprintf (dead_reason, sizeof dead_reason, "%s", PQgetvalue (res, 0, 2));
-    int attempts = PQgetisnull (res, 0, 3) ? 0 : atoi (PQgetvalue (res, 0, 3));
-    PQclear (res);
+    if (!self->cfg.on_batch)
+        return 0;
+    return self->cfg.on_batch (self->db, event, self->arg) == 0 ? 0 : -1;
+}
+
+#define S_REDO_CAREFULLY (-2)
+
+/* Applies one message; returns 0 to go on, -1 to roll the batch back, or,
+   when not careful (no savepoint), S_REDO_CAREFULLY when it failed. */
+static int
+s_process (kb_link_receiver_t *self, s_in_t *in, bool careful, zlistx_t *acks,
+           s_poison_t *poison, int *npoison)
+{
+    int64_t last_seq = s_position (self, in);
+    const s_in_t *earlier = (const s_in_t *)zhashx_lookup (self->done_ids, in->message_id);
+    bool seen = in->seen || earlier;
+    const char *dead_reason = in->dead_reason ? in->dead_reason
+                              : earlier ? earlier->dead_now : NULL;
+    bool dead = dead_reason != NULL;
+    int attempts = in->attempts;
 
     switch (kb_link_in_decide (last_seq, in->seq, seen)) {
         case KB_LINK_IN_DUPLICATE:
@@ -338,7 +473,9 @@ s_process (kb_link_receiver_t *self, s_in_t *in, zlistx_t *acks, s_poison_t *poi
         case KB_LINK_IN_APPLY:
             break;
     }
-    if (kb_db_exec (self->db, "SAVEPOINT kb_link_message") != KB_DB_OK)
+    if (careful
+        && (kb_db_exec (self->db, "SAVEPOINT kb_link_message") != KB_DB_OK
+            || s_hook (self, KB_LINK_MESSAGE_BEGIN) != 0))
         return -1;
     char reason[KB_LINK_REASON_MAX + 1] = "";
     int result = self->apply (self->db,
@@ -351,8 +488,8 @@ s_process (kb_link_receiver_t *self, s_in_t *in, zlistx_t *acks, s_poison_t *poi
                               reason,
                               sizeof reason);
     if (result == 0) {
-        if (kb_db_exec (self->db, "RELEASE SAVEPOINT kb_link_message") != KB_DB_OK ||
-            s_record_done (self, in, attempts > 0) != KB_DB_OK)
+        if ((careful && kb_db_exec (self->db, "RELEASE SAVEPOINT kb_link_message") != KB_DB_OK)
+            || s_record_done (self, in, attempts > 0) != KB_DB_OK)
             return -1;
         self->stats.applied++;
         return s_ack_add (acks, in, KB_LINK_ACK_APPLIED, NULL);
@@ -361,8 +498,11 @@ s_process (kb_link_receiver_t *self, s_in_t *in, zlistx_t *acks, s_poison_t *poi
         kb_warning ("could not apply message, retrying batch message_id=\"%s\"", in->message_id);
         return -1;
     }
+    if (!careful)
+        return S_REDO_CAREFULLY;
     /* Poison (or an unknown answer, treated alike): undo its effects. */
-    if (kb_db_exec (self->db, "ROLLBACK TO SAVEPOINT kb_link_message") != KB_DB_OK)
+    if (kb_db_exec (self->db, "ROLLBACK TO SAVEPOINT kb_link_message") != KB_DB_OK
+        || s_hook (self, KB_LINK_MESSAGE_UNDO) != 0)
         return -1;
     reason[sizeof reason - 1] = '\0';
     if (result != KB_LINK_POISON || reason[0] == '\0')
@@ -446,12 +586,31 @@ kb_link_receiver_handle (kb_link_receiver_t *self)
     }
     /* Without a database the messages are dropped unacknowledged: the
        senders retransmit them. */
-    if (kb_db_ensure (self->db, 0) != 0 || kb_db_begin (self->db) != KB_DB_OK)
+    if (kb_db_ensure (self->db, 0) != 0)
         goto rollback;
-    for (int i = 0; i < n; i++)
-        if (s_process (self, &ins[i], acks, poison, &npoison) != 0)
+    kb_link_receiver_stats_t before = self->stats;
+    for (bool careful = false;; careful = true) {
+        s_batch_reset (self);
+        if (kb_db_begin (self->db) != KB_DB_OK || s_hook (self, KB_LINK_BATCH_BEGIN) != 0
+            || s_load_states (self, ins, n) != 0)
             goto rollback;
-    if (kb_db_commit (self->db) != KB_DB_OK)
+        int step = 0;
+        for (int i = 0; i < n && step == 0; i++)
+            step = s_process (self, &ins[i], careful, acks, poison, &npoison);
+        if (step == 0)
+            break;
+        if (step != S_REDO_CAREFULLY)
+            goto rollback;
+        /* a message failed: undo the batch and set that message aside */
+        kb_db_rollback (self->db);
+        s_hook (self, KB_LINK_BATCH_ABORT);
+        self->stats = before;
+        zlistx_purge (acks);
+        npoison = 0;
+        kb_debug ("link batch applied again with savepoints messages=%d", n);
+    }
+    if (s_flush_done (self) != KB_DB_OK || s_hook (self, KB_LINK_BATCH_COMMIT) != 0
+        || kb_db_commit (self->db) != KB_DB_OK)
         goto rollback;
     s_acks_send (self, acks);
     rc = n;
@@ -463,6 +622,7 @@ kb_link_receiver_handle (kb_link_receiver_t *self)
     goto poison;
 rollback:
     kb_db_rollback (self->db);
+    s_hook (self, KB_LINK_BATCH_ABORT);
     self->stats.rollbacks++;
     kb_warning (
       "link batch rolled back messages=%d sqlstate=%s", n, kb_db_last_sqlstate (self->db));

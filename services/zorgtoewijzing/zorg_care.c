@@ -62,7 +62,7 @@ s_send_to_provider (zorg_ctx_t *ctx, const Ketenbus__V1__CareAssignment *c, cons
     kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
     env.body_case = KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT;
     env.care_assignment = &out;
-    return zorg_store_send (ctx->db, c->provider_org, &env, message_id);
+    return zorg_store_send (ctx, c->provider_org, &env, message_id);
 }
 
 kb_db_rc_t
@@ -150,7 +150,7 @@ zorg_care_apply (zorg_ctx_t *ctx, const Ketenbus__V1__CareAssignment *c, const c
         kb_info ("toewijzing refused message_id=\"%s\" reason=%s", message_id, why);
         *refusal = why;
     }
-    return zorg_store_audit (ctx->db, via_org && *via_org ? via_org : NULL, NULL, event,
+    return zorg_store_audit (ctx, via_org && *via_org ? via_org : NULL, NULL, event,
                              why ? 'E' : 'U', s_opt (c->pseudonym), why ? why : NULL,
                              why ? "rejected" : "applied");
 }

@@ -24,7 +24,7 @@ zorg_gezin_apply_partner (zorg_ctx_t *ctx, const Ketenbus__V1__PartnerUpdate *u)
     if (rc != KB_DB_OK)
         return rc;
     kb_debug ("partner directory updated org=\"%s\" active=%d", u->org_id, (int) u->active);
-    return zorg_store_audit (ctx->db, NULL, NULL, "partner.updated", 'U', NULL, u->org_id,
+    return zorg_store_audit (ctx, NULL, NULL, "partner.updated", 'U', NULL, u->org_id,
                              u->active ? "active" : "inactive");
 }
 
@@ -48,9 +48,9 @@ s_notify_event (zorg_ctx_t *ctx, const char *gezin_ref, const zorg_involved_t *t
     kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
     env.body_case = KETENBUS__V1__ENVELOPE__BODY_MATCH_NOTIFICATION;
     env.match_notification = &m;
-    kb_db_rc_t rc = zorg_store_send (ctx->db, to->org_id, &env, correlation_id);
+    kb_db_rc_t rc = zorg_store_send (ctx, to->org_id, &env, correlation_id);
     if (rc == KB_DB_OK)
-        rc = zorg_store_audit (ctx->db, NULL, NULL, "match.notified", 'E', gezin_ref, to->org_id,
+        rc = zorg_store_audit (ctx, NULL, NULL, "match.notified", 'E', gezin_ref, to->org_id,
                                "queued");
     return rc;
 }
@@ -86,10 +86,23 @@ zorg_gezin_match (zorg_ctx_t *ctx, long gezin_id, const char *gezin_ref, const c
     bool has_plan = false;
     if ((rc = zorg_store_plan_active (ctx->db, gezin_id, &plan, &has_plan)) != KB_DB_OK)
         goto done;
-    const char *regisseur = has_plan && plan.has_regisseur ? plan.regisseur_org : "";
+    rc = zorg_gezin_match_with (ctx, gezin_ref, org, inv, n,
+                                has_plan && plan.has_regisseur ? plan.regisseur_org : "",
+                                correlation_id);
+done:
+    free (inv);
+    return rc;
+}
+
+kb_db_rc_t
+zorg_gezin_match_with (zorg_ctx_t *ctx, const char *gezin_ref, const char *org,
+                       const zorg_involved_t *inv, int n, const char *regisseur,
+                       const char *correlation_id)
+{
+    kb_db_rc_t rc = KB_DB_OK;
     const zorg_involved_t *me = zorg_store_involved_find (inv, n, org);
     if (!me)
-        goto done;
+        return KB_DB_OK;
     int matches = 0;
     for (int i = 0; i < n && rc == KB_DB_OK; i++) {
         if (&inv[i] == me)
@@ -103,8 +116,6 @@ zorg_gezin_match (zorg_ctx_t *ctx, long gezin_id, const char *gezin_ref, const c
     }
     if (matches)
         kb_info ("match notified gezin=\"%.8s\" org=\"%s\" others=%d", gezin_ref, org, matches);
-done:
-    free (inv);
     return rc;
 }
 
@@ -161,11 +172,11 @@ s_merge (zorg_ctx_t *ctx, long keep, const char *keep_ref, long other, const cha
                 return rc;
             PQclear (c);
             char esc[KB_UUID_LEN + 1];
-            if ((rc = zorg_store_escalation_open (ctx->db, "merge_conflict", keep, keep_ref, pk.id,
+            if ((rc = zorg_store_escalation_open (ctx, "merge_conflict", keep, keep_ref, pk.id,
                                                   po.id, NULL, esc))
                 != KB_DB_OK)
                 return rc;
-            if ((rc = zorg_store_audit (ctx->db, NULL, NULL, "plan.merge_pending", 'U', keep_ref,
+            if ((rc = zorg_store_audit (ctx, NULL, NULL, "plan.merge_pending", 'U', keep_ref,
                                         po.ref, "merge_pending"))
                 != KB_DB_OK)
                 return rc;
@@ -185,7 +196,7 @@ s_merge (zorg_ctx_t *ctx, long keep, const char *keep_ref, long other, const cha
     if ((rc = kb_db_run_cmd (ctx->db, "zorg_gezin_merged", 2, both, NULL, NULL)) != KB_DB_OK)
         return rc;
     kb_info ("gezin merged gezin=\"%.8s\" merged=\"%.8s\"", keep_ref, other_ref);
-    if ((rc = zorg_store_audit (ctx->db, NULL, NULL, "gezin.merged", 'U', keep_ref, other_ref,
+    if ((rc = zorg_store_audit (ctx, NULL, NULL, "gezin.merged", 'U', keep_ref, other_ref,
                                 "merged"))
         != KB_DB_OK)
         return rc;
@@ -199,76 +210,138 @@ s_merge (zorg_ctx_t *ctx, long keep, const char *keep_ref, long other, const cha
     return rc;
 }
 
+typedef struct {
+    int y, m, d;
+} s_today_t;
+
+/* Lowers *youngest to the age of a member born on birth_date (NULL: unknown). */
+static void
+s_youngest (const s_today_t *today, const char *birth_date, int *youngest)
+{
+    int age = zorg_rules_age_years (birth_date, today->y, today->m, today->d);
+    if (age >= 0 && (*youngest < 0 || age < *youngest))
+        *youngest = age;
+}
+
+/* Reads the pipeline results of the persons upsert and the gezin lookup:
+   the gezinnen these persons belong to, oldest first, locked. Returns the
+   count, or -1 with *rc set. */
+static int
+s_read_gezinnen (kb_db_t *db, long ids[S_MAX_GEZINNEN], char refs[][KB_UUID_LEN + 1],
+                 s_today_t *today, int *youngest, bool *created, kb_db_rc_t *rc)
+{
+    PQclear (kb_db_pipeline_next (db, rc));
+    PGresult *res = kb_db_pipeline_next (db, rc);
+    if (!res)
+        return -1;
+    int n = PQntuples (res);
+    if (n > S_MAX_GEZINNEN) {
+        /* merging only some of them would leave two plans: refuse loudly */
+        kb_error ("signal links more gezinnen than can be merged at once count=%d max=%d", n,
+                  S_MAX_GEZINNEN);
+        *rc = KB_DB_FATAL;
+        n = -1;
+    }
+    for (int i = 0; i < n; i++) {
+        ids[i] = atol (PQgetvalue (res, i, 0));
+        snprintf (refs[i], KB_UUID_LEN + 1, "%s", PQgetvalue (res, i, 1));
+        if (!PQgetisnull (res, i, 2))
+            s_youngest (today, PQgetvalue (res, i, 2), youngest);
+        *created = PQgetvalue (res, i, 3)[0] == 't';
+    }
+    PQclear (res);
+    return n;
+}
+
+/* Results of the membership round trip, in queue order. */
+typedef struct {
+    PGresult *members_added, *involvement, *involved, *plan, *partners;
+} s_membership_t;
+
+static void
+s_membership_clear (s_membership_t *m)
+{
+    PQclear (m->members_added);
+    PQclear (m->involvement);
+    PQclear (m->involved);
+    PQclear (m->plan);
+    PQclear (m->partners);
+    memset (m, 0, sizeof *m);
+}
+
 kb_db_rc_t
 zorg_gezin_apply_signal (zorg_ctx_t *ctx, const Ketenbus__V1__StoredSignal *s,
                          const char *message_id)
 {
     kb_db_rc_t rc = KB_DB_OK;
-    kb_db_array_t names = { 0 }, roles = { 0 };
-    PGresult *res = NULL;
+    kb_db_array_t names = { 0 }, roles = { 0 }, dates = { 0 };
+    s_membership_t m = { 0 };
+    zorg_involved_t *inv = NULL;
     long ids[S_MAX_GEZINNEN];
     char refs[S_MAX_GEZINNEN][KB_UUID_LEN + 1];
     int nids = 0;
+    /* the youngest member: of the signal's own birth dates and of the
+       members the gezinnen already have (read after the upsert) */
+    int youngest = -1;
+    time_t now = time (NULL);
+    struct tm tm;
+    localtime_r (&now, &tm);
+    s_today_t today = { tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday };
 
     /* persons: the subject and the household */
-    const char *pv[2] = { s->subject_pseudonym,
-                          s->subject_birth_date && *s->subject_birth_date ? s->subject_birth_date : NULL };
-    if ((rc = kb_db_run_cmd (ctx->db, "zorg_person_upsert", 2, pv, NULL, NULL)) != KB_DB_OK)
-        goto done;
     kb_db_array_add_str (&names, s->subject_pseudonym);
+    kb_db_array_add_str (&dates, s->subject_birth_date && *s->subject_birth_date
+                                     ? s->subject_birth_date : NULL);
+    s_youngest (&today, s->subject_birth_date, &youngest);
     int subject_role = 0;
     for (size_t i = 0; i < s->n_household; i++)
         if (s->household[i]->pseudonym && strcmp (s->household[i]->pseudonym, s->subject_pseudonym) == 0)
             subject_role = (int) s->household[i]->role;
     kb_db_array_add_int (&roles, subject_role);
     for (size_t i = 0; i < s->n_household; i++) {
-        const Ketenbus__V1__PseudoPerson *m = s->household[i];
-        if (!m->pseudonym || !*m->pseudonym)
+        const Ketenbus__V1__PseudoPerson *p = s->household[i];
+        if (!p->pseudonym || !*p->pseudonym)
             continue;
-        const char *mv[2] = { m->pseudonym, m->birth_date && *m->birth_date ? m->birth_date : NULL };
-        if ((rc = kb_db_run_cmd (ctx->db, "zorg_person_upsert", 2, mv, NULL, NULL)) != KB_DB_OK)
-            goto done;
-        kb_db_array_add_str (&names, m->pseudonym);
-        kb_db_array_add_int (&roles, (int) m->role);
+        kb_db_array_add_str (&names, p->pseudonym);
+        kb_db_array_add_str (&dates, p->birth_date && *p->birth_date ? p->birth_date : NULL);
+        s_youngest (&today, p->birth_date, &youngest);
+        kb_db_array_add_int (&roles, (int) p->role);
     }
     const char *names_txt = kb_db_array_text (&names);
     const char *roles_txt = kb_db_array_text (&roles);
-    if (!names_txt || !roles_txt) {
+    const char *dates_txt = kb_db_array_text (&dates);
+    if (!names_txt || !roles_txt || !dates_txt) {
         rc = KB_DB_FATAL;
         goto done;
     }
 
-    /* the gezinnen these persons belong to, oldest first, locked */
-    res = zorg_store_run (ctx->db, "zorg_gezin_find", 1, (const char *[]){ names_txt }, &rc);
-    if (!res)
+    /* one round trip: upsert the persons, find their gezinnen or create one */
+    bool created = false;
+    char new_ref[KB_UUID_LEN + 1];
+    kb_uuid_v4 (new_ref);
+    if ((rc = kb_db_pipeline_begin (ctx->db)) != KB_DB_OK)
         goto done;
-    if (PQntuples (res) > S_MAX_GEZINNEN) {
-        /* merging only some of them would leave two plans: refuse loudly */
-        kb_error ("signal links more gezinnen than can be merged at once count=%d max=%d",
-                  PQntuples (res), S_MAX_GEZINNEN);
+    const char *pv[2] = { names_txt, dates_txt };
+    const char *fv[4] = { names_txt, new_ref, s->gemeente_code ? s->gemeente_code : "",
+                          s->gebied ? s->gebied : "" };
+    if ((rc = kb_db_pipeline_send (ctx->db, "zorg_persons_upsert", 2, pv, NULL, NULL)) == KB_DB_OK
+        && (rc = kb_db_pipeline_send (ctx->db, "zorg_gezin_find_or_create", 4, fv, NULL, NULL))
+               == KB_DB_OK
+        && (rc = kb_db_pipeline_sync (ctx->db)) == KB_DB_OK)
+        nids = s_read_gezinnen (ctx->db, ids, refs, &today, &youngest, &created, &rc);
+    kb_db_rc_t end_rc = kb_db_pipeline_end (ctx->db);
+    if (rc == KB_DB_OK)
+        rc = end_rc;
+    if (rc == KB_DB_OK && nids <= 0) {
+        kb_error ("could not find or create the gezin of a signal");
         rc = KB_DB_FATAL;
+    }
+    if (rc != KB_DB_OK)
         goto done;
-    }
-    for (int i = 0; i < PQntuples (res) && nids < S_MAX_GEZINNEN; i++) {
-        ids[nids] = atol (PQgetvalue (res, i, 0));
-        snprintf (refs[nids], sizeof refs[nids], "%s", PQgetvalue (res, i, 1));
-        nids++;
-    }
-    PQclear (res);
-    res = NULL;
-    if (nids == 0) {
-        kb_uuid_v4 (refs[0]);
-        const char *gv[3] = { refs[0], s->gemeente_code ? s->gemeente_code : "",
-                              s->gebied ? s->gebied : "" };
-        res = zorg_store_run (ctx->db, "zorg_gezin_insert", 3, gv, &rc);
-        if (!res)
-            goto done;
-        ids[0] = atol (PQgetvalue (res, 0, 0));
-        PQclear (res);
-        res = NULL;
-        nids = 1;
+
+    if (created) {
         kb_info ("gezin created gezin=\"%.8s\" subject=\"%.8s\"", refs[0], s->subject_pseudonym);
-        if ((rc = zorg_store_audit (ctx->db, s->sender_org, NULL, "gezin.created", 'C', refs[0],
+        if ((rc = zorg_store_audit (ctx, s->sender_org, NULL, "gezin.created", 'C', refs[0],
                                     NULL, "created"))
             != KB_DB_OK)
             goto done;
@@ -277,47 +350,66 @@ zorg_gezin_apply_signal (zorg_ctx_t *ctx, const Ketenbus__V1__StoredSignal *s,
         if ((rc = s_merge (ctx, ids[0], refs[0], ids[i], refs[i], message_id)) != KB_DB_OK)
             goto done;
 
-    /* membership */
-    char gid[24];
+    /* one round trip: membership, the sender's involvement, and what the
+       plan needs to know afterwards */
+    char gid[24], type[12];
     snprintf (gid, sizeof gid, "%ld", ids[0]);
-    const char *mv[3] = { gid, names_txt, roles_txt };
-    res = zorg_store_run (ctx->db, "zorg_member_add", 3, mv, &rc);
-    if (!res)
-        goto done;
-    for (int i = 0; i < PQntuples (res) && rc == KB_DB_OK; i++)
-        rc = zorg_store_audit (ctx->db, s->sender_org, NULL, "gezin.member_added", 'C',
-                               PQgetvalue (res, i, 0), refs[0], "added");
-    PQclear (res);
-    res = NULL;
-    if (rc != KB_DB_OK)
-        goto done;
-
-    /* involvement of the sender */
-    char type[12];
     snprintf (type, sizeof type, "%d", (int) s->sender_org_type);
+    const char *mv[3] = { gid, names_txt, roles_txt };
     const char *iv[6] = { gid, s->sender_org, type, s->partner_case_ref ? s->partner_case_ref : "",
                           s->contact_name ? s->contact_name : "",
                           s->contact_phone ? s->contact_phone : "" };
-    res = zorg_store_run (ctx->db, "zorg_involvement_upsert", 6, iv, &rc);
-    if (!res)
+    const char *gv[1] = { gid };
+    const char *rv[2] = { s->gebied ? s->gebied : "", s->gemeente_code ? s->gemeente_code : "" };
+    if ((rc = kb_db_pipeline_begin (ctx->db)) != KB_DB_OK)
         goto done;
-    bool new_involvement = PQntuples (res) == 1 && PQgetvalue (res, 0, 0)[0] == 't';
-    PQclear (res);
-    res = NULL;
+    if ((rc = kb_db_pipeline_send (ctx->db, "zorg_member_add", 3, mv, NULL, NULL)) == KB_DB_OK
+        && (rc = kb_db_pipeline_send (ctx->db, "zorg_involvement_upsert", 6, iv, NULL, NULL)) == KB_DB_OK
+        && (rc = kb_db_pipeline_send (ctx->db, "zorg_involvement_list", 1, gv, NULL, NULL)) == KB_DB_OK
+        && (rc = kb_db_pipeline_send (ctx->db, "zorg_plan_active", 1, gv, NULL, NULL)) == KB_DB_OK
+        && (rc = kb_db_pipeline_send (ctx->db, "zorg_partner_resolve_all", 2, rv, NULL, NULL)) == KB_DB_OK
+        && (rc = kb_db_pipeline_sync (ctx->db)) == KB_DB_OK
+        && (m.members_added = kb_db_pipeline_next (ctx->db, &rc))
+        && (m.involvement = kb_db_pipeline_next (ctx->db, &rc))
+        && (m.involved = kb_db_pipeline_next (ctx->db, &rc))
+        && (m.plan = kb_db_pipeline_next (ctx->db, &rc)))
+        m.partners = kb_db_pipeline_next (ctx->db, &rc);
+    end_rc = kb_db_pipeline_end (ctx->db);
+    if (rc == KB_DB_OK)
+        rc = end_rc;
+    if (rc != KB_DB_OK || !m.partners)
+        goto done;
+
+    for (int i = 0; i < PQntuples (m.members_added) && rc == KB_DB_OK; i++)
+        rc = zorg_store_audit (ctx, s->sender_org, NULL, "gezin.member_added", 'C',
+                               PQgetvalue (m.members_added, i, 0), refs[0], "added");
+    if (rc != KB_DB_OK)
+        goto done;
+    bool new_involvement = PQntuples (m.involvement) == 1
+                           && PQgetvalue (m.involvement, 0, 0)[0] == 't';
     if (new_involvement
-        && (rc = zorg_store_audit (ctx->db, s->sender_org, NULL, "involvement.registered", 'C',
+        && (rc = zorg_store_audit (ctx, s->sender_org, NULL, "involvement.registered", 'C',
                                    refs[0], NULL, "registered"))
                != KB_DB_OK)
         goto done;
 
-    if ((rc = zorg_plan_on_signal (ctx, ids[0], refs[0], s, new_involvement, message_id)) != KB_DB_OK)
+    inv = calloc (ZORG_INVOLVED_MAX, sizeof *inv);
+    if (!inv) {
+        rc = KB_DB_FATAL;
         goto done;
-    if (new_involvement)
-        rc = zorg_gezin_match (ctx, ids[0], refs[0], s->sender_org, message_id);
+    }
+    zorg_gezin_view_t view = { .gezin_id = ids[0], .gezin_ref = refs[0], .inv = inv };
+    view.n = zorg_store_involved_parse (m.involved, inv, ZORG_INVOLVED_MAX);
+    view.youngest_age = youngest;
+    zorg_store_plan_parse (m.plan, &view.plan, &view.has_plan);
+    zorg_store_partner_choices_parse (m.partners, view.partners);
+    rc = zorg_plan_on_signal (ctx, &view, s, new_involvement, message_id);
 done:
-    PQclear (res);
+    s_membership_clear (&m);
+    free (inv);
     kb_db_array_free (&names);
     kb_db_array_free (&roles);
+    kb_db_array_free (&dates);
     return rc;
 }
 

@@ -20,6 +20,11 @@ kb_db_rc_t zorg_gezin_apply_signal (zorg_ctx_t *ctx, const Ketenbus__V1__StoredS
    other (MatchNotification: organisation and contact, never content). */
 kb_db_rc_t zorg_gezin_match (zorg_ctx_t *ctx, long gezin_id, const char *gezin_ref,
                              const char *org, const char *correlation_id);
+/* The same with the involved organisations and the regisseur ("" when
+   none) the caller already read. */
+kb_db_rc_t zorg_gezin_match_with (zorg_ctx_t *ctx, const char *gezin_ref, const char *org,
+                                  const zorg_involved_t *inv, int n, const char *regisseur,
+                                  const char *correlation_id);
 
 /*  Read-only views for ketenctl */
 

@@ -17,11 +17,11 @@ s_set (const char *s)
 
 /* A deterministic business refusal: audited, no effect, the stream goes on. */
 static kb_db_rc_t
-s_refused (kb_db_t *db, const char *event, const char *actor, const char *why,
+s_refused (zorg_ctx_t *ctx, const char *event, const char *actor, const char *why,
            const char *message_id)
 {
     kb_info ("message refused event=%s reason=%s message_id=\"%s\"", event, why, message_id);
-    return zorg_store_audit (db, s_set (actor) ? actor : NULL, NULL, event, 'E', NULL, why,
+    return zorg_store_audit (ctx, s_set (actor) ? actor : NULL, NULL, event, 'E', NULL, why,
                              "refused");
 }
 
@@ -63,13 +63,13 @@ zorg_handlers_apply (kb_db_t *db, const char *sender, const char *stream, const 
         case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST:
             rc = zorg_plan_transfer_request (ctx, env->regie_transfer_request, message_id, &refusal);
             if (rc == KB_DB_OK && refusal)
-                rc = s_refused (db, "transfer.refused", env->regie_transfer_request->from_org,
+                rc = s_refused (ctx, "transfer.refused", env->regie_transfer_request->from_org,
                                 refusal, message_id);
             break;
         case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE:
             rc = zorg_plan_transfer_response (ctx, env->regie_transfer_response, message_id, &refusal);
             if (rc == KB_DB_OK && refusal)
-                rc = s_refused (db, "transfer.response_refused", env->regie_transfer_response->to_org,
+                rc = s_refused (ctx, "transfer.response_refused", env->regie_transfer_response->to_org,
                                 refusal, message_id);
             break;
         case KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT: {
@@ -84,7 +84,7 @@ zorg_handlers_apply (kb_db_t *db, const char *sender, const char *stream, const 
         case KETENBUS__V1__ENVELOPE__BODY_PLAN_REGISTERED:
             rc = zorg_plan_registered (ctx, env->plan_registered, message_id, &refusal);
             if (rc == KB_DB_OK && refusal)
-                rc = s_refused (db, "plan.register_refused", env->plan_registered->regisseur_org,
+                rc = s_refused (ctx, "plan.register_refused", env->plan_registered->regisseur_org,
                                 refusal, message_id);
             break;
         default:

@@ -25,18 +25,29 @@ zorg_plan_broadcast (zorg_ctx_t *ctx, const zorg_plan_row_t *plan, const char *g
                      const char *correlation_id)
 {
     kb_db_rc_t rc = KB_DB_OK;
-    zorg_involved_t *inv = calloc (ZORG_INVOLVED_MAX + 1, sizeof *inv);
+    zorg_involved_t *inv = calloc (ZORG_INVOLVED_MAX, sizeof *inv);
     if (!inv)
         return KB_DB_FATAL;
     int n = zorg_store_involved (ctx->db, plan->gezin_id, inv, ZORG_INVOLVED_MAX, &rc);
-    if (n < 0)
-        goto done;
+    if (n >= 0)
+        rc = zorg_plan_broadcast_to (ctx, plan, gezin_ref, basis, transfer_id, previous_regisseur,
+                                     only_org, inv, n, correlation_id);
+    free (inv);
+    return rc;
+}
+
+kb_db_rc_t
+zorg_plan_broadcast_to (zorg_ctx_t *ctx, const zorg_plan_row_t *plan, const char *gezin_ref,
+                        int basis, const char *transfer_id, const char *previous_regisseur,
+                        const char *only_org, const zorg_involved_t *inv, int n,
+                        const char *correlation_id)
+{
+    kb_db_rc_t rc = KB_DB_OK;
     /* the regisseur hears of its own regie even before it signalled */
-    if (plan->has_regisseur && !zorg_store_involved_find (inv, n, plan->regisseur_org)) {
-        memset (&inv[n], 0, sizeof inv[n]);
-        snprintf (inv[n].org_id, sizeof inv[n].org_id, "%s", plan->regisseur_org);
-        n++;
-    }
+    zorg_involved_t regisseur = { 0 };
+    bool regisseur_too = plan->has_regisseur && !zorg_store_involved_find (inv, n, plan->regisseur_org);
+    if (regisseur_too)
+        snprintf (regisseur.org_id, sizeof regisseur.org_id, "%s", plan->regisseur_org);
     Ketenbus__V1__RegieAssignment a = KETENBUS__V1__REGIE_ASSIGNMENT__INIT;
     a.plan_ref = (char *) plan->ref;
     a.gezin_ref = (char *) gezin_ref;
@@ -49,18 +60,17 @@ zorg_plan_broadcast (zorg_ctx_t *ctx, const zorg_plan_row_t *plan, const char *g
     a.transfer_id = (char *) (transfer_id ? transfer_id : "");
     a.previous_regisseur_org = (char *) (previous_regisseur ? previous_regisseur : "");
     a.assigned_at_ms = s_now_ms ();
-    for (int i = 0; i < n && rc == KB_DB_OK; i++) {
-        if (only_org && strcmp (only_org, inv[i].org_id) != 0)
+    for (int i = 0; i < n + regisseur_too && rc == KB_DB_OK; i++) {
+        const zorg_involved_t *to = i < n ? &inv[i] : &regisseur;
+        if (only_org && strcmp (only_org, to->org_id) != 0)
             continue;
-        a.to_org = inv[i].org_id;
-        a.partner_case_ref = inv[i].case_ref;
+        a.to_org = (char *) to->org_id;
+        a.partner_case_ref = (char *) to->case_ref;
         kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
         env.body_case = KETENBUS__V1__ENVELOPE__BODY_REGIE_ASSIGNMENT;
         env.regie_assignment = &a;
-        rc = zorg_store_send (ctx->db, inv[i].org_id, &env, correlation_id);
+        rc = zorg_store_send (ctx, to->org_id, &env, correlation_id);
     }
-done:
-    free (inv);
     return rc;
 }
 
@@ -135,7 +145,7 @@ s_send_transfer_request (zorg_ctx_t *ctx, const char *id, const zorg_plan_row_t 
         kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
         env.body_case = KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST;
         env.regie_transfer_request = &r;
-        rc = zorg_store_send (ctx->db, to, &env, correlation_id);
+        rc = zorg_store_send (ctx, to, &env, correlation_id);
     }
     free (inv);
     return rc;
@@ -143,10 +153,19 @@ s_send_transfer_request (zorg_ctx_t *ctx, const char *id, const zorg_plan_row_t 
 
 /* "Hogere regie": an acute signal about a gezin whose regisseur has a lower
    priority than the rule the signal would pick proposes a transfer. */
+/* The partner of org_type for the signal's gebied, as the view read it. */
+static void
+s_resolve (const zorg_gezin_view_t *view, int org_type, char org[ZORG_ORG_MAX + 1], bool *found)
+{
+    *found = org_type >= 0 && org_type < ZORG_ORG_TYPES && view->partners[org_type].found;
+    if (*found)
+        snprintf (org, ZORG_ORG_MAX + 1, "%s", view->partners[org_type].org);
+}
+
 static kb_db_rc_t
-s_hogere_regie (zorg_ctx_t *ctx, const zorg_plan_row_t *plan, const char *gezin_ref,
-                const Ketenbus__V1__StoredSignal *s, const zorg_decision_t *d,
-                const char *correlation_id)
+s_hogere_regie (zorg_ctx_t *ctx, const zorg_gezin_view_t *view, const zorg_plan_row_t *plan,
+                const char *gezin_ref, const Ketenbus__V1__StoredSignal *s,
+                const zorg_decision_t *d, const char *correlation_id)
 {
     if (s->urgency != KETENBUS__V1__URGENCY__URGENCY_ACUUT_ONVEILIG || !plan->has_regisseur
         || d->org_type == plan->regisseur_org_type
@@ -154,10 +173,10 @@ s_hogere_regie (zorg_ctx_t *ctx, const zorg_plan_row_t *plan, const char *gezin_
         return KB_DB_OK;
     char to[ZORG_ORG_MAX + 1];
     bool found = false;
-    kb_db_rc_t rc = zorg_store_partner_resolve (ctx->db, d->org_type, s->gebied, s->gemeente_code,
-                                                to, &found);
-    if (rc != KB_DB_OK || !found || strcmp (to, plan->regisseur_org) == 0)
-        return rc;
+    s_resolve (view, d->org_type, to, &found);
+    if (!found || strcmp (to, plan->regisseur_org) == 0)
+        return KB_DB_OK;
+    kb_db_rc_t rc;
     char id[KB_UUID_LEN + 1];
     kb_uuid_v4 (id);
     bool inserted = false;
@@ -173,25 +192,26 @@ s_hogere_regie (zorg_ctx_t *ctx, const zorg_plan_row_t *plan, const char *gezin_
                                   KETENBUS__V1__REGIE_TRANSFER_REASON__REGIE_TRANSFER_REASON_VEILIGHEID,
                                   requested, deadline, correlation_id);
     if (rc == KB_DB_OK)
-        rc = zorg_store_audit (ctx->db, NULL, NULL, "transfer.proposed", 'C', gezin_ref, to,
+        rc = zorg_store_audit (ctx, NULL, NULL, "transfer.proposed", 'C', gezin_ref, to,
                                "pending");
     return rc;
 }
 
 static kb_db_rc_t
-s_new_plan (zorg_ctx_t *ctx, long gezin_id, const char *gezin_ref,
-            const Ketenbus__V1__StoredSignal *s, const zorg_decision_t *d,
-            const zorg_involved_t *inv, int n, zorg_plan_row_t *plan, const char *correlation_id)
+s_new_plan (zorg_ctx_t *ctx, const zorg_gezin_view_t *view, const zorg_decision_t *d,
+            zorg_plan_row_t *plan, const char *correlation_id)
 {
+    long gezin_id = view->gezin_id;
+    const char *gezin_ref = view->gezin_ref;
+    const zorg_involved_t *inv = view->inv;
+    int n = view->n;
     memset (plan, 0, sizeof *plan);
     plan->gezin_id = gezin_id;
     kb_uuid_v4 (plan->ref);
     snprintf (plan->status, sizeof plan->status, "active");
     snprintf (plan->rule_name, sizeof plan->rule_name, "%s", d->rule_name);
-    kb_db_rc_t rc = zorg_store_partner_resolve (ctx->db, d->org_type, s->gebied, s->gemeente_code,
-                                                plan->regisseur_org, &plan->has_regisseur);
-    if (rc != KB_DB_OK)
-        return rc;
+    kb_db_rc_t rc = KB_DB_OK;
+    s_resolve (view, d->org_type, plan->regisseur_org, &plan->has_regisseur);
     if (plan->has_regisseur) {
         plan->regisseur_org_type = d->org_type;
         plan->basis = KETENBUS__V1__REGIE_BASIS__REGIE_BASIS_RULE;
@@ -225,61 +245,53 @@ s_new_plan (zorg_ctx_t *ctx, long gezin_id, const char *gezin_ref,
     }
     kb_info ("plan created gezin=\"%.8s\" plan=\"%.8s\" rule=\"%s\" regisseur=\"%s\"", gezin_ref,
              plan->ref, plan->rule_name, plan->has_regisseur ? plan->regisseur_org : "");
-    if ((rc = zorg_store_audit (ctx->db, NULL, NULL, "plan.created", 'C', gezin_ref, d->rule_name,
+    if ((rc = zorg_store_audit (ctx, NULL, NULL, "plan.created", 'C', gezin_ref, d->rule_name,
                                 "active"))
         != KB_DB_OK)
         return rc;
     if (plan->has_regisseur)
-        rc = zorg_store_audit (ctx->db, NULL, NULL, "regie.assigned", 'U', gezin_ref,
+        rc = zorg_store_audit (ctx, NULL, NULL, "regie.assigned", 'U', gezin_ref,
                                plan->regisseur_org, "rule");
     else {
         kb_warning ("no regisseur available org_type=%d gezin=\"%.8s\"", d->org_type, gezin_ref);
         char esc[KB_UUID_LEN + 1];
-        rc = zorg_store_escalation_open (ctx->db, "no_regisseur_available", gezin_id, gezin_ref,
+        rc = zorg_store_escalation_open (ctx, "no_regisseur_available", gezin_id, gezin_ref,
                                          plan->id, 0, NULL, esc);
     }
     if (rc == KB_DB_OK)
-        rc = zorg_plan_broadcast (ctx, plan, gezin_ref, plan->basis, NULL, NULL, NULL, correlation_id);
+        rc = zorg_plan_broadcast_to (ctx, plan, gezin_ref, plan->basis, NULL, NULL, NULL, inv, n,
+                                     correlation_id);
     return rc;
 }
 
 kb_db_rc_t
-zorg_plan_on_signal (zorg_ctx_t *ctx, long gezin_id, const char *gezin_ref,
-                     const Ketenbus__V1__StoredSignal *s, bool new_involvement,
-                     const char *correlation_id)
+zorg_plan_on_signal (zorg_ctx_t *ctx, zorg_gezin_view_t *view, const Ketenbus__V1__StoredSignal *s,
+                     bool new_involvement, const char *correlation_id)
 {
     kb_db_rc_t rc = KB_DB_OK;
-    zorg_involved_t *inv = calloc (ZORG_INVOLVED_MAX, sizeof *inv);
-    if (!inv)
-        return KB_DB_FATAL;
-    int n = zorg_store_involved (ctx->db, gezin_id, inv, ZORG_INVOLVED_MAX, &rc);
-    if (n < 0)
-        goto done;
+    long gezin_id = view->gezin_id;
+    const char *gezin_ref = view->gezin_ref;
+    const zorg_involved_t *inv = view->inv;
+    int n = view->n;
     char gid[24];
     snprintf (gid, sizeof gid, "%ld", gezin_id);
-    PGresult *res = zorg_store_run (ctx->db, "zorg_youngest_age", 1, (const char *[]){ gid }, &rc);
-    if (!res)
-        goto done;
-    int youngest = atoi (PQgetvalue (res, 0, 0));
-    PQclear (res);
+    PGresult *res = NULL;
     zorg_facts_t facts;
     zorg_decision_t d;
-    s_facts (s, inv, n, youngest, &facts);
+    s_facts (s, inv, n, view->youngest_age, &facts);
     zorg_rules_decide (ctx->rules, &facts, &d);
 
-    zorg_plan_row_t plan;
-    bool has_plan = false;
-    if ((rc = zorg_store_plan_active (ctx->db, gezin_id, &plan, &has_plan)) != KB_DB_OK)
-        goto done;
+    zorg_plan_row_t plan = view->plan;
+    bool has_plan = view->has_plan;
     if (!has_plan)
-        rc = s_new_plan (ctx, gezin_id, gezin_ref, s, &d, inv, n, &plan, correlation_id);
+        rc = s_new_plan (ctx, view, &d, &plan, correlation_id);
     else {
         /* one plan, one regisseur: a newcomer learns who holds regie, the
            regisseur learns of the newcomer through the match */
         bool from_regisseur = plan.has_regisseur && strcmp (plan.regisseur_org, s->sender_org) == 0;
         if (new_involvement && !from_regisseur)
-            rc = zorg_plan_broadcast (ctx, &plan, gezin_ref, plan.basis, NULL, NULL, s->sender_org,
-                                      correlation_id);
+            rc = zorg_plan_broadcast_to (ctx, &plan, gezin_ref, plan.basis, NULL, NULL, s->sender_org,
+                                         inv, n, correlation_id);
         else if (!new_involvement && !from_regisseur && plan.has_regisseur) {
             /* no second plan or regisseur: the regisseur hears of the new signal */
             const zorg_involved_t *reg = NULL, *snd = NULL;
@@ -293,7 +305,7 @@ zorg_plan_on_signal (zorg_ctx_t *ctx, long gezin_id, const char *gezin_ref,
                 rc = zorg_gezin_signalled_again (ctx, gezin_ref, reg, snd, correlation_id);
         }
         if (rc == KB_DB_OK)
-            rc = s_hogere_regie (ctx, &plan, gezin_ref, s, &d, correlation_id);
+            rc = s_hogere_regie (ctx, view, &plan, gezin_ref, s, &d, correlation_id);
     }
     if (rc == KB_DB_OK && d.open_pot
         && s->housing == KETENBUS__V1__HOUSING_SITUATION__HOUSING_SITUATION_DAKLOOS) {
@@ -308,12 +320,15 @@ zorg_plan_on_signal (zorg_ctx_t *ctx, long gezin_id, const char *gezin_ref,
         PQclear (res);
         if (opened) {
             kb_info ("pot opened subject=\"%.8s\" gezin=\"%.8s\"", s->subject_pseudonym, gezin_ref);
-            rc = zorg_store_audit (ctx->db, NULL, NULL, "pot.opened", 'C', s->subject_pseudonym,
+            rc = zorg_store_audit (ctx, NULL, NULL, "pot.opened", 'C', s->subject_pseudonym,
                                    d.rule_name, "opened");
         }
     }
+    /* the newcomer and the organisations already involved meet */
+    if (rc == KB_DB_OK && new_involvement)
+        rc = zorg_gezin_match_with (ctx, gezin_ref, s->sender_org, inv, n,
+                                    plan.has_regisseur ? plan.regisseur_org : "", correlation_id);
 done:
-    free (inv);
     return rc;
 }
 
@@ -372,7 +387,7 @@ zorg_plan_transfer_request (zorg_ctx_t *ctx, const Ketenbus__V1__RegieTransferRe
                                   req->to_org, (int) req->reason, requested, deadline,
                                   correlation_id);
     if (rc == KB_DB_OK)
-        rc = zorg_store_audit (ctx->db, req->from_org, NULL, "transfer.requested", 'C', gezin_ref,
+        rc = zorg_store_audit (ctx, req->from_org, NULL, "transfer.requested", 'C', gezin_ref,
                                req->to_org, "pending");
     return rc;
 }
@@ -401,7 +416,7 @@ s_forward_response (zorg_ctx_t *ctx, const Ketenbus__V1__RegieTransferResponse *
         kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
         env.body_case = KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE;
         env.regie_transfer_response = &r;
-        rc = zorg_store_send (ctx->db, from_org, &env, correlation_id);
+        rc = zorg_store_send (ctx, from_org, &env, correlation_id);
     }
     free (inv);
     return rc;
@@ -471,7 +486,7 @@ zorg_plan_transfer_response (zorg_ctx_t *ctx, const Ketenbus__V1__RegieTransferR
             return rc;
         kb_info ("transfer accepted gezin=\"%.8s\" from_org=\"%s\" to_org=\"%s\"", gezin_ref,
                  previous, to_org);
-        if ((rc = zorg_store_audit (ctx->db, to_org, NULL, "regie.transferred", 'U', gezin_ref,
+        if ((rc = zorg_store_audit (ctx, to_org, NULL, "regie.transferred", 'U', gezin_ref,
                                     previous[0] ? previous : NULL, "accepted"))
             != KB_DB_OK)
             return rc;
@@ -484,12 +499,12 @@ zorg_plan_transfer_response (zorg_ctx_t *ctx, const Ketenbus__V1__RegieTransferR
             return rc;
         kb_info ("transfer rejected gezin=\"%.8s\" to_org=\"%s\" reason=%d", gezin_ref, to_org,
                  (int) resp->reject_reason);
-        if ((rc = zorg_store_audit (ctx->db, to_org, NULL, "transfer.rejected", 'U', gezin_ref,
+        if ((rc = zorg_store_audit (ctx, to_org, NULL, "transfer.rejected", 'U', gezin_ref,
                                     NULL, "rejected"))
             != KB_DB_OK)
             return rc;
         char esc[KB_UUID_LEN + 1];
-        rc = zorg_store_escalation_open (ctx->db, "transfer_rejected", plan.gezin_id, gezin_ref,
+        rc = zorg_store_escalation_open (ctx, "transfer_rejected", plan.gezin_id, gezin_ref,
                                          plan.id, 0, resp->transfer_id, esc);
     }
     else {
@@ -529,12 +544,12 @@ zorg_plan_expire_transfers (zorg_ctx_t *ctx, int max, int *count)
         if ((rc = zorg_store_gezin_ref (ctx->db, plan.gezin_id, gezin_ref)) != KB_DB_OK)
             break;
         kb_info ("transfer timed out gezin=\"%.8s\" transfer=\"%.8s\"", gezin_ref, id);
-        if ((rc = zorg_store_audit (ctx->db, NULL, NULL, "transfer.timed_out", 'U', gezin_ref, NULL,
+        if ((rc = zorg_store_audit (ctx, NULL, NULL, "transfer.timed_out", 'U', gezin_ref, NULL,
                                     "timed_out"))
             != KB_DB_OK)
             break;
         char esc[KB_UUID_LEN + 1];
-        rc = zorg_store_escalation_open (ctx->db, "transfer_timeout", plan.gezin_id, gezin_ref,
+        rc = zorg_store_escalation_open (ctx, "transfer_timeout", plan.gezin_id, gezin_ref,
                                          plan.id, 0, id, esc);
         if (rc == KB_DB_OK)
             (*count)++;
@@ -638,10 +653,10 @@ s_decide_once (kb_db_t *db, const char *escalation_id, const char *regisseur_org
     const char *ev[3] = { escalation_id, decided_by, regisseur_org };
     if ((rc = kb_db_run_cmd (db, "zorg_escalation_decide", 3, ev, NULL, NULL)) != KB_DB_OK)
         goto done;
-    if ((rc = zorg_store_audit (db, "ketencoordinator", decided_by, "escalation.decided", 'U',
+    if ((rc = zorg_store_audit (&ctx, "ketencoordinator", decided_by, "escalation.decided", 'U',
                                 gezin_ref, kind, "decided"))
             != KB_DB_OK
-        || (rc = zorg_store_audit (db, "ketencoordinator", decided_by, "regie.assigned", 'U',
+        || (rc = zorg_store_audit (&ctx, "ketencoordinator", decided_by, "regie.assigned", 'U',
                                    gezin_ref, regisseur_org, "escalation_decision"))
                != KB_DB_OK)
         goto done;
@@ -720,6 +735,6 @@ zorg_plan_registered (zorg_ctx_t *ctx, const Ketenbus__V1__PlanRegistered *p,
     PQclear (res);
     kb_info ("plan registered plan=\"%.8s\" version=%u changed=%d message_id=\"%.8s\"", plan.ref,
              (unsigned) p->plan_version, changed, message_id);
-    return zorg_store_audit (ctx->db, p->regisseur_org, NULL, "plan.registered", 'U', plan.ref,
+    return zorg_store_audit (ctx, p->regisseur_org, NULL, "plan.registered", 'U', plan.ref,
                              changed ? "plan_version" : "older_version", changed ? "applied" : "unchanged");
 }

@@ -10,10 +10,11 @@
 #include <stddef.h>
 #include "zorg_store.h"
 
-/* After the sender's involvement was recorded: a new plan chosen by the
-   rules, or the existing regisseur made known to a newly involved org,
-   a transfer proposal for an acute signal ("hogere regie"), the POT. */
-kb_db_rc_t zorg_plan_on_signal (zorg_ctx_t *ctx, long gezin_id, const char *gezin_ref,
+/* After the sender's involvement was recorded (view read after that): a
+   new plan chosen by the rules, or the existing regisseur made known to a
+   newly involved org, a transfer proposal for an acute signal ("hogere
+   regie"), the POT, and the match of a newly involved organisation. */
+kb_db_rc_t zorg_plan_on_signal (zorg_ctx_t *ctx, zorg_gezin_view_t *view,
                                 const Ketenbus__V1__StoredSignal *signal, bool new_involvement,
                                 const char *correlation_id);
 
@@ -23,6 +24,11 @@ kb_db_rc_t zorg_plan_broadcast (zorg_ctx_t *ctx, const zorg_plan_row_t *plan,
                                 const char *gezin_ref, int basis, const char *transfer_id,
                                 const char *previous_regisseur, const char *only_org,
                                 const char *correlation_id);
+/* The same to the involved organisations inv[0..n-1] the caller read. */
+kb_db_rc_t zorg_plan_broadcast_to (zorg_ctx_t *ctx, const zorg_plan_row_t *plan,
+                                   const char *gezin_ref, int basis, const char *transfer_id,
+                                   const char *previous_regisseur, const char *only_org,
+                                   const zorg_involved_t *inv, int n, const char *correlation_id);
 
 /* A regisseur asks to hand over regie. A request that cannot be honoured
    (not the regisseur, unknown plan or recipient, transfer already pending)

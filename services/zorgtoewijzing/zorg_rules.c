@@ -8,6 +8,7 @@
     "or" across kinds (housing dakloos or category dakloosheid). */
 #include "zorg_rules.h"
 #include "ketenbus/v1/ketenbus.pb-c.h"
+#include "ketenbus/kb_validate.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -727,4 +728,15 @@ zorg_rules_count (const zorg_rules_t *self)
 {
     assert (self);
     return self->nrules;
+}
+
+int
+zorg_rules_age_years (const char *birth_date, int y, int m, int d)
+{
+    int32_t days;
+    if (!birth_date || !kb_validate_date (birth_date, &days))
+        return -1;
+    int by = atoi (birth_date), bm = atoi (birth_date + 5), bd = atoi (birth_date + 8);
+    int age = y - by - (m < bm || (m == bm && d < bd) ? 1 : 0);
+    return age >= 0 ? age : -1;
 }

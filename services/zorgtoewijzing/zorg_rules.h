@@ -63,6 +63,10 @@ void zorg_rules_decide (const zorg_rules_t *self, const zorg_facts_t *facts, zor
 /* Regie priority of an organisation type: the highest priority of any rule
    naming that type as regisseur, 0 when none does. */
 int zorg_rules_priority (const zorg_rules_t *self, int org_type);
+/* Full years between birth_date ("YYYY-MM-DD") and the day y-m-d, as
+   PostgreSQL's age() counts them; -1 when birth_date is not a date or
+   lies after that day. The fact "youngest_age" is the least of these. */
+int zorg_rules_age_years (const char *birth_date, int y, int m, int d);
 /* Number of rules. */
 size_t zorg_rules_count (const zorg_rules_t *self);
 

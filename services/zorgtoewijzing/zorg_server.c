@@ -19,8 +19,58 @@ struct _zorg_server_t {
     zorg_ctx_t ctx;
     kb_link_receiver_t *receiver;
     kb_link_sender_t *sender;
+    kb_audit_batch_t *audit;
+    kb_outbox_batch_t *outbox;
     int check_ms;
 };
+
+static int
+s_apply (kb_db_t *db, const char *sender, const char *stream, const char *message_id,
+         const void *payload, size_t len, void *arg, char *reason_buf, size_t reason_len)
+{
+    zorg_server_t *self = arg;
+    return zorg_handlers_apply (db, sender, stream, message_id, payload, len, &self->ctx,
+                                reason_buf, reason_len);
+}
+
+/* The audit rows and outbox messages of a link batch are kept in memory
+   and written in one statement each before its COMMIT, instead of a few
+   round trips per row. */
+static int
+s_on_batch (kb_db_t *db, kb_link_batch_event_t event, void *arg)
+{
+    zorg_server_t *self = arg;
+    int rc = KB_DB_OK;
+    switch (event) {
+        case KB_LINK_BATCH_BEGIN:
+            kb_outbox_batch_reset (self->outbox);
+            rc = kb_audit_batch_begin (self->audit, db);
+            self->ctx.audit = rc == KB_DB_OK ? self->audit : NULL;
+            self->ctx.outbox = rc == KB_DB_OK ? self->outbox : NULL;
+            break;
+        case KB_LINK_MESSAGE_BEGIN:
+            kb_audit_batch_savepoint (self->audit);
+            kb_outbox_batch_savepoint (self->outbox);
+            break;
+        case KB_LINK_MESSAGE_UNDO:
+            kb_audit_batch_rollback_to (self->audit);
+            kb_outbox_batch_rollback_to (self->outbox);
+            break;
+        case KB_LINK_BATCH_COMMIT:
+            rc = kb_outbox_batch_send (self->outbox, db);
+            if (rc == KB_DB_OK)
+                rc = kb_audit_batch_flush (self->audit, db);
+            self->ctx.audit = NULL;
+            self->ctx.outbox = NULL;
+            break;
+        case KB_LINK_BATCH_ABORT:
+            self->ctx.audit = NULL;
+            self->ctx.outbox = NULL;
+            break;
+    }
+    return rc == KB_DB_OK ? 0 : KB_LINK_RETRY;
+}
+
 
 zorg_server_t *
 zorg_server_new (const kb_config_t *config)
@@ -30,6 +80,10 @@ zorg_server_new (const kb_config_t *config)
     if (!self)
         return NULL;
     self->config = config;
+    self->audit = kb_audit_batch_new ();
+    self->outbox = kb_outbox_batch_new ();
+    if (!self->audit || !self->outbox)
+        goto fail;
     self->check_ms = (int) kb_config_int (config, "transfer/check_ms");
     const char *rules_file = kb_config_str (config, "rules/file");
     self->rules = zorg_rules_load (rules_file, err, sizeof err);
@@ -54,11 +108,12 @@ zorg_server_new (const kb_config_t *config)
     self->ctx.rules = self->rules;
     self->ctx.deadline_s = (int) kb_config_int (config, "transfer/deadline_s");
     kb_link_receiver_config_t rcfg = {
+        .on_batch = s_on_batch,
         .batch = (int) kb_config_int (config, "link/batch"),
         .max_attempts = (int) kb_config_int (config, "link/max_attempts"),
     };
     const char *listen = kb_config_str (config, "link/listen");
-    self->receiver = kb_link_receiver_new (self->db, listen, zorg_handlers_apply, &self->ctx, &rcfg);
+    self->receiver = kb_link_receiver_new (self->db, listen, s_apply, self, &rcfg);
     if (!self->receiver) {
         kb_error ("could not listen on link endpoint=\"%s\"", listen);
         goto fail;
@@ -94,6 +149,8 @@ zorg_server_destroy (zorg_server_t **self_p)
     kb_link_receiver_destroy (&self->receiver);
     kb_db_destroy (&self->db);
     zorg_rules_destroy (&self->rules);
+    kb_audit_batch_destroy (&self->audit);
+    kb_outbox_batch_destroy (&self->outbox);
     free (self);
     *self_p = NULL;
 }

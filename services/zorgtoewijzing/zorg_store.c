@@ -30,25 +30,37 @@ static const s_statement_t s_statements[] = {
       " gemeente_code = EXCLUDED.gemeente_code, active = EXCLUDED.active, "
       " changed_at = EXCLUDED.changed_at WHERE partner.changed_at <= EXCLUDED.changed_at",
       6 },
-    { "zorg_partner_resolve",
-      "SELECT org_id, CASE WHEN gebied <> '' AND gebied = $2 "
-      "                     AND (gemeente_code = '' OR gemeente_code = $3) THEN 1 "
-      "                    WHEN gemeente_code <> '' AND gemeente_code = $3 THEN 2 ELSE 3 END AS rank, "
-      " count(*) OVER () FROM partner WHERE active AND org_type = $1::int ORDER BY rank, org_id LIMIT 1",
-      3 },
+    { "zorg_partner_resolve_all",
+      "SELECT DISTINCT ON (org_type) org_type, org_id, rank, count(*) OVER (PARTITION BY org_type) "
+      "FROM (SELECT org_type, org_id, CASE WHEN gebied <> '' AND gebied = $1 "
+      "                     AND (gemeente_code = '' OR gemeente_code = $2) THEN 1 "
+      "                    WHEN gemeente_code <> '' AND gemeente_code = $2 THEN 2 ELSE 3 END AS rank "
+      "      FROM partner WHERE active) p ORDER BY org_type, rank, org_id",
+      2 },
     { "zorg_partner_get", "SELECT org_type FROM partner WHERE org_id = $1 AND active", 1 },
     /* gezin registry */
-    { "zorg_person_upsert",
-      "INSERT INTO person (pseudonym, birth_date) VALUES ($1, $2::date) "
+    /* every person of a signal in one statement; of the same pseudonym
+       twice, the last known birth date wins (as one upsert each would) */
+    { "zorg_persons_upsert",
+      "INSERT INTO person (pseudonym, birth_date) "
+      "SELECT DISTINCT ON (u.p) u.p, u.d FROM unnest ($1::text[], $2::date[]) WITH ORDINALITY "
+      " AS u (p, d, n) ORDER BY u.p, (u.d IS NULL), u.n DESC "
       "ON CONFLICT (pseudonym) DO UPDATE SET birth_date = coalesce(EXCLUDED.birth_date, person.birth_date), "
       " updated_at = now()",
       2 },
-    { "zorg_gezin_find",
-      "SELECT g.id, g.ref FROM gezin g WHERE g.id IN "
-      " (SELECT gezin_id FROM gezin_member WHERE pseudonym = ANY ($1::text[])) ORDER BY g.id FOR UPDATE",
-      1 },
-    { "zorg_gezin_insert",
-      "INSERT INTO gezin (ref, gemeente_code, gebied) VALUES ($1, $2, $3) RETURNING id", 3 },
+    /* the gezinnen of these persons (oldest first, locked) with the birth
+       date of each one's youngest member, for the rules; a new gezin when
+       there is none. Last column: created */
+    { "zorg_gezin_find_or_create",
+      "WITH found AS (SELECT g.id, g.ref, (SELECT max (p.birth_date)::text FROM gezin_member m "
+      "  JOIN person p USING (pseudonym) WHERE m.gezin_id = g.id) AS youngest FROM gezin g "
+      "  WHERE g.id IN (SELECT gezin_id FROM gezin_member WHERE pseudonym = ANY ($1::text[])) "
+      "  ORDER BY g.id FOR UPDATE), "
+      " created AS (INSERT INTO gezin (ref, gemeente_code, gebied) SELECT $2, $3, $4 "
+      "  WHERE NOT EXISTS (SELECT 1 FROM found) RETURNING id, ref) "
+      "SELECT id, ref, youngest, false FROM found "
+      "UNION ALL SELECT id, ref, NULL, true FROM created ORDER BY 1",
+      4 },
     { "zorg_gezin_ref", "SELECT ref FROM gezin WHERE id = $1::bigint", 1 },
     { "zorg_gezin_merged",
       "UPDATE gezin SET merged_into = $1::bigint, merged_at = now() WHERE id = $2::bigint", 2 },
@@ -58,10 +70,6 @@ static const s_statement_t s_statements[] = {
       "ON CONFLICT (pseudonym) DO NOTHING RETURNING pseudonym",
       3 },
     { "zorg_member_move", "UPDATE gezin_member SET gezin_id = $1::bigint WHERE gezin_id = $2::bigint", 2 },
-    { "zorg_youngest_age",
-      "SELECT coalesce (min (date_part ('year', age (current_date, p.birth_date)))::int, -1) "
-      "FROM gezin_member m JOIN person p USING (pseudonym) WHERE m.gezin_id = $1::bigint",
-      1 },
     /* involvement */
     { "zorg_involvement_upsert",
       "INSERT INTO involvement (gezin_id, org_id, org_type, partner_case_ref, contact_name, contact_phone) "
@@ -225,7 +233,7 @@ zorg_store_run (kb_db_t *db, const char *name, int n, const char *const *values,
 }
 
 static void
-s_copy (char *dst, size_t size, PGresult *res, int row, int col)
+s_copy (char *dst, size_t size, const PGresult *res, int row, int col)
 {
     snprintf (dst, size, "%s", PQgetisnull (res, row, col) ? "" : PQgetvalue (res, row, col));
 }
@@ -239,6 +247,15 @@ s_plan_query (kb_db_t *db, const char *name, const char *arg, zorg_plan_row_t *p
     *found = false;
     if (!res)
         return rc;
+    zorg_store_plan_parse (res, plan, found);
+    PQclear (res);
+    return KB_DB_OK;
+}
+
+void
+zorg_store_plan_parse (const PGresult *res, zorg_plan_row_t *plan, bool *found)
+{
+    *found = false;
     if (PQntuples (res) == 1) {
         memset (plan, 0, sizeof *plan);
         plan->id = atol (PQgetvalue (res, 0, 0));
@@ -254,8 +271,6 @@ s_plan_query (kb_db_t *db, const char *name, const char *arg, zorg_plan_row_t *p
         s_copy (plan->rule_name, sizeof plan->rule_name, res, 0, 9);
         *found = true;
     }
-    PQclear (res);
-    return KB_DB_OK;
 }
 
 kb_db_rc_t
@@ -302,6 +317,14 @@ zorg_store_involved (kb_db_t *db, long gezin_id, zorg_involved_t *out, int max, 
     PGresult *res = zorg_store_run (db, "zorg_involvement_list", 1, values, rc);
     if (!res)
         return -1;
+    int n = zorg_store_involved_parse (res, out, max);
+    PQclear (res);
+    return n;
+}
+
+int
+zorg_store_involved_parse (const PGresult *res, zorg_involved_t *out, int max)
+{
     int n = PQntuples (res);
     if (n > max) {
         kb_warning ("gezin has more involved organisations than handled count=%d max=%d", n, max);
@@ -314,7 +337,6 @@ zorg_store_involved (kb_db_t *db, long gezin_id, zorg_involved_t *out, int max, 
         s_copy (out[i].contact_name, sizeof out[i].contact_name, res, i, 3);
         s_copy (out[i].contact_phone, sizeof out[i].contact_phone, res, i, 4);
     }
-    PQclear (res);
     return n;
 }
 
@@ -327,29 +349,20 @@ zorg_store_involved_find (const zorg_involved_t *list, int n, const char *org)
     return NULL;
 }
 
-kb_db_rc_t
-zorg_store_partner_resolve (kb_db_t *db, int org_type, const char *gebied, const char *gemeente,
-                            char org_out[ZORG_ORG_MAX + 1], bool *found)
+void
+zorg_store_partner_choices_parse (const PGresult *res, zorg_partner_choice_t out[ZORG_ORG_TYPES])
 {
-    char type[12];
-    snprintf (type, sizeof type, "%d", org_type);
-    const char *values[3] = { type, gebied ? gebied : "", gemeente ? gemeente : "" };
-    kb_db_rc_t rc;
-    *found = false;
-    PGresult *res = zorg_store_run (db, "zorg_partner_resolve", 3, values, &rc);
-    if (!res)
-        return rc;
-    if (PQntuples (res) == 1) {
-        int rank = atoi (PQgetvalue (res, 0, 1));
-        long count = atol (PQgetvalue (res, 0, 2));
+    memset (out, 0, ZORG_ORG_TYPES * sizeof *out);
+    for (int i = 0; i < PQntuples (res); i++) {
+        int type = atoi (PQgetvalue (res, i, 0));
+        int rank = atoi (PQgetvalue (res, i, 2));
+        long count = atol (PQgetvalue (res, i, 3));
         /* without a local match only the region's single one qualifies */
-        if (rank < 3 || count == 1) {
-            s_copy (org_out, ZORG_ORG_MAX + 1, res, 0, 0);
-            *found = true;
+        if (type >= 0 && type < ZORG_ORG_TYPES && (rank < 3 || count == 1)) {
+            s_copy (out[type].org, sizeof out[type].org, res, i, 1);
+            out[type].found = true;
         }
     }
-    PQclear (res);
-    return KB_DB_OK;
 }
 
 kb_db_rc_t
@@ -387,7 +400,7 @@ zorg_store_gezin_ref (kb_db_t *db, long gezin_id, char ref_out[KB_UUID_LEN + 1])
 }
 
 kb_db_rc_t
-zorg_store_send (kb_db_t *db, const char *to_org, kb_envelope_t *env, const char *correlation_id)
+zorg_store_send (zorg_ctx_t *ctx, const char *to_org, kb_envelope_t *env, const char *correlation_id)
 {
     char id[KB_UUID_LEN + 1];
     kb_uuid_v4 (id);
@@ -400,7 +413,8 @@ zorg_store_send (kb_db_t *db, const char *to_org, kb_envelope_t *env, const char
     uint8_t *bytes = kb_codec_encode (env, &len);
     if (!bytes)
         return KB_DB_FATAL;
-    kb_db_rc_t rc = kb_outbox_put (db, to_org, id, bytes, len);
+    kb_db_rc_t rc = ctx->outbox ? kb_outbox_batch_add (ctx->outbox, to_org, id, bytes, len)
+                                : kb_outbox_put (ctx->db, to_org, id, bytes, len);
     free (bytes);
     env->message_id = NULL;
     env->correlation_id = NULL;
@@ -411,7 +425,7 @@ zorg_store_send (kb_db_t *db, const char *to_org, kb_envelope_t *env, const char
 }
 
 kb_db_rc_t
-zorg_store_audit (kb_db_t *db, const char *actor_org, const char *actor_user, const char *event,
+zorg_store_audit (zorg_ctx_t *ctx, const char *actor_org, const char *actor_user, const char *event,
                   char action, const char *subject, const char *reason, const char *outcome)
 {
     kb_audit_entry_t entry = { .actor_org = actor_org ? actor_org : ZORG_ACTOR,
@@ -422,12 +436,13 @@ zorg_store_audit (kb_db_t *db, const char *actor_org, const char *actor_user, co
                                .reason = reason,
                                .outcome = outcome ? outcome : "ok",
                                .authorised = true };
-    int rc = kb_audit_append (db, &entry);
+    int rc = ctx->audit ? kb_audit_batch_append (ctx->audit, &entry)
+                        : kb_audit_append (ctx->db, &entry);
     return rc == KB_DB_OK ? KB_DB_OK : rc == KB_DB_RETRY ? KB_DB_RETRY : KB_DB_FATAL;
 }
 
 kb_db_rc_t
-zorg_store_escalation_open (kb_db_t *db, const char *kind, long gezin_id, const char *gezin_ref,
+zorg_store_escalation_open (zorg_ctx_t *ctx, const char *kind, long gezin_id, const char *gezin_ref,
                             long plan_id, long other_plan_id, const char *transfer_id,
                             char id_out[KB_UUID_LEN + 1])
 {
@@ -437,9 +452,9 @@ zorg_store_escalation_open (kb_db_t *db, const char *kind, long gezin_id, const 
     snprintf (pid, sizeof pid, "%ld", plan_id);
     snprintf (oid, sizeof oid, "%ld", other_plan_id);
     const char *values[6] = { id_out, gid, pid, oid, transfer_id, kind };
-    kb_db_rc_t rc = kb_db_run_cmd (db, "zorg_escalation_insert", 6, values, NULL, NULL);
+    kb_db_rc_t rc = kb_db_run_cmd (ctx->db, "zorg_escalation_insert", 6, values, NULL, NULL);
     if (rc != KB_DB_OK)
         return rc;
     kb_info ("escalation opened kind=%s escalation=\"%.8s\" gezin=\"%.8s\"", kind, id_out, gezin_ref);
-    return zorg_store_audit (db, NULL, NULL, "escalation.opened", 'C', gezin_ref, kind, "open");
+    return zorg_store_audit (ctx, NULL, NULL, "escalation.opened", 'C', gezin_ref, kind, "open");
 }

@@ -467,6 +467,47 @@ test_concurrent_writers (void **state)
     s_expect_intact (f, total);
 }
 
+//  The synchronous batch: rows appended after a savepoint and rolled back
+//  to it leave no trace, the chain goes on from the savepoint, and the
+//  rows flushed equal what one append each would have written.
+static void
+test_batch_savepoint (void **state)
+{
+    fixture_t *f = s_fixture_100 (state, "it_audit_batch");
+    kb_audit_batch_t *batch = kb_audit_batch_new ();
+    assert_non_null (batch);
+    char org [32], subject [32];
+    assert_int_equal (kb_db_begin (f->db), KB_DB_OK);
+    assert_int_equal (kb_audit_batch_begin (batch, f->db), KB_DB_OK);
+    for (int i = 101; i <= 103; i++) {
+        kb_audit_entry_t e = s_entry (1, i, org, subject);
+        assert_int_equal (kb_audit_batch_append (batch, &e), KB_DB_OK);
+    }
+    kb_audit_batch_savepoint (batch);
+    for (int i = 900; i < 905; i++) {
+        kb_audit_entry_t e = s_entry (2, i, org, subject);
+        assert_int_equal (kb_audit_batch_append (batch, &e), KB_DB_OK);
+    }
+    assert_int_equal (kb_audit_batch_size (batch), 8);
+    kb_audit_batch_rollback_to (batch);
+    assert_int_equal (kb_audit_batch_size (batch), 3);
+    kb_audit_entry_t e = s_entry (1, 104, org, subject);
+    assert_int_equal (kb_audit_batch_append (batch, &e), KB_DB_OK);
+    assert_int_equal (kb_audit_batch_flush (batch, f->db), KB_DB_OK);
+    assert_int_equal (kb_audit_batch_size (batch), 0);
+    //  the chain goes on after a flush in the same transaction
+    e = s_entry (1, 105, org, subject);
+    assert_int_equal (kb_audit_batch_append (batch, &e), KB_DB_OK);
+    assert_int_equal (kb_audit_batch_flush (batch, f->db), KB_DB_OK);
+    assert_int_equal (kb_db_commit (f->db), KB_DB_OK);
+    kb_audit_batch_destroy (&batch);
+    assert_int_equal (s_rows (f), 105);
+    assert_int_equal (kbt_query_long (f->conninfo,
+                                      "SELECT count(*) FROM audit_it.kb_audit WHERE actor_org = 'org-2'"),
+                      0);
+    s_expect_intact (f, 105);
+}
+
 int
 main (void)
 {
@@ -486,6 +527,7 @@ main (void)
         cmocka_unit_test_teardown (test_verify_spans_batches, s_teardown),
         cmocka_unit_test_teardown (test_stale_snapshot_retries, s_teardown),
         cmocka_unit_test_teardown (test_concurrent_writers, s_teardown),
+        cmocka_unit_test_teardown (test_batch_savepoint, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

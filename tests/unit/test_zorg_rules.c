@@ -790,6 +790,24 @@ test_destroy (void **state)
     assert_null (rules);
 }
 
+/* Ages as PostgreSQL's age() counts full years, 29 February included. */
+static void
+test_age_years (void **state)
+{
+    (void) state;
+    assert_int_equal (zorg_rules_age_years ("2010-06-15", 2026, 6, 14), 15);
+    assert_int_equal (zorg_rules_age_years ("2010-06-15", 2026, 6, 15), 16);
+    assert_int_equal (zorg_rules_age_years ("2010-06-15", 2026, 7, 1), 16);
+    assert_int_equal (zorg_rules_age_years ("2020-02-29", 2024, 2, 28), 3);
+    assert_int_equal (zorg_rules_age_years ("2020-02-29", 2024, 2, 29), 4);
+    assert_int_equal (zorg_rules_age_years ("2020-02-29", 2023, 3, 1), 3);
+    assert_int_equal (zorg_rules_age_years ("2026-11-27", 2026, 11, 27), 0);
+    assert_int_equal (zorg_rules_age_years ("2026-11-28", 2026, 11, 27), -1);
+    assert_int_equal (zorg_rules_age_years ("2026-02-30", 2026, 11, 27), -1);
+    assert_int_equal (zorg_rules_age_years ("", 2026, 11, 27), -1);
+    assert_int_equal (zorg_rules_age_years (NULL, 2026, 11, 27), -1);
+}
+
 int
 main (void)
 {
@@ -814,6 +832,7 @@ main (void)
         cmocka_unit_test (test_facts_bounds),
         cmocka_unit_test (test_syntax_leniency),
         cmocka_unit_test (test_destroy),
+        cmocka_unit_test (test_age_years),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

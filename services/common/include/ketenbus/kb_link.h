@@ -6,9 +6,11 @@
     outbox rows in order per stream over a DEALER socket and retransmits
     them with exponential back-off until the receiver acknowledges. The
     receiver (a ROUTER the daemon polls in its own loop) applies a batch of
-    messages in one transaction, one SAVEPOINT per message, deduplicated on
-    message id and per-(sender, stream) position, and acknowledges only
-    after COMMIT, with one ack message per sender.
+    messages in one transaction, deduplicated on message id and
+    per-(sender, stream) position, and acknowledges only after COMMIT, with
+    one ack message per sender. A batch is applied without savepoints
+    first; when a message fails, it is rolled back and applied again with
+    one SAVEPOINT per message, so only the failing message is set aside.
 
     Wire (all frames after the ROUTER routing id):
       sender -> receiver   "MSG" | stream | stream_seq (decimal) | message_id | payload
@@ -108,9 +110,11 @@ int kb_link_sender_stats (kb_link_sender_t *self, kb_link_sender_stats_t *stats)
 #define KB_LINK_POISON 1 /* apply failed for good: reason says why */
 #define KB_LINK_RETRY 2  /* transient failure: the whole batch is rolled back */
 
-/* Applies one message inside the receiver's transaction (a SAVEPOINT is
-   active). Returns 0, KB_LINK_POISON (with reason written to reason_buf)
-   or KB_LINK_RETRY. Never commits or rolls back itself. */
+/* Applies one message inside the receiver's transaction (with a SAVEPOINT
+   of its own on the careful pass). Returns 0, KB_LINK_POISON (with reason
+   written to reason_buf) or KB_LINK_RETRY. Never commits or rolls back
+   itself. Any failure undoes the whole first pass, so it may be called
+   again for the same message in the same batch. */
 typedef int (kb_link_apply_fn) (kb_db_t *db,
                                 const char *sender,
                                 const char *stream,
@@ -121,8 +125,23 @@ typedef int (kb_link_apply_fn) (kb_db_t *db,
                                 char *reason_buf,
                                 size_t reason_len);
 
+/* Moments in the receiver's transaction, for a daemon that keeps state
+   beside it (zorgtoewijzing chains its audit rows in memory and writes
+   them in one statement per batch). */
+typedef enum {
+    KB_LINK_BATCH_BEGIN,   /* after BEGIN, before the first message */
+    KB_LINK_MESSAGE_BEGIN, /* after a message's SAVEPOINT */
+    KB_LINK_MESSAGE_UNDO,  /* after ROLLBACK TO that SAVEPOINT */
+    KB_LINK_BATCH_COMMIT,  /* before COMMIT: the last chance to write */
+    KB_LINK_BATCH_ABORT    /* after the batch was rolled back */
+} kb_link_batch_event_t;
+
+/* Returns 0, or KB_LINK_RETRY to roll the batch back (ignored for ABORT). */
+typedef int (kb_link_batch_fn) (kb_db_t *db, kb_link_batch_event_t event, void *arg);
+
 typedef struct
 {
+    kb_link_batch_fn *on_batch; /* optional; called with the apply arg */
     int batch;               /* messages per transaction (default 200) */
     int max_attempts;        /* poison attempts before dead-lettering (default 5) */
     int heartbeat_ms;        /* default 1000 */
