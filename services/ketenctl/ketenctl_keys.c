@@ -2,8 +2,10 @@
 #include "ketenctl_keys.h"
 
 #include "ketenbus/kb_pseudo.h"
+#include "ketenbus/kb_seal.h"
 #include "ketenbus/kb_security.h"
 
+#include <sodium.h>
 #include <czmq.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,10 +16,14 @@ s_usage (FILE *out)
     fprintf (out,
              "usage: ketenctl keygen --out PATH [--name NAME] [--force]\n"
              "       ketenctl keygen --pseudonym-key PATH [--force]\n"
+             "       ketenctl keygen --box PATH [--force]\n"
              "  --out PATH            write a CURVE certificate pair: PATH (secret, mode 600)\n"
              "                        and PATH.pub (public); prints the public key\n"
              "  --name NAME           name recorded in the certificate metadata\n"
              "  --pseudonym-key PATH  write a new regional pseudonym key (hex, mode 600)\n"
+             "  --box PATH            write a box key pair for sealed share payloads: PATH\n"
+             "                        (secret, mode 600) and PATH.pub; prints key id and\n"
+             "                        public key, to register with ketenctl partner key-add\n"
              "  --force               overwrite an existing file\n");
 }
 
@@ -89,16 +95,35 @@ s_keygen_pseudonym (const char *path, bool force)
     return KETENCTL_OK;
 }
 
+static int
+s_keygen_box (const char *path, bool force)
+{
+    uint8_t pk[KB_SEAL_KEY_BYTES];
+    char err[512];
+    if (kb_seal_keygen (path, force, pk, err, sizeof err)) {
+        ketenctl_err ("%s", err);
+        return KETENCTL_FAILED;
+    }
+    char id[KB_SEAL_KEY_ID_LEN + 1], hex[KB_SEAL_KEY_HEX + 1];
+    kb_seal_key_id (pk, id);
+    sodium_bin2hex (hex, sizeof hex, pk, sizeof pk);
+    printf ("%s %s\n", id, hex);
+    fprintf (stderr, "ketenctl: wrote secret box key \"%s\" (mode 600) and public \"%s.pub\"\n",
+             path, path);
+    return KETENCTL_OK;
+}
+
 int
 ketenctl_keys_keygen (const ketenctl_t *ctx, int argc, char *argv[])
 {
     (void)ctx;
-    const char *out = NULL, *name = NULL, *pseudo = NULL;
+    const char *out = NULL, *name = NULL, *pseudo = NULL, *box = NULL;
     bool force = false;
     const ketenctl_option_t options[] = {
         { .name = "out", .text = &out },
         { .name = "name", .text = &name },
         { .name = "pseudonym-key", .text = &pseudo },
+        { .name = "box", .text = &box },
         { .name = "force", .flag = &force },
         { .name = NULL },
     };
@@ -106,13 +131,18 @@ ketenctl_keys_keygen (const ketenctl_t *ctx, int argc, char *argv[])
     int operand = ketenctl_options_parse (argc, argv, options, s_usage, &rc);
     if (operand < 0)
         return rc;
-    if (operand < argc || (!out == !pseudo) || (pseudo && name)) {
+    int kinds = (out != NULL) + (pseudo != NULL) + (box != NULL);
+    if (operand < argc || kinds != 1 || (name && !out)) {
         if (operand < argc)
             ketenctl_err ("unexpected argument \"%s\"", argv[operand]);
+        else if (kinds != 1)
+            ketenctl_err ("give exactly one of --out, --pseudonym-key or --box");
         else
-            ketenctl_err ("give exactly one of --out or --pseudonym-key");
+            ketenctl_err ("--name goes with --out only");
         s_usage (stderr);
         return KETENCTL_USAGE;
     }
+    if (box)
+        return s_keygen_box (box, force);
     return out ? s_keygen_cert (out, name, force) : s_keygen_pseudonym (pseudo, force);
 }

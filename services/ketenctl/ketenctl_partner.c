@@ -3,10 +3,12 @@
 
 #include "ketenbus/kb_audit.h"
 #include "ketenbus/kb_partner.h"
+#include "ketenbus/kb_seal.h"
 #include "ketenbus/kb_security.h"
 #include "ketenbus/kb_validate.h"
 
 #include <czmq.h>
+#include <sodium.h>
 #include <string.h>
 
 static void
@@ -16,7 +18,14 @@ s_usage (FILE *out)
              "usage: ketenctl partner add --org ID --type TYPE --gebied NAME [--gemeente CODE]\n"
              "                            (--public-key Z85 | --cert PATH.pub)\n"
              "       ketenctl partner list\n"
+             "       ketenctl partner show --org ID\n"
              "       ketenctl partner revoke --org ID [--reason TEXT]\n"
+             "       ketenctl partner key-add --org ID (--box-key HEX | --box-key-file PATH.pub)\n"
+             "       ketenctl partner key-retire --key-id ID\n"
+             "  show prints the registry entry with the partner's box keys: the public keys\n"
+             "  share payloads for it are sealed to (ketenctl seal), current ones first.\n"
+             "  key-add registers a box key (made with ketenctl keygen --box) for an active\n"
+             "  partner; key-retire stops offering one (payloads sealed to it still resolve).\n"
              "  TYPE is one of: cjg, veiligheidshuis, ggd-vangnet, maatschappelijke-opvang,\n"
              "  vrouwenopvang, wijkteam, veilig-thuis, gemeente, zorgaanbieder, ketencoordinator\n"
              "  Registry changes are written to the audit log with the OS user as actor.\n");
@@ -54,11 +63,21 @@ static const ketenctl_statement_t s_list_statement = {
     0
 };
 
+static const ketenctl_statement_t s_show_statement = {
+    "ketenctl_partner_show",
+    "SELECT org_id, org_type, gebied, gemeente_code, public_key, "
+    " to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+    " coalesce(to_char(revoked_at AT TIME ZONE 'UTC', "
+    "  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), coalesce(revoked_reason, '') "
+    "FROM partner WHERE org_id = $1",
+    1
+};
+
 static kb_db_t *
 s_open (const ketenctl_t *ctx, int *exit_rc)
 {
     kb_db_t *db = ketenctl_db_open (ctx, kb_config_str (ctx->config, "db/schema"), true, exit_rc);
-    if (db && (kb_audit_prepare (db) || kb_partner_prepare (db))) {
+    if (db && (kb_audit_prepare (db) || kb_partner_prepare (db) || kb_seal_prepare (db))) {
         ketenctl_err ("could not prepare registry statements");
         kb_db_destroy (&db);
         *exit_rc = KETENCTL_FAILED;
@@ -259,13 +278,176 @@ s_revoke (const ketenctl_t *ctx, int argc, char *argv[])
     return rc;
 }
 
+static int
+s_show (const ketenctl_t *ctx, int argc, char *argv[])
+{
+    const char *org = NULL;
+    const ketenctl_option_t options[] = {
+        { .name = "org", .text = &org },
+        { .name = NULL },
+    };
+    int rc;
+    if (ketenctl_options_only (argc, argv, options, s_usage, &rc))
+        return rc;
+    if (!org) {
+        ketenctl_err ("partner show needs --org");
+        s_usage (stderr);
+        return KETENCTL_USAGE;
+    }
+    PGresult *res = NULL;
+    kb_db_t *db = s_open (ctx, &rc);
+    if (!db)
+        return rc;
+    rc = KETENCTL_FAILED;
+    kb_db_rc_t db_rc;
+    res = ketenctl_db_query (db, &s_show_statement, (const char *[]){ org }, &db_rc);
+    if (!res) {
+        ketenctl_err ("could not read the partner registry");
+        rc = ketenctl_db_exit_rc (db_rc);
+        goto done;
+    }
+    if (PQntuples (res) != 1) {
+        ketenctl_err ("no partner \"%s\" in the registry", org);
+        goto done;
+    }
+    const char *revoked = PQgetvalue (res, 0, 6);
+    printf ("org:        %s\n", PQgetvalue (res, 0, 0));
+    printf ("type:       %s\n", kb_org_type_name (atoi (PQgetvalue (res, 0, 1))));
+    printf ("gebied:     %s\n", PQgetvalue (res, 0, 2));
+    printf ("gemeente:   %s\n", PQgetvalue (res, 0, 3));
+    printf ("curve key:  %s\n", PQgetvalue (res, 0, 4));
+    printf ("added:      %s\n", PQgetvalue (res, 0, 5));
+    if (*revoked)
+        printf ("status:     revoked %s (%s)\n", revoked, PQgetvalue (res, 0, 7));
+    else
+        printf ("status:     active\n");
+    kb_seal_key_t keys[32];
+    int n = kb_seal_keys (db, org, keys, 32, &db_rc);
+    if (n < 0) {
+        ketenctl_err ("could not read the box keys of \"%s\"", org);
+        rc = ketenctl_db_exit_rc (db_rc);
+        goto done;
+    }
+    printf ("box keys:   %s\n", n ? "" : "none (payloads cannot be sealed to this partner yet)");
+    for (int i = 0; i < n; i++) {
+        char hex[KB_SEAL_KEY_HEX + 1];
+        sodium_bin2hex (hex, sizeof hex, keys[i].public_key, KB_SEAL_KEY_BYTES);
+        printf ("  %s %s %s%s\n", keys[i].key_id, hex, keys[i].created_at,
+                keys[i].retired ? " retired" : " current");
+    }
+    rc = KETENCTL_OK;
+done:
+    PQclear (res);
+    kb_db_destroy (&db);
+    return rc;
+}
+
+static int
+s_key_add (const ketenctl_t *ctx, int argc, char *argv[])
+{
+    const char *org = NULL, *hex = NULL, *path = NULL;
+    const ketenctl_option_t options[] = {
+        { .name = "org", .text = &org },
+        { .name = "box-key", .text = &hex },
+        { .name = "box-key-file", .text = &path },
+        { .name = NULL },
+    };
+    int rc;
+    if (ketenctl_options_only (argc, argv, options, s_usage, &rc))
+        return rc;
+    if (!org || (!hex == !path)) {
+        ketenctl_err ("partner key-add needs --org and one of --box-key or --box-key-file");
+        s_usage (stderr);
+        return KETENCTL_USAGE;
+    }
+    uint8_t pk[KB_SEAL_KEY_BYTES];
+    char err[512];
+    if (hex && kb_seal_key_from_hex (hex, pk)) {
+        ketenctl_err ("invalid box key: expected %d hex digits", KB_SEAL_KEY_HEX);
+        return KETENCTL_USAGE;
+    }
+    if (path && kb_seal_key_load (path, false, pk, err, sizeof err)) {
+        ketenctl_err ("%s", err);
+        return KETENCTL_USAGE;
+    }
+    kb_db_t *db = s_open (ctx, &rc);
+    if (!db)
+        return rc;
+    char actor[128], id[KB_SEAL_KEY_ID_LEN + 1];
+    ketenctl_actor (actor, sizeof actor);
+    switch (kb_seal_key_add (db, org, pk, actor, id)) {
+        case KB_SEAL_OK:
+            printf ("box key %s added for partner \"%s\"\n", id, org);
+            rc = KETENCTL_OK;
+            break;
+        case KB_SEAL_EXISTS:
+            ketenctl_err ("could not add box key %s: it is registered already", id);
+            rc = KETENCTL_FAILED;
+            break;
+        case KB_SEAL_NOT_FOUND:
+            ketenctl_err ("could not add box key: no active partner \"%s\"", org);
+            rc = KETENCTL_FAILED;
+            break;
+        default:
+            ketenctl_err ("could not add box key: database error (sqlstate %s)",
+                          kb_db_last_sqlstate (db));
+            rc = KETENCTL_FAILED;
+            break;
+    }
+    kb_db_destroy (&db);
+    return rc;
+}
+
+static int
+s_key_retire (const ketenctl_t *ctx, int argc, char *argv[])
+{
+    const char *key_id = NULL;
+    const ketenctl_option_t options[] = {
+        { .name = "key-id", .text = &key_id },
+        { .name = NULL },
+    };
+    int rc;
+    if (ketenctl_options_only (argc, argv, options, s_usage, &rc))
+        return rc;
+    if (!key_id) {
+        ketenctl_err ("partner key-retire needs --key-id");
+        s_usage (stderr);
+        return KETENCTL_USAGE;
+    }
+    kb_db_t *db = s_open (ctx, &rc);
+    if (!db)
+        return rc;
+    char actor[128];
+    ketenctl_actor (actor, sizeof actor);
+    switch (kb_seal_key_retire (db, key_id, actor)) {
+        case KB_SEAL_OK:
+            printf ("box key %s retired\n", key_id);
+            rc = KETENCTL_OK;
+            break;
+        case KB_SEAL_NOT_FOUND:
+            ketenctl_err ("could not retire box key \"%s\": no current key with this id", key_id);
+            rc = KETENCTL_FAILED;
+            break;
+        default:
+            ketenctl_err ("could not retire box key: database error (sqlstate %s)",
+                          kb_db_last_sqlstate (db));
+            rc = KETENCTL_FAILED;
+            break;
+    }
+    kb_db_destroy (&db);
+    return rc;
+}
+
 int
 ketenctl_partner (const ketenctl_t *ctx, int argc, char *argv[])
 {
     static const ketenctl_subcommand_t subcommands[] = {
         { "add", s_add },
         { "list", s_list },
+        { "show", s_show },
         { "revoke", s_revoke },
+        { "key-add", s_key_add },
+        { "key-retire", s_key_retire },
         { NULL, NULL },
     };
     return ketenctl_dispatch (ctx, argc, argv, subcommands, s_usage);

@@ -5,6 +5,7 @@
 #include "ketenctl_keys.h"
 #include "ketenctl_mailbox.h"
 #include "ketenctl_partner.h"
+#include "ketenctl_seal.h"
 #include "ketenctl_signal.h"
 #include "ketenctl_status.h"
 
@@ -31,6 +32,8 @@ static const s_command_t s_commands[] = {
     { "transfer", ketenctl_transfer, "list regie transfers" },
     { "escalation", ketenctl_escalation, "list escalations or decide one (ketencoordinator)" },
     { "mailbox", ketenctl_mailbox, "partner mailbox depth, or replay a partner's mailbox" },
+    { "seal", ketenctl_seal, "seal a share payload to a partner's public box key" },
+    { "open", ketenctl_open, "open a sealed share payload with your secret box key" },
     { NULL, NULL, NULL },
 };
 

@@ -730,6 +730,110 @@ test_send_signal_and_import (void **state)
     free (intake_log);
 }
 
+/* Box keys in the registry, partner show, and a payload sealed to a
+   partner that only its secret key opens. */
+static void
+test_box_keys_and_seal (void **state)
+{
+    (void)state;
+    char *cert = s_path ("p-vt"), *pub = s_path ("p-vt.pub");
+    char *box = s_path ("vt-box"), *box_pub = s_path ("vt-box.pub");
+    char *other = s_path ("other-box");
+    char *plain = s_path ("payload.txt"), *sealed = s_path ("payload.sealed");
+    char *opened = s_path ("payload.opened");
+    assert_int_equal (s_run (NULL, "keygen", "--out", cert, "--force"), 0);
+    assert_int_equal (s_run (NULL, "partner", "add", "--org", "vt-brabant", "--type",
+                             "veilig-thuis", "--gebied", "Zuidoost", "--cert", pub),
+                      0);
+    char *out = NULL;
+    assert_int_equal (s_run (&out, "keygen", "--box", box, "--force"), 0);
+    /* stdout "<key id> <public key>", next to a note on stderr */
+    char key_id[17] = "", key_hex[65] = "";
+    for (char *line = strtok (out, "\n"); line; line = strtok (NULL, "\n"))
+        if (strncmp (line, "ketenctl:", 9) != 0)
+            assert_int_equal (sscanf (line, "%16s %64s", key_id, key_hex), 2);
+    assert_int_equal (strlen (key_id), 16);
+    assert_int_equal (strlen (key_hex), 64);
+    free (out);
+    assert_int_equal (s_mode (box), 0600);
+    assert_int_equal (s_run (NULL, "keygen", "--box", box), 1); /* exists */
+    assert_int_equal (s_run (NULL, "keygen", "--box", box, "--pseudonym-key", other), 2);
+
+    /* before a key is registered, nothing can be sealed to the partner */
+    assert_int_equal (s_run (NULL, "seal", "--to", "vt-brabant", "--in", box_pub, "--out",
+                             sealed),
+                      1);
+    assert_int_equal (s_run (&out, "partner", "key-add", "--org", "vt-brabant",
+                             "--box-key-file", box_pub),
+                      0);
+    assert_non_null (strstr (out, key_id));
+    free (out);
+    assert_int_equal (s_run (NULL, "partner", "key-add", "--org", "vt-brabant", "--box-key",
+                             key_hex),
+                      1); /* registered already */
+    assert_int_equal (s_run (NULL, "partner", "key-add", "--org", "nobody", "--box-key", key_hex),
+                      1);
+    assert_int_equal (s_run (NULL, "partner", "key-add", "--org", "vt-brabant", "--box-key",
+                             "abc"),
+                      2);
+    assert_int_equal (kbt_query_long (s_conninfo, "SELECT count(*) FROM intake.kb_audit"
+                                                  " WHERE event = 'partner.box_key_added'"),
+                      1);
+
+    /* published with partner show */
+    assert_int_equal (s_run (&out, "partner", "show", "--org", "vt-brabant"), 0);
+    assert_non_null (strstr (out, key_hex));
+    assert_non_null (strstr (out, "current"));
+    free (out);
+    assert_int_equal (s_run (NULL, "partner", "show", "--org", "nobody"), 1);
+
+    /* seal with the registry's key; only the partner's secret opens it */
+    FILE *f = fopen (plain, "w");
+    assert_non_null (f);
+    fputs ("MARKER-7f3a gezinsplan vertrouwelijk\n", f);
+    fclose (f);
+    assert_int_equal (s_run (&out, "seal", "--to", "vt-brabant", "--in", plain, "--out", sealed),
+                      0);
+    assert_non_null (strstr (out, key_id));
+    free (out);
+    assert_int_equal (s_run (NULL, "open", "--box-secret", box, "--in", sealed, "--out", opened),
+                      0);
+    assert_int_equal (s_mode (opened), 0600);
+    f = fopen (opened, "r");
+    assert_non_null (f);
+    char line[128] = "";
+    assert_non_null (fgets (line, sizeof line, f));
+    fclose (f);
+    assert_string_equal (line, "MARKER-7f3a gezinsplan vertrouwelijk\n");
+    /* the sealed file does not contain the text */
+    f = fopen (sealed, "rb");
+    assert_non_null (f);
+    char buf[512];
+    size_t n = fread (buf, 1, sizeof buf, f);
+    fclose (f);
+    assert_null (memmem (buf, n, "MARKER-7f3a", 11));
+    /* another key does not open it; a loose secret key file is refused */
+    assert_int_equal (s_run (NULL, "keygen", "--box", other, "--force"), 0);
+    assert_int_equal (s_run (&out, "open", "--box-secret", other, "--in", sealed, "--out", opened),
+                      1);
+    assert_non_null (strstr (out, "not sealed to box key"));
+    free (out);
+    assert_int_equal (chmod (other, 0644), 0);
+    assert_int_equal (s_run (NULL, "open", "--box-secret", other, "--in", sealed, "--out", opened),
+                      2);
+
+    /* a retired key is no longer offered for sealing */
+    assert_int_equal (s_run (NULL, "partner", "key-retire", "--key-id", key_id), 0);
+    assert_int_equal (s_run (NULL, "partner", "key-retire", "--key-id", key_id), 1);
+    assert_int_equal (s_run (NULL, "seal", "--to", "vt-brabant", "--in", plain, "--out", sealed),
+                      1);
+    assert_int_equal (s_run (NULL, "seal", "--box-key-file", box_pub, "--in", plain, "--out",
+                             sealed),
+                      0);
+    free (cert); free (pub); free (box); free (box_pub); free (other);
+    free (plain); free (sealed); free (opened);
+}
+
 int
 main (void)
 {
@@ -741,6 +845,7 @@ main (void)
         cmocka_unit_test (test_unreachable_database),
         cmocka_unit_test (test_audit_verify_and_tamper),
         cmocka_unit_test (test_send_signal_and_import),
+        cmocka_unit_test (test_box_keys_and_seal),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
