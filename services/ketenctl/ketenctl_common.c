@@ -6,12 +6,14 @@
 #include "ketenbus/kb_client.h"
 #include "ketenbus/kb_link.h"
 #include "ketenbus/kb_partner.h"
+#include "ketenbus/kb_validate.h"
 
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,6 +250,34 @@ ketenctl_audit_read (kb_db_t *db, const char *event, const char *subject, const 
         return KETENCTL_OK;
     ketenctl_err ("could not write the audit entry for this read; nothing is shown");
     return ketenctl_db_exit_rc (rc);
+}
+
+int
+ketenctl_bsn_pseudonym (const ketenctl_t *ctx, const char *bsn, char out[KB_PSEUDONYM_LEN + 1])
+{
+    /* "--bsn -" reads it from standard input, so it stays out of the
+       process list and the shell history */
+    char line[32] = "";
+    if (strcmp (bsn, "-") == 0) {
+        if (!fgets (line, sizeof line, stdin))
+            line[0] = '\0';
+        line[strcspn (line, "\r\n")] = '\0';
+        bsn = line;
+    }
+    if (!kb_validate_bsn (bsn)) {
+        sodium_memzero (line, sizeof line);
+        ketenctl_err ("invalid value for \"--bsn\": not 9 digits passing the elfproef");
+        return KETENCTL_USAGE;
+    }
+    int rc = KETENCTL_USAGE;
+    kb_pseudo_t *pseudo = ketenctl_pseudo_load (ctx);
+    if (pseudo) {
+        kb_pseudo_bsn (pseudo, bsn, out);
+        rc = KETENCTL_OK;
+    }
+    kb_pseudo_destroy (&pseudo);
+    sodium_memzero (line, sizeof line);
+    return rc;
 }
 
 int64_t

@@ -160,6 +160,13 @@ kb_client_t *ketenctl_client_open (const ketenctl_t *ctx,
    a configuration problem, exit 2. */
 kb_pseudo_t *ketenctl_pseudo_load (const ketenctl_t *ctx);
 
+/* The pseudonym of bsn ("-": read from standard input, so it stays out
+   of the process list and the shell history) with the regional key. The
+   BSN is checked (elfproef), never printed or stored. Returns KETENCTL_OK
+   or an exit code after printing why. */
+int ketenctl_bsn_pseudonym (const ketenctl_t *ctx, const char *bsn,
+                            char out[KB_PSEUDONYM_LEN + 1]);
+
 /* The operating system user running ketenctl (for the audit log). */
 void ketenctl_actor (char *buf, size_t size);
 

@@ -259,35 +259,6 @@ s_gezin_print_json (const s_gezin_t *g)
     printf ("]}\n");
 }
 
-/* The pseudonym of bsn with the regional key; 0 or an exit code. */
-static int
-s_pseudonymise (const ketenctl_t *ctx, const char *bsn, char out[KB_PSEUDONYM_LEN + 1])
-{
-    /* "--bsn -" reads it from standard input, so it stays out of the
-       process list and the shell history */
-    char line[32] = "";
-    if (strcmp (bsn, "-") == 0) {
-        if (!fgets (line, sizeof line, stdin))
-            line[0] = '\0';
-        line[strcspn (line, "\r\n")] = '\0';
-        bsn = line;
-    }
-    if (!kb_validate_bsn (bsn)) {
-        sodium_memzero (line, sizeof line);
-        ketenctl_err ("invalid value for \"--bsn\": not 9 digits passing the elfproef");
-        return KETENCTL_USAGE;
-    }
-    int rc = KETENCTL_USAGE;
-    kb_pseudo_t *pseudo = ketenctl_pseudo_load (ctx);
-    if (pseudo) {
-        kb_pseudo_bsn (pseudo, bsn, out);
-        rc = KETENCTL_OK;
-    }
-    kb_pseudo_destroy (&pseudo);
-    sodium_memzero (line, sizeof line);
-    return rc;
-}
-
 static int
 s_gezin_show (const ketenctl_t *ctx, int argc, char *argv[])
 {
@@ -314,7 +285,7 @@ s_gezin_show (const ketenctl_t *ctx, int argc, char *argv[])
         return KETENCTL_USAGE;
     }
     char key[KB_PSEUDONYM_LEN + 1] = "";
-    if (bsn && (rc = s_pseudonymise (ctx, bsn, key)) != KETENCTL_OK)
+    if (bsn && (rc = ketenctl_bsn_pseudonym (ctx, bsn, key)) != KETENCTL_OK)
         return rc;
     s_gezin_t *g = calloc (1, sizeof *g);
     if (!g) {

@@ -5,6 +5,7 @@
 #include "ketenctl_keys.h"
 #include "ketenctl_mailbox.h"
 #include "ketenctl_partner.h"
+#include "ketenctl_report.h"
 #include "ketenctl_seal.h"
 #include "ketenctl_signal.h"
 #include "ketenctl_status.h"
@@ -21,8 +22,8 @@ typedef struct
 } s_command_t;
 
 static const s_command_t s_commands[] = {
-    { "keygen", ketenctl_keys_keygen, "generate a CURVE certificate pair or the pseudonym key" },
-    { "partner", ketenctl_partner, "add, list or revoke partners in the registry" },
+    { "keygen", ketenctl_keys_keygen, "generate a CURVE certificate pair, a box key pair or the pseudonym key" },
+    { "partner", ketenctl_partner, "add, list, show or revoke partners and their box keys" },
     { "send-signal", ketenctl_signal_send, "send one case signal to intake" },
     { "import", ketenctl_signal_import, "send the case signals of a CSV file to intake" },
     { "status", ketenctl_status, "queues, quarantine, signals and partners at a glance" },
@@ -32,6 +33,7 @@ static const s_command_t s_commands[] = {
     { "transfer", ketenctl_transfer, "list regie transfers" },
     { "escalation", ketenctl_escalation, "list escalations or decide one (ketencoordinator)" },
     { "mailbox", ketenctl_mailbox, "partner mailbox depth, or replay a partner's mailbox" },
+    { "access-report", ketenctl_access_report, "what the audit logs hold about one resident (AVG 15)" },
     { "seal", ketenctl_seal, "seal a share payload to a partner's public box key" },
     { "open", ketenctl_open, "open a sealed share payload with your secret box key" },
     { NULL, NULL, NULL },
@@ -45,7 +47,7 @@ s_usage (FILE *out, bool full)
              "usage: ketenctl [-c FILE] [--db CONNINFO] COMMAND [OPTIONS]\n"
              "       ketenctl COMMAND --help\n\ncommands:\n");
     for (const s_command_t *cmd = s_commands; cmd->name; cmd++)
-        fprintf (out, "  %-12s %s\n", cmd->name, cmd->summary);
+        fprintf (out, "  %-14s %s\n", cmd->name, cmd->summary);
     fprintf (out,
              "\nexit codes: 0 ok, 1 refused or failed, 2 usage or configuration error,\n"
              "  3 database or intake unreachable, 4 import finished with rejected rows\n");

@@ -547,6 +547,78 @@ test_unreachable_database (void **state)
     assert_int_equal (s_run_env (NULL, env, "--db", db, "mailbox", "status", NULL), 3);
 }
 
+/* The resident's access report: the events about the person and the
+   person's gezin, from intake and zorgtoewijzing, nothing about another
+   family, no BSN; producing it is audited. */
+static void
+test_access_report (void **state)
+{
+    (void)state;
+    kb_client_t *cjg = kbt_intake_client (s_intake, KBT_CJG);
+    kb_client_t *wtd = kbt_intake_client (s_intake, KBT_WIJKTEAM);
+    kbt_signal_t p, q;
+    kbt_signal_init (&p, 800); /* a child and a parent -> cjg-helmond */
+    snprintf (p.case_ref, sizeof p.case_ref, "AR-P");
+    s_signal (cjg, &p);
+    kbt_signal_init (&q, 801); /* another family, only the wijkteam knows it */
+    snprintf (q.case_ref, sizeof q.case_ref, "AR-Q");
+    s_adult (&q);
+    q.signal.n_household = 0;
+    s_signal (wtd, &q);
+
+    char *out = NULL;
+    assert_int_equal (s_run (&out, "access-report", "--bsn", p.bsn), 0);
+    s_expect (out, "access report (AVG article 15)");
+    s_expect (out, "organisations involved now: cjg-helmond\n");
+    s_expect (out, "signal.accepted");
+    s_expect (out, "gezin.created");
+    s_expect (out, "gezin.member_added");
+    s_expect (out, "regie.assigned");
+    s_expect (out, "access_report.generated");
+    assert_null (strstr (out, "wijkteam-deurne"));
+    assert_null (strstr (out, p.bsn));
+    int accepted = 0;
+    for (const char *c = out; (c = strstr (c, "signal.accepted")); c++)
+        accepted++;
+    assert_int_equal (accepted, 1);
+    free (out);
+
+    /* JSON, and a period that holds nothing */
+    assert_int_equal (s_run (&out, "access-report", "--bsn", p.bsn, "--json"), 0);
+    s_expect (out, "\"event\": \"regie.assigned\"");
+    s_expect (out, "\"where\": \"intake\"");
+    s_expect (out, "\"where\": \"zorgtoewijzing\"");
+    free (out);
+    assert_int_equal (s_run (&out, "access-report", "--bsn", p.bsn, "--from", "2000-01-01", "--to",
+                             "2000-12-31"),
+                      0);
+    s_expect (out, "\n0 events.");
+    free (out);
+
+    /* every report is in the audit log, under the pseudonym, never the BSN */
+    char err[256], pseudonym[KB_PSEUDONYM_LEN + 1];
+    kb_pseudo_t *pseudo = kb_pseudo_load (s_intake->pseudo_key, err, sizeof err);
+    assert_non_null (pseudo);
+    kb_pseudo_bsn (pseudo, p.bsn, pseudonym);
+    kb_pseudo_destroy (&pseudo);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo,
+                                       "SELECT count(*) FROM intake.kb_audit WHERE event ="
+                                       " 'access_report.generated' AND subject_pseudonym = '%s'",
+                                       pseudonym),
+                      3);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo,
+                                       "SELECT count(*) FROM intake.kb_audit WHERE"
+                                       " subject_pseudonym = '%s' OR reason = '%s'",
+                                       p.bsn, p.bsn),
+                      0);
+    /* bad input */
+    assert_int_equal (s_run (NULL, "access-report"), 2);
+    assert_int_equal (s_run (NULL, "access-report", "--bsn", "123456789"), 2);
+    assert_int_equal (s_run (NULL, "access-report", "--bsn", p.bsn, "--from", "2024-02-30"), 2);
+    kb_client_destroy (&cjg);
+    kb_client_destroy (&wtd);
+}
+
 int
 main (void)
 {
@@ -554,6 +626,7 @@ main (void)
         cmocka_unit_test (test_help),
         cmocka_unit_test (test_mailbox_status),
         cmocka_unit_test (test_gezin_show),
+        cmocka_unit_test (test_access_report),
         cmocka_unit_test (test_escalation_list_and_decide),
         cmocka_unit_test (test_transfer_list),
         cmocka_unit_test (test_mailbox_replay_unreachable),
