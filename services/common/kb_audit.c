@@ -692,6 +692,20 @@ kb_audit_batch_append (kb_audit_batch_t *self, const kb_audit_entry_t *entry)
     return KB_DB_OK;
 }
 
+//  The array parameters of the batch INSERT; -1 when memory ran out.
+static int
+s_batch_values (kb_audit_batch_t *self, const char *values[B_COUNT])
+{
+    for (int c = 0; c < B_COUNT; c++) {
+        values[c] = kb_db_array_text (&self->column[c]);
+        if (!values[c]) {
+            kb_error ("could not append audit entries: out of memory rows=%zu", self->rows);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int
 kb_audit_batch_send (kb_audit_batch_t *self, kb_db_t *db)
 {
@@ -700,13 +714,8 @@ kb_audit_batch_send (kb_audit_batch_t *self, kb_db_t *db)
     if (self->rows == 0)
         return KB_DB_OK;
     const char *values[B_COUNT];
-    for (int c = 0; c < B_COUNT; c++) {
-        values[c] = kb_db_array_text (&self->column[c]);
-        if (!values[c]) {
-            kb_error ("could not append audit entries: out of memory rows=%zu", self->rows);
-            return KB_DB_FATAL;
-        }
-    }
+    if (s_batch_values (self, values))
+        return KB_DB_FATAL;
     return kb_db_pipeline_send (db, "kb_audit_insert_batch", B_COUNT, values, NULL, NULL);
 }
 
@@ -754,13 +763,8 @@ kb_audit_batch_flush (kb_audit_batch_t *self, kb_db_t *db)
     if (self->rows == 0)
         return KB_DB_OK;
     const char *values[B_COUNT];
-    for (int c = 0; c < B_COUNT; c++) {
-        values[c] = kb_db_array_text (&self->column[c]);
-        if (!values[c]) {
-            kb_error ("could not append audit entries: out of memory rows=%zu", self->rows);
-            return KB_DB_FATAL;
-        }
-    }
+    if (s_batch_values (self, values))
+        return KB_DB_FATAL;
     kb_db_rc_t rc = kb_db_run_cmd (db, "kb_audit_insert_batch", B_COUNT, values, NULL, NULL);
     if (rc != KB_DB_OK) {
         kb_error ("could not append audit entries rows=%zu sqlstate=%s", self->rows,

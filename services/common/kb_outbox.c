@@ -387,6 +387,40 @@ s_remove (s_sender_t *self, s_entry_t *entry)
     zlistx_delete (self->order, entry->handle); /* destroys entry */
 }
 
+/* Row i of a load result into the window, unless it is there already
+   (then it is marked as seen by this refresh). Returns -1 when memory
+   ran out (the rest of the result waits for the next refresh). */
+static int
+s_window_add (s_sender_t *self, PGresult *res, int i)
+{
+    const char *message_id = PQgetvalue (res, i, 3);
+    int64_t id = strtoll (PQgetvalue (res, i, 0), NULL, 10);
+    if (id > self->max_loaded_id)
+        self->max_loaded_id = id;
+    s_entry_t *entry = (s_entry_t *)zhashx_lookup (self->by_message_id, message_id);
+    if (entry) {
+        entry->generation = self->generation;
+        return 0;
+    }
+    entry = calloc (1, sizeof *entry);
+    if (!entry)
+        return -1;
+    entry->id = id;
+    entry->stream = strdup (PQgetvalue (res, i, 1));
+    entry->seq = strdup (PQgetvalue (res, i, 2));
+    entry->message_id = strdup (message_id);
+    entry->payload = PQunescapeBytea ((const unsigned char *)PQgetvalue (res, i, 4), &entry->len);
+    entry->generation = self->generation;
+    if (!entry->stream || !entry->seq || !entry->message_id || !entry->payload) {
+        void *item = entry;
+        s_entry_destroy (&item);
+        return -1;
+    }
+    entry->handle = zlistx_insert (self->order, entry, false);
+    zhashx_insert (self->by_message_id, entry->message_id, entry);
+    return 0;
+}
+
 /* Adds rows written after the last one read: what a wake-up after a
    commit asks for, without reading the rows in flight again. */
 static void
@@ -406,31 +440,8 @@ s_refresh_new (s_sender_t *self)
         s_db_failed (self);
         return;
     }
-    for (int i = 0; i < PQntuples (res); i++) {
-        const char *message_id = PQgetvalue (res, i, 3);
-        int64_t id = strtoll (PQgetvalue (res, i, 0), NULL, 10);
-        if (zhashx_lookup (self->by_message_id, message_id))
-            continue;
-        s_entry_t *entry = calloc (1, sizeof *entry);
-        if (!entry)
-            break;
-        entry->id = id;
-        entry->stream = strdup (PQgetvalue (res, i, 1));
-        entry->seq = strdup (PQgetvalue (res, i, 2));
-        entry->message_id = strdup (message_id);
-        entry->payload =
-          PQunescapeBytea ((const unsigned char *)PQgetvalue (res, i, 4), &entry->len);
-        entry->generation = self->generation;
-        if (!entry->stream || !entry->seq || !entry->message_id || !entry->payload) {
-            void *item = entry;
-            s_entry_destroy (&item);
-            break;
-        }
-        entry->handle = zlistx_insert (self->order, entry, false);
-        zhashx_insert (self->by_message_id, entry->message_id, entry);
-        if (id > self->max_loaded_id)
-            self->max_loaded_id = id;
-    }
+    for (int i = 0; i < PQntuples (res) && s_window_add (self, res, i) == 0; i++)
+        ;
     PQclear (res);
 }
 
@@ -455,33 +466,10 @@ s_refresh (s_sender_t *self, int64_t now)
     int rows = PQntuples (res);
     int64_t last_id = 0;
     for (int i = 0; i < rows; i++) {
-        const char *message_id = PQgetvalue (res, i, 3);
         last_id = strtoll (PQgetvalue (res, i, 0), NULL, 10);
-        s_entry_t *entry = (s_entry_t *)zhashx_lookup (self->by_message_id, message_id);
-        if (entry) {
-            entry->generation = self->generation;
-            continue;
-        }
-        entry = calloc (1, sizeof *entry);
-        if (!entry)
+        if (s_window_add (self, res, i) != 0)
             break;
-        entry->id = last_id;
-        entry->stream = strdup (PQgetvalue (res, i, 1));
-        entry->seq = strdup (PQgetvalue (res, i, 2));
-        entry->message_id = strdup (message_id);
-        entry->payload =
-          PQunescapeBytea ((const unsigned char *)PQgetvalue (res, i, 4), &entry->len);
-        entry->generation = self->generation;
-        if (!entry->stream || !entry->seq || !entry->message_id || !entry->payload) {
-            void *item = entry;
-            s_entry_destroy (&item);
-            break;
-        }
-        entry->handle = zlistx_insert (self->order, entry, false);
-        zhashx_insert (self->by_message_id, entry->message_id, entry);
     }
-    if (last_id > self->max_loaded_id)
-        self->max_loaded_id = last_id;
     self->last_load_full = rows >= self->cfg.max_inflight;
     PQclear (res);
     /* Rows no longer pending (changed behind our back) leave the window. */
