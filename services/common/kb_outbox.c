@@ -238,6 +238,7 @@ typedef struct
     bool refresh_wanted;
     bool last_load_full;
     int64_t max_loaded_id;   /* highest outbox id read so far */
+    int64_t no_peer_until;   /* a send found no peer: wait until then */
     int64_t next_refresh_ms;
     int64_t next_prune_ms;
     int64_t next_connect_ms;
@@ -489,6 +490,8 @@ s_send_due (s_sender_t *self, int64_t now)
     /* Flow control: at most cfg.batch messages in flight, so that a slow
        receiver is not buried under retransmits of messages still waiting
        in its queue. */
+    if (now < self->no_peer_until)
+        return;
     int inflight = 0;
     s_entry_t *entry = (s_entry_t *)zlistx_first (self->order);
     for (; entry; entry = (s_entry_t *)zlistx_next (self->order))
@@ -499,12 +502,29 @@ s_send_due (s_sender_t *self, int64_t now)
         bool fresh = entry->row.state == KB_LINK_ROW_NEW;
         if (fresh && inflight >= self->cfg.batch)
             continue;
+        kb_link_row_t before = entry->row;
         if (kb_link_row_step (&entry->row,
                               KB_LINK_EV_TICK,
                               now,
                               self->cfg.retransmit_base_ms,
                               self->cfg.retransmit_max_ms) != KB_LINK_ACT_SEND)
             continue;
+        zmsg_t *msg = zmsg_new ();
+        zmsg_addstr (msg, "MSG");
+        zmsg_addstr (msg, entry->stream);
+        zmsg_addstr (msg, entry->seq);
+        zmsg_addstr (msg, entry->message_id);
+        zmsg_addmem (msg, entry->payload, entry->len);
+        /* Without a peer (ZMQ_IMMEDIATE) the send fails: the row was not
+           sent, so it keeps its place and its attempts, and nothing after
+           it goes first - a receiver that starts later gets the oldest rows
+           first. At the high-water mark alike. */
+        if (zmsg_send (&msg, self->dealer) != 0) {
+            zmsg_destroy (&msg);
+            entry->row = before;
+            self->no_peer_until = now + 100;
+            break;
+        }
         if (fresh)
             inflight++;
         if (entry->row.attempts > 1)
@@ -517,16 +537,6 @@ s_send_due (s_sender_t *self, int64_t now)
                         entry->row.attempts,
                         entry->message_id,
                         self->cfg.endpoint);
-        zmsg_t *msg = zmsg_new ();
-        zmsg_addstr (msg, "MSG");
-        zmsg_addstr (msg, entry->stream);
-        zmsg_addstr (msg, entry->seq);
-        zmsg_addstr (msg, entry->message_id);
-        zmsg_addmem (msg, entry->payload, entry->len);
-        /* At the high-water mark or without a peer the send fails; the row
-           stays in flight and goes again when its timeout expires. */
-        if (zmsg_send (&msg, self->dealer) != 0)
-            zmsg_destroy (&msg);
         sent++;
     }
 }
@@ -562,8 +572,9 @@ s_next_wakeup (s_sender_t *self, int64_t now)
     }
     /* new rows wait for room in the window, which an ack makes */
     if (waiting && inflight < self->cfg.batch)
-        return now;
-    return next;
+        next = now;
+    /* without a peer, try again a little later, not in a busy loop */
+    return next < self->no_peer_until ? self->no_peer_until : next;
 }
 
 static void

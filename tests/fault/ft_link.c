@@ -194,7 +194,9 @@ s_assert_exactly_once_in_order (s_link_test_t *t, long total)
 static void
 s_kill_restart (s_link_test_t *t, int *kills)
 {
-    kbt_sleep_ms (rand () % 150);
+    /* the first kill right after a write, while its messages are in
+       flight: their redelivery must be observed */
+    kbt_sleep_ms (*kills == 0 ? 2 : rand () % 150);
     kbt_kill (t->peer, SIGKILL);
     (*kills)++;
     kbt_sleep_ms (rand () % 300);
@@ -385,6 +387,33 @@ test_pg_restart (void **state)
     s_teardown (t);
 }
 
+/* Rows written while the receiver is down go before rows written after
+   it came back, whatever their streams: the sender does not count a send
+   that found no peer, so nothing overtakes it (a partner registry update
+   queued before zorgtoewijzing started must not arrive after the first
+   signal it is needed for). */
+static void
+test_late_receiver_oldest_first (void **state)
+{
+    (void)state;
+    s_link_test_t *t = s_setup ("ft_link_late", "5");
+    kbt_kill (t->peer, SIGKILL);
+    t->peer = -1;
+    s_write (t, 0, 10, 20, 10, -1); /* streams gezin-00..09 */
+    kbt_sleep_ms (1500);           /* the sender finds no peer meanwhile */
+    t->peer = s_peer_start (t);
+    kbt_sleep_ms (300);
+    s_write (t, 10, 20, 20, 10, -1); /* streams gezin-10..19 */
+    assert_int_equal (s_wait_settled (t, 20, 30000), 20);
+    assert_int_equal (kbt_query_long (t->conninfo,
+                                      "SELECT count(*) FROM rcv.applied a, rcv.applied b"
+                                      " WHERE a.message_id < 'm-000010'"
+                                      " AND b.message_id >= 'm-000010' AND a.id > b.id"),
+                      0);
+    s_assert_exactly_once_in_order (t, 20);
+    s_teardown (t);
+}
+
 int
 main (void)
 {
@@ -392,6 +421,7 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_poison_message),
         cmocka_unit_test (test_batch_put),
+        cmocka_unit_test (test_late_receiver_oldest_first),
         cmocka_unit_test (test_receiver_kill9),
         cmocka_unit_test (test_pg_restart),
     };
