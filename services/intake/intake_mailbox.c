@@ -50,6 +50,8 @@ intake_mailbox_recipient (const kb_envelope_t *env)
         return env->share_decision->to_org;
     case KETENBUS__V1__ENVELOPE__BODY_CONSENT_WITHDRAW:
         return env->consent_withdraw->to_org;
+    case KETENBUS__V1__ENVELOPE__BODY_CONSENT_RECORDED:
+        return env->consent_recorded->to_org;
     default:
         return NULL;
     }

@@ -578,6 +578,10 @@ s_item_forward (intake_server_t *self, s_item_t *item)
     Ketenbus__V1__RegieTransferResponse a;
     Ketenbus__V1__PlanRegistered p;
     Ketenbus__V1__CareAssignment c;
+    Ketenbus__V1__ConsentGrant g;
+    Ketenbus__V1__ConsentWithdraw w;
+    Ketenbus__V1__ShareRequest sq;
+    Ketenbus__V1__ShareResponse sr;
     const ProtobufCMessage *body = NULL;
     const char *prefix = "", *key = "";
     out.body_case = in->body_case;
@@ -637,6 +641,62 @@ s_item_forward (intake_server_t *self, s_item_t *item)
         body = &c.base;
         prefix = "toewijzing:";
         key = c.toewijzing_id;
+        break;
+    /* consent and shares: per person (the same stream as its signals, so a
+       grant and a later request about the person arrive in order), per
+       gezin when no person is named; a response per share */
+    case KETENBUS__V1__ENVELOPE__BODY_CONSENT_GRANT:
+        g = *in->consent_grant;
+        s_strip_unknown (&g.base);
+        kb_pseudo_bsn (self->pseudo, g.bsn, item->subject_pseudonym);
+        g.bsn = (char *) "";
+        g.pseudonym = item->subject_pseudonym;
+        g.recorded_by_org = item->org;
+        out.consent_grant = &g;
+        body = &g.base;
+        key = item->subject_pseudonym;
+        item->event = "consent.grant_received";
+        break;
+    case KETENBUS__V1__ENVELOPE__BODY_CONSENT_WITHDRAW:
+        w = *in->consent_withdraw;
+        s_strip_unknown (&w.base);
+        kb_pseudo_bsn (self->pseudo, w.bsn, item->subject_pseudonym);
+        w.bsn = (char *) "";
+        w.pseudonym = item->subject_pseudonym;
+        w.recorded_by_org = item->org;
+        w.to_org = (char *) "";
+        out.consent_withdraw = &w;
+        body = &w.base;
+        key = item->subject_pseudonym;
+        item->event = "consent.withdraw_received";
+        break;
+    case KETENBUS__V1__ENVELOPE__BODY_SHARE_REQUEST:
+        sq = *in->share_request;
+        s_strip_unknown (&sq.base);
+        if (sq.bsn && *sq.bsn)
+            kb_pseudo_bsn (self->pseudo, sq.bsn, item->subject_pseudonym);
+        sq.bsn = (char *) "";
+        sq.pseudonym = item->subject_pseudonym;
+        sq.from_org = item->org;
+        out.share_request = &sq;
+        body = &sq.base;
+        if (item->subject_pseudonym[0])
+            key = item->subject_pseudonym;
+        else {
+            prefix = "gezin:";
+            key = sq.gezin_ref;
+        }
+        item->event = "share.request_received";
+        break;
+    case KETENBUS__V1__ENVELOPE__BODY_SHARE_RESPONSE:
+        sr = *in->share_response;
+        s_strip_unknown (&sr.base);
+        sr.from_org = item->org;
+        out.share_response = &sr;
+        body = &sr.base;
+        prefix = "share:";
+        key = sr.share_id;
+        item->event = "share.response_received";
         break;
     default:
         return -1;   /* not reached: validation accepted only these */

@@ -69,6 +69,14 @@ intake_validate_may_send (int org_type, Ketenbus__V1__Envelope__BodyCase body)
     case KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT:
         return intake_validate_may_send_care (org_type, KETENBUS__V1__CARE_ACTION__CARE_ACTION_ASSIGN)
                || intake_validate_may_send_care (org_type, KETENBUS__V1__CARE_ACTION__CARE_ACTION_START);
+    case KETENBUS__V1__ENVELOPE__BODY_CONSENT_GRANT:
+    case KETENBUS__V1__ENVELOPE__BODY_CONSENT_WITHDRAW:
+    case KETENBUS__V1__ENVELOPE__BODY_SHARE_REQUEST:
+    case KETENBUS__V1__ENVELOPE__BODY_SHARE_RESPONSE:
+        /* every partner that works with residents records consent and
+           shares: care partners, gemeenten and zorgaanbieders; the
+           ketencoordinator reviews shares, it does not take part in them */
+        return s_provider (org_type) || org_type == KETENBUS__V1__ORG_TYPE__ORG_TYPE_GEMEENTE;
     case KETENBUS__V1__ENVELOPE__BODY_REPLAY:
     case KETENBUS__V1__ENVELOPE__BODY_DELIVERY_ACK:
         /* every partner has a mailbox */
@@ -89,6 +97,10 @@ intake_validate_accepted (Ketenbus__V1__Envelope__BodyCase body)
     case KETENBUS__V1__ENVELOPE__BODY_REPLAY:
     case KETENBUS__V1__ENVELOPE__BODY_DELIVERY_ACK:
     case KETENBUS__V1__ENVELOPE__BODY_PLAN_REGISTERED:
+    case KETENBUS__V1__ENVELOPE__BODY_CONSENT_GRANT:
+    case KETENBUS__V1__ENVELOPE__BODY_CONSENT_WITHDRAW:
+    case KETENBUS__V1__ENVELOPE__BODY_SHARE_REQUEST:
+    case KETENBUS__V1__ENVELOPE__BODY_SHARE_RESPONSE:
         return true;
     default:
         return false;
@@ -234,6 +246,17 @@ static bool
 s_set (const char *s)
 {
     return s && *s;
+}
+
+/* UTF-8 characters of a string already checked to be valid UTF-8. */
+static size_t
+s_utf8_chars (const char *s)
+{
+    size_t n = 0;
+    for (; s && *s; s++)
+        if (((unsigned char) *s & 0xC0) != 0x80)
+            n++;
+    return n;
 }
 
 static bool
@@ -589,6 +612,175 @@ intake_validate_care_assignment (const Ketenbus__V1__CareAssignment *c,
     return true;
 }
 
+/*  Consent and shares */
+
+/* Data categories: at least one, each a known value, at most all of them. */
+static bool
+s_data_categories (const Ketenbus__V1__DataCategory *cats, size_t n, const char *field,
+                   intake_reject_t *r)
+{
+    if (n == 0)
+        return s_reject (r, INTAKE_RC_REQUIRED, field, "at least one data category is required");
+    if (n > INTAKE_MAX_DATA_CATEGORIES)
+        return s_reject (r, INTAKE_RC_LIMIT, field, "at most 13 data categories");
+    for (size_t i = 0; i < n; i++)
+        if (!s_required_enum (&ketenbus__v1__data_category__descriptor, (int) cats[i], field, r))
+            return false;
+    return true;
+}
+
+/* The person at the door: a BSN, never a pseudonym. */
+static bool
+s_person_bsn (const char *bsn, const char *pseudonym, const char *prefix, bool required,
+              intake_reject_t *r)
+{
+    char field[64];
+    snprintf (field, sizeof field, "%s.pseudonym", prefix);
+    if (s_set (pseudonym))
+        return s_reject (r, INTAKE_RC_BACKBONE_FIELD, field,
+                         "set by the backbone from the bsn: leave it empty");
+    snprintf (field, sizeof field, "%s.bsn", prefix);
+    return (!required && !s_set (bsn)) || s_bsn (bsn, field, r);
+}
+
+bool
+intake_validate_consent_grant (const Ketenbus__V1__ConsentGrant *g, const intake_sender_t *sender,
+                               const intake_validate_ctx_t *ctx, intake_reject_t *r)
+{
+    if (!s_required_uuid (g->consent_id, "consent_grant.consent_id", r)
+        || !s_optional_text (g->partner_case_ref, "consent_grant.partner_case_ref", 64, r)
+        || !s_person_bsn (g->bsn, g->pseudonym, "consent_grant", true, r)
+        || !s_required_enum (&ketenbus__v1__consent_giver__descriptor, (int) g->given_by,
+                             "consent_grant.given_by", r)
+        || !s_data_categories (g->data_categories, g->n_data_categories,
+                               "consent_grant.data_categories", r))
+        return false;
+    switch (g->recipient_case) {
+    case KETENBUS__V1__CONSENT_GRANT__RECIPIENT_RECIPIENT_ORG:
+        /* the recording organisation itself is a normal recipient */
+        if (!s_named_org (g->recipient_org, "consent_grant.recipient_org", sender, false, NULL,
+                          ctx, r))
+            return false;
+        break;
+    case KETENBUS__V1__CONSENT_GRANT__RECIPIENT_RECIPIENT_ORG_TYPE:
+        if (!s_required_enum (&ketenbus__v1__org_type__descriptor, (int) g->recipient_org_type,
+                              "consent_grant.recipient_org_type", r))
+            return false;
+        break;
+    default:
+        return s_reject (r, INTAKE_RC_REQUIRED, "consent_grant.recipient",
+                         "exactly one of recipient_org and recipient_org_type is required");
+    }
+    if (!s_required_enum (&ketenbus__v1__purpose__descriptor, (int) g->purpose,
+                          "consent_grant.purpose", r))
+        return false;
+    int32_t from = 0, until = 0;
+    if (!s_set (g->valid_from))
+        return s_reject (r, INTAKE_RC_REQUIRED, "consent_grant.valid_from", "date is required");
+    if (!s_set (g->valid_until))
+        return s_reject (r, INTAKE_RC_REQUIRED, "consent_grant.valid_until", "date is required");
+    if (!s_optional_date (g->valid_from, "consent_grant.valid_from", &from, r)
+        || !s_optional_date (g->valid_until, "consent_grant.valid_until", &until, r))
+        return false;
+    if (until < from)
+        return s_reject (r, INTAKE_RC_FORMAT, "consent_grant.valid_until",
+                         "must not lie before valid_from");
+    return s_sender_field (g->recorded_by_org, sender, "consent_grant.recorded_by_org", r);
+}
+
+bool
+intake_validate_consent_withdraw (const Ketenbus__V1__ConsentWithdraw *w,
+                                  const intake_sender_t *sender, const intake_validate_ctx_t *ctx,
+                                  intake_reject_t *r)
+{
+    if (!s_required_uuid (w->consent_id, "consent_withdraw.consent_id", r)
+        || !s_optional_text (w->partner_case_ref, "consent_withdraw.partner_case_ref", 64, r)
+        || !s_person_bsn (w->bsn, w->pseudonym, "consent_withdraw", true, r)
+        || !s_required_enum (&ketenbus__v1__consent_giver__descriptor, (int) w->withdrawn_by,
+                             "consent_withdraw.withdrawn_by", r)
+        || !s_past_date (w->withdrawn_date, "consent_withdraw.withdrawn_date", 5, ctx, r)
+        || !s_sender_field (w->recorded_by_org, sender, "consent_withdraw.recorded_by_org", r))
+        return false;
+    /* to_org addresses the backbone's notices to organisations */
+    if (s_set (w->to_org))
+        return s_reject (r, INTAKE_RC_BACKBONE_FIELD, "consent_withdraw.to_org",
+                         "set by the backbone: leave it empty");
+    return true;
+}
+
+bool
+intake_validate_share_request (const Ketenbus__V1__ShareRequest *q, const intake_sender_t *sender,
+                               const intake_validate_ctx_t *ctx, intake_reject_t *r)
+{
+    if (!s_required_uuid (q->share_id, "share_request.share_id", r)
+        || !s_required_enum (&ketenbus__v1__share_direction__descriptor, (int) q->direction,
+                             "share_request.direction", r)
+        || !s_sender_field (q->from_org, sender, "share_request.from_org", r))
+        return false;
+    if (!s_set (q->to_org))
+        return s_reject (r, INTAKE_RC_REQUIRED, "share_request.to_org",
+                         "the other organisation is required");
+    if (!s_named_org (q->to_org, "share_request.to_org", sender, true, NULL, ctx, r)
+        || !s_optional_text (q->gezin_ref, "share_request.gezin_ref", 64, r)
+        || !s_optional_text (q->partner_case_ref, "share_request.partner_case_ref", 64, r)
+        || !s_person_bsn (q->bsn, q->pseudonym, "share_request", false, r))
+        return false;
+    if (!s_set (q->gezin_ref) && !s_set (q->bsn))
+        return s_reject (r, INTAKE_RC_REQUIRED, "share_request.bsn",
+                         "the person (bsn) or the gezin (gezin_ref) is required");
+    if (!s_data_categories (q->data_categories, q->n_data_categories,
+                            "share_request.data_categories", r)
+        || !s_required_enum (&ketenbus__v1__purpose__descriptor, (int) q->purpose,
+                             "share_request.purpose", r)
+        || !s_required_enum (&ketenbus__v1__legal_ground__descriptor, (int) q->legal_ground,
+                             "share_request.legal_ground", r))
+        return false;
+    const char *f = "share_request.justification";
+    if (q->legal_ground == KETENBUS__V1__LEGAL_GROUND__LEGAL_GROUND_NONE) {
+        /* free text without a legal ground has no purpose: not taken in */
+        if (s_set (q->justification))
+            return s_reject (r, INTAKE_RC_FORMAT, f, "only with a legal ground other than NONE");
+    }
+    else {
+        if (!s_set (q->justification))
+            return s_reject (r, INTAKE_RC_REQUIRED, f,
+                             "a written justification is required with a legal ground");
+        /* 1..2000 characters: at most 4 bytes each */
+        if (!kb_validate_text (q->justification, 1, 4 * INTAKE_MAX_JUSTIFICATION_CHARS)
+            || s_utf8_chars (q->justification) > INTAKE_MAX_JUSTIFICATION_CHARS)
+            return s_reject (r, INTAKE_RC_TEXT, f,
+                             "must be 1..2000 characters of valid UTF-8 without control characters");
+    }
+    if (s_set (q->consent_id) && !kb_validate_message_id (q->consent_id))
+        return s_reject (r, INTAKE_RC_MESSAGE_ID, "share_request.consent_id",
+                         "must be empty or a lower-case UUID (8-4-4-4-12 hex)");
+    return true;
+}
+
+bool
+intake_validate_share_response (const Ketenbus__V1__ShareResponse *p,
+                                const intake_sender_t *sender, const intake_validate_ctx_t *ctx,
+                                intake_reject_t *r)
+{
+    if (!s_required_uuid (p->share_id, "share_response.share_id", r)
+        || !s_sender_field (p->from_org, sender, "share_response.from_org", r))
+        return false;
+    if (!s_set (p->to_org))
+        return s_reject (r, INTAKE_RC_REQUIRED, "share_response.to_org",
+                         "the receiving organisation is required");
+    if (!s_named_org (p->to_org, "share_response.to_org", sender, true, NULL, ctx, r)
+        || !s_required_text (p->recipient_key_id, "share_response.recipient_key_id", 64, r))
+        return false;
+    const char *f = "share_response.sealed_payload";
+    if (p->sealed_payload.len == 0)
+        return s_reject (r, INTAKE_RC_REQUIRED, f, "the sealed payload is required");
+    if (p->sealed_payload.len < INTAKE_SEALED_OVERHEAD)
+        return s_reject (r, INTAKE_RC_FORMAT, f, "shorter than a sealed box (48 bytes)");
+    if (p->sealed_payload.len > INTAKE_MAX_SEALED_BYTES)
+        return s_reject (r, INTAKE_RC_LIMIT, f, "at most 262144 bytes");
+    return true;
+}
+
 bool
 intake_validate_body (const kb_envelope_t *env, const intake_sender_t *sender,
                       const intake_validate_ctx_t *ctx, intake_reject_t *r)
@@ -604,6 +796,14 @@ intake_validate_body (const kb_envelope_t *env, const intake_sender_t *sender,
         return intake_validate_plan_registered (env->plan_registered, sender, ctx, r);
     case KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT:
         return intake_validate_care_assignment (env->care_assignment, sender, ctx, r);
+    case KETENBUS__V1__ENVELOPE__BODY_CONSENT_GRANT:
+        return intake_validate_consent_grant (env->consent_grant, sender, ctx, r);
+    case KETENBUS__V1__ENVELOPE__BODY_CONSENT_WITHDRAW:
+        return intake_validate_consent_withdraw (env->consent_withdraw, sender, ctx, r);
+    case KETENBUS__V1__ENVELOPE__BODY_SHARE_REQUEST:
+        return intake_validate_share_request (env->share_request, sender, ctx, r);
+    case KETENBUS__V1__ENVELOPE__BODY_SHARE_RESPONSE:
+        return intake_validate_share_response (env->share_response, sender, ctx, r);
     default:
         return s_reject (r, INTAKE_RC_UNSUPPORTED, kb_codec_body_name (env),
                          "this message type is not accepted by intake in this version");

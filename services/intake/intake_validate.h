@@ -12,6 +12,13 @@
 #define INTAKE_MAX_CATEGORIES 8
 
 #define INTAKE_MAX_INVOLVED_ORGS 20
+#define INTAKE_MAX_DATA_CATEGORIES 13       /* every DataCategory once */
+#define INTAKE_MAX_JUSTIFICATION_CHARS 2000
+/* A ShareResponse's sealed payload: a libsodium sealed box (48 bytes of
+   overhead) of at most 256 KiB; intake/max_message_bytes must be larger
+   for payloads near the limit (the default frame limit is 64 KiB). */
+#define INTAKE_SEALED_OVERHEAD 48
+#define INTAKE_MAX_SEALED_BYTES (256 * 1024)
 
 /* The partner registry as validation sees it: the organisation type of an
    active partner, 0 when org is unknown or revoked. */
@@ -65,6 +72,20 @@ bool intake_validate_plan_registered (const Ketenbus__V1__PlanRegistered *plan,
 bool intake_validate_care_assignment (const Ketenbus__V1__CareAssignment *care,
                                       const intake_sender_t *sender,
                                       const intake_validate_ctx_t *ctx, intake_reject_t *reject);
+/* Consent and shares (issue 5): any partner type except the
+   ketencoordinator may send them (intake_validate_may_send). */
+bool intake_validate_consent_grant (const Ketenbus__V1__ConsentGrant *grant,
+                                    const intake_sender_t *sender,
+                                    const intake_validate_ctx_t *ctx, intake_reject_t *reject);
+bool intake_validate_consent_withdraw (const Ketenbus__V1__ConsentWithdraw *withdraw,
+                                       const intake_sender_t *sender,
+                                       const intake_validate_ctx_t *ctx, intake_reject_t *reject);
+bool intake_validate_share_request (const Ketenbus__V1__ShareRequest *request,
+                                    const intake_sender_t *sender,
+                                    const intake_validate_ctx_t *ctx, intake_reject_t *reject);
+bool intake_validate_share_response (const Ketenbus__V1__ShareResponse *response,
+                                     const intake_sender_t *sender,
+                                     const intake_validate_ctx_t *ctx, intake_reject_t *reject);
 /* Dispatches to the body's check (CaseSignal included); false with
    INTAKE_RC_UNSUPPORTED for a body without one. */
 bool intake_validate_body (const kb_envelope_t *env, const intake_sender_t *sender,

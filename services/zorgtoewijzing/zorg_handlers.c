@@ -1,8 +1,10 @@
 /*  zorg_handlers - dispatch of link messages. */
 #include "zorg_handlers.h"
 #include "zorg_care.h"
+#include "zorg_consent.h"
 #include "zorg_gezin.h"
 #include "zorg_plan.h"
+#include "zorg_share.h"
 
 #include "ketenbus/kb_log.h"
 
@@ -87,6 +89,46 @@ zorg_handlers_apply (kb_db_t *db, const char *sender, const char *stream, const 
                 rc = s_refused (ctx, "plan.register_refused", env->plan_registered->regisseur_org,
                                 refusal, message_id);
             break;
+        case KETENBUS__V1__ENVELOPE__BODY_CONSENT_GRANT: {
+            const Ketenbus__V1__ConsentGrant *g = env->consent_grant;
+            if (!s_set (g->consent_id) || !s_set (g->pseudonym) || !s_set (g->recorded_by_org)) {
+                snprintf (reason_buf, reason_len, "consent grant without id, pseudonym or recorder");
+                result = KB_LINK_POISON;
+                break;
+            }
+            rc = zorg_consent_grant (ctx, g, message_id);
+            break;
+        }
+        case KETENBUS__V1__ENVELOPE__BODY_CONSENT_WITHDRAW: {
+            const Ketenbus__V1__ConsentWithdraw *w = env->consent_withdraw;
+            if (!s_set (w->consent_id) || !s_set (w->pseudonym) || !s_set (w->recorded_by_org)) {
+                snprintf (reason_buf, reason_len, "consent withdraw without id, pseudonym or recorder");
+                result = KB_LINK_POISON;
+                break;
+            }
+            rc = zorg_consent_withdraw (ctx, w, message_id);
+            break;
+        }
+        case KETENBUS__V1__ENVELOPE__BODY_SHARE_REQUEST: {
+            const Ketenbus__V1__ShareRequest *q = env->share_request;
+            if (!s_set (q->share_id) || !s_set (q->from_org) || !s_set (q->to_org)) {
+                snprintf (reason_buf, reason_len, "share request without id, from_org or to_org");
+                result = KB_LINK_POISON;
+                break;
+            }
+            rc = zorg_share_request (ctx, q, message_id);
+            break;
+        }
+        case KETENBUS__V1__ENVELOPE__BODY_SHARE_RESPONSE: {
+            const Ketenbus__V1__ShareResponse *r = env->share_response;
+            if (!s_set (r->share_id) || !s_set (r->from_org) || !s_set (r->to_org)) {
+                snprintf (reason_buf, reason_len, "share response without id, from_org or to_org");
+                result = KB_LINK_POISON;
+                break;
+            }
+            rc = zorg_share_response (ctx, r, message_id);
+            break;
+        }
         default:
             snprintf (reason_buf, reason_len, "unexpected body \"%s\" on the zorgtoewijzing link",
                       kb_codec_body_name (env));

@@ -107,6 +107,7 @@ zorg_server_new (const kb_config_t *config)
     self->ctx.db = self->db;
     self->ctx.rules = self->rules;
     self->ctx.deadline_s = (int) kb_config_int (config, "transfer/deadline_s");
+    self->ctx.justification_min = (int) kb_config_int (config, "share/justification_min_chars");
     kb_link_receiver_config_t rcfg = {
         .on_batch = s_on_batch,
         .batch = (int) kb_config_int (config, "link/batch"),

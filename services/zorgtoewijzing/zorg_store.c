@@ -189,6 +189,67 @@ static const s_statement_t s_statements[] = {
       "INSERT INTO toewijzing_event (toewijzing_id, action, message_id, via_org, outcome, reason) "
       "VALUES ($1, $2::int, $3, $4, $5, $6)",
       6 },
+    /* consent registry */
+    { "zorg_consent_insert",
+      "INSERT INTO consent (consent_id, pseudonym, given_by, categories, recipient_org, "
+      " recipient_org_type, purpose, valid_from, valid_until, recorded_by_org, partner_case_ref) "
+      "VALUES ($1, $2, $3::int, $4::int[], $5, $6::int, $7::int, $8::date, $9::date, $10, $11) "
+      "ON CONFLICT (consent_id) DO NOTHING RETURNING 1",
+      11 },
+    /* column 3..: the same columns as zorg_consent_of_person */
+    { "zorg_consent_get",
+      "SELECT pseudonym, recorded_by_org, (withdrawn_at IS NOT NULL) FROM consent "
+      "WHERE consent_id = $1 FOR UPDATE",
+      1 },
+    { "zorg_consent_withdraw",
+      "UPDATE consent SET withdrawn_at = now (), withdrawn_by = $2::int, withdrawn_date = $3::date, "
+      " withdrawn_via_org = $4 WHERE consent_id = $1 AND withdrawn_at IS NULL",
+      4 },
+    /* the organisations on both sides of the allowed shares relying on a consent */
+    { "zorg_consent_relying_orgs",
+      "SELECT org FROM (SELECT from_org AS org FROM share WHERE consent_id = $1 AND outcome = 1 "
+      " UNION SELECT to_org FROM share WHERE consent_id = $1 AND outcome = 1) o "
+      "WHERE org <> $2 ORDER BY org",
+      2 },
+    { "zorg_consent_of_person",
+      "SELECT consent_id, array_to_string (categories, ','), coalesce (recipient_org, ''), "
+      " recipient_org_type, purpose, valid_from - date '1970-01-01', "
+      " valid_until - date '1970-01-01', (withdrawn_at IS NOT NULL) "
+      "FROM consent WHERE pseudonym = $1 ORDER BY recorded_at, consent_id",
+      1 },
+    { "zorg_consent_by_id",
+      "SELECT consent_id, array_to_string (categories, ','), coalesce (recipient_org, ''), "
+      " recipient_org_type, purpose, valid_from - date '1970-01-01', "
+      " valid_until - date '1970-01-01', (withdrawn_at IS NOT NULL) "
+      "FROM consent WHERE consent_id = $1 FOR SHARE",
+      1 },
+    /* share decisions */
+    { "zorg_share_gezin_of_person", "SELECT gezin_id FROM gezin_member WHERE pseudonym = $1", 1 },
+    { "zorg_share_gezin_by_ref",
+      "WITH RECURSIVE g (id, merged_into, depth) AS ("
+      " SELECT id, merged_into, 0 FROM gezin WHERE ref = $1 "
+      " UNION ALL SELECT n.id, n.merged_into, g.depth + 1 FROM gezin n JOIN g ON n.id = g.merged_into "
+      " WHERE g.depth < 16) "
+      "SELECT id FROM g WHERE merged_into IS NULL",
+      1 },
+    { "zorg_share_involvement",
+      "SELECT partner_case_ref FROM involvement WHERE gezin_id = $1::bigint AND org_id = $2", 2 },
+    { "zorg_share_insert",
+      "INSERT INTO share (share_id, direction, from_org, to_org, gezin_id, pseudonym, categories, "
+      " purpose, legal_ground, justification, consent_id, outcome, reason, review_required) "
+      "VALUES ($1, $2::int, $3, $4, nullif ($5::bigint, 0), $6, $7::int[], $8::int, $9::int, $10, "
+      " $11, $12::int, $13::int, $14::bool) ON CONFLICT (share_id) DO NOTHING RETURNING 1",
+      14 },
+    { "zorg_share_get",
+      "SELECT direction, from_org, to_org, coalesce (consent_id, ''), outcome, reason, "
+      " coalesce (pseudonym, ''), coalesce ((SELECT ref FROM gezin WHERE id = share.gezin_id), '') "
+      "FROM share WHERE share_id = $1 FOR UPDATE",
+      1 },
+    { "zorg_share_response_counted",
+      "UPDATE share SET responses_routed = responses_routed + CASE WHEN $2::bool THEN 1 ELSE 0 END, "
+      " responses_refused = responses_refused + CASE WHEN $2::bool THEN 0 ELSE 1 END "
+      "WHERE share_id = $1",
+      2 },
     /* read-only queries for ketenctl */
     { "zorg_show_by_ref", "SELECT id, merged_into FROM gezin WHERE ref = $1", 1 },
     { "zorg_show_by_pseudonym", "SELECT gezin_id FROM gezin_member WHERE pseudonym = $1", 1 },
@@ -438,6 +499,18 @@ zorg_store_audit (zorg_ctx_t *ctx, const char *actor_org, const char *actor_user
                                .authorised = true };
     int rc = ctx->audit ? kb_audit_batch_append (ctx->audit, &entry)
                         : kb_audit_append (ctx->db, &entry);
+    return rc == KB_DB_OK ? KB_DB_OK : rc == KB_DB_RETRY ? KB_DB_RETRY : KB_DB_FATAL;
+}
+
+kb_db_rc_t
+zorg_store_audit_entry (zorg_ctx_t *ctx, const kb_audit_entry_t *entry)
+{
+    kb_audit_entry_t e = *entry;
+    if (!e.actor_org)
+        e.actor_org = ZORG_ACTOR;
+    if (!e.outcome)
+        e.outcome = "ok";
+    int rc = ctx->audit ? kb_audit_batch_append (ctx->audit, &e) : kb_audit_append (ctx->db, &e);
     return rc == KB_DB_OK ? KB_DB_OK : rc == KB_DB_RETRY ? KB_DB_RETRY : KB_DB_FATAL;
 }
 

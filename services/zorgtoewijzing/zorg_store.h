@@ -32,6 +32,7 @@ typedef struct {
                                   each row is appended at once */
     kb_outbox_batch_t *outbox; /* the link batch's outbox rows, or NULL: each
                                   message is queued at once */
+    int justification_min;     /* share/justification_min_chars; 0: the default */
 } zorg_ctx_t;
 
 typedef struct {
@@ -128,6 +129,10 @@ kb_db_rc_t zorg_store_send (zorg_ctx_t *ctx, const char *to_org, kb_envelope_t *
 kb_db_rc_t zorg_store_audit (zorg_ctx_t *ctx, const char *actor_org, const char *actor_user,
                              const char *event, char action, const char *subject,
                              const char *reason, const char *outcome);
+
+/* The same with every field of the entry (NEN 7513 check flags, on behalf
+   of); actor_org NULL is the daemon itself. */
+kb_db_rc_t zorg_store_audit_entry (zorg_ctx_t *ctx, const kb_audit_entry_t *entry);
 
 /* Opens an escalation for the ketencoordinator (plan ids 0 and transfer
    NULL when not applicable) and audits it. */

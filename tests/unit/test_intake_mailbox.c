@@ -48,6 +48,36 @@ test_recipient_of_each_partner_body (void **state)
     env.body_case = KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT;
     env.care_assignment = &care;
     assert_string_equal (intake_mailbox_recipient (&env), "zorg-de-peel");
+
+    /* consent and shares: each names its recipient in to_org */
+    Ketenbus__V1__ShareDecision decision = KETENBUS__V1__SHARE_DECISION__INIT;
+    decision.to_org = "cjg-helmond";
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_SHARE_DECISION;
+    env.share_decision = &decision;
+    assert_string_equal (intake_mailbox_recipient (&env), "cjg-helmond");
+    Ketenbus__V1__ShareRequest share = KETENBUS__V1__SHARE_REQUEST__INIT;
+    share.from_org = "cjg-helmond";
+    share.to_org = "veiligthuis-peel";
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_SHARE_REQUEST;
+    env.share_request = &share;
+    assert_string_equal (intake_mailbox_recipient (&env), "veiligthuis-peel");
+    Ketenbus__V1__ShareResponse response = KETENBUS__V1__SHARE_RESPONSE__INIT;
+    response.from_org = "veiligthuis-peel";
+    response.to_org = "cjg-helmond";
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_SHARE_RESPONSE;
+    env.share_response = &response;
+    assert_string_equal (intake_mailbox_recipient (&env), "cjg-helmond");
+    Ketenbus__V1__ConsentWithdraw withdraw = KETENBUS__V1__CONSENT_WITHDRAW__INIT;
+    withdraw.recorded_by_org = "cjg-helmond";
+    withdraw.to_org = "veiligthuis-peel";
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_CONSENT_WITHDRAW;
+    env.consent_withdraw = &withdraw;
+    assert_string_equal (intake_mailbox_recipient (&env), "veiligthuis-peel");
+    Ketenbus__V1__ConsentRecorded recorded = KETENBUS__V1__CONSENT_RECORDED__INIT;
+    recorded.to_org = "wijkteam-deurne";
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_CONSENT_RECORDED;
+    env.consent_recorded = &recorded;
+    assert_string_equal (intake_mailbox_recipient (&env), "wijkteam-deurne");
 }
 
 static void

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "intake_validate.h"
@@ -471,14 +472,14 @@ test_envelope_body (void **state)
 {
     (void) state;
     Ketenbus__V1__Ack ack = KETENBUS__V1__ACK__INIT;
-    Ketenbus__V1__ShareRequest share = KETENBUS__V1__SHARE_REQUEST__INIT;
+    Ketenbus__V1__ShareDecision share = KETENBUS__V1__SHARE_DECISION__INIT;
     Ketenbus__V1__Replay replay = KETENBUS__V1__REPLAY__INIT;
     static const struct {
         Ketenbus__V1__Envelope__BodyCase body;
         const char *field;
     } cases [] = {
         { KETENBUS__V1__ENVELOPE__BODY_ACK, "ack" },
-        { KETENBUS__V1__ENVELOPE__BODY_SHARE_REQUEST, "share_request" },
+        { KETENBUS__V1__ENVELOPE__BODY_SHARE_DECISION, "share_decision" },
         { KETENBUS__V1__ENVELOPE__BODY_STORED_SIGNAL, "stored_signal" },
         { KETENBUS__V1__ENVELOPE__BODY__NOT_SET, "none" },
     };
@@ -550,8 +551,8 @@ test_may_send (void **state)
         KETENBUS__V1__ENVELOPE__BODY_REJECT,
         KETENBUS__V1__ENVELOPE__BODY_MATCH_NOTIFICATION,
         KETENBUS__V1__ENVELOPE__BODY_REGIE_ASSIGNMENT,
-        KETENBUS__V1__ENVELOPE__BODY_CONSENT_GRANT,
-        KETENBUS__V1__ENVELOPE__BODY_SHARE_REQUEST,
+        KETENBUS__V1__ENVELOPE__BODY_SHARE_DECISION,
+        KETENBUS__V1__ENVELOPE__BODY_CONSENT_RECORDED,
         KETENBUS__V1__ENVELOPE__BODY_STORED_SIGNAL,
     };
     static const bool signal_allowed [] = {
@@ -1106,7 +1107,12 @@ test_accepted_bodies (void **state)
         { KETENBUS__V1__ENVELOPE__BODY_PLAN_REGISTERED, true },
         { KETENBUS__V1__ENVELOPE__BODY_STORED_SIGNAL, false },
         { KETENBUS__V1__ENVELOPE__BODY_REGIE_ASSIGNMENT, false },
-        { KETENBUS__V1__ENVELOPE__BODY_SHARE_REQUEST, false },
+        { KETENBUS__V1__ENVELOPE__BODY_CONSENT_GRANT, true },
+        { KETENBUS__V1__ENVELOPE__BODY_CONSENT_WITHDRAW, true },
+        { KETENBUS__V1__ENVELOPE__BODY_SHARE_REQUEST, true },
+        { KETENBUS__V1__ENVELOPE__BODY_SHARE_RESPONSE, true },
+        { KETENBUS__V1__ENVELOPE__BODY_SHARE_DECISION, false },
+        { KETENBUS__V1__ENVELOPE__BODY_CONSENT_RECORDED, false },
         { KETENBUS__V1__ENVELOPE__BODY__NOT_SET, false },
     };
     for (size_t i = 0; i < N_ELEMENTS (cases); i++)
@@ -1132,6 +1138,268 @@ test_care_reject_holds_no_bsn (void **state)
     }
 }
 
+//  --------------------------------------------------------------------------
+//  Consent and shares (issue 5)
+
+#define CONSENT_ID "0d8f5a4e-3b2c-4d1e-9f0a-1b2c3d4e5f60"
+
+typedef struct {
+    Ketenbus__V1__ConsentGrant grant;
+    Ketenbus__V1__ConsentWithdraw withdraw;
+    Ketenbus__V1__ShareRequest req;
+    Ketenbus__V1__ShareResponse resp;
+    Ketenbus__V1__DataCategory cats [16];
+    uint8_t payload [INTAKE_MAX_SEALED_BYTES + 1];
+    char long_text [4 * 2100];
+    intake_sender_t sender;
+    intake_validate_ctx_t ctx;
+} share_fx_t;
+
+static share_fx_t *
+s_share_new (void)
+{
+    share_fx_t *f = calloc (1, sizeof *f);
+    assert_non_null (f);
+    f->cats [0] = KETENBUS__V1__DATA_CATEGORY__DATA_CATEGORY_PLAN;
+    f->cats [1] = KETENBUS__V1__DATA_CATEGORY__DATA_CATEGORY_WONEN;
+    ketenbus__v1__consent_grant__init (&f->grant);
+    f->grant.consent_id = CONSENT_ID;
+    f->grant.bsn = SUBJECT_BSN;
+    f->grant.given_by = KETENBUS__V1__CONSENT_GIVER__CONSENT_GIVER_PERSON;
+    f->grant.n_data_categories = 2;
+    f->grant.data_categories = f->cats;
+    f->grant.recipient_case = KETENBUS__V1__CONSENT_GRANT__RECIPIENT_RECIPIENT_ORG;
+    f->grant.recipient_org = "veiligthuis-peel";
+    f->grant.purpose = KETENBUS__V1__PURPOSE__PURPOSE_HULPVERLENING;
+    f->grant.valid_from = "2024-06-01";
+    f->grant.valid_until = "2025-06-01";
+    ketenbus__v1__consent_withdraw__init (&f->withdraw);
+    f->withdraw.consent_id = CONSENT_ID;
+    f->withdraw.bsn = SUBJECT_BSN;
+    f->withdraw.withdrawn_by = KETENBUS__V1__CONSENT_GIVER__CONSENT_GIVER_PERSON;
+    f->withdraw.withdrawn_date = "2024-06-14";
+    ketenbus__v1__share_request__init (&f->req);
+    f->req.share_id = TRANSFER_ID;
+    f->req.direction = KETENBUS__V1__SHARE_DIRECTION__SHARE_DIRECTION_REQUEST;
+    f->req.to_org = "veiligthuis-peel";
+    f->req.bsn = SUBJECT_BSN;
+    f->req.n_data_categories = 1;
+    f->req.data_categories = f->cats;
+    f->req.purpose = KETENBUS__V1__PURPOSE__PURPOSE_HULPVERLENING;
+    f->req.legal_ground = KETENBUS__V1__LEGAL_GROUND__LEGAL_GROUND_NONE;
+    ketenbus__v1__share_response__init (&f->resp);
+    f->resp.share_id = TRANSFER_ID;
+    f->resp.to_org = "veiligthuis-peel";
+    f->resp.recipient_key_id = "key-1";
+    f->resp.sealed_payload.data = f->payload;
+    f->resp.sealed_payload.len = 100;
+    f->sender.org = "cjg-helmond";
+    f->sender.org_type = KETENBUS__V1__ORG_TYPE__ORG_TYPE_CJG;
+    f->ctx.today_days = kb_days_from_civil (2024, 6, 15);
+    f->ctx.org_type_of = s_registry;
+    return f;
+}
+
+static void
+s_share_expect (bool ok, const intake_reject_t *r, const char *code, const char *field)
+{
+    if (!code) {
+        if (!ok)
+            fail_msg ("rejected %s %s: %s", r->code, r->field, r->rule);
+        return;
+    }
+    if (ok)
+        fail_msg ("accepted, expected %s on %s", code, field);
+    assert_string_equal (r->code, code);
+    assert_string_equal (r->field, field);
+}
+
+static void
+test_consent_grant_fields (void **state)
+{
+    (void) state;
+    intake_reject_t r;
+    share_fx_t *f = s_share_new ();
+#define GRANT(code, field)                                                                   \
+    s_share_expect (intake_validate_consent_grant (&f->grant, &f->sender, &f->ctx, &r), &r,  \
+                    code, field);                                                             \
+    free (f);                                                                                 \
+    f = s_share_new ()
+    GRANT (NULL, NULL);
+    f->grant.consent_id = "not-a-uuid";
+    GRANT (INTAKE_RC_MESSAGE_ID, "consent_grant.consent_id");
+    f->grant.bsn = "123456780";
+    GRANT (INTAKE_RC_BSN, "consent_grant.bsn");
+    f->grant.pseudonym = "abc";
+    GRANT (INTAKE_RC_BACKBONE_FIELD, "consent_grant.pseudonym");
+    f->grant.given_by = 0;
+    GRANT (INTAKE_RC_ENUM, "consent_grant.given_by");
+    f->grant.n_data_categories = 0;
+    GRANT (INTAKE_RC_REQUIRED, "consent_grant.data_categories");
+    f->cats [1] = 42;
+    GRANT (INTAKE_RC_ENUM, "consent_grant.data_categories");
+    f->grant.n_data_categories = 14;
+    GRANT (INTAKE_RC_LIMIT, "consent_grant.data_categories");
+    f->grant.recipient_case = KETENBUS__V1__CONSENT_GRANT__RECIPIENT__NOT_SET;
+    GRANT (INTAKE_RC_REQUIRED, "consent_grant.recipient");
+    f->grant.recipient_org = "nobody-here";
+    GRANT (INTAKE_RC_ORG, "consent_grant.recipient_org");
+    f->grant.recipient_org = "cjg-helmond";       /* the recorder itself may receive */
+    GRANT (NULL, NULL);
+    f->grant.recipient_case = KETENBUS__V1__CONSENT_GRANT__RECIPIENT_RECIPIENT_ORG_TYPE;
+    f->grant.recipient_org_type = KETENBUS__V1__ORG_TYPE__ORG_TYPE_WIJKTEAM;
+    GRANT (NULL, NULL);
+    f->grant.recipient_case = KETENBUS__V1__CONSENT_GRANT__RECIPIENT_RECIPIENT_ORG_TYPE;
+    f->grant.recipient_org_type = 0;
+    GRANT (INTAKE_RC_ENUM, "consent_grant.recipient_org_type");
+    f->grant.purpose = 0;
+    GRANT (INTAKE_RC_ENUM, "consent_grant.purpose");
+    f->grant.valid_from = "";
+    GRANT (INTAKE_RC_REQUIRED, "consent_grant.valid_from");
+    f->grant.valid_until = "2025-02-29";
+    GRANT (INTAKE_RC_DATE, "consent_grant.valid_until");
+    f->grant.valid_until = "2024-05-31";
+    GRANT (INTAKE_RC_FORMAT, "consent_grant.valid_until");
+    f->grant.valid_until = "2024-06-01";           /* one day is fine */
+    GRANT (NULL, NULL);
+    f->grant.recorded_by_org = "cjg-helmond";
+    GRANT (NULL, NULL);
+    f->grant.recorded_by_org = "veiligthuis-peel";
+    GRANT (INTAKE_RC_BACKBONE_FIELD, "consent_grant.recorded_by_org");
+#undef GRANT
+    free (f);
+}
+
+static void
+test_consent_withdraw_fields (void **state)
+{
+    (void) state;
+    intake_reject_t r;
+    share_fx_t *f = s_share_new ();
+#define WITHDRAW(code, field)                                                                     \
+    s_share_expect (intake_validate_consent_withdraw (&f->withdraw, &f->sender, &f->ctx, &r), &r, \
+                    code, field);                                                                  \
+    free (f);                                                                                      \
+    f = s_share_new ()
+    WITHDRAW (NULL, NULL);
+    f->withdraw.consent_id = "";
+    WITHDRAW (INTAKE_RC_REQUIRED, "consent_withdraw.consent_id");
+    f->withdraw.bsn = "";
+    WITHDRAW (INTAKE_RC_REQUIRED, "consent_withdraw.bsn");
+    f->withdraw.withdrawn_by = 7;
+    WITHDRAW (INTAKE_RC_ENUM, "consent_withdraw.withdrawn_by");
+    f->withdraw.withdrawn_date = "2024-06-16";
+    WITHDRAW (INTAKE_RC_DATE_FUTURE, "consent_withdraw.withdrawn_date");
+    f->withdraw.withdrawn_date = "2024-06-15";
+    WITHDRAW (NULL, NULL);
+    f->withdraw.to_org = "veiligthuis-peel";
+    WITHDRAW (INTAKE_RC_BACKBONE_FIELD, "consent_withdraw.to_org");
+#undef WITHDRAW
+    free (f);
+}
+
+static void
+test_share_request_fields (void **state)
+{
+    (void) state;
+    intake_reject_t r;
+    share_fx_t *f = s_share_new ();
+#define REQ(code, field)                                                                     \
+    s_share_expect (intake_validate_share_request (&f->req, &f->sender, &f->ctx, &r), &r,    \
+                    code, field);                                                             \
+    free (f);                                                                                 \
+    f = s_share_new ()
+    REQ (NULL, NULL);
+    f->req.share_id = "";
+    REQ (INTAKE_RC_REQUIRED, "share_request.share_id");
+    f->req.direction = 0;
+    REQ (INTAKE_RC_ENUM, "share_request.direction");
+    f->req.to_org = "cjg-helmond";
+    REQ (INTAKE_RC_ORG, "share_request.to_org");
+    f->req.to_org = "";
+    REQ (INTAKE_RC_REQUIRED, "share_request.to_org");
+    f->req.bsn = "";
+    REQ (INTAKE_RC_REQUIRED, "share_request.bsn");
+    f->req.bsn = "";
+    f->req.gezin_ref = PLAN_REF;                   /* a gezin instead of a person */
+    REQ (NULL, NULL);
+    f->req.from_org = "wijkteam-deurne";
+    REQ (INTAKE_RC_BACKBONE_FIELD, "share_request.from_org");
+    f->req.legal_ground = 0;
+    REQ (INTAKE_RC_ENUM, "share_request.legal_ground");
+    f->req.justification = "free text without a ground";
+    REQ (INTAKE_RC_FORMAT, "share_request.justification");
+    f->req.legal_ground = KETENBUS__V1__LEGAL_GROUND__LEGAL_GROUND_ACUUT_GEVAAR;
+    REQ (INTAKE_RC_REQUIRED, "share_request.justification");
+    f->req.legal_ground = KETENBUS__V1__LEGAL_GROUND__LEGAL_GROUND_ACUUT_GEVAAR;
+    f->req.justification = "acuut gevaar: co\xc3\xb6rdinatie met politie nodig";
+    REQ (NULL, NULL);
+    f->req.legal_ground = KETENBUS__V1__LEGAL_GROUND__LEGAL_GROUND_ACUUT_GEVAAR;
+    f->req.justification = "bad \xc3\x28 utf-8";
+    REQ (INTAKE_RC_TEXT, "share_request.justification");
+    /* 2000 two-byte characters pass, 2001 do not */
+    for (int i = 0; i < 2001; i++)
+        memcpy (f->long_text + 2 * i, "\xc3\xb6", 2);
+    f->long_text [2 * 2000] = '\0';
+    f->req.legal_ground = KETENBUS__V1__LEGAL_GROUND__LEGAL_GROUND_MELDCODE;
+    f->req.justification = f->long_text;
+    s_share_expect (intake_validate_share_request (&f->req, &f->sender, &f->ctx, &r), &r, NULL,
+                    NULL);
+    memcpy (f->long_text + 2 * 2000, "\xc3\xb6", 3);
+    REQ (INTAKE_RC_TEXT, "share_request.justification");
+    f->req.consent_id = "x";
+    REQ (INTAKE_RC_MESSAGE_ID, "share_request.consent_id");
+#undef REQ
+    free (f);
+}
+
+static void
+test_share_response_fields (void **state)
+{
+    (void) state;
+    intake_reject_t r;
+    share_fx_t *f = s_share_new ();
+#define RESP(code, field)                                                                    \
+    s_share_expect (intake_validate_share_response (&f->resp, &f->sender, &f->ctx, &r), &r,  \
+                    code, field);                                                             \
+    free (f);                                                                                 \
+    f = s_share_new ()
+    RESP (NULL, NULL);
+    f->resp.recipient_key_id = "";
+    RESP (INTAKE_RC_REQUIRED, "share_response.recipient_key_id");
+    f->resp.to_org = "nobody-here";
+    RESP (INTAKE_RC_ORG, "share_response.to_org");
+    f->resp.from_org = "veiligthuis-peel";
+    RESP (INTAKE_RC_BACKBONE_FIELD, "share_response.from_org");
+    f->resp.sealed_payload.len = 0;
+    RESP (INTAKE_RC_REQUIRED, "share_response.sealed_payload");
+    f->resp.sealed_payload.len = 47;
+    RESP (INTAKE_RC_FORMAT, "share_response.sealed_payload");
+    f->resp.sealed_payload.len = INTAKE_MAX_SEALED_BYTES;
+    RESP (NULL, NULL);
+    f->resp.sealed_payload.len = INTAKE_MAX_SEALED_BYTES + 1;
+    RESP (INTAKE_RC_LIMIT, "share_response.sealed_payload");
+#undef RESP
+    free (f);
+}
+
+static void
+test_may_send_consent_and_shares (void **state)
+{
+    (void) state;
+    static const Ketenbus__V1__Envelope__BodyCase bodies [] = {
+        KETENBUS__V1__ENVELOPE__BODY_CONSENT_GRANT, KETENBUS__V1__ENVELOPE__BODY_CONSENT_WITHDRAW,
+        KETENBUS__V1__ENVELOPE__BODY_SHARE_REQUEST, KETENBUS__V1__ENVELOPE__BODY_SHARE_RESPONSE,
+    };
+    for (size_t b = 0; b < N_ELEMENTS (bodies); b++)
+        for (int org = 0; org <= 11; org++) {
+            bool want = org >= KETENBUS__V1__ORG_TYPE__ORG_TYPE_CJG
+                        && org <= KETENBUS__V1__ORG_TYPE__ORG_TYPE_ZORGAANBIEDER;
+            if (intake_validate_may_send (org, bodies [b]) != want)
+                fail_msg ("org type %d, body %d: expected %d", org, (int) bodies [b], want);
+        }
+}
+
 int
 main (void)
 {
@@ -1151,6 +1419,11 @@ main (void)
         cmocka_unit_test (test_forward_mutations),
         cmocka_unit_test (test_forward_dispatch),
         cmocka_unit_test (test_care_reject_holds_no_bsn),
+        cmocka_unit_test (test_consent_grant_fields),
+        cmocka_unit_test (test_consent_withdraw_fields),
+        cmocka_unit_test (test_share_request_fields),
+        cmocka_unit_test (test_share_response_fields),
+        cmocka_unit_test (test_may_send_consent_and_shares),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
