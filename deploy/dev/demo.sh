@@ -130,6 +130,10 @@ for p in "${partners[@]}"; do
   [ -f "$var/keys/$1.cert" ] || "$bin/ketenctl" keygen --out "$var/keys/$1.cert" >/dev/null 2>&1
   "$bin/ketenctl" -c "$var/ketenctl.conf" partner add --org "$1" --type "$2" --gebied "$3" \
     --gemeente "$4" --cert "$var/keys/$1.cert.pub" >/dev/null 2>&1 || true
+  # a box key pair for sealed share payloads; the public half goes into the registry
+  [ -f "$var/keys/$1.box" ] || "$bin/ketenctl" keygen --box "$var/keys/$1.box" >/dev/null 2>&1
+  "$bin/ketenctl" -c "$var/ketenctl.conf" partner key-add --org "$1" \
+    --box-key-file "$var/keys/$1.box.pub" >/dev/null 2>&1 || true
 done
 
 echo "== starting intake and zorgtoewijzing"
@@ -175,5 +179,10 @@ The family:    build/bin/ketenctl -c var/ketenctl.conf gezin show --org cjg-helm
 Regie:         build/bin/ketenctl -c var/ketenctl.conf transfer list | escalation list --open
 Mailboxes:     build/bin/ketenctl -c var/ketenctl.conf mailbox status
                build/bin/ketenctl -c var/ketenctl.conf mailbox replay --cert var/keys/veiligthuis-bzo.cert
+Sealed data:   build/bin/ketenctl -c var/ketenctl.conf partner show --org veiligthuis-bzo
+               build/bin/ketenctl -c var/ketenctl.conf seal --to veiligthuis-bzo --in FILE --out FILE.sealed
+               build/bin/ketenctl open --box-secret var/keys/veiligthuis-bzo.box --in FILE.sealed --out FILE.open
+Residents:     echo 111222333 | build/bin/ketenctl -c var/ketenctl.conf access-report --bsn -
+Retention:     build/bin/ketenctl -c var/ketenctl.conf retention purge --dry-run
 Stop:          bash deploy/dev/demo.sh stop
 TXT

@@ -50,6 +50,30 @@ const kb_config_key_t ketenctl_config_keys[] = {
       0,
       0,
       "schema of zorgtoewijzing (gezin, plan, transfers, escalations)" },
+    { "retention/closed_days",
+      KB_CFG_INT,
+      "365",
+      1,
+      36500,
+      "days after the last plan of a gezin closed before the gezin and everything about it is purged" },
+    { "retention/youth_age",
+      KB_CFG_INT,
+      "23",
+      1,
+      150,
+      "Verwijsindex rule: signals about a person younger than this at the signal are removed when the person reaches this age" },
+    { "retention/youth_days",
+      KB_CFG_INT,
+      "730",
+      1,
+      36500,
+      "Verwijsindex rule: ... or this many days after the signal, whichever comes first" },
+    { "retention/quarantine_days",
+      KB_CFG_INT,
+      "90",
+      1,
+      36500,
+      "days quarantined input is kept for the operator" },
     { "intake/endpoint",
       KB_CFG_STRING,
       "tcp://127.0.0.1:7400",
@@ -250,6 +274,25 @@ ketenctl_audit_read (kb_db_t *db, const char *event, const char *subject, const 
         return KETENCTL_OK;
     ketenctl_err ("could not write the audit entry for this read; nothing is shown");
     return ketenctl_db_exit_rc (rc);
+}
+
+int
+ketenctl_actor_or (const char *by, char *buf, size_t size)
+{
+    if (!by) {
+        ketenctl_actor (buf, size);
+        return 0;
+    }
+    size_t len = strlen (by);
+    bool ok = len > 0 && len <= 64;
+    for (size_t i = 0; ok && i < len; i++)
+        ok = (unsigned char) by[i] >= 0x20 && by[i] != 0x7f && by[i] != '"';
+    if (!ok) {
+        ketenctl_err ("invalid value for \"--by\": 1..64 printable characters");
+        return -1;
+    }
+    snprintf (buf, size, "%s", by);
+    return 0;
 }
 
 int

@@ -169,6 +169,10 @@ int ketenctl_bsn_pseudonym (const ketenctl_t *ctx, const char *bsn,
 
 /* The operating system user running ketenctl (for the audit log). */
 void ketenctl_actor (char *buf, size_t size);
+/* The actor for the audit log: by (from --by: 1..64 printable characters,
+   no '"') or, when by is NULL, the operating system user. Returns 0, or -1
+   after printing why. */
+int ketenctl_actor_or (const char *by, char *buf, size_t size);
 
 /* Records that the operator read personal data (NEN 7513 action R) in the
    audit log of db's schema, committed before anything is shown: no audit

@@ -55,8 +55,8 @@ static const ketenctl_statement_t s_statements[] = {
 /* Connects to the zorgtoewijzing schema, applies its migrations (so that
    the commands answer before the daemon ever ran) and prepares the
    statements of zorg_store and of this module. */
-static kb_db_t *
-s_zorg_open (const ketenctl_t *ctx, int *exit_rc)
+kb_db_t *
+ketenctl_zorg_open (const ketenctl_t *ctx, int *exit_rc)
 {
     const char *schema = kb_config_str (ctx->config, "zorg/schema");
     if (!*schema) {
@@ -292,7 +292,7 @@ s_gezin_show (const ketenctl_t *ctx, int argc, char *argv[])
         ketenctl_err ("out of memory");
         return KETENCTL_FAILED;
     }
-    kb_db_t *db = s_zorg_open (ctx, &rc);
+    kb_db_t *db = ketenctl_zorg_open (ctx, &rc);
     if (!db)
         goto done;
     int zrc;
@@ -372,7 +372,7 @@ s_zorg_list (const ketenctl_t *ctx,
     };
     if (ketenctl_options_only (argc, argv, options, usage, exit_rc))
         return NULL;
-    kb_db_t *db = s_zorg_open (ctx, exit_rc);
+    kb_db_t *db = ketenctl_zorg_open (ctx, exit_rc);
     if (!db)
         return NULL;
     const char *params[1] = { waiting ? "true" : "false" };
@@ -493,18 +493,6 @@ s_escalation_list (const ketenctl_t *ctx, int argc, char *argv[])
     return KETENCTL_OK;
 }
 
-static bool
-s_name_valid (const char *s)
-{
-    size_t len = strlen (s);
-    if (len == 0 || len > 64)
-        return false;
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f || s[i] == '"')
-            return false;
-    return true;
-}
-
 static int
 s_escalation_decide (const ketenctl_t *ctx, int argc, char *argv[])
 {
@@ -530,17 +518,11 @@ s_escalation_decide (const ketenctl_t *ctx, int argc, char *argv[])
         return KETENCTL_USAGE;
     }
     char actor[128];
-    if (by) {
-        if (!s_name_valid (by)) {
-            ketenctl_err ("invalid value for \"--by\": 1..64 printable characters");
-            return KETENCTL_USAGE;
-        }
-        snprintf (actor, sizeof actor, "%s", by);
-    } else
-        ketenctl_actor (actor, sizeof actor);
+    if (ketenctl_actor_or (by, actor, sizeof actor))
+        return KETENCTL_USAGE;
 
     PGresult *res = NULL;
-    kb_db_t *db = s_zorg_open (ctx, &rc);
+    kb_db_t *db = ketenctl_zorg_open (ctx, &rc);
     if (!db)
         return rc;
     /* a clear answer for the usual mistakes; zorg_escalation_decide

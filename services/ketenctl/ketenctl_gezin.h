@@ -13,4 +13,9 @@ int ketenctl_gezin (const ketenctl_t *ctx, int argc, char *argv[]);
 int ketenctl_transfer (const ketenctl_t *ctx, int argc, char *argv[]);
 int ketenctl_escalation (const ketenctl_t *ctx, int argc, char *argv[]);
 
+/* Connects to the zorgtoewijzing schema (zorg/schema), applies its
+   migrations (so commands answer before the daemon ever ran) and prepares
+   zorg_store's statements. NULL with an error printed and *exit_rc set. */
+kb_db_t *ketenctl_zorg_open (const ketenctl_t *ctx, int *exit_rc);
+
 #endif

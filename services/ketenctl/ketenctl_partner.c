@@ -1,5 +1,6 @@
 /*  ketenctl_partner - partner registry commands. */
 #include "ketenctl_partner.h"
+#include "ketenctl_seal.h"
 
 #include "ketenbus/kb_audit.h"
 #include "ketenbus/kb_partner.h"
@@ -361,15 +362,8 @@ s_key_add (const ketenctl_t *ctx, int argc, char *argv[])
         return KETENCTL_USAGE;
     }
     uint8_t pk[KB_SEAL_KEY_BYTES];
-    char err[512];
-    if (hex && kb_seal_key_from_hex (hex, pk)) {
-        ketenctl_err ("invalid box key: expected %d hex digits", KB_SEAL_KEY_HEX);
-        return KETENCTL_USAGE;
-    }
-    if (path && kb_seal_key_load (path, false, pk, err, sizeof err)) {
-        ketenctl_err ("%s", err);
-        return KETENCTL_USAGE;
-    }
+    if ((rc = ketenctl_box_key (hex, path, pk)) != KETENCTL_OK)
+        return rc;
     kb_db_t *db = s_open (ctx, &rc);
     if (!db)
         return rc;

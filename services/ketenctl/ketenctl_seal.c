@@ -105,6 +105,21 @@ s_write_all (const char *path, const uint8_t *data, size_t len)
     return 0;
 }
 
+int
+ketenctl_box_key (const char *hex, const char *path, uint8_t key[KB_SEAL_KEY_BYTES])
+{
+    char err[512];
+    if (hex && kb_seal_key_from_hex (hex, key)) {
+        ketenctl_err ("invalid box key: expected %d hex digits", KB_SEAL_KEY_HEX);
+        return KETENCTL_USAGE;
+    }
+    if (path && kb_seal_key_load (path, false, key, err, sizeof err)) {
+        ketenctl_err ("%s", err);
+        return KETENCTL_USAGE;
+    }
+    return KETENCTL_OK;
+}
+
 /* The current box key of org from the registry. */
 static int
 s_registry_key (const ketenctl_t *ctx, const char *org, uint8_t pk[KB_SEAL_KEY_BYTES])
@@ -147,15 +162,8 @@ ketenctl_seal (const ketenctl_t *ctx, int argc, char *argv[])
         return KETENCTL_USAGE;
     }
     uint8_t pk[KB_SEAL_KEY_BYTES];
-    char err[512];
-    if (hex && kb_seal_key_from_hex (hex, pk)) {
-        ketenctl_err ("invalid box key: expected %d hex digits", KB_SEAL_KEY_HEX);
-        return KETENCTL_USAGE;
-    }
-    if (key_file && kb_seal_key_load (key_file, false, pk, err, sizeof err)) {
-        ketenctl_err ("%s", err);
-        return KETENCTL_USAGE;
-    }
+    if (!to && (rc = ketenctl_box_key (hex, key_file, pk)) != KETENCTL_OK)
+        return rc;
     if (to && (rc = s_registry_key (ctx, to, pk)) != KETENCTL_OK)
         return rc;
     size_t len = 0, sealed_len = 0;

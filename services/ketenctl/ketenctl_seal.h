@@ -9,6 +9,10 @@
 #include "ketenctl_common.h"
 
 int ketenctl_seal (const ketenctl_t *ctx, int argc, char *argv[]);
+/* A public box key from --box-key HEX or --box-key-file PATH.pub (exactly
+   one of them non-NULL). Returns KETENCTL_OK, or KETENCTL_USAGE after
+   printing why. */
+int ketenctl_box_key (const char *hex, const char *path, uint8_t key[32]);
 int ketenctl_open (const ketenctl_t *ctx, int argc, char *argv[]);
 
 #endif

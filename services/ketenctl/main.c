@@ -6,6 +6,8 @@
 #include "ketenctl_mailbox.h"
 #include "ketenctl_partner.h"
 #include "ketenctl_report.h"
+#include "ketenctl_retention.h"
+#include "ketenctl_review.h"
 #include "ketenctl_seal.h"
 #include "ketenctl_signal.h"
 #include "ketenctl_status.h"
@@ -33,6 +35,8 @@ static const s_command_t s_commands[] = {
     { "transfer", ketenctl_transfer, "list regie transfers" },
     { "escalation", ketenctl_escalation, "list escalations or decide one (ketencoordinator)" },
     { "mailbox", ketenctl_mailbox, "partner mailbox depth, or replay a partner's mailbox" },
+    { "review", ketenctl_review, "review override shares (ketencoordinator)" },
+    { "retention", ketenctl_retention, "purge what may no longer be kept (daily)" },
     { "access-report", ketenctl_access_report, "what the audit logs hold about one resident (AVG 15)" },
     { "seal", ketenctl_seal, "seal a share payload to a partner's public box key" },
     { "open", ketenctl_open, "open a sealed share payload with your secret box key" },

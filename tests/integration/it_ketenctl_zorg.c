@@ -619,6 +619,197 @@ test_access_report (void **state)
     kb_client_destroy (&wtd);
 }
 
+/* The review queue of override shares: listed without the free text,
+   shown with it after an audited read, decided once, audited. */
+static void
+test_review (void **state)
+{
+    (void)state;
+    /* shares as zorgtoewijzing records them (3 = ALLOW_OVERRIDE, 1 = ALLOW) */
+    kbt_exec (s_intake->conninfo,
+              "INSERT INTO zorgtoewijzing.share (share_id, direction, from_org, to_org, gezin_id,"
+              " categories, purpose, legal_ground, justification, outcome, reason,"
+              " review_required) VALUES"
+              " ('11111111-1111-4111-8111-111111111111', 1, 'veilig-thuis-zob', 'cjg-helmond',"
+              "  (SELECT min (id) FROM zorgtoewijzing.gezin), '{11}', 4, 2,"
+              "  'MARKER-just acute zorgen over de veiligheid van de kinderen', 3, 2, true),"
+              " ('22222222-2222-4222-8222-222222222222', 1, 'cjg-helmond', 'wijkteam-deurne',"
+              "  NULL, '{3}', 1, 1, NULL, 1, 1, false),"
+              " ('33333333-3333-4333-8333-333333333333', 2, 'cjg-helmond', 'veilig-thuis-zob',"
+              "  NULL, '{11}', 4, 3, 'MARKER-old eerder beoordeeld', 3, 2, true)");
+    kbt_exec (s_intake->conninfo,
+              "UPDATE zorgtoewijzing.share SET review_outcome = 'justified', reviewed_by = 'kc'"
+              " WHERE share_id = '33333333-3333-4333-8333-333333333333'");
+    char *out = NULL;
+    assert_int_equal (s_run (&out, "review", "list"), 0);
+    s_expect (out, "11111111-1111-4111-8111-111111111111");
+    s_expect (out, "meldcode");
+    s_expect (out, "1 share\n");
+    assert_null (strstr (out, "22222222"));
+    assert_null (strstr (out, "33333333"));
+    assert_null (strstr (out, "MARKER"));
+    free (out);
+    assert_int_equal (s_run (&out, "review", "list", "--all", "--json"), 0);
+    s_expect (out, "\"share\": \"33333333-3333-4333-8333-333333333333\"");
+    s_expect (out, "\"review\": \"justified\"");
+    assert_null (strstr (out, "MARKER"));
+    free (out);
+
+    long reads = kbt_query_long (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.kb_audit"
+                                                     " WHERE event = 'share.review_read'");
+    assert_int_equal (s_run (&out, "review", "show", "--share",
+                             "11111111-1111-4111-8111-111111111111"),
+                      0);
+    s_expect (out, "MARKER-just acute zorgen");
+    s_expect (out, "review        pending");
+    free (out);
+    assert_int_equal (kbt_query_long (s_intake->conninfo,
+                                      "SELECT count(*) FROM zorgtoewijzing.kb_audit"
+                                      " WHERE event = 'share.review_read'"),
+                      reads + 1);
+    assert_int_equal (s_run (NULL, "review", "show", "--share",
+                             "22222222-2222-4222-8222-222222222222"),
+                      1); /* not an override */
+
+    assert_int_equal (s_run (NULL, "review", "decide", "--share",
+                             "11111111-1111-4111-8111-111111111111", "--outcome", "maybe"),
+                      2);
+    assert_int_equal (s_run (&out, "review", "decide", "--share",
+                             "11111111-1111-4111-8111-111111111111", "--outcome",
+                             "not_justified", "--by", "kc-peel"),
+                      0);
+    free (out);
+    assert_int_equal (s_run (NULL, "review", "decide", "--share",
+                             "11111111-1111-4111-8111-111111111111", "--outcome", "justified"),
+                      1); /* once */
+    assert_int_equal (s_run (NULL, "review", "decide", "--share", "nope", "--outcome",
+                             "justified"),
+                      1);
+    assert_int_equal (kbt_query_long (s_intake->conninfo,
+                                      "SELECT count(*) FROM zorgtoewijzing.share WHERE"
+                                      " review_outcome = 'not_justified' AND reviewed_by ="
+                                      " 'kc-peel'"),
+                      1);
+    assert_int_equal (kbt_query_long (s_intake->conninfo,
+                                      "SELECT count(*) FROM zorgtoewijzing.kb_audit WHERE event ="
+                                      " 'share.reviewed' AND outcome = 'not_justified' AND"
+                                      " actor_user = 'kc-peel'"),
+                      1);
+    /* the free text went nowhere but the share row */
+    assert_int_equal (kbt_query_long (s_intake->conninfo,
+                                      "SELECT count(*) FROM zorgtoewijzing.kb_audit"
+                                      " WHERE reason LIKE '%MARKER%' OR outcome LIKE '%MARKER%'"),
+                      0);
+    assert_int_equal (s_run (&out, "review", "list"), 0);
+    s_expect (out, "0 shares\n");
+    free (out);
+}
+
+/* The retention purge: a gezin closed long enough goes with everything
+   about it in both schemas, a young person's old signal goes under the
+   Verwijsindex rule, old quarantine goes; nothing else is touched; a dry
+   run removes nothing; every purge is audited with counts. */
+static void
+test_retention (void **state)
+{
+    (void)state;
+    const char *db = s_intake->conninfo;
+    kb_client_t *cjg = kbt_intake_client (s_intake, KBT_CJG);
+    kbt_signal_t r, y;
+    kbt_signal_init (&r, 900); /* an adult and a household member, a plan */
+    snprintf (r.case_ref, sizeof r.case_ref, "RET-R");
+    s_adult (&r);
+    s_signal (cjg, &r);
+    kbt_signal_init (&y, 901); /* a child: stays in zorg, its old signal goes */
+    snprintf (y.case_ref, sizeof y.case_ref, "RET-Y");
+    s_signal (cjg, &y);
+    char err[256], pr[KB_PSEUDONYM_LEN + 1], py[KB_PSEUDONYM_LEN + 1];
+    kb_pseudo_t *pseudo = kb_pseudo_load (s_intake->pseudo_key, err, sizeof err);
+    assert_non_null (pseudo);
+    kb_pseudo_bsn (pseudo, r.bsn, pr);
+    kb_pseudo_bsn (pseudo, y.bsn, py);
+    kb_pseudo_destroy (&pseudo);
+    char *gr = s_gezin_of ("cjg-helmond", "RET-R");
+
+    /* R's plan closed 400 days ago; a consent and a share of R; Y's signal
+       two and a half years old; quarantine from 100 days ago */
+    char sql[2048];
+    snprintf (sql, sizeof sql,
+              "UPDATE zorgtoewijzing.plan SET status = 'closed', updated_at = now () - interval"
+              " '400 days' WHERE gezin_id = (SELECT id FROM zorgtoewijzing.gezin WHERE ref = '%s');"
+              "INSERT INTO zorgtoewijzing.consent (consent_id, pseudonym, given_by, categories,"
+              " recipient_org, purpose, valid_from, valid_until, recorded_by_org) VALUES"
+              " ('c0000000-0000-4000-8000-000000000900', '%s', 1, '{3}', 'cjg-helmond', 1,"
+              " '2020-01-01', '2030-01-01', 'cjg-helmond');"
+              "INSERT INTO zorgtoewijzing.share (share_id, direction, from_org, to_org, gezin_id,"
+              " categories, purpose, legal_ground, consent_id, outcome, reason) VALUES"
+              " ('50000000-0000-4000-8000-000000000900', 1, 'cjg-helmond', 'wijkteam-deurne',"
+              " (SELECT id FROM zorgtoewijzing.gezin WHERE ref = '%s'), '{3}', 1, 1,"
+              " 'c0000000-0000-4000-8000-000000000900', 1, 1);"
+              "UPDATE intake.signal SET signal_date = current_date - 900 WHERE subject_pseudonym"
+              " = '%s';"
+              "INSERT INTO intake.quarantine (received_at, sender_org, code, field, rule, size,"
+              " sealed_raw) VALUES (now () - interval '100 days', 'cjg-helmond', 'KB10', 'x',"
+              " 'y', 1, '\\x00'), (now (), 'cjg-helmond', 'KB10', 'x', 'y', 1, '\\x00');",
+              gr, pr, gr, py);
+    kbt_exec (db, sql);
+    long gezinnen = kbt_query_long (db, "SELECT count(*) FROM zorgtoewijzing.gezin");
+    long signals = kbt_query_long (db, "SELECT count(*) FROM intake.signal");
+    long quarantine = kbt_query_long (db, "SELECT count(*) FROM intake.quarantine");
+
+    char *out = NULL;
+    assert_int_equal (s_run (&out, "retention", "purge", "--dry-run"), 0);
+    s_expect (out, "dry run");
+    s_expect (out, "signals of closed gezinnen 1, signals under the Verwijsindex rule 1,"
+                   " quarantine 1");
+    s_expect (out, "zorgtoewijzing: gezin 1, person 2, gezin_member 2, involvement 1, plan 1");
+    s_expect (out, "consent 1, share 1");
+    free (out);
+    assert_int_equal (kbt_query_long (db, "SELECT count(*) FROM zorgtoewijzing.gezin"), gezinnen);
+    assert_int_equal (kbt_query_long (db, "SELECT count(*) FROM intake.signal"), signals);
+
+    assert_int_equal (s_run (&out, "retention", "purge", "--json"), 0);
+    s_expect (out, "\"dry_run\": false");
+    s_expect (out, "\"gezin\": 1");
+    free (out);
+    assert_int_equal (kbt_query_long (db, "SELECT count(*) FROM zorgtoewijzing.gezin"),
+                      gezinnen - 1);
+    assert_int_equal (kbt_query_long (db, "SELECT count(*) FROM intake.signal"), signals - 2);
+    assert_int_equal (kbt_query_long (db, "SELECT count(*) FROM intake.quarantine"),
+                      quarantine - 1);
+    /* nothing of R is left outside the audit log; Y's gezin stays */
+    assert_int_equal (kbt_query_longf (db,
+                                       "SELECT (SELECT count(*) FROM zorgtoewijzing.person WHERE"
+                                       " pseudonym = '%s') + (SELECT count(*) FROM"
+                                       " zorgtoewijzing.consent WHERE pseudonym = '%s') +"
+                                       " (SELECT count(*) FROM intake.signal WHERE"
+                                       " subject_pseudonym = '%s') + (SELECT count(*) FROM"
+                                       " zorgtoewijzing.gezin WHERE ref = '%s')",
+                                       pr, pr, pr, gr),
+                      0);
+    assert_int_equal (kbt_query_longf (db, "SELECT count(*) FROM zorgtoewijzing.gezin_member"
+                                           " WHERE pseudonym = '%s'", py),
+                      1);
+    /* audited with counts, the chains intact */
+    assert_int_equal (kbt_query_long (db, "SELECT count(*) FROM zorgtoewijzing.kb_audit WHERE"
+                                          " event = 'retention.purged' AND reason = 'gezin'"
+                                          " AND outcome = 'purged:1'"),
+                      1);
+    assert_int_equal (kbt_query_long (db, "SELECT count(*) FROM intake.kb_audit WHERE"
+                                          " event = 'retention.purged' AND reason = 'signal_youth'"
+                                          " AND outcome = 'purged:1'"),
+                      1);
+    assert_int_equal (s_run (NULL, "audit", "verify"), 0);
+    /* a second run finds nothing */
+    assert_int_equal (s_run (&out, "retention", "purge"), 0);
+    s_expect (out, "signals of closed gezinnen 0, signals under the Verwijsindex rule 0,"
+                   " quarantine 0");
+    s_expect (out, "gezin 0");
+    free (out);
+    free (gr);
+    kb_client_destroy (&cjg);
+}
+
 int
 main (void)
 {
@@ -627,6 +818,8 @@ main (void)
         cmocka_unit_test (test_mailbox_status),
         cmocka_unit_test (test_gezin_show),
         cmocka_unit_test (test_access_report),
+        cmocka_unit_test (test_review),
+        cmocka_unit_test (test_retention),
         cmocka_unit_test (test_escalation_list_and_decide),
         cmocka_unit_test (test_transfer_list),
         cmocka_unit_test (test_mailbox_replay_unreachable),

@@ -1,0 +1,261 @@
+/*  ketenctl_retention - the retention purge. */
+#include "ketenctl_retention.h"
+#include "ketenctl_gezin.h"
+#include "ketenctl_output.h"
+
+#include "ketenbus/kb_audit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void
+s_usage (FILE *out)
+{
+    fprintf (out,
+             "usage: ketenctl retention purge [--dry-run] [--json]\n"
+             "  Removes what may no longer be kept (run it daily, e.g. with\n"
+             "  deploy/systemd/ketenbus-retention.timer):\n"
+             "  - a gezin whose plans are all closed for more than retention/closed_days,\n"
+             "    with no open escalation: the gezin, gezinnen merged into it, members and\n"
+             "    persons, involvement, plans, transfers, escalations, POTs, toewijzingen,\n"
+             "    consents and shares in zorgtoewijzing, and its persons' signals in intake;\n"
+             "  - signals about a person younger than retention/youth_age at the signal\n"
+             "    (Verwijsindex): retention/youth_days after the signal or when the person\n"
+             "    reaches that age, whichever is first;\n"
+             "  - quarantined input older than retention/quarantine_days.\n"
+             "  Every purge is audited with counts per table, never content; audit rows\n"
+             "  themselves are kept (they hold pseudonyms only). --dry-run counts and rolls\n"
+             "  back.\n");
+}
+
+/* The gezinnen to purge ($1 = closed_days), and those merged into them. */
+#define S_GEZINNEN                                                                               \
+    "WITH RECURSIVE g0 AS (SELECT g.id FROM gezin g WHERE g.merged_into IS NULL"                 \
+    "  AND EXISTS (SELECT 1 FROM plan p WHERE p.gezin_id = g.id)"                                \
+    "  AND NOT EXISTS (SELECT 1 FROM plan p WHERE p.gezin_id = g.id AND (p.status <> 'closed'"   \
+    "   OR p.updated_at >= now () - $1::int * interval '1 day'))"                                \
+    "  AND NOT EXISTS (SELECT 1 FROM escalation e WHERE e.gezin_id = g.id"                       \
+    "   AND e.status = 'open')),"                                                                \
+    " gz AS (SELECT id FROM g0 UNION SELECT g.id FROM gezin g JOIN gz ON g.merged_into = gz.id)," \
+    " members AS (SELECT pseudonym FROM gezin_member WHERE gezin_id IN (SELECT id FROM gz)) "
+
+static const ketenctl_statement_t s_zorg_statements[] = {
+    { "ketenctl_retention_subjects",
+      S_GEZINNEN "SELECT coalesce (array_agg (pseudonym), '{}'), now () FROM members", 1 },
+    /* one statement: foreign keys are checked at its end, when every
+       dependent row is gone too */
+    { "ketenctl_retention_zorg",
+      S_GEZINNEN ","
+      " plans AS (SELECT id FROM plan WHERE gezin_id IN (SELECT id FROM gz)),"
+      " consents AS (SELECT consent_id FROM consent WHERE pseudonym IN (SELECT pseudonym FROM"
+      "  members)),"
+      " d_share AS (DELETE FROM share WHERE gezin_id IN (SELECT id FROM gz)"
+      "  OR pseudonym IN (SELECT pseudonym FROM members)"
+      "  OR consent_id IN (SELECT consent_id FROM consents) RETURNING 1),"
+      " d_consent AS (DELETE FROM consent WHERE consent_id IN (SELECT consent_id FROM consents)"
+      "  RETURNING 1),"
+      " d_escalation AS (DELETE FROM escalation WHERE gezin_id IN (SELECT id FROM gz)"
+      "  RETURNING 1),"
+      " d_transfer AS (DELETE FROM transfer WHERE plan_id IN (SELECT id FROM plans) RETURNING 1),"
+      " d_pot AS (DELETE FROM pot WHERE gezin_id IN (SELECT id FROM gz) RETURNING 1),"
+      " d_toewijzing AS (DELETE FROM toewijzing WHERE pseudonym IN (SELECT pseudonym FROM members)"
+      "  RETURNING id),"
+      " d_toewijzing_event AS (DELETE FROM toewijzing_event WHERE toewijzing_id IN"
+      "  (SELECT id FROM d_toewijzing) RETURNING 1),"
+      " d_plan AS (DELETE FROM plan WHERE id IN (SELECT id FROM plans) RETURNING 1),"
+      " d_involvement AS (DELETE FROM involvement WHERE gezin_id IN (SELECT id FROM gz)"
+      "  RETURNING 1),"
+      " d_member AS (DELETE FROM gezin_member WHERE gezin_id IN (SELECT id FROM gz) RETURNING 1),"
+      " d_person AS (DELETE FROM person WHERE pseudonym IN (SELECT pseudonym FROM members)"
+      "  RETURNING 1),"
+      " d_gezin AS (DELETE FROM gezin WHERE id IN (SELECT id FROM gz) RETURNING 1)"
+      " SELECT (SELECT count(*) FROM d_gezin), (SELECT count(*) FROM d_person),"
+      " (SELECT count(*) FROM d_member), (SELECT count(*) FROM d_involvement),"
+      " (SELECT count(*) FROM d_plan), (SELECT count(*) FROM d_transfer),"
+      " (SELECT count(*) FROM d_escalation), (SELECT count(*) FROM d_pot),"
+      " (SELECT count(*) FROM d_toewijzing), (SELECT count(*) FROM d_toewijzing_event),"
+      " (SELECT count(*) FROM d_consent), (SELECT count(*) FROM d_share)",
+      1 },
+};
+static const char *const s_zorg_tables[] = { "gezin", "person", "gezin_member", "involvement",
+                                             "plan", "transfer", "escalation", "pot",
+                                             "toewijzing", "toewijzing_event", "consent",
+                                             "share" };
+#define S_ZORG_TABLES (sizeof s_zorg_tables / sizeof s_zorg_tables[0])
+
+static const ketenctl_statement_t s_intake_statements[] = {
+    /* $1 subjects purged in zorgtoewijzing (signals received before $2);
+       $3 youth_age, $4 youth_days (Verwijsindex) */
+    { "ketenctl_retention_signals",
+      "WITH d AS (DELETE FROM signal WHERE"
+      " (subject_pseudonym = ANY ($1::text[]) AND received_at < $2::timestamptz)"
+      " OR (subject_birth_date + $3::int * interval '1 year' > signal_date"
+      "  AND (signal_date + $4::int <= current_date"
+      "   OR subject_birth_date + $3::int * interval '1 year' <= current_date))"
+      " RETURNING CASE WHEN subject_pseudonym = ANY ($1::text[]) THEN 'closed' ELSE 'youth' END"
+      " AS why)"
+      " SELECT count(*) FILTER (WHERE why = 'closed'), count(*) FILTER (WHERE why = 'youth')"
+      " FROM d",
+      4 },
+    { "ketenctl_retention_quarantine",
+      "DELETE FROM quarantine WHERE received_at < now () - $1::int * interval '1 day'", 1 },
+};
+
+/* One audit row per table with rows purged: counts, never content. */
+static int
+s_audit_counts (kb_db_t *db, const char *const *tables, const long *counts, size_t n)
+{
+    char actor[128];
+    ketenctl_actor (actor, sizeof actor);
+    for (size_t i = 0; i < n; i++) {
+        if (counts[i] == 0)
+            continue;
+        char outcome[48];
+        snprintf (outcome, sizeof outcome, "purged:%ld", counts[i]);
+        kb_audit_entry_t entry = { .actor_org = "ketenbus", .actor_user = actor,
+                                   .event = "retention.purged", .action = 'D',
+                                   .reason = tables[i], .outcome = outcome,
+                                   .authorised = true };
+        if (kb_audit_append (db, &entry) != KB_DB_OK)
+            return -1;
+    }
+    return 0;
+}
+
+/* Commits (audited) or, for a dry run, rolls back. 0 or -1. */
+static int
+s_finish (kb_db_t *db, bool dry_run, const char *const *tables, const long *counts, size_t n)
+{
+    if (dry_run) {
+        kb_db_rollback (db);
+        return 0;
+    }
+    if (s_audit_counts (db, tables, counts, n) || kb_db_commit (db) != KB_DB_OK) {
+        kb_db_rollback (db);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+s_purge (const ketenctl_t *ctx, int argc, char *argv[])
+{
+    bool dry_run = false, json = false;
+    const ketenctl_option_t options[] = {
+        { .name = "dry-run", .flag = &dry_run },
+        { .name = "json", .flag = &json },
+        { .name = NULL },
+    };
+    int rc;
+    if (ketenctl_options_only (argc, argv, options, s_usage, &rc))
+        return rc;
+    char closed_days[16], youth_age[16], youth_days[16], quarantine_days[16];
+    snprintf (closed_days, sizeof closed_days, "%lld",
+              (long long) kb_config_int (ctx->config, "retention/closed_days"));
+    snprintf (youth_age, sizeof youth_age, "%lld",
+              (long long) kb_config_int (ctx->config, "retention/youth_age"));
+    snprintf (youth_days, sizeof youth_days, "%lld",
+              (long long) kb_config_int (ctx->config, "retention/youth_days"));
+    snprintf (quarantine_days, sizeof quarantine_days, "%lld",
+              (long long) kb_config_int (ctx->config, "retention/quarantine_days"));
+
+    kb_db_t *zorg = NULL, *intake = NULL;
+    PGresult *subjects = NULL, *res = NULL;
+    long zorg_counts[S_ZORG_TABLES] = { 0 }, intake_counts[3] = { 0 };
+    static const char *const intake_tables[] = { "signal", "signal_youth", "quarantine" };
+    zorg = ketenctl_zorg_open (ctx, &rc);
+    if (!zorg)
+        goto done;
+    intake = ketenctl_db_open (ctx, kb_config_str (ctx->config, "db/schema"), true, &rc);
+    if (!intake)
+        goto done;
+    rc = KETENCTL_FAILED;
+    if (kb_audit_prepare (zorg) || kb_audit_prepare (intake)
+        || ketenctl_db_prepare (zorg, s_zorg_statements, 2)
+        || ketenctl_db_prepare (intake, s_intake_statements, 2)) {
+        ketenctl_err ("could not prepare the retention statements (are the schemas migrated?)");
+        goto done;
+    }
+    kb_db_rc_t db_rc;
+    /* 1. intake first: the signals of the persons about to be purged
+       (received before this moment), the Verwijsindex rule, quarantine.
+       Should step 2 fail, the next run finds the same persons again. */
+    subjects = kb_db_run (zorg, "ketenctl_retention_subjects", 1, (const char *[]){ closed_days },
+                          NULL, NULL, &db_rc);
+    if (!subjects || kb_db_begin (intake) != KB_DB_OK)
+        goto db_failed;
+    const char *sv[4] = { PQgetvalue (subjects, 0, 0), PQgetvalue (subjects, 0, 1), youth_age,
+                          youth_days };
+    res = kb_db_run (intake, "ketenctl_retention_signals", 4, sv, NULL, NULL, &db_rc);
+    if (!res)
+        goto db_failed;
+    intake_counts[0] = atol (PQgetvalue (res, 0, 0));
+    intake_counts[1] = atol (PQgetvalue (res, 0, 1));
+    PQclear (res);
+    res = kb_db_run (intake, "ketenctl_retention_quarantine", 1,
+                     (const char *[]){ quarantine_days }, NULL, NULL, &db_rc);
+    if (!res)
+        goto db_failed;
+    intake_counts[2] = atol (PQcmdTuples (res));
+    PQclear (res);
+    res = NULL;
+    if (s_finish (intake, dry_run, intake_tables, intake_counts, 3))
+        goto db_failed;
+
+    /* 2. zorgtoewijzing: the gezinnen and everything about them */
+    if (kb_db_begin (zorg) != KB_DB_OK)
+        goto db_failed;
+    res = kb_db_run (zorg, "ketenctl_retention_zorg", 1, (const char *[]){ closed_days }, NULL,
+                     NULL, &db_rc);
+    if (!res)
+        goto db_failed;
+    for (size_t i = 0; i < S_ZORG_TABLES; i++)
+        zorg_counts[i] = atol (PQgetvalue (res, 0, (int) i));
+    if (s_finish (zorg, dry_run, s_zorg_tables, zorg_counts, S_ZORG_TABLES))
+        goto db_failed;
+
+    if (json) {
+        printf ("{\"dry_run\": %s, \"intake\": {", dry_run ? "true" : "false");
+        for (size_t i = 0; i < 3; i++)
+            printf ("%s\"%s\": %ld", i ? ", " : "", intake_tables[i], intake_counts[i]);
+        printf ("}, \"zorgtoewijzing\": {");
+        for (size_t i = 0; i < S_ZORG_TABLES; i++)
+            printf ("%s\"%s\": %ld", i ? ", " : "", s_zorg_tables[i], zorg_counts[i]);
+        printf ("}}\n");
+    } else {
+        printf ("%s\n", dry_run ? "retention purge (dry run, nothing removed):"
+                                : "retention purge:");
+        printf ("  intake: signals of closed gezinnen %ld, signals under the Verwijsindex rule "
+                "%ld, quarantine %ld\n",
+                intake_counts[0], intake_counts[1], intake_counts[2]);
+        printf ("  zorgtoewijzing:");
+        for (size_t i = 0; i < S_ZORG_TABLES; i++)
+            printf ("%s %s %ld", i ? "," : "", s_zorg_tables[i], zorg_counts[i]);
+        printf ("\n");
+    }
+    rc = KETENCTL_OK;
+    goto done;
+db_failed:
+    kb_db_rollback (intake);
+    kb_db_rollback (zorg);
+    ketenctl_err ("could not purge: database error (sqlstate %s)",
+                  kb_db_last_sqlstate (zorg)[0] ? kb_db_last_sqlstate (zorg)
+                                                : kb_db_last_sqlstate (intake));
+    rc = KETENCTL_FAILED;
+done:
+    PQclear (res);
+    PQclear (subjects);
+    kb_db_destroy (&intake);
+    kb_db_destroy (&zorg);
+    return rc;
+}
+
+int
+ketenctl_retention (const ketenctl_t *ctx, int argc, char *argv[])
+{
+    static const ketenctl_subcommand_t subcommands[] = {
+        { "purge", s_purge },
+        { NULL, NULL },
+    };
+    return ketenctl_dispatch (ctx, argc, argv, subcommands, s_usage);
+}
