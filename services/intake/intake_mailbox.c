@@ -57,6 +57,23 @@ intake_mailbox_recipient (const kb_envelope_t *env)
     }
 }
 
+const char *
+intake_mailbox_consent (const kb_envelope_t *env)
+{
+    const char *id = NULL;
+    switch (env->body_case) {
+    case KETENBUS__V1__ENVELOPE__BODY_SHARE_RESPONSE:
+        id = env->share_response->consent_id;
+        break;
+    case KETENBUS__V1__ENVELOPE__BODY_SHARE_REQUEST:
+        id = env->share_request->consent_id;
+        break;
+    default:
+        break;
+    }
+    return id && *id ? id : NULL;
+}
+
 int
 intake_mailbox_prepare (kb_db_t *db)
 {
@@ -66,17 +83,29 @@ intake_mailbox_prepare (kb_db_t *db)
                          "ON CONFLICT (org_id) DO UPDATE SET last_seq = h.last_seq + 1 "
                          "RETURNING last_seq",
                          1);
+    /* held back at once when its consent was withdrawn before it came */
     rc |= kb_db_prepare (db, "mailbox_insert",
-                         "INSERT INTO mailbox (org_id, seq, message_id, body, envelope) "
-                         "VALUES ($1, $2::bigint, $3, $4, $5)",
-                         5);
+                         "WITH w AS (SELECT EXISTS (SELECT 1 FROM withdrawn_consent "
+                         " WHERE consent_id = $6) AS withdrawn) "
+                         "INSERT INTO mailbox (org_id, seq, message_id, body, envelope, consent_id, "
+                         " blocked_at, blocked_reason) SELECT $1, $2::bigint, $3, $4, $5, $6, "
+                         " CASE WHEN w.withdrawn THEN now () END, "
+                         " CASE WHEN w.withdrawn THEN 'consent_withdrawn' END FROM w",
+                         6);
+    rc |= kb_db_prepare (db, "mailbox_block_consent",
+                         "WITH w AS (INSERT INTO withdrawn_consent (consent_id) VALUES ($1) "
+                         " ON CONFLICT DO NOTHING) "
+                         "UPDATE mailbox SET blocked_at = now (), blocked_reason = 'consent_withdrawn' "
+                         "WHERE consent_id = $1 AND acked_at IS NULL AND blocked_at IS NULL",
+                         1);
     rc |= kb_db_prepare (db, "mailbox_head",
                          "SELECT acked_seq, last_seq, (SELECT coalesce(min(seq), 1) FROM mailbox WHERE org_id = $1) "
                          "FROM mailbox_head WHERE org_id = $1",
                          1);
     rc |= kb_db_prepare (db, "mailbox_due",
                          "SELECT seq, envelope, (extract(epoch FROM enqueued_at) * 1000)::bigint "
-                         "FROM mailbox WHERE org_id = $1 AND seq >= $2::bigint ORDER BY seq LIMIT $3::int",
+                         "FROM mailbox WHERE org_id = $1 AND seq >= $2::bigint AND blocked_at IS NULL "
+                         "ORDER BY seq LIMIT $3::int",
                          3);
     rc |= kb_db_prepare (db, "mailbox_ack_rows",
                          "UPDATE mailbox SET acked_at = now() "
@@ -94,7 +123,8 @@ intake_mailbox_prepare (kb_db_t *db)
 
 kb_db_rc_t
 intake_mailbox_enqueue (kb_db_t *db, const char *org, const char *message_id,
-                        const char *body_name, const uint8_t *bytes, size_t len, int64_t *seq_out)
+                        const char *body_name, const uint8_t *bytes, size_t len,
+                        const char *consent_id, int64_t *seq_out)
 {
     kb_db_rc_t rc;
     const char *p1[1] = { org };
@@ -104,10 +134,10 @@ intake_mailbox_enqueue (kb_db_t *db, const char *org, const char *message_id,
     char seq[24];
     snprintf (seq, sizeof seq, "%s", PQgetvalue (res, 0, 0));
     PQclear (res);
-    const char *p[5] = { org, seq, message_id, body_name, (const char *) bytes };
-    int lengths[5] = { 0, 0, 0, 0, (int) len };
-    int formats[5] = { 0, 0, 0, 0, 1 };
-    rc = kb_db_run_cmd (db, "mailbox_insert", 5, p, lengths, formats);
+    const char *p[6] = { org, seq, message_id, body_name, (const char *) bytes, consent_id };
+    int lengths[6] = { 0, 0, 0, 0, (int) len, 0 };
+    int formats[6] = { 0, 0, 0, 0, 1, 0 };
+    rc = kb_db_run_cmd (db, "mailbox_insert", 6, p, lengths, formats);
     if (rc == KB_DB_OK && seq_out)
         *seq_out = atoll (seq);
     return rc;
@@ -343,4 +373,13 @@ intake_mailbox_prune (intake_mailbox_t *self, int keep_s)
     long n = res ? atol (PQcmdTuples (res)) : -1;
     PQclear (res);
     return n;
+}
+
+kb_db_rc_t
+intake_mailbox_block_consent (kb_db_t *db, const char *consent_id)
+{
+    const char *p[1] = { consent_id };
+    return kb_db_pipeline_active (db)
+               ? kb_db_pipeline_send (db, "mailbox_block_consent", 1, p, NULL, NULL)
+               : kb_db_run_cmd (db, "mailbox_block_consent", 1, p, NULL, NULL);
 }

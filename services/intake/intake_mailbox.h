@@ -20,13 +20,25 @@ typedef struct _intake_mailbox_t intake_mailbox_t;
    partner). Pure. */
 const char *intake_mailbox_recipient (const kb_envelope_t *env);
 
+/* The consent a body waiting in a mailbox relies on (a share response or
+   a forwarded share request, as zorgtoewijzing routed it), or NULL. Pure. */
+const char *intake_mailbox_consent (const kb_envelope_t *env);
+
 int intake_mailbox_prepare (kb_db_t *db);
 
 /* Queues envelope bytes for org in the caller's transaction; *seq_out gets
-   the mailbox sequence number. */
+   the mailbox sequence number (may be NULL). consent_id (may be NULL): the
+   consent the body relies on; when it was withdrawn already, the message
+   is stored held back and never pushed. */
 kb_db_rc_t intake_mailbox_enqueue (kb_db_t *db, const char *org, const char *message_id,
                                    const char *body_name, const uint8_t *bytes, size_t len,
-                                   int64_t *seq_out);
+                                   const char *consent_id, int64_t *seq_out);
+
+/* A consent was withdrawn (in the caller's transaction, queued when db is
+   in a pipeline): every message relying on it that waits in a mailbox is
+   held back (blocked_at, blocked_reason "consent_withdrawn") and never
+   pushed or replayed, and so is any that arrives later. */
+kb_db_rc_t intake_mailbox_block_consent (kb_db_t *db, const char *consent_id);
 
 /* partners: a partner revoked while connected gets nothing more;
    window: Deliver messages in flight per partner before an ack;

@@ -82,6 +82,7 @@ typedef struct {
     char fwd_id[KB_UUID_LEN + 1];
     char stream[KB_LINK_ID_MAX + 1];
     const char *event;         /* forward: audit event code */
+    char block_consent[64];    /* a ConsentWithdraw: hold back what waits on it */
     bool duplicate;
     char dup_ref[64];          /* duplicate: the ref of the first message */
     size_t slot;               /* index in the store batch */
@@ -169,7 +170,8 @@ s_mailbox_apply (kb_db_t *db, const char *sender, const char *stream, const char
     }
     else {
         kb_db_rc_t qrc = intake_mailbox_enqueue (db, to, message_id, kb_codec_body_name (env),
-                                                 payload, len, NULL);
+                                                 payload, len, intake_mailbox_consent (env),
+                                                 NULL);
         if (qrc != KB_DB_OK) {
             snprintf (reason, reason_len, "could not queue mailbox message sqlstate=%s",
                       kb_db_last_sqlstate (db));
@@ -665,6 +667,7 @@ s_item_forward (intake_server_t *self, s_item_t *item)
         w.pseudonym = item->subject_pseudonym;
         w.recorded_by_org = item->org;
         w.to_org = (char *) "";
+        snprintf (item->block_consent, sizeof item->block_consent, "%s", w.consent_id);
         out.consent_withdraw = &w;
         body = &w.base;
         key = item->subject_pseudonym;
@@ -692,6 +695,7 @@ s_item_forward (intake_server_t *self, s_item_t *item)
         sr = *in->share_response;
         s_strip_unknown (&sr.base);
         sr.from_org = item->org;
+        sr.consent_id = (char *) ""; /* zorgtoewijzing says which consent it relies on */
         out.share_response = &sr;
         body = &sr.base;
         prefix = "share:";
@@ -959,6 +963,11 @@ s_write_send (intake_server_t *self, int from, int to, bool begin)
     }
     if (rc == KB_DB_OK)
         rc = kb_outbox_batch_send (self->outbox, db);
+    /* a withdrawal takes effect with this commit, also for what already
+       waits in a mailbox: nothing relying on the consent is pushed after it */
+    for (int i = from; i < to && rc == KB_DB_OK; i++)
+        if (s_item_is_new (&self->items[i]) && self->items[i].block_consent[0])
+            rc = intake_mailbox_block_consent (db, self->items[i].block_consent);
     if (rc == KB_DB_OK)
         rc = kb_db_pipeline_send_cmd (db, "COMMIT");
     if (rc == KB_DB_OK)

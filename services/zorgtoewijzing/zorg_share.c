@@ -357,6 +357,9 @@ zorg_share_response (zorg_ctx_t *ctx, const Ketenbus__V1__ShareResponse *r, cons
     out.to_org = (char *) to;
     out.recipient_key_id = r->recipient_key_id;
     out.sealed_payload = r->sealed_payload;
+    /* so that intake can hold it back if the consent is withdrawn while
+       it waits in the recipient's mailbox */
+    out.consent_id = consent_id;
     kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
     env.body_case = KETENBUS__V1__ENVELOPE__BODY_SHARE_RESPONSE;
     env.share_response = &out;

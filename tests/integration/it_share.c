@@ -844,6 +844,118 @@ test_mailbox_delivers_to_connected_partner (void **state)
     kb_client_destroy (&cjg);
 }
 
+/* Withdrawal also stops what already waits: 1,000 share payloads queued
+   for a partner that is offline; after the withdrawal's commit (its Ack)
+   none of them is pushed or replayed, and later mailbox messages still
+   arrive past the gap. */
+static void
+test_withdraw_holds_back_queued_shares (void **state)
+{
+    (void) state;
+    enum { N = 1000 };
+    char consent[37], today[11];
+    kb_uuid_v4 (consent);
+    s_date (0, today);
+    kb_client_t *cjg = kbt_intake_client (s_intake, KBT_CJG);
+    kb_client_t *vt = kbt_intake_client (s_intake, KBT_VEILIG_THUIS);
+    s_grant_t g;
+    s_grant_init (&g, consent, s_person_bsn);
+    g.cats[0] = CAT (ONDERWIJS);
+    g.grant.n_data_categories = 1;
+    s_send_ok (cjg, &g.env);
+    s_request_t q;
+    s_box_t a, b;
+    s_request_init (&q, VT, s_person_bsn, CAT (ONDERWIJS));
+    s_ask (KBT_CJG, &q, &a, VT, &b);
+    assert_int_equal (s_only_decision (&a, CJG, q.share_id)->decision, OUTCOME (ALLOW));
+    s_box_free (&a);
+    s_box_free (&b);
+
+    /* Veilig Thuis answers a thousand times; the CJG is not connected */
+    s_response_t r;
+    s_response_init (&r, q.share_id, CJG);
+    for (int i = 0; i < N; i++) {
+        r.env.message_id = NULL;
+        assert_int_equal (kb_client_send (vt, &r.env), 0);
+    }
+    for (int i = 0; i < N; i++) {
+        kb_envelope_t *reply = NULL;
+        assert_int_equal (kb_client_recv (vt, 20000, &reply), 0);
+        assert_int_equal (reply->body_case, BODY (ACK));
+        kb_codec_free (&reply);
+    }
+    s_expected += N;
+    s_sync ();
+    char sql[512];
+    snprintf (sql, sizeof sql,
+              "SELECT count(*) FROM intake.mailbox WHERE org_id = '%s' AND consent_id = '%s'"
+              " AND body = 'share_response' AND blocked_at IS NULL AND acked_at IS NULL",
+              CJG, consent);
+    assert_int_equal (kbt_query_long (s_intake->conninfo, sql), N);
+
+    /* the person withdraws; the Ack means the withdrawal is committed */
+    kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
+    Ketenbus__V1__ConsentWithdraw w = KETENBUS__V1__CONSENT_WITHDRAW__INIT;
+    w.consent_id = consent;
+    w.partner_case_ref = "CJG-CONSENT-1";
+    w.bsn = s_person_bsn;
+    w.withdrawn_by = KETENBUS__V1__CONSENT_GIVER__CONSENT_GIVER_PARENT_GUARDIAN;
+    w.withdrawn_date = today;
+    env.body_case = BODY (CONSENT_WITHDRAW);
+    env.consent_withdraw = &w;
+    s_send_ok (cjg, &env);
+    assert_int_equal (kbt_query_long (s_intake->conninfo, sql), 0);
+    snprintf (sql, sizeof sql,
+              "SELECT count(*) FROM intake.mailbox WHERE consent_id = '%s'"
+              " AND blocked_reason = 'consent_withdrawn' AND body = 'share_response'", consent);
+    assert_int_equal (kbt_query_long (s_intake->conninfo, sql), N);
+    /* and the request forwarded to Veilig Thuis, not yet fetched, too */
+    snprintf (sql, sizeof sql,
+              "SELECT count(*) FROM intake.mailbox WHERE consent_id = '%s' AND org_id = '%s'"
+              " AND blocked_reason = 'consent_withdrawn' AND body = 'share_request'",
+              consent, VT);
+    assert_int_equal (kbt_query_long (s_intake->conninfo, sql), 1);
+    /* one more answer racing the withdrawal: refused by zorgtoewijzing or
+       held back on arrival, never delivered */
+    s_send_ok (vt, &r.env);
+    s_sync ();
+    long want = s_box_head (CJG); /* ends with the ConsentRecorded(WITHDRAWN) */
+
+    /* the CJG comes online and replays everything */
+    assert_int_equal (kb_client_replay (cjg, 0), 0);
+    long last = 0;
+    int responses = 0, recorded_withdrawn = 0;
+    int64_t deadline = kbt_now_ms () + 20000;
+    while (last < want && kbt_now_ms () < deadline) {
+        kb_envelope_t *e = NULL;
+        if (kb_client_recv (cjg, 500, &e) != 0)
+            continue;
+        if (e->body_case == BODY (DELIVER)) {
+            kb_envelope_t *inner = NULL;
+            assert_int_equal (kb_codec_decode (e->deliver->envelope.data,
+                                               e->deliver->envelope.len, 1 << 20, &inner),
+                              KB_CODEC_OK);
+            if (inner->body_case == BODY (SHARE_RESPONSE)
+                && strcmp (inner->share_response->share_id, q.share_id) == 0)
+                responses++;
+            if (inner->body_case == BODY (CONSENT_RECORDED)
+                && strcmp (inner->consent_recorded->consent_id, consent) == 0
+                && inner->consent_recorded->status
+                     == KETENBUS__V1__CONSENT_STATUS__CONSENT_STATUS_WITHDRAWN)
+                recorded_withdrawn++;
+            kb_codec_free (&inner);
+            last = (long) e->deliver->mailbox_seq;
+            kb_client_delivery_ack (cjg, e->deliver->mailbox_seq);
+        }
+        kb_codec_free (&e);
+    }
+    assert_int_equal (last, want);
+    assert_int_equal (responses, 0);
+    assert_int_equal (recorded_withdrawn, 1);
+    kb_client_destroy (&vt);
+    kb_client_destroy (&cjg);
+}
+
 static void
 test_no_justification_or_bsn_in_the_database (void **state)
 {
@@ -913,6 +1025,7 @@ main (void)
         cmocka_unit_test (test_withdraw_stops_sharing),
         cmocka_unit_test (test_offer_to_a_named_recipient),
         cmocka_unit_test (test_mailbox_delivers_to_connected_partner),
+        cmocka_unit_test (test_withdraw_holds_back_queued_shares),
         cmocka_unit_test (test_no_justification_or_bsn_in_the_database),
     };
     return cmocka_run_group_tests_name ("it_share", tests, s_setup, s_teardown);
