@@ -956,6 +956,141 @@ test_withdraw_holds_back_queued_shares (void **state)
     kb_client_destroy (&cjg);
 }
 
+/* Sends env with message id id until intake acknowledges it (accepted or
+   duplicate), on a new connection after every silence: intake may be
+   restarting. */
+static void
+s_send_until_acked (int partner, kb_envelope_t *env, const char *id)
+{
+    int64_t deadline = kbt_now_ms () + 60000;
+    for (;;) {
+        assert_true (kbt_now_ms () < deadline);
+        kb_client_t *c = kbt_intake_client (s_intake, partner);
+        env->message_id = (char *) id;
+        bool acked = false;
+        if (kb_client_send (c, env) == 0) {
+            kb_envelope_t *reply = NULL;
+            if (kb_client_recv (c, 3000, &reply) == 0) {
+                assert_int_equal (reply->body_case, BODY (ACK));
+                acked = true;
+            }
+            kb_codec_free (&reply);
+        }
+        kb_client_destroy (&c);
+        env->message_id = NULL;
+        if (acked)
+            return;
+        kbt_sleep_ms (200);
+    }
+}
+
+/* Fault: a withdrawal races a stream of share payloads while intake and
+   zorgtoewijzing are killed -9 and restarted; the sender retries what was
+   not acknowledged. The recipient, offline throughout, finally replays
+   its mailbox: not one payload of the share is delivered - those queued
+   before the withdrawal were held back by its commit, the later ones
+   refused or held back on arrival. */
+static void
+test_withdraw_race_with_kill9 (void **state)
+{
+    (void) state;
+    enum { N = 300, WITHDRAW_AT = 100 };
+    char consent[37], today[11], id[37];
+    kb_uuid_v4 (consent);
+    s_date (0, today);
+    s_grant_t g;
+    s_grant_init (&g, consent, s_person_bsn);
+    g.cats[0] = CAT (JUSTITIE);
+    g.grant.n_data_categories = 1;
+    kb_uuid_v4 (id);
+    s_send_until_acked (KBT_CJG, &g.env, id);
+    s_expected++;
+    s_request_t q;
+    s_box_t a, b;
+    s_request_init (&q, VT, s_person_bsn, CAT (JUSTITIE));
+    s_ask (KBT_CJG, &q, &a, VT, &b);
+    assert_int_equal (s_only_decision (&a, CJG, q.share_id)->decision, OUTCOME (ALLOW));
+    s_box_free (&a);
+    s_box_free (&b);
+    long cjg_head = s_box_head (CJG);
+
+    kb_envelope_t wenv = KETENBUS__V1__ENVELOPE__INIT;
+    Ketenbus__V1__ConsentWithdraw w = KETENBUS__V1__CONSENT_WITHDRAW__INIT;
+    w.consent_id = consent;
+    w.partner_case_ref = "CJG-CONSENT-1";
+    w.bsn = s_person_bsn;
+    w.withdrawn_by = KETENBUS__V1__CONSENT_GIVER__CONSENT_GIVER_PERSON;
+    w.withdrawn_date = today;
+    wenv.body_case = BODY (CONSENT_WITHDRAW);
+    wenv.consent_withdraw = &w;
+    s_response_t r;
+    s_response_init (&r, q.share_id, CJG);
+    for (int i = 0; i < N; i++) {
+        if (i == WITHDRAW_AT) {
+            kb_uuid_v4 (id);
+            s_send_until_acked (KBT_CJG, &wenv, id);
+            /* committed: the Ack says so; now intake dies at once */
+            kbt_intake_stop (s_intake, SIGKILL);
+            kbt_intake_start (s_intake, NULL);
+        }
+        if (i == WITHDRAW_AT + 50) {
+            kbt_zorg_stop (s_zorg, SIGKILL);
+            kbt_zorg_start (s_zorg, NULL);
+        }
+        if (i == WITHDRAW_AT + 120)
+            kbt_intake_stop (s_intake, SIGKILL), kbt_intake_start (s_intake, NULL);
+        kb_uuid_v4 (id);
+        s_send_until_acked (KBT_VEILIG_THUIS, &r.env, id);
+    }
+    /* everything forwarded, applied and queued */
+    assert_int_equal (kbt_wait_for_value (s_intake->conninfo,
+                                          "SELECT count(*) FROM intake.kb_outbox"
+                                          " WHERE acked_at IS NULL AND dead_at IS NULL",
+                                          0, 60000),
+                      0);
+    assert_int_equal (kbt_wait_for_value (s_intake->conninfo,
+                                          "SELECT count(*) FROM zorgtoewijzing.kb_outbox"
+                                          " WHERE acked_at IS NULL AND dead_at IS NULL",
+                                          0, 60000),
+                      0);
+    s_expected = kbt_query_long (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.kb_inbox");
+    long want = s_box_head (CJG);
+    assert_true (want > cjg_head);
+
+    kb_client_t *cjg = kbt_intake_client (s_intake, KBT_CJG);
+    assert_int_equal (kb_client_replay (cjg, (uint64_t) cjg_head + 1), 0);
+    long last = cjg_head;
+    int responses = 0;
+    int64_t deadline = kbt_now_ms () + 30000;
+    while (last < want && kbt_now_ms () < deadline) {
+        kb_envelope_t *e = NULL;
+        if (kb_client_recv (cjg, 500, &e) != 0)
+            continue;
+        if (e->body_case == BODY (DELIVER)) {
+            kb_envelope_t *inner = NULL;
+            assert_int_equal (kb_codec_decode (e->deliver->envelope.data,
+                                               e->deliver->envelope.len, 1 << 20, &inner),
+                              KB_CODEC_OK);
+            if (inner->body_case == BODY (SHARE_RESPONSE)
+                && strcmp (inner->share_response->share_id, q.share_id) == 0)
+                responses++;
+            kb_codec_free (&inner);
+            last = (long) e->deliver->mailbox_seq;
+            kb_client_delivery_ack (cjg, e->deliver->mailbox_seq);
+        }
+        kb_codec_free (&e);
+    }
+    assert_int_equal (last, want);
+    assert_int_equal (responses, 0);
+    /* the ones before the withdrawal were queued, then held back */
+    char sql[256];
+    snprintf (sql, sizeof sql,
+              "SELECT count(*) FROM intake.mailbox WHERE consent_id = '%s' AND org_id = '%s'"
+              " AND blocked_at IS NOT NULL", consent, CJG);
+    assert_true (kbt_query_long (s_intake->conninfo, sql) >= 1);
+    kb_client_destroy (&cjg);
+}
+
 static void
 test_no_justification_or_bsn_in_the_database (void **state)
 {
@@ -1026,6 +1161,7 @@ main (void)
         cmocka_unit_test (test_offer_to_a_named_recipient),
         cmocka_unit_test (test_mailbox_delivers_to_connected_partner),
         cmocka_unit_test (test_withdraw_holds_back_queued_shares),
+        cmocka_unit_test (test_withdraw_race_with_kill9),
         cmocka_unit_test (test_no_justification_or_bsn_in_the_database),
     };
     return cmocka_run_group_tests_name ("it_share", tests, s_setup, s_teardown);
