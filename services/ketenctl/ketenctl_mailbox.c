@@ -24,7 +24,8 @@ s_usage (FILE *out)
              "                               [--endpoint E] [--server-key K] [--cert C]\n"
              "  status: per partner organisation of the intake schema: queued (last\n"
              "          sequence number), acknowledged (acknowledged sequence number),\n"
-             "          pending messages and the age of the oldest unacknowledged one\n"
+             "          pending messages and the age of the oldest unacknowledged one,\n"
+             "          held: messages held back because their consent was withdrawn\n"
              "          --json  one JSON object for scripts\n"
              "  replay: as the partner of partner/cert (or --cert), asks intake for the\n"
              "          mailbox from sequence number N (default 0: the oldest retained),\n"
@@ -40,8 +41,10 @@ s_usage (FILE *out)
 static const ketenctl_statement_t s_status_statement = {
     "ketenctl_mailbox_status",
     "SELECT o.org_id, coalesce(h.last_seq, 0), coalesce(h.acked_seq, 0), "
-    " count(m.seq), "
-    " coalesce((extract(epoch FROM now() - min(m.enqueued_at)) * 1000)::bigint, -1) "
+    " count(m.seq) FILTER (WHERE m.blocked_at IS NULL), "
+    " coalesce((extract(epoch FROM now() - min(m.enqueued_at) FILTER (WHERE m.blocked_at IS NULL))"
+    "  * 1000)::bigint, -1), "
+    " count(m.seq) FILTER (WHERE m.blocked_at IS NOT NULL) "
     "FROM (SELECT org_id FROM partner WHERE revoked_at IS NULL "
     "      UNION SELECT org_id FROM mailbox_head) o "
     "LEFT JOIN mailbox_head h ON h.org_id = o.org_id "
@@ -79,22 +82,25 @@ s_status (const ketenctl_t *ctx, int argc, char *argv[])
         ketenctl_json_string (stdout, schema);
         printf (", \"mailboxes\": [");
     } else
-        printf ("%-32s %10s %12s %8s %s\n", "org", "queued", "acknowledged", "pending", "oldest");
+        printf ("%-32s %10s %12s %8s %6s %s\n", "org", "queued", "acknowledged", "pending",
+                "held", "oldest");
     for (int i = 0; i < PQntuples (res); i++) {
         const char *org = PQgetvalue (res, i, 0);
         long long last = atoll (PQgetvalue (res, i, 1));
         long long acked = atoll (PQgetvalue (res, i, 2));
         long pending = atol (PQgetvalue (res, i, 3));
         long long oldest_ms = atoll (PQgetvalue (res, i, 4));
+        long held = atol (PQgetvalue (res, i, 5)); /* consent withdrawn: never delivered */
         total += pending;
         if (json) {
             printf ("%s{\"org\": ", i ? ", " : "");
             ketenctl_json_string (stdout, org);
             printf (", \"queued\": %lld, \"acknowledged\": %lld, \"pending\": %ld, "
-                    "\"oldest_pending_ms\": ",
+                    "\"held_back\": %ld, \"oldest_pending_ms\": ",
                     last,
                     acked,
-                    pending);
+                    pending,
+                    held);
             if (oldest_ms >= 0)
                 printf ("%lld}", oldest_ms);
             else
@@ -104,7 +110,7 @@ s_status (const ketenctl_t *ctx, int argc, char *argv[])
         char age[32] = "-";
         if (oldest_ms >= 0)
             snprintf (age, sizeof age, "%.1f s", oldest_ms / 1000.0);
-        printf ("%-32s %10lld %12lld %8ld %s\n", org, last, acked, pending, age);
+        printf ("%-32s %10lld %12lld %8ld %6ld %s\n", org, last, acked, pending, held, age);
     }
     if (json)
         printf ("], \"pending\": %ld}\n", total);

@@ -299,19 +299,27 @@ ketenctl_signal_row_id (const char *row, size_t len, char out[37])
 /*  ---------------------------------------------------------------------
     Talking to intake */
 
-/* Header fields, then the wire bytes (caller frees). */
+/* Header fields of env, then the wire bytes (caller frees). */
+static uint8_t *
+s_encode_env (kb_envelope_t *env, const char *message_id, size_t *len)
+{
+    env->message_id = (char *)message_id;
+    env->schema_version = KB_SCHEMA_VERSION;
+    struct timespec ts;
+    clock_gettime (CLOCK_REALTIME, &ts);
+    env->sent_at_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    uint8_t *bytes = kb_codec_encode (env, len);
+    env->message_id = NULL;
+    return bytes;
+}
+
 static uint8_t *
 s_encode (Ketenbus__V1__CaseSignal *sig, const char *message_id, size_t *len)
 {
     kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
-    env.message_id = (char *)message_id;
-    env.schema_version = KB_SCHEMA_VERSION;
-    struct timespec ts;
-    clock_gettime (CLOCK_REALTIME, &ts);
-    env.sent_at_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     env.body_case = KETENBUS__V1__ENVELOPE__BODY_CASE_SIGNAL;
     env.case_signal = sig;
-    return kb_codec_encode (&env, len);
+    return s_encode_env (&env, message_id, len);
 }
 
 /* What intake answered to one message. */
@@ -375,6 +383,66 @@ s_answer_read (const kb_envelope_t *reply, s_answer_t *answer)
         default:
             return -1;
     }
+}
+
+/* Waits for intake's answer to message id and prints it; an exit code. */
+static int
+s_await_answer (kb_client_t *client, const char *id, long timeout_ms)
+{
+    kb_envelope_t *reply = NULL;
+    int64_t deadline = ketenctl_now_ms () + timeout_ms;
+    int rc = KETENCTL_UNREACHABLE;
+    while (1) {
+        int64_t left = deadline - ketenctl_now_ms ();
+        if (left <= 0)
+            break;
+        kb_codec_free (&reply);
+        if (kb_client_recv (client, (int)left, &reply) == -1)
+            break;
+        s_answer_t answer;
+        if (!reply || s_answer_read (reply, &answer) || strcmp (answer.message_id, id) != 0)
+            continue; /* not ours: an old answer, a mailbox push or something undecodable */
+        if (answer.kind == S_ANSWER_REJECTED) {
+            printf ("rejected code=%s field=%s rule=\"%s\" message_id=%s\n",
+                    answer.code,
+                    answer.field,
+                    answer.rule,
+                    id);
+            rc = KETENCTL_FAILED;
+        } else {
+            printf ("%s reference=%s message_id=%s\n",
+                    answer.kind == S_ANSWER_DUPLICATE ? "duplicate" : "accepted",
+                    answer.reference,
+                    id);
+            rc = KETENCTL_OK;
+        }
+        break;
+    }
+    kb_codec_free (&reply);
+    if (rc == KETENCTL_UNREACHABLE)
+        ketenctl_err (
+          "could not get an answer from intake within %ld ms message_id=%s", timeout_ms, id);
+    return rc;
+}
+
+int
+ketenctl_signal_exchange (kb_client_t *client, kb_envelope_t *env, const char *message_id,
+                          long timeout_ms)
+{
+    char id[KB_UUID_LEN + 1];
+    if (message_id)
+        snprintf (id, sizeof id, "%s", message_id);
+    else
+        kb_uuid_v4 (id);
+    size_t len = 0;
+    uint8_t *bytes = s_encode_env (env, id, &len);
+    if (!bytes || kb_client_send_raw (client, bytes, len) != 0) {
+        free (bytes);
+        ketenctl_err ("could not send the message");
+        return KETENCTL_FAILED;
+    }
+    free (bytes);
+    return s_await_answer (client, id, timeout_ms);
 }
 
 /*  ---------------------------------------------------------------------
@@ -506,37 +574,7 @@ ketenctl_signal_send (const ketenctl_t *ctx, int argc, char *argv[])
         rc = KETENCTL_FAILED;
         goto done;
     }
-    int64_t deadline = ketenctl_now_ms () + timeout_ms;
-    rc = KETENCTL_UNREACHABLE;
-    while (1) {
-        int64_t left = deadline - ketenctl_now_ms ();
-        if (left <= 0)
-            break;
-        kb_codec_free (&reply);
-        if (kb_client_recv (client, (int)left, &reply) == -1)
-            break;
-        s_answer_t answer;
-        if (!reply || s_answer_read (reply, &answer) || strcmp (answer.message_id, id) != 0)
-            continue; /* not ours: an old answer or something undecodable */
-        if (answer.kind == S_ANSWER_REJECTED) {
-            printf ("rejected code=%s field=%s rule=\"%s\" message_id=%s\n",
-                    answer.code,
-                    answer.field,
-                    answer.rule,
-                    id);
-            rc = KETENCTL_FAILED;
-        } else {
-            printf ("%s reference=%s message_id=%s\n",
-                    answer.kind == S_ANSWER_DUPLICATE ? "duplicate" : "accepted",
-                    answer.reference,
-                    id);
-            rc = KETENCTL_OK;
-        }
-        break;
-    }
-    if (rc == KETENCTL_UNREACHABLE)
-        ketenctl_err (
-          "could not get an answer from intake within %ld ms message_id=%s", timeout_ms, id);
+    rc = s_await_answer (client, id, timeout_ms);
 done:
     kb_codec_free (&reply);
     free (bytes);

@@ -10,6 +10,14 @@
 int ketenctl_signal_send (const ketenctl_t *ctx, int argc, char *argv[]);
 int ketenctl_signal_import (const ketenctl_t *ctx, int argc, char *argv[]);
 
+/* Sends env to intake as one message (message_id, or a new one when NULL;
+   env's header is filled in here), waits up to timeout_ms for its Ack or
+   Reject and prints it ("accepted reference=... message_id=..." or
+   "rejected code=... field=... rule=..."). Returns KETENCTL_OK (accepted
+   or duplicate), KETENCTL_FAILED (rejected) or KETENCTL_UNREACHABLE. */
+int ketenctl_signal_exchange (kb_client_t *client, kb_envelope_t *env, const char *message_id,
+                              long timeout_ms);
+
 /*  Pure parts, exposed for tests */
 
 /* The fields of one case signal as text, from the command line or a CSV

@@ -9,6 +9,7 @@
 #include "ketenctl_retention.h"
 #include "ketenctl_review.h"
 #include "ketenctl_seal.h"
+#include "ketenctl_share.h"
 #include "ketenctl_signal.h"
 #include "ketenctl_status.h"
 
@@ -35,6 +36,8 @@ static const s_command_t s_commands[] = {
     { "transfer", ketenctl_transfer, "list regie transfers" },
     { "escalation", ketenctl_escalation, "list escalations or decide one (ketencoordinator)" },
     { "mailbox", ketenctl_mailbox, "partner mailbox depth, or replay a partner's mailbox" },
+    { "consent", ketenctl_consent, "record a person's consent or its withdrawal (partner)" },
+    { "share", ketenctl_share, "ask for or offer data, send a sealed share payload (partner)" },
     { "review", ketenctl_review, "review override shares (ketencoordinator)" },
     { "retention", ketenctl_retention, "purge what may no longer be kept (daily)" },
     { "access-report", ketenctl_access_report, "what the audit logs hold about one resident (AVG 15)" },

@@ -211,7 +211,7 @@ test_mailbox_status (void **state)
     assert_int_equal (s_run (&out, "mailbox", "status", "--json"), 0);
     s_expect (out,
               "{\"org\": \"cjg-helmond\", \"queued\": 0, \"acknowledged\": 0, \"pending\": 0, "
-              "\"oldest_pending_ms\": null}");
+              "\"held_back\": 0, \"oldest_pending_ms\": null}");
     s_expect (out, "\"pending\": 0}");
     free (out);
 
@@ -236,16 +236,24 @@ test_mailbox_status (void **state)
     assert_int_equal (s_run (&out, "mailbox", "status", "--json"), 0);
     s_expect (out,
               "{\"org\": \"test-mailbox\", \"queued\": 3, \"acknowledged\": 1, \"pending\": 2, "
-              "\"oldest_pending_ms\": ");
+              "\"held_back\": 0, \"oldest_pending_ms\": ");
     long oldest =
       atol (strstr (out, "\"test-mailbox\"") + strlen ("\"test-mailbox\""
                                                        ", \"queued\": 3, \"acknowledged\": 1,"
-                                                       " \"pending\": 2, \"oldest_pending_ms\": "));
+                                                       " \"pending\": 2, \"held_back\": 0,"
+                                                       " \"oldest_pending_ms\": "));
     assert_true (oldest >= 98000 && oldest < 200000);
     free (out);
     assert_int_equal (s_run (&out, "mailbox", "status"), 0);
     s_expect (out, "test-mailbox");
     s_expect (out, "98.");
+    free (out);
+    /* a message held back because its consent was withdrawn is not pending */
+    kbt_exec (s_intake->conninfo,
+              "UPDATE intake.mailbox SET blocked_at = now (), blocked_reason = 'consent_withdrawn'"
+              " WHERE org_id = 'test-mailbox' AND seq = 3");
+    assert_int_equal (s_run (&out, "mailbox", "status", "--json"), 0);
+    s_expect (out, "\"queued\": 3, \"acknowledged\": 1, \"pending\": 1, \"held_back\": 1,");
     free (out);
     kbt_exec (s_intake->conninfo, "DELETE FROM intake.mailbox WHERE org_id = 'test-mailbox'");
     kbt_exec (s_intake->conninfo, "DELETE FROM intake.mailbox_head WHERE org_id = 'test-mailbox'");
@@ -810,6 +818,124 @@ test_retention (void **state)
     kb_client_destroy (&cjg);
 }
 
+static char *
+s_path (const char *name)
+{
+    char *p = NULL;
+    assert_true (asprintf (&p, "%s/%s", s_intake->dir, name) > 0);
+    return p;
+}
+
+/* A partner that uses ketenctl as its client: consent grant, a share
+   request that is allowed, a sealed response routed to the asker, the
+   withdrawal. */
+static void
+test_consent_and_share_commands (void **state)
+{
+    (void)state;
+    kb_client_t *cjg = kbt_intake_client (s_intake, KBT_CJG);
+    kb_client_t *vt = kbt_intake_client (s_intake, KBT_VEILIG_THUIS);
+    kbt_signal_t p;
+    kbt_signal_init (&p, 950);
+    snprintf (p.case_ref, sizeof p.case_ref, "CS-CJG");
+    s_signal (cjg, &p);
+    kbt_signal_init (&p, 950);
+    snprintf (p.case_ref, sizeof p.case_ref, "CS-VT");
+    s_signal (vt, &p);
+    kb_client_destroy (&cjg);
+    kb_client_destroy (&vt);
+    const char *ep = s_intake->endpoint, *srv = s_intake->server_pub;
+    const char *cjg_cert = s_intake->partner_cert[KBT_CJG];
+    const char *vt_cert = s_intake->partner_cert[KBT_VEILIG_THUIS];
+    char from[16], until[16];
+    time_t now = time (NULL);
+    strftime (from, sizeof from, "%Y-%m-%d", localtime (&(time_t){ now - 86400 }));
+    strftime (until, sizeof until, "%Y-%m-%d", localtime (&(time_t){ now + 30 * 86400 }));
+
+    char *out = NULL;
+    assert_int_equal (s_run (&out, "consent", "grant", "--bsn", p.bsn, "--given-by", "person",
+                             "--category", "plan,wonen", "--to-type", "cjg", "--purpose",
+                             "hulpverlening", "--from", from, "--until", until, "--endpoint", ep,
+                             "--server-key", srv, "--cert", cjg_cert),
+                      0);
+    char consent[40] = "";
+    assert_int_equal (sscanf (out, "consent %36s", consent), 1);
+    s_expect (out, "accepted reference=");
+    assert_null (strstr (out, p.bsn));
+    free (out);
+    s_expected++;
+    kbt_zorg_wait_inbox (s_zorg, s_expected, 30000);
+
+    assert_int_equal (s_run (&out, "share", "request", "--to", "veiligthuis-peel", "--bsn", p.bsn,
+                             "--category", "plan", "--purpose", "hulpverlening", "--endpoint", ep,
+                             "--server-key", srv, "--cert", cjg_cert),
+                      0);
+    char share[40] = "";
+    assert_int_equal (sscanf (out, "share %36s", share), 1);
+    free (out);
+    s_expected++;
+    kbt_zorg_wait_inbox (s_zorg, s_expected, 30000);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo,
+                                       "SELECT count(*) FROM zorgtoewijzing.share WHERE share_id"
+                                       " = '%s' AND outcome = 1 AND consent_id = '%s'",
+                                       share, consent),
+                      1);
+
+    /* Veilig Thuis answers, sealed to the CJG's box key */
+    char *box = s_path ("cs-cjg-box"), *box_pub = s_path ("cs-cjg-box.pub");
+    char *payload = s_path ("cs-payload.txt");
+    assert_int_equal (s_run (NULL, "keygen", "--box", box, "--force"), 0);
+    FILE *f = fopen (payload, "w");
+    assert_non_null (f);
+    fputs ("PAYLOAD-7q1 plan van aanpak\n", f);
+    fclose (f);
+    long before = kbt_query_long (s_intake->conninfo, "SELECT count(*) FROM intake.mailbox WHERE"
+                                                      " org_id = 'cjg-helmond' AND body ="
+                                                      " 'share_response'");
+    assert_int_equal (s_run (NULL, "share", "respond", "--share", share, "--to", "cjg-helmond",
+                             "--in", payload, "--box-key-file", box_pub, "--endpoint", ep,
+                             "--server-key", srv, "--cert", vt_cert),
+                      0);
+    s_expected++;
+    kbt_zorg_wait_inbox (s_zorg, s_expected, 30000);
+    assert_int_equal (kbt_wait_for_value (s_intake->conninfo,
+                                          "SELECT count(*) FROM intake.mailbox WHERE org_id ="
+                                          " 'cjg-helmond' AND body = 'share_response'",
+                                          before + 1, 30000),
+                      before + 1);
+    assert_int_equal (kbt_query_long (s_intake->conninfo,
+                                      "SELECT count(*) FROM intake.mailbox WHERE position"
+                                      " ('PAYLOAD-7q1'::bytea IN envelope) > 0"),
+                      0);
+
+    assert_int_equal (s_run (&out, "consent", "withdraw", "--bsn", p.bsn, "--consent-id", consent,
+                             "--by", "person", "--endpoint", ep, "--server-key", srv, "--cert",
+                             cjg_cert),
+                      0);
+    free (out);
+    s_expected++;
+    kbt_zorg_wait_inbox (s_zorg, s_expected, 30000);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo,
+                                       "SELECT count(*) FROM zorgtoewijzing.consent WHERE"
+                                       " consent_id = '%s' AND withdrawn_at IS NOT NULL",
+                                       consent),
+                      1);
+    /* bad input never leaves ketenctl */
+    assert_int_equal (s_run (NULL, "consent", "grant", "--bsn", p.bsn, "--given-by", "person",
+                             "--category", "plannen", "--to-type", "cjg", "--purpose",
+                             "hulpverlening", "--from", from, "--until", until),
+                      2);
+    assert_int_equal (s_run (NULL, "share", "request", "--bsn", p.bsn, "--category", "plan",
+                             "--purpose", "hulpverlening"),
+                      2);
+    assert_int_equal (s_run (NULL, "consent", "withdraw", "--bsn", "123456789", "--consent-id",
+                             consent, "--by", "person"),
+                      2);
+    free (box);
+    free (box_pub);
+    free (payload);
+}
+
 int
 main (void)
 {
@@ -820,6 +946,7 @@ main (void)
         cmocka_unit_test (test_access_report),
         cmocka_unit_test (test_review),
         cmocka_unit_test (test_retention),
+        cmocka_unit_test (test_consent_and_share_commands),
         cmocka_unit_test (test_escalation_list_and_decide),
         cmocka_unit_test (test_transfer_list),
         cmocka_unit_test (test_mailbox_replay_unreachable),
