@@ -280,6 +280,7 @@ s_config_free (kb_link_sender_config_t *cfg)
     free ((char *)cfg->schema);
     free ((char *)cfg->endpoint);
     free ((char *)cfg->identity);
+    free ((char *)cfg->stream_prefix);
     free (cfg);
 }
 
@@ -294,7 +295,8 @@ s_config_dup (const kb_link_sender_config_t *in)
     cfg->schema = strdup (in->schema);
     cfg->endpoint = strdup (in->endpoint);
     cfg->identity = strdup (in->identity);
-    if (!cfg->conninfo || !cfg->schema || !cfg->endpoint || !cfg->identity) {
+    cfg->stream_prefix = strdup (in->stream_prefix ? in->stream_prefix : "");
+    if (!cfg->conninfo || !cfg->schema || !cfg->endpoint || !cfg->identity || !cfg->stream_prefix) {
         s_config_free (cfg);
         return NULL;
     }
@@ -340,14 +342,15 @@ s_db_ready (s_sender_t *self, int64_t now)
             (kb_db_prepare (self->db,
                             "kb_link_snd_load",
                             "SELECT id, stream, stream_seq, message_id, payload FROM kb_outbox"
-                            " WHERE acked_at IS NULL AND dead_at IS NULL ORDER BY id LIMIT $1",
-                            1) ||
+                            " WHERE acked_at IS NULL AND dead_at IS NULL"
+                            " AND starts_with (stream, $2) <> $3::bool ORDER BY id LIMIT $1",
+                            3) ||
              kb_db_prepare (self->db,
                             "kb_link_snd_load_after",
                             "SELECT id, stream, stream_seq, message_id, payload FROM kb_outbox"
                             " WHERE acked_at IS NULL AND dead_at IS NULL AND id > $2::bigint"
-                            " ORDER BY id LIMIT $1",
-                            2) ||
+                            " AND starts_with (stream, $3) <> $4::bool ORDER BY id LIMIT $1",
+                            4) ||
              kb_db_prepare (self->db,
                             "kb_link_snd_ack",
                             "UPDATE kb_outbox SET acked_at = now()"
@@ -434,9 +437,10 @@ s_refresh_new (s_sender_t *self)
     char limit[16], after[24];
     snprintf (limit, sizeof limit, "%d", room);
     snprintf (after, sizeof after, "%lld", (long long) self->max_loaded_id);
-    const char *values[2] = { limit, after };
+    const char *values[4] = { limit, after, self->cfg.stream_prefix,
+                              self->cfg.exclude_prefix ? "true" : "false" };
     kb_db_rc_t rc;
-    PGresult *res = kb_db_run (self->db, "kb_link_snd_load_after", 2, values, NULL, NULL, &rc);
+    PGresult *res = kb_db_run (self->db, "kb_link_snd_load_after", 4, values, NULL, NULL, &rc);
     if (!res) {
         s_db_failed (self);
         return;
@@ -454,9 +458,10 @@ s_refresh (s_sender_t *self, int64_t now)
 {
     char limit[16];
     snprintf (limit, sizeof limit, "%d", self->cfg.max_inflight);
-    const char *values[1] = { limit };
+    const char *values[3] = { limit, self->cfg.stream_prefix,
+                              self->cfg.exclude_prefix ? "true" : "false" };
     kb_db_rc_t rc;
-    PGresult *res = kb_db_run (self->db, "kb_link_snd_load", 1, values, NULL, NULL, &rc);
+    PGresult *res = kb_db_run (self->db, "kb_link_snd_load", 3, values, NULL, NULL, &rc);
     self->next_refresh_ms = now + self->cfg.poll_ms;
     self->refresh_wanted = false;
     if (!res) {

@@ -82,6 +82,12 @@ typedef struct
     int prune_after_s;      /* delete acknowledged rows older than this (default 3600) */
     int poll_ms;            /* outbox poll interval without wake-up (default 200) */
     int sndhwm;             /* send high-water mark (default 10000) */
+    /* A daemon with two receivers runs one sender per receiver over the
+       same outbox, split by stream name: this sender sends only the rows
+       whose stream starts with stream_prefix (NULL or "": every row), or,
+       with exclude_prefix, only the rows whose stream does not. */
+    const char *stream_prefix;
+    bool exclude_prefix;
 } kb_link_sender_config_t;
 
 typedef struct
