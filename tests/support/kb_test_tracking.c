@@ -1,0 +1,251 @@
+/*  kb_test_tracking - real client-tracking daemon fixture. */
+#include "kb_test_tracking.h"
+#include "kb_test_support.h"
+
+#include "ketenbus/kb_uuid.h"
+
+#include <czmq.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct _kbt_tracking_t {
+    char *conninfo;
+    char *dir;
+    char *listen, *monitoring, *mailbox;
+    char *log;
+    pid_t pid;
+    kb_db_t *inject_db;        /* schema "trackingtest": the test's own outbox */
+    kb_link_sender_t *sender;  /* identity "ketentest" */
+    kb_db_t *mon_db, *mail_db;
+    kb_link_receiver_t *mon, *mail;
+    zpoller_t *poller;
+};
+
+static char *
+s_printf (const char *fmt, ...)
+{
+    va_list ap;
+    va_start (ap, fmt);
+    char *out = NULL;
+    if (vasprintf (&out, fmt, ap) < 0)
+        abort ();
+    va_end (ap);
+    return out;
+}
+
+/* Records what monitoring or intake would have received. */
+static int
+s_got (kb_db_t *db, const char *sender, const char *stream, const char *message_id,
+       const void *payload, size_t len, void *arg, char *reason_buf, size_t reason_len)
+{
+    (void) sender;
+    (void) arg;
+    kb_envelope_t *env = NULL;
+    if (kb_codec_decode (payload, len, 1024 * 1024, &env) != KB_CODEC_OK) {
+        snprintf (reason_buf, reason_len, "test receiver could not decode");
+        return KB_LINK_POISON;
+    }
+    char type[12] = "0", state[12] = "0";
+    const char *trajectory = "", *to_org = "", *item = "";
+    if (env->body_case == KETENBUS__V1__ENVELOPE__BODY_MONITORING_EVENT) {
+        snprintf (type, sizeof type, "%d", (int) env->monitoring_event->event_type);
+        snprintf (state, sizeof state, "%d", (int) env->monitoring_event->trajectory_state);
+        trajectory = env->monitoring_event->trajectory_id;
+        item = env->monitoring_event->item_ref;
+    } else if (env->body_case == KETENBUS__V1__ENVELOPE__BODY_TRAJECTORY_UPDATE) {
+        snprintf (state, sizeof state, "%d", (int) env->trajectory_update->state);
+        trajectory = env->trajectory_update->trajectory_id;
+        to_org = env->trajectory_update->to_org;
+    }
+    const char *values[8] = { message_id, stream, kb_codec_body_name (env), type, state,
+                              trajectory, to_org, item };
+    kb_db_rc_t rc = kb_db_run_cmd (db, "got_insert", 8, values, NULL, NULL);
+    kb_codec_free (&env);
+    if (rc == KB_DB_OK)
+        return 0;
+    snprintf (reason_buf, reason_len, "test receiver insert failed");
+    return rc == KB_DB_RETRY ? KB_LINK_RETRY : KB_LINK_POISON;
+}
+
+static kb_link_receiver_t *
+s_receiver (kbt_tracking_t *self, const char *schema, const char *endpoint, kb_db_t **db_p)
+{
+    kb_db_t *db = kb_db_connect (self->conninfo, schema, 5000);
+    if (!db || kb_db_migrate (db, KB_MIGRATIONS_DIR, "link")
+        || kb_db_exec (db, "CREATE TABLE IF NOT EXISTS got (id bigserial, message_id text, stream text,"
+                           " body text, event_type int, state int, trajectory_id text, to_org text,"
+                           " item_ref text)") != KB_DB_OK
+        || kb_db_prepare (db, "got_insert",
+                          "INSERT INTO got (message_id, stream, body, event_type, state, trajectory_id,"
+                          " to_org, item_ref) VALUES ($1, $2, $3, $4::int, $5::int, $6, $7, $8)", 8))
+        abort ();
+    kb_link_receiver_config_t cfg = { .batch = 200, .max_attempts = 3, .heartbeat_ms = 500 };
+    kb_link_receiver_t *r = kb_link_receiver_new (db, endpoint, s_got, NULL, &cfg);
+    if (!r)
+        abort ();
+    *db_p = db;
+    return r;
+}
+
+kbt_tracking_t *
+kbt_tracking_setup (const char *db_name)
+{
+    kbt_tracking_t *self = calloc (1, sizeof *self);
+    self->conninfo = kbt_db_create (db_name);
+    self->dir = kbt_var_path (db_name);
+    self->listen = s_printf ("ipc://%s/tracking.sock", self->dir);
+    self->monitoring = s_printf ("ipc://%s/monitoring.sock", self->dir);
+    self->mailbox = s_printf ("ipc://%s/intake-mailbox.sock", self->dir);
+    self->log = s_printf ("%s/client-tracking.log", self->dir);
+    self->inject_db = kb_db_connect (self->conninfo, "trackingtest", 5000);
+    if (!self->inject_db || kb_db_migrate (self->inject_db, KB_MIGRATIONS_DIR, "link")
+        || kb_outbox_prepare (self->inject_db))
+        abort ();
+    kb_link_sender_config_t cfg = { .conninfo = self->conninfo,
+                                    .schema = "trackingtest",
+                                    .endpoint = self->listen,
+                                    .identity = "ketentest",
+                                    .retransmit_base_ms = 200,
+                                    .retransmit_max_ms = 1000,
+                                    .poll_ms = 50 };
+    self->sender = kb_link_sender_new (&cfg);
+    if (!self->sender)
+        abort ();
+    self->mon = s_receiver (self, "montest", self->monitoring, &self->mon_db);
+    self->mail = s_receiver (self, "mailtest", self->mailbox, &self->mail_db);
+    self->poller = zpoller_new (kb_link_receiver_socket (self->mon), kb_link_receiver_socket (self->mail),
+                                NULL);
+    return self;
+}
+
+const char *
+kbt_tracking_conninfo (kbt_tracking_t *self)
+{
+    return self->conninfo;
+}
+
+int
+kbt_tracking_log_count (kbt_tracking_t *self, const char *needle)
+{
+    return kbt_file_count (self->log, needle);
+}
+
+void
+kbt_tracking_start (kbt_tracking_t *self, const char *const extra_env[])
+{
+    int before = kbt_tracking_log_count (self, "client-tracking serving");
+    char *bin = kbt_bin ("client-tracking");
+    const char *argv[] = { bin, NULL };
+    const char *env[32];
+    int n = 0;
+    env[n++] = s_printf ("KETENBUS_DB_CONNINFO=%s", self->conninfo);
+    env[n++] = s_printf ("KETENBUS_LINK_LISTEN=%s", self->listen);
+    env[n++] = s_printf ("KETENBUS_LINK_MONITORING=%s", self->monitoring);
+    env[n++] = s_printf ("KETENBUS_LINK_INTAKE=%s", self->mailbox);
+    env[n++] = s_printf ("KETENBUS_LINK_RETRANSMIT_MS=%s", "200");
+    env[n++] = s_printf ("KETENBUS_LINK_RETRANSMIT_MAX_MS=%s", "1000");
+    for (int i = 0; extra_env && extra_env[i] && n < 31; i++)
+        env[n++] = strdup (extra_env[i]);
+    env[n] = NULL;
+    self->pid = kbt_spawn (argv, env, self->log);
+    for (int i = 0; i < n; i++)
+        free ((char *) env[i]);
+    free (bin);
+    int64_t deadline = kbt_now_ms () + 20000;
+    while (kbt_tracking_log_count (self, "client-tracking serving") == before) {
+        if (kbt_now_ms () > deadline || kbt_wait (self->pid, 0) >= 0) {
+            fprintf (stderr, "client-tracking did not start; log %s\n", self->log);
+            char *cmd = s_printf ("tail -n 30 '%s' >&2", self->log);
+            if (system (cmd) != 0) {
+            }
+            free (cmd);
+            abort ();
+        }
+        kbt_tracking_pump (self, 20);
+    }
+}
+
+void
+kbt_tracking_stop (kbt_tracking_t *self, int sig)
+{
+    if (self->pid > 0)
+        kbt_kill (self->pid, sig);
+    self->pid = 0;
+}
+
+void
+kbt_tracking_teardown (kbt_tracking_t **self_p)
+{
+    kbt_tracking_t *self = *self_p;
+    if (!self)
+        return;
+    kbt_tracking_stop (self, SIGTERM);
+    zpoller_destroy (&self->poller);
+    kb_link_receiver_destroy (&self->mon);
+    kb_link_receiver_destroy (&self->mail);
+    kb_db_destroy (&self->mon_db);
+    kb_db_destroy (&self->mail_db);
+    kb_link_sender_destroy (&self->sender);
+    kb_db_destroy (&self->inject_db);
+    free (self->conninfo);
+    free (self->dir);
+    free (self->listen);
+    free (self->monitoring);
+    free (self->mailbox);
+    free (self->log);
+    free (self);
+    *self_p = NULL;
+}
+
+void
+kbt_tracking_inject (kbt_tracking_t *self, kb_envelope_t *env, const char *stream, char id_out[37])
+{
+    kb_uuid_v4 (id_out);
+    env->message_id = id_out;
+    env->sent_at_ms = (int64_t) time (NULL) * 1000;
+    env->schema_version = KB_SCHEMA_VERSION;
+    env->sender_org = "ketentest";
+    size_t len = 0;
+    uint8_t *bytes = kb_codec_encode (env, &len);
+    if (!bytes || kb_db_begin (self->inject_db) != KB_DB_OK
+        || kb_outbox_put (self->inject_db, stream, id_out, bytes, len) != KB_DB_OK
+        || kb_db_commit (self->inject_db) != KB_DB_OK)
+        abort ();
+    free (bytes);
+    env->message_id = NULL;
+    env->sender_org = NULL;
+    kb_link_sender_wake (self->sender);
+}
+
+void
+kbt_tracking_pump (kbt_tracking_t *self, int ms)
+{
+    int64_t until = kbt_now_ms () + ms;
+    do {
+        int64_t left = until - kbt_now_ms ();
+        void *which = zpoller_wait (self->poller, left > 0 ? (int) (left < 50 ? left : 50) : 0);
+        if (which == kb_link_receiver_socket (self->mon))
+            kb_link_receiver_handle (self->mon);
+        else if (which == kb_link_receiver_socket (self->mail))
+            kb_link_receiver_handle (self->mail);
+    } while (kbt_now_ms () < until);
+}
+
+void
+kbt_tracking_wait (kbt_tracking_t *self, const char *sql, long want, int timeout_ms)
+{
+    int64_t deadline = kbt_now_ms () + timeout_ms;
+    long have = 0;
+    while ((have = kbt_query_long (self->conninfo, sql)) != want) {
+        if (kbt_now_ms () > deadline) {
+            fprintf (stderr, "waited %d ms for %ld, have %ld: %s\nlog %s\n", timeout_ms, want, have, sql,
+                     self->log);
+            abort ();
+        }
+        kbt_tracking_pump (self, 30);
+    }
+}
