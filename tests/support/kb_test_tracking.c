@@ -91,6 +91,49 @@ s_receiver (kbt_tracking_t *self, const char *schema, const char *endpoint, kb_d
     return r;
 }
 
+/* A daemon an earlier, aborted run of this test left behind would connect
+   to this run's endpoints under the same routing id: it is killed by the
+   pid the fixture wrote. */
+static void
+s_kill_leftover (kbt_tracking_t *self)
+{
+    char *pidfile = s_printf ("%s/client-tracking.pid", self->dir);
+    FILE *f = fopen (pidfile, "r");
+    long pid = 0;
+    if (f) {
+        if (fscanf (f, "%ld", &pid) != 1)
+            pid = 0;
+        fclose (f);
+    }
+    if (pid > 0) {
+        char *cmdline = s_printf ("/proc/%ld/cmdline", pid);
+        char buf[512] = "";
+        FILE *c = fopen (cmdline, "r");
+        if (c) {
+            size_t n = fread (buf, 1, sizeof buf - 1, c);
+            buf[n] = '\0';
+            fclose (c);
+        }
+        if (strstr (buf, "client-tracking"))
+            kill ((pid_t) pid, SIGKILL);
+        free (cmdline);
+    }
+    remove (pidfile);
+    free (pidfile);
+}
+
+static void
+s_write_pid (kbt_tracking_t *self)
+{
+    char *pidfile = s_printf ("%s/client-tracking.pid", self->dir);
+    FILE *f = fopen (pidfile, "w");
+    if (f) {
+        fprintf (f, "%ld\n", (long) self->pid);
+        fclose (f);
+    }
+    free (pidfile);
+}
+
 kbt_tracking_t *
 kbt_tracking_setup (const char *db_name)
 {
@@ -101,6 +144,10 @@ kbt_tracking_setup (const char *db_name)
     self->monitoring = s_printf ("ipc://%s/monitoring.sock", self->dir);
     self->mailbox = s_printf ("ipc://%s/intake-mailbox.sock", self->dir);
     self->log = s_printf ("%s/client-tracking.log", self->dir);
+    FILE *f = fopen (self->log, "w"); /* a fresh log per run */
+    if (f)
+        fclose (f);
+    s_kill_leftover (self);
     self->inject_db = kb_db_connect (self->conninfo, "trackingtest", 5000);
     if (!self->inject_db || kb_db_migrate (self->inject_db, KB_MIGRATIONS_DIR, "link")
         || kb_outbox_prepare (self->inject_db))
@@ -152,6 +199,7 @@ kbt_tracking_start (kbt_tracking_t *self, const char *const extra_env[])
         env[n++] = strdup (extra_env[i]);
     env[n] = NULL;
     self->pid = kbt_spawn (argv, env, self->log);
+    s_write_pid (self);
     for (int i = 0; i < n; i++)
         free ((char *) env[i]);
     free (bin);
