@@ -1,9 +1,9 @@
 /*  client-tracking - trajectories per person and gezin, shelter episodes,
     zelfredzaamheid assessments, stale-case reminders and the
     pseudonymised MonitoringEvents for monitoring. */
+#include "ketenbus/kb_daemon.h"
 #include "tracking_config.h"
 #include "tracking_server.h"
-#include "ketenbus/kb_daemon.h"
 
 static int
 s_run (const kb_config_t *config, volatile sig_atomic_t *stop)
@@ -21,6 +21,7 @@ main (int argc, char *argv[])
 {
     const kb_daemon_t daemon = { "client-tracking",
                                  "trajectories, shelter episodes, assessments and stale cases",
-                                 tracking_config_keys, s_run };
+                                 tracking_config_keys,
+                                 s_run };
     return kb_daemon_main (&daemon, argc, argv);
 }

@@ -28,16 +28,26 @@ s_id_ok (const char *s, size_t max)
 
 /* A deterministic business refusal: audited, no effect, the stream goes on. */
 static kb_db_rc_t
-s_refused (tracking_ctx_t *ctx, const char *event, const char *actor, const char *subject,
-           const char *code, const char *text, const char *message_id)
+s_refused (tracking_ctx_t *ctx,
+           const char *event,
+           const char *actor,
+           const char *subject,
+           const char *code,
+           const char *text,
+           const char *message_id)
 {
-    kb_info ("message refused event=%s reason=%s detail=\"%s\" message_id=\"%s\"", event, code, text,
+    kb_info ("message refused event=%s reason=%s detail=\"%s\" message_id=\"%s\"",
+             event,
+             code,
+             text,
              message_id);
     return tracking_store_audit (ctx, actor, event, 'E', subject, code, "refused");
 }
 
 static kb_db_rc_t
-s_trajectory (tracking_ctx_t *ctx, const Ketenbus__V1__TrajectoryUpdate *u, const char *sender,
+s_trajectory (tracking_ctx_t *ctx,
+              const Ketenbus__V1__TrajectoryUpdate *u,
+              const char *sender,
               const char *message_id)
 {
     tracking_trajectory_t row;
@@ -45,17 +55,19 @@ s_trajectory (tracking_ctx_t *ctx, const Ketenbus__V1__TrajectoryUpdate *u, cons
     if (rc != KB_DB_OK)
         return rc;
     const char *actor = s_set (u->regisseur_org) ? u->regisseur_org : sender;
-    const char *subject = s_set (u->pseudonym) ? u->pseudonym
+    const char *subject = s_set (u->pseudonym)   ? u->pseudonym
                           : s_set (u->gezin_ref) ? u->gezin_ref
                           : row.found ? (row.pseudonym[0] ? row.pseudonym : row.gezin_ref)
                                       : NULL;
-    tracking_step_t step = { (int) u->state, (int) u->outcome, (int) u->early_end_reason, u->state_date };
+    tracking_step_t step = {
+        (int)u->state, (int)u->outcome, (int)u->early_end_reason, u->state_date
+    };
     const char *text = NULL;
-    const char *code = tracking_state_check (row.found ? row.state : TRACKING_STATE_NONE,
-                                             row.found ? row.state_date : NULL, &step, &text);
+    const char *code = tracking_state_check (
+      row.found ? row.state : TRACKING_STATE_NONE, row.found ? row.state_date : NULL, &step, &text);
     if (!code && !row.found) {
-        if (u->trajectory_type < KETENBUS__V1__TRAJECTORY_TYPE__TRAJECTORY_TYPE_GEZINSPLAN
-            || u->trajectory_type > KETENBUS__V1__TRAJECTORY_TYPE__TRAJECTORY_TYPE_PGA) {
+        if (u->trajectory_type < KETENBUS__V1__TRAJECTORY_TYPE__TRAJECTORY_TYPE_GEZINSPLAN ||
+            u->trajectory_type > KETENBUS__V1__TRAJECTORY_TYPE__TRAJECTORY_TYPE_PGA) {
             code = "trajectory_type_unknown";
             text = "a new trajectory needs a known trajectory type";
         } else if (!s_set (u->pseudonym) && !s_set (u->gezin_ref)) {
@@ -81,11 +93,14 @@ s_trajectory (tracking_ctx_t *ctx, const Ketenbus__V1__TrajectoryUpdate *u, cons
         return rc;
     char event[64];
     snprintf (event, sizeof event, "trajectory.%s", tracking_state_name (row.state));
-    rc = tracking_store_audit (ctx, actor, event, from == TRACKING_STATE_NONE ? 'C' : 'U',
+    rc = tracking_store_audit (ctx,
+                               actor,
+                               event,
+                               from == TRACKING_STATE_NONE ? 'C' : 'U',
                                row.pseudonym[0] ? row.pseudonym : row.gezin_ref,
                                from == TRACKING_STATE_NONE ? "opened"
-                               : from == (int) u->state ? "progress"
-                                                        : tracking_state_name (from),
+                               : from == (int)u->state     ? "progress"
+                                                           : tracking_state_name (from),
                                "ok");
     if (rc != KB_DB_OK)
         return rc;
@@ -102,17 +117,21 @@ s_trajectory (tracking_ctx_t *ctx, const Ketenbus__V1__TrajectoryUpdate *u, cons
     ev.early_end_reason = row.early_end_reason;
     ev.event_date = row.state_date;
     ev.start_date = row.aangemeld_date;
-    ev.end_date = (char *) (row.state == KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AFGEROND
-                                ? row.state_date
-                                : "");
+    ev.end_date = (char *)(row.state == KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AFGEROND
+                             ? row.state_date
+                             : "");
     ev.duration_days = tracking_store_days (row.aangemeld_date, row.state_date);
-    kb_debug ("trajectory applied trajectory=\"%s\" from=%s to=%s", row.trajectory_id,
-              tracking_state_name (from), tracking_state_name (row.state));
+    kb_debug ("trajectory applied trajectory=\"%s\" from=%s to=%s",
+              row.trajectory_id,
+              tracking_state_name (from),
+              tracking_state_name (row.state));
     return tracking_store_monitor (ctx, row.trajectory_id, &ev, message_id);
 }
 
 static kb_db_rc_t
-s_shelter (tracking_ctx_t *ctx, const Ketenbus__V1__ShelterEpisode *e, const char *sender,
+s_shelter (tracking_ctx_t *ctx,
+           const Ketenbus__V1__ShelterEpisode *e,
+           const char *sender,
            const char *message_id)
 {
     tracking_episode_row_t row;
@@ -120,8 +139,11 @@ s_shelter (tracking_ctx_t *ctx, const Ketenbus__V1__ShelterEpisode *e, const cha
     if (rc != KB_DB_OK)
         return rc;
     tracking_episode_t prev = { row.found, row.closed, row.instroom_date };
-    tracking_shelter_msg_t msg = { (int) e->event, (int) e->shelter_type, e->instroom_date,
-                                   e->uitstroom_date, (int) e->destination };
+    tracking_shelter_msg_t msg = { (int)e->event,
+                                   (int)e->shelter_type,
+                                   e->instroom_date,
+                                   e->uitstroom_date,
+                                   (int)e->destination };
     const char *text = NULL;
     const char *code = tracking_shelter_check (&prev, &msg, &text);
     if (!code && row.found && strcmp (row.pseudonym, e->pseudonym) != 0) {
@@ -133,8 +155,13 @@ s_shelter (tracking_ctx_t *ctx, const Ketenbus__V1__ShelterEpisode *e, const cha
     bool out = e->event == KETENBUS__V1__SHELTER_EVENT__SHELTER_EVENT_OUT;
     rc = tracking_store_episode_put (ctx, e, sender);
     if (rc == KB_DB_OK)
-        rc = tracking_store_audit (ctx, sender, out ? "shelter.uitstroom" : "shelter.instroom",
-                                   row.found ? 'U' : 'C', e->pseudonym, NULL, "ok");
+        rc = tracking_store_audit (ctx,
+                                   sender,
+                                   out ? "shelter.uitstroom" : "shelter.instroom",
+                                   row.found ? 'U' : 'C',
+                                   e->pseudonym,
+                                   NULL,
+                                   "ok");
     if (rc != KB_DB_OK)
         return rc;
     Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
@@ -144,7 +171,7 @@ s_shelter (tracking_ctx_t *ctx, const Ketenbus__V1__ShelterEpisode *e, const cha
     ev.trajectory_id = e->trajectory_id;
     ev.item_ref = e->episode_id;
     ev.gemeente_code = e->gemeente_code;
-    ev.org = (char *) (sender ? sender : "");
+    ev.org = (char *)(sender ? sender : "");
     ev.shelter_type = e->shelter_type;
     ev.start_date = e->instroom_date;
     if (out) {
@@ -158,16 +185,18 @@ s_shelter (tracking_ctx_t *ctx, const Ketenbus__V1__ShelterEpisode *e, const cha
 }
 
 static kb_db_rc_t
-s_assessment (tracking_ctx_t *ctx, const Ketenbus__V1__SelfSufficiencyAssessment *a,
-              const char *sender, const char *message_id)
+s_assessment (tracking_ctx_t *ctx,
+              const Ketenbus__V1__SelfSufficiencyAssessment *a,
+              const char *sender,
+              const char *message_id)
 {
     const char *subject = s_set (a->pseudonym) ? a->pseudonym : NULL;
     tracking_scores_t scores;
     memset (&scores, 0, sizeof scores);
     const char *text = NULL, *code = NULL;
     int32_t days;
-    if (a->moment < KETENBUS__V1__ASSESSMENT_MOMENT__ASSESSMENT_MOMENT_START
-        || a->moment > KETENBUS__V1__ASSESSMENT_MOMENT__ASSESSMENT_MOMENT_END) {
+    if (a->moment < KETENBUS__V1__ASSESSMENT_MOMENT__ASSESSMENT_MOMENT_START ||
+        a->moment > KETENBUS__V1__ASSESSMENT_MOMENT__ASSESSMENT_MOMENT_END) {
         code = "moment_unknown";
         text = "assessment moment is unspecified or unknown";
     } else if (!s_set (a->assessment_date) || !kb_validate_date (a->assessment_date, &days)) {
@@ -178,21 +207,32 @@ s_assessment (tracking_ctx_t *ctx, const Ketenbus__V1__SelfSufficiencyAssessment
         text = "an assessment needs at least one score";
     }
     for (size_t i = 0; !code && i < a->n_scores; i++)
-        code = a->scores[i] ? tracking_scores_add (&scores, (int) a->scores[i]->domain,
-                                                   (int) a->scores[i]->score, &text)
+        code = a->scores[i] ? tracking_scores_add (
+                                &scores, (int)a->scores[i]->domain, (int)a->scores[i]->score, &text)
                             : "domain_unknown";
     if (code)
-        return s_refused (ctx, "assessment.refused", sender, subject, code, text ? text : "", message_id);
+        return s_refused (
+          ctx, "assessment.refused", sender, subject, code, text ? text : "", message_id);
     bool stable = tracking_stable_position (&scores, ctx->stable_threshold, ctx->stable_domains);
     bool inserted = false;
     kb_db_rc_t rc = tracking_store_assessment_put (ctx, a, &scores, stable, &inserted);
     if (rc != KB_DB_OK)
         return rc;
     if (!inserted)
-        return s_refused (ctx, "assessment.refused", sender, subject, "assessment_exists",
-                          "this assessment id was already stored", message_id);
-    rc = tracking_store_audit (ctx, sender, "assessment.stored", 'C', subject,
-                               stable ? "stable_position" : "not_stable", "ok");
+        return s_refused (ctx,
+                          "assessment.refused",
+                          sender,
+                          subject,
+                          "assessment_exists",
+                          "this assessment id was already stored",
+                          message_id);
+    rc = tracking_store_audit (ctx,
+                               sender,
+                               "assessment.stored",
+                               'C',
+                               subject,
+                               stable ? "stable_position" : "not_stable",
+                               "ok");
     if (rc != KB_DB_OK)
         return rc;
     Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
@@ -200,21 +240,27 @@ s_assessment (tracking_ctx_t *ctx, const Ketenbus__V1__SelfSufficiencyAssessment
     ev.person_pseudonym = a->pseudonym;
     ev.trajectory_id = a->trajectory_id;
     ev.item_ref = a->assessment_id;
-    ev.org = (char *) (sender ? sender : "");
+    ev.org = (char *)(sender ? sender : "");
     ev.assessment_moment = a->moment;
     ev.scores = a->scores;
     ev.n_scores = a->n_scores;
     ev.event_date = a->assessment_date;
-    return tracking_store_monitor (ctx, s_set (a->pseudonym) ? a->pseudonym : a->trajectory_id, &ev,
-                                   message_id);
+    return tracking_store_monitor (
+      ctx, s_set (a->pseudonym) ? a->pseudonym : a->trajectory_id, &ev, message_id);
 }
 
 int
-tracking_handlers_apply (kb_db_t *db, const char *sender, const char *stream, const char *message_id,
-                         const void *payload, size_t len, void *arg, char *reason_buf,
+tracking_handlers_apply (kb_db_t *db,
+                         const char *sender,
+                         const char *stream,
+                         const char *message_id,
+                         const void *payload,
+                         size_t len,
+                         void *arg,
+                         char *reason_buf,
                          size_t reason_len)
 {
-    (void) stream;
+    (void)stream;
     tracking_ctx_t *ctx = arg;
     ctx->db = db;
     kb_envelope_t *env = NULL;
@@ -225,42 +271,56 @@ tracking_handlers_apply (kb_db_t *db, const char *sender, const char *stream, co
         snprintf (reason_buf, reason_len, "could not decode envelope: %s", kb_codec_rc_text (crc));
         return KB_LINK_POISON;
     }
+    /* the organisation that acted: the envelope's sender_org (set by the
+       backbone, e.g. intake from the authenticated key), else the link peer */
+    const char *org = s_set (env->sender_org) && strlen (env->sender_org) <= TRACKING_ORG_MAX
+                        ? env->sender_org
+                        : sender;
     switch (env->body_case) {
         case KETENBUS__V1__ENVELOPE__BODY_TRAJECTORY_UPDATE: {
             const Ketenbus__V1__TrajectoryUpdate *u = env->trajectory_update;
             if (!s_id_ok (u->trajectory_id, TRACKING_ID_MAX) || s_set (u->bsn)) {
-                snprintf (reason_buf, reason_len, "trajectory update without a valid trajectory_id, or with a bsn");
+                snprintf (reason_buf,
+                          reason_len,
+                          "trajectory update without a valid trajectory_id, or with a bsn");
                 result = KB_LINK_POISON;
                 break;
             }
-            rc = s_trajectory (ctx, u, sender, message_id);
+            rc = s_trajectory (ctx, u, org, message_id);
             break;
         }
         case KETENBUS__V1__ENVELOPE__BODY_SHELTER_EPISODE: {
             const Ketenbus__V1__ShelterEpisode *e = env->shelter_episode;
-            if (!s_id_ok (e->episode_id, TRACKING_ID_MAX) || !s_id_ok (e->pseudonym, TRACKING_PSEUDO_MAX)
-                || s_set (e->bsn)) {
-                snprintf (reason_buf, reason_len, "shelter episode without episode_id or pseudonym, or with a bsn");
+            if (!s_id_ok (e->episode_id, TRACKING_ID_MAX) ||
+                !s_id_ok (e->pseudonym, TRACKING_PSEUDO_MAX) || s_set (e->bsn)) {
+                snprintf (reason_buf,
+                          reason_len,
+                          "shelter episode without episode_id or pseudonym, or with a bsn");
                 result = KB_LINK_POISON;
                 break;
             }
-            rc = s_shelter (ctx, e, sender, message_id);
+            rc = s_shelter (ctx, e, org, message_id);
             break;
         }
         case KETENBUS__V1__ENVELOPE__BODY_SELF_SUFFICIENCY_ASSESSMENT: {
             const Ketenbus__V1__SelfSufficiencyAssessment *a = env->self_sufficiency_assessment;
-            if (!s_id_ok (a->assessment_id, TRACKING_ID_MAX) || s_set (a->bsn)
-                || (!s_id_ok (a->pseudonym, TRACKING_PSEUDO_MAX) && !s_id_ok (a->trajectory_id, TRACKING_ID_MAX))) {
-                snprintf (reason_buf, reason_len,
-                          "assessment without assessment_id or without pseudonym and trajectory_id, or with a bsn");
+            if (!s_id_ok (a->assessment_id, TRACKING_ID_MAX) || s_set (a->bsn) ||
+                (!s_id_ok (a->pseudonym, TRACKING_PSEUDO_MAX) &&
+                 !s_id_ok (a->trajectory_id, TRACKING_ID_MAX))) {
+                snprintf (reason_buf,
+                          reason_len,
+                          "assessment without assessment_id or without pseudonym and "
+                          "trajectory_id, or with a bsn");
                 result = KB_LINK_POISON;
                 break;
             }
-            rc = s_assessment (ctx, a, sender, message_id);
+            rc = s_assessment (ctx, a, org, message_id);
             break;
         }
         default:
-            snprintf (reason_buf, reason_len, "unexpected body \"%s\" on the client-tracking link",
+            snprintf (reason_buf,
+                      reason_len,
+                      "unexpected body \"%s\" on the client-tracking link",
                       kb_codec_body_name (env));
             result = KB_LINK_POISON;
             break;
@@ -268,7 +328,10 @@ tracking_handlers_apply (kb_db_t *db, const char *sender, const char *stream, co
     if (result == 0 && rc == KB_DB_RETRY)
         result = KB_LINK_RETRY;
     else if (result == 0 && rc != KB_DB_OK) {
-        snprintf (reason_buf, reason_len, "could not apply %s sqlstate=%s", kb_codec_body_name (env),
+        snprintf (reason_buf,
+                  reason_len,
+                  "could not apply %s sqlstate=%s",
+                  kb_codec_body_name (env),
                   kb_db_last_sqlstate (db));
         result = KB_LINK_POISON;
     }

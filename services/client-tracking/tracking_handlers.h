@@ -19,8 +19,14 @@
 #define TRACKING_MAX_MESSAGE_BYTES (1024 * 1024)
 
 /* kb_link_apply_fn; arg is a tracking_ctx_t *. */
-int tracking_handlers_apply (kb_db_t *db, const char *sender, const char *stream,
-                             const char *message_id, const void *payload, size_t len, void *arg,
-                             char *reason_buf, size_t reason_len);
+int tracking_handlers_apply (kb_db_t *db,
+                             const char *sender,
+                             const char *stream,
+                             const char *message_id,
+                             const void *payload,
+                             size_t len,
+                             void *arg,
+                             char *reason_buf,
+                             size_t reason_len);
 
 #endif

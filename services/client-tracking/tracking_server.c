@@ -14,7 +14,8 @@
 
 #define S_STALE_BATCH 200
 
-struct _tracking_server_t {
+struct _tracking_server_t
+{
     const kb_config_t *config;
     kb_db_t *db;
     tracking_ctx_t ctx;
@@ -27,12 +28,19 @@ struct _tracking_server_t {
 };
 
 static int
-s_apply (kb_db_t *db, const char *sender, const char *stream, const char *message_id,
-         const void *payload, size_t len, void *arg, char *reason_buf, size_t reason_len)
+s_apply (kb_db_t *db,
+         const char *sender,
+         const char *stream,
+         const char *message_id,
+         const void *payload,
+         size_t len,
+         void *arg,
+         char *reason_buf,
+         size_t reason_len)
 {
     tracking_server_t *self = arg;
-    return tracking_handlers_apply (db, sender, stream, message_id, payload, len, &self->ctx,
-                                    reason_buf, reason_len);
+    return tracking_handlers_apply (
+      db, sender, stream, message_id, payload, len, &self->ctx, reason_buf, reason_len);
 }
 
 /* Audit rows and outbox messages of a link batch are kept in memory and
@@ -80,10 +88,10 @@ s_sender (const kb_config_t *config, const char *endpoint_key, bool exclude)
         .schema = kb_config_str (config, "db/schema"),
         .endpoint = kb_config_str (config, endpoint_key),
         .identity = TRACKING_ACTOR,
-        .retransmit_base_ms = (int) kb_config_int (config, "link/retransmit_ms"),
-        .retransmit_max_ms = (int) kb_config_int (config, "link/retransmit_max_ms"),
-        .max_attempts = (int) kb_config_int (config, "link/max_attempts"),
-        .prune_after_s = (int) kb_config_int (config, "link/prune_after_s"),
+        .retransmit_base_ms = (int)kb_config_int (config, "link/retransmit_ms"),
+        .retransmit_max_ms = (int)kb_config_int (config, "link/retransmit_max_ms"),
+        .max_attempts = (int)kb_config_int (config, "link/max_attempts"),
+        .prune_after_s = (int)kb_config_int (config, "link/prune_after_s"),
         .stream_prefix = TRACKING_MONITOR_PREFIX,
         .exclude_prefix = exclude,
     };
@@ -101,32 +109,37 @@ tracking_server_new (const kb_config_t *config)
     self->outbox = kb_outbox_batch_new ();
     if (!self->audit || !self->outbox)
         goto fail;
-    self->check_ms = (int) kb_config_int (config, "stale/check_ms");
-    self->no_plan_s = (int) kb_config_int (config, "stale/no_plan_s");
-    self->no_update_s = (int) kb_config_int (config, "stale/no_update_s");
-    self->ctx.stable_threshold = (int) kb_config_int (config, "stable/threshold");
-    if (tracking_domains_parse (kb_config_str (config, "stable/domains"), &self->ctx.stable_domains)) {
-        kb_error ("invalid value for configuration key \"stable/domains\": not a list of life domains");
+    self->check_ms = (int)kb_config_int (config, "stale/check_ms");
+    self->no_plan_s = (int)kb_config_int (config, "stale/no_plan_s");
+    self->no_update_s = (int)kb_config_int (config, "stale/no_update_s");
+    self->ctx.stable_threshold = (int)kb_config_int (config, "stable/threshold");
+    if (tracking_domains_parse (kb_config_str (config, "stable/domains"),
+                                &self->ctx.stable_domains)) {
+        kb_error (
+          "invalid value for configuration key \"stable/domains\": not a list of life domains");
         goto fail;
     }
     const char *conninfo = kb_config_str (config, "db/conninfo");
     const char *schema = kb_config_str (config, "db/schema");
     const char *migrations = kb_config_str (config, "db/migrations");
-    self->db = kb_db_connect (conninfo, schema, (int) kb_config_int (config, "db/connect_timeout_ms"));
+    self->db =
+      kb_db_connect (conninfo, schema, (int)kb_config_int (config, "db/connect_timeout_ms"));
     if (!self->db) {
         kb_error ("could not connect to database");
         goto fail;
     }
-    if (kb_db_migrate (self->db, migrations, "client-tracking")
-        || kb_db_migrate (self->db, migrations, "link") || kb_db_migrate (self->db, migrations, "audit"))
+    if (kb_db_migrate (self->db, migrations, "client-tracking") ||
+        kb_db_migrate (self->db, migrations, "link") ||
+        kb_db_migrate (self->db, migrations, "audit"))
         goto fail;
-    if (tracking_store_prepare (self->db) || kb_outbox_prepare (self->db) || kb_audit_prepare (self->db))
+    if (tracking_store_prepare (self->db) || kb_outbox_prepare (self->db) ||
+        kb_audit_prepare (self->db))
         goto fail;
     self->ctx.db = self->db;
     kb_link_receiver_config_t rcfg = {
         .on_batch = s_on_batch,
-        .batch = (int) kb_config_int (config, "link/batch"),
-        .max_attempts = (int) kb_config_int (config, "link/max_attempts"),
+        .batch = (int)kb_config_int (config, "link/batch"),
+        .max_attempts = (int)kb_config_int (config, "link/max_attempts"),
     };
     const char *listen = kb_config_str (config, "link/listen");
     self->receiver = kb_link_receiver_new (self->db, listen, s_apply, self, &rcfg);
@@ -138,8 +151,10 @@ tracking_server_new (const kb_config_t *config)
     self->mailbox = s_sender (config, "link/intake", true);
     if (!self->monitoring || !self->mailbox)
         goto fail;
-    kb_info ("client-tracking serving link=\"%s\" monitoring_link=\"%s\" mailbox_link=\"%s\"", listen,
-             kb_config_str (config, "link/monitoring"), kb_config_str (config, "link/intake"));
+    kb_info ("client-tracking serving link=\"%s\" monitoring_link=\"%s\" mailbox_link=\"%s\"",
+             listen,
+             kb_config_str (config, "link/monitoring"),
+             kb_config_str (config, "link/intake"));
     return self;
 fail:
     tracking_server_destroy (&self);
@@ -172,12 +187,14 @@ s_check_stale (tracking_server_t *self)
     self->ctx.db = self->db;
     kb_db_rc_t rc = kb_db_begin (self->db);
     if (rc == KB_DB_OK)
-        rc = tracking_stale_check (&self->ctx, self->no_plan_s, self->no_update_s, S_STALE_BATCH, &count);
+        rc = tracking_stale_check (
+          &self->ctx, self->no_plan_s, self->no_update_s, S_STALE_BATCH, &count);
     if (rc == KB_DB_OK)
         rc = kb_db_commit (self->db);
     if (rc != KB_DB_OK) {
         kb_db_rollback (self->db);
-        kb_warning ("could not check stale trajectories sqlstate=%s", kb_db_last_sqlstate (self->db));
+        kb_warning ("could not check stale trajectories sqlstate=%s",
+                    kb_db_last_sqlstate (self->db));
         return;
     }
     if (count > 0) {
@@ -197,7 +214,7 @@ tracking_server_run (tracking_server_t *self, volatile sig_atomic_t *stop)
             s_check_stale (self);
             next_check = now + self->check_ms;
         }
-        int wait = (int) (next_check - now);
+        int wait = (int)(next_check - now);
         void *which = zpoller_wait (poller, wait < 200 ? (wait > 0 ? wait : 0) : 200);
         if (which && kb_link_receiver_handle (self->receiver) > 0)
             kb_link_sender_wake (self->monitoring);
@@ -205,8 +222,10 @@ tracking_server_run (tracking_server_t *self, volatile sig_atomic_t *stop)
     kb_link_receiver_stats_t st;
     kb_link_receiver_stats (self->receiver, &st);
     kb_info ("client-tracking stopping applied=%llu duplicates=%llu dead=%llu rollbacks=%llu",
-             (unsigned long long) st.applied, (unsigned long long) st.duplicates,
-             (unsigned long long) st.dead, (unsigned long long) st.rollbacks);
+             (unsigned long long)st.applied,
+             (unsigned long long)st.duplicates,
+             (unsigned long long)st.dead,
+             (unsigned long long)st.rollbacks);
     zpoller_destroy (&poller);
     return 0;
 }

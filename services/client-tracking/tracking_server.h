@@ -5,8 +5,8 @@
 #ifndef TRACKING_SERVER_H_INCLUDED
 #define TRACKING_SERVER_H_INCLUDED
 
-#include <signal.h>
 #include "ketenbus/kb_config.h"
+#include <signal.h>
 
 typedef struct _tracking_server_t tracking_server_t;
 

@@ -15,22 +15,27 @@ s_remind (tracking_ctx_t *ctx, const tracking_trajectory_t *t, const char *kind)
         return rc;
     /* to the regisseur: the trajectory as it stands, to_org set */
     Ketenbus__V1__TrajectoryUpdate u = KETENBUS__V1__TRAJECTORY_UPDATE__INIT;
-    u.trajectory_id = (char *) t->trajectory_id;
+    u.trajectory_id = (char *)t->trajectory_id;
     u.trajectory_type = t->type;
-    u.gezin_ref = (char *) t->gezin_ref;
-    u.plan_ref = (char *) t->plan_ref;
-    u.pseudonym = (char *) t->pseudonym;
+    u.gezin_ref = (char *)t->gezin_ref;
+    u.plan_ref = (char *)t->plan_ref;
+    u.pseudonym = (char *)t->pseudonym;
     u.state = t->state;
-    u.state_date = (char *) t->state_date;
-    u.regisseur_org = (char *) t->regisseur_org;
-    u.to_org = (char *) t->regisseur_org;
+    u.state_date = (char *)t->state_date;
+    u.regisseur_org = (char *)t->regisseur_org;
+    u.to_org = (char *)t->regisseur_org;
     kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
     env.body_case = KETENBUS__V1__ENVELOPE__BODY_TRAJECTORY_UPDATE;
     env.trajectory_update = &u;
     rc = tracking_store_send (ctx, t->regisseur_org, &env, NULL);
     if (rc == KB_DB_OK)
-        rc = tracking_store_audit (ctx, NULL, "trajectory.stale", 'E',
-                                   t->pseudonym[0] ? t->pseudonym : t->gezin_ref, kind, "reminded");
+        rc = tracking_store_audit (ctx,
+                                   NULL,
+                                   "trajectory.stale",
+                                   'E',
+                                   t->pseudonym[0] ? t->pseudonym : t->gezin_ref,
+                                   kind,
+                                   "reminded");
     if (rc != KB_DB_OK)
         return rc;
     char today[11];
@@ -40,18 +45,20 @@ s_remind (tracking_ctx_t *ctx, const tracking_trajectory_t *t, const char *kind)
     strftime (today, sizeof today, "%Y-%m-%d", &tm);
     Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
     ev.event_type = KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_STALE_CASE;
-    ev.person_pseudonym = (char *) t->pseudonym;
-    ev.gezin_ref = (char *) t->gezin_ref;
-    ev.plan_ref = (char *) t->plan_ref;
-    ev.trajectory_id = (char *) t->trajectory_id;
-    ev.org = (char *) t->regisseur_org;
+    ev.person_pseudonym = (char *)t->pseudonym;
+    ev.gezin_ref = (char *)t->gezin_ref;
+    ev.plan_ref = (char *)t->plan_ref;
+    ev.trajectory_id = (char *)t->trajectory_id;
+    ev.org = (char *)t->regisseur_org;
     ev.trajectory_type = t->type;
     ev.trajectory_state = t->state;
     ev.event_date = today;
-    ev.start_date = (char *) t->state_date;
+    ev.start_date = (char *)t->state_date;
     ev.duration_days = tracking_store_days (t->state_date, today);
-    kb_info ("stale trajectory reminded kind=%s trajectory=\"%s\" regisseur=\"%s\"", kind,
-             t->trajectory_id, t->regisseur_org);
+    kb_info ("stale trajectory reminded kind=%s trajectory=\"%s\" regisseur=\"%s\"",
+             kind,
+             t->trajectory_id,
+             t->regisseur_org);
     return tracking_store_monitor (ctx, t->trajectory_id, &ev, NULL);
 }
 

@@ -13,7 +13,10 @@
 
 /* Handles at most limit stale trajectories in the caller's open
    transaction; *count is how many were reminded. */
-kb_db_rc_t tracking_stale_check (tracking_ctx_t *ctx, int no_plan_s, int no_update_s, int limit,
+kb_db_rc_t tracking_stale_check (tracking_ctx_t *ctx,
+                                 int no_plan_s,
+                                 int no_update_s,
+                                 int limit,
                                  int *count);
 
 #endif

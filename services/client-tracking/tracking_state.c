@@ -34,47 +34,59 @@ const char *
 tracking_state_name (int state)
 {
     switch (state) {
-        case S_AANGEMELD: return "aangemeld";
-        case S_PLAN: return "plan_vastgesteld";
-        case S_UITVOERING: return "in_uitvoering";
-        case S_AFGEROND: return "afgerond";
-        default: return "unknown";
+        case S_AANGEMELD:
+            return "aangemeld";
+        case S_PLAN:
+            return "plan_vastgesteld";
+        case S_UITVOERING:
+            return "in_uitvoering";
+        case S_AFGEROND:
+            return "afgerond";
+        default:
+            return "unknown";
     }
 }
 
 const char *
-tracking_state_check (int current, const char *current_date, const tracking_step_t *next,
+tracking_state_check (int current,
+                      const char *current_date,
+                      const tracking_step_t *next,
                       const char **text)
 {
     if (next->state < S_AANGEMELD || next->state > S_AFGEROND)
         return s_refuse ("state_unknown", "state is unspecified or unknown", text);
     if (!s_date (next->state_date))
-        return s_refuse ("state_date_invalid", "state_date is not a calendar date YYYY-MM-DD", text);
+        return s_refuse (
+          "state_date_invalid", "state_date is not a calendar date YYYY-MM-DD", text);
     /* the outcome belongs to afgerond, the early-end reason to vroegtijdig */
     if (next->state == S_AFGEROND) {
         if (next->outcome < S_SUCCESVOL || next->outcome > S_OUTCOME_MAX)
             return s_refuse ("outcome_required", "afgerond needs a known outcome", text);
-        if (next->outcome == S_VROEGTIJDIG
-            && (next->early_end_reason < 1 || next->early_end_reason > S_EARLY_MAX))
+        if (next->outcome == S_VROEGTIJDIG &&
+            (next->early_end_reason < 1 || next->early_end_reason > S_EARLY_MAX))
             return s_refuse ("early_end_reason_required",
-                             "vroegtijdig beeindigd needs a known early-end reason", text);
+                             "vroegtijdig beeindigd needs a known early-end reason",
+                             text);
         if (next->outcome != S_VROEGTIJDIG && next->early_end_reason != 0)
             return s_refuse ("early_end_reason_unexpected",
-                             "an early-end reason is only given with vroegtijdig beeindigd", text);
+                             "an early-end reason is only given with vroegtijdig beeindigd",
+                             text);
     } else if (next->outcome != 0 || next->early_end_reason != 0)
         return s_refuse ("outcome_unexpected", "an outcome is only given with afgerond", text);
 
     if (current == TRACKING_STATE_NONE) {
         if (next->state != S_AANGEMELD)
-            return s_refuse ("unknown_trajectory",
-                             "a trajectory that is not known starts with aangemeld", text);
+            return s_refuse (
+              "unknown_trajectory", "a trajectory that is not known starts with aangemeld", text);
         return NULL;
     }
     if (current_date && *current_date && strcmp (next->state_date, current_date) < 0)
         return s_refuse ("state_date_before_previous",
-                         "state_date lies before the date of the current state", text);
+                         "state_date lies before the date of the current state",
+                         text);
     if (current == S_AFGEROND)
-        return s_refuse ("trajectory_closed", "the trajectory is afgerond: no further states", text);
+        return s_refuse (
+          "trajectory_closed", "the trajectory is afgerond: no further states", text);
     if (next->state == current)
         return NULL; /* a progress update in the same state */
     if (next->state < current)
@@ -84,12 +96,14 @@ tracking_state_check (int current, const char *current_date, const tracking_step
             return NULL; /* only from aangemeld: the earlier states are excluded above */
         case S_UITVOERING:
             if (current != S_PLAN)
-                return s_refuse ("plan_required", "in_uitvoering needs plan_vastgesteld first", text);
+                return s_refuse (
+                  "plan_required", "in_uitvoering needs plan_vastgesteld first", text);
             return NULL;
         case S_AFGEROND:
             if (next->outcome == S_SUCCESVOL && current != S_UITVOERING)
                 return s_refuse ("succesvol_requires_uitvoering",
-                                 "succesvol afgerond needs in_uitvoering first", text);
+                                 "succesvol afgerond needs in_uitvoering first",
+                                 text);
             return NULL;
         default:
             return s_refuse ("state_unknown", "state is unspecified or unknown", text);
@@ -97,38 +111,45 @@ tracking_state_check (int current, const char *current_date, const tracking_step
 }
 
 const char *
-tracking_shelter_check (const tracking_episode_t *prev, const tracking_shelter_msg_t *msg,
+tracking_shelter_check (const tracking_episode_t *prev,
+                        const tracking_shelter_msg_t *msg,
                         const char **text)
 {
     bool in = msg->event == KETENBUS__V1__SHELTER_EVENT__SHELTER_EVENT_IN;
     bool out = msg->event == KETENBUS__V1__SHELTER_EVENT__SHELTER_EVENT_OUT;
     if (!in && !out)
         return s_refuse ("shelter_event_unknown", "event is neither instroom nor uitstroom", text);
-    if (msg->shelter_type < KETENBUS__V1__SHELTER_TYPE__SHELTER_TYPE_MAATSCHAPPELIJKE_OPVANG
-        || msg->shelter_type > KETENBUS__V1__SHELTER_TYPE__SHELTER_TYPE_ZWERFJONGEREN)
+    if (msg->shelter_type < KETENBUS__V1__SHELTER_TYPE__SHELTER_TYPE_MAATSCHAPPELIJKE_OPVANG ||
+        msg->shelter_type > KETENBUS__V1__SHELTER_TYPE__SHELTER_TYPE_ZWERFJONGEREN)
         return s_refuse ("shelter_type_unknown", "shelter type is unspecified or unknown", text);
     if (!s_date (msg->instroom_date))
         return s_refuse ("instroom_date_invalid", "instroom_date is not a calendar date", text);
     if (in) {
         if ((msg->uitstroom_date && *msg->uitstroom_date) || msg->destination != 0)
             return s_refuse ("uitstroom_on_instroom",
-                             "an instroom carries no uitstroom date or destination", text);
+                             "an instroom carries no uitstroom date or destination",
+                             text);
         if (prev && prev->exists)
             return s_refuse (prev->closed ? "episode_closed" : "episode_open",
-                             "this episode was already registered", text);
+                             "this episode was already registered",
+                             text);
         return NULL;
     }
     if (!s_date (msg->uitstroom_date))
         return s_refuse ("uitstroom_date_required", "uitstroom needs an uitstroom_date", text);
     if (strcmp (msg->uitstroom_date, msg->instroom_date) < 0)
-        return s_refuse ("uitstroom_before_instroom", "uitstroom_date lies before instroom_date", text);
-    if (msg->destination < KETENBUS__V1__SHELTER_DESTINATION__SHELTER_DESTINATION_ZELFSTANDIG_WONEN
-        || msg->destination > KETENBUS__V1__SHELTER_DESTINATION__SHELTER_DESTINATION_ONBEKEND)
+        return s_refuse (
+          "uitstroom_before_instroom", "uitstroom_date lies before instroom_date", text);
+    if (msg->destination <
+          KETENBUS__V1__SHELTER_DESTINATION__SHELTER_DESTINATION_ZELFSTANDIG_WONEN ||
+        msg->destination > KETENBUS__V1__SHELTER_DESTINATION__SHELTER_DESTINATION_ONBEKEND)
         return s_refuse ("destination_required", "uitstroom needs a known destination", text);
     if (prev && prev->closed)
         return s_refuse ("episode_closed", "this episode already has its uitstroom", text);
-    if (prev && prev->exists && prev->instroom_date && strcmp (prev->instroom_date, msg->instroom_date) != 0)
-        return s_refuse ("instroom_date_differs", "instroom_date differs from the stored instroom", text);
+    if (prev && prev->exists && prev->instroom_date &&
+        strcmp (prev->instroom_date, msg->instroom_date) != 0)
+        return s_refuse (
+          "instroom_date_differs", "instroom_date differs from the stored instroom", text);
     return NULL;
 }
 
@@ -157,8 +178,8 @@ tracking_stable_position (const tracking_scores_t *scores, int threshold, unsign
 }
 
 static const char *s_domain_names[TRACKING_DOMAIN_MAX + 1] = {
-    NULL, "housing", "income", "daily_activities", "social_network",
-    "mental_health", "addiction", "justice", "physical_health"
+    NULL,        "housing", "income",         "daily_activities", "social_network", "mental_health",
+    "addiction", "justice", "physical_health"
 };
 
 int

@@ -18,10 +18,11 @@
 /* Life domains are 1 .. TRACKING_DOMAIN_MAX (LifeDomain). */
 #define TRACKING_DOMAIN_MAX 8
 
-typedef struct {
-    int state;             /* TrajectoryState */
-    int outcome;           /* TrajectoryOutcome, 0 unless state is afgerond */
-    int early_end_reason;  /* EarlyEndReason, 0 unless outcome is vroegtijdig beëindigd */
+typedef struct
+{
+    int state;              /* TrajectoryState */
+    int outcome;            /* TrajectoryOutcome, 0 unless state is afgerond */
+    int early_end_reason;   /* EarlyEndReason, 0 unless outcome is vroegtijdig beëindigd */
     const char *state_date; /* "YYYY-MM-DD" */
 } tracking_step_t;
 
@@ -31,24 +32,28 @@ typedef struct {
    plan_vastgesteld -> in_uitvoering; aangemeld, plan_vastgesteld,
    in_uitvoering -> afgerond (succesvol only from in_uitvoering); and a
    repeated state other than afgerond (a progress update). */
-const char *tracking_state_check (int current, const char *current_date, const tracking_step_t *next,
+const char *tracking_state_check (int current,
+                                  const char *current_date,
+                                  const tracking_step_t *next,
                                   const char **text);
 
 /* Lower-case name of a TrajectoryState ("aangemeld", ...; "unknown"). */
 const char *tracking_state_name (int state);
 
-typedef struct {
-    bool exists;             /* an IN (or OUT) of this episode was stored */
-    bool closed;             /* its OUT was stored */
+typedef struct
+{
+    bool exists; /* an IN (or OUT) of this episode was stored */
+    bool closed; /* its OUT was stored */
     const char *instroom_date;
 } tracking_episode_t;
 
-typedef struct {
-    int event;               /* ShelterEvent */
-    int shelter_type;        /* ShelterType */
+typedef struct
+{
+    int event;        /* ShelterEvent */
+    int shelter_type; /* ShelterType */
     const char *instroom_date;
     const char *uitstroom_date;
-    int destination;         /* ShelterDestination */
+    int destination; /* ShelterDestination */
 } tracking_shelter_msg_t;
 
 /* Checks an instroom or uitstroom against the stored episode (prev may be
@@ -56,12 +61,14 @@ typedef struct {
    uitstroom date on or after the instroom date and a destination, closes
    an open episode with the same instroom date, or records a whole stay
    whose IN was never sent. */
-const char *tracking_shelter_check (const tracking_episode_t *prev, const tracking_shelter_msg_t *msg,
+const char *tracking_shelter_check (const tracking_episode_t *prev,
+                                    const tracking_shelter_msg_t *msg,
                                     const char **text);
 
 /* Scores of one assessment: scores[d] for domain d (1..TRACKING_DOMAIN_MAX),
    0 when not assessed; scores[0] is unused. */
-typedef struct {
+typedef struct
+{
     int scores[TRACKING_DOMAIN_MAX + 1];
 } tracking_scores_t;
 
@@ -71,7 +78,9 @@ const char *tracking_scores_add (tracking_scores_t *self, int domain, int score,
 
 /* True when every domain in domain_mask (bit d for domain d) is assessed
    at threshold or higher. An empty mask is never stable. */
-bool tracking_stable_position (const tracking_scores_t *scores, int threshold, unsigned domain_mask);
+bool tracking_stable_position (const tracking_scores_t *scores,
+                               int threshold,
+                               unsigned domain_mask);
 
 /* Parses a comma-separated list of domain names ("housing,income,
    social_network"; the LifeDomain names in lower case without prefix)

@@ -10,84 +10,102 @@
 #include <string.h>
 #include <time.h>
 
-#define S_TRAJECTORY_COLUMNS                                                                     \
-    "id, trajectory_id, trajectory_type, state, outcome, early_end_reason, state_date::text,"   \
-    " coalesce(aangemeld_date::text, ''), coalesce(regisseur_org, ''),"                         \
+#define S_TRAJECTORY_COLUMNS                                                                       \
+    "id, trajectory_id, trajectory_type, state, outcome, early_end_reason, state_date::text,"      \
+    " coalesce(aangemeld_date::text, ''), coalesce(regisseur_org, ''),"                            \
     " coalesce(person_pseudonym, ''), coalesce(gezin_ref, ''), coalesce(plan_ref, '')"
 
 int
 tracking_store_prepare (kb_db_t *db)
 {
     int rc = 0;
-    rc |= kb_db_prepare (db, "trk_trajectory_get",
-                         "SELECT " S_TRAJECTORY_COLUMNS " FROM trajectory WHERE trajectory_id = $1 FOR UPDATE",
+    rc |= kb_db_prepare (db,
+                         "trk_trajectory_get",
+                         "SELECT " S_TRAJECTORY_COLUMNS
+                         " FROM trajectory WHERE trajectory_id = $1 FOR UPDATE",
                          1);
-    rc |= kb_db_prepare (db, "trk_trajectory_open",
-                         "INSERT INTO trajectory (trajectory_id, trajectory_type, person_pseudonym, gezin_ref,"
-                         " plan_ref, regisseur_org, state, state_date, aangemeld_date, aangemeld_at)"
-                         " VALUES ($1, $2::int, nullif($3, ''), nullif($4, ''), nullif($5, ''), nullif($6, ''),"
-                         " 1, $7::date, $7::date, now()) RETURNING id",
-                         7);
+    rc |= kb_db_prepare (
+      db,
+      "trk_trajectory_open",
+      "INSERT INTO trajectory (trajectory_id, trajectory_type, person_pseudonym, gezin_ref,"
+      " plan_ref, regisseur_org, state, state_date, aangemeld_date, aangemeld_at)"
+      " VALUES ($1, $2::int, nullif($3, ''), nullif($4, ''), nullif($5, ''), nullif($6, ''),"
+      " 1, $7::date, $7::date, now()) RETURNING id",
+      7);
     /* SET expressions see the old row: the first arrival in a state stamps it */
-    rc |= kb_db_prepare (db, "trk_trajectory_step",
-                         "UPDATE trajectory SET state = $2::int, state_date = $3::date, outcome = $4::int,"
-                         " early_end_reason = $5::int,"
-                         " regisseur_org = coalesce(nullif($6, ''), regisseur_org),"
-                         " plan_ref = coalesce(nullif($7, ''), plan_ref),"
-                         " gezin_ref = coalesce(nullif($8, ''), gezin_ref),"
-                         " person_pseudonym = coalesce(nullif($9, ''), person_pseudonym),"
-                         " plan_date = CASE WHEN $2::int = 2 AND state <> 2 THEN $3::date ELSE plan_date END,"
-                         " plan_at = CASE WHEN $2::int = 2 AND state <> 2 THEN now() ELSE plan_at END,"
-                         " uitvoering_date = CASE WHEN $2::int = 3 AND state <> 3 THEN $3::date ELSE uitvoering_date END,"
-                         " uitvoering_at = CASE WHEN $2::int = 3 AND state <> 3 THEN now() ELSE uitvoering_at END,"
-                         " afgerond_date = CASE WHEN $2::int = 4 THEN $3::date ELSE afgerond_date END,"
-                         " afgerond_at = CASE WHEN $2::int = 4 THEN now() ELSE afgerond_at END,"
-                         " last_update_at = now(), stale_notified_at = NULL, stale_kind = NULL"
-                         " WHERE id = $1::bigint",
-                         9);
-    rc |= kb_db_prepare (db, "trk_trajectory_event",
-                         "INSERT INTO trajectory_event (trajectory, message_id, from_state, to_state, outcome,"
-                         " early_end_reason, state_date, regisseur_org)"
-                         " VALUES ($1::bigint, $2, $3::int, $4::int, $5::int, $6::int, $7::date, nullif($8, ''))",
-                         8);
-    rc |= kb_db_prepare (db, "trk_episode_get",
+    rc |= kb_db_prepare (
+      db,
+      "trk_trajectory_step",
+      "UPDATE trajectory SET state = $2::int, state_date = $3::date, outcome = $4::int,"
+      " early_end_reason = $5::int,"
+      " regisseur_org = coalesce(nullif($6, ''), regisseur_org),"
+      " plan_ref = coalesce(nullif($7, ''), plan_ref),"
+      " gezin_ref = coalesce(nullif($8, ''), gezin_ref),"
+      " person_pseudonym = coalesce(nullif($9, ''), person_pseudonym),"
+      " plan_date = CASE WHEN $2::int = 2 AND state <> 2 THEN $3::date ELSE plan_date END,"
+      " plan_at = CASE WHEN $2::int = 2 AND state <> 2 THEN now() ELSE plan_at END,"
+      " uitvoering_date = CASE WHEN $2::int = 3 AND state <> 3 THEN $3::date ELSE uitvoering_date "
+      "END,"
+      " uitvoering_at = CASE WHEN $2::int = 3 AND state <> 3 THEN now() ELSE uitvoering_at END,"
+      " afgerond_date = CASE WHEN $2::int = 4 THEN $3::date ELSE afgerond_date END,"
+      " afgerond_at = CASE WHEN $2::int = 4 THEN now() ELSE afgerond_at END,"
+      " last_update_at = now(), stale_notified_at = NULL, stale_kind = NULL"
+      " WHERE id = $1::bigint",
+      9);
+    rc |= kb_db_prepare (
+      db,
+      "trk_trajectory_event",
+      "INSERT INTO trajectory_event (trajectory, message_id, from_state, to_state, outcome,"
+      " early_end_reason, state_date, regisseur_org)"
+      " VALUES ($1::bigint, $2, $3::int, $4::int, $5::int, $6::int, $7::date, nullif($8, ''))",
+      8);
+    rc |= kb_db_prepare (db,
+                         "trk_episode_get",
                          "SELECT uitstroom_date IS NOT NULL, instroom_date::text, person_pseudonym"
                          " FROM shelter_episode WHERE episode_id = $1 FOR UPDATE",
                          1);
-    rc |= kb_db_prepare (db, "trk_episode_put",
-                         "INSERT INTO shelter_episode AS e (episode_id, shelter_type, person_pseudonym,"
-                         " trajectory_id, gemeente_code, sender_org, instroom_date, uitstroom_date, destination,"
-                         " accompanying_children, in_at, out_at)"
-                         " VALUES ($1, $2::int, $3, nullif($4, ''), nullif($5, ''), nullif($6, ''), $7::date,"
-                         " nullif($8, '')::date, $9::int, $10::int,"
-                         " CASE WHEN $9::int = 0 THEN now() END, CASE WHEN $9::int <> 0 THEN now() END)"
-                         " ON CONFLICT (episode_id) DO UPDATE SET uitstroom_date = EXCLUDED.uitstroom_date,"
-                         " destination = EXCLUDED.destination, out_at = now(),"
-                         " trajectory_id = coalesce(EXCLUDED.trajectory_id, e.trajectory_id)",
-                         10);
-    rc |= kb_db_prepare (db, "trk_assessment_put",
-                         "INSERT INTO assessment (assessment_id, trajectory_id, person_pseudonym, moment,"
-                         " assessment_date, score_housing, score_income, score_daily_activities,"
-                         " score_social_network, score_mental_health, score_addiction, score_justice,"
-                         " score_physical_health, stable_position)"
-                         " VALUES ($1, nullif($2, ''), nullif($3, ''), $4::int, $5::date,"
-                         " nullif($6, '0')::smallint, nullif($7, '0')::smallint, nullif($8, '0')::smallint,"
-                         " nullif($9, '0')::smallint, nullif($10, '0')::smallint, nullif($11, '0')::smallint,"
-                         " nullif($12, '0')::smallint, nullif($13, '0')::smallint, $14::boolean)"
-                         " ON CONFLICT (assessment_id) DO NOTHING RETURNING id",
-                         14);
-    rc |= kb_db_prepare (db, "trk_stale_due",
-                         "SELECT " S_TRAJECTORY_COLUMNS ","
-                         " CASE WHEN state = 1 THEN 'no_plan' ELSE 'no_update' END"
-                         " FROM trajectory WHERE state < 4 AND regisseur_org IS NOT NULL"
-                         " AND stale_notified_at IS NULL"
-                         " AND ((state = 1 AND aangemeld_at < now() - $1::int * interval '1 second')"
-                         "   OR (state IN (2, 3) AND last_update_at < now() - $2::int * interval '1 second'))"
-                         " ORDER BY id LIMIT $3::int FOR UPDATE SKIP LOCKED",
-                         3);
-    rc |= kb_db_prepare (db, "trk_stale_mark",
-                         "UPDATE trajectory SET stale_notified_at = now(), stale_kind = $2 WHERE id = $1::bigint",
-                         2);
+    rc |= kb_db_prepare (
+      db,
+      "trk_episode_put",
+      "INSERT INTO shelter_episode AS e (episode_id, shelter_type, person_pseudonym,"
+      " trajectory_id, gemeente_code, sender_org, instroom_date, uitstroom_date, destination,"
+      " accompanying_children, in_at, out_at)"
+      " VALUES ($1, $2::int, $3, nullif($4, ''), nullif($5, ''), nullif($6, ''), $7::date,"
+      " nullif($8, '')::date, $9::int, $10::int,"
+      " CASE WHEN $9::int = 0 THEN now() END, CASE WHEN $9::int <> 0 THEN now() END)"
+      " ON CONFLICT (episode_id) DO UPDATE SET uitstroom_date = EXCLUDED.uitstroom_date,"
+      " destination = EXCLUDED.destination, out_at = now(),"
+      " trajectory_id = coalesce(EXCLUDED.trajectory_id, e.trajectory_id)",
+      10);
+    rc |= kb_db_prepare (
+      db,
+      "trk_assessment_put",
+      "INSERT INTO assessment (assessment_id, trajectory_id, person_pseudonym, moment,"
+      " assessment_date, score_housing, score_income, score_daily_activities,"
+      " score_social_network, score_mental_health, score_addiction, score_justice,"
+      " score_physical_health, stable_position)"
+      " VALUES ($1, nullif($2, ''), nullif($3, ''), $4::int, $5::date,"
+      " nullif($6, '0')::smallint, nullif($7, '0')::smallint, nullif($8, '0')::smallint,"
+      " nullif($9, '0')::smallint, nullif($10, '0')::smallint, nullif($11, '0')::smallint,"
+      " nullif($12, '0')::smallint, nullif($13, '0')::smallint, $14::boolean)"
+      " ON CONFLICT (assessment_id) DO NOTHING RETURNING id",
+      14);
+    rc |= kb_db_prepare (
+      db,
+      "trk_stale_due",
+      "SELECT " S_TRAJECTORY_COLUMNS ","
+      " CASE WHEN state = 1 THEN 'no_plan' ELSE 'no_update' END"
+      " FROM trajectory WHERE state < 4 AND regisseur_org IS NOT NULL"
+      " AND stale_notified_at IS NULL"
+      " AND ((state = 1 AND aangemeld_at < now() - $1::int * interval '1 second')"
+      "   OR (state IN (2, 3) AND last_update_at < now() - $2::int * interval '1 second'))"
+      " ORDER BY id LIMIT $3::int FOR UPDATE SKIP LOCKED",
+      3);
+    rc |= kb_db_prepare (
+      db,
+      "trk_stale_mark",
+      "UPDATE trajectory SET stale_notified_at = now(), stale_kind = $2 WHERE id = $1::bigint",
+      2);
     return rc ? -1 : 0;
 }
 
@@ -123,7 +141,8 @@ tracking_store_stale_row (PGresult *res, int i, tracking_trajectory_t *row)
 }
 
 kb_db_rc_t
-tracking_store_trajectory_get (tracking_ctx_t *ctx, const char *trajectory_id,
+tracking_store_trajectory_get (tracking_ctx_t *ctx,
+                               const char *trajectory_id,
                                tracking_trajectory_t *row)
 {
     const char *values[1] = { trajectory_id };
@@ -139,13 +158,16 @@ tracking_store_trajectory_get (tracking_ctx_t *ctx, const char *trajectory_id,
 }
 
 kb_db_rc_t
-tracking_store_trajectory_open (tracking_ctx_t *ctx, const Ketenbus__V1__TrajectoryUpdate *u,
+tracking_store_trajectory_open (tracking_ctx_t *ctx,
+                                const Ketenbus__V1__TrajectoryUpdate *u,
                                 long *id_out)
 {
     char type[12];
-    snprintf (type, sizeof type, "%d", (int) u->trajectory_type);
-    const char *values[7] = { u->trajectory_id, type, s_str (u->pseudonym), s_str (u->gezin_ref),
-                              s_str (u->plan_ref), s_str (u->regisseur_org), u->state_date };
+    snprintf (type, sizeof type, "%d", (int)u->trajectory_type);
+    const char *values[7] = { u->trajectory_id,     type,
+                              s_str (u->pseudonym), s_str (u->gezin_ref),
+                              s_str (u->plan_ref),  s_str (u->regisseur_org),
+                              u->state_date };
     kb_db_rc_t rc;
     PGresult *res = kb_db_run (ctx->db, "trk_trajectory_open", 7, values, NULL, NULL, &rc);
     if (!res)
@@ -156,35 +178,49 @@ tracking_store_trajectory_open (tracking_ctx_t *ctx, const Ketenbus__V1__Traject
 }
 
 kb_db_rc_t
-tracking_store_trajectory_step (tracking_ctx_t *ctx, long id, const Ketenbus__V1__TrajectoryUpdate *u)
+tracking_store_trajectory_step (tracking_ctx_t *ctx,
+                                long id,
+                                const Ketenbus__V1__TrajectoryUpdate *u)
 {
     char sid[24], state[12], outcome[12], reason[12];
     snprintf (sid, sizeof sid, "%ld", id);
-    snprintf (state, sizeof state, "%d", (int) u->state);
-    snprintf (outcome, sizeof outcome, "%d", (int) u->outcome);
-    snprintf (reason, sizeof reason, "%d", (int) u->early_end_reason);
-    const char *values[9] = { sid, state, u->state_date, outcome, reason, s_str (u->regisseur_org),
-                              s_str (u->plan_ref), s_str (u->gezin_ref), s_str (u->pseudonym) };
+    snprintf (state, sizeof state, "%d", (int)u->state);
+    snprintf (outcome, sizeof outcome, "%d", (int)u->outcome);
+    snprintf (reason, sizeof reason, "%d", (int)u->early_end_reason);
+    const char *values[9] = { sid,
+                              state,
+                              u->state_date,
+                              outcome,
+                              reason,
+                              s_str (u->regisseur_org),
+                              s_str (u->plan_ref),
+                              s_str (u->gezin_ref),
+                              s_str (u->pseudonym) };
     return kb_db_run_cmd (ctx->db, "trk_trajectory_step", 9, values, NULL, NULL);
 }
 
 kb_db_rc_t
-tracking_store_trajectory_event (tracking_ctx_t *ctx, long id, const char *message_id, int from_state,
+tracking_store_trajectory_event (tracking_ctx_t *ctx,
+                                 long id,
+                                 const char *message_id,
+                                 int from_state,
                                  const Ketenbus__V1__TrajectoryUpdate *u)
 {
     char sid[24], from[12], to[12], outcome[12], reason[12];
     snprintf (sid, sizeof sid, "%ld", id);
     snprintf (from, sizeof from, "%d", from_state);
-    snprintf (to, sizeof to, "%d", (int) u->state);
-    snprintf (outcome, sizeof outcome, "%d", (int) u->outcome);
-    snprintf (reason, sizeof reason, "%d", (int) u->early_end_reason);
-    const char *values[8] = { sid, message_id, from, to, outcome, reason, u->state_date,
-                              s_str (u->regisseur_org) };
+    snprintf (to, sizeof to, "%d", (int)u->state);
+    snprintf (outcome, sizeof outcome, "%d", (int)u->outcome);
+    snprintf (reason, sizeof reason, "%d", (int)u->early_end_reason);
+    const char *values[8] = { sid,     message_id, from,          to,
+                              outcome, reason,     u->state_date, s_str (u->regisseur_org) };
     return kb_db_run_cmd (ctx->db, "trk_trajectory_event", 8, values, NULL, NULL);
 }
 
 kb_db_rc_t
-tracking_store_episode_get (tracking_ctx_t *ctx, const char *episode_id, tracking_episode_row_t *row)
+tracking_store_episode_get (tracking_ctx_t *ctx,
+                            const char *episode_id,
+                            tracking_episode_row_t *row)
 {
     const char *values[1] = { episode_id };
     kb_db_rc_t rc;
@@ -203,30 +239,52 @@ tracking_store_episode_get (tracking_ctx_t *ctx, const char *episode_id, trackin
 }
 
 kb_db_rc_t
-tracking_store_episode_put (tracking_ctx_t *ctx, const Ketenbus__V1__ShelterEpisode *e,
+tracking_store_episode_put (tracking_ctx_t *ctx,
+                            const Ketenbus__V1__ShelterEpisode *e,
                             const char *sender)
 {
     bool out = e->event == KETENBUS__V1__SHELTER_EVENT__SHELTER_EVENT_OUT;
     char type[12], dest[12], children[12];
-    snprintf (type, sizeof type, "%d", (int) e->shelter_type);
-    snprintf (dest, sizeof dest, "%d", out ? (int) e->destination : 0);
-    snprintf (children, sizeof children, "%u", (unsigned) e->accompanying_children);
-    const char *values[10] = { e->episode_id, type, e->pseudonym, s_str (e->trajectory_id),
-                               s_str (e->gemeente_code), s_str (sender), e->instroom_date,
-                               out ? s_str (e->uitstroom_date) : "", dest, children };
+    snprintf (type, sizeof type, "%d", (int)e->shelter_type);
+    snprintf (dest, sizeof dest, "%d", out ? (int)e->destination : 0);
+    snprintf (children, sizeof children, "%u", (unsigned)e->accompanying_children);
+    const char *values[10] = { e->episode_id,
+                               type,
+                               e->pseudonym,
+                               s_str (e->trajectory_id),
+                               s_str (e->gemeente_code),
+                               s_str (sender),
+                               e->instroom_date,
+                               out ? s_str (e->uitstroom_date) : "",
+                               dest,
+                               children };
     return kb_db_run_cmd (ctx->db, "trk_episode_put", 10, values, NULL, NULL);
 }
 
 kb_db_rc_t
-tracking_store_assessment_put (tracking_ctx_t *ctx, const Ketenbus__V1__SelfSufficiencyAssessment *a,
-                               const tracking_scores_t *scores, bool stable, bool *inserted)
+tracking_store_assessment_put (tracking_ctx_t *ctx,
+                               const Ketenbus__V1__SelfSufficiencyAssessment *a,
+                               const tracking_scores_t *scores,
+                               bool stable,
+                               bool *inserted)
 {
     char moment[12], s[TRACKING_DOMAIN_MAX + 1][4];
-    snprintf (moment, sizeof moment, "%d", (int) a->moment);
+    snprintf (moment, sizeof moment, "%d", (int)a->moment);
     for (int d = 1; d <= TRACKING_DOMAIN_MAX; d++)
         snprintf (s[d], sizeof s[d], "%d", scores->scores[d]);
-    const char *values[14] = { a->assessment_id, s_str (a->trajectory_id), s_str (a->pseudonym), moment,
-                               a->assessment_date, s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8],
+    const char *values[14] = { a->assessment_id,
+                               s_str (a->trajectory_id),
+                               s_str (a->pseudonym),
+                               moment,
+                               a->assessment_date,
+                               s[1],
+                               s[2],
+                               s[3],
+                               s[4],
+                               s[5],
+                               s[6],
+                               s[7],
+                               s[8],
                                stable ? "true" : "false" };
     kb_db_rc_t rc;
     PGresult *res = kb_db_run (ctx->db, "trk_assessment_put", 14, values, NULL, NULL, &rc);
@@ -238,14 +296,16 @@ tracking_store_assessment_put (tracking_ctx_t *ctx, const Ketenbus__V1__SelfSuff
 }
 
 kb_db_rc_t
-tracking_store_send (tracking_ctx_t *ctx, const char *stream, kb_envelope_t *env,
+tracking_store_send (tracking_ctx_t *ctx,
+                     const char *stream,
+                     kb_envelope_t *env,
                      const char *correlation_id)
 {
     char id[KB_UUID_LEN + 1];
     kb_uuid_v4 (id);
     env->message_id = id;
-    env->correlation_id = (char *) (correlation_id ? correlation_id : "");
-    env->sent_at_ms = (int64_t) time (NULL) * 1000;
+    env->correlation_id = (char *)(correlation_id ? correlation_id : "");
+    env->sent_at_ms = (int64_t)time (NULL) * 1000;
     env->schema_version = KB_SCHEMA_VERSION;
     env->sender_org = TRACKING_ACTOR;
     size_t len = 0;
@@ -264,16 +324,22 @@ tracking_store_send (tracking_ctx_t *ctx, const char *stream, kb_envelope_t *env
 }
 
 kb_db_rc_t
-tracking_store_monitor (tracking_ctx_t *ctx, const char *key, Ketenbus__V1__MonitoringEvent *ev,
+tracking_store_monitor (tracking_ctx_t *ctx,
+                        const char *key,
+                        Ketenbus__V1__MonitoringEvent *ev,
                         const char *correlation_id)
 {
     char stream[KB_LINK_ID_MAX + 1];
-    snprintf (stream, sizeof stream, "%s%.*s", TRACKING_MONITOR_PREFIX,
-              (int) (KB_LINK_ID_MAX - strlen (TRACKING_MONITOR_PREFIX)), key);
+    snprintf (stream,
+              sizeof stream,
+              "%s%.*s",
+              TRACKING_MONITOR_PREFIX,
+              (int)(KB_LINK_ID_MAX - strlen (TRACKING_MONITOR_PREFIX)),
+              key);
     if (ev->occurred_at_ms == 0) {
         struct timespec ts;
         clock_gettime (CLOCK_REALTIME, &ts);
-        ev->occurred_at_ms = (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        ev->occurred_at_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     }
     kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
     env.body_case = KETENBUS__V1__ENVELOPE__BODY_MONITORING_EVENT;
@@ -282,8 +348,13 @@ tracking_store_monitor (tracking_ctx_t *ctx, const char *key, Ketenbus__V1__Moni
 }
 
 kb_db_rc_t
-tracking_store_audit (tracking_ctx_t *ctx, const char *actor_org, const char *event, char action,
-                      const char *subject, const char *reason, const char *outcome)
+tracking_store_audit (tracking_ctx_t *ctx,
+                      const char *actor_org,
+                      const char *event,
+                      char action,
+                      const char *subject,
+                      const char *reason,
+                      const char *outcome)
 {
     kb_audit_entry_t entry = { .actor_org = actor_org && *actor_org ? actor_org : TRACKING_ACTOR,
                                .event = event,
@@ -292,7 +363,8 @@ tracking_store_audit (tracking_ctx_t *ctx, const char *actor_org, const char *ev
                                .reason = reason,
                                .outcome = outcome ? outcome : "ok",
                                .authorised = true };
-    int rc = ctx->audit ? kb_audit_batch_append (ctx->audit, &entry) : kb_audit_append (ctx->db, &entry);
+    int rc =
+      ctx->audit ? kb_audit_batch_append (ctx->audit, &entry) : kb_audit_append (ctx->db, &entry);
     return rc == KB_DB_OK ? KB_DB_OK : rc == KB_DB_RETRY ? KB_DB_RETRY : KB_DB_FATAL;
 }
 
@@ -302,11 +374,15 @@ tracking_store_days (const char *a, const char *b)
     int32_t da, db;
     if (!a || !b || !kb_validate_date (a, &da) || !kb_validate_date (b, &db) || db < da)
         return 0;
-    return (unsigned) (db - da);
+    return (unsigned)(db - da);
 }
 
 PGresult *
-tracking_store_stale_due (tracking_ctx_t *ctx, int no_plan_s, int no_update_s, int limit, kb_db_rc_t *rc)
+tracking_store_stale_due (tracking_ctx_t *ctx,
+                          int no_plan_s,
+                          int no_update_s,
+                          int limit,
+                          kb_db_rc_t *rc)
 {
     char p[12], u[12], l[12];
     snprintf (p, sizeof p, "%d", no_plan_s);

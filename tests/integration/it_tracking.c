@@ -29,26 +29,35 @@ static void
 s_wait_applied (void)
 {
     char sql[256];
-    snprintf (sql, sizeof sql, "SELECT count(*) FROM (SELECT message_id FROM client_tracking.kb_inbox"
-                               " UNION SELECT message_id FROM client_tracking.kb_dead_letter) m");
+    snprintf (sql,
+              sizeof sql,
+              "SELECT count(*) FROM (SELECT message_id FROM client_tracking.kb_inbox"
+              " UNION SELECT message_id FROM client_tracking.kb_dead_letter) m");
     kbt_tracking_wait (s_trk, sql, s_injected, 20000);
 }
 
 static void
-s_trajectory (const char *tid, int type, const char *pseudo, const char *gezin, const char *regisseur,
-              int state, int outcome, int reason, const char *date)
+s_trajectory (const char *tid,
+              int type,
+              const char *pseudo,
+              const char *gezin,
+              const char *regisseur,
+              int state,
+              int outcome,
+              int reason,
+              const char *date)
 {
     Ketenbus__V1__TrajectoryUpdate u = KETENBUS__V1__TRAJECTORY_UPDATE__INIT;
-    u.trajectory_id = (char *) tid;
+    u.trajectory_id = (char *)tid;
     u.trajectory_type = type;
-    u.pseudonym = (char *) (pseudo ? pseudo : "");
-    u.gezin_ref = (char *) (gezin ? gezin : "");
-    u.plan_ref = (char *) (gezin ? "plan-ref-1" : "");
-    u.regisseur_org = (char *) (regisseur ? regisseur : "");
+    u.pseudonym = (char *)(pseudo ? pseudo : "");
+    u.gezin_ref = (char *)(gezin ? gezin : "");
+    u.plan_ref = (char *)(gezin ? "plan-ref-1" : "");
+    u.regisseur_org = (char *)(regisseur ? regisseur : "");
     u.state = state;
     u.outcome = outcome;
     u.early_end_reason = reason;
-    u.state_date = (char *) date;
+    u.state_date = (char *)date;
     kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
     env.body_case = KETENBUS__V1__ENVELOPE__BODY_TRAJECTORY_UPDATE;
     env.trajectory_update = &u;
@@ -58,16 +67,21 @@ s_trajectory (const char *tid, int type, const char *pseudo, const char *gezin, 
 }
 
 static void
-s_shelter (const char *episode, const char *pseudo, int event, const char *in, const char *out, int dest)
+s_shelter (const char *episode,
+           const char *pseudo,
+           int event,
+           const char *in,
+           const char *out,
+           int dest)
 {
     Ketenbus__V1__ShelterEpisode e = KETENBUS__V1__SHELTER_EPISODE__INIT;
-    e.episode_id = (char *) episode;
+    e.episode_id = (char *)episode;
     e.shelter_type = KETENBUS__V1__SHELTER_TYPE__SHELTER_TYPE_MAATSCHAPPELIJKE_OPVANG;
     e.event = event;
-    e.pseudonym = (char *) pseudo;
+    e.pseudonym = (char *)pseudo;
     e.gemeente_code = "0794";
-    e.instroom_date = (char *) in;
-    e.uitstroom_date = (char *) out;
+    e.instroom_date = (char *)in;
+    e.uitstroom_date = (char *)out;
     e.destination = dest;
     kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
     env.body_case = KETENBUS__V1__ENVELOPE__BODY_SHELTER_EPISODE;
@@ -87,12 +101,12 @@ s_assessment (const char *aid, const char *pseudo, int moment, const int scores[
     for (int i = 0; i < 3; i++) {
         ketenbus__v1__domain_score__init (&ds[i]);
         ds[i].domain = domains[i];
-        ds[i].score = (uint32_t) scores[i];
+        ds[i].score = (uint32_t)scores[i];
         dp[i] = &ds[i];
     }
     Ketenbus__V1__SelfSufficiencyAssessment a = KETENBUS__V1__SELF_SUFFICIENCY_ASSESSMENT__INIT;
-    a.assessment_id = (char *) aid;
-    a.pseudonym = (char *) pseudo;
+    a.assessment_id = (char *)aid;
+    a.pseudonym = (char *)pseudo;
     a.moment = moment;
     a.assessment_date = "2026-02-01";
     a.scores = dp;
@@ -114,7 +128,7 @@ s_long (const char *fmt, const char *arg)
 static int
 s_setup (void **state)
 {
-    (void) state;
+    (void)state;
     s_trk = kbt_tracking_setup ("it_tracking");
     s_conn = kbt_tracking_conninfo (s_trk);
     kbt_tracking_start (s_trk, s_env);
@@ -124,19 +138,25 @@ s_setup (void **state)
 static int
 s_teardown (void **state)
 {
-    (void) state;
+    (void)state;
     kbt_tracking_teardown (&s_trk);
     return 0;
 }
 
-enum { AANG = 1, PLAN = 2, UITV = 3, AFG = 4 };
+enum
+{
+    AANG = 1,
+    PLAN = 2,
+    UITV = 3,
+    AFG = 4
+};
 #define GEZINSPLAN KETENBUS__V1__TRAJECTORY_TYPE__TRAJECTORY_TYPE_GEZINSPLAN
 #define POT KETENBUS__V1__TRAJECTORY_TYPE__TRAJECTORY_TYPE_POT
 
 static void
 test_plan_through_all_states (void **state)
 {
-    (void) state;
+    (void)state;
     const char *t = "plan-all-states";
     s_trajectory (t, GEZINSPLAN, NULL, "gezin-ref-1", "cjg-helmond", AANG, 0, 0, "2026-01-05");
     s_trajectory (t, GEZINSPLAN, NULL, "gezin-ref-1", "cjg-helmond", PLAN, 0, 0, "2026-01-20");
@@ -144,25 +164,40 @@ test_plan_through_all_states (void **state)
     s_trajectory (t, GEZINSPLAN, NULL, "gezin-ref-1", "", AFG, 1, 0, "2026-06-30");
     s_wait_applied ();
     assert_int_equal (s_long ("SELECT state * 10 + outcome FROM client_tracking.trajectory"
-                              " WHERE trajectory_id = '%s'", t), 41);
-    assert_int_equal (s_long ("SELECT count(*) FROM client_tracking.trajectory WHERE trajectory_id = '%s'"
-                              " AND aangemeld_date = '2026-01-05' AND plan_date = '2026-01-20'"
-                              " AND uitvoering_date = '2026-02-01' AND afgerond_date = '2026-06-30'"
-                              " AND regisseur_org = 'cjg-helmond' AND gezin_ref = 'gezin-ref-1'"
-                              " AND person_pseudonym IS NULL", t), 1);
-    assert_int_equal (s_long ("SELECT count(*) FROM client_tracking.trajectory_event e JOIN"
-                              " client_tracking.trajectory t ON t.id = e.trajectory WHERE t.trajectory_id = '%s'",
-                              t), 4);
-    assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM client_tracking.kb_audit"
-                                              " WHERE event LIKE 'trajectory.%' AND outcome = 'ok'"
-                                              " AND subject_pseudonym = 'gezin-ref-1'"), 4);
+                              " WHERE trajectory_id = '%s'",
+                              t),
+                      41);
+    assert_int_equal (
+      s_long ("SELECT count(*) FROM client_tracking.trajectory WHERE trajectory_id = '%s'"
+              " AND aangemeld_date = '2026-01-05' AND plan_date = '2026-01-20'"
+              " AND uitvoering_date = '2026-02-01' AND afgerond_date = '2026-06-30'"
+              " AND regisseur_org = 'cjg-helmond' AND gezin_ref = 'gezin-ref-1'"
+              " AND person_pseudonym IS NULL",
+              t),
+      1);
+    assert_int_equal (
+      s_long ("SELECT count(*) FROM client_tracking.trajectory_event e JOIN"
+              " client_tracking.trajectory t ON t.id = e.trajectory WHERE t.trajectory_id = '%s'",
+              t),
+      4);
+    assert_int_equal (kbt_query_long (s_conn,
+                                      "SELECT count(*) FROM client_tracking.kb_audit"
+                                      " WHERE event LIKE 'trajectory.%' AND outcome = 'ok'"
+                                      " AND subject_pseudonym = 'gezin-ref-1'"),
+                      4);
     /* one MonitoringEvent per change, in order, exactly once */
-    kbt_tracking_wait (s_trk, "SELECT count(*) FROM montest.got WHERE trajectory_id = 'plan-all-states'", 4, 10000);
+    kbt_tracking_wait (
+      s_trk, "SELECT count(*) FROM montest.got WHERE trajectory_id = 'plan-all-states'", 4, 10000);
     kbt_tracking_pump (s_trk, 300);
-    assert_int_equal (s_long ("SELECT count(DISTINCT message_id) FROM montest.got WHERE trajectory_id = '%s'"
-                              " AND event_type = 7", t), 4);
-    char *order = kbt_query_strf (s_conn, "SELECT string_agg(state::text, ',' ORDER BY id) FROM montest.got"
-                                          " WHERE trajectory_id = '%s'", t);
+    assert_int_equal (
+      s_long ("SELECT count(DISTINCT message_id) FROM montest.got WHERE trajectory_id = '%s'"
+              " AND event_type = 7",
+              t),
+      4);
+    char *order = kbt_query_strf (s_conn,
+                                  "SELECT string_agg(state::text, ',' ORDER BY id) FROM montest.got"
+                                  " WHERE trajectory_id = '%s'",
+                                  t);
     assert_string_equal (order, "1,2,3,4");
     free (order);
     assert_int_equal (s_long ("SELECT count(*) FROM montest.got WHERE trajectory_id = '%s'", t), 4);
@@ -171,27 +206,38 @@ test_plan_through_all_states (void **state)
 static void
 test_illegal_transition_refused (void **state)
 {
-    (void) state;
+    (void)state;
     const char *t = "pot-illegal";
     s_trajectory (t, POT, S_PSEUDO_A, NULL, "ggd-vangnet-peel", AANG, 0, 0, "2026-01-05");
     s_trajectory (t, POT, S_PSEUDO_A, NULL, "ggd-vangnet-peel", UITV, 0, 0, "2026-01-06");
-    s_trajectory ("pot-unknown", POT, S_PSEUDO_A, NULL, "ggd-vangnet-peel", PLAN, 0, 0, "2026-01-06");
+    s_trajectory (
+      "pot-unknown", POT, S_PSEUDO_A, NULL, "ggd-vangnet-peel", PLAN, 0, 0, "2026-01-06");
     s_trajectory (t, POT, S_PSEUDO_A, NULL, "ggd-vangnet-peel", AFG, 2, 0, "2026-01-07");
     s_trajectory (t, POT, S_PSEUDO_A, NULL, "ggd-vangnet-peel", AFG, 2, 1, "2026-01-07");
     s_trajectory (t, POT, S_PSEUDO_A, NULL, "ggd-vangnet-peel", PLAN, 0, 0, "2026-01-08");
     s_wait_applied ();
-    assert_int_equal (s_long ("SELECT state * 100 + outcome * 10 + early_end_reason FROM client_tracking.trajectory"
-                              " WHERE trajectory_id = '%s'", t), 421);
-    assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM client_tracking.trajectory"
-                                              " WHERE trajectory_id = 'pot-unknown'"), 0);
-    char *reasons = kbt_query_str (s_conn, "SELECT string_agg(reason, ',' ORDER BY seq) FROM client_tracking.kb_audit"
-                                           " WHERE event = 'trajectory.refused' AND outcome = 'refused'"
-                                           " AND actor_org = 'ggd-vangnet-peel'");
-    assert_string_equal (reasons, "plan_required,unknown_trajectory,early_end_reason_required,trajectory_closed");
+    assert_int_equal (
+      s_long ("SELECT state * 100 + outcome * 10 + early_end_reason FROM client_tracking.trajectory"
+              " WHERE trajectory_id = '%s'",
+              t),
+      421);
+    assert_int_equal (kbt_query_long (s_conn,
+                                      "SELECT count(*) FROM client_tracking.trajectory"
+                                      " WHERE trajectory_id = 'pot-unknown'"),
+                      0);
+    char *reasons =
+      kbt_query_str (s_conn,
+                     "SELECT string_agg(reason, ',' ORDER BY seq) FROM client_tracking.kb_audit"
+                     " WHERE event = 'trajectory.refused' AND outcome = 'refused'"
+                     " AND actor_org = 'ggd-vangnet-peel'");
+    assert_string_equal (
+      reasons, "plan_required,unknown_trajectory,early_end_reason_required,trajectory_closed");
     free (reasons);
     /* refusals are acknowledged, not dead-lettered, and send nothing */
-    assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM client_tracking.kb_dead_letter"), 0);
-    kbt_tracking_wait (s_trk, "SELECT count(*) FROM montest.got WHERE trajectory_id = 'pot-illegal'", 2, 10000);
+    assert_int_equal (
+      kbt_query_long (s_conn, "SELECT count(*) FROM client_tracking.kb_dead_letter"), 0);
+    kbt_tracking_wait (
+      s_trk, "SELECT count(*) FROM montest.got WHERE trajectory_id = 'pot-illegal'", 2, 10000);
     kbt_tracking_pump (s_trk, 300);
     assert_int_equal (s_long ("SELECT count(*) FROM montest.got WHERE trajectory_id = '%s'", t), 2);
     assert_true (kbt_tracking_log_count (s_trk, "reason=plan_required") >= 1);
@@ -206,7 +252,8 @@ test_illegal_transition_refused (void **state)
     kbt_tracking_inject (s_trk, &env, "poison", id);
     s_injected++;
     s_wait_applied ();
-    char *reason = kbt_query_strf (s_conn, "SELECT reason FROM client_tracking.kb_dead_letter WHERE message_id = '%s'", id);
+    char *reason = kbt_query_strf (
+      s_conn, "SELECT reason FROM client_tracking.kb_dead_letter WHERE message_id = '%s'", id);
     assert_non_null (reason);
     assert_non_null (strstr (reason, "unexpected body \"partner_update\""));
     free (reason);
@@ -215,92 +262,152 @@ test_illegal_transition_refused (void **state)
 static void
 test_shelter_in_out (void **state)
 {
-    (void) state;
-    const int IN = KETENBUS__V1__SHELTER_EVENT__SHELTER_EVENT_IN, OUT = KETENBUS__V1__SHELTER_EVENT__SHELTER_EVENT_OUT;
+    (void)state;
+    const int IN = KETENBUS__V1__SHELTER_EVENT__SHELTER_EVENT_IN,
+              OUT = KETENBUS__V1__SHELTER_EVENT__SHELTER_EVENT_OUT;
     s_shelter ("ep-1", S_PSEUDO_B, IN, "2026-01-10", "", 0);
     s_shelter ("ep-1", S_PSEUDO_B, OUT, "2026-01-10", "2026-03-11", 1);
-    s_shelter ("ep-1", S_PSEUDO_B, OUT, "2026-01-10", "2026-03-12", 1);  /* closed already */
+    s_shelter ("ep-1", S_PSEUDO_B, OUT, "2026-01-10", "2026-03-12", 1); /* closed already */
     s_shelter ("ep-2", S_PSEUDO_B, IN, "2026-04-01", "", 0);
-    s_shelter ("ep-2", S_PSEUDO_B, OUT, "2026-04-01", "2026-03-01", 2);  /* before instroom */
-    s_shelter ("ep-2", S_PSEUDO_B, OUT, "2026-04-01", "2026-04-02", 0);  /* no destination */
+    s_shelter ("ep-2", S_PSEUDO_B, OUT, "2026-04-01", "2026-03-01", 2); /* before instroom */
+    s_shelter ("ep-2", S_PSEUDO_B, OUT, "2026-04-01", "2026-04-02", 0); /* no destination */
     s_wait_applied ();
-    assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM client_tracking.shelter_episode"
-                                              " WHERE episode_id = 'ep-1' AND uitstroom_date = '2026-03-11'"
-                                              " AND destination = 1 AND out_at IS NOT NULL AND in_at IS NOT NULL"), 1);
-    assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM client_tracking.shelter_episode"
-                                              " WHERE episode_id = 'ep-2' AND uitstroom_date IS NULL"), 1);
-    char *reasons = kbt_query_str (s_conn, "SELECT string_agg(reason, ',' ORDER BY seq) FROM client_tracking.kb_audit"
-                                           " WHERE event = 'shelter.refused'");
+    assert_int_equal (
+      kbt_query_long (s_conn,
+                      "SELECT count(*) FROM client_tracking.shelter_episode"
+                      " WHERE episode_id = 'ep-1' AND uitstroom_date = '2026-03-11'"
+                      " AND destination = 1 AND out_at IS NOT NULL AND in_at IS NOT NULL"),
+      1);
+    assert_int_equal (kbt_query_long (s_conn,
+                                      "SELECT count(*) FROM client_tracking.shelter_episode"
+                                      " WHERE episode_id = 'ep-2' AND uitstroom_date IS NULL"),
+                      1);
+    /* the acting organisation is the envelope's sender_org */
+    assert_int_equal (
+      kbt_query_long (s_conn,
+                      "SELECT count(*) FROM client_tracking.kb_audit"
+                      " WHERE event IN ('shelter.instroom', 'shelter.uitstroom')"
+                      " AND actor_org = 'ketentest' AND subject_pseudonym = '" S_PSEUDO_B "'"),
+      3);
+    char *reasons =
+      kbt_query_str (s_conn,
+                     "SELECT string_agg(reason, ',' ORDER BY seq) FROM client_tracking.kb_audit"
+                     " WHERE event = 'shelter.refused'");
     assert_string_equal (reasons, "episode_closed,uitstroom_before_instroom,destination_required");
     free (reasons);
-    kbt_tracking_wait (s_trk, "SELECT count(*) FROM montest.got WHERE item_ref IN ('ep-1', 'ep-2')", 3, 10000);
+    kbt_tracking_wait (
+      s_trk, "SELECT count(*) FROM montest.got WHERE item_ref IN ('ep-1', 'ep-2')", 3, 10000);
     kbt_tracking_pump (s_trk, 300);
-    assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM montest.got WHERE item_ref = 'ep-1'"
-                                              " AND event_type IN (8, 9)"), 2);
-    assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM montest.got WHERE item_ref = 'ep-2'"
-                                              " AND event_type = 8"), 1);
+    assert_int_equal (kbt_query_long (s_conn,
+                                      "SELECT count(*) FROM montest.got WHERE item_ref = 'ep-1'"
+                                      " AND event_type IN (8, 9)"),
+                      2);
+    assert_int_equal (kbt_query_long (s_conn,
+                                      "SELECT count(*) FROM montest.got WHERE item_ref = 'ep-2'"
+                                      " AND event_type = 8"),
+                      1);
 }
 
 static void
 test_assessments_stable_position (void **state)
 {
-    (void) state;
+    (void)state;
     const int start[3] = { 2, 2, 3 }, eval[3] = { 4, 5, 4 }, bad[3] = { 4, 6, 4 };
-    s_assessment ("as-1", S_PSEUDO_C, KETENBUS__V1__ASSESSMENT_MOMENT__ASSESSMENT_MOMENT_START, start);
-    s_assessment ("as-2", S_PSEUDO_C, KETENBUS__V1__ASSESSMENT_MOMENT__ASSESSMENT_MOMENT_EVALUATION, eval);
-    s_assessment ("as-2", S_PSEUDO_C, KETENBUS__V1__ASSESSMENT_MOMENT__ASSESSMENT_MOMENT_EVALUATION, eval);
-    s_assessment ("as-3", S_PSEUDO_C, KETENBUS__V1__ASSESSMENT_MOMENT__ASSESSMENT_MOMENT_EVALUATION, bad);
+    s_assessment (
+      "as-1", S_PSEUDO_C, KETENBUS__V1__ASSESSMENT_MOMENT__ASSESSMENT_MOMENT_START, start);
+    s_assessment (
+      "as-2", S_PSEUDO_C, KETENBUS__V1__ASSESSMENT_MOMENT__ASSESSMENT_MOMENT_EVALUATION, eval);
+    s_assessment (
+      "as-2", S_PSEUDO_C, KETENBUS__V1__ASSESSMENT_MOMENT__ASSESSMENT_MOMENT_EVALUATION, eval);
+    s_assessment (
+      "as-3", S_PSEUDO_C, KETENBUS__V1__ASSESSMENT_MOMENT__ASSESSMENT_MOMENT_EVALUATION, bad);
     s_wait_applied ();
-    char *stable = kbt_query_str (s_conn, "SELECT string_agg(assessment_id || '=' || stable_position, ','"
-                                          " ORDER BY id) FROM client_tracking.assessment");
+    char *stable = kbt_query_str (s_conn,
+                                  "SELECT string_agg(assessment_id || '=' || stable_position, ','"
+                                  " ORDER BY id) FROM client_tracking.assessment");
     assert_string_equal (stable, "as-1=false,as-2=true");
     free (stable);
-    assert_int_equal (kbt_query_long (s_conn, "SELECT score_housing * 100 + score_income * 10 + score_social_network"
-                                              " FROM client_tracking.assessment WHERE assessment_id = 'as-2'"
-                                              " AND score_justice IS NULL"), 454);
-    char *reasons = kbt_query_str (s_conn, "SELECT string_agg(reason, ',' ORDER BY seq) FROM client_tracking.kb_audit"
-                                           " WHERE event = 'assessment.refused'");
+    assert_int_equal (
+      kbt_query_long (s_conn,
+                      "SELECT score_housing * 100 + score_income * 10 + score_social_network"
+                      " FROM client_tracking.assessment WHERE assessment_id = 'as-2'"
+                      " AND score_justice IS NULL"),
+      454);
+    char *reasons =
+      kbt_query_str (s_conn,
+                     "SELECT string_agg(reason, ',' ORDER BY seq) FROM client_tracking.kb_audit"
+                     " WHERE event = 'assessment.refused'");
     assert_string_equal (reasons, "assessment_exists,score_out_of_range");
     free (reasons);
     kbt_tracking_wait (s_trk, "SELECT count(*) FROM montest.got WHERE event_type = 13", 2, 10000);
     kbt_tracking_pump (s_trk, 300);
-    assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM montest.got WHERE event_type = 13"), 2);
+    assert_int_equal (
+      kbt_query_long (s_conn, "SELECT count(*) FROM montest.got WHERE event_type = 13"), 2);
 }
 
 static void
 test_stale_case_reminder (void **state)
 {
-    (void) state;
+    (void)state;
     kbt_tracking_stop (s_trk, SIGTERM);
-    const char *const env[] = { "KETENBUS_LINK_MAX_ATTEMPTS=2", "KETENBUS_STALE_NO_PLAN_S=1",
-                                "KETENBUS_STALE_NO_UPDATE_S=2", "KETENBUS_STALE_CHECK_MS=100", NULL };
+    const char *const env[] = { "KETENBUS_LINK_MAX_ATTEMPTS=2",
+                                "KETENBUS_STALE_NO_PLAN_S=1",
+                                "KETENBUS_STALE_NO_UPDATE_S=2",
+                                "KETENBUS_STALE_CHECK_MS=100",
+                                NULL };
     kbt_tracking_start (s_trk, env);
     const char *t = "pot-stale";
     s_trajectory (t, POT, S_PSEUDO_B, NULL, "ggd-vangnet-peel", AANG, 0, 0, "2026-01-05");
     s_trajectory ("pot-no-regisseur", POT, S_PSEUDO_B, NULL, NULL, AANG, 0, 0, "2026-01-05");
     s_wait_applied ();
     /* regisseur without a plan: one reminder in its mailbox stream, one count for monitoring */
-    kbt_tracking_wait (s_trk, "SELECT count(*) FROM mailtest.got WHERE trajectory_id = 'pot-stale'"
-                              " AND body = 'trajectory_update' AND to_org = 'ggd-vangnet-peel'"
-                              " AND stream = 'ggd-vangnet-peel' AND state = 1", 1, 10000);
-    kbt_tracking_wait (s_trk, "SELECT count(*) FROM montest.got WHERE trajectory_id = 'pot-stale'"
-                              " AND event_type = 17", 1, 10000);
+    kbt_tracking_wait (s_trk,
+                       "SELECT count(*) FROM mailtest.got WHERE trajectory_id = 'pot-stale'"
+                       " AND body = 'trajectory_update' AND to_org = 'ggd-vangnet-peel'"
+                       " AND stream = 'ggd-vangnet-peel' AND state = 1",
+                       1,
+                       10000);
+    kbt_tracking_wait (s_trk,
+                       "SELECT count(*) FROM montest.got WHERE trajectory_id = 'pot-stale'"
+                       " AND event_type = 17",
+                       1,
+                       10000);
     kbt_tracking_pump (s_trk, 1500);
-    assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM mailtest.got WHERE trajectory_id = 'pot-stale'"), 1);
-    assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM mailtest.got WHERE trajectory_id = 'pot-no-regisseur'"), 0);
-    assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM client_tracking.kb_audit"
-                                              " WHERE event = 'trajectory.stale' AND reason = 'no_plan'"), 1);
+    assert_int_equal (
+      kbt_query_long (s_conn,
+                      "SELECT count(*) FROM mailtest.got WHERE trajectory_id = 'pot-stale'"),
+      1);
+    assert_int_equal (
+      kbt_query_long (s_conn,
+                      "SELECT count(*) FROM mailtest.got WHERE trajectory_id = 'pot-no-regisseur'"),
+      0);
+    assert_int_equal (kbt_query_long (s_conn,
+                                      "SELECT count(*) FROM client_tracking.kb_audit"
+                                      " WHERE event = 'trajectory.stale' AND reason = 'no_plan'"),
+                      1);
     /* a plan clears the mark; no update for no_update_s: a second reminder */
     s_trajectory (t, POT, S_PSEUDO_B, NULL, "ggd-vangnet-peel", PLAN, 0, 0, "2026-01-09");
     s_wait_applied ();
-    kbt_tracking_wait (s_trk, "SELECT count(*) FROM mailtest.got WHERE trajectory_id = 'pot-stale'", 2, 10000);
-    assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM mailtest.got WHERE trajectory_id = 'pot-stale'"
-                                              " AND state = 2"), 1);
-    assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM client_tracking.trajectory"
-                                              " WHERE trajectory_id = 'pot-stale' AND stale_kind = 'no_update'"), 1);
+    kbt_tracking_wait (
+      s_trk, "SELECT count(*) FROM mailtest.got WHERE trajectory_id = 'pot-stale'", 2, 10000);
+    assert_int_equal (
+      kbt_query_long (s_conn,
+                      "SELECT count(*) FROM mailtest.got WHERE trajectory_id = 'pot-stale'"
+                      " AND state = 2"),
+      1);
+    assert_int_equal (
+      kbt_query_long (s_conn,
+                      "SELECT count(*) FROM client_tracking.trajectory"
+                      " WHERE trajectory_id = 'pot-stale' AND stale_kind = 'no_update'"),
+      1);
     /* nothing reached the mailbox link but the reminders */
-    assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM mailtest.got WHERE body <> 'trajectory_update'"), 0);
-    assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM montest.got WHERE body <> 'monitoring_event'"), 0);
+    assert_int_equal (
+      kbt_query_long (s_conn,
+                      "SELECT count(*) FROM mailtest.got WHERE body <> 'trajectory_update'"),
+      0);
+    assert_int_equal (
+      kbt_query_long (s_conn, "SELECT count(*) FROM montest.got WHERE body <> 'monitoring_event'"),
+      0);
 }
 
 int
