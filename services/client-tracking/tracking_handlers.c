@@ -75,6 +75,14 @@ s_trajectory (tracking_ctx_t *ctx,
             text = "a new trajectory needs a person pseudonym or a gezin ref";
         }
     }
+    /* the regisseur changes through zorgtoewijzing (a transfer), never by
+       an update of another organisation */
+    if (!code && row.found && row.regisseur_org[0] && s_set (u->regisseur_org)
+        && strcmp (row.regisseur_org, u->regisseur_org) != 0
+        && !(ctx->regie_source && sender && strcmp (sender, ctx->regie_source) == 0)) {
+        code = "not_regisseur";
+        text = "only the regisseur updates a trajectory; the regisseur changes through zorgtoewijzing";
+    }
     if (code)
         return s_refused (ctx, "trajectory.refused", actor, subject, code, text, message_id);
     long id = row.id;

@@ -4,6 +4,8 @@
     MonitoringEvent in the outbox and the audit row commit together.
 
     A message that breaks a business rule (an illegal transition, an
+    update naming another regisseur than the stored one, unless it comes
+    from trajectory/regie_source, an
     uitstroom before its instroom, a repeated assessment id) is refused:
     audited with its reason code, logged, acknowledged, without effect and
     without blocking its stream. A message that is structurally unusable

@@ -113,6 +113,7 @@ tracking_server_new (const kb_config_t *config)
     self->no_plan_s = (int)kb_config_int (config, "stale/no_plan_s");
     self->no_update_s = (int)kb_config_int (config, "stale/no_update_s");
     self->ctx.stable_threshold = (int)kb_config_int (config, "stable/threshold");
+    self->ctx.regie_source = kb_config_str (config, "trajectory/regie_source");
     if (tracking_domains_parse (kb_config_str (config, "stable/domains"),
                                 &self->ctx.stable_domains)) {
         kb_error (

@@ -30,6 +30,7 @@ typedef struct
     kb_outbox_batch_t *outbox; /* the link batch's outbox rows, or NULL: queued at once */
     int stable_threshold;      /* stable/threshold */
     unsigned stable_domains;   /* stable/domains as a mask */
+    const char *regie_source;  /* trajectory/regie_source */
 } tracking_ctx_t;
 
 typedef struct

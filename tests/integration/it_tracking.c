@@ -37,7 +37,7 @@ s_wait_applied (void)
 }
 
 static void
-s_trajectory (const char *tid,
+s_trajectory_from (const char *sender_org, const char *tid,
               int type,
               const char *pseudo,
               const char *gezin,
@@ -61,9 +61,24 @@ s_trajectory (const char *tid,
     kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
     env.body_case = KETENBUS__V1__ENVELOPE__BODY_TRAJECTORY_UPDATE;
     env.trajectory_update = &u;
+    env.sender_org = (char *) sender_org;
     char id[37];
     kbt_tracking_inject (s_trk, &env, tid, id);
     s_injected++;
+}
+
+static void
+s_trajectory (const char *tid,
+              int type,
+              const char *pseudo,
+              const char *gezin,
+              const char *regisseur,
+              int state,
+              int outcome,
+              int reason,
+              const char *date)
+{
+    s_trajectory_from (NULL, tid, type, pseudo, gezin, regisseur, state, outcome, reason, date);
 }
 
 static void
@@ -410,12 +425,36 @@ test_stale_case_reminder (void **state)
       0);
 }
 
+static void
+test_regisseur_changes_through_zorgtoewijzing (void **state)
+{
+    (void) state;
+    const char *t = "plan-transfer", *g = "gezin-ref-2";
+    const char *wt = "wijkteam-helmond", *vh = "veiligheidshuis-peel", *zorg = "zorgtoewijzing";
+    s_trajectory_from (zorg, t, GEZINSPLAN, NULL, g, wt, AANG, 0, 0, "2026-01-05");
+    s_trajectory_from (wt, t, GEZINSPLAN, NULL, g, wt, PLAN, 0, 0, "2026-01-10");
+    s_trajectory_from (vh, t, GEZINSPLAN, NULL, g, vh, UITV, 0, 0, "2026-01-11"); /* not the regisseur */
+    s_trajectory_from (zorg, t, GEZINSPLAN, NULL, g, vh, PLAN, 0, 0, "2026-01-12"); /* transfer accepted */
+    s_trajectory_from (wt, t, GEZINSPLAN, NULL, g, wt, UITV, 0, 0, "2026-01-13");   /* no longer */
+    s_trajectory_from (vh, t, GEZINSPLAN, NULL, g, vh, UITV, 0, 0, "2026-01-14");
+    s_wait_applied ();
+    char *row = kbt_query_strf (s_conn, "SELECT state || ':' || regisseur_org FROM client_tracking.trajectory"
+                                        " WHERE trajectory_id = '%s'", t);
+    assert_string_equal (row, "3:veiligheidshuis-peel");
+    free (row);
+    assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM client_tracking.kb_audit"
+                                              " WHERE event = 'trajectory.refused' AND reason = 'not_regisseur'"
+                                              " AND subject_pseudonym = 'gezin-ref-2'"), 2);
+    kbt_tracking_wait (s_trk, "SELECT count(*) FROM montest.got WHERE trajectory_id = 'plan-transfer'", 4, 10000);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_plan_through_all_states),
         cmocka_unit_test (test_illegal_transition_refused),
+        cmocka_unit_test (test_regisseur_changes_through_zorgtoewijzing),
         cmocka_unit_test (test_shelter_in_out),
         cmocka_unit_test (test_assessments_stable_position),
         cmocka_unit_test (test_stale_case_reminder),

@@ -6,6 +6,7 @@
 
 #include <czmq.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,7 +257,9 @@ kbt_tracking_inject (kbt_tracking_t *self, kb_envelope_t *env, const char *strea
     env->message_id = id_out;
     env->sent_at_ms = (int64_t) time (NULL) * 1000;
     env->schema_version = KB_SCHEMA_VERSION;
-    env->sender_org = "ketentest";
+    bool own_sender = !env->sender_org || !*env->sender_org;
+    if (own_sender)
+        env->sender_org = "ketentest";
     size_t len = 0;
     uint8_t *bytes = kb_codec_encode (env, &len);
     if (!bytes || kb_db_begin (self->inject_db) != KB_DB_OK
@@ -265,7 +268,8 @@ kbt_tracking_inject (kbt_tracking_t *self, kb_envelope_t *env, const char *strea
         abort ();
     free (bytes);
     env->message_id = NULL;
-    env->sender_org = NULL;
+    if (own_sender)
+        env->sender_org = NULL;
     kb_link_sender_wake (self->sender);
 }
 

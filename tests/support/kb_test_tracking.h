@@ -26,8 +26,9 @@ void kbt_tracking_start (kbt_tracking_t *self, const char *const extra_env[]);
 void kbt_tracking_stop (kbt_tracking_t *self, int sig);
 void kbt_tracking_teardown (kbt_tracking_t **self_p);
 
-/* Puts env (body set; header filled here) on the test's outbox stream and
-   wakes the sender; the message id is written to id_out. */
+/* Puts env (body set; header filled here, sender_org "ketentest" unless
+   the caller set one) on the test's outbox stream and wakes the sender;
+   the message id is written to id_out. */
 void kbt_tracking_inject (kbt_tracking_t *self, kb_envelope_t *env, const char *stream,
                           char id_out[37]);
 /* Runs the two test receivers for ms milliseconds. */
