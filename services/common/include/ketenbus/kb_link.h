@@ -85,7 +85,8 @@ typedef struct
     /* A daemon with two receivers runs one sender per receiver over the
        same outbox, split by stream name: this sender sends only the rows
        whose stream starts with stream_prefix (NULL or "": every row), or,
-       with exclude_prefix, only the rows whose stream does not. */
+       with exclude_prefix, only the rows whose stream does not (so an
+       empty prefix with exclude_prefix sends nothing). */
     const char *stream_prefix;
     bool exclude_prefix;
 } kb_link_sender_config_t;
