@@ -94,9 +94,11 @@ s_bsn (const char *arg, char out[10])
         line[strcspn (line, "\r\n")] = '\0';
         arg = line;
     }
-    int ok = kb_validate_bsn (arg);
-    if (ok)
-        snprintf (out, 10, "%s", arg);
+    int ok = kb_validate_bsn (arg); /* exactly 9 digits */
+    if (ok) {
+        memcpy (out, arg, 9);
+        out[9] = '\0';
+    }
     sodium_memzero (line, sizeof line);
     if (!ok) {
         ketenctl_err ("invalid value for \"--bsn\": not 9 digits passing the elfproef");
