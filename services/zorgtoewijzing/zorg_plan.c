@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sodium.h>
 
 #define S_OVERDUE_MAX 100
 
@@ -197,6 +198,47 @@ s_hogere_regie (zorg_ctx_t *ctx, const zorg_gezin_view_t *view, const zorg_plan_
     return rc;
 }
 
+/* Tells client-tracking where a plan's or a POT's trajectory stands
+   (ctx->tracking); state_date NULL: today. */
+static kb_db_rc_t
+s_track (zorg_ctx_t *ctx, const char *trajectory_id, int type, const char *gezin_ref,
+         const char *plan_ref, const char *pseudonym, int state, const char *state_date,
+         const char *regisseur, const char *correlation_id)
+{
+    if (!ctx->tracking)
+        return KB_DB_OK;
+    char today[11];
+    time_t now = time (NULL);
+    struct tm tm;
+    localtime_r (&now, &tm);
+    strftime (today, sizeof today, "%Y-%m-%d", &tm);
+    Ketenbus__V1__TrajectoryUpdate u = KETENBUS__V1__TRAJECTORY_UPDATE__INIT;
+    u.trajectory_id = (char *) trajectory_id;
+    u.trajectory_type = (Ketenbus__V1__TrajectoryType) type;
+    u.gezin_ref = (char *) (gezin_ref ? gezin_ref : "");
+    u.plan_ref = (char *) (plan_ref ? plan_ref : "");
+    u.pseudonym = (char *) (pseudonym ? pseudonym : "");
+    u.state = (Ketenbus__V1__TrajectoryState) state;
+    u.state_date = (char *) (state_date && *state_date ? state_date : today);
+    u.regisseur_org = (char *) (regisseur ? regisseur : "");
+    kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_TRAJECTORY_UPDATE;
+    env.trajectory_update = &u;
+    return zorg_store_track (ctx, trajectory_id, &env, correlation_id);
+}
+
+/* A POT's trajectory id: "pot-" and 32 hex digits of a hash of the
+   person's pseudonym (one POT per person; the id reveals nothing more). */
+static void
+s_pot_trajectory_id (const char *pseudonym, char out[40])
+{
+    uint8_t h[16];
+    crypto_generichash (h, sizeof h, (const uint8_t *) pseudonym, strlen (pseudonym),
+                        (const uint8_t *) "ketenbus.pot.v1", 15);
+    memcpy (out, "pot-", 4);
+    sodium_bin2hex (out + 4, 33, h, sizeof h);
+}
+
 static kb_db_rc_t
 s_new_plan (zorg_ctx_t *ctx, const zorg_gezin_view_t *view, const zorg_decision_t *d,
             zorg_plan_row_t *plan, const char *correlation_id)
@@ -261,6 +303,11 @@ s_new_plan (zorg_ctx_t *ctx, const zorg_gezin_view_t *view, const zorg_decision_
     if (rc == KB_DB_OK)
         rc = zorg_plan_broadcast_to (ctx, plan, gezin_ref, plan->basis, NULL, NULL, NULL, inv, n,
                                      correlation_id);
+    if (rc == KB_DB_OK)
+        rc = s_track (ctx, plan->ref, KETENBUS__V1__TRAJECTORY_TYPE__TRAJECTORY_TYPE_GEZINSPLAN,
+                      gezin_ref, plan->ref, NULL,
+                      KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AANGEMELD, NULL,
+                      plan->has_regisseur ? plan->regisseur_org : NULL, correlation_id);
     return rc;
 }
 
@@ -322,6 +369,13 @@ zorg_plan_on_signal (zorg_ctx_t *ctx, zorg_gezin_view_t *view, const Ketenbus__V
             kb_info ("pot opened subject=\"%.8s\" gezin=\"%.8s\"", s->subject_pseudonym, gezin_ref);
             rc = zorg_store_audit (ctx, NULL, NULL, "pot.opened", 'C', s->subject_pseudonym,
                                    d.rule_name, "opened");
+            char pot_id[40];
+            s_pot_trajectory_id (s->subject_pseudonym, pot_id);
+            if (rc == KB_DB_OK)
+                rc = s_track (ctx, pot_id, KETENBUS__V1__TRAJECTORY_TYPE__TRAJECTORY_TYPE_POT,
+                              gezin_ref, plan.ref, s->subject_pseudonym,
+                              KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AANGEMELD, NULL,
+                              plan.has_regisseur ? plan.regisseur_org : NULL, correlation_id);
         }
     }
     /* the newcomer and the organisations already involved meet */
@@ -735,6 +789,13 @@ zorg_plan_registered (zorg_ctx_t *ctx, const Ketenbus__V1__PlanRegistered *p,
     PQclear (res);
     kb_info ("plan registered plan=\"%.8s\" version=%u changed=%d message_id=\"%.8s\"", plan.ref,
              (unsigned) p->plan_version, changed, message_id);
-    return zorg_store_audit (ctx, p->regisseur_org, NULL, "plan.registered", 'U', plan.ref,
-                             changed ? "plan_version" : "older_version", changed ? "applied" : "unchanged");
+    rc = zorg_store_audit (ctx, p->regisseur_org, NULL, "plan.registered", 'U', plan.ref,
+                           changed ? "plan_version" : "older_version", changed ? "applied" : "unchanged");
+    /* the first registered version: the plan is laid down (vastgesteld) */
+    if (rc == KB_DB_OK && changed && p->plan_version == 1)
+        rc = s_track (ctx, plan.ref, KETENBUS__V1__TRAJECTORY_TYPE__TRAJECTORY_TYPE_GEZINSPLAN,
+                      NULL, plan.ref, NULL,
+                      KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_PLAN_VASTGESTELD,
+                      p->plan_date, plan.regisseur_org, message_id);
+    return rc;
 }

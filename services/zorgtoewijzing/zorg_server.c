@@ -19,6 +19,7 @@ struct _zorg_server_t {
     zorg_ctx_t ctx;
     kb_link_receiver_t *receiver;
     kb_link_sender_t *sender;
+    kb_link_sender_t *tracking; /* towards client-tracking, or NULL */
     kb_audit_batch_t *audit;
     kb_outbox_batch_t *outbox;
     int check_ms;
@@ -128,10 +129,24 @@ zorg_server_new (const kb_config_t *config)
         .retransmit_max_ms = (int) kb_config_int (config, "link/retransmit_max_ms"),
         .max_attempts = (int) kb_config_int (config, "link/max_attempts"),
         .prune_after_s = (int) kb_config_int (config, "link/prune_after_s"),
+        /* the trajectories are client-tracking's */
+        .stream_prefix = ZORG_TRACKING_PREFIX,
+        .exclude_prefix = true,
     };
     self->sender = kb_link_sender_new (&link);
     if (!self->sender)
         goto fail;
+    const char *tracking = kb_config_str (config, "link/tracking");
+    if (*tracking) {
+        kb_link_sender_config_t track = link;
+        track.endpoint = tracking;
+        track.exclude_prefix = false;
+        self->tracking = kb_link_sender_new (&track);
+        if (!self->tracking)
+            goto fail;
+        self->ctx.tracking = true;
+        kb_info ("trajectories go to client-tracking link=\"%s\"", tracking);
+    }
     kb_info ("zorgtoewijzing serving link=\"%s\" mailbox_link=\"%s\" rules=%zu", listen,
              link.endpoint, zorg_rules_count (self->rules));
     return self;
@@ -146,6 +161,7 @@ zorg_server_destroy (zorg_server_t **self_p)
     if (!self_p || !*self_p)
         return;
     zorg_server_t *self = *self_p;
+    kb_link_sender_destroy (&self->tracking);
     kb_link_sender_destroy (&self->sender);
     kb_link_receiver_destroy (&self->receiver);
     kb_db_destroy (&self->db);
@@ -154,6 +170,15 @@ zorg_server_destroy (zorg_server_t **self_p)
     kb_outbox_batch_destroy (&self->outbox);
     free (self);
     *self_p = NULL;
+}
+
+/* New outbox rows: both senders look. */
+static void
+s_wake (zorg_server_t *self)
+{
+    kb_link_sender_wake (self->sender);
+    if (self->tracking)
+        kb_link_sender_wake (self->tracking);
 }
 
 /* Overdue transfers escalate, in a transaction of their own. */
@@ -174,7 +199,7 @@ s_check_deadlines (zorg_server_t *self)
         return;
     }
     if (count > 0)
-        kb_link_sender_wake (self->sender);
+        s_wake (self);
 }
 
 int
@@ -191,7 +216,7 @@ zorg_server_run (zorg_server_t *self, volatile sig_atomic_t *stop)
         int wait = (int) (next_check - now);
         void *which = zpoller_wait (poller, wait < 200 ? (wait > 0 ? wait : 0) : 200);
         if (which && kb_link_receiver_handle (self->receiver) > 0)
-            kb_link_sender_wake (self->sender);
+            s_wake (self);
     }
     kb_link_receiver_stats_t st;
     kb_link_receiver_stats (self->receiver, &st);

@@ -460,8 +460,27 @@ zorg_store_gezin_ref (kb_db_t *db, long gezin_id, char ref_out[KB_UUID_LEN + 1])
     return rc;
 }
 
+static kb_db_rc_t s_queue (zorg_ctx_t *ctx, const char *stream, kb_envelope_t *env,
+                           const char *correlation_id);
+
 kb_db_rc_t
 zorg_store_send (zorg_ctx_t *ctx, const char *to_org, kb_envelope_t *env, const char *correlation_id)
+{
+    return s_queue (ctx, to_org, env, correlation_id);
+}
+
+kb_db_rc_t
+zorg_store_track (zorg_ctx_t *ctx, const char *key, kb_envelope_t *env, const char *correlation_id)
+{
+    if (!ctx->tracking)
+        return KB_DB_OK;
+    char stream[KB_LINK_ID_MAX + 1];
+    snprintf (stream, sizeof stream, "%s%s", ZORG_TRACKING_PREFIX, key);
+    return s_queue (ctx, stream, env, correlation_id);
+}
+
+static kb_db_rc_t
+s_queue (zorg_ctx_t *ctx, const char *to_org, kb_envelope_t *env, const char *correlation_id)
 {
     char id[KB_UUID_LEN + 1];
     kb_uuid_v4 (id);

@@ -32,6 +32,7 @@ typedef struct {
                                   each row is appended at once */
     kb_outbox_batch_t *outbox; /* the link batch's outbox rows, or NULL: each
                                   message is queued at once */
+    bool tracking;             /* link/tracking set: trajectories go to client-tracking */
     int justification_min;     /* share/justification_min_chars; 0: the default */
 } zorg_ctx_t;
 
@@ -121,6 +122,15 @@ kb_db_rc_t zorg_store_gezin_ref (kb_db_t *db, long gezin_id, char ref_out[KB_UUI
    envelope from "zorgtoewijzing" and queues it on the outbox stream of
    to_org, so per-partner order holds (into ctx->outbox when a link batch
    is open). */
+/* Outbox streams for client-tracking start with this; the sender towards
+   intake leaves them to the one towards client-tracking. */
+#define ZORG_TRACKING_PREFIX "tracking:"
+
+/* A TrajectoryUpdate for client-tracking (when ctx->tracking) on stream
+   "tracking:<key>", so the changes of one trajectory arrive in order. */
+kb_db_rc_t zorg_store_track (zorg_ctx_t *ctx, const char *key, kb_envelope_t *env,
+                             const char *correlation_id);
+
 kb_db_rc_t zorg_store_send (zorg_ctx_t *ctx, const char *to_org, kb_envelope_t *env,
                             const char *correlation_id);
 

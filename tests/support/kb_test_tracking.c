@@ -171,6 +171,12 @@ kbt_tracking_setup (const char *db_name)
 }
 
 const char *
+kbt_tracking_listen (kbt_tracking_t *self)
+{
+    return self->listen;
+}
+
+const char *
 kbt_tracking_conninfo (kbt_tracking_t *self)
 {
     return self->conninfo;

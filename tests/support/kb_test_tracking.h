@@ -20,6 +20,9 @@ typedef struct _kbt_tracking_t kbt_tracking_t;
 /* A fresh database db_name, endpoints in $KB_TEST_VAR/<db_name>. */
 kbt_tracking_t *kbt_tracking_setup (const char *db_name);
 const char *kbt_tracking_conninfo (kbt_tracking_t *self);
+/* client-tracking's link/listen endpoint, where zorgtoewijzing and intake
+   send to it. */
+const char *kbt_tracking_listen (kbt_tracking_t *self);
 /* Starts the daemon (extra "KEY=VALUE" env, NULL-terminated, may be NULL)
    and waits until it serves; fails the test otherwise. */
 void kbt_tracking_start (kbt_tracking_t *self, const char *const extra_env[]);
