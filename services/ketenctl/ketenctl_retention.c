@@ -20,8 +20,9 @@ s_usage (FILE *out)
              "    persons, involvement, plans, transfers, escalations, POTs, toewijzingen,\n"
              "    consents and shares in zorgtoewijzing, and its persons' signals in intake;\n"
              "  - signals about a person younger than retention/youth_age at the signal\n"
-             "    (Verwijsindex): retention/youth_days after the signal or when the person\n"
-             "    reaches that age, whichever is first;\n"
+             "    (Verwijsindex): retention/youth_days after the signal, when the person\n"
+             "    reaches that age, or when client-tracking ended a trajectory of the\n"
+             "    person as overleden, whichever is first;\n"
              "  - quarantined input older than retention/quarantine_days.\n"
              "  Every purge is audited with counts per table, never content; audit rows\n"
              "  themselves are kept (they hold pseudonyms only). --dry-run counts and rolls\n"
@@ -85,21 +86,61 @@ static const char *const s_zorg_tables[] = { "gezin", "person", "gezin_member", 
 
 static const ketenctl_statement_t s_intake_statements[] = {
     /* $1 subjects purged in zorgtoewijzing (signals received before $2);
-       $3 youth_age, $4 youth_days (Verwijsindex) */
+       $3 youth_age, $4 youth_days, $5 persons who died (Verwijsindex) */
     { "ketenctl_retention_signals",
       "WITH d AS (DELETE FROM signal WHERE"
       " (subject_pseudonym = ANY ($1::text[]) AND received_at < $2::timestamptz)"
       " OR (subject_birth_date + $3::int * interval '1 year' > signal_date"
       "  AND (signal_date + $4::int <= current_date"
-      "   OR subject_birth_date + $3::int * interval '1 year' <= current_date))"
+      "   OR subject_birth_date + $3::int * interval '1 year' <= current_date"
+      "   OR subject_pseudonym = ANY ($5::text[])))"
       " RETURNING CASE WHEN subject_pseudonym = ANY ($1::text[]) THEN 'closed' ELSE 'youth' END"
       " AS why)"
       " SELECT count(*) FILTER (WHERE why = 'closed'), count(*) FILTER (WHERE why = 'youth')"
       " FROM d",
-      4 },
+      5 },
     { "ketenctl_retention_quarantine",
       "DELETE FROM quarantine WHERE received_at < now () - $1::int * interval '1 day'", 1 },
 };
+
+/* Persons whose trajectory client-tracking ended as overleden (outcome 5). */
+static const ketenctl_statement_t s_deceased = {
+    "ketenctl_retention_deceased",
+    "SELECT coalesce (array_agg (DISTINCT person_pseudonym), '{}') FROM trajectory"
+    " WHERE outcome = 5 AND person_pseudonym IS NOT NULL",
+    0
+};
+
+static const ketenctl_statement_t s_tracking_there = {
+    "ketenctl_retention_tracking_there", "SELECT to_regclass ('trajectory') IS NOT NULL", 0
+};
+
+/* The deceased persons' pseudonyms as an array literal (caller frees), "{}"
+   when client-tracking's schema is not there (it never ran), NULL when it
+   could not be read. */
+static char *
+s_deceased_read (const ketenctl_t *ctx)
+{
+    int rc;
+    kb_db_t *db = ketenctl_db_open (ctx, kb_config_str (ctx->config, "tracking/schema"), false,
+                                    &rc);
+    if (!db)
+        return NULL;
+    char *out = NULL;
+    kb_db_rc_t db_rc;
+    PGresult *res = ketenctl_db_query (db, &s_tracking_there, NULL, &db_rc);
+    if (res && PQgetvalue (res, 0, 0)[0] != 't')
+        out = strdup ("{}"); /* client-tracking never ran here */
+    else if (res) {
+        PQclear (res);
+        res = ketenctl_db_query (db, &s_deceased, NULL, &db_rc);
+        if (res)
+            out = strdup (PQgetvalue (res, 0, 0));
+    }
+    PQclear (res);
+    kb_db_destroy (&db);
+    return out;
+}
 
 /* One audit row per table with rows purged: counts, never content. */
 static int
@@ -161,6 +202,11 @@ s_purge (const ketenctl_t *ctx, int argc, char *argv[])
 
     kb_db_t *zorg = NULL, *intake = NULL;
     PGresult *subjects = NULL, *res = NULL;
+    char *deceased = s_deceased_read (ctx);
+    if (!deceased) {
+        ketenctl_err ("could not read client-tracking's trajectories (tracking/schema)");
+        return KETENCTL_FAILED;
+    }
     long zorg_counts[S_ZORG_TABLES] = { 0 }, intake_counts[3] = { 0 };
     static const char *const intake_tables[] = { "signal", "signal_youth", "quarantine" };
     zorg = ketenctl_zorg_open (ctx, &rc);
@@ -184,9 +230,9 @@ s_purge (const ketenctl_t *ctx, int argc, char *argv[])
                           NULL, NULL, &db_rc);
     if (!subjects || kb_db_begin (intake) != KB_DB_OK)
         goto db_failed;
-    const char *sv[4] = { PQgetvalue (subjects, 0, 0), PQgetvalue (subjects, 0, 1), youth_age,
-                          youth_days };
-    res = kb_db_run (intake, "ketenctl_retention_signals", 4, sv, NULL, NULL, &db_rc);
+    const char *sv[5] = { PQgetvalue (subjects, 0, 0), PQgetvalue (subjects, 0, 1), youth_age,
+                          youth_days, deceased };
+    res = kb_db_run (intake, "ketenctl_retention_signals", 5, sv, NULL, NULL, &db_rc);
     if (!res)
         goto db_failed;
     intake_counts[0] = atol (PQgetvalue (res, 0, 0));
@@ -245,6 +291,7 @@ db_failed:
 done:
     PQclear (res);
     PQclear (subjects);
+    free (deceased);
     kb_db_destroy (&intake);
     kb_db_destroy (&zorg);
     return rc;

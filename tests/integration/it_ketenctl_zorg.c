@@ -814,6 +814,39 @@ test_retention (void **state)
                    " quarantine 0");
     s_expect (out, "gezin 0");
     free (out);
+
+    /* the Verwijsindex rule on death: a young person's recent signal goes
+       once client-tracking ended a trajectory of the person as overleden */
+    kbt_signal_t d;
+    kbt_signal_init (&d, 903);
+    snprintf (d.case_ref, sizeof d.case_ref, "RET-D");
+    s_signal (cjg, &d);
+    char pd[KB_PSEUDONYM_LEN + 1];
+    pseudo = kb_pseudo_load (s_intake->pseudo_key, err, sizeof err);
+    assert_non_null (pseudo);
+    kb_pseudo_bsn (pseudo, d.bsn, pd);
+    kb_pseudo_destroy (&pseudo);
+    char count_d[256];
+    snprintf (count_d, sizeof count_d,
+              "SELECT count(*) FROM intake.signal WHERE subject_pseudonym = '%s'", pd);
+    assert_int_equal (s_run (&out, "retention", "purge"), 0); /* no client-tracking yet */
+    free (out);
+    assert_int_equal (kbt_query_long (db, count_d), 1);
+    snprintf (sql, sizeof sql,
+              "CREATE SCHEMA IF NOT EXISTS client_tracking;"
+              "CREATE TABLE IF NOT EXISTS client_tracking.trajectory (person_pseudonym text,"
+              " outcome int);"
+              "INSERT INTO client_tracking.trajectory VALUES ('%s', 2), ('%s', 5);",
+              py, pd);
+    kbt_exec (db, sql);
+    assert_int_equal (s_run (&out, "retention", "purge"), 0);
+    s_expect (out, "signals under the Verwijsindex rule 1,");
+    free (out);
+    assert_int_equal (kbt_query_long (db, count_d), 0);
+    assert_int_equal (kbt_query_longf (db, "SELECT count(*) FROM zorgtoewijzing.gezin_member"
+                                           " WHERE pseudonym = '%s'", py),
+                      1);
+    kbt_exec (db, "DROP SCHEMA client_tracking CASCADE");
     free (gr);
     kb_client_destroy (&cjg);
 }
