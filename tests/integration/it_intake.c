@@ -347,10 +347,25 @@ test_revoked_key_refused_within_seconds (void **state)
     assert_true (refused);
     assert_true (kbt_now_ms () - revoked_at < 5000);
     kb_client_destroy (&client);
-    /* a new connection with the revoked key is refused at the handshake */
-    client = kbt_intake_client (s_intake, KBT_VEILIG_THUIS);
-    s_assert_refused (client, 800);
-    kb_client_destroy (&client);
+    /* a new connection with the revoked key is refused at the handshake
+       once the ZAP handler's own registry copy is refreshed too - within
+       the same seconds, not necessarily at the same moment */
+    refused = false;
+    while (!refused && kbt_now_ms () - revoked_at < 8000) {
+        client = kbt_intake_client (s_intake, KBT_VEILIG_THUIS);
+        kbt_signal_init (&s, n++);
+        assert_int_equal (kb_client_send (client, &s.env), 0);
+        reply = NULL;
+        refused = kb_client_recv (client, 1500, &reply) == -1;
+        if (!refused) {
+            /* answered: the message itself must have been refused */
+            assert_int_equal (reply->body_case, KETENBUS__V1__ENVELOPE__BODY_REJECT);
+            assert_string_equal (reply->reject->code, "KB18");
+            kb_codec_free (&reply);
+        }
+        kb_client_destroy (&client);
+    }
+    assert_true (refused);
     kbt_exec (s_intake->conninfo,
               "UPDATE intake.partner SET revoked_at = NULL WHERE org_id = 'veiligthuis-peel'");
 }
