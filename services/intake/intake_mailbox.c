@@ -52,6 +52,9 @@ intake_mailbox_recipient (const kb_envelope_t *env)
         return env->consent_withdraw->to_org;
     case KETENBUS__V1__ENVELOPE__BODY_CONSENT_RECORDED:
         return env->consent_recorded->to_org;
+    case KETENBUS__V1__ENVELOPE__BODY_TRAJECTORY_UPDATE:
+        /* client-tracking's stale-case reminder to the regisseur */
+        return env->trajectory_update->to_org;
     default:
         return NULL;
     }

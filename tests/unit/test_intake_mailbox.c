@@ -78,6 +78,17 @@ test_recipient_of_each_partner_body (void **state)
     env.body_case = KETENBUS__V1__ENVELOPE__BODY_CONSENT_RECORDED;
     env.consent_recorded = &recorded;
     assert_string_equal (intake_mailbox_recipient (&env), "wijkteam-deurne");
+
+    /* client-tracking's stale-case reminder goes to the regisseur in to_org */
+    Ketenbus__V1__TrajectoryUpdate reminder = KETENBUS__V1__TRAJECTORY_UPDATE__INIT;
+    reminder.regisseur_org = "ggd-vangnet-peel";
+    reminder.to_org = "ggd-vangnet-peel";
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_TRAJECTORY_UPDATE;
+    env.trajectory_update = &reminder;
+    assert_string_equal (intake_mailbox_recipient (&env), "ggd-vangnet-peel");
+    /* an update that is not a reminder names no mailbox */
+    reminder.to_org = "";
+    assert_string_equal (intake_mailbox_recipient (&env), "");
 }
 
 static void
