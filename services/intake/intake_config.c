@@ -17,6 +17,7 @@ const kb_config_key_t intake_config_keys[] = {
     { "pseudonym/key_file", KB_CFG_STRING, NULL, 0, 0, "regional HMAC key for BSN pseudonyms (hex, 32+ bytes, mode 600)" },
     { "region/gemeenten", KB_CFG_STRING, NULL, 0, 0, "comma-separated CBS codes of the region's gemeenten" },
     { "link/zorgtoewijzing", KB_CFG_STRING, "ipc:///run/ketenbus/zorgtoewijzing.link", 0, 0, "link endpoint of zorgtoewijzing (ipc in a 0700 directory: the links rely on file permissions)" },
+    { "link/tracking", KB_CFG_STRING, "ipc:///run/ketenbus/client-tracking.link", 0, 0, "link endpoint of client-tracking (its link/listen): trajectory updates, shelter episodes and assessments" },
     { "link/listen", KB_CFG_STRING, "ipc:///run/ketenbus/intake-mailbox.link", 0, 0, "link endpoint where daemons deliver messages for partner mailboxes" },
     { "mailbox/window", KB_CFG_INT, "64", 1, 10000, "mailbox messages pushed to a partner before its DeliveryAck" },
     { "mailbox/resend_ms", KB_CFG_INT, "30000", 100, 3600000, "unacknowledged mailbox messages are pushed again after this" },

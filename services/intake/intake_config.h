@@ -4,6 +4,10 @@
 
 #include "ketenbus/kb_config.h"
 
+/* Outbox streams that start with this go to client-tracking (link/tracking),
+   every other stream to zorgtoewijzing (link/zorgtoewijzing). */
+#define INTAKE_TRACKING_STREAM_PREFIX "tracking:"
+
 extern const kb_config_key_t intake_config_keys[];
 
 #endif

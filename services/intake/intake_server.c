@@ -98,7 +98,8 @@ struct _intake_server_t {
     zcert_t *cert;
     zsock_t *router;
     kb_partner_cache_t *partners;
-    kb_link_sender_t *sender;
+    kb_link_sender_t *sender;           /* to zorgtoewijzing: every other stream */
+    kb_link_sender_t *tracking_sender;  /* to client-tracking: the "tracking:" streams */
     kb_link_receiver_t *receiver;  /* messages for partner mailboxes */
     intake_mailbox_t *mailbox;
     int mailbox_keep_s;
@@ -407,9 +408,17 @@ intake_server_new (const kb_config_t *config)
         .retransmit_max_ms = (int) kb_config_int (config, "link/retransmit_max_ms"),
         .max_attempts = (int) kb_config_int (config, "link/max_attempts"),
         .prune_after_s = (int) kb_config_int (config, "link/prune_after_s"),
+        .stream_prefix = INTAKE_TRACKING_STREAM_PREFIX,
+        .exclude_prefix = true,
     };
     self->sender = kb_link_sender_new (&link);
     if (!self->sender)
+        goto fail;
+    /* one outbox, two receivers: client-tracking gets the "tracking:" rows */
+    link.endpoint = kb_config_str (config, "link/tracking");
+    link.exclude_prefix = false;
+    self->tracking_sender = kb_link_sender_new (&link);
+    if (!self->tracking_sender)
         goto fail;
     if (intake_mailbox_prepare (self->db))
         goto fail;
@@ -442,6 +451,7 @@ intake_server_destroy (intake_server_t **self_p)
     intake_server_t *self = *self_p;
     kb_link_receiver_destroy (&self->receiver);
     intake_mailbox_destroy (&self->mailbox);
+    kb_link_sender_destroy (&self->tracking_sender);
     kb_link_sender_destroy (&self->sender);
     zsock_destroy (&self->router);
     kb_zap_destroy (&self->zap);
@@ -584,8 +594,12 @@ s_item_forward (intake_server_t *self, s_item_t *item)
     Ketenbus__V1__ConsentWithdraw w;
     Ketenbus__V1__ShareRequest sq;
     Ketenbus__V1__ShareResponse sr;
+    Ketenbus__V1__TrajectoryUpdate tu;
+    Ketenbus__V1__ShelterEpisode se;
+    Ketenbus__V1__SelfSufficiencyAssessment sa;
     const ProtobufCMessage *body = NULL;
     const char *prefix = "", *key = "";
+    const char *sender_org = "intake";
     out.body_case = in->body_case;
     switch (in->body_case) {
     case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST:
@@ -702,6 +716,54 @@ s_item_forward (intake_server_t *self, s_item_t *item)
         key = sr.share_id;
         item->event = "share.response_received";
         break;
+    /* client tracking: to client-tracking (the "tracking:" streams have a
+       sender of their own), with the authenticated organisation as the
+       envelope's sender_org, which client-tracking takes as the acting
+       organisation; per trajectory, per person for shelter stays and
+       assessments */
+    case KETENBUS__V1__ENVELOPE__BODY_TRAJECTORY_UPDATE:
+        tu = *in->trajectory_update;
+        s_strip_unknown (&tu.base);
+        if (tu.bsn && *tu.bsn)
+            kb_pseudo_bsn (self->pseudo, tu.bsn, item->subject_pseudonym);
+        tu.bsn = (char *) "";
+        tu.pseudonym = item->subject_pseudonym;
+        tu.regisseur_org = item->org;       /* the regisseur is who sends it */
+        tu.to_org = (char *) "";
+        out.trajectory_update = &tu;
+        body = &tu.base;
+        prefix = INTAKE_TRACKING_STREAM_PREFIX;
+        key = tu.trajectory_id;
+        sender_org = item->org;
+        item->event = "trajectory.update_received";
+        break;
+    case KETENBUS__V1__ENVELOPE__BODY_SHELTER_EPISODE:
+        se = *in->shelter_episode;
+        s_strip_unknown (&se.base);
+        kb_pseudo_bsn (self->pseudo, se.bsn, item->subject_pseudonym);
+        se.bsn = (char *) "";
+        se.pseudonym = item->subject_pseudonym;
+        out.shelter_episode = &se;
+        body = &se.base;
+        prefix = INTAKE_TRACKING_STREAM_PREFIX;
+        key = item->subject_pseudonym;
+        sender_org = item->org;
+        item->event = "shelter.episode_received";
+        break;
+    case KETENBUS__V1__ENVELOPE__BODY_SELF_SUFFICIENCY_ASSESSMENT:
+        sa = *in->self_sufficiency_assessment;
+        s_strip_unknown (&sa.base);
+        if (sa.bsn && *sa.bsn)
+            kb_pseudo_bsn (self->pseudo, sa.bsn, item->subject_pseudonym);
+        sa.bsn = (char *) "";
+        sa.pseudonym = item->subject_pseudonym;
+        out.self_sufficiency_assessment = &sa;
+        body = &sa.base;
+        prefix = INTAKE_TRACKING_STREAM_PREFIX;
+        key = item->subject_pseudonym[0] ? item->subject_pseudonym : sa.trajectory_id;
+        sender_org = item->org;
+        item->event = "assessment.received";
+        break;
     default:
         return -1;   /* not reached: validation accepted only these */
     }
@@ -714,7 +776,7 @@ s_item_forward (intake_server_t *self, s_item_t *item)
     out.correlation_id = in->message_id;
     out.sent_at_ms = (int64_t) time (NULL) * 1000;
     out.schema_version = KB_SCHEMA_VERSION;
-    out.sender_org = (char *) "intake";
+    out.sender_org = (char *) sender_org;
     item->fwd_bytes = kb_codec_encode (&out, &item->fwd_len);
     if (!item->fwd_bytes)
         return -1;
@@ -1214,8 +1276,10 @@ s_finish_batch (intake_server_t *self, int n, bool sent, volatile sig_atomic_t *
             s_reply (self, &self->items[i]);
         s_item_reset (&self->items[i]);
     }
-    if (committed)
+    if (committed) {
         kb_link_sender_wake (self->sender);
+        kb_link_sender_wake (self->tracking_sender);
+    }
     intake_mailbox_push (self->mailbox);
 }
 

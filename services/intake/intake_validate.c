@@ -27,6 +27,14 @@ s_care_partner (int org_type)
            || org_type == KETENBUS__V1__ORG_TYPE__ORG_TYPE_VEILIG_THUIS;
 }
 
+/* The shelters: they register instroom and uitstroom of their residents. */
+static bool
+s_shelter (int org_type)
+{
+    return org_type == KETENBUS__V1__ORG_TYPE__ORG_TYPE_MAATSCHAPPELIJKE_OPVANG
+           || org_type == KETENBUS__V1__ORG_TYPE__ORG_TYPE_VROUWENOPVANG;
+}
+
 /* Who may deliver a voorziening (and so report its start and stop). */
 static bool
 s_provider (int org_type)
@@ -77,6 +85,15 @@ intake_validate_may_send (int org_type, Ketenbus__V1__Envelope__BodyCase body)
            shares: care partners, gemeenten and zorgaanbieders; the
            ketencoordinator reviews shares, it does not take part in them */
         return s_provider (org_type) || org_type == KETENBUS__V1__ORG_TYPE__ORG_TYPE_GEMEENTE;
+    case KETENBUS__V1__ENVELOPE__BODY_TRAJECTORY_UPDATE:
+    case KETENBUS__V1__ENVELOPE__BODY_SELF_SUFFICIENCY_ASSESSMENT:
+        /* casework: the care and safety partners that hold regie and run
+           trajectories; not a gemeente back-office, a zorgaanbieder (it
+           reports its toewijzing) or the ketencoordinator */
+        return s_care_partner (org_type);
+    case KETENBUS__V1__ENVELOPE__BODY_SHELTER_EPISODE:
+        /* a stay in a shelter is registered by the shelter */
+        return s_shelter (org_type);
     case KETENBUS__V1__ENVELOPE__BODY_REPLAY:
     case KETENBUS__V1__ENVELOPE__BODY_DELIVERY_ACK:
         /* every partner has a mailbox */
@@ -101,6 +118,9 @@ intake_validate_accepted (Ketenbus__V1__Envelope__BodyCase body)
     case KETENBUS__V1__ENVELOPE__BODY_CONSENT_WITHDRAW:
     case KETENBUS__V1__ENVELOPE__BODY_SHARE_REQUEST:
     case KETENBUS__V1__ENVELOPE__BODY_SHARE_RESPONSE:
+    case KETENBUS__V1__ENVELOPE__BODY_TRAJECTORY_UPDATE:
+    case KETENBUS__V1__ENVELOPE__BODY_SHELTER_EPISODE:
+    case KETENBUS__V1__ENVELOPE__BODY_SELF_SUFFICIENCY_ASSESSMENT:
         return true;
     default:
         return false;
@@ -781,6 +801,173 @@ intake_validate_share_response (const Ketenbus__V1__ShareResponse *p,
     return true;
 }
 
+/*  Client tracking: trajectories, shelter stays, zelfredzaamheid */
+
+/* An id client-tracking keys on: 1..64 printable ASCII characters without
+   spaces (trajectory_id, episode_id, assessment_id). */
+static bool
+s_required_id (const char *s, const char *field, intake_reject_t *r)
+{
+    if (!s_set (s))
+        return s_reject (r, INTAKE_RC_REQUIRED, field, "field is required");
+    size_t n = strlen (s);
+    bool ok = n <= INTAKE_MAX_TRACKING_ID;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = s[i] > ' ' && s[i] <= '~';
+    if (!ok)
+        return s_reject (r, INTAKE_RC_TEXT, field,
+                         "must be 1..64 printable ASCII characters without spaces");
+    return true;
+}
+
+static bool
+s_optional_id (const char *s, const char *field, intake_reject_t *r)
+{
+    return !s_set (s) || s_required_id (s, field, r);
+}
+
+/* A field only the backbone sets (an address of its own messages). */
+static bool
+s_backbone_only (const char *s, const char *field, intake_reject_t *r)
+{
+    if (s_set (s))
+        return s_reject (r, INTAKE_RC_BACKBONE_FIELD, field, "set by the backbone: leave it empty");
+    return true;
+}
+
+bool
+intake_validate_trajectory_update (const Ketenbus__V1__TrajectoryUpdate *u,
+                                   const intake_sender_t *sender,
+                                   const intake_validate_ctx_t *ctx, intake_reject_t *r)
+{
+    if (!s_required_id (u->trajectory_id, "trajectory_update.trajectory_id", r)
+        || !s_optional_enum (&ketenbus__v1__trajectory_type__descriptor, (int) u->trajectory_type,
+                             "trajectory_update.trajectory_type", r)
+        || !s_optional_text (u->gezin_ref, "trajectory_update.gezin_ref", 64, r)
+        || !s_optional_text (u->plan_ref, "trajectory_update.plan_ref", 64, r)
+        || !s_optional_text (u->partner_case_ref, "trajectory_update.partner_case_ref", 64, r)
+        || !s_person_bsn (u->bsn, u->pseudonym, "trajectory_update", false, r)
+        || !s_required_enum (&ketenbus__v1__trajectory_state__descriptor, (int) u->state,
+                             "trajectory_update.state", r))
+        return false;
+    /* the outcome belongs to afgerond, the early-end reason to an outcome
+       vroegtijdig beeindigd (as client-tracking's state machine has it) */
+    const char *f = "trajectory_update.outcome";
+    if (u->state == KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AFGEROND) {
+        if (!s_required_enum (&ketenbus__v1__trajectory_outcome__descriptor, (int) u->outcome, f, r))
+            return false;
+    }
+    else if (u->outcome != 0)
+        return s_reject (r, INTAKE_RC_ENUM, f, "only with state AFGEROND");
+    f = "trajectory_update.early_end_reason";
+    if (u->outcome == KETENBUS__V1__TRAJECTORY_OUTCOME__TRAJECTORY_OUTCOME_VROEGTIJDIG_BEEINDIGD) {
+        if (!s_required_enum (&ketenbus__v1__early_end_reason__descriptor,
+                              (int) u->early_end_reason, f, r))
+            return false;
+    }
+    else if (u->early_end_reason != 0)
+        return s_reject (r, INTAKE_RC_ENUM, f, "only with outcome VROEGTIJDIG_BEEINDIGD");
+    if (!s_past_date (u->state_date, "trajectory_update.state_date", 5, ctx, r))
+        return false;
+    /* the regisseur is the sender; who else may change it is
+       zorgtoewijzing's business (a regie-overdracht), not a partner's */
+    return s_sender_field (u->regisseur_org, sender, "trajectory_update.regisseur_org", r)
+           && s_backbone_only (u->to_org, "trajectory_update.to_org", r);
+}
+
+bool
+intake_validate_shelter_episode (const Ketenbus__V1__ShelterEpisode *e,
+                                 const intake_sender_t *sender,
+                                 const intake_validate_ctx_t *ctx, intake_reject_t *r)
+{
+    (void) sender;
+    if (!s_required_id (e->episode_id, "shelter_episode.episode_id", r)
+        || !s_required_enum (&ketenbus__v1__shelter_type__descriptor, (int) e->shelter_type,
+                             "shelter_episode.shelter_type", r)
+        || !s_required_enum (&ketenbus__v1__shelter_event__descriptor, (int) e->event,
+                             "shelter_episode.event", r)
+        || !s_optional_text (e->partner_case_ref, "shelter_episode.partner_case_ref", 64, r)
+        || !s_person_bsn (e->bsn, e->pseudonym, "shelter_episode", true, r)
+        || !s_optional_id (e->trajectory_id, "shelter_episode.trajectory_id", r))
+        return false;
+    /* the gemeente of origin (regiobinding) may lie outside the region */
+    if (s_set (e->gemeente_code) && !kb_validate_gemeente_code_format (e->gemeente_code))
+        return s_reject (r, INTAKE_RC_GEMEENTE, "shelter_episode.gemeente_code",
+                         "gemeente code must be a 4-digit CBS code");
+    if (!s_past_date (e->instroom_date, "shelter_episode.instroom_date", 10, ctx, r))
+        return false;
+    bool out = e->event == KETENBUS__V1__SHELTER_EVENT__SHELTER_EVENT_OUT;
+    if (out) {
+        if (!s_past_date (e->uitstroom_date, "shelter_episode.uitstroom_date", 10, ctx, r))
+            return false;
+        int32_t in_days = 0, out_days = 0;
+        kb_validate_date (e->instroom_date, &in_days);
+        kb_validate_date (e->uitstroom_date, &out_days);
+        if (out_days < in_days)
+            return s_reject (r, INTAKE_RC_FORMAT, "shelter_episode.uitstroom_date",
+                             "must not lie before instroom_date");
+        if (!s_required_enum (&ketenbus__v1__shelter_destination__descriptor,
+                              (int) e->destination, "shelter_episode.destination", r))
+            return false;
+    }
+    else {
+        if (s_set (e->uitstroom_date))
+            return s_reject (r, INTAKE_RC_FORMAT, "shelter_episode.uitstroom_date",
+                             "only with event OUT");
+        if (e->destination != 0)
+            return s_reject (r, INTAKE_RC_ENUM, "shelter_episode.destination",
+                             "only with event OUT");
+    }
+    if (e->accompanying_children > INTAKE_MAX_HOUSEHOLD)
+        return s_reject (r, INTAKE_RC_FORMAT, "shelter_episode.accompanying_children",
+                         "must be 0..20");
+    return true;
+}
+
+bool
+intake_validate_assessment (const Ketenbus__V1__SelfSufficiencyAssessment *a,
+                            const intake_sender_t *sender, const intake_validate_ctx_t *ctx,
+                            intake_reject_t *r)
+{
+    (void) sender;
+    if (!s_required_id (a->assessment_id, "self_sufficiency_assessment.assessment_id", r)
+        || !s_optional_id (a->trajectory_id, "self_sufficiency_assessment.trajectory_id", r)
+        || !s_optional_text (a->partner_case_ref, "self_sufficiency_assessment.partner_case_ref",
+                             64, r)
+        || !s_person_bsn (a->bsn, a->pseudonym, "self_sufficiency_assessment", false, r))
+        return false;
+    if (!s_set (a->bsn) && !s_set (a->trajectory_id))
+        return s_reject (r, INTAKE_RC_REQUIRED, "self_sufficiency_assessment.bsn",
+                         "the person (bsn) or the trajectory (trajectory_id) is required");
+    if (!s_required_enum (&ketenbus__v1__assessment_moment__descriptor, (int) a->moment,
+                          "self_sufficiency_assessment.moment", r)
+        || !s_past_date (a->assessment_date, "self_sufficiency_assessment.assessment_date", 5,
+                         ctx, r))
+        return false;
+    const char *f = "self_sufficiency_assessment.scores";
+    if (a->n_scores == 0)
+        return s_reject (r, INTAKE_RC_REQUIRED, f, "at least one score is required");
+    if (a->n_scores > INTAKE_MAX_LIFE_DOMAINS)
+        return s_reject (r, INTAKE_RC_LIMIT, f, "at most 8 scores, one per life domain");
+    unsigned seen = 0;
+    for (size_t i = 0; i < a->n_scores; i++) {
+        char field[64];
+        const Ketenbus__V1__DomainScore *d = a->scores[i];
+        snprintf (field, sizeof field, "%s[%zu].domain", f, i);
+        if (!d)
+            return s_reject (r, INTAKE_RC_REQUIRED, field, "score is required");
+        if (!s_required_enum (&ketenbus__v1__life_domain__descriptor, (int) d->domain, field, r))
+            return false;
+        if (seen & (1u << d->domain))
+            return s_reject (r, INTAKE_RC_FORMAT, field, "each life domain at most once");
+        seen |= 1u << d->domain;
+        snprintf (field, sizeof field, "%s[%zu].score", f, i);
+        if (d->score < 1 || d->score > 5)
+            return s_reject (r, INTAKE_RC_FORMAT, field, "must be 1..5");
+    }
+    return true;
+}
+
 bool
 intake_validate_body (const kb_envelope_t *env, const intake_sender_t *sender,
                       const intake_validate_ctx_t *ctx, intake_reject_t *r)
@@ -804,6 +991,12 @@ intake_validate_body (const kb_envelope_t *env, const intake_sender_t *sender,
         return intake_validate_share_request (env->share_request, sender, ctx, r);
     case KETENBUS__V1__ENVELOPE__BODY_SHARE_RESPONSE:
         return intake_validate_share_response (env->share_response, sender, ctx, r);
+    case KETENBUS__V1__ENVELOPE__BODY_TRAJECTORY_UPDATE:
+        return intake_validate_trajectory_update (env->trajectory_update, sender, ctx, r);
+    case KETENBUS__V1__ENVELOPE__BODY_SHELTER_EPISODE:
+        return intake_validate_shelter_episode (env->shelter_episode, sender, ctx, r);
+    case KETENBUS__V1__ENVELOPE__BODY_SELF_SUFFICIENCY_ASSESSMENT:
+        return intake_validate_assessment (env->self_sufficiency_assessment, sender, ctx, r);
     default:
         return s_reject (r, INTAKE_RC_UNSUPPORTED, kb_codec_body_name (env),
                          "this message type is not accepted by intake in this version");

@@ -19,6 +19,8 @@
    for payloads near the limit (the default frame limit is 64 KiB). */
 #define INTAKE_SEALED_OVERHEAD 48
 #define INTAKE_MAX_SEALED_BYTES (256 * 1024)
+#define INTAKE_MAX_TRACKING_ID 64           /* trajectory, episode, assessment ids */
+#define INTAKE_MAX_LIFE_DOMAINS 8           /* every LifeDomain once */
 
 /* The partner registry as validation sees it: the organisation type of an
    active partner, 0 when org is unknown or revoked. */
@@ -86,6 +88,19 @@ bool intake_validate_share_request (const Ketenbus__V1__ShareRequest *request,
 bool intake_validate_share_response (const Ketenbus__V1__ShareResponse *response,
                                      const intake_sender_t *sender,
                                      const intake_validate_ctx_t *ctx, intake_reject_t *reject);
+/* Client tracking (forwarded to client-tracking): TrajectoryUpdate and
+   SelfSufficiencyAssessment from the care and safety partners,
+   ShelterEpisode from the shelters. A person is named by bsn (never a
+   pseudonym); regisseur_org must be empty or the sender, to_org empty. */
+bool intake_validate_trajectory_update (const Ketenbus__V1__TrajectoryUpdate *update,
+                                        const intake_sender_t *sender,
+                                        const intake_validate_ctx_t *ctx, intake_reject_t *reject);
+bool intake_validate_shelter_episode (const Ketenbus__V1__ShelterEpisode *episode,
+                                      const intake_sender_t *sender,
+                                      const intake_validate_ctx_t *ctx, intake_reject_t *reject);
+bool intake_validate_assessment (const Ketenbus__V1__SelfSufficiencyAssessment *assessment,
+                                 const intake_sender_t *sender,
+                                 const intake_validate_ctx_t *ctx, intake_reject_t *reject);
 /* Dispatches to the body's check (CaseSignal included); false with
    INTAKE_RC_UNSUPPORTED for a body without one. */
 bool intake_validate_body (const kb_envelope_t *env, const intake_sender_t *sender,

@@ -1400,6 +1400,295 @@ test_may_send_consent_and_shares (void **state)
         }
 }
 
+//  Client tracking: TrajectoryUpdate, ShelterEpisode, SelfSufficiencyAssessment
+
+typedef struct {
+    Ketenbus__V1__TrajectoryUpdate traj;
+    Ketenbus__V1__ShelterEpisode shelter;
+    Ketenbus__V1__SelfSufficiencyAssessment assess;
+    Ketenbus__V1__DomainScore scores [INTAKE_MAX_LIFE_DOMAINS + 1];
+    Ketenbus__V1__DomainScore *score_ptrs [INTAKE_MAX_LIFE_DOMAINS + 1];
+    intake_sender_t sender;
+    intake_validate_ctx_t ctx;
+} track_fx_t;
+
+static void
+s_track_init (track_fx_t *f)
+{
+    memset (f, 0, sizeof *f);
+    ketenbus__v1__trajectory_update__init (&f->traj);
+    f->traj.trajectory_id = "pot-2024-0042";
+    f->traj.trajectory_type = KETENBUS__V1__TRAJECTORY_TYPE__TRAJECTORY_TYPE_POT;
+    f->traj.partner_case_ref = "GGD-77";
+    f->traj.bsn = SUBJECT_BSN;
+    f->traj.state = KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AANGEMELD;
+    f->traj.state_date = "2024-06-14";
+    ketenbus__v1__shelter_episode__init (&f->shelter);
+    f->shelter.episode_id = "mo-stay-1";
+    f->shelter.shelter_type = KETENBUS__V1__SHELTER_TYPE__SHELTER_TYPE_MAATSCHAPPELIJKE_OPVANG;
+    f->shelter.event = KETENBUS__V1__SHELTER_EVENT__SHELTER_EVENT_IN;
+    f->shelter.bsn = SUBJECT_BSN;
+    f->shelter.gemeente_code = "0363";   //  regiobinding: outside the region is fine
+    f->shelter.instroom_date = "2024-06-01";
+    f->shelter.accompanying_children = 2;
+    ketenbus__v1__self_sufficiency_assessment__init (&f->assess);
+    f->assess.assessment_id = "zrm-1";
+    f->assess.bsn = SUBJECT_BSN;
+    f->assess.moment = KETENBUS__V1__ASSESSMENT_MOMENT__ASSESSMENT_MOMENT_START;
+    f->assess.assessment_date = "2024-06-15";
+    for (int i = 0; i <= INTAKE_MAX_LIFE_DOMAINS; i++) {
+        ketenbus__v1__domain_score__init (&f->scores [i]);
+        f->scores [i].domain = (Ketenbus__V1__LifeDomain) (1 + i % INTAKE_MAX_LIFE_DOMAINS);
+        f->scores [i].score = 3;
+        f->score_ptrs [i] = &f->scores [i];
+    }
+    f->assess.n_scores = 3;
+    f->assess.scores = f->score_ptrs;
+    f->sender.org = "ggd-peel";
+    f->sender.org_type = KETENBUS__V1__ORG_TYPE__ORG_TYPE_GGD_VANGNET;
+    f->ctx.today_days = kb_days_from_civil (2024, 6, 15);
+    f->ctx.gemeenten = s_region;
+    f->ctx.ngemeenten = (int) N_ELEMENTS (s_region);
+    f->ctx.org_type_of = s_registry;
+}
+
+static void
+test_trajectory_update_fields (void **state)
+{
+    (void) state;
+    intake_reject_t r;
+    track_fx_t f;
+#define TRAJ(code, field)                                                                     \
+    s_share_expect (intake_validate_trajectory_update (&f.traj, &f.sender, &f.ctx, &r), &r,   \
+                    code, field);                                                              \
+    s_track_init (&f)
+    s_track_init (&f);
+    TRAJ (NULL, NULL);
+    //  an update of a known trajectory names neither person nor type
+    f.traj.bsn = "";
+    f.traj.trajectory_type = 0;
+    f.traj.state = KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_IN_UITVOERING;
+    TRAJ (NULL, NULL);
+    f.traj.regisseur_org = "ggd-peel";   //  the sender itself: allowed
+    TRAJ (NULL, NULL);
+    f.traj.state = KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AFGEROND;
+    f.traj.outcome = KETENBUS__V1__TRAJECTORY_OUTCOME__TRAJECTORY_OUTCOME_VROEGTIJDIG_BEEINDIGD;
+    f.traj.early_end_reason = KETENBUS__V1__EARLY_END_REASON__EARLY_END_REASON_DETENTIE;
+    TRAJ (NULL, NULL);
+    f.traj.trajectory_id = "";
+    TRAJ (INTAKE_RC_REQUIRED, "trajectory_update.trajectory_id");
+    f.traj.trajectory_id = "pot 42";
+    TRAJ (INTAKE_RC_TEXT, "trajectory_update.trajectory_id");
+    f.traj.trajectory_id = "p-0123456789012345678901234567890123456789012345678901234567890123";
+    TRAJ (INTAKE_RC_TEXT, "trajectory_update.trajectory_id");
+    f.traj.trajectory_type = 9;
+    TRAJ (INTAKE_RC_ENUM, "trajectory_update.trajectory_type");
+    f.traj.gezin_ref = "gezin\x01";
+    TRAJ (INTAKE_RC_TEXT, "trajectory_update.gezin_ref");
+    f.traj.plan_ref = "\xff\xfe";
+    TRAJ (INTAKE_RC_TEXT, "trajectory_update.plan_ref");
+    f.traj.bsn = "111222334";
+    TRAJ (INTAKE_RC_BSN, "trajectory_update.bsn");
+    f.traj.pseudonym = "abc";
+    TRAJ (INTAKE_RC_BACKBONE_FIELD, "trajectory_update.pseudonym");
+    f.traj.state = 0;
+    TRAJ (INTAKE_RC_ENUM, "trajectory_update.state");
+    f.traj.state = 7;
+    TRAJ (INTAKE_RC_ENUM, "trajectory_update.state");
+    f.traj.outcome = KETENBUS__V1__TRAJECTORY_OUTCOME__TRAJECTORY_OUTCOME_SUCCESVOL;
+    TRAJ (INTAKE_RC_ENUM, "trajectory_update.outcome");
+    f.traj.state = KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AFGEROND;
+    TRAJ (INTAKE_RC_ENUM, "trajectory_update.outcome");
+    f.traj.state = KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AFGEROND;
+    f.traj.outcome = KETENBUS__V1__TRAJECTORY_OUTCOME__TRAJECTORY_OUTCOME_VROEGTIJDIG_BEEINDIGD;
+    TRAJ (INTAKE_RC_ENUM, "trajectory_update.early_end_reason");
+    f.traj.state = KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AFGEROND;
+    f.traj.outcome = KETENBUS__V1__TRAJECTORY_OUTCOME__TRAJECTORY_OUTCOME_SUCCESVOL;
+    f.traj.early_end_reason = KETENBUS__V1__EARLY_END_REASON__EARLY_END_REASON_GEDRAG;
+    TRAJ (INTAKE_RC_ENUM, "trajectory_update.early_end_reason");
+    f.traj.state_date = "";
+    TRAJ (INTAKE_RC_REQUIRED, "trajectory_update.state_date");
+    f.traj.state_date = "2024-02-30";
+    TRAJ (INTAKE_RC_DATE, "trajectory_update.state_date");
+    f.traj.state_date = "2024-06-16";
+    TRAJ (INTAKE_RC_DATE_FUTURE, "trajectory_update.state_date");
+    f.traj.state_date = "1990-01-01";
+    TRAJ (INTAKE_RC_DATE_OLD, "trajectory_update.state_date");
+    //  never trusted: another regisseur, or an address of the backbone
+    f.traj.regisseur_org = "cjg-helmond";
+    TRAJ (INTAKE_RC_BACKBONE_FIELD, "trajectory_update.regisseur_org");
+    f.traj.to_org = "ggd-peel";
+    TRAJ (INTAKE_RC_BACKBONE_FIELD, "trajectory_update.to_org");
+#undef TRAJ
+}
+
+static void
+test_shelter_episode_fields (void **state)
+{
+    (void) state;
+    intake_reject_t r;
+    track_fx_t f;
+#define SHELTER(code, field)                                                                  \
+    s_share_expect (intake_validate_shelter_episode (&f.shelter, &f.sender, &f.ctx, &r), &r,  \
+                    code, field);                                                              \
+    s_track_init (&f)
+    s_track_init (&f);
+    SHELTER (NULL, NULL);
+    f.shelter.event = KETENBUS__V1__SHELTER_EVENT__SHELTER_EVENT_OUT;
+    f.shelter.uitstroom_date = "2024-06-15";
+    f.shelter.destination = KETENBUS__V1__SHELTER_DESTINATION__SHELTER_DESTINATION_BEGELEID_WONEN;
+    SHELTER (NULL, NULL);
+    f.shelter.gemeente_code = "";
+    f.shelter.trajectory_id = "pot-2024-0042";
+    SHELTER (NULL, NULL);
+    f.shelter.episode_id = NULL;
+    SHELTER (INTAKE_RC_REQUIRED, "shelter_episode.episode_id");
+    f.shelter.shelter_type = 0;
+    SHELTER (INTAKE_RC_ENUM, "shelter_episode.shelter_type");
+    f.shelter.event = 3;
+    SHELTER (INTAKE_RC_ENUM, "shelter_episode.event");
+    f.shelter.bsn = "";
+    SHELTER (INTAKE_RC_REQUIRED, "shelter_episode.bsn");
+    f.shelter.bsn = "000000000";
+    SHELTER (INTAKE_RC_BSN, "shelter_episode.bsn");
+    f.shelter.pseudonym = "p";
+    SHELTER (INTAKE_RC_BACKBONE_FIELD, "shelter_episode.pseudonym");
+    f.shelter.trajectory_id = "a b";
+    SHELTER (INTAKE_RC_TEXT, "shelter_episode.trajectory_id");
+    f.shelter.gemeente_code = "794";
+    SHELTER (INTAKE_RC_GEMEENTE, "shelter_episode.gemeente_code");
+    f.shelter.instroom_date = "2024-07-01";
+    SHELTER (INTAKE_RC_DATE_FUTURE, "shelter_episode.instroom_date");
+    f.shelter.instroom_date = "01-06-2024";
+    SHELTER (INTAKE_RC_DATE, "shelter_episode.instroom_date");
+    f.shelter.uitstroom_date = "2024-06-10";
+    SHELTER (INTAKE_RC_FORMAT, "shelter_episode.uitstroom_date");
+    f.shelter.destination = KETENBUS__V1__SHELTER_DESTINATION__SHELTER_DESTINATION_ONBEKEND;
+    SHELTER (INTAKE_RC_ENUM, "shelter_episode.destination");
+    f.shelter.event = KETENBUS__V1__SHELTER_EVENT__SHELTER_EVENT_OUT;
+    f.shelter.destination = KETENBUS__V1__SHELTER_DESTINATION__SHELTER_DESTINATION_ONBEKEND;
+    SHELTER (INTAKE_RC_REQUIRED, "shelter_episode.uitstroom_date");
+    f.shelter.event = KETENBUS__V1__SHELTER_EVENT__SHELTER_EVENT_OUT;
+    f.shelter.uitstroom_date = "2024-06-16";
+    SHELTER (INTAKE_RC_DATE_FUTURE, "shelter_episode.uitstroom_date");
+    f.shelter.event = KETENBUS__V1__SHELTER_EVENT__SHELTER_EVENT_OUT;
+    f.shelter.uitstroom_date = "2024-05-31";
+    f.shelter.destination = KETENBUS__V1__SHELTER_DESTINATION__SHELTER_DESTINATION_ONBEKEND;
+    SHELTER (INTAKE_RC_FORMAT, "shelter_episode.uitstroom_date");
+    f.shelter.event = KETENBUS__V1__SHELTER_EVENT__SHELTER_EVENT_OUT;
+    f.shelter.uitstroom_date = "2024-06-15";
+    SHELTER (INTAKE_RC_ENUM, "shelter_episode.destination");
+    f.shelter.accompanying_children = INTAKE_MAX_HOUSEHOLD + 1;
+    SHELTER (INTAKE_RC_FORMAT, "shelter_episode.accompanying_children");
+#undef SHELTER
+}
+
+static void
+test_assessment_fields (void **state)
+{
+    (void) state;
+    intake_reject_t r;
+    track_fx_t f;
+#define ASSESS(code, field)                                                                   \
+    s_share_expect (intake_validate_assessment (&f.assess, &f.sender, &f.ctx, &r), &r, code,  \
+                    field);                                                                    \
+    s_track_init (&f)
+    s_track_init (&f);
+    ASSESS (NULL, NULL);
+    f.assess.n_scores = INTAKE_MAX_LIFE_DOMAINS;   //  every domain once
+    f.scores [0].score = 1;
+    f.scores [1].score = 5;
+    ASSESS (NULL, NULL);
+    f.assess.bsn = "";                             //  the trajectory names the person
+    f.assess.trajectory_id = "pot-2024-0042";
+    ASSESS (NULL, NULL);
+    f.assess.assessment_id = "";
+    ASSESS (INTAKE_RC_REQUIRED, "self_sufficiency_assessment.assessment_id");
+    f.assess.bsn = "";
+    ASSESS (INTAKE_RC_REQUIRED, "self_sufficiency_assessment.bsn");
+    f.assess.bsn = "12345678";
+    ASSESS (INTAKE_RC_BSN, "self_sufficiency_assessment.bsn");
+    f.assess.pseudonym = "p";
+    ASSESS (INTAKE_RC_BACKBONE_FIELD, "self_sufficiency_assessment.pseudonym");
+    f.assess.moment = 0;
+    ASSESS (INTAKE_RC_ENUM, "self_sufficiency_assessment.moment");
+    f.assess.assessment_date = "2024-06-16";
+    ASSESS (INTAKE_RC_DATE_FUTURE, "self_sufficiency_assessment.assessment_date");
+    f.assess.assessment_date = "";
+    ASSESS (INTAKE_RC_REQUIRED, "self_sufficiency_assessment.assessment_date");
+    f.assess.n_scores = 0;
+    ASSESS (INTAKE_RC_REQUIRED, "self_sufficiency_assessment.scores");
+    f.assess.n_scores = INTAKE_MAX_LIFE_DOMAINS + 1;
+    ASSESS (INTAKE_RC_LIMIT, "self_sufficiency_assessment.scores");
+    f.scores [1].domain = 0;
+    ASSESS (INTAKE_RC_ENUM, "self_sufficiency_assessment.scores[1].domain");
+    f.scores [1].domain = 9;
+    ASSESS (INTAKE_RC_ENUM, "self_sufficiency_assessment.scores[1].domain");
+    f.scores [2].domain = f.scores [0].domain;
+    ASSESS (INTAKE_RC_FORMAT, "self_sufficiency_assessment.scores[2].domain");
+    f.scores [1].score = 0;
+    ASSESS (INTAKE_RC_FORMAT, "self_sufficiency_assessment.scores[1].score");
+    f.scores [1].score = 6;
+    ASSESS (INTAKE_RC_FORMAT, "self_sufficiency_assessment.scores[1].score");
+    f.score_ptrs [2] = NULL;
+    ASSESS (INTAKE_RC_REQUIRED, "self_sufficiency_assessment.scores[2].domain");
+#undef ASSESS
+}
+
+static void
+test_tracking_dispatch_and_rejects_hold_no_bsn (void **state)
+{
+    (void) state;
+    track_fx_t f;
+    s_track_init (&f);
+    Ketenbus__V1__Envelope env = KETENBUS__V1__ENVELOPE__INIT;
+    intake_reject_t r;
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_TRAJECTORY_UPDATE;
+    env.trajectory_update = &f.traj;
+    assert_true (intake_validate_body (&env, &f.sender, &f.ctx, &r));
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_SHELTER_EPISODE;
+    env.shelter_episode = &f.shelter;
+    assert_true (intake_validate_body (&env, &f.sender, &f.ctx, &r));
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_SELF_SUFFICIENCY_ASSESSMENT;
+    env.self_sufficiency_assessment = &f.assess;
+    assert_true (intake_validate_body (&env, &f.sender, &f.ctx, &r));
+    //  a reject names the field and the rule, never the value
+    f.traj.bsn = "111222334";
+    f.shelter.bsn = "111222334";
+    f.assess.bsn = "111222334";
+    assert_false (intake_validate_trajectory_update (&f.traj, &f.sender, &f.ctx, &r));
+    assert_null (strstr (r.rule, "111222334"));
+    assert_false (intake_validate_shelter_episode (&f.shelter, &f.sender, &f.ctx, &r));
+    assert_null (strstr (r.rule, "111222334"));
+    assert_false (intake_validate_assessment (&f.assess, &f.sender, &f.ctx, &r));
+    assert_null (strstr (r.rule, "111222334"));
+    assert_null (strstr (r.field, "111222334"));
+}
+
+static void
+test_may_send_tracking (void **state)
+{
+    (void) state;
+    for (int org = 0; org <= 11; org++) {
+        bool casework = org >= KETENBUS__V1__ORG_TYPE__ORG_TYPE_CJG
+                        && org <= KETENBUS__V1__ORG_TYPE__ORG_TYPE_VEILIG_THUIS;
+        bool shelter = org == KETENBUS__V1__ORG_TYPE__ORG_TYPE_MAATSCHAPPELIJKE_OPVANG
+                       || org == KETENBUS__V1__ORG_TYPE__ORG_TYPE_VROUWENOPVANG;
+        if (intake_validate_may_send (org, KETENBUS__V1__ENVELOPE__BODY_TRAJECTORY_UPDATE) != casework)
+            fail_msg ("org type %d, trajectory update: expected %d", org, casework);
+        if (intake_validate_may_send (org, KETENBUS__V1__ENVELOPE__BODY_SELF_SUFFICIENCY_ASSESSMENT)
+            != casework)
+            fail_msg ("org type %d, assessment: expected %d", org, casework);
+        if (intake_validate_may_send (org, KETENBUS__V1__ENVELOPE__BODY_SHELTER_EPISODE) != shelter)
+            fail_msg ("org type %d, shelter episode: expected %d", org, shelter);
+    }
+    assert_true (intake_validate_accepted (KETENBUS__V1__ENVELOPE__BODY_TRAJECTORY_UPDATE));
+    assert_true (intake_validate_accepted (KETENBUS__V1__ENVELOPE__BODY_SHELTER_EPISODE));
+    assert_true (intake_validate_accepted (KETENBUS__V1__ENVELOPE__BODY_SELF_SUFFICIENCY_ASSESSMENT));
+    //  what client-tracking sends and the backbone makes stays out
+    assert_false (intake_validate_accepted (KETENBUS__V1__ENVELOPE__BODY_MONITORING_EVENT));
+}
+
 int
 main (void)
 {
@@ -1424,6 +1713,11 @@ main (void)
         cmocka_unit_test (test_share_request_fields),
         cmocka_unit_test (test_share_response_fields),
         cmocka_unit_test (test_may_send_consent_and_shares),
+        cmocka_unit_test (test_trajectory_update_fields),
+        cmocka_unit_test (test_shelter_episode_fields),
+        cmocka_unit_test (test_assessment_fields),
+        cmocka_unit_test (test_tracking_dispatch_and_rejects_hold_no_bsn),
+        cmocka_unit_test (test_may_send_tracking),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
