@@ -106,9 +106,9 @@ s_spawn (kbt_intake_t *self, const char *const extra_env[])
     env[n++] = s_printf ("KETENBUS_REGION_GEMEENTEN=%s", "0794,0762,1652,0820,1658,1659");
     env[n++] = s_printf ("KETENBUS_LINK_ZORGTOEWIJZING=ipc://%s/zorg.sock", self->dir);
     env[n++] = s_printf ("KETENBUS_LINK_LISTEN=ipc://%s/intake-mailbox.sock", self->dir);
+    env[n++] = s_printf ("KETENBUS_LINK_TRACKING=ipc://%s/tracking.sock", self->dir);
     env[n++] = s_printf ("KETENBUS_SECURITY_REFRESH_MS=%s", "200");
-    for (int i = 0; extra_env && extra_env[i] && n < 31; i++)
-        env[n++] = strdup (extra_env[i]);
+    n = kbt_env_merge (env, n, 31, extra_env);
     env[n] = NULL;
     pid_t pid = kbt_spawn (argv, env, self->log);
     /* the child copied the environment; the strings are ours to free */
@@ -116,6 +116,26 @@ s_spawn (kbt_intake_t *self, const char *const extra_env[])
         free ((char *) env[i]);
     free (bin);
     return pid;
+}
+
+char *
+kbt_intake_register (kbt_intake_t *self, const char *org, const char *type_name,
+                     const char *gemeente)
+{
+    kb_db_t *db = kb_db_connect (self->conninfo, "intake", 5000);
+    if (!db || kb_partner_prepare (db) || kb_audit_prepare (db))
+        abort ();
+    kb_partner_t p;
+    memset (&p, 0, sizeof p);
+    snprintf (p.org_id, sizeof p.org_id, "%s", org);
+    p.org_type = kb_org_type_parse (type_name);
+    snprintf (p.gebied, sizeof p.gebied, "%s", "centrum");
+    snprintf (p.gemeente_code, sizeof p.gemeente_code, "%s", gemeente);
+    char *path = s_keypair (self->dir, org, p.public_key);
+    if (kb_partner_add (db, &p, "test") != KB_PARTNER_OK)
+        abort ();
+    kb_db_destroy (&db);
+    return path;
 }
 
 int

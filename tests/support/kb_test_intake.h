@@ -40,6 +40,11 @@ void kbt_intake_stop (kbt_intake_t *self, int sig);
 kb_client_t *kbt_intake_client (kbt_intake_t *self, int partner);
 kb_client_t *kbt_intake_client_cert (kbt_intake_t *self, const char *cert);
 void kbt_intake_teardown (kbt_intake_t **self_p);
+/* Registers one more partner (type as ketenctl spells it, e.g.
+   "maatschappelijke-opvang") before or after the start; returns the path
+   of its secret certificate (caller frees). */
+char *kbt_intake_register (kbt_intake_t *self, const char *org, const char *type_name,
+                           const char *gemeente);
 /* Counts log lines containing needle. */
 int kbt_intake_log_count (kbt_intake_t *self, const char *needle);
 

@@ -277,3 +277,23 @@ kbt_pg_restart (void)
     free (script);
     return rc;
 }
+
+int
+kbt_env_merge (const char *env[], int n, int max, const char *const extra[])
+{
+    for (int i = 0; extra && extra[i]; i++) {
+        const char *eq = strchr (extra[i], '=');
+        size_t key = eq ? (size_t) (eq - extra[i]) + 1 : strlen (extra[i]);
+        int at = -1;
+        for (int j = 0; j < n && at < 0; j++)
+            if (strncmp (env[j], extra[i], key) == 0)
+                at = j;
+        if (at >= 0) {
+            free ((char *) env[at]);
+            env[at] = strdup (extra[i]);
+        }
+        else if (n < max)
+            env[n++] = strdup (extra[i]);
+    }
+    return n;
+}

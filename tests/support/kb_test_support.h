@@ -26,6 +26,11 @@ int kbt_file_count (const char *path, const char *needle);
 char *kbt_query_str (const char *conninfo, const char *sql);
 /* Runs sql, failing the test if it fails. */
 void kbt_exec (const char *conninfo, const char *sql);
+/* Adds the "KEY=VALUE" strings of extra (NULL-terminated, may be NULL) to
+   env[0..n) as strdup'ed copies: one whose key env holds already replaces
+   that entry (freed), the others are appended while n < max. Returns the
+   new n. */
+int kbt_env_merge (const char *env[], int n, int max, const char *const extra[]);
 /* Starts a program with extra environment entries ("KEY=VALUE", NULL
    terminated, may be NULL); stdout and stderr go to logfile (appended). */
 pid_t kbt_spawn (const char *const argv[], const char *const env[], const char *logfile);

@@ -171,15 +171,15 @@ kbt_tracking_setup (const char *db_name)
 }
 
 const char *
-kbt_tracking_listen (kbt_tracking_t *self)
-{
-    return self->listen;
-}
-
-const char *
 kbt_tracking_conninfo (kbt_tracking_t *self)
 {
     return self->conninfo;
+}
+
+const char *
+kbt_tracking_listen (kbt_tracking_t *self)
+{
+    return self->listen;
 }
 
 int
@@ -202,8 +202,7 @@ kbt_tracking_start (kbt_tracking_t *self, const char *const extra_env[])
     env[n++] = s_printf ("KETENBUS_LINK_INTAKE=%s", self->mailbox);
     env[n++] = s_printf ("KETENBUS_LINK_RETRANSMIT_MS=%s", "200");
     env[n++] = s_printf ("KETENBUS_LINK_RETRANSMIT_MAX_MS=%s", "1000");
-    for (int i = 0; extra_env && extra_env[i] && n < 31; i++)
-        env[n++] = strdup (extra_env[i]);
+    n = kbt_env_merge (env, n, 31, extra_env);
     env[n] = NULL;
     self->pid = kbt_spawn (argv, env, self->log);
     s_write_pid (self);

@@ -20,11 +20,13 @@ typedef struct _kbt_tracking_t kbt_tracking_t;
 /* A fresh database db_name, endpoints in $KB_TEST_VAR/<db_name>. */
 kbt_tracking_t *kbt_tracking_setup (const char *db_name);
 const char *kbt_tracking_conninfo (kbt_tracking_t *self);
-/* client-tracking's link/listen endpoint, where zorgtoewijzing and intake
-   send to it. */
+/* The daemon's link/listen endpoint (where intake's and zorgtoewijzing's
+   link/tracking point). */
 const char *kbt_tracking_listen (kbt_tracking_t *self);
-/* Starts the daemon (extra "KEY=VALUE" env, NULL-terminated, may be NULL)
-   and waits until it serves; fails the test otherwise. */
+/* Starts the daemon (extra "KEY=VALUE" env, NULL-terminated, may be NULL;
+   a key the fixture sets too, e.g. KETENBUS_LINK_INTAKE for a real
+   intake, replaces the fixture's value) and waits until it serves; fails
+   the test otherwise. */
 void kbt_tracking_start (kbt_tracking_t *self, const char *const extra_env[]);
 void kbt_tracking_stop (kbt_tracking_t *self, int sig);
 void kbt_tracking_teardown (kbt_tracking_t **self_p);
