@@ -97,6 +97,7 @@ region
     gemeenten = "$gemeenten"
 link
     zorgtoewijzing = "ipc://$var/run/zorgtoewijzing.link"
+    tracking = "ipc://$var/run/client-tracking.link"
     listen = "ipc://$var/run/intake-mailbox.link"
 CONF
 cat >"$var/zorgtoewijzing.conf" <<CONF

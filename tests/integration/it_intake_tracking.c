@@ -9,13 +9,18 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+/* clang-format off: cmocka needs the three above first */
 #include <cmocka.h>
+/* clang-format on */
 
 #include "kb_test_intake.h"
 #include "kb_test_support.h"
 #include "kb_test_tracking.h"
 
+#include "ketenbus/kb_link.h"
 #include "ketenbus/kb_uuid.h"
+
+#include <czmq.h>
 
 #include <signal.h>
 #include <stdio.h>
@@ -23,33 +28,91 @@
 #include <string.h>
 #include <time.h>
 
-#define S_GGD "ggd-peel"      /* GGD Vangnet: runs the POT trajectories */
+#define S_GGD "ggd-peel"       /* GGD Vangnet: runs the POT trajectories */
 #define S_OPVANG "opvang-peel" /* maatschappelijke opvang: the shelter */
-#define S_BSN_N 2600          /* kbt_make_bsn numbers of this test */
+#define S_BSN_N 2600           /* kbt_make_bsn numbers of this test */
+
+/* zorgtoewijzing's place on intake's link/zorgtoewijzing: a link receiver
+   in the test that counts what arrives, by stream */
+typedef struct
+{
+    long total;
+    long tracking; /* streams starting with "tracking:" (must stay 0) */
+} s_zorg_got_t;
 
 static kbt_intake_t *s_intake;
 static kbt_tracking_t *s_trk;
+static kb_db_t *s_zorg_db;
+static kb_link_receiver_t *s_zorg;
+static s_zorg_got_t s_zorg_got;
 static char *s_ggd_cert, *s_opvang_cert;
 static char s_today[11], s_tomorrow[11];
 
 static int
+s_zorg_apply (kb_db_t *db,
+              const char *sender,
+              const char *stream,
+              const char *message_id,
+              const void *payload,
+              size_t len,
+              void *arg,
+              char *reason,
+              size_t reason_len)
+{
+    (void)db;
+    (void)sender;
+    (void)message_id;
+    (void)payload;
+    (void)len;
+    (void)reason;
+    (void)reason_len;
+    s_zorg_got_t *got = arg;
+    got->total++;
+    if (strncmp (stream, "tracking:", 9) == 0)
+        got->tracking++;
+    return 0;
+}
+
+static void
+s_zorg_pump (int ms)
+{
+    zpoller_t *poller = zpoller_new (kb_link_receiver_socket (s_zorg), NULL);
+    int64_t until = kbt_now_ms () + ms;
+    while (kbt_now_ms () < until)
+        if (zpoller_wait (poller, 50))
+            kb_link_receiver_handle (s_zorg);
+    zpoller_destroy (&poller);
+}
+
+static int
 s_setup (void **state)
 {
-    (void) state;
+    (void)state;
     s_intake = kbt_intake_setup ("it_intake_tracking");
     s_trk = kbt_tracking_setup ("it_intake_tracking_ct");
     s_ggd_cert = kbt_intake_register (s_intake, S_GGD, "ggd-vangnet", "");
     s_opvang_cert = kbt_intake_register (s_intake, S_OPVANG, "maatschappelijke-opvang", "0794");
     char tracking[512], mailbox[512];
     snprintf (tracking, sizeof tracking, "KETENBUS_LINK_TRACKING=%s", kbt_tracking_listen (s_trk));
-    snprintf (mailbox, sizeof mailbox, "KETENBUS_LINK_INTAKE=ipc://%s/intake-mailbox.sock",
-              s_intake->dir);
-    const char *const intake_env[] = { tracking, "KETENBUS_LINK_RETRANSMIT_MS=200",
-                                       "KETENBUS_LINK_RETRANSMIT_MAX_MS=1000", NULL };
+    snprintf (
+      mailbox, sizeof mailbox, "KETENBUS_LINK_INTAKE=ipc://%s/intake-mailbox.sock", s_intake->dir);
+    const char *const intake_env[] = {
+        tracking, "KETENBUS_LINK_RETRANSMIT_MS=200", "KETENBUS_LINK_RETRANSMIT_MAX_MS=1000", NULL
+    };
     /* a trajectory still aangemeld after 2 s is stale */
-    const char *const trk_env[] = { mailbox, "KETENBUS_STALE_NO_PLAN_S=2",
+    const char *const trk_env[] = { mailbox,
+                                    "KETENBUS_STALE_NO_PLAN_S=2",
                                     "KETENBUS_STALE_NO_UPDATE_S=3600",
-                                    "KETENBUS_STALE_CHECK_MS=200", NULL };
+                                    "KETENBUS_STALE_CHECK_MS=200",
+                                    NULL };
+    char zorg_ep[512];
+    snprintf (zorg_ep, sizeof zorg_ep, "ipc://%s/zorg.sock", s_intake->dir);
+    s_zorg_db = kb_db_connect (s_intake->conninfo, "zorgtest", 5000);
+    assert_non_null (s_zorg_db);
+    assert_int_equal (kb_db_migrate (s_zorg_db, KB_MIGRATIONS_DIR, "link"), 0);
+    kb_link_receiver_config_t rcfg = { .batch = 100, .max_attempts = 3 };
+    s_zorg = kb_link_receiver_new (s_zorg_db, zorg_ep, s_zorg_apply, &s_zorg_got, &rcfg);
+    assert_non_null (s_zorg);
     kbt_intake_start (s_intake, intake_env);
     kbt_tracking_start (s_trk, trk_env);
     time_t now = time (NULL);
@@ -65,9 +128,11 @@ s_setup (void **state)
 static int
 s_teardown (void **state)
 {
-    (void) state;
+    (void)state;
     kbt_tracking_teardown (&s_trk);
     kbt_intake_teardown (&s_intake);
+    kb_link_receiver_destroy (&s_zorg);
+    kb_db_destroy (&s_zorg_db);
     free (s_ggd_cert);
     free (s_opvang_cert);
     return 0;
@@ -105,8 +170,10 @@ s_expect_ack (kb_client_t *client, kb_envelope_t *env, int status)
 {
     kb_envelope_t *reply = s_send (client, env);
     if (reply->body_case != KETENBUS__V1__ENVELOPE__BODY_ACK)
-        fail_msg ("expected an ack, got %s %s %s (%s)", kb_codec_body_name (reply),
-                  reply->reject ? reply->reject->code : "", reply->reject ? reply->reject->field : "",
+        fail_msg ("expected an ack, got %s %s %s (%s)",
+                  kb_codec_body_name (reply),
+                  reply->reject ? reply->reject->code : "",
+                  reply->reject ? reply->reject->field : "",
                   reply->reject ? reply->reject->rule : "");
     assert_int_equal (reply->ack->status, status);
     kb_codec_free (&reply);
@@ -119,13 +186,18 @@ s_expect_reject (kb_client_t *client, kb_envelope_t *env, const char *code, cons
     if (reply->body_case != KETENBUS__V1__ENVELOPE__BODY_REJECT)
         fail_msg ("expected reject %s %s, got %s", code, field, kb_codec_body_name (reply));
     if (strcmp (reply->reject->code, code) != 0 || strcmp (reply->reject->field, field) != 0)
-        fail_msg ("expected reject %s %s, got %s %s (%s)", code, field, reply->reject->code,
-                  reply->reject->field, reply->reject->rule);
+        fail_msg ("expected reject %s %s, got %s %s (%s)",
+                  code,
+                  field,
+                  reply->reject->code,
+                  reply->reject->field,
+                  reply->reject->rule);
     kb_codec_free (&reply);
 }
 
 /* A TrajectoryUpdate with all storage inside. */
-typedef struct {
+typedef struct
+{
     kb_envelope_t env;
     Ketenbus__V1__TrajectoryUpdate u;
     char id[37];
@@ -144,7 +216,7 @@ s_traj_init (s_traj_t *t, const char *trajectory_id, int state, uint32_t bsn_n)
     t->env.schema_version = 1;
     t->env.body_case = KETENBUS__V1__ENVELOPE__BODY_TRAJECTORY_UPDATE;
     t->env.trajectory_update = &t->u;
-    t->u.trajectory_id = (char *) trajectory_id;
+    t->u.trajectory_id = (char *)trajectory_id;
     t->u.trajectory_type = KETENBUS__V1__TRAJECTORY_TYPE__TRAJECTORY_TYPE_POT;
     t->u.partner_case_ref = "GGD-POT-1";
     t->u.bsn = t->bsn;
@@ -155,16 +227,17 @@ s_traj_init (s_traj_t *t, const char *trajectory_id, int state, uint32_t bsn_n)
 static void
 test_trajectory_through_intake (void **state)
 {
-    (void) state;
+    (void)state;
     kb_client_t *ggd = kbt_intake_client_cert (s_intake, s_ggd_cert);
     s_traj_t t;
-    s_traj_init (&t, "pot-it-1", KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AANGEMELD,
-                 S_BSN_N);
+    s_traj_init (
+      &t, "pot-it-1", KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AANGEMELD, S_BSN_N);
     s_expect_ack (ggd, &t.env, KETENBUS__V1__ACK_STATUS__ACK_STATUS_ACCEPTED);
     /* a retry with the same id: the same Ack, forwarded once */
     s_expect_ack (ggd, &t.env, KETENBUS__V1__ACK_STATUS__ACK_STATUS_DUPLICATE);
-    s_wait_trk (1, "SELECT count(*) FROM client_tracking.trajectory WHERE trajectory_id = 'pot-it-1'"
-                   " AND state = 1 AND regisseur_org = '" S_GGD "' AND length(person_pseudonym) = 64");
+    s_wait_trk (1,
+                "SELECT count(*) FROM client_tracking.trajectory WHERE trajectory_id = 'pot-it-1'"
+                " AND state = 1 AND regisseur_org = '" S_GGD "' AND length(person_pseudonym) = 64");
     /* the pseudonym is intake's, never the BSN */
     char *pseudo = kbt_query_strf (kbt_tracking_conninfo (s_trk),
                                    "SELECT person_pseudonym FROM client_tracking.trajectory"
@@ -181,25 +254,28 @@ test_trajectory_through_intake (void **state)
                                        "SELECT count(*) FROM intake.partner_message WHERE"
                                        " sender_org = '" S_GGD "' AND body = 'trajectory_update'"),
                       1);
-    assert_int_equal (kbt_query_longf (s_intake->conninfo,
-                                       "SELECT count(*) FROM intake.kb_audit WHERE actor_org = '" S_GGD
-                                       "' AND event = 'trajectory.update_received'"
-                                       " AND subject_pseudonym = '%s'",
-                                       pseudo),
-                      1);
+    assert_int_equal (
+      kbt_query_longf (s_intake->conninfo,
+                       "SELECT count(*) FROM intake.kb_audit WHERE actor_org = '" S_GGD
+                       "' AND event = 'trajectory.update_received'"
+                       " AND subject_pseudonym = '%s'",
+                       pseudo),
+      1);
     assert_int_equal (kbt_wait_for_value (s_intake->conninfo,
                                           "SELECT count(*) FROM intake.kb_outbox WHERE"
                                           " stream = 'tracking:pot-it-1' AND acked_at IS NOT NULL",
-                                          1, 20000),
+                                          1,
+                                          20000),
                       1);
     free (pseudo);
 
     /* the regisseur moves it on */
-    s_traj_init (&t, "pot-it-1", KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_PLAN_VASTGESTELD,
-                 S_BSN_N);
+    s_traj_init (
+      &t, "pot-it-1", KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_PLAN_VASTGESTELD, S_BSN_N);
     s_expect_ack (ggd, &t.env, KETENBUS__V1__ACK_STATUS__ACK_STATUS_ACCEPTED);
-    s_wait_trk (1, "SELECT count(*) FROM client_tracking.trajectory WHERE trajectory_id = 'pot-it-1'"
-                   " AND state = 2");
+    s_wait_trk (1,
+                "SELECT count(*) FROM client_tracking.trajectory WHERE trajectory_id = 'pot-it-1'"
+                " AND state = 2");
     assert_int_equal (s_trk_long ("SELECT count(*) FROM client_tracking.trajectory_event e JOIN"
                                   " client_tracking.trajectory t ON t.id = e.trajectory"
                                   " WHERE t.trajectory_id = 'pot-it-1'"),
@@ -208,11 +284,12 @@ test_trajectory_through_intake (void **state)
     /* another organisation cannot take the trajectory over through intake:
        intake names it as the regisseur, client-tracking refuses */
     kb_client_t *cjg = kbt_intake_client (s_intake, KBT_CJG);
-    s_traj_init (&t, "pot-it-1", KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_IN_UITVOERING,
-                 S_BSN_N);
+    s_traj_init (
+      &t, "pot-it-1", KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_IN_UITVOERING, S_BSN_N);
     s_expect_ack (cjg, &t.env, KETENBUS__V1__ACK_STATUS__ACK_STATUS_ACCEPTED);
-    s_wait_trk (1, "SELECT count(*) FROM client_tracking.kb_audit WHERE event = 'trajectory.refused'"
-                   " AND actor_org = 'cjg-helmond' AND reason = 'not_regisseur'");
+    s_wait_trk (1,
+                "SELECT count(*) FROM client_tracking.kb_audit WHERE event = 'trajectory.refused'"
+                " AND actor_org = 'cjg-helmond' AND reason = 'not_regisseur'");
     assert_int_equal (s_trk_long ("SELECT state FROM client_tracking.trajectory"
                                   " WHERE trajectory_id = 'pot-it-1'"),
                       2);
@@ -226,7 +303,7 @@ test_trajectory_through_intake (void **state)
 static void
 test_shelter_and_assessment_through_intake (void **state)
 {
-    (void) state;
+    (void)state;
     kb_client_t *opvang = kbt_intake_client_cert (s_intake, s_opvang_cert);
     char bsn[10], id[37];
     kbt_make_bsn (S_BSN_N + 1, bsn);
@@ -235,7 +312,7 @@ test_shelter_and_assessment_through_intake (void **state)
     kb_uuid_v4 (id);
     env.message_id = id;
     env.schema_version = 1;
-    env.sender_org = "someone-else";   /* never trusted: intake sets it */
+    env.sender_org = "someone-else"; /* never trusted: intake sets it */
     env.body_case = KETENBUS__V1__ENVELOPE__BODY_SHELTER_EPISODE;
     env.shelter_episode = &e;
     e.episode_id = "mo-it-1";
@@ -246,20 +323,23 @@ test_shelter_and_assessment_through_intake (void **state)
     e.instroom_date = s_today;
     e.accompanying_children = 1;
     s_expect_ack (opvang, &env, KETENBUS__V1__ACK_STATUS__ACK_STATUS_ACCEPTED);
-    s_wait_trk (1, "SELECT count(*) FROM client_tracking.shelter_episode WHERE episode_id = 'mo-it-1'"
-                   " AND sender_org = '" S_OPVANG "' AND uitstroom_date IS NULL"
-                   " AND length(person_pseudonym) = 64 AND accompanying_children = 1");
+    s_wait_trk (1,
+                "SELECT count(*) FROM client_tracking.shelter_episode WHERE episode_id = 'mo-it-1'"
+                " AND sender_org = '" S_OPVANG "' AND uitstroom_date IS NULL"
+                " AND length(person_pseudonym) = 64 AND accompanying_children = 1");
     kb_uuid_v4 (id);
     e.event = KETENBUS__V1__SHELTER_EVENT__SHELTER_EVENT_OUT;
     e.uitstroom_date = s_today;
     e.destination = KETENBUS__V1__SHELTER_DESTINATION__SHELTER_DESTINATION_BEGELEID_WONEN;
     s_expect_ack (opvang, &env, KETENBUS__V1__ACK_STATUS__ACK_STATUS_ACCEPTED);
-    s_wait_trk (1, "SELECT count(*) FROM client_tracking.shelter_episode WHERE episode_id = 'mo-it-1'"
-                   " AND uitstroom_date IS NOT NULL AND destination = 2");
-    assert_int_equal (kbt_query_longf (s_intake->conninfo,
-                                       "SELECT count(*) FROM intake.kb_audit WHERE actor_org = '"
-                                       S_OPVANG "' AND event = 'shelter.episode_received'"),
-                      2);
+    s_wait_trk (1,
+                "SELECT count(*) FROM client_tracking.shelter_episode WHERE episode_id = 'mo-it-1'"
+                " AND uitstroom_date IS NOT NULL AND destination = 2");
+    assert_int_equal (
+      kbt_query_longf (s_intake->conninfo,
+                       "SELECT count(*) FROM intake.kb_audit WHERE actor_org = '" S_OPVANG
+                       "' AND event = 'shelter.episode_received'"),
+      2);
 
     /* the GGD scores zelfredzaamheid for the same person */
     kb_client_t *ggd = kbt_intake_client_cert (s_intake, s_ggd_cert);
@@ -289,10 +369,12 @@ test_shelter_and_assessment_through_intake (void **state)
     a.n_scores = 3;
     a.scores = score_ptrs;
     s_expect_ack (ggd, &aenv, KETENBUS__V1__ACK_STATUS__ACK_STATUS_ACCEPTED);
-    s_wait_trk (1, "SELECT count(*) FROM client_tracking.assessment a JOIN client_tracking.shelter_episode e"
-                   " ON e.person_pseudonym = a.person_pseudonym WHERE a.assessment_id = 'zrm-it-1'"
-                   " AND e.episode_id = 'mo-it-1' AND a.score_housing = 4 AND a.score_income = 5"
-                   " AND a.stable_position");
+    s_wait_trk (
+      1,
+      "SELECT count(*) FROM client_tracking.assessment a JOIN client_tracking.shelter_episode e"
+      " ON e.person_pseudonym = a.person_pseudonym WHERE a.assessment_id = 'zrm-it-1'"
+      " AND e.episode_id = 'mo-it-1' AND a.score_housing = 4 AND a.score_income = 5"
+      " AND a.stable_position");
     assert_int_equal (s_trk_long ("SELECT count(*) FROM client_tracking.kb_audit WHERE"
                                   " actor_org = '" S_GGD "' AND event = 'assessment.stored'"),
                       1);
@@ -303,26 +385,27 @@ test_shelter_and_assessment_through_intake (void **state)
 static void
 test_bad_messages_rejected_at_the_door (void **state)
 {
-    (void) state;
-    long quarantined = kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.quarantine");
+    (void)state;
+    long quarantined =
+      kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.quarantine");
     kb_client_t *ggd = kbt_intake_client_cert (s_intake, s_ggd_cert);
     s_traj_t t;
-    s_traj_init (&t, "pot-it-bad", KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AANGEMELD,
-                 S_BSN_N + 2);
+    s_traj_init (
+      &t, "pot-it-bad", KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AANGEMELD, S_BSN_N + 2);
     t.u.state_date = s_tomorrow;
     s_expect_reject (ggd, &t.env, "8848", "trajectory_update.state_date");
-    s_traj_init (&t, "pot-it-bad", KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AANGEMELD,
-                 S_BSN_N + 2);
+    s_traj_init (
+      &t, "pot-it-bad", KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AANGEMELD, S_BSN_N + 2);
     t.u.regisseur_org = "cjg-helmond";
     s_expect_reject (ggd, &t.env, "KB22", "trajectory_update.regisseur_org");
-    s_traj_init (&t, "pot-it-bad", KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AANGEMELD,
-                 S_BSN_N + 2);
+    s_traj_init (
+      &t, "pot-it-bad", KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AANGEMELD, S_BSN_N + 2);
     t.u.bsn = "123456789";
     s_expect_reject (ggd, &t.env, "KB10", "trajectory_update.bsn");
     /* a gemeente does no casework */
     kb_client_t *gemeente = kbt_intake_client (s_intake, KBT_GEMEENTE);
-    s_traj_init (&t, "pot-it-bad", KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AANGEMELD,
-                 S_BSN_N + 2);
+    s_traj_init (
+      &t, "pot-it-bad", KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AANGEMELD, S_BSN_N + 2);
     s_expect_reject (gemeente, &t.env, "KB17", "trajectory_update");
     /* only a shelter registers a stay */
     char id[37], bsn[10];
@@ -357,15 +440,17 @@ test_bad_messages_rejected_at_the_door (void **state)
     a.scores = &score_ptr;
     s_expect_reject (ggd, &env, "KB24", "self_sufficiency_assessment.scores[0].score");
     /* every reject quarantined, nothing forwarded */
-    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.quarantine"),
-                      quarantined + 6);
+    assert_int_equal (
+      kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.quarantine"),
+      quarantined + 6);
     kbt_sleep_ms (300);
     assert_int_equal (s_trk_long ("SELECT count(*) FROM client_tracking.trajectory"
                                   " WHERE trajectory_id = 'pot-it-bad'"),
                       0);
-    assert_int_equal (kbt_query_longf (s_intake->conninfo,
-                                       "SELECT count(*) FROM intake.kb_outbox WHERE stream LIKE '%%-bad'"),
-                      0);
+    assert_int_equal (
+      kbt_query_longf (s_intake->conninfo,
+                       "SELECT count(*) FROM intake.kb_outbox WHERE stream LIKE '%%-bad'"),
+      0);
     kb_client_destroy (&gemeente);
     kb_client_destroy (&ggd);
 }
@@ -373,20 +458,23 @@ test_bad_messages_rejected_at_the_door (void **state)
 static void
 test_stale_reminder_reaches_the_regisseur_mailbox (void **state)
 {
-    (void) state;
+    (void)state;
     kb_client_t *ggd = kbt_intake_client_cert (s_intake, s_ggd_cert);
     s_traj_t t;
-    s_traj_init (&t, "pot-it-stale", KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AANGEMELD,
-                 S_BSN_N + 3);
+    s_traj_init (
+      &t, "pot-it-stale", KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AANGEMELD, S_BSN_N + 3);
     s_expect_ack (ggd, &t.env, KETENBUS__V1__ACK_STATUS__ACK_STATUS_ACCEPTED);
     /* no plan within stale/no_plan_s: client-tracking reminds the regisseur */
-    s_wait_trk (1, "SELECT count(*) FROM client_tracking.trajectory WHERE trajectory_id = 'pot-it-stale'"
-                   " AND stale_kind = 'no_plan'");
-    assert_true (kbt_wait_for_value (s_intake->conninfo,
-                                     "SELECT (count(*) > 0)::int FROM intake.mailbox WHERE org_id = '"
-                                     S_GGD "' AND body = 'trajectory_update'",
-                                     1, 20000)
-                 == 1);
+    s_wait_trk (
+      1,
+      "SELECT count(*) FROM client_tracking.trajectory WHERE trajectory_id = 'pot-it-stale'"
+      " AND stale_kind = 'no_plan'");
+    assert_true (
+      kbt_wait_for_value (s_intake->conninfo,
+                          "SELECT (count(*) > 0)::int FROM intake.mailbox WHERE org_id = '" S_GGD
+                          "' AND body = 'trajectory_update'",
+                          1,
+                          20000) == 1);
     /* the partner gets it as a Deliver: the trajectory, addressed to it */
     assert_int_equal (kb_client_replay (ggd, 0), 0);
     int64_t deadline = kbt_now_ms () + 20000;
@@ -397,12 +485,13 @@ test_stale_reminder_reaches_the_regisseur_mailbox (void **state)
             continue;
         if (env->body_case == KETENBUS__V1__ENVELOPE__BODY_DELIVER) {
             kb_envelope_t *inner = NULL;
-            assert_int_equal (kb_codec_decode (env->deliver->envelope.data,
-                                               env->deliver->envelope.len, 1 << 20, &inner),
-                              KB_CODEC_OK);
+            assert_int_equal (
+              kb_codec_decode (
+                env->deliver->envelope.data, env->deliver->envelope.len, 1 << 20, &inner),
+              KB_CODEC_OK);
             kb_client_delivery_ack (ggd, env->deliver->mailbox_seq);
-            if (inner->body_case == KETENBUS__V1__ENVELOPE__BODY_TRAJECTORY_UPDATE
-                && strcmp (inner->trajectory_update->trajectory_id, "pot-it-stale") == 0) {
+            if (inner->body_case == KETENBUS__V1__ENVELOPE__BODY_TRAJECTORY_UPDATE &&
+                strcmp (inner->trajectory_update->trajectory_id, "pot-it-stale") == 0) {
                 assert_string_equal (inner->trajectory_update->to_org, S_GGD);
                 assert_string_equal (inner->trajectory_update->bsn, "");
                 found = true;
@@ -420,6 +509,47 @@ test_stale_reminder_reaches_the_regisseur_mailbox (void **state)
     kb_client_destroy (&ggd);
 }
 
+/* One outbox, two links: the "tracking:" streams go to client-tracking
+   only, everything else to zorgtoewijzing only. */
+static void
+test_streams_split_between_the_two_links (void **state)
+{
+    (void)state;
+    kb_client_t *cjg = kbt_intake_client (s_intake, KBT_CJG);
+    kbt_signal_t sig;
+    kbt_signal_init (&sig, S_BSN_N + 10);
+    s_expect_ack (cjg, &sig.env, KETENBUS__V1__ACK_STATUS__ACK_STATUS_ACCEPTED);
+    kb_client_t *ggd = kbt_intake_client_cert (s_intake, s_ggd_cert);
+    s_traj_t t;
+    s_traj_init (
+      &t, "pot-it-split", KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AANGEMELD, S_BSN_N + 11);
+    s_expect_ack (ggd, &t.env, KETENBUS__V1__ACK_STATUS__ACK_STATUS_ACCEPTED);
+    int64_t deadline = kbt_now_ms () + 20000;
+    while (s_zorg_got.total == 0 && kbt_now_ms () < deadline)
+        s_zorg_pump (100);
+    assert_true (s_zorg_got.total > 0);
+    s_wait_trk (1,
+                "SELECT count(*) FROM client_tracking.trajectory"
+                " WHERE trajectory_id = 'pot-it-split'");
+    s_zorg_pump (500);
+    assert_int_equal (s_zorg_got.tracking, 0);
+    /* what zorgtoewijzing acknowledged never included a tracking stream, and
+       every tracking row was acknowledged by client-tracking */
+    assert_int_equal (kbt_wait_for_value (s_intake->conninfo,
+                                          "SELECT count(*) FROM intake.kb_outbox WHERE"
+                                          " stream LIKE 'tracking:%' AND acked_at IS NULL",
+                                          0,
+                                          20000),
+                      0);
+    assert_int_equal (
+      kbt_query_longf (s_intake->conninfo,
+                       "SELECT count(*) FROM zorgtest.kb_inbox i JOIN intake.kb_outbox o"
+                       " ON o.message_id = i.message_id WHERE o.stream LIKE 'tracking:%%'"),
+      0);
+    kb_client_destroy (&ggd);
+    kb_client_destroy (&cjg);
+}
+
 int
 main (void)
 {
@@ -428,6 +558,7 @@ main (void)
         cmocka_unit_test (test_shelter_and_assessment_through_intake),
         cmocka_unit_test (test_bad_messages_rejected_at_the_door),
         cmocka_unit_test (test_stale_reminder_reaches_the_regisseur_mailbox),
+        cmocka_unit_test (test_streams_split_between_the_two_links),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
