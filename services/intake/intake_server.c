@@ -13,8 +13,11 @@
     that, with the COMMIT.
 
     Besides CaseSignal (stored, then forwarded as StoredSignal), partners
-    send bodies that zorgtoewijzing applies: RegieTransferRequest and
-    -Response and CareAssignment. intake validates them, fills the fields
+    send bodies that zorgtoewijzing applies (RegieTransferRequest and
+    -Response, PlanRegistered, CareAssignment, consent and shares) and
+    bodies that client-tracking applies (TrajectoryUpdate, ShelterEpisode,
+    SelfSufficiencyAssessment, on "tracking:" streams with a link sender of
+    their own). intake validates them, fills the fields
     that name the sender from the authenticated key, pseudonymises a BSN,
     and forwards the completed body once: (sender, message id) is recorded
     in partner_message in the same transaction as the outbox row. */
@@ -76,7 +79,7 @@ typedef struct {
     char member_pseudonyms[INTAKE_MAX_HOUSEHOLD][KB_PSEUDONYM_LEN + 1];
     char postcode4[5];
     uint8_t body_hash[32];
-    bool forward;              /* a body forwarded to zorgtoewijzing, not a signal */
+    bool forward;              /* a body forwarded to zorgtoewijzing or client-tracking, not a signal */
     uint8_t *fwd_bytes;        /* forward: the completed envelope for the outbox */
     size_t fwd_len;
     char fwd_id[KB_UUID_LEN + 1];
@@ -574,13 +577,13 @@ s_strip_unknown (ProtobufCMessage *m)
     m->unknown_fields = NULL;
 }
 
-/* A validated body for zorgtoewijzing: completes a shallow copy (the
+/* A validated body for zorgtoewijzing or client-tracking: completes a shallow copy (the
    decoded envelope keeps its own pointers and is freed as decoded), with
    the sender's org in the fields that name it, the BSN replaced by its
    pseudonym and the backbone's timestamps cleared; encodes the envelope
    for the outbox and picks its stream: per plan for regie messages, per
-   toewijzing for care, so that each one's messages arrive in order.
-   Returns 0, or -1 when out of memory. */
+   toewijzing for care, per trajectory or person for client-tracking, so
+   that each one's messages arrive in order. Returns 0, or -1 when out of memory. */
 static int
 s_item_forward (intake_server_t *self, s_item_t *item)
 {
