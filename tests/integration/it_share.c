@@ -775,6 +775,7 @@ test_offer_to_a_named_recipient (void **state)
     g.grant.recipient_case = KETENBUS__V1__CONSENT_GRANT__RECIPIENT_RECIPIENT_ORG;
     g.grant.recipient_org = (char *) VT;
     s_send_ok (cjg, &g.env);
+    s_sync ();   /* its ConsentRecorded is in the mailbox before s_ask reads the head */
     kb_client_destroy (&cjg);
     s_request_t q;
     s_box_t a, b;
@@ -863,6 +864,7 @@ test_withdraw_holds_back_queued_shares (void **state)
     g.cats[0] = CAT (ONDERWIJS);
     g.grant.n_data_categories = 1;
     s_send_ok (cjg, &g.env);
+    s_sync ();   /* its ConsentRecorded is in the mailbox before s_ask reads the head */
     s_request_t q;
     s_box_t a, b;
     s_request_init (&q, VT, s_person_bsn, CAT (ONDERWIJS));
