@@ -111,32 +111,37 @@ static const ketenctl_statement_t s_deceased = {
     0
 };
 
+/* Asked on intake's connection, so that client-tracking's schema is not
+   created by looking for it. */
 static const ketenctl_statement_t s_tracking_there = {
-    "ketenctl_retention_tracking_there", "SELECT to_regclass ('trajectory') IS NOT NULL", 0
+    "ketenctl_retention_tracking_there",
+    "SELECT to_regclass (format ('%I.trajectory', $1::text)) IS NOT NULL", 1
 };
 
 /* The deceased persons' pseudonyms as an array literal (caller frees), "{}"
    when client-tracking's schema is not there (it never ran), NULL when it
    could not be read. */
 static char *
-s_deceased_read (const ketenctl_t *ctx)
+s_deceased_read (const ketenctl_t *ctx, kb_db_t *intake)
 {
+    const char *schema = kb_config_str (ctx->config, "tracking/schema");
+    kb_db_rc_t db_rc;
+    PGresult *res = ketenctl_db_query (intake, &s_tracking_there, (const char *[]){ schema },
+                                       &db_rc);
+    if (!res)
+        return NULL;
+    bool there = PQgetvalue (res, 0, 0)[0] == 't';
+    PQclear (res);
+    if (!there)
+        return strdup ("{}"); /* client-tracking never ran here */
     int rc;
-    kb_db_t *db = ketenctl_db_open (ctx, kb_config_str (ctx->config, "tracking/schema"), false,
-                                    &rc);
+    kb_db_t *db = ketenctl_db_open (ctx, schema, false, &rc);
     if (!db)
         return NULL;
     char *out = NULL;
-    kb_db_rc_t db_rc;
-    PGresult *res = ketenctl_db_query (db, &s_tracking_there, NULL, &db_rc);
-    if (res && PQgetvalue (res, 0, 0)[0] != 't')
-        out = strdup ("{}"); /* client-tracking never ran here */
-    else if (res) {
-        PQclear (res);
-        res = ketenctl_db_query (db, &s_deceased, NULL, &db_rc);
-        if (res)
-            out = strdup (PQgetvalue (res, 0, 0));
-    }
+    res = ketenctl_db_query (db, &s_deceased, NULL, &db_rc);
+    if (res)
+        out = strdup (PQgetvalue (res, 0, 0));
     PQclear (res);
     kb_db_destroy (&db);
     return out;
@@ -202,11 +207,7 @@ s_purge (const ketenctl_t *ctx, int argc, char *argv[])
 
     kb_db_t *zorg = NULL, *intake = NULL;
     PGresult *subjects = NULL, *res = NULL;
-    char *deceased = s_deceased_read (ctx);
-    if (!deceased) {
-        ketenctl_err ("could not read client-tracking's trajectories (tracking/schema)");
-        return KETENCTL_FAILED;
-    }
+    char *deceased = NULL;
     long zorg_counts[S_ZORG_TABLES] = { 0 }, intake_counts[3] = { 0 };
     static const char *const intake_tables[] = { "signal", "signal_youth", "quarantine" };
     zorg = ketenctl_zorg_open (ctx, &rc);
@@ -215,6 +216,11 @@ s_purge (const ketenctl_t *ctx, int argc, char *argv[])
     intake = ketenctl_db_open (ctx, kb_config_str (ctx->config, "db/schema"), true, &rc);
     if (!intake)
         goto done;
+    if (!(deceased = s_deceased_read (ctx, intake))) {
+        ketenctl_err ("could not read client-tracking's trajectories (tracking/schema)");
+        rc = KETENCTL_FAILED;
+        goto done;
+    }
     rc = KETENCTL_FAILED;
     if (kb_audit_prepare (zorg) || kb_audit_prepare (intake)
         || ketenctl_db_prepare (zorg, s_zorg_statements, 2)

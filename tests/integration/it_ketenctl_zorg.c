@@ -832,6 +832,9 @@ test_retention (void **state)
     assert_int_equal (s_run (&out, "retention", "purge"), 0); /* no client-tracking yet */
     free (out);
     assert_int_equal (kbt_query_long (db, count_d), 1);
+    assert_int_equal (kbt_query_long (db, "SELECT count(*) FROM pg_namespace"
+                                          " WHERE nspname = 'client_tracking'"),
+                      0); /* looking did not create it */
     snprintf (sql, sizeof sql,
               "CREATE SCHEMA IF NOT EXISTS client_tracking;"
               "CREATE TABLE IF NOT EXISTS client_tracking.trajectory (person_pseudonym text,"
