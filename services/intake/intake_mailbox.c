@@ -81,20 +81,20 @@ int
 intake_mailbox_prepare (kb_db_t *db)
 {
     int rc = 0;
-    rc |= kb_db_prepare (db, "mailbox_next_seq",
-                         "INSERT INTO mailbox_head AS h (org_id, last_seq) VALUES ($1, 1) "
-                         "ON CONFLICT (org_id) DO UPDATE SET last_seq = h.last_seq + 1 "
-                         "RETURNING last_seq",
-                         1);
-    /* held back at once when its consent was withdrawn before it came */
+    /* the next sequence number of the mailbox and the message in one round
+       trip; held back at once when its consent was withdrawn before it came */
     rc |= kb_db_prepare (db, "mailbox_insert",
-                         "WITH w AS (SELECT EXISTS (SELECT 1 FROM withdrawn_consent "
-                         " WHERE consent_id = $6) AS withdrawn) "
+                         "WITH h AS (INSERT INTO mailbox_head AS h (org_id, last_seq) VALUES ($1, 1) "
+                         " ON CONFLICT (org_id) DO UPDATE SET last_seq = h.last_seq + 1 "
+                         " RETURNING last_seq), "
+                         " w AS (SELECT EXISTS (SELECT 1 FROM withdrawn_consent "
+                         " WHERE consent_id = $5) AS withdrawn) "
                          "INSERT INTO mailbox (org_id, seq, message_id, body, envelope, consent_id, "
-                         " blocked_at, blocked_reason) SELECT $1, $2::bigint, $3, $4, $5, $6, "
+                         " blocked_at, blocked_reason) SELECT $1, h.last_seq, $2, $3, $4, $5, "
                          " CASE WHEN w.withdrawn THEN now () END, "
-                         " CASE WHEN w.withdrawn THEN 'consent_withdrawn' END FROM w",
-                         6);
+                         " CASE WHEN w.withdrawn THEN 'consent_withdrawn' END FROM h, w "
+                         "RETURNING seq",
+                         5);
     rc |= kb_db_prepare (db, "mailbox_block_consent",
                          "WITH w AS (INSERT INTO withdrawn_consent (consent_id) VALUES ($1) "
                          " ON CONFLICT DO NOTHING) "
@@ -130,20 +130,16 @@ intake_mailbox_enqueue (kb_db_t *db, const char *org, const char *message_id,
                         const char *consent_id, int64_t *seq_out)
 {
     kb_db_rc_t rc;
-    const char *p1[1] = { org };
-    PGresult *res = kb_db_run (db, "mailbox_next_seq", 1, p1, NULL, NULL, &rc);
+    const char *p[5] = { org, message_id, body_name, (const char *) bytes, consent_id };
+    int lengths[5] = { 0, 0, 0, (int) len, 0 };
+    int formats[5] = { 0, 0, 0, 1, 0 };
+    PGresult *res = kb_db_run (db, "mailbox_insert", 5, p, lengths, formats, &rc);
     if (!res)
         return rc;
-    char seq[24];
-    snprintf (seq, sizeof seq, "%s", PQgetvalue (res, 0, 0));
+    if (seq_out)
+        *seq_out = atoll (PQgetvalue (res, 0, 0));
     PQclear (res);
-    const char *p[6] = { org, seq, message_id, body_name, (const char *) bytes, consent_id };
-    int lengths[6] = { 0, 0, 0, 0, (int) len, 0 };
-    int formats[6] = { 0, 0, 0, 0, 1, 0 };
-    rc = kb_db_run_cmd (db, "mailbox_insert", 6, p, lengths, formats);
-    if (rc == KB_DB_OK && seq_out)
-        *seq_out = atoll (seq);
-    return rc;
+    return KB_DB_OK;
 }
 
 static void
