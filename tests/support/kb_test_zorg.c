@@ -71,6 +71,12 @@ kbt_zorg_start (kbt_zorg_t *self, const char *const extra_env[])
     env[n++] = s_printf ("KETENBUS_LINK_INTAKE=ipc://%s/intake-mailbox.sock", self->intake->dir);
     env[n++] = s_printf ("KETENBUS_RULES_FILE=%s", rules);
     env[n++] = s_printf ("KETENBUS_TRANSFER_CHECK_MS=%s", "100");
+    /* no client-tracking unless the test starts one and says where */
+    bool tracking = false;
+    for (int i = 0; extra_env && extra_env[i]; i++)
+        tracking |= strncmp (extra_env[i], "KETENBUS_LINK_TRACKING=", 23) == 0;
+    if (!tracking)
+        env[n++] = s_printf ("KETENBUS_LINK_TRACKING=");
     for (int i = 0; extra_env && extra_env[i] && n < 31; i++)
         env[n++] = strdup (extra_env[i]);
     env[n] = NULL;
