@@ -20,46 +20,43 @@ monitor_suppress_round (long n, int base)
     return sign * ((a + base / 2) / base) * base;
 }
 
-/* In a line (a row or a column) with exactly one suppressed cell, that
-   cell is the total minus the others: suppress the smallest other cell
-   that is not zero (a zero cell is known to be zero and protects
-   nothing). Returns true when a cell was added. */
-static bool
-s_protect_line (const monitor_table_t *t, monitor_published_t *out, bool row, size_t line)
+/* The table with its totals as one more column (row totals), one more
+   row (column totals) and the grand total in the corner: every line of
+   it sums to its last entry, so a total is protected like a cell. */
+typedef struct
 {
-    size_t len = row ? t->cols : t->rows;
-    if (row ? out->row_total_suppressed[line] : out->col_total_suppressed[line])
-        return false;
+    size_t rows, cols; /* with the margin */
+    long v[MONITOR_SUPPRESS_MAX_ROWS + 1][MONITOR_SUPPRESS_MAX_COLS + 1];
+    bool hidden[MONITOR_SUPPRESS_MAX_ROWS + 1][MONITOR_SUPPRESS_MAX_COLS + 1];
+} s_grid_t;
+
+/* A line with exactly one hidden entry gives it away (the line's sum
+   minus the others): hide the smallest other non-zero entry too (a zero
+   only when nothing else is left). Returns true when an entry was added. */
+static bool
+s_protect_line (s_grid_t *g, bool row, size_t line)
+{
+    size_t len = row ? g->cols : g->rows;
     size_t hidden = 0;
-    for (size_t i = 0; i < len; i++) {
-        size_t r = row ? line : i, c = row ? i : line;
-        if (out->suppressed[r][c])
-            hidden++;
-    }
+    for (size_t i = 0; i < len; i++)
+        hidden += g->hidden[row ? line : i][row ? i : line];
     if (hidden != 1)
         return false;
     long best = -1;
     size_t best_i = 0;
     for (size_t i = 0; i < len; i++) {
         size_t r = row ? line : i, c = row ? i : line;
-        long n = t->count[r][c];
-        if (out->suppressed[r][c] || n == 0)
+        long n = g->v[r][c];
+        if (g->hidden[r][c])
             continue;
-        if (best < 0 || n < best) {
+        if (best < 0 || (n > 0 && (best == 0 || n < best))) {
             best = n;
             best_i = i;
         }
     }
-    if (best < 0) {
-        /* the line holds one non-zero cell: only hiding its total protects it */
-        if (row)
-            out->row_total_suppressed[line] = true;
-        else
-            out->col_total_suppressed[line] = true;
-        return false; /* no cell count changed: the other lines are as they were */
-    }
-    out->suppressed[row ? line : best_i][row ? best_i : line] = true;
-    out->secondary++;
+    if (best < 0)
+        return false; /* a line of one entry: cannot happen with a margin */
+    g->hidden[row ? line : best_i][row ? best_i : line] = true;
     return true;
 }
 
@@ -78,33 +75,48 @@ monitor_suppress_apply (const monitor_suppress_config_t *config,
     memset (out, 0, sizeof *out);
     out->rows = t->rows;
     out->cols = t->cols;
+    s_grid_t *g = &(s_grid_t){ 0 };
+    g->rows = t->rows + 1;
+    g->cols = t->cols + 1;
     for (size_t r = 0; r < t->rows; r++)
         for (size_t c = 0; c < t->cols; c++) {
             long n = t->count[r][c];
-            out->row_total[r] += n;
-            out->col_total[c] += n;
-            out->total += n;
+            g->v[r][c] = n;
+            g->v[r][t->cols] += n;
+            g->v[t->rows][c] += n;
+            g->v[t->rows][t->cols] += n;
             if (n > 0 && n < config->threshold) {
-                out->suppressed[r][c] = true;
+                g->hidden[r][c] = true;
                 out->primary++;
             }
         }
     bool changed = true;
     while (changed) {
         changed = false;
-        for (size_t r = 0; r < t->rows; r++)
-            changed |= s_protect_line (t, out, true, r);
-        for (size_t c = 0; c < t->cols; c++)
-            changed |= s_protect_line (t, out, false, c);
+        for (size_t r = 0; r < g->rows; r++)
+            changed |= s_protect_line (g, true, r);
+        for (size_t c = 0; c < g->cols; c++)
+            changed |= s_protect_line (g, false, c);
     }
     for (size_t r = 0; r < t->rows; r++) {
-        for (size_t c = 0; c < t->cols; c++)
+        for (size_t c = 0; c < t->cols; c++) {
+            out->suppressed[r][c] = g->hidden[r][c];
             out->shown[r][c] =
-              out->suppressed[r][c] ? 0 : monitor_suppress_round (t->count[r][c], config->rounding);
-        out->row_total[r] = monitor_suppress_round (out->row_total[r], config->rounding);
+              g->hidden[r][c] ? 0 : monitor_suppress_round (g->v[r][c], config->rounding);
+        }
+        out->row_total_suppressed[r] = g->hidden[r][t->cols];
+        out->row_total[r] = monitor_suppress_round (g->v[r][t->cols], config->rounding);
     }
-    for (size_t c = 0; c < t->cols; c++)
-        out->col_total[c] = monitor_suppress_round (out->col_total[c], config->rounding);
-    out->total = monitor_suppress_round (out->total, config->rounding);
+    for (size_t c = 0; c < t->cols; c++) {
+        out->col_total_suppressed[c] = g->hidden[t->rows][c];
+        out->col_total[c] = monitor_suppress_round (g->v[t->rows][c], config->rounding);
+    }
+    out->total_suppressed = g->hidden[t->rows][t->cols];
+    out->total = monitor_suppress_round (g->v[t->rows][t->cols], config->rounding);
+    for (size_t r = 0; r < g->rows; r++)
+        for (size_t c = 0; c < g->cols; c++)
+            if (g->hidden[r][c] && !(r < t->rows && c < t->cols && g->v[r][c] > 0 &&
+                                     g->v[r][c] < config->threshold))
+                out->secondary++;
     return 0;
 }

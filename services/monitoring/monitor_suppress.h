@@ -36,12 +36,14 @@ typedef struct
     long row_total[MONITOR_SUPPRESS_MAX_ROWS];
     long col_total[MONITOR_SUPPRESS_MAX_COLS];
     long total;
-    /* a line whose only non-zero cell is suppressed cannot be protected by
-       another cell: its total is suppressed instead */
+    /* totals are protected like cells: the table with its totals as an
+       extra column, an extra row and the grand total is suppressed as
+       one, so a total is hidden when it would give a cell away */
     bool row_total_suppressed[MONITOR_SUPPRESS_MAX_ROWS];
     bool col_total_suppressed[MONITOR_SUPPRESS_MAX_COLS];
+    bool total_suppressed;
     size_t primary;   /* cells suppressed for being small */
-    size_t secondary; /* cells suppressed to protect them */
+    size_t secondary; /* cells and totals suppressed to protect them */
 } monitor_published_t;
 
 /* The defaults: threshold 10, rounding 5. */
