@@ -6,6 +6,7 @@
 #include "tracking_store.h"
 
 #include "ketenbus/kb_db.h"
+#include "ketenbus/kb_effects.h"
 #include "ketenbus/kb_link.h"
 #include "ketenbus/kb_log.h"
 
@@ -22,8 +23,7 @@ struct _tracking_server_t
     kb_link_receiver_t *receiver;
     kb_link_sender_t *monitoring; /* streams "monitoring:..." */
     kb_link_sender_t *mailbox;    /* every other stream: a partner mailbox in intake */
-    kb_audit_batch_t *audit;
-    kb_outbox_batch_t *outbox;
+    kb_effects_t *effects; /* audit rows and outbox messages per link batch */
     int check_ms, no_plan_s, no_update_s;
 };
 
@@ -43,41 +43,16 @@ s_apply (kb_db_t *db,
       db, sender, stream, message_id, payload, len, &self->ctx, reason_buf, reason_len);
 }
 
-/* Audit rows and outbox messages of a link batch are kept in memory and
-   written in one statement each before its COMMIT (as zorgtoewijzing). */
+/* The link batch's audit rows and outbox messages (kb_effects), and
+   the handlers' view of them. */
 static int
 s_on_batch (kb_db_t *db, kb_link_batch_event_t event, void *arg)
 {
     tracking_server_t *self = arg;
-    int rc = KB_DB_OK;
-    switch (event) {
-        case KB_LINK_BATCH_BEGIN:
-            kb_outbox_batch_reset (self->outbox);
-            rc = kb_audit_batch_begin (self->audit, db);
-            self->ctx.audit = rc == KB_DB_OK ? self->audit : NULL;
-            self->ctx.outbox = rc == KB_DB_OK ? self->outbox : NULL;
-            break;
-        case KB_LINK_MESSAGE_BEGIN:
-            kb_audit_batch_savepoint (self->audit);
-            kb_outbox_batch_savepoint (self->outbox);
-            break;
-        case KB_LINK_MESSAGE_UNDO:
-            kb_audit_batch_rollback_to (self->audit);
-            kb_outbox_batch_rollback_to (self->outbox);
-            break;
-        case KB_LINK_BATCH_COMMIT:
-            rc = kb_outbox_batch_send (self->outbox, db);
-            if (rc == KB_DB_OK)
-                rc = kb_audit_batch_flush (self->audit, db);
-            self->ctx.audit = NULL;
-            self->ctx.outbox = NULL;
-            break;
-        case KB_LINK_BATCH_ABORT:
-            self->ctx.audit = NULL;
-            self->ctx.outbox = NULL;
-            break;
-    }
-    return rc == KB_DB_OK ? 0 : KB_LINK_RETRY;
+    int rc = kb_effects_on_batch (self->effects, db, event);
+    self->ctx.audit = kb_effects_audit (self->effects);
+    self->ctx.outbox = kb_effects_outbox (self->effects);
+    return rc;
 }
 
 static kb_link_sender_t *
@@ -105,9 +80,8 @@ tracking_server_new (const kb_config_t *config)
     if (!self)
         return NULL;
     self->config = config;
-    self->audit = kb_audit_batch_new ();
-    self->outbox = kb_outbox_batch_new ();
-    if (!self->audit || !self->outbox)
+    self->effects = kb_effects_new ();
+    if (!self->effects)
         goto fail;
     self->check_ms = (int)kb_config_int (config, "stale/check_ms");
     self->no_plan_s = (int)kb_config_int (config, "stale/no_plan_s");
@@ -172,8 +146,7 @@ tracking_server_destroy (tracking_server_t **self_p)
     kb_link_sender_destroy (&self->monitoring);
     kb_link_receiver_destroy (&self->receiver);
     kb_db_destroy (&self->db);
-    kb_audit_batch_destroy (&self->audit);
-    kb_outbox_batch_destroy (&self->outbox);
+    kb_effects_destroy (&self->effects);
     free (self);
     *self_p = NULL;
 }

@@ -6,6 +6,7 @@
 #include "zorg_store.h"
 
 #include "ketenbus/kb_db.h"
+#include "ketenbus/kb_effects.h"
 #include "ketenbus/kb_link.h"
 #include "ketenbus/kb_log.h"
 
@@ -20,8 +21,7 @@ struct _zorg_server_t {
     kb_link_receiver_t *receiver;
     kb_link_sender_t *sender;
     kb_link_sender_t *tracking; /* towards client-tracking, or NULL */
-    kb_audit_batch_t *audit;
-    kb_outbox_batch_t *outbox;
+    kb_effects_t *effects; /* audit rows and outbox messages per link batch */
     int check_ms;
 };
 
@@ -34,42 +34,16 @@ s_apply (kb_db_t *db, const char *sender, const char *stream, const char *messag
                                 reason_buf, reason_len);
 }
 
-/* The audit rows and outbox messages of a link batch are kept in memory
-   and written in one statement each before its COMMIT, instead of a few
-   round trips per row. */
+/* The link batch's audit rows and outbox messages (kb_effects), and
+   the handlers' view of them. */
 static int
 s_on_batch (kb_db_t *db, kb_link_batch_event_t event, void *arg)
 {
     zorg_server_t *self = arg;
-    int rc = KB_DB_OK;
-    switch (event) {
-        case KB_LINK_BATCH_BEGIN:
-            kb_outbox_batch_reset (self->outbox);
-            rc = kb_audit_batch_begin (self->audit, db);
-            self->ctx.audit = rc == KB_DB_OK ? self->audit : NULL;
-            self->ctx.outbox = rc == KB_DB_OK ? self->outbox : NULL;
-            break;
-        case KB_LINK_MESSAGE_BEGIN:
-            kb_audit_batch_savepoint (self->audit);
-            kb_outbox_batch_savepoint (self->outbox);
-            break;
-        case KB_LINK_MESSAGE_UNDO:
-            kb_audit_batch_rollback_to (self->audit);
-            kb_outbox_batch_rollback_to (self->outbox);
-            break;
-        case KB_LINK_BATCH_COMMIT:
-            rc = kb_outbox_batch_send (self->outbox, db);
-            if (rc == KB_DB_OK)
-                rc = kb_audit_batch_flush (self->audit, db);
-            self->ctx.audit = NULL;
-            self->ctx.outbox = NULL;
-            break;
-        case KB_LINK_BATCH_ABORT:
-            self->ctx.audit = NULL;
-            self->ctx.outbox = NULL;
-            break;
-    }
-    return rc == KB_DB_OK ? 0 : KB_LINK_RETRY;
+    int rc = kb_effects_on_batch (self->effects, db, event);
+    self->ctx.audit = kb_effects_audit (self->effects);
+    self->ctx.outbox = kb_effects_outbox (self->effects);
+    return rc;
 }
 
 
@@ -81,9 +55,8 @@ zorg_server_new (const kb_config_t *config)
     if (!self)
         return NULL;
     self->config = config;
-    self->audit = kb_audit_batch_new ();
-    self->outbox = kb_outbox_batch_new ();
-    if (!self->audit || !self->outbox)
+    self->effects = kb_effects_new ();
+    if (!self->effects)
         goto fail;
     self->check_ms = (int) kb_config_int (config, "transfer/check_ms");
     const char *rules_file = kb_config_str (config, "rules/file");
@@ -166,8 +139,7 @@ zorg_server_destroy (zorg_server_t **self_p)
     kb_link_receiver_destroy (&self->receiver);
     kb_db_destroy (&self->db);
     zorg_rules_destroy (&self->rules);
-    kb_audit_batch_destroy (&self->audit);
-    kb_outbox_batch_destroy (&self->outbox);
+    kb_effects_destroy (&self->effects);
     free (self);
     *self_p = NULL;
 }
