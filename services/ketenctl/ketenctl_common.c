@@ -302,22 +302,36 @@ ketenctl_actor_or (const char *by, char *buf, size_t size)
 }
 
 int
-ketenctl_bsn_pseudonym (const ketenctl_t *ctx, const char *bsn, char out[KB_PSEUDONYM_LEN + 1])
+ketenctl_bsn_read (const char *arg, char out[10])
 {
     /* "--bsn -" reads it from standard input, so it stays out of the
        process list and the shell history */
     char line[32] = "";
-    if (strcmp (bsn, "-") == 0) {
+    if (strcmp (arg, "-") == 0) {
         if (!fgets (line, sizeof line, stdin))
             line[0] = '\0';
         line[strcspn (line, "\r\n")] = '\0';
-        bsn = line;
+        arg = line;
     }
-    if (!kb_validate_bsn (bsn)) {
-        sodium_memzero (line, sizeof line);
+    int ok = kb_validate_bsn (arg); /* exactly 9 digits */
+    if (ok) {
+        memcpy (out, arg, 9);
+        out[9] = '\0';
+    }
+    sodium_memzero (line, sizeof line);
+    if (!ok) {
         ketenctl_err ("invalid value for \"--bsn\": not 9 digits passing the elfproef");
-        return KETENCTL_USAGE;
+        return -1;
     }
+    return 0;
+}
+
+int
+ketenctl_bsn_pseudonym (const ketenctl_t *ctx, const char *bsn_arg, char out[KB_PSEUDONYM_LEN + 1])
+{
+    char bsn[10];
+    if (ketenctl_bsn_read (bsn_arg, bsn))
+        return KETENCTL_USAGE;
     int rc = KETENCTL_USAGE;
     kb_pseudo_t *pseudo = ketenctl_pseudo_load (ctx);
     if (pseudo) {
@@ -325,7 +339,7 @@ ketenctl_bsn_pseudonym (const ketenctl_t *ctx, const char *bsn, char out[KB_PSEU
         rc = KETENCTL_OK;
     }
     kb_pseudo_destroy (&pseudo);
-    sodium_memzero (line, sizeof line);
+    sodium_memzero (bsn, sizeof bsn);
     return rc;
 }
 

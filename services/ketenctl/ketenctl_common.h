@@ -160,11 +160,16 @@ kb_client_t *ketenctl_client_open (const ketenctl_t *ctx,
    a configuration problem, exit 2. */
 kb_pseudo_t *ketenctl_pseudo_load (const ketenctl_t *ctx);
 
+/* The BSN of --bsn arg ("-": one line of standard input) into out, when
+   it is 9 digits passing the elfproef. Returns 0, or -1 after printing why.
+   The caller wipes out when done. */
+int ketenctl_bsn_read (const char *arg, char out[10]);
+
 /* The pseudonym of bsn ("-": read from standard input, so it stays out
    of the process list and the shell history) with the regional key. The
    BSN is checked (elfproef), never printed or stored. Returns KETENCTL_OK
    or an exit code after printing why. */
-int ketenctl_bsn_pseudonym (const ketenctl_t *ctx, const char *bsn,
+int ketenctl_bsn_pseudonym (const ketenctl_t *ctx, const char *bsn_arg,
                             char out[KB_PSEUDONYM_LEN + 1]);
 
 /* The operating system user running ketenctl (for the audit log). */

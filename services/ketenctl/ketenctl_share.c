@@ -83,30 +83,6 @@ s_share_usage (FILE *out)
              cats, purposes, grounds, s_client_help);
 }
 
-/* --bsn: the value, or "-" for a line of standard input, into out. */
-static int
-s_bsn (const char *arg, char out[10])
-{
-    char line[32] = "";
-    if (strcmp (arg, "-") == 0) {
-        if (!fgets (line, sizeof line, stdin))
-            line[0] = '\0';
-        line[strcspn (line, "\r\n")] = '\0';
-        arg = line;
-    }
-    int ok = kb_validate_bsn (arg); /* exactly 9 digits */
-    if (ok) {
-        memcpy (out, arg, 9);
-        out[9] = '\0';
-    }
-    sodium_memzero (line, sizeof line);
-    if (!ok) {
-        ketenctl_err ("invalid value for \"--bsn\": not 9 digits passing the elfproef");
-        return -1;
-    }
-    return 0;
-}
-
 /* "plan,wonen" into DataCategory values; the count, or -1 (error printed). */
 static int
 s_categories (const char *list, Ketenbus__V1__DataCategory *out)
@@ -188,8 +164,8 @@ s_grant (const ketenctl_t *ctx, int argc, char *argv[])
     Ketenbus__V1__DataCategory cats[S_MAX_CATEGORIES];
     char bsn[10], consent_id[KB_UUID_LEN + 1];
     int giver, purp, n;
-    if (s_bsn (bsn_arg, bsn) || s_enum (&ketenbus__v1__consent_giver__descriptor, "given-by",
-                                        given_by, &giver)
+    if (ketenctl_bsn_read (bsn_arg, bsn)
+        || s_enum (&ketenbus__v1__consent_giver__descriptor, "given-by", given_by, &giver)
         || s_enum (&ketenbus__v1__purpose__descriptor, "purpose", purpose, &purp)
         || (n = s_categories (categories, cats)) < 0)
         return KETENCTL_USAGE;
@@ -247,7 +223,7 @@ s_withdraw (const ketenctl_t *ctx, int argc, char *argv[])
     }
     char bsn[10], today[11];
     int giver;
-    if (s_bsn (bsn_arg, bsn)
+    if (ketenctl_bsn_read (bsn_arg, bsn)
         || s_enum (&ketenbus__v1__consent_giver__descriptor, "by", by, &giver))
         return KETENCTL_USAGE;
     s_today (today);
@@ -298,7 +274,7 @@ s_request (const ketenctl_t *ctx, int argc, char *argv[])
     Ketenbus__V1__DataCategory cats[S_MAX_CATEGORIES];
     char bsn[10] = "", share_id[KB_UUID_LEN + 1];
     int purp, legal, n;
-    if ((bsn_arg && s_bsn (bsn_arg, bsn))
+    if ((bsn_arg && ketenctl_bsn_read (bsn_arg, bsn))
         || s_enum (&ketenbus__v1__purpose__descriptor, "purpose", purpose, &purp)
         || s_enum (&ketenbus__v1__legal_ground__descriptor, "legal-ground", ground, &legal)
         || (n = s_categories (categories, cats)) < 0)
