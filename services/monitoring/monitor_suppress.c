@@ -60,6 +60,81 @@ s_protect_line (s_grid_t *g, bool row, size_t line)
     return true;
 }
 
+
+/* The hidden entries as edges of a graph whose vertices are the grid's
+   rows (0..rows-1) and columns (rows..rows+cols-1). Every row and column
+   of the grid sums to zero (a total counts negative), so the values the
+   hidden entries can take differ from the truth by a circulation: an
+   entry can be recomputed exactly when it lies on no cycle, i.e. when its
+   edge is a bridge. Marks in seen[] the vertices reachable from start
+   over hidden entries other than (skip_r, skip_c). */
+static void
+s_reach (const s_grid_t *g, size_t start, size_t skip_r, size_t skip_c, bool *seen)
+{
+    size_t stack[MONITOR_SUPPRESS_MAX_ROWS + MONITOR_SUPPRESS_MAX_COLS + 2];
+    size_t top = 0;
+    memset (seen, 0, (g->rows + g->cols) * sizeof *seen);
+    seen[start] = true;
+    stack[top++] = start;
+    while (top) {
+        size_t v = stack[--top];
+        bool is_row = v < g->rows;
+        size_t len = is_row ? g->cols : g->rows;
+        for (size_t i = 0; i < len; i++) {
+            size_t r = is_row ? v : i, c = is_row ? i : v - g->rows;
+            if (!g->hidden[r][c] || (r == skip_r && c == skip_c))
+                continue;
+            size_t w = is_row ? g->rows + c : r;
+            if (!seen[w]) {
+                seen[w] = true;
+                stack[top++] = w;
+            }
+        }
+    }
+}
+
+/* Finds one hidden entry that is a bridge and hides one more entry that
+   closes a cycle through it: a published entry whose row lies on the
+   column's side of the bridge and whose column lies on the row's side,
+   the smallest non-zero one (a zero only when nothing else is left).
+   Returns true when an entry was added. */
+static bool
+s_protect_bridge (s_grid_t *g)
+{
+    bool from_row[MONITOR_SUPPRESS_MAX_ROWS + MONITOR_SUPPRESS_MAX_COLS + 2];
+    bool from_col[MONITOR_SUPPRESS_MAX_ROWS + MONITOR_SUPPRESS_MAX_COLS + 2];
+    for (size_t r = 0; r < g->rows; r++)
+        for (size_t c = 0; c < g->cols; c++) {
+            if (!g->hidden[r][c])
+                continue;
+            s_reach (g, r, r, c, from_row);
+            if (from_row[g->rows + c])
+                continue; /* on a cycle */
+            s_reach (g, g->rows + c, r, c, from_col);
+            long best = -1;
+            size_t br = 0, bc = 0;
+            for (size_t r2 = 0; r2 < g->rows; r2++) {
+                if (!from_col[r2])
+                    continue;
+                for (size_t c2 = 0; c2 < g->cols; c2++) {
+                    if (!from_row[g->rows + c2] || g->hidden[r2][c2])
+                        continue;
+                    long n = g->v[r2][c2];
+                    if (best < 0 || (n > 0 && (best == 0 || n < best))) {
+                        best = n;
+                        br = r2;
+                        bc = c2;
+                    }
+                }
+            }
+            if (best < 0)
+                continue; /* cannot happen: the margin joins every row and column */
+            g->hidden[br][bc] = true;
+            return true;
+        }
+    return false;
+}
+
 int
 monitor_suppress_apply (const monitor_suppress_config_t *config,
                         const monitor_table_t *t,
@@ -97,6 +172,8 @@ monitor_suppress_apply (const monitor_suppress_config_t *config,
             changed |= s_protect_line (g, true, r);
         for (size_t c = 0; c < g->cols; c++)
             changed |= s_protect_line (g, false, c);
+        if (!changed)
+            changed = s_protect_bridge (g);
     }
     for (size_t r = 0; r < t->rows; r++) {
         for (size_t c = 0; c < t->cols; c++) {

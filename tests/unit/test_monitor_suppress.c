@@ -9,6 +9,7 @@
 
 #include "monitor_suppress.h"
 
+#include <math.h>
 #include <string.h>
 
 static monitor_table_t
@@ -365,6 +366,163 @@ test_totals_never_reveal_a_suppressed_cell (void **state)
     }
 }
 
+
+/* Linear check: the published grid (cells, row totals, column totals and
+   the grand total; every row and column of it sums to its last entry) is
+   a linear system in the hidden entries. A hidden entry can be recomputed
+   exactly when its unit vector lies in the row space of that system:
+   rank([A; e_k]) == rank(A). Unlike the brute force this ignores
+   non-negativity, so it checks any size up to the suppressor's limits. */
+#define S_LIN_MAX 80
+static size_t
+s_rank (double m[][S_LIN_MAX], size_t rows, size_t cols)
+{
+    size_t rank = 0;
+    for (size_t c = 0; c < cols && rank < rows; c++) {
+        size_t piv = rank;
+        for (size_t r = rank; r < rows; r++)
+            if (fabs (m[r][c]) > fabs (m[piv][c]))
+                piv = r;
+        if (fabs (m[piv][c]) < 1e-9)
+            continue;
+        for (size_t k = 0; k < cols; k++) {
+            double t = m[rank][k];
+            m[rank][k] = m[piv][k];
+            m[piv][k] = t;
+        }
+        for (size_t r = 0; r < rows; r++) {
+            if (r == rank)
+                continue;
+            double f = m[r][c] / m[rank][c];
+            for (size_t k = 0; k < cols; k++)
+                m[r][k] -= f * m[rank][k];
+        }
+        rank++;
+    }
+    return rank;
+}
+
+/* Returns the number of hidden cells (not totals) that can be recomputed. */
+static size_t
+s_linear_recoverable (const monitor_table_t *t, const monitor_published_t *p)
+{
+    size_t R = t->rows + 1, C = t->cols + 1;
+    static int var[MONITOR_SUPPRESS_MAX_ROWS + 1][MONITOR_SUPPRESS_MAX_COLS + 1];
+    size_t n = 0;
+    for (size_t r = 0; r < R; r++)
+        for (size_t c = 0; c < C; c++) {
+            bool cell = r < t->rows && c < t->cols;
+            bool hidden = cell               ? p->suppressed[r][c]
+                          : r < t->rows      ? p->row_total_suppressed[r]
+                          : c < t->cols      ? p->col_total_suppressed[c]
+                                             : p->total_suppressed;
+            var[r][c] = hidden ? (int)n++ : -1;
+        }
+    assert_true (n < S_LIN_MAX);
+    if (n == 0)
+        return 0;
+    static double a[2 * S_LIN_MAX + 1][S_LIN_MAX], b[2 * S_LIN_MAX + 1][S_LIN_MAX];
+    size_t eq = 0;
+    for (size_t pass = 0; pass < 2; pass++) {
+        size_t lines = pass ? C : R, len = pass ? R : C;
+        for (size_t l = 0; l < lines; l++) {
+            memset (a[eq], 0, sizeof a[eq]);
+            bool any = false;
+            for (size_t i = 0; i < len; i++) {
+                size_t r = pass ? i : l, c = pass ? l : i;
+                if (var[r][c] >= 0) {
+                    a[eq][var[r][c]] = i + 1 == len ? -1.0 : 1.0;
+                    any = true;
+                }
+            }
+            eq += any;
+        }
+    }
+    memcpy (b, a, sizeof a);
+    size_t base = s_rank (b, eq, n);
+    size_t recoverable = 0;
+    for (size_t r = 0; r < t->rows; r++)
+        for (size_t c = 0; c < t->cols; c++) {
+            if (var[r][c] < 0)
+                continue;
+            memcpy (b, a, sizeof a);
+            memset (b[eq], 0, sizeof b[eq]);
+            b[eq][var[r][c]] = 1.0;
+            if (s_rank (b, eq + 1, n) == base)
+                recoverable++;
+        }
+    return recoverable;
+}
+
+static void
+s_check_linear (const monitor_table_t *t, int threshold)
+{
+    monitor_suppress_config_t cfg = { threshold, 1 };
+    monitor_published_t p;
+    assert_int_equal (monitor_suppress_apply (&cfg, t, &p), 0);
+    size_t k = s_linear_recoverable (t, &p);
+    if (k) {
+        for (size_t r = 0; r < t->rows; r++)
+            for (size_t c = 0; c < t->cols; c++)
+                print_error ("%s%ld%s", p.suppressed[r][c] ? "[" : " ", t->count[r][c],
+                             c + 1 == t->cols ? "\n" : " ");
+        fail_msg ("%zu suppressed cells can be recomputed", k);
+    }
+}
+
+/* A bridge: two blocks of suppressed cells, each protected in its own rows
+   and columns, joined by one more suppressed cell. Every line holds two or
+   more suppressed entries, yet the joining cell is the sum of its block's
+   row totals minus the block's column totals. */
+static void
+test_bridge_protected (void **state)
+{
+    (void)state;
+    const long cells[] = { 3,  4,  40, 50,  //
+                           5,  6,  2,  60,  //
+                           70, 80, 7,  8,   //
+                           90, 95, 9,  4 };
+    monitor_table_t t = s_table (4, 4, cells);
+    s_check_linear (&t, 10);
+    s_check_unrecoverable (&t);
+    /* the same after the suppressor's own choices: any 4x4 with small cells */
+    const long pool[] = { 0, 1, 2, 3, 5, 9, 10, 11, 14, 30, 55 };
+    uint32_t x = 777;
+    for (int round = 0; round < 3000; round++) {
+        size_t rows = 2 + (size_t)(round % 3), cols = 2 + (size_t)((round / 3) % 3);
+        long c[16];
+        for (size_t i = 0; i < rows * cols; i++) {
+            x = x * 1103515245u + 12345u;
+            c[i] = pool[(x >> 16) % (sizeof pool / sizeof pool[0])];
+        }
+        t = s_table (rows, cols, c);
+        s_check_linear (&t, 10);
+        if (round < 200 && rows * cols <= 12)
+            s_check_unrecoverable (&t);
+    }
+}
+
+/* Larger tables (as the report builds: up to 64 rows) against the linear check. */
+static void
+test_large_tables_linear (void **state)
+{
+    (void)state;
+    uint32_t x = 4242;
+    for (int round = 0; round < 60; round++) {
+        monitor_table_t t;
+        memset (&t, 0, sizeof t);
+        t.rows = 3 + (size_t)(round % 6);
+        t.cols = 3 + (size_t)((round / 6) % 5);
+        for (size_t r = 0; r < t.rows; r++)
+            for (size_t c = 0; c < t.cols; c++) {
+                x = x * 1103515245u + 12345u;
+                uint32_t v = (x >> 16) % 100;
+                t.count[r][c] = v < 30 ? (long)(v % 10) : (long)v;
+            }
+        s_check_linear (&t, 10);
+    }
+}
+
 int
 main (void)
 {
@@ -378,6 +536,8 @@ main (void)
         cmocka_unit_test (test_lone_cell_protected),
         cmocka_unit_test (test_invalid_input),
         cmocka_unit_test (test_totals_never_reveal_a_suppressed_cell),
+        cmocka_unit_test (test_bridge_protected),
+        cmocka_unit_test (test_large_tables_linear),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
