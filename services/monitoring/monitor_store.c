@@ -10,7 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define S_PARAMS 38
+#define S_PARAMS 40
+#define S_DOMAINS 8 /* LifeDomain 1..8 */
 #define S_CATEGORIES_MAX 32
 
 int
@@ -25,13 +26,14 @@ monitor_store_prepare (kb_db_t *db)
       " trajectory_outcome, early_end_reason, shelter_type, shelter_destination, wet,"
       " product_category, pyramid_level, care_stop_reason, volume, unit, frequency, cost_cents,"
       " assessment_moment, share_outcome, legal_ground, event_date, start_date, end_date,"
-      " duration_days, satisfaction_score)"
+      " duration_days, satisfaction_score, review_outcome, scores)"
       " VALUES ($1, $2, $3::int, to_timestamp($4::bigint / 1000.0), nullif($5, ''),"
       " nullif($6, ''), nullif($7, ''), nullif($8, ''), nullif($9, ''), nullif($10, ''),"
       " nullif($11, ''), nullif($12, ''), $13::int, $14::int, $15::int[], $16::int, $17::int,"
       " $18::int, $19::int, $20::int, $21::int, $22::int, $23::int, nullif($24, ''), $25::int,"
       " $26::int, $27::int, $28::int, $29::int, $30::bigint, $31::int, $32::int, $33::int,"
-      " nullif($34, '')::date, nullif($35, '')::date, nullif($36, '')::date, $37::int, $38::int)",
+      " nullif($34, '')::date, nullif($35, '')::date, nullif($36, '')::date, $37::int, $38::int,"
+      " $39::int, $40::int[])",
       S_PARAMS);
 }
 
@@ -74,6 +76,11 @@ s_check (const Ketenbus__V1__MonitoringEvent *ev)
         return "monitoring event with a date that is not YYYY-MM-DD";
     if (ev->n_categories > S_CATEGORIES_MAX)
         return "monitoring event with too many categories";
+    for (size_t i = 0; i < ev->n_scores; i++) {
+        const Ketenbus__V1__DomainScore *ds = ev->scores[i];
+        if (!ds || ds->domain <= 0 || ds->domain > S_DOMAINS || ds->score < 1 || ds->score > 5)
+            return "monitoring event with a score outside 1..5 or an unknown domain";
+    }
     return NULL;
 }
 
@@ -160,7 +167,23 @@ monitor_store_apply (kb_db_t *db,
     v[35] = ev->end_date;
     S_INT (36, ev->duration_days);
     S_INT (37, ev->satisfaction_score);
+    S_INT (38, ev->review_outcome);
 #undef S_INT
+    /* scores[d] = the score of LifeDomain d, 0 when not assessed; "{}"
+       for events without scores */
+    char scores[S_DOMAINS * 4 + 3] = "{}";
+    if (ev->n_scores > 0) {
+        int by_domain[S_DOMAINS + 1] = { 0 };
+        for (size_t i = 0; i < ev->n_scores; i++)
+            by_domain[ev->scores[i]->domain] = (int)ev->scores[i]->score;
+        size_t so = 0;
+        scores[so++] = '{';
+        for (int d = 1; d <= S_DOMAINS; d++)
+            so += (size_t)snprintf (
+              scores + so, sizeof scores - so, "%s%d", d > 1 ? "," : "", by_domain[d]);
+        snprintf (scores + so, sizeof scores - so, "}");
+    }
+    v[39] = scores;
     for (int i = 0; i < S_PARAMS; i++)
         if (!v[i])
             v[i] = "";
