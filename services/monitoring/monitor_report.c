@@ -92,7 +92,7 @@ static const s_stmt_t s_stmts[Q_COUNT] = {
                  4 },
     [Q_SHELTER_INOUT] = { "mon_rep_shelter_inout",
                           "SELECT" S_MONTH_IDX ("in_date") "::text, 0, count(*) FROM mon_shelter_r"
-                          " WHERE in_date BETWEEN $5 AND $2 AND" S_REGION " GROUP BY 1"
+                          " WHERE in_date BETWEEN $5 AND $2 AND $1::date <= $2 AND" S_REGION " GROUP BY 1"
                           " UNION ALL SELECT" S_MONTH_IDX ("out_date") "::text, 1, count(*)"
                           " FROM mon_shelter_r WHERE out_date BETWEEN $5 AND $2 AND" S_REGION
                           " GROUP BY 1",
@@ -162,7 +162,7 @@ static const s_stmt_t s_stmts[Q_COUNT] = {
                       4 },
     [Q_TREND_STARTED] = { "mon_rep_trend_started",
                           "SELECT trajectory_type::text," S_MONTH_IDX ("begun") ", count(*)"
-                          " FROM mon_trajectory_r WHERE begun BETWEEN $5 AND $2 AND" S_REGION
+                          " FROM mon_trajectory_r WHERE begun BETWEEN $5 AND $2 AND $1::date <= $2 AND" S_REGION
                           " GROUP BY 1, 2",
                           5 },
     [Q_CLIENTS] = { "mon_rep_clients",
@@ -196,7 +196,7 @@ static const s_stmt_t s_stmts[Q_COUNT] = {
                           " CROSS JOIN LATERAL (SELECT ($5::date + make_interval(months => m.i))::date AS f) mf"
                           " JOIN mon_toewijzing_r w ON w.active_from < (mf.f + interval '1 month')::date"
                           " AND (w.active_to IS NULL OR w.active_to >= mf.f)"
-                          " WHERE w.active_from <= $2 AND" S_REGION " GROUP BY 1, 2",
+                          " WHERE w.active_from <= $2 AND $1::date <= $2 AND" S_REGION " GROUP BY 1, 2",
                           5 },
 };
 

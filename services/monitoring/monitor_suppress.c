@@ -165,6 +165,11 @@ monitor_suppress_apply (const monitor_suppress_config_t *config,
                 out->primary++;
             }
         }
+    /* a total is a count too: a small one is not published either */
+    for (size_t r = 0; r < g->rows; r++)
+        for (size_t c = 0; c < g->cols; c++)
+            if ((r == t->rows || c == t->cols) && g->v[r][c] > 0 && g->v[r][c] < config->threshold)
+                g->hidden[r][c] = true;
     bool changed = true;
     while (changed) {
         changed = false;

@@ -523,6 +523,26 @@ test_large_tables_linear (void **state)
     }
 }
 
+/* A total below the threshold is not published, even when every cell
+   under it is suppressed already (a regression: a total of 5 over cells
+   of 1, 2 and 2 was shown). */
+static void
+test_small_total_suppressed (void **state)
+{
+    (void)state;
+    monitor_suppress_config_t cfg = { 10, 5 };
+    const long cells[] = { 1, 0, 2, 0, 2, 0, 40, 30, 20 };
+    monitor_table_t t = s_table (3, 3, cells);
+    monitor_published_t p;
+    assert_int_equal (monitor_suppress_apply (&cfg, &t, &p), 0);
+    assert_true (p.row_total_suppressed[0]); /* 3 */
+    assert_true (p.row_total_suppressed[1]); /* 2 */
+    assert_false (p.row_total_suppressed[2]);
+    cfg.rounding = 1;
+    s_check_unrecoverable (&t);
+    s_check_linear (&t, 10);
+}
+
 int
 main (void)
 {
@@ -538,6 +558,7 @@ main (void)
         cmocka_unit_test (test_totals_never_reveal_a_suppressed_cell),
         cmocka_unit_test (test_bridge_protected),
         cmocka_unit_test (test_large_tables_linear),
+        cmocka_unit_test (test_small_total_suppressed),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
