@@ -21,23 +21,25 @@
 
 #define S_REGION " ($3 = '' OR r_gemeente = $3) AND ($4 = '' OR r_gebied = $4) "
 /* the month of d counted from $5 (the first month of the trend window) */
-#define S_MONTH_IDX(d)                                                                    \
-    " ((extract(year FROM " d ")::int - extract(year FROM $5::date)::int) * 12 +"         \
+#define S_MONTH_IDX(d)                                                                             \
+    " ((extract(year FROM " d ")::int - extract(year FROM $5::date)::int) * 12 +"                  \
     " extract(month FROM " d ")::int - extract(month FROM $5::date)::int) "
 /* rows by gemeente, or by gebied inside one gemeente */
-#define S_REGION_KEY " CASE WHEN $3 = '' THEN coalesce(r_gemeente, '-') ELSE coalesce(r_gebied, '-') END "
+#define S_REGION_KEY                                                                               \
+    " CASE WHEN $3 = '' THEN coalesce(r_gemeente, '-') ELSE coalesce(r_gebied, '-') END "
 #define S_MONTHS 12
 
 /* (key, column, count) per outcome of the trajectories grouped by key */
-#define S_TRJ_COUNTS(key)                                                                 \
-    "SELECT k, col, count(*) FROM (SELECT " key " AS k, unnest(ARRAY["                    \
-    " CASE WHEN begun BETWEEN $1 AND $2 THEN 0 END,"                                      \
-    " CASE WHEN begun <= $2 AND (end_date IS NULL OR end_date > $2) THEN 1 END,"          \
-    " CASE WHEN end_date BETWEEN $1 AND $2 AND outcome = 1 THEN 2 END,"                   \
-    " CASE WHEN end_date BETWEEN $1 AND $2 AND outcome = 2 THEN 3 END,"                   \
-    " CASE WHEN end_date BETWEEN $1 AND $2 AND outcome = 3 THEN 4 END,"                   \
-    " CASE WHEN end_date BETWEEN $1 AND $2 AND outcome NOT IN (1, 2, 3) THEN 5 END]) AS col" \
-    " FROM mon_trajectory_r WHERE" S_REGION ") x WHERE col IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"
+#define S_TRJ_COUNTS(key)                                                                          \
+    "SELECT k, col, count(*) FROM (SELECT " key " AS k, unnest(ARRAY["                             \
+    " CASE WHEN begun BETWEEN $1 AND $2 THEN 0 END,"                                               \
+    " CASE WHEN begun <= $2 AND (end_date IS NULL OR end_date > $2) THEN 1 END,"                   \
+    " CASE WHEN end_date BETWEEN $1 AND $2 AND outcome = 1 THEN 2 END,"                            \
+    " CASE WHEN end_date BETWEEN $1 AND $2 AND outcome = 2 THEN 3 END,"                            \
+    " CASE WHEN end_date BETWEEN $1 AND $2 AND outcome = 3 THEN 4 END,"                            \
+    " CASE WHEN end_date BETWEEN $1 AND $2 AND outcome NOT IN (1, 2, 3) THEN 5 END]) AS col"       \
+    " FROM mon_trajectory_r WHERE" S_REGION                                                        \
+    ") x WHERE col IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"
 
 typedef struct
 {
@@ -83,7 +85,8 @@ static const s_stmt_t s_stmts[Q_COUNT] = {
                   4 },
     [Q_LEAD] = { "mon_rep_lead",
                  "SELECT 0, greatest(first_regie_date - first_signal_date, 0) FROM mon_gezin_r"
-                 " WHERE first_regie_date BETWEEN $1 AND $2 AND first_signal_date IS NOT NULL AND" S_REGION
+                 " WHERE first_regie_date BETWEEN $1 AND $2 AND first_signal_date IS NOT NULL "
+                 "AND" S_REGION
                  " UNION ALL SELECT 1, greatest(plan_date - first_signal_date, 0) FROM mon_gezin_r"
                  " WHERE plan_date BETWEEN $1 AND $2 AND first_signal_date IS NOT NULL AND" S_REGION
                  " UNION ALL SELECT 2, greatest(end_date - coalesce(first_signal_date, begun), 0)"
@@ -91,11 +94,14 @@ static const s_stmt_t s_stmts[Q_COUNT] = {
                  " AND coalesce(first_signal_date, begun) IS NOT NULL AND" S_REGION,
                  4 },
     [Q_SHELTER_INOUT] = { "mon_rep_shelter_inout",
-                          "SELECT" S_MONTH_IDX ("in_date") "::text, 0, count(*) FROM mon_shelter_r"
-                          " WHERE in_date BETWEEN $5 AND $2 AND $1::date <= $2 AND" S_REGION " GROUP BY 1"
-                          " UNION ALL SELECT" S_MONTH_IDX ("out_date") "::text, 1, count(*)"
-                          " FROM mon_shelter_r WHERE out_date BETWEEN $5 AND $2 AND" S_REGION
-                          " GROUP BY 1",
+                          "SELECT" S_MONTH_IDX (
+                            "in_date") "::text, 0, count(*) FROM mon_shelter_r"
+                                       " WHERE in_date BETWEEN $5 AND $2 AND $1::date <= $2 "
+                                       "AND" S_REGION " GROUP BY 1"
+                                       " UNION ALL SELECT" S_MONTH_IDX (
+                                         "out_date") "::text, 1, count(*)"
+                                                     " FROM mon_shelter_r WHERE out_date BETWEEN "
+                                                     "$5 AND $2 AND" S_REGION " GROUP BY 1",
                           5 },
     [Q_SHELTER_STAY] = { "mon_rep_shelter_stay",
                          "SELECT greatest(out_date - in_date, 0) FROM mon_shelter_r"
@@ -114,30 +120,34 @@ static const s_stmt_t s_stmts[Q_COUNT] = {
                        "  AND scores[4] >= $5, false) AS stable FROM ("
                        "  SELECT coalesce(t.person_pseudonym, t.trajectory_id) AS who, a.scores,"
                        "   a.assessed_date, a.assessment_id"
-                       "  FROM mon_trajectory_r t JOIN mon_assessment a ON a.trajectory_id = t.trajectory_id"
+                       "  FROM mon_trajectory_r t JOIN mon_assessment a ON a.trajectory_id = "
+                       "t.trajectory_id"
                        "  WHERE t.trajectory_type = 2 AND t.begun <= $2 AND (t.end_date IS NULL OR"
-                       "   t.end_date >= $1) AND a.assessed_date <= $2 AND" S_REGION
-                       "  UNION ALL"
+                       "   t.end_date >= $1) AND a.assessed_date <= $2 AND" S_REGION "  UNION ALL"
                        "  SELECT t.person_pseudonym, a.scores, a.assessed_date, a.assessment_id"
-                       "  FROM mon_trajectory_r t JOIN mon_assessment a ON a.person_pseudonym = t.person_pseudonym"
+                       "  FROM mon_trajectory_r t JOIN mon_assessment a ON a.person_pseudonym = "
+                       "t.person_pseudonym"
                        "  WHERE t.trajectory_type = 2 AND t.begun <= $2 AND (t.end_date IS NULL OR"
                        "   t.end_date >= $1) AND a.assessed_date <= $2 AND" S_REGION ") x"
                        " ORDER BY who, assessed_date DESC, assessment_id DESC) y",
                        5 },
     [Q_SHELTER_HOUSING] = { "mon_rep_shelter_housing",
-                            "SELECT count(*) FILTER (WHERE destination = 1), count(*) FROM mon_shelter_r"
+                            "SELECT count(*) FILTER (WHERE destination = 1), count(*) FROM "
+                            "mon_shelter_r"
                             " WHERE out_date BETWEEN $1 AND $2 AND" S_REGION,
                             4 },
     [Q_ZWERF_THROUGH] = { "mon_rep_zwerf_through",
                           "SELECT count(*) FILTER (WHERE end_date - begun <= $5), count(*)"
-                          " FROM mon_trajectory_r WHERE trajectory_type = 3 AND end_date BETWEEN $1 AND $2"
+                          " FROM mon_trajectory_r WHERE trajectory_type = 3 AND end_date BETWEEN "
+                          "$1 AND $2"
                           " AND begun IS NOT NULL AND" S_REGION,
                           5 },
     /* zwerfjongeren leaving shelter home (3) or to (begeleid) zelfstandig wonen (1, 2) */
     [Q_ZWERF_SPLIT] = { "mon_rep_zwerf_split",
                         "SELECT count(*) FILTER (WHERE destination = 3),"
                         " count(*) FILTER (WHERE destination IN (1, 2)) FROM mon_shelter_r"
-                        " WHERE out_date BETWEEN $1 AND $2 AND (shelter_type = 3 OR trajectory_type = 3)"
+                        " WHERE out_date BETWEEN $1 AND $2 AND (shelter_type = 3 OR "
+                        "trajectory_type = 3)"
                         " AND destination IN (1, 2, 3) AND" S_REGION,
                         4 },
     /* gezinnen whose first match lies in the period and is at least $5
@@ -151,31 +161,37 @@ static const s_stmt_t s_stmts[Q_COUNT] = {
     [Q_ESCALATIONS] = { "mon_rep_escalations",
                         "SELECT 0, 0 FROM mon_escalation_r WHERE opened_date <= $2"
                         " AND (resolved_date IS NULL OR resolved_date > $2) AND" S_REGION
-                        " UNION ALL SELECT 1, 0 FROM mon_escalation_r WHERE opened_date BETWEEN $1 AND $2"
-                        " AND" S_REGION
-                        " UNION ALL SELECT 2, greatest(resolved_date - opened_date, 0) FROM mon_escalation_r"
-                        " WHERE resolved_date BETWEEN $1 AND $2 AND opened_date IS NOT NULL AND" S_REGION,
+                        " UNION ALL SELECT 1, 0 FROM mon_escalation_r WHERE opened_date BETWEEN $1 "
+                        "AND $2"
+                        " AND" S_REGION " UNION ALL SELECT 2, greatest(resolved_date - "
+                                        "opened_date, 0) FROM mon_escalation_r"
+                        " WHERE resolved_date BETWEEN $1 AND $2 AND opened_date IS NOT NULL "
+                        "AND" S_REGION,
                         4 },
     [Q_OVERRIDES] = { "mon_rep_overrides",
                       "SELECT review_outcome::text, 0, count(*) FROM mon_share_r WHERE outcome = 3"
                       " AND decided_date BETWEEN $1 AND $2 AND" S_REGION " GROUP BY 1",
                       4 },
     [Q_TREND_STARTED] = { "mon_rep_trend_started",
-                          "SELECT trajectory_type::text," S_MONTH_IDX ("begun") ", count(*)"
-                          " FROM mon_trajectory_r WHERE begun BETWEEN $5 AND $2 AND $1::date <= $2 AND" S_REGION
-                          " GROUP BY 1, 2",
+                          "SELECT trajectory_type::text," S_MONTH_IDX (
+                            "begun") ", count(*)"
+                                     " FROM mon_trajectory_r WHERE begun BETWEEN $5 AND $2 AND "
+                                     "$1::date <= $2 AND" S_REGION " GROUP BY 1, 2",
                           5 },
     [Q_CLIENTS] = { "mon_rep_clients",
                     "SELECT" S_REGION_KEY ", CASE WHEN wet BETWEEN 1 AND 3 THEN wet - 1 ELSE 3 END,"
-                    " count(DISTINCT coalesce(person_pseudonym, toewijzing_id)) FROM mon_toewijzing_r"
-                    " WHERE active_from <= $2 AND (active_to IS NULL OR active_to >= $1) AND" S_REGION
-                    " GROUP BY 1, 2 ORDER BY 1",
+                    " count(DISTINCT coalesce(person_pseudonym, toewijzing_id)) FROM "
+                    "mon_toewijzing_r"
+                    " WHERE active_from <= $2 AND (active_to IS NULL OR active_to >= $1) "
+                    "AND" S_REGION " GROUP BY 1, 2 ORDER BY 1",
                     4 },
     [Q_PYRAMID] = { "mon_rep_pyramid",
-                    "SELECT CASE WHEN pyramid_level BETWEEN 1 AND 4 THEN pyramid_level - 1 ELSE 4 END::text,"
-                    " CASE WHEN wet BETWEEN 1 AND 3 THEN wet - 1 ELSE 3 END, count(*) FROM mon_toewijzing_r"
-                    " WHERE active_from <= $2 AND (active_to IS NULL OR active_to >= $1) AND" S_REGION
-                    " GROUP BY 1, 2",
+                    "SELECT CASE WHEN pyramid_level BETWEEN 1 AND 4 THEN pyramid_level - 1 ELSE 4 "
+                    "END::text,"
+                    " CASE WHEN wet BETWEEN 1 AND 3 THEN wet - 1 ELSE 3 END, count(*) FROM "
+                    "mon_toewijzing_r"
+                    " WHERE active_from <= $2 AND (active_to IS NULL OR active_to >= $1) "
+                    "AND" S_REGION " GROUP BY 1, 2",
                     4 },
     [Q_COST] = { "mon_rep_cost",
                  "SELECT" S_REGION_KEY ", CASE WHEN wet BETWEEN 1 AND 3 THEN wet - 1 ELSE 3 END,"
@@ -185,18 +201,22 @@ static const s_stmt_t s_stmts[Q_COUNT] = {
                  " WHERE active_from <= $2 AND (active_to IS NULL OR active_to >= $1) AND" S_REGION,
                  4 },
     [Q_SATISFACTION] = { "mon_rep_satisfaction",
-                         "SELECT CASE WHEN wet BETWEEN 1 AND 3 THEN wet - 1 ELSE 3 END::text, count(*),"
-                         " sum(score) FROM mon_satisfaction_r WHERE measured_date BETWEEN $1 AND $2 AND"
-                         S_REGION " GROUP BY 1",
+                         "SELECT CASE WHEN wet BETWEEN 1 AND 3 THEN wet - 1 ELSE 3 END::text, "
+                         "count(*),"
+                         " sum(score) FROM mon_satisfaction_r WHERE measured_date BETWEEN $1 AND "
+                         "$2 AND" S_REGION " GROUP BY 1",
                          4 },
     [Q_TREND_CLIENTS] = { "mon_rep_trend_clients",
                           "SELECT CASE WHEN wet BETWEEN 1 AND 3 THEN wet - 1 ELSE 3 END::text, m.i,"
                           " count(DISTINCT coalesce(person_pseudonym, toewijzing_id))"
                           " FROM generate_series(0, 11) AS m(i)"
-                          " CROSS JOIN LATERAL (SELECT ($5::date + make_interval(months => m.i))::date AS f) mf"
-                          " JOIN mon_toewijzing_r w ON w.active_from < (mf.f + interval '1 month')::date"
+                          " CROSS JOIN LATERAL (SELECT ($5::date + make_interval(months => "
+                          "m.i))::date AS f) mf"
+                          " JOIN mon_toewijzing_r w ON w.active_from < (mf.f + interval '1 "
+                          "month')::date"
                           " AND (w.active_to IS NULL OR w.active_to >= mf.f)"
-                          " WHERE w.active_from <= $2 AND $1::date <= $2 AND" S_REGION " GROUP BY 1, 2",
+                          " WHERE w.active_from <= $2 AND $1::date <= $2 AND" S_REGION
+                          " GROUP BY 1, 2",
                           5 },
 };
 
@@ -208,8 +228,8 @@ static const char *const s_outcome_cols[] = { "",
                                               "Overgedragen",
                                               "Anders afgerond" };
 static const char *const s_types[] = { "Onbekend", "Gezinsplan", "POT", "Zwerfjongere", "PGA" };
-static const char *const s_reasons[] = { "Onbekend",          "Cliënt weigert",  "Geen contact",
-                                         "Detentie",          "Opname kliniek",  "Niet passend",
+static const char *const s_reasons[] = { "Onbekend",          "Cliënt weigert", "Geen contact",
+                                         "Detentie",          "Opname kliniek", "Niet passend",
                                          "Gedrag/huisregels", "Overig" };
 static const char *const s_destinations[] = { "Onbekend",         "Zelfstandig wonen",
                                               "Begeleid wonen",   "Terug naar huis",
@@ -263,7 +283,9 @@ s_query (s_ctx_t *ctx, int q, const char *p5)
         ctx->failed = true;
         return NULL;
     }
-    const char *v[5] = { ctx->from, ctx->to, ctx->rep->filter.gemeente, ctx->rep->filter.gebied, p5 };
+    const char *v[5] = {
+        ctx->from, ctx->to, ctx->rep->filter.gemeente, ctx->rep->filter.gebied, p5
+    };
     kb_db_rc_t rc;
     PGresult *res = kb_db_run (ctx->db, st->name, st->nparams, v, NULL, NULL, &rc);
     if (!res) {
@@ -359,7 +381,12 @@ s_cell_count (monitor_report_table_t *t, size_t r, size_t c, long shown, bool su
 
 /* A number with decimals decimals and a decimal comma, an optional unit. */
 static void
-s_cell_number (monitor_report_table_t *t, size_t r, size_t c, double v, int decimals, const char *unit)
+s_cell_number (monitor_report_table_t *t,
+               size_t r,
+               size_t c,
+               double v,
+               int decimals,
+               const char *unit)
 {
     if (isnan (v)) {
         s_cell_hidden (t, r, c);
@@ -555,7 +582,10 @@ done:
 
 /* The 12 month labels of the trend window. */
 static void
-s_month_cols (s_ctx_t *ctx, const char *first, char labels[S_MONTHS][8], const char *cols[S_MONTHS + 1])
+s_month_cols (s_ctx_t *ctx,
+              const char *first,
+              char labels[S_MONTHS][8],
+              const char *cols[S_MONTHS + 1])
 {
     cols[0] = first;
     for (int m = 0; m < S_MONTHS; m++) {
@@ -671,22 +701,24 @@ s_lead_times (s_ctx_t *ctx)
     static const char *rows[] = { "Eerste signaal → regisseur",
                                   "Eerste signaal → plan",
                                   "Eerste signaal → einde traject" };
-    monitor_report_table_t *t =
-      s_table_new (ctx,
-                   "lead_times",
-                   "Doorlooptijden (dagen)",
-                   "Regisseur en plan: gezinnen met hun eerste regisseur of plan in de periode;"
-                   " einde: trajecten afgerond in de periode. Mediaan en p90 alleen bij voldoende aantal.",
-                   MONITOR_CHART_BARS,
-                   4,
-                   cols,
-                   3);
+    monitor_report_table_t *t = s_table_new (
+      ctx,
+      "lead_times",
+      "Doorlooptijden (dagen)",
+      "Regisseur en plan: gezinnen met hun eerste regisseur of plan in de periode;"
+      " einde: trajecten afgerond in de periode. Mediaan en p90 alleen bij voldoende aantal.",
+      MONITOR_CHART_BARS,
+      4,
+      cols,
+      3);
     for (size_t r = 0; t && r < 3; r++) {
         s_cell_text (t, r, 0, rows[r]);
         s_cell_single (ctx, t, r, 1, (long)d[r].n);
         bool enough = d[r].n > 0 && (long)d[r].n >= ctx->sup.threshold;
-        s_cell_number (t, r, 2, enough ? monitor_targets_percentile (d[r].v, d[r].n, 0.5) : NAN, 0, NULL);
-        s_cell_number (t, r, 3, enough ? monitor_targets_percentile (d[r].v, d[r].n, 0.9) : NAN, 0, NULL);
+        s_cell_number (
+          t, r, 2, enough ? monitor_targets_percentile (d[r].v, d[r].n, 0.5) : NAN, 0, NULL);
+        s_cell_number (
+          t, r, 3, enough ? monitor_targets_percentile (d[r].v, d[r].n, 0.9) : NAN, 0, NULL);
     }
     for (int k = 0; k < 3; k++)
         free (d[k].v);
@@ -703,19 +735,20 @@ s_shelter (s_ctx_t *ctx)
     for (int m = 0; m < S_MONTHS; m++)
         rows[m] = labels[m];
     static const char *inout_cols[] = { "Maand", "Instroom", "Uitstroom" };
-    s_simple_counts (ctx,
-                     Q_SHELTER_INOUT,
-                     ctx->trend,
-                     "shelter_inout",
-                     "Opvang: instroom en uitstroom per maand",
-                     "Episodes met instroom- of uitstroomdatum in de maand (12 maanden tot het einde van"
-                     " de periode).",
-                     MONITOR_CHART_INOUT,
-                     inout_cols,
-                     2,
-                     rows,
-                     S_MONTHS,
-                     true);
+    s_simple_counts (
+      ctx,
+      Q_SHELTER_INOUT,
+      ctx->trend,
+      "shelter_inout",
+      "Opvang: instroom en uitstroom per maand",
+      "Episodes met instroom- of uitstroomdatum in de maand (12 maanden tot het einde van"
+      " de periode).",
+      MONITOR_CHART_INOUT,
+      inout_cols,
+      2,
+      rows,
+      S_MONTHS,
+      true);
     /* length of stay of the uitstroom in the period */
     PGresult *res = s_query (ctx, Q_SHELTER_STAY, NULL);
     if (res) {
@@ -727,20 +760,22 @@ s_shelter (s_ctx_t *ctx)
         }
         PQclear (res);
         static const char *cols[] = { "", "Aantal", "Gemiddeld (dagen)", "Mediaan (dagen)" };
-        monitor_report_table_t *t = s_table_new (ctx,
-                                                 "shelter_stay",
-                                                 "Opvang: verblijfsduur bij uitstroom",
-                                                 "Uitstroom in de periode; uitstroomdatum min instroomdatum.",
-                                                 MONITOR_CHART_NONE,
-                                                 4,
-                                                 cols,
-                                                 1);
+        monitor_report_table_t *t =
+          s_table_new (ctx,
+                       "shelter_stay",
+                       "Opvang: verblijfsduur bij uitstroom",
+                       "Uitstroom in de periode; uitstroomdatum min instroomdatum.",
+                       MONITOR_CHART_NONE,
+                       4,
+                       cols,
+                       1);
         if (t) {
             bool enough = d.n > 0 && (long)d.n >= ctx->sup.threshold;
             s_cell_text (t, 0, 0, "Uitstroom");
             s_cell_single (ctx, t, 0, 1, (long)d.n);
             s_cell_number (t, 0, 2, enough ? sum / (double)d.n : NAN, 1, NULL);
-            s_cell_number (t, 0, 3, enough ? monitor_targets_percentile (d.v, d.n, 0.5) : NAN, 0, NULL);
+            s_cell_number (
+              t, 0, 3, enough ? monitor_targets_percentile (d.v, d.n, 0.5) : NAN, 0, NULL);
         }
         free (d.v);
     }
@@ -812,7 +847,8 @@ s_targets (s_ctx_t *ctx)
       ctx,
       "targets",
       "Beleidsdoelen",
-      "Waarde naast streefwaarde; een percentage wordt alleen getoond als de basis de drempel haalt."
+      "Waarde naast streefwaarde; een percentage wordt alleen getoond als de basis de drempel "
+      "haalt."
       " Matchopvolging: gezinnen met een match in de periode die binnen de termijn een regisseur"
       " hebben (de Verwijsindex laat zo'n 40 % zonder opvolging).",
       MONITOR_CHART_BARS,
@@ -822,17 +858,37 @@ s_targets (s_ctx_t *ctx)
     if (!t)
         return;
     char label[128];
-    snprintf (label, sizeof label, "POT-deelnemers stabiel (wonen, inkomen, netwerk ≥ %d)", cfg->stable_threshold);
+    snprintf (label,
+              sizeof label,
+              "POT-deelnemers stabiel (wonen, inkomen, netwerk ≥ %d)",
+              cfg->stable_threshold);
     s_target_row (ctx, t, 0, label, n[0][0], n[0][1], cfg->target_pot_stable_pct);
-    s_target_row (ctx, t, 1, "Uitstroom opvang naar zelfstandig wonen", n[1][0], n[1][1],
+    s_target_row (ctx,
+                  t,
+                  1,
+                  "Uitstroom opvang naar zelfstandig wonen",
+                  n[1][0],
+                  n[1][1],
                   cfg->target_shelter_housing_pct);
-    snprintf (label, sizeof label, "Zwerfjongeren binnen %d dagen door", cfg->target_zwerf_through_days);
+    snprintf (
+      label, sizeof label, "Zwerfjongeren binnen %d dagen door", cfg->target_zwerf_through_days);
     s_target_row (ctx, t, 2, label, n[2][0], n[2][1], 100);
-    s_target_row (ctx, t, 3, "Zwerfjongeren terug naar huis", home, home + independent,
+    s_target_row (ctx,
+                  t,
+                  3,
+                  "Zwerfjongeren terug naar huis",
+                  home,
+                  home + independent,
                   cfg->target_zwerf_home_pct);
-    s_target_row (ctx, t, 4, "Zwerfjongeren naar (begeleid) zelfstandig wonen", independent,
-                  home + independent, cfg->target_zwerf_independent_pct);
-    snprintf (label, sizeof label, "Matches met regisseur binnen %d dagen", cfg->match_followup_days);
+    s_target_row (ctx,
+                  t,
+                  4,
+                  "Zwerfjongeren naar (begeleid) zelfstandig wonen",
+                  independent,
+                  home + independent,
+                  cfg->target_zwerf_independent_pct);
+    snprintf (
+      label, sizeof label, "Matches met regisseur binnen %d dagen", cfg->match_followup_days);
     s_target_row (ctx, t, 5, label, n[5][0], n[5][1], -1);
 }
 
@@ -854,7 +910,9 @@ s_escalations (s_ctx_t *ctx)
     }
     PQclear (res);
     static const char *cols[] = { "Escalaties", "Aantal", "Mediaan dagen tot besluit" };
-    static const char *rows[] = { "Open op de einddatum", "Geëscaleerd in de periode", "Besloten in de periode" };
+    static const char *rows[] = { "Open op de einddatum",
+                                  "Geëscaleerd in de periode",
+                                  "Besloten in de periode" };
     monitor_report_table_t *t = s_table_new (ctx,
                                              "escalations",
                                              "Escalaties naar de ketencoördinator",
@@ -867,7 +925,8 @@ s_escalations (s_ctx_t *ctx)
         s_cell_text (t, r, 0, rows[r]);
         s_cell_single (ctx, t, r, 1, count[r]);
         if (r == 2 && resolved.n > 0 && (long)resolved.n >= ctx->sup.threshold)
-            s_cell_number (t, r, 2, monitor_targets_percentile (resolved.v, resolved.n, 0.5), 0, NULL);
+            s_cell_number (
+              t, r, 2, monitor_targets_percentile (resolved.v, resolved.n, 0.5), 0, NULL);
         else if (r == 2)
             s_cell_hidden (t, r, 2);
         else
@@ -882,18 +941,19 @@ s_trend_started (s_ctx_t *ctx)
     char labels[S_MONTHS][8];
     const char *cols[S_MONTHS + 1];
     s_month_cols (ctx, "Type", labels, cols);
-    s_simple_counts (ctx,
-                     Q_TREND_STARTED,
-                     ctx->trend,
-                     "trend_started",
-                     "Gestarte trajecten per maand",
-                     "Trajecten naar maand van aanmelding, 12 maanden tot het einde van de periode.",
-                     MONITOR_CHART_TREND,
-                     cols,
-                     S_MONTHS,
-                     s_types,
-                     5,
-                     true);
+    s_simple_counts (
+      ctx,
+      Q_TREND_STARTED,
+      ctx->trend,
+      "trend_started",
+      "Gestarte trajecten per maand",
+      "Trajecten naar maand van aanmelding, 12 maanden tot het einde van de periode.",
+      MONITOR_CHART_TREND,
+      cols,
+      S_MONTHS,
+      s_types,
+      5,
+      true);
 }
 
 static void
@@ -901,7 +961,10 @@ s_keten (s_ctx_t *ctx)
 {
     s_trajectories (ctx, Q_TRJ_ORG, "trajectories_by_org", "Trajecten per regisseur", "Regisseur");
     s_trajectories (ctx, Q_TRJ_TYPE, "trajectories_by_type", "Trajecten per type", "Type");
-    s_trajectories (ctx, Q_TRJ_REGION, "trajectories_by_region", "Trajecten per gemeente of gebied",
+    s_trajectories (ctx,
+                    Q_TRJ_REGION,
+                    "trajectories_by_region",
+                    "Trajecten per gemeente of gebied",
                     ctx->region_label);
     static const char *ecols[] = { "Reden", "Vroegtijdig beëindigd" };
     s_simple_counts (ctx,
@@ -957,18 +1020,18 @@ s_3d_clients_cost (s_ctx_t *ctx)
     s_counts_fill (c, res);
     PQclear (res);
     res = NULL;
-    monitor_report_table_t *t = s_publish (
-      ctx,
-      "clients",
-      "Cliënten met een actieve toewijzing",
-      "Verschillende personen met een toewijzing die in de periode actief was, per wet;"
-      " het totaal telt een persoon eenmaal per gemeente of gebied en wet.",
-      MONITOR_CHART_BARS,
-      cols,
-      c,
-      true,
-      false,
-      p);
+    monitor_report_table_t *t =
+      s_publish (ctx,
+                 "clients",
+                 "Cliënten met een actieve toewijzing",
+                 "Verschillende personen met een toewijzing die in de periode actief was, per wet;"
+                 " het totaal telt een persoon eenmaal per gemeente of gebied en wet.",
+                 MONITOR_CHART_BARS,
+                 cols,
+                 c,
+                 true,
+                 false,
+                 p);
     if (!t)
         goto done;
     /* cost: priced per toewijzing, summed per cell; a cell is published
@@ -1020,9 +1083,14 @@ s_3d_clients_cost (s_ctx_t *ctx)
               " productcategorie (tariffs/file); %s",
               unpriced ? "toewijzingen zonder budget of tarief zijn niet meegeteld."
                        : "alle toewijzingen hebben een budget of tarief.");
-    monitor_report_table_t *ct =
-      s_table_new (ctx, "cost", "Kosten van actieve toewijzingen", note, MONITOR_CHART_BARS, 5, cols,
-                   c->rows + 1);
+    monitor_report_table_t *ct = s_table_new (ctx,
+                                              "cost",
+                                              "Kosten van actieve toewijzingen",
+                                              note,
+                                              MONITOR_CHART_BARS,
+                                              5,
+                                              cols,
+                                              c->rows + 1);
     for (size_t r = 0; ct && r <= c->rows; r++) {
         bool total = r == c->rows;
         s_cell_text (ct, r, 0, total ? "Totaal" : c->labels[r]);
@@ -1120,18 +1188,19 @@ s_3d (s_ctx_t *ctx)
     char labels[S_MONTHS][8];
     const char *cols[S_MONTHS + 1];
     s_month_cols (ctx, "Wet", labels, cols);
-    s_simple_counts (ctx,
-                     Q_TREND_CLIENTS,
-                     ctx->trend,
-                     "trend_clients",
-                     "Cliënten met een actieve toewijzing per maand",
-                     "Verschillende personen per wet met een toewijzing die in de maand actief was.",
-                     MONITOR_CHART_TREND,
-                     cols,
-                     S_MONTHS,
-                     s_wetten,
-                     4,
-                     true);
+    s_simple_counts (
+      ctx,
+      Q_TREND_CLIENTS,
+      ctx->trend,
+      "trend_clients",
+      "Cliënten met een actieve toewijzing per maand",
+      "Verschillende personen per wet met een toewijzing die in de maand actief was.",
+      MONITOR_CHART_TREND,
+      cols,
+      S_MONTHS,
+      s_wetten,
+      4,
+      true);
 }
 
 /* Interface --------------------------------------------------------------- */

@@ -60,7 +60,6 @@ s_protect_line (s_grid_t *g, bool row, size_t line)
     return true;
 }
 
-
 /* The hidden entries as edges of a graph whose vertices are the grid's
    rows (0..rows-1) and columns (rows..rows+cols-1). Every row and column
    of the grid sums to zero (a total counts negative), so the values the
@@ -197,8 +196,8 @@ monitor_suppress_apply (const monitor_suppress_config_t *config,
     out->total = monitor_suppress_round (g->v[t->rows][t->cols], config->rounding);
     for (size_t r = 0; r < g->rows; r++)
         for (size_t c = 0; c < g->cols; c++)
-            if (g->hidden[r][c] && !(r < t->rows && c < t->cols && g->v[r][c] > 0 &&
-                                     g->v[r][c] < config->threshold))
+            if (g->hidden[r][c] &&
+                !(r < t->rows && c < t->cols && g->v[r][c] > 0 && g->v[r][c] < config->threshold))
                 out->secondary++;
     return 0;
 }

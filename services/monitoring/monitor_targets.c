@@ -79,30 +79,31 @@ s_period_bounds (monitor_period_kind_t kind, const char *p, int32_t *from, int32
     if (year < 1900 || year > 2199)
         return -1;
     switch (kind) {
-    case MONITOR_PERIOD_YEAR:
-        if (n != 4)
+        case MONITOR_PERIOD_YEAR:
+            if (n != 4)
+                return -1;
+            *from = kb_days_from_civil (year, 1, 1);
+            *to = kb_days_from_civil (year + 1, 1, 1) - 1;
+            return 0;
+        case MONITOR_PERIOD_MONTH: {
+            int month = n == 7 && p[4] == '-' ? s_number (p + 5, 2) : -1;
+            if (month < 1 || month > 12)
+                return -1;
+            *from = kb_days_from_civil (year, month, 1);
+            *to = monitor_targets_month_start (*from, 1) - 1;
+            return 0;
+        }
+        case MONITOR_PERIOD_QUARTER: {
+            int q =
+              n == 7 && p[4] == '-' && (p[5] == 'Q' || p[5] == 'q') ? s_number (p + 6, 1) : -1;
+            if (q < 1 || q > 4)
+                return -1;
+            *from = kb_days_from_civil (year, (q - 1) * 3 + 1, 1);
+            *to = monitor_targets_month_start (*from, 3) - 1;
+            return 0;
+        }
+        default:
             return -1;
-        *from = kb_days_from_civil (year, 1, 1);
-        *to = kb_days_from_civil (year + 1, 1, 1) - 1;
-        return 0;
-    case MONITOR_PERIOD_MONTH: {
-        int month = n == 7 && p[4] == '-' ? s_number (p + 5, 2) : -1;
-        if (month < 1 || month > 12)
-            return -1;
-        *from = kb_days_from_civil (year, month, 1);
-        *to = monitor_targets_month_start (*from, 1) - 1;
-        return 0;
-    }
-    case MONITOR_PERIOD_QUARTER: {
-        int q = n == 7 && p[4] == '-' && (p[5] == 'Q' || p[5] == 'q') ? s_number (p + 6, 1) : -1;
-        if (q < 1 || q > 4)
-            return -1;
-        *from = kb_days_from_civil (year, (q - 1) * 3 + 1, 1);
-        *to = monitor_targets_month_start (*from, 3) - 1;
-        return 0;
-    }
-    default:
-        return -1;
     }
 }
 
@@ -351,21 +352,21 @@ monitor_targets_cost_cents (const monitor_targets_care_t *care,
         return llround ((double)care->cost_cents * (double)active / span);
     double per_day;
     switch (care->frequency) {
-    case 1: /* PER_DAG */
-        per_day = (double)care->volume;
-        break;
-    case 2: /* PER_WEEK */
-        per_day = (double)care->volume / 7.0;
-        break;
-    case 3: /* PER_MAAND */
-        per_day = (double)care->volume * 12.0 / 365.0;
-        break;
-    case 4: /* PER_JAAR */
-        per_day = (double)care->volume / 365.0;
-        break;
-    default: /* TOTAAL (or not given): the volume over the whole toewijzing */
-        per_day = (double)care->volume / span;
-        break;
+        case 1: /* PER_DAG */
+            per_day = (double)care->volume;
+            break;
+        case 2: /* PER_WEEK */
+            per_day = (double)care->volume / 7.0;
+            break;
+        case 3: /* PER_MAAND */
+            per_day = (double)care->volume * 12.0 / 365.0;
+            break;
+        case 4: /* PER_JAAR */
+            per_day = (double)care->volume / 365.0;
+            break;
+        default: /* TOTAAL (or not given): the volume over the whole toewijzing */
+            per_day = (double)care->volume / span;
+            break;
     }
     long tariff = monitor_targets_tariff (tariffs, care->product_category, care->unit);
     if (tariff < 0)

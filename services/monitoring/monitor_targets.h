@@ -60,8 +60,8 @@ int monitor_targets_unit_parse (const char *name);
 typedef struct
 {
     const char *product_category;
-    int unit;             /* VolumeUnit */
-    int frequency;        /* VolumeFrequency */
+    int unit;      /* VolumeUnit */
+    int frequency; /* VolumeFrequency */
     long volume;
     long long cost_cents; /* the assigned budget; 0: price by tariff */
     int32_t start;        /* first active day */

@@ -30,7 +30,10 @@ static void
 s_exec (const char *sql)
 {
     if (kb_db_exec (s_db, sql) != KB_DB_OK) {
-        fprintf (stderr, "bench_monitoring: failed sqlstate=%s: %.120s\n", kb_db_last_sqlstate (s_db), sql);
+        fprintf (stderr,
+                 "bench_monitoring: failed sqlstate=%s: %.120s\n",
+                 kb_db_last_sqlstate (s_db),
+                 sql);
         exit (1);
     }
 }
@@ -53,8 +56,11 @@ s_count_ms (void)
 }
 
 static void
-s_report (const monitor_report_config_t *cfg, monitor_page_t page, const char *kind,
-          const char *period, const char *gemeente)
+s_report (const monitor_report_config_t *cfg,
+          monitor_page_t page,
+          const char *kind,
+          const char *period,
+          const char *gemeente)
 {
     monitor_report_filter_t f;
     const char *why;
@@ -75,18 +81,19 @@ s_report (const monitor_report_config_t *cfg, monitor_page_t page, const char *k
         for (size_t k = 0; k < t->n_rows * t->n_cols; k++)
             hidden += t->cells[k].suppressed;
     }
-    printf ("report %-5s %-7s %-8s %-7s %8.1f ms  count(*) %7.1f ms  ratio %5.1f  tables %zu cells %zu"
-            " suppressed %zu\n",
-            page == MONITOR_PAGE_KETEN ? "keten" : "3d",
-            kind,
-            *period ? period : "-",
-            *gemeente ? gemeente : "region",
-            ms,
-            base,
-            ms / base,
-            r->n_tables,
-            cells,
-            hidden);
+    printf (
+      "report %-5s %-7s %-8s %-7s %8.1f ms  count(*) %7.1f ms  ratio %5.1f  tables %zu cells %zu"
+      " suppressed %zu\n",
+      page == MONITOR_PAGE_KETEN ? "keten" : "3d",
+      kind,
+      *period ? period : "-",
+      *gemeente ? gemeente : "region",
+      ms,
+      base,
+      ms / base,
+      r->n_tables,
+      cells,
+      hidden);
     monitor_report_destroy (&r);
 }
 
@@ -112,8 +119,13 @@ s_dump (void)
     res = PQgetResult (conn);
     PQclear (res);
     double ms = s_ms (t0);
-    printf ("dump monitoring_event csv rows %lld bytes %lld %8.1f ms  count(*) %7.1f ms  ratio %5.1f\n",
-            rows, bytes, ms, base, ms / base);
+    printf (
+      "dump monitoring_event csv rows %lld bytes %lld %8.1f ms  count(*) %7.1f ms  ratio %5.1f\n",
+      rows,
+      bytes,
+      ms,
+      base,
+      ms / base);
 }
 
 int
@@ -135,7 +147,8 @@ main (int argc, char *argv[])
     /* trajectory i: gemeente i % 12, gebied (i / 12) % 3, type i % 4 + 1,
        aangemeld 2025-01-01 + i % 700 days, ended after i % 200 days when
        i % 3 > 0 (outcome i % 5 + 1), else ongoing */
-    snprintf (sql, sizeof sql,
+    snprintf (sql,
+              sizeof sql,
               "CREATE TEMP TABLE g AS SELECT i, 'GM' || lpad((i %% 12)::text, 4, '0') AS gem,"
               " 'gebied-' || (i %% 12) || '-' || ((i / 12) %% 3) AS geb, (i %% 4) + 1 AS typ,"
               " DATE '2025-01-01' + (i %% 700) AS aangemeld,"
@@ -144,50 +157,59 @@ main (int argc, char *argv[])
               " FROM generate_series(1, %ld) AS s(i)",
               n);
     s_exec (sql);
-    s_exec ("INSERT INTO monitoring_event (message_id, sender, event_type, occurred_at, gezin_ref,"
-            " trajectory_id, gemeente_code, gebied, org, org_type, trajectory_type, trajectory_state,"
-            " trajectory_outcome, early_end_reason, event_date, start_date, end_date, duration_days)"
-            " SELECT 'm' || i || '-' || k, 'client-tracking', 7, now(), 'g' || i, 't' || i, gem, geb, org, 6,"
-            "  typ, CASE WHEN k = 0 THEN 1 WHEN ended IS NULL THEN 3 ELSE 4 END,"
-            "  CASE WHEN k = 1 AND ended IS NOT NULL THEN outcome ELSE 0 END,"
-            "  CASE WHEN k = 1 AND ended IS NOT NULL AND outcome = 2 THEN (i % 7) + 1 ELSE 0 END,"
-            "  CASE WHEN k = 0 THEN aangemeld ELSE coalesce(ended, aangemeld + 14) END, aangemeld,"
-            "  CASE WHEN k = 1 THEN ended END,"
-            "  CASE WHEN k = 0 THEN 0 ELSE coalesce(ended, aangemeld + 14) - aangemeld END"
-            " FROM g CROSS JOIN generate_series(0, 1) AS k");
-    s_exec ("INSERT INTO mon_trajectory (trajectory_id, trajectory_type, gezin_ref, org, org_type,"
-            " gemeente_code, gebied, aangemeld_date, plan_date, end_date, state, state_date, state_at,"
-            " outcome, early_end_reason)"
-            " SELECT 't' || i, typ, 'g' || i, org, 6, gem, geb, aangemeld,"
-            "  coalesce(ended, aangemeld + 14), ended, CASE WHEN ended IS NULL THEN 3 ELSE 4 END,"
-            "  coalesce(ended, aangemeld + 14), now(), CASE WHEN ended IS NULL THEN 0 ELSE outcome END,"
-            "  CASE WHEN ended IS NOT NULL AND outcome = 2 THEN (i % 7) + 1 ELSE 0 END FROM g");
-    s_exec ("INSERT INTO mon_gezin (gezin_ref, gemeente_code, gebied, region_date, first_signal_date,"
-            " first_regie_date, first_regie_org, first_match_date, plan_date)"
-            " SELECT 'g' || i, gem, geb, aangemeld - (i % 10), aangemeld - (i % 10), aangemeld,"
-            "  org, CASE WHEN i % 4 = 0 THEN aangemeld - (i % 10) + 1 END, aangemeld + (i % 30) FROM g");
-    s_exec ("INSERT INTO mon_shelter (episode_id, person_pseudonym, trajectory_id, shelter_type, org,"
-            " gemeente_code, gebied, in_date, out_date, destination)"
-            " SELECT 'e' || i, NULL, 't' || i, (i % 3) + 1, 'opvang', gem, geb, aangemeld,"
-            "  CASE WHEN i % 2 = 0 THEN aangemeld + (i % 120) END,"
-            "  CASE WHEN i % 2 = 0 THEN (i % 6) + 1 ELSE 0 END FROM g WHERE i % 20 = 0");
+    s_exec (
+      "INSERT INTO monitoring_event (message_id, sender, event_type, occurred_at, gezin_ref,"
+      " trajectory_id, gemeente_code, gebied, org, org_type, trajectory_type, trajectory_state,"
+      " trajectory_outcome, early_end_reason, event_date, start_date, end_date, duration_days)"
+      " SELECT 'm' || i || '-' || k, 'client-tracking', 7, now(), 'g' || i, 't' || i, gem, geb, "
+      "org, 6,"
+      "  typ, CASE WHEN k = 0 THEN 1 WHEN ended IS NULL THEN 3 ELSE 4 END,"
+      "  CASE WHEN k = 1 AND ended IS NOT NULL THEN outcome ELSE 0 END,"
+      "  CASE WHEN k = 1 AND ended IS NOT NULL AND outcome = 2 THEN (i % 7) + 1 ELSE 0 END,"
+      "  CASE WHEN k = 0 THEN aangemeld ELSE coalesce(ended, aangemeld + 14) END, aangemeld,"
+      "  CASE WHEN k = 1 THEN ended END,"
+      "  CASE WHEN k = 0 THEN 0 ELSE coalesce(ended, aangemeld + 14) - aangemeld END"
+      " FROM g CROSS JOIN generate_series(0, 1) AS k");
+    s_exec (
+      "INSERT INTO mon_trajectory (trajectory_id, trajectory_type, gezin_ref, org, org_type,"
+      " gemeente_code, gebied, aangemeld_date, plan_date, end_date, state, state_date, state_at,"
+      " outcome, early_end_reason)"
+      " SELECT 't' || i, typ, 'g' || i, org, 6, gem, geb, aangemeld,"
+      "  coalesce(ended, aangemeld + 14), ended, CASE WHEN ended IS NULL THEN 3 ELSE 4 END,"
+      "  coalesce(ended, aangemeld + 14), now(), CASE WHEN ended IS NULL THEN 0 ELSE outcome END,"
+      "  CASE WHEN ended IS NOT NULL AND outcome = 2 THEN (i % 7) + 1 ELSE 0 END FROM g");
+    s_exec (
+      "INSERT INTO mon_gezin (gezin_ref, gemeente_code, gebied, region_date, first_signal_date,"
+      " first_regie_date, first_regie_org, first_match_date, plan_date)"
+      " SELECT 'g' || i, gem, geb, aangemeld - (i % 10), aangemeld - (i % 10), aangemeld,"
+      "  org, CASE WHEN i % 4 = 0 THEN aangemeld - (i % 10) + 1 END, aangemeld + (i % 30) FROM g");
+    s_exec (
+      "INSERT INTO mon_shelter (episode_id, person_pseudonym, trajectory_id, shelter_type, org,"
+      " gemeente_code, gebied, in_date, out_date, destination)"
+      " SELECT 'e' || i, NULL, 't' || i, (i % 3) + 1, 'opvang', gem, geb, aangemeld,"
+      "  CASE WHEN i % 2 = 0 THEN aangemeld + (i % 120) END,"
+      "  CASE WHEN i % 2 = 0 THEN (i % 6) + 1 ELSE 0 END FROM g WHERE i % 20 = 0");
     s_exec ("INSERT INTO mon_assessment (assessment_id, trajectory_id, moment, assessed_date,"
             " gemeente_code, gebied, scores)"
             " SELECT 'a' || i, 't' || i, 2, aangemeld + 30, gem, geb,"
             "  ARRAY[(i % 5) + 1, ((i / 5) % 5) + 1, 3, ((i / 25) % 5) + 1, 3, 3, 3, 3]"
             " FROM g WHERE i % 20 = 1");
-    s_exec ("INSERT INTO mon_toewijzing (toewijzing_id, person_pseudonym, org, gemeente_code, gebied,"
-            " wet, product_category, pyramid_level, volume, unit, frequency, cost_cents,"
-            " assigned_start, planned_end)"
-            " SELECT 'w' || i, 'p' || (i / 3), 'aanbieder', gem, geb, (i % 3) + 1, '0' || (i % 5),"
-            "  (i % 4) + 1, 2, 2, 2, CASE WHEN i % 2 = 0 THEN 100000 ELSE 0 END, aangemeld,"
-            "  CASE WHEN i % 3 = 0 THEN aangemeld + 180 END FROM g WHERE i % 20 = 2");
-    s_exec ("INSERT INTO mon_satisfaction (measurement_id, gemeente_code, gebied, wet, score, measured_date)"
-            " SELECT 's' || i, gem, geb, (i % 3) + 1, (i % 10) + 1, aangemeld FROM g WHERE i % 20 = 3");
+    s_exec (
+      "INSERT INTO mon_toewijzing (toewijzing_id, person_pseudonym, org, gemeente_code, gebied,"
+      " wet, product_category, pyramid_level, volume, unit, frequency, cost_cents,"
+      " assigned_start, planned_end)"
+      " SELECT 'w' || i, 'p' || (i / 3), 'aanbieder', gem, geb, (i % 3) + 1, '0' || (i % 5),"
+      "  (i % 4) + 1, 2, 2, 2, CASE WHEN i % 2 = 0 THEN 100000 ELSE 0 END, aangemeld,"
+      "  CASE WHEN i % 3 = 0 THEN aangemeld + 180 END FROM g WHERE i % 20 = 2");
+    s_exec (
+      "INSERT INTO mon_satisfaction (measurement_id, gemeente_code, gebied, wet, score, "
+      "measured_date)"
+      " SELECT 's' || i, gem, geb, (i % 3) + 1, (i % 10) + 1, aangemeld FROM g WHERE i % 20 = 3");
     s_exec ("COMMIT");
     s_exec ("SET session_replication_role = origin");
     s_exec ("ANALYZE");
-    printf ("loaded %ld trajectory events (%ld trajectories) in %.1f s\n", n * 2, n, s_ms (t0) / 1000.0);
+    printf (
+      "loaded %ld trajectory events (%ld trajectories) in %.1f s\n", n * 2, n, s_ms (t0) / 1000.0);
 
     monitor_report_config_t cfg = { .suppress_threshold = 10,
                                     .suppress_rounding = 5,

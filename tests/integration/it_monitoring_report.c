@@ -45,7 +45,6 @@
 #include <string.h>
 #include <time.h>
 
-
 typedef struct
 {
     kb_db_t *db;
@@ -135,13 +134,12 @@ s_put_event (s_outbox_t *o, Ketenbus__V1__MonitoringEvent *ev, char id[37])
 static void
 s_wait_acked (s_outbox_t *o)
 {
-    char *sql = s_printf ("SELECT count(*) FROM %s.kb_outbox WHERE acked_at IS NULL AND dead_at IS NULL",
-                          o->schema);
+    char *sql = s_printf (
+      "SELECT count(*) FROM %s.kb_outbox WHERE acked_at IS NULL AND dead_at IS NULL", o->schema);
     long left = kbt_wait_for_value (s_conn, sql, 0, 20000);
     free (sql);
     assert_int_equal (left, 0);
 }
-
 
 static void
 s_send (Ketenbus__V1__MonitoringEvent *ev, char id[37])
@@ -153,7 +151,10 @@ s_send (Ketenbus__V1__MonitoringEvent *ev, char id[37])
 #define T(x) KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_##x
 
 static void
-s_signal (const char *gezin, const char *person, const char *gemeente, const char *gebied,
+s_signal (const char *gezin,
+          const char *person,
+          const char *gemeente,
+          const char *gebied,
           const char *date)
 {
     Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
@@ -169,7 +170,11 @@ s_signal (const char *gezin, const char *person, const char *gemeente, const cha
 }
 
 static void
-s_gezin (int type, const char *gezin, const char *org, const char *date, const char *start,
+s_gezin (int type,
+         const char *gezin,
+         const char *org,
+         const char *date,
+         const char *start,
          const char *item)
 {
     Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
@@ -185,9 +190,20 @@ s_gezin (int type, const char *gezin, const char *org, const char *date, const c
 
 /* returns the message id used (in id) so that a test can send it again */
 static void
-s_traj (const char *tid, int type, int state, int outcome, int reason, const char *person,
-        const char *gezin, const char *org, int org_type, const char *gemeente,
-        const char *gebied, const char *date, const char *start, char id[37])
+s_traj (const char *tid,
+        int type,
+        int state,
+        int outcome,
+        int reason,
+        const char *person,
+        const char *gezin,
+        const char *org,
+        int org_type,
+        const char *gemeente,
+        const char *gebied,
+        const char *date,
+        const char *start,
+        char id[37])
 {
     Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
     ev.event_type = T (TRAJECTORY_STATE);
@@ -210,8 +226,15 @@ s_traj (const char *tid, int type, int state, int outcome, int reason, const cha
 }
 
 static void
-s_shelter (bool out, const char *episode, const char *person, const char *tid, int type,
-           const char *gemeente, const char *in_date, const char *out_date, int dest)
+s_shelter (bool out,
+           const char *episode,
+           const char *person,
+           const char *tid,
+           int type,
+           const char *gemeente,
+           const char *in_date,
+           const char *out_date,
+           int dest)
 {
     Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
     ev.event_type = out ? T (SHELTER_OUT) : T (SHELTER_IN);
@@ -230,7 +253,11 @@ s_shelter (bool out, const char *episode, const char *person, const char *tid, i
 }
 
 static void
-s_assess (const char *aid, const char *person, const char *date, int housing, int income,
+s_assess (const char *aid,
+          const char *person,
+          const char *date,
+          int housing,
+          int income,
           int social)
 {
     Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
@@ -239,8 +266,10 @@ s_assess (const char *aid, const char *person, const char *date, int housing, in
     ev.person_pseudonym = (char *)person;
     ev.event_date = (char *)date;
     ev.assessment_moment = KETENBUS__V1__ASSESSMENT_MOMENT__ASSESSMENT_MOMENT_EVALUATION;
-    Ketenbus__V1__DomainScore s[4] = { KETENBUS__V1__DOMAIN_SCORE__INIT, KETENBUS__V1__DOMAIN_SCORE__INIT,
-                                       KETENBUS__V1__DOMAIN_SCORE__INIT, KETENBUS__V1__DOMAIN_SCORE__INIT };
+    Ketenbus__V1__DomainScore s[4] = { KETENBUS__V1__DOMAIN_SCORE__INIT,
+                                       KETENBUS__V1__DOMAIN_SCORE__INIT,
+                                       KETENBUS__V1__DOMAIN_SCORE__INIT,
+                                       KETENBUS__V1__DOMAIN_SCORE__INIT };
     s[0].domain = KETENBUS__V1__LIFE_DOMAIN__LIFE_DOMAIN_HOUSING;
     s[0].score = (uint32_t)housing;
     s[1].domain = KETENBUS__V1__LIFE_DOMAIN__LIFE_DOMAIN_INCOME;
@@ -257,9 +286,21 @@ s_assess (const char *aid, const char *person, const char *date, int housing, in
 }
 
 static void
-s_care (int type, const char *wid, const char *person, const char *gemeente, const char *gebied,
-        int wet, const char *cat, int level, int volume, int unit, int freq, long cost,
-        const char *start, const char *end, const char *date)
+s_care (int type,
+        const char *wid,
+        const char *person,
+        const char *gemeente,
+        const char *gebied,
+        int wet,
+        const char *cat,
+        int level,
+        int volume,
+        int unit,
+        int freq,
+        long cost,
+        const char *start,
+        const char *end,
+        const char *date)
 {
     Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
     ev.event_type = type;
@@ -332,36 +373,129 @@ s_region (void)
     char id[37];
     /* t1's end arrives before its start; its start comes twice (new ids) */
     memset (s_t1_done, 0, sizeof s_t1_done);
-    s_traj ("t1", GZP, AFGEROND, SUCCES, 0, "p1", "g1", "wijkteam-a", 6, A, "a-noord", "2026-06-30",
-            "2026-03-04", s_t1_done);
+    s_traj ("t1",
+            GZP,
+            AFGEROND,
+            SUCCES,
+            0,
+            "p1",
+            "g1",
+            "wijkteam-a",
+            6,
+            A,
+            "a-noord",
+            "2026-06-30",
+            "2026-03-04",
+            s_t1_done);
     /* the gezin's signals come after their trajectories for g3/p4 */
     id[0] = 0;
-    s_traj ("t4", GZP, AANGEMELD, 0, 0, "p3", "g3", "cjg-b", 1, "", "", "2026-05-08", "2026-05-08", id);
+    s_traj (
+      "t4", GZP, AANGEMELD, 0, 0, "p3", "g3", "cjg-b", 1, "", "", "2026-05-08", "2026-05-08", id);
     id[0] = 0;
-    s_traj ("t4", GZP, AFGEROND, OVER, 0, "p3", "g3", "cjg-b", 1, "", "", "2026-07-15", "2026-05-08", id);
+    s_traj (
+      "t4", GZP, AFGEROND, OVER, 0, "p3", "g3", "cjg-b", 1, "", "", "2026-07-15", "2026-05-08", id);
     id[0] = 0;
-    s_traj ("t2", POT, AANGEMELD, 0, 0, "p4", "", "ggd-a", 3, "", "", "2026-02-10", "2026-02-10", id);
+    s_traj (
+      "t2", POT, AANGEMELD, 0, 0, "p4", "", "ggd-a", 3, "", "", "2026-02-10", "2026-02-10", id);
     id[0] = 0;
-    s_traj ("t2", POT, UITVOERING, 0, 0, "p4", "", "ggd-a", 3, "", "", "2026-03-01", "2026-02-10", id);
+    s_traj (
+      "t2", POT, UITVOERING, 0, 0, "p4", "", "ggd-a", 3, "", "", "2026-03-01", "2026-02-10", id);
     s_signal ("g1", "p1", A, "a-noord", "2026-03-01");
     s_signal ("g2", "p2", A, "a-zuid", "2026-04-01");
     s_signal ("g3", "p3", B, "b-west", "2026-05-01");
     s_signal ("g4", "p4", A, "a-zuid", "2026-02-01");
     for (int i = 0; i < 2; i++) {
         id[0] = 0;
-        s_traj ("t1", GZP, AANGEMELD, 0, 0, "p1", "g1", "wijkteam-a", 6, A, "a-noord", "2026-03-04",
-                "2026-03-04", id);
+        s_traj ("t1",
+                GZP,
+                AANGEMELD,
+                0,
+                0,
+                "p1",
+                "g1",
+                "wijkteam-a",
+                6,
+                A,
+                "a-noord",
+                "2026-03-04",
+                "2026-03-04",
+                id);
     }
     id[0] = 0;
-    s_traj ("t1", GZP, PLAN, 0, 0, "p1", "g1", "wijkteam-a", 6, A, "a-noord", "2026-03-11", "2026-03-04", id);
+    s_traj ("t1",
+            GZP,
+            PLAN,
+            0,
+            0,
+            "p1",
+            "g1",
+            "wijkteam-a",
+            6,
+            A,
+            "a-noord",
+            "2026-03-11",
+            "2026-03-04",
+            id);
     id[0] = 0;
-    s_traj ("t3", POT, AANGEMELD, 0, 0, "p5", "", "ggd-a", 3, A, "a-zuid", "2026-04-01", "2026-04-01", id);
+    s_traj ("t3",
+            POT,
+            AANGEMELD,
+            0,
+            0,
+            "p5",
+            "",
+            "ggd-a",
+            3,
+            A,
+            "a-zuid",
+            "2026-04-01",
+            "2026-04-01",
+            id);
     id[0] = 0;
-    s_traj ("t3", POT, AFGEROND, VROEG, 2, "p5", "", "ggd-a", 3, A, "a-zuid", "2026-08-01", "2026-04-01", id);
+    s_traj ("t3",
+            POT,
+            AFGEROND,
+            VROEG,
+            2,
+            "p5",
+            "",
+            "ggd-a",
+            3,
+            A,
+            "a-zuid",
+            "2026-08-01",
+            "2026-04-01",
+            id);
     id[0] = 0;
-    s_traj ("t5", ZWERF, AANGEMELD, 0, 0, "p6", "", "mo-b", 4, B, "b-west", "2026-06-01", "2026-06-01", id);
+    s_traj ("t5",
+            ZWERF,
+            AANGEMELD,
+            0,
+            0,
+            "p6",
+            "",
+            "mo-b",
+            4,
+            B,
+            "b-west",
+            "2026-06-01",
+            "2026-06-01",
+            id);
     id[0] = 0;
-    s_traj ("t5", ZWERF, AFGEROND, SUCCES, 0, "p6", "", "mo-b", 4, B, "b-west", "2026-07-31", "2026-06-01", id);
+    s_traj ("t5",
+            ZWERF,
+            AFGEROND,
+            SUCCES,
+            0,
+            "p6",
+            "",
+            "mo-b",
+            4,
+            B,
+            "b-west",
+            "2026-07-31",
+            "2026-06-01",
+            id);
     /* gezin events: lead times and match follow-up */
     s_gezin (T (MATCH_NOTIFIED), "g1", "ggd-a", "2026-03-02", "", "");
     s_gezin (T (REGIE_ASSIGNED), "g1", "wijkteam-a", "2026-03-04", "2026-03-01", "");
@@ -388,13 +522,81 @@ s_region (void)
     s_share (T (SHARE_DECIDED), "s2", "g3", 3, 0, "2026-05-09");
     s_share (T (SHARE_DECIDED), "s3", "g2", 1, 0, "2026-04-09");
     /* toewijzingen */
-    s_care (T (CARE_ASSIGNED), "w1", "p1", A, "a-noord", 1, "02", 3, 2, 2, 2, 0, "2026-11-01", "", "2026-11-01");
-    s_care (T (CARE_ASSIGNED), "w4", "p1", A, "a-noord", 1, "03", 3, 2, 3, 2, 0, "2026-11-01", "", "2026-11-01");
-    s_care (T (CARE_ASSIGNED), "w2", "p2", A, "a-zuid", 2, "45", 4, 10, 2, 3, 120000, "2026-11-01",
-            "2027-01-29", "2026-11-01");
-    s_care (T (CARE_STOPPED), "w3", "p3", B, "b-west", 1, "01", 2, 3, 2, 2, 0, "2026-10-01", "2026-11-15",
+    s_care (T (CARE_ASSIGNED),
+            "w1",
+            "p1",
+            A,
+            "a-noord",
+            1,
+            "02",
+            3,
+            2,
+            2,
+            2,
+            0,
+            "2026-11-01",
+            "",
+            "2026-11-01");
+    s_care (T (CARE_ASSIGNED),
+            "w4",
+            "p1",
+            A,
+            "a-noord",
+            1,
+            "03",
+            3,
+            2,
+            3,
+            2,
+            0,
+            "2026-11-01",
+            "",
+            "2026-11-01");
+    s_care (T (CARE_ASSIGNED),
+            "w2",
+            "p2",
+            A,
+            "a-zuid",
+            2,
+            "45",
+            4,
+            10,
+            2,
+            3,
+            120000,
+            "2026-11-01",
+            "2027-01-29",
+            "2026-11-01");
+    s_care (T (CARE_STOPPED),
+            "w3",
+            "p3",
+            B,
+            "b-west",
+            1,
+            "01",
+            2,
+            3,
+            2,
+            2,
+            0,
+            "2026-10-01",
+            "2026-11-15",
             "2026-11-15");
-    s_care (T (CARE_STARTED), "w3", "p3", B, "b-west", 1, "01", 2, 3, 2, 2, 0, "2026-10-01", "", "2026-10-01");
+    s_care (T (CARE_STARTED),
+            "w3",
+            "p3",
+            B,
+            "b-west",
+            1,
+            "01",
+            2,
+            3,
+            2,
+            2,
+            0,
+            "2026-10-01",
+            "",
+            "2026-10-01");
     s_sat ("m1", A, 1, 8);
     s_sat ("m2", A, 1, 6);
     s_sat ("m3", B, 2, 9);
@@ -475,7 +677,11 @@ s_config (int threshold, int rounding)
 }
 
 static monitor_report_t *
-s_build (int threshold, int rounding, monitor_page_t page, const char *kind, const char *period,
+s_build (int threshold,
+         int rounding,
+         monitor_page_t page,
+         const char *kind,
+         const char *period,
          const char *gemeente)
 {
     kb_db_t *db = kb_db_connect (s_conn, "monitoring", 5000);
@@ -568,7 +774,8 @@ test_keten_exact (void **state)
     assert_string_equal (s_at (r, "targets", "Uitstroom opvang naar zelfstandig wonen", 1), "33 %");
     assert_string_equal (s_at (r, "targets", "Zwerfjongeren binnen 90 dagen door", 1), "100 %");
     assert_string_equal (s_at (r, "targets", "Zwerfjongeren terug naar huis", 1), "100 %");
-    assert_string_equal (s_at (r, "targets", "Zwerfjongeren naar (begeleid) zelfstandig wonen", 1), "0 %");
+    assert_string_equal (s_at (r, "targets", "Zwerfjongeren naar (begeleid) zelfstandig wonen", 1),
+                         "0 %");
     assert_string_equal (s_at (r, "targets", "Matches met regisseur binnen 30 dagen", 1), "50 %");
     assert_string_equal (s_at (r, "escalations", "Open op de einddatum", 1), "1");
     assert_string_equal (s_at (r, "escalations", "Geëscaleerd in de periode", 1), "2");
@@ -577,8 +784,8 @@ test_keten_exact (void **state)
     assert_string_equal (s_at (r, "override_shares", "Nog niet beoordeeld", 1), "1");
     assert_string_equal (s_at (r, "override_shares", "Totaal", 1), "2");
     /* trend: started per month by type, Jan..Dec 2026 */
-    assert_string_equal (s_at (r, "trend_started", "POT", 2), "1");  /* Feb */
-    assert_string_equal (s_at (r, "trend_started", "POT", 4), "1");  /* Apr */
+    assert_string_equal (s_at (r, "trend_started", "POT", 2), "1"); /* Feb */
+    assert_string_equal (s_at (r, "trend_started", "POT", 4), "1"); /* Apr */
     assert_string_equal (s_at (r, "trend_started", "Gezinsplan", 3), "1");
     assert_string_equal (s_at (r, "trend_started", "Totaal", 6), "1");
     assert_int_equal (monitor_report_table (r, "trend_started")->chart, MONITOR_CHART_TREND);
@@ -629,8 +836,8 @@ test_gemeente_filter (void **state)
     (void)state;
     const char *b_only[] = { B, "b-west", "cjg-b", "mo-b" };
     for (int page = 0; page < 2; page++) {
-        monitor_report_t *r = s_build (1, 1, (monitor_page_t)page, page ? "month" : "year",
-                                       page ? "2026-11" : "2026", A);
+        monitor_report_t *r = s_build (
+          1, 1, (monitor_page_t)page, page ? "month" : "year", page ? "2026-11" : "2026", A);
         for (size_t i = 0; i < r->n_tables; i++) {
             const monitor_report_table_t *t = &r->tables[i];
             for (size_t k = 0; k < t->n_rows * t->n_cols; k++)
@@ -647,7 +854,8 @@ test_gemeente_filter (void **state)
             assert_string_equal (s_at (r, "escalations", "Open op de einddatum", 1), "0");
             assert_string_equal (s_at (r, "override_shares", "Totaal", 1), "1");
             assert_string_equal (s_at (r, "lead_times", "Eerste signaal → regisseur", 1), "2");
-            assert_string_equal (s_at (r, "targets", "Uitstroom opvang naar zelfstandig wonen", 1), "50 %");
+            assert_string_equal (s_at (r, "targets", "Uitstroom opvang naar zelfstandig wonen", 1),
+                                 "50 %");
             /* B's zwerfjongere is not A's: no base */
             assert_string_equal (s_at (r, "targets", "Zwerfjongeren binnen 90 dagen door", 3), "0");
         } else {
@@ -707,18 +915,21 @@ test_resent_counted_once (void **state)
     ev.end_date = "2026-06-30";
     s_put_event (&s_b, &ev, s_t1_done);
     s_wait_acked (&s_b);
-    assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM monitoring.monitoring_event"), before);
+    assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM monitoring.monitoring_event"),
+                      before);
     assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM monitoring.mon_trajectory"), 5);
     assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM monitoring.kb_dead_letter"), 0);
     monitor_report_t *r = s_build (1, 1, MONITOR_PAGE_KETEN, "year", "2026", "");
     assert_string_equal (s_at (r, "trajectories_by_org", "Totaal", 3), "2");
     monitor_report_destroy (&r);
     /* the scores were kept: housing, income, -, social network, mental health */
-    assert_int_equal (kbt_query_long (s_conn, "SELECT scores[4] FROM monitoring.mon_assessment"
-                                              " WHERE assessment_id = 'a2'"),
+    assert_int_equal (kbt_query_long (s_conn,
+                                      "SELECT scores[4] FROM monitoring.mon_assessment"
+                                      " WHERE assessment_id = 'a2'"),
                       4);
-    assert_int_equal (kbt_query_long (s_conn, "SELECT scores[5] FROM monitoring.monitoring_event"
-                                              " WHERE event_type = 13 AND item_ref = 'a2'"),
+    assert_int_equal (kbt_query_long (s_conn,
+                                      "SELECT scores[5] FROM monitoring.monitoring_event"
+                                      " WHERE event_type = 13 AND item_ref = 'a2'"),
                       1);
 }
 
@@ -726,10 +937,8 @@ int
 main (void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test (test_keten_exact),
-        cmocka_unit_test (test_3d_exact),
-        cmocka_unit_test (test_gemeente_filter),
-        cmocka_unit_test (test_defaults_suppress),
+        cmocka_unit_test (test_keten_exact),         cmocka_unit_test (test_3d_exact),
+        cmocka_unit_test (test_gemeente_filter),     cmocka_unit_test (test_defaults_suppress),
         cmocka_unit_test (test_resent_counted_once),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);

@@ -29,22 +29,28 @@ test_filter_parse (void **state)
     assert_int_equal (f.kind, MONITOR_PERIOD_MONTH);
     assert_string_equal (f.period, "2026-11");
     assert_string_equal (f.gemeente, "GM0794");
-    assert_int_equal (monitor_targets_filter_parse (&f, "quarter", "2026-q4", "", "noord", &why), 0);
+    assert_int_equal (monitor_targets_filter_parse (&f, "quarter", "2026-q4", "", "noord", &why),
+                      0);
     assert_string_equal (f.period, "2026-Q4");
     assert_string_equal (f.gebied, "noord");
     assert_int_equal (monitor_targets_filter_parse (&f, "year", "2026", NULL, NULL, &why), 0);
     assert_int_equal (monitor_targets_filter_parse (&f, NULL, NULL, NULL, NULL, &why), 0);
     assert_int_equal (f.kind, MONITOR_PERIOD_LIVE);
     /* what does not fit */
-    const char *bad[][4] = { { "week", "", "", "" },        { "month", "2026-13", "", "" },
-                             { "month", "2026-1", "", "" }, { "quarter", "2026-Q5", "", "" },
-                             { "year", "26", "", "" },      { "live", "2026", "", "" },
-                             { "month", "", "", "" },       { "year", "2026", "GM 0794", "" },
+    const char *bad[][4] = { { "week", "", "", "" },
+                             { "month", "2026-13", "", "" },
+                             { "month", "2026-1", "", "" },
+                             { "quarter", "2026-Q5", "", "" },
+                             { "year", "26", "", "" },
+                             { "live", "2026", "", "" },
+                             { "month", "", "", "" },
+                             { "year", "2026", "GM 0794", "" },
                              { "year", "2026", "GM07940", "" }, /* 7 is the maximum: fits */
                              { "year", "2026", "", "mevrouw jansen" } };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         why = NULL;
-        int rc = monitor_targets_filter_parse (&f, bad[i][0], bad[i][1], bad[i][2], bad[i][3], &why);
+        int rc =
+          monitor_targets_filter_parse (&f, bad[i][0], bad[i][1], bad[i][2], bad[i][3], &why);
         if (i == 8) {
             assert_int_equal (rc, 0);
             continue;
@@ -154,7 +160,8 @@ static void
 test_cost_rule (void **state)
 {
     (void)state;
-    monitor_targets_tariffs_t *t = monitor_targets_tariffs_parse ("02 uur 6000\n03 dagdeel 5000\n", NULL);
+    monitor_targets_tariffs_t *t =
+      monitor_targets_tariffs_parse ("02 uur 6000\n03 dagdeel 5000\n", NULL);
     int32_t nov1 = s_day (2026, 11, 1), nov30 = s_day (2026, 11, 30);
     /* 2 hours a week from 2026-11-01, open: 30 days * 2/7 h * 60 euro = 514.29 euro */
     monitor_targets_care_t c = { "02", 2, 2, 2, 0, nov1, INT32_MAX };
