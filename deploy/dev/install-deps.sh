@@ -8,6 +8,7 @@ packages=(
   libpq-dev postgresql postgresql-client
   libsodium-dev libmicrohttpd-dev libcmocka-dev
   valgrind
+  chromium chromium-driver curl
 )
 missing=()
 for p in "${packages[@]}"; do

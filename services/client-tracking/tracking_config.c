@@ -21,6 +21,7 @@ const kb_config_key_t tracking_config_keys[] = {
     { "stale/check_ms", KB_CFG_INT, "60000", 10, 86400000, "how often stale trajectories are looked for" },
     { "stable/threshold", KB_CFG_INT, "4", 1, 5, "score from which a domain counts as stable (zelfredzaamheid 1..5)" },
     { "stable/domains", KB_CFG_STRING, "housing,income,social_network", 0, 0, "life domains that must all reach the threshold for a stable position" },
+    { "metrics/listen", KB_CFG_STRING, "127.0.0.1:9473", 0, 0, "address:port of GET /metrics for Prometheus (the daemon's own health); empty: off" },
     { "log/level", KB_CFG_STRING, "info", 0, 0, "debug, info, warning or error" },
     KB_CONFIG_END
 };

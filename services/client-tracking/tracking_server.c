@@ -9,6 +9,7 @@
 #include "ketenbus/kb_effects.h"
 #include "ketenbus/kb_link.h"
 #include "ketenbus/kb_log.h"
+#include "ketenbus/kb_metrics.h"
 
 #include <czmq.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@ struct _tracking_server_t
     kb_link_sender_t *mailbox;    /* every other stream: a partner mailbox in intake */
     kb_effects_t *effects; /* audit rows and outbox messages per link batch */
     int check_ms, no_plan_s, no_update_s;
+    kb_metrics_t *metrics; /* /metrics, or NULL when metrics/listen is empty */
 };
 
 static int
@@ -130,6 +132,18 @@ tracking_server_new (const kb_config_t *config)
              listen,
              kb_config_str (config, "link/monitoring"),
              kb_config_str (config, "link/intake"));
+    const char *metrics = kb_config_str (config, "metrics/listen");
+    if (*metrics) {
+        const kb_metrics_sender_t senders[] = {
+            { "monitoring", TRACKING_MONITOR_PREFIX, false },
+            { "intake", TRACKING_MONITOR_PREFIX, true },
+        };
+        kb_metrics_config_t mcfg = { .listen = metrics, .daemon = TRACKING_ACTOR,
+                                     .conninfo = conninfo, .schema = schema,
+                                     .senders = senders, .n_senders = 2, .receiver = true };
+        if (!(self->metrics = kb_metrics_new (&mcfg)))
+            goto fail;
+    }
     return self;
 fail:
     tracking_server_destroy (&self);
@@ -142,6 +156,7 @@ tracking_server_destroy (tracking_server_t **self_p)
     if (!self_p || !*self_p)
         return;
     tracking_server_t *self = *self_p;
+    kb_metrics_destroy (&self->metrics);
     kb_link_sender_destroy (&self->mailbox);
     kb_link_sender_destroy (&self->monitoring);
     kb_link_receiver_destroy (&self->receiver);

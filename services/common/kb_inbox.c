@@ -636,3 +636,26 @@ done:
     free (ins);
     return rc;
 }
+
+int
+kb_link_inbox_status (kb_db_t *db, kb_link_inbox_status_t *status)
+{
+    memset (status, 0, sizeof *status);
+    if (kb_db_prepare (db,
+                       "kb_link_inbox_status",
+                       "SELECT (SELECT count(*) FROM kb_dead_letter), "
+                       " (SELECT count(*) FROM kb_inbox_attempt a WHERE NOT EXISTS "
+                       "  (SELECT 1 FROM kb_dead_letter d WHERE d.message_id = a.message_id))",
+                       0))
+        return -1;
+    kb_db_rc_t rc;
+    PGresult *res = kb_db_run (db, "kb_link_inbox_status", 0, NULL, NULL, NULL, &rc);
+    if (!res)
+        return -1;
+    if (PQntuples (res) == 1) {
+        status->dead = atol (PQgetvalue (res, 0, 0));
+        status->retrying = atol (PQgetvalue (res, 0, 1));
+    }
+    PQclear (res);
+    return 0;
+}

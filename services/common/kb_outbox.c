@@ -210,6 +210,40 @@ kb_link_outbox_status (kb_db_t *db, kb_link_outbox_status_t *status)
     return 0;
 }
 
+/* One sender's rows: $1 the prefix, $2 true to exclude it. */
+static const char *s_sql_status_prefix =
+  "SELECT count(*) FILTER (WHERE acked_at IS NULL AND dead_at IS NULL), "
+  " coalesce((extract(epoch FROM now() - min(created_at) "
+  "  FILTER (WHERE acked_at IS NULL AND dead_at IS NULL)) * 1000)::bigint, 0), "
+  " count(*) FILTER (WHERE dead_at IS NOT NULL), "
+  " count(*) FILTER (WHERE acked_at IS NOT NULL) "
+  "FROM kb_outbox WHERE (left(stream, length($1::text)) = $1::text) <> $2::bool";
+
+int
+kb_link_outbox_status_prefix (kb_db_t *db,
+                              const char *stream_prefix,
+                              bool exclude_prefix,
+                              kb_link_outbox_status_t *status)
+{
+    memset (status, 0, sizeof *status);
+    if (kb_db_prepare (db, "kb_link_status_prefix", s_sql_status_prefix, 2))
+        return -1;
+    const char *values[2] = { stream_prefix ? stream_prefix : "", exclude_prefix ? "t" : "f" };
+    /* "" with exclude means no row at all, as for the sender */
+    kb_db_rc_t rc;
+    PGresult *res = kb_db_run (db, "kb_link_status_prefix", 2, values, NULL, NULL, &rc);
+    if (!res)
+        return -1;
+    if (PQntuples (res) == 1) {
+        status->pending = atol (PQgetvalue (res, 0, 0));
+        status->oldest_pending_ms = atol (PQgetvalue (res, 0, 1));
+        status->dead = atol (PQgetvalue (res, 0, 2));
+        status->acked = atol (PQgetvalue (res, 0, 3));
+    }
+    PQclear (res);
+    return 0;
+}
+
 /*  Sender actor */
 
 typedef struct

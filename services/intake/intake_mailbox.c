@@ -382,3 +382,43 @@ intake_mailbox_block_consent (kb_db_t *db, const char *consent_id)
                ? kb_db_pipeline_send (db, "mailbox_block_consent", 1, p, NULL, NULL)
                : kb_db_run_cmd (db, "mailbox_block_consent", 1, p, NULL, NULL);
 }
+
+/* every active partner, and every mailbox (also of a revoked partner) */
+static const char *s_sql_depths =
+    "SELECT o.org_id, coalesce(h.last_seq, 0), coalesce(h.acked_seq, 0), "
+    " count(m.seq) FILTER (WHERE m.blocked_at IS NULL), "
+    " coalesce((extract(epoch FROM now() - min(m.enqueued_at) FILTER (WHERE m.blocked_at IS NULL))"
+    "  * 1000)::bigint, -1), "
+    " count(m.seq) FILTER (WHERE m.blocked_at IS NOT NULL) "
+    "FROM (SELECT org_id FROM partner WHERE revoked_at IS NULL "
+    "      UNION SELECT org_id FROM mailbox_head) o "
+    "LEFT JOIN mailbox_head h ON h.org_id = o.org_id "
+    "LEFT JOIN mailbox m ON m.org_id = o.org_id AND m.acked_at IS NULL "
+    " AND m.seq > coalesce(h.acked_seq, 0) "
+    "GROUP BY o.org_id, h.last_seq, h.acked_seq ORDER BY o.org_id";
+
+intake_mailbox_depth_t *
+intake_mailbox_depths (kb_db_t *db, size_t *n)
+{
+    *n = 0;
+    if (kb_db_prepare (db, "intake_mailbox_depths", s_sql_depths, 0))
+        return NULL;
+    kb_db_rc_t rc;
+    PGresult *res = kb_db_run (db, "intake_mailbox_depths", 0, NULL, NULL, NULL, &rc);
+    if (!res)
+        return NULL;
+    size_t rows = (size_t) PQntuples (res);
+    intake_mailbox_depth_t *boxes = calloc (rows ? rows : 1, sizeof *boxes);
+    for (size_t i = 0; boxes && i < rows; i++) {
+        snprintf (boxes[i].org_id, sizeof boxes[i].org_id, "%s", PQgetvalue (res, (int) i, 0));
+        boxes[i].queued = atoll (PQgetvalue (res, (int) i, 1));
+        boxes[i].acked = atoll (PQgetvalue (res, (int) i, 2));
+        boxes[i].pending = atol (PQgetvalue (res, (int) i, 3));
+        boxes[i].oldest_pending_ms = atoll (PQgetvalue (res, (int) i, 4));
+        boxes[i].held = atol (PQgetvalue (res, (int) i, 5));
+    }
+    PQclear (res);
+    if (boxes)
+        *n = rows;
+    return boxes;
+}

@@ -26,6 +26,24 @@ const char *intake_mailbox_consent (const kb_envelope_t *env);
 
 int intake_mailbox_prepare (kb_db_t *db);
 
+/* One partner's mailbox as operators see it (ketenctl mailbox status,
+   intake's /metrics). */
+typedef struct
+{
+    char org_id[KB_ORG_ID_MAX + 1];
+    long long queued;            /* highest sequence number handed out */
+    long long acked;             /* acknowledged up to here */
+    long pending;                /* waiting for delivery or acknowledgement */
+    long long oldest_pending_ms; /* age of the oldest pending message, -1 when none */
+    long held;                   /* held back (consent withdrawn): never delivered */
+} intake_mailbox_depth_t;
+
+/* Every active partner's mailbox and every mailbox that exists (also of a
+   revoked partner), by organisation id; prepares its statement. Returns a
+   malloc'ed array of *n (caller frees; non-NULL when empty), or NULL when
+   the database could not be read. */
+intake_mailbox_depth_t *intake_mailbox_depths (kb_db_t *db, size_t *n);
+
 /* Queues envelope bytes for org in the caller's transaction; *seq_out gets
    the mailbox sequence number (may be NULL). consent_id (may be NULL): the
    consent the body relies on; when it was withdrawn already, the message

@@ -33,6 +33,7 @@
 #include "ketenbus/kb_db.h"
 #include "ketenbus/kb_link.h"
 #include "ketenbus/kb_log.h"
+#include "ketenbus/kb_metrics.h"
 #include "ketenbus/kb_outbox.h"
 #include "ketenbus/kb_partner.h"
 #include "ketenbus/kb_pseudo.h"
@@ -120,6 +121,7 @@ struct _intake_server_t {
     kb_outbox_batch_t *outbox;
     kb_audit_batch_t *audit;
     uint64_t accepted, duplicates, rejected;
+    kb_metrics_t *metrics; /* /metrics, or NULL when metrics/listen is empty */
 };
 
 static int32_t
@@ -331,6 +333,66 @@ s_org_type_of (void *arg, const char *org)
     return p ? p->org_type : 0;
 }
 
+/* intake's own families for /metrics: what it refused, and the partner
+   mailboxes (on the metrics connection). */
+static int
+s_metrics_collect (kb_db_t *db, kb_http_buf_t *out, void *arg)
+{
+    (void) arg;
+    size_t n = 0;
+    intake_store_reject_count_t *rejects = intake_store_rejects_by_code (db, &n);
+    if (!rejects)
+        return -1;
+    kb_metrics_family (out, "ketenbus_intake_rejects_quarantined", "gauge",
+                       "Partner input intake refused and keeps in quarantine, by reject code.");
+    for (size_t i = 0; i < n; i++)
+        kb_metrics_sample (out, "ketenbus_intake_rejects_quarantined", (double) rejects[i].count,
+                           "code", rejects[i].code, NULL);
+    free (rejects);
+    intake_mailbox_depth_t *boxes = intake_mailbox_depths (db, &n);
+    if (!boxes)
+        return -1;
+    kb_metrics_family (out, "ketenbus_intake_mailbox_pending", "gauge",
+                       "Messages in a partner's mailbox not yet acknowledged by the partner.");
+    for (size_t i = 0; i < n; i++)
+        kb_metrics_sample (out, "ketenbus_intake_mailbox_pending", (double) boxes[i].pending,
+                           "partner", boxes[i].org_id, NULL);
+    kb_metrics_family (out, "ketenbus_intake_mailbox_oldest_pending_seconds", "gauge",
+                       "Age of the oldest undelivered message in a partner's mailbox (0 when none).");
+    for (size_t i = 0; i < n; i++)
+        kb_metrics_sample (out, "ketenbus_intake_mailbox_oldest_pending_seconds",
+                           boxes[i].oldest_pending_ms > 0 ? boxes[i].oldest_pending_ms / 1000.0 : 0,
+                           "partner", boxes[i].org_id, NULL);
+    kb_metrics_family (out, "ketenbus_intake_mailbox_held", "gauge",
+                       "Messages held back in a partner's mailbox (consent withdrawn).");
+    for (size_t i = 0; i < n; i++)
+        kb_metrics_sample (out, "ketenbus_intake_mailbox_held", (double) boxes[i].held,
+                           "partner", boxes[i].org_id, NULL);
+    free (boxes);
+    return 0;
+}
+
+static int
+s_metrics_start (intake_server_t *self, const kb_config_t *config)
+{
+    const char *listen = kb_config_str (config, "metrics/listen");
+    if (!*listen)
+        return 0;
+    const kb_metrics_sender_t senders[] = {
+        { "zorgtoewijzing", INTAKE_TRACKING_STREAM_PREFIX, true },
+        { "client-tracking", INTAKE_TRACKING_STREAM_PREFIX, false },
+    };
+    kb_metrics_config_t mcfg = {
+        .listen = listen, .daemon = "intake",
+        .conninfo = kb_config_str (config, "db/conninfo"),
+        .schema = kb_config_str (config, "db/schema"),
+        .senders = senders, .n_senders = 2, .receiver = true,
+        .collect = s_metrics_collect,
+    };
+    self->metrics = kb_metrics_new (&mcfg);
+    return self->metrics ? 0 : -1;
+}
+
 intake_server_t *
 intake_server_new (const kb_config_t *config)
 {
@@ -440,6 +502,8 @@ intake_server_new (const kb_config_t *config)
     kb_info ("intake serving endpoint=\"%s\" partners=%zu gemeenten=%d",
              kb_config_str (config, "intake/endpoint"), kb_partner_cache_size (self->partners),
              self->ngemeenten);
+    if (s_metrics_start (self, config))
+        goto fail;
     return self;
 fail:
     intake_server_destroy (&self);
@@ -452,6 +516,7 @@ intake_server_destroy (intake_server_t **self_p)
     if (!self_p || !*self_p)
         return;
     intake_server_t *self = *self_p;
+    kb_metrics_destroy (&self->metrics);
     kb_link_receiver_destroy (&self->receiver);
     intake_mailbox_destroy (&self->mailbox);
     kb_link_sender_destroy (&self->tracking_sender);

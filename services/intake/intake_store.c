@@ -310,3 +310,26 @@ intake_store_unseal (const uint8_t key[32], const uint8_t *sealed, size_t len, s
     *out_len = plain_len;
     return plain;
 }
+
+intake_store_reject_count_t *
+intake_store_rejects_by_code (kb_db_t *db, size_t *n)
+{
+    *n = 0;
+    if (kb_db_prepare (db, "quarantine_by_code",
+                       "SELECT code, count(*) FROM quarantine GROUP BY code ORDER BY code", 0))
+        return NULL;
+    kb_db_rc_t rc;
+    PGresult *res = kb_db_run (db, "quarantine_by_code", 0, NULL, NULL, NULL, &rc);
+    if (!res)
+        return NULL;
+    size_t rows = (size_t) PQntuples (res);
+    intake_store_reject_count_t *out = calloc (rows ? rows : 1, sizeof *out);
+    for (size_t i = 0; out && i < rows; i++) {
+        snprintf (out[i].code, sizeof out[i].code, "%s", PQgetvalue (res, (int) i, 0));
+        out[i].count = atol (PQgetvalue (res, (int) i, 1));
+    }
+    PQclear (res);
+    if (out)
+        *n = rows;
+    return out;
+}

@@ -68,6 +68,16 @@ kb_db_rc_t intake_store_quarantine (kb_db_t *db, const uint8_t key[32], const ch
                                     const char *message_id, const char *code, const char *field,
                                     const char *rule, const uint8_t *raw, size_t len);
 
+/* Inputs held in quarantine per reject code (what intake refused, for its
+   /metrics). Prepares its statement. Returns a malloc'ed array of *n
+   (caller frees; non-NULL when empty) or NULL on a database error. */
+typedef struct
+{
+    char code[16];
+    long count;
+} intake_store_reject_count_t;
+intake_store_reject_count_t *intake_store_rejects_by_code (kb_db_t *db, size_t *n);
+
 /* Opens a sealed quarantine blob (for ketenctl); returns malloc'ed bytes. */
 uint8_t *intake_store_unseal (const uint8_t key[32], const uint8_t *sealed, size_t len,
                               size_t *out_len);

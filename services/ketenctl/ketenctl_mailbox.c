@@ -3,6 +3,8 @@
 
 #include "ketenctl_output.h"
 
+#include "intake_mailbox.h"
+
 #include "ketenbus/kb_partner.h"
 
 #include <czmq.h>
@@ -37,23 +39,6 @@ s_usage (FILE *out)
              "          unreachable\n");
 }
 
-/* every active partner, and every mailbox (also of a revoked partner) */
-static const ketenctl_statement_t s_status_statement = {
-    "ketenctl_mailbox_status",
-    "SELECT o.org_id, coalesce(h.last_seq, 0), coalesce(h.acked_seq, 0), "
-    " count(m.seq) FILTER (WHERE m.blocked_at IS NULL), "
-    " coalesce((extract(epoch FROM now() - min(m.enqueued_at) FILTER (WHERE m.blocked_at IS NULL))"
-    "  * 1000)::bigint, -1), "
-    " count(m.seq) FILTER (WHERE m.blocked_at IS NOT NULL) "
-    "FROM (SELECT org_id FROM partner WHERE revoked_at IS NULL "
-    "      UNION SELECT org_id FROM mailbox_head) o "
-    "LEFT JOIN mailbox_head h ON h.org_id = o.org_id "
-    "LEFT JOIN mailbox m ON m.org_id = o.org_id AND m.acked_at IS NULL "
-    " AND m.seq > coalesce(h.acked_seq, 0) "
-    "GROUP BY o.org_id, h.last_seq, h.acked_seq ORDER BY o.org_id",
-    0
-};
-
 static int
 s_status (const ketenctl_t *ctx, int argc, char *argv[])
 {
@@ -66,12 +51,12 @@ s_status (const ketenctl_t *ctx, int argc, char *argv[])
     if (ketenctl_options_only (argc, argv, options, s_usage, &rc))
         return rc;
     const char *schema = kb_config_str (ctx->config, "db/schema");
-    PGresult *res = NULL;
+    intake_mailbox_depth_t *boxes = NULL;
+    size_t n_boxes = 0;
     kb_db_t *db = ketenctl_db_open (ctx, schema, true, &rc);
     if (!db)
         return rc;
-    kb_db_rc_t db_rc;
-    if (!(res = ketenctl_db_query (db, &s_status_statement, NULL, &db_rc))) {
+    if (!(boxes = intake_mailbox_depths (db, &n_boxes))) {
         ketenctl_err ("could not read the mailboxes schema=\"%s\"", schema);
         rc = KETENCTL_FAILED;
         goto done;
@@ -84,13 +69,13 @@ s_status (const ketenctl_t *ctx, int argc, char *argv[])
     } else
         printf ("%-32s %10s %12s %8s %6s %s\n", "org", "queued", "acknowledged", "pending",
                 "held", "oldest");
-    for (int i = 0; i < PQntuples (res); i++) {
-        const char *org = PQgetvalue (res, i, 0);
-        long long last = atoll (PQgetvalue (res, i, 1));
-        long long acked = atoll (PQgetvalue (res, i, 2));
-        long pending = atol (PQgetvalue (res, i, 3));
-        long long oldest_ms = atoll (PQgetvalue (res, i, 4));
-        long held = atol (PQgetvalue (res, i, 5)); /* consent withdrawn: never delivered */
+    for (size_t i = 0; i < n_boxes; i++) {
+        const char *org = boxes[i].org_id;
+        long long last = boxes[i].queued;
+        long long acked = boxes[i].acked;
+        long pending = boxes[i].pending;
+        long long oldest_ms = boxes[i].oldest_pending_ms;
+        long held = boxes[i].held; /* consent withdrawn: never delivered */
         total += pending;
         if (json) {
             printf ("%s{\"org\": ", i ? ", " : "");
@@ -115,10 +100,10 @@ s_status (const ketenctl_t *ctx, int argc, char *argv[])
     if (json)
         printf ("], \"pending\": %ld}\n", total);
     else
-        printf ("%d mailboxes, %ld messages pending\n", PQntuples (res), total);
+        printf ("%zu mailboxes, %ld messages pending\n", n_boxes, total);
     rc = KETENCTL_OK;
 done:
-    PQclear (res);
+    free (boxes);
     kb_db_destroy (&db);
     return rc;
 }

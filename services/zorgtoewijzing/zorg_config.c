@@ -19,6 +19,7 @@ const kb_config_key_t zorg_config_keys[] = {
     { "transfer/deadline_s", KB_CFG_INT, "172800", 1, 31536000, "a regie transfer not accepted within this time escalates" },
     { "transfer/check_ms", KB_CFG_INT, "1000", 10, 3600000, "how often overdue transfers are looked for" },
     { "share/justification_min_chars", KB_CFG_INT, "50", 1, 2000, "shortest written justification (UTF-8 characters) that lets a legal ground override missing consent" },
+    { "metrics/listen", KB_CFG_STRING, "127.0.0.1:9472", 0, 0, "address:port of GET /metrics for Prometheus (the daemon's own health); empty: off" },
     { "log/level", KB_CFG_STRING, "info", 0, 0, "debug, info, warning or error" },
     KB_CONFIG_END
 };

@@ -9,6 +9,7 @@
 #include "ketenbus/kb_effects.h"
 #include "ketenbus/kb_link.h"
 #include "ketenbus/kb_log.h"
+#include "ketenbus/kb_metrics.h"
 
 #include <czmq.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ struct _zorg_server_t {
     kb_link_sender_t *tracking; /* towards client-tracking, or NULL */
     kb_effects_t *effects; /* audit rows and outbox messages per link batch */
     int check_ms;
+    kb_metrics_t *metrics; /* /metrics, or NULL when metrics/listen is empty */
 };
 
 static int
@@ -122,6 +124,18 @@ zorg_server_new (const kb_config_t *config)
     }
     kb_info ("zorgtoewijzing serving link=\"%s\" mailbox_link=\"%s\" rules=%zu", listen,
              link.endpoint, zorg_rules_count (self->rules));
+    const char *metrics = kb_config_str (config, "metrics/listen");
+    if (*metrics) {
+        const kb_metrics_sender_t senders[] = {
+            { "intake", ZORG_TRACKING_PREFIX, true },
+            { "client-tracking", ZORG_TRACKING_PREFIX, false },
+        };
+        kb_metrics_config_t mcfg = { .listen = metrics, .daemon = ZORG_ACTOR,
+                                     .conninfo = conninfo, .schema = schema,
+                                     .senders = senders, .n_senders = 2, .receiver = true };
+        if (!(self->metrics = kb_metrics_new (&mcfg)))
+            goto fail;
+    }
     return self;
 fail:
     zorg_server_destroy (&self);
@@ -134,6 +148,7 @@ zorg_server_destroy (zorg_server_t **self_p)
     if (!self_p || !*self_p)
         return;
     zorg_server_t *self = *self_p;
+    kb_metrics_destroy (&self->metrics);
     kb_link_sender_destroy (&self->tracking);
     kb_link_sender_destroy (&self->sender);
     kb_link_receiver_destroy (&self->receiver);

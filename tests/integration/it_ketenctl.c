@@ -482,6 +482,7 @@ test_send_signal_and_import (void **state)
                                  "KETENBUS_REGION_GEMEENTEN=0794,0772",
                                  "KETENBUS_LINK_ZORGTOEWIJZING=ipc://@it-ketenctl-zorg",
                                  "KETENBUS_LINK_LISTEN=ipc://@it-ketenctl-mailbox",
+                                 "KETENBUS_METRICS_LISTEN=",
                                  NULL };
     char *intake = kbt_bin ("intake");
     const char *argv[] = { intake, NULL };

@@ -134,7 +134,8 @@ s_setup (void **state)
     const char *argv[] = { bin, NULL };
     char *e_conn = s_printf ("KETENBUS_DB_CONNINFO=%s", s_conn);
     char *e_listen = s_printf ("KETENBUS_LINK_LISTEN=%s", s_listen);
-    const char *env[] = { e_conn, e_listen, "KETENBUS_LINK_MAX_ATTEMPTS=2", NULL };
+    const char *env[] = { e_conn, e_listen, "KETENBUS_LINK_MAX_ATTEMPTS=2", "KETENBUS_HTTP_LISTEN=",
+                          "KETENBUS_METRICS_LISTEN=", NULL };
     s_pid = kbt_spawn (argv, env, s_log);
     free (e_conn);
     free (e_listen);

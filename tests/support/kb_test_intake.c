@@ -108,6 +108,8 @@ s_spawn (kbt_intake_t *self, const char *const extra_env[])
     env[n++] = s_printf ("KETENBUS_LINK_LISTEN=ipc://%s/intake-mailbox.sock", self->dir);
     env[n++] = s_printf ("KETENBUS_LINK_TRACKING=ipc://%s/tracking.sock", self->dir);
     env[n++] = s_printf ("KETENBUS_SECURITY_REFRESH_MS=%s", "200");
+    /* no /metrics unless the test asks for it (a port is machine-wide) */
+    env[n++] = s_printf ("KETENBUS_METRICS_LISTEN=");
     n = kbt_env_merge (env, n, 31, extra_env);
     env[n] = NULL;
     pid_t pid = kbt_spawn (argv, env, self->log);

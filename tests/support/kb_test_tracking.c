@@ -202,6 +202,8 @@ kbt_tracking_start (kbt_tracking_t *self, const char *const extra_env[])
     env[n++] = s_printf ("KETENBUS_LINK_INTAKE=%s", self->mailbox);
     env[n++] = s_printf ("KETENBUS_LINK_RETRANSMIT_MS=%s", "200");
     env[n++] = s_printf ("KETENBUS_LINK_RETRANSMIT_MAX_MS=%s", "1000");
+    /* no /metrics unless the test asks for it (a port is machine-wide) */
+    env[n++] = s_printf ("KETENBUS_METRICS_LISTEN=");
     n = kbt_env_merge (env, n, 31, extra_env);
     env[n] = NULL;
     self->pid = kbt_spawn (argv, env, self->log);

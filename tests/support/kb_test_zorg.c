@@ -77,8 +77,9 @@ kbt_zorg_start (kbt_zorg_t *self, const char *const extra_env[])
         tracking |= strncmp (extra_env[i], "KETENBUS_LINK_TRACKING=", 23) == 0;
     if (!tracking)
         env[n++] = s_printf ("KETENBUS_LINK_TRACKING=");
-    for (int i = 0; extra_env && extra_env[i] && n < 31; i++)
-        env[n++] = strdup (extra_env[i]);
+    /* no /metrics unless the test asks for it (a port is machine-wide) */
+    env[n++] = s_printf ("KETENBUS_METRICS_LISTEN=");
+    n = kbt_env_merge (env, n, 31, extra_env);
     env[n] = NULL;
     self->pid = kbt_spawn (argv, env, self->log);
     for (int i = 0; i < n; i++)

@@ -65,6 +65,26 @@ typedef struct
    Returns 0, or -1 when the database could not be read. */
 int kb_link_outbox_status (kb_db_t *db, kb_link_outbox_status_t *status);
 
+/* The same for the rows one sender sends: those whose stream starts with
+   stream_prefix, or with exclude_prefix those whose stream does not (as in
+   kb_link_sender_config_t; NULL or "" without exclude: every row). Prepares
+   its statement itself. Returns 0, or -1 when the database could not be read. */
+int kb_link_outbox_status_prefix (kb_db_t *db,
+                                  const char *stream_prefix,
+                                  bool exclude_prefix,
+                                  kb_link_outbox_status_t *status);
+
+/* What an operator needs to know about one receiver (the daemon's schema). */
+typedef struct
+{
+    long dead;     /* messages dead-lettered (kb_dead_letter) */
+    long retrying; /* messages that failed to apply and wait for another try */
+} kb_link_inbox_status_t;
+
+/* Fills status for the receiver of db's schema; prepares its statement
+   itself. Returns 0, or -1 when the database could not be read. */
+int kb_link_inbox_status (kb_db_t *db, kb_link_inbox_status_t *status);
+
 /*  Sender: a zactor with its own thread and database connection */
 
 typedef struct
