@@ -1,6 +1,7 @@
 /*  ketenctl - the operator and partner CLI of ketenbus. */
 #include "ketenbus/kb_log.h"
 #include "ketenctl_common.h"
+#include "ketenctl_dashboard.h"
 #include "ketenctl_gezin.h"
 #include "ketenctl_keys.h"
 #include "ketenctl_mailbox.h"
@@ -40,6 +41,7 @@ static const s_command_t s_commands[] = {
     { "share", ketenctl_share, "ask for or offer data, send a sealed share payload (partner)" },
     { "review", ketenctl_review, "review override shares (ketencoordinator)" },
     { "retention", ketenctl_retention, "purge what may no longer be kept (daily)" },
+    { "dashboard", ketenctl_dashboard, "accounts of the monitoring dashboard (user add, list, revoke)" },
     { "access-report", ketenctl_access_report, "what the audit logs hold about one resident (AVG 15)" },
     { "seal", ketenctl_seal, "seal a share payload to a partner's public box key" },
     { "open", ketenctl_open, "open a sealed share payload with your secret box key" },

@@ -40,6 +40,10 @@ const kb_config_key_t monitor_config_keys[] = {
     { "targets/match_followup_days", KB_CFG_INT, "30", 0, 3650, "a match counts as followed up when the gezin has a regisseur within this many days of it" },
     { "stable/threshold", KB_CFG_INT, "4", 1, 5, "zelfredzaamheid score (1..5) from which a domain counts as stable" },
     { "tariffs/file", KB_CFG_STRING, MONITOR_TARIFFS_FILE_DEFAULT, 0, 0, "product tariffs for the 3D cost figures (see tariffs.conf); empty: budgets only" },
+    { "http/listen", KB_CFG_STRING, "127.0.0.1:8480", 0, 0, "address:port of the dashboard (HTML, CSV/JSON export, logins); empty: off. Put a TLS proxy in front for anything but localhost" },
+    { "http/session_ttl_s", KB_CFG_INT, "28800", 60, 604800, "how long a dashboard login (session cookie) lasts" },
+    { "http/cookie_secure", KB_CFG_BOOL, "false", 0, 0, "mark the session cookie Secure (set when the dashboard is served over HTTPS)" },
+    { "metrics/listen", KB_CFG_STRING, "127.0.0.1:9474", 0, 0, "address:port of GET /metrics for Prometheus (the daemon's own health); empty: off" },
     { "log/level", KB_CFG_STRING, "info", 0, 0, "debug, info, warning or error" },
     KB_CONFIG_END
 };

@@ -1,10 +1,13 @@
 /*  monitor_server - the link receiver in one loop. */
 #include "monitor_server.h"
+#include "monitor_auth.h"
+#include "monitor_http.h"
 #include "monitor_store.h"
 
 #include "ketenbus/kb_db.h"
 #include "ketenbus/kb_link.h"
 #include "ketenbus/kb_log.h"
+#include "ketenbus/kb_metrics.h"
 
 #include <czmq.h>
 #include <stdlib.h>
@@ -14,7 +17,53 @@ struct _monitor_server_t
     const kb_config_t *config;
     kb_db_t *db;
     kb_link_receiver_t *receiver;
+    monitor_http_t *http;   /* the dashboard, or NULL when http/listen is empty */
+    kb_metrics_t *metrics;  /* /metrics, or NULL when metrics/listen is empty */
 };
+
+/* The dashboard and /metrics: each with a connection and a thread of
+   its own (monitor_http, kb_metrics), after the migrations. */
+static int
+s_http_start (monitor_server_t *self, const kb_config_t *config)
+{
+    const char *conninfo = kb_config_str (config, "db/conninfo");
+    const char *schema = kb_config_str (config, "db/schema");
+    const char *listen = kb_config_str (config, "http/listen");
+    if (*listen) {
+        /* the policy targets are monitor_report's defaults until they get
+           keys of their own */
+        monitor_http_config_t hcfg = {
+            .listen = listen,
+            .conninfo = conninfo,
+            .schema = schema,
+            .session_ttl_s = (int)kb_config_int (config, "http/session_ttl_s"),
+            .cookie_secure = kb_config_bool (config, "http/cookie_secure"),
+            .report = { .suppress_threshold = (int)kb_config_int (config, "suppress/threshold"),
+                        .suppress_rounding = (int)kb_config_int (config, "suppress/rounding"),
+                        .target_pot_stable_pct = 80,
+                        .target_shelter_housing_pct = 20,
+                        .target_zwerf_through_days = 90,
+                        .target_zwerf_home_pct = 70,
+                        .target_zwerf_independent_pct = 30,
+                        .match_followup_days = 30,
+                        .stable_threshold = 4,
+                        .tariffs = NULL },
+        };
+        if (!(self->http = monitor_http_new (&hcfg)))
+            return -1;
+    }
+    const char *metrics = kb_config_str (config, "metrics/listen");
+    if (*metrics) {
+        kb_metrics_config_t mcfg = { .listen = metrics,
+                                     .daemon = "monitoring",
+                                     .conninfo = conninfo,
+                                     .schema = schema,
+                                     .receiver = true };
+        if (!(self->metrics = kb_metrics_new (&mcfg)))
+            return -1;
+    }
+    return 0;
+}
 
 monitor_server_t *
 monitor_server_new (const kb_config_t *config)
@@ -32,7 +81,8 @@ monitor_server_new (const kb_config_t *config)
         goto fail;
     }
     if (kb_db_migrate (self->db, migrations, "monitoring") ||
-        kb_db_migrate (self->db, migrations, "link"))
+        kb_db_migrate (self->db, migrations, "link") ||
+        kb_db_migrate (self->db, migrations, "audit"))
         goto fail;
     if (monitor_store_prepare (self->db))
         goto fail;
@@ -47,6 +97,8 @@ monitor_server_new (const kb_config_t *config)
         goto fail;
     }
     kb_info ("monitoring serving link=\"%s\"", listen);
+    if (s_http_start (self, config))
+        goto fail;
     return self;
 fail:
     monitor_server_destroy (&self);
@@ -59,6 +111,8 @@ monitor_server_destroy (monitor_server_t **self_p)
     if (!self_p || !*self_p)
         return;
     monitor_server_t *self = *self_p;
+    monitor_http_destroy (&self->http);
+    kb_metrics_destroy (&self->metrics);
     kb_link_receiver_destroy (&self->receiver);
     kb_db_destroy (&self->db);
     free (self);

@@ -1,0 +1,630 @@
+/*  monitor_http - routing, logins, the gemeente rule and the audit rows of
+    the dashboard; monitor_render writes what is shown. */
+#include "monitor_http.h"
+#include "monitor_auth.h"
+#include "monitor_render.h"
+
+#include "ketenbus/kb_audit.h"
+#include "ketenbus/kb_http.h"
+#include "ketenbus/kb_log.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define S_BODY_MAX 4096
+#define S_COOKIE "kb_session"
+#define S_CSP                                                                                      \
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "                   \
+    "frame-ancestors 'none'; base-uri 'none'"
+
+struct _monitor_http_t
+{
+    monitor_http_config_t config;
+    char *conninfo, *schema, *tariffs;
+    kb_db_t *db; /* used only on the server's thread */
+    struct MHD_Daemon *http;
+};
+
+/* one request: the body of a POST as it arrives */
+typedef struct
+{
+    kb_http_buf_t body;
+    bool too_big;
+} s_request_t;
+
+/* the security headers of every answer, plus up to three more pairs */
+static enum MHD_Result
+s_answer (struct MHD_Connection *conn,
+          unsigned status,
+          const char *type,
+          const kb_http_buf_t *body,
+          const char *k1,
+          const char *v1,
+          const char *k2,
+          const char *v2)
+{
+    const char *extra[] = {
+        "Content-Security-Policy", S_CSP, "X-Frame-Options", "DENY", k1, v1, k2, v2, NULL
+    };
+    if (!k1)
+        extra[4] = NULL;
+    else if (!k2)
+        extra[6] = NULL;
+    return kb_http_answer (conn, status, type, body, extra);
+}
+
+static enum MHD_Result
+s_text (struct MHD_Connection *conn, unsigned status, const char *message)
+{
+    kb_http_buf_t out = { 0 };
+    kb_http_buf_str (&out, message);
+    kb_http_buf_str (&out, "\n");
+    enum MHD_Result rc =
+      s_answer (conn, status, "text/plain; charset=utf-8", &out, NULL, NULL, NULL, NULL);
+    kb_http_buf_free (&out);
+    return rc;
+}
+
+static enum MHD_Result
+s_message (struct MHD_Connection *conn, unsigned status, const char *title, const char *message)
+{
+    kb_http_buf_t out = { 0 };
+    monitor_render_message (&out, title, message);
+    enum MHD_Result rc =
+      s_answer (conn, status, "text/html; charset=utf-8", &out, NULL, NULL, NULL, NULL);
+    kb_http_buf_free (&out);
+    return rc;
+}
+
+static enum MHD_Result
+s_redirect (struct MHD_Connection *conn, unsigned status, const char *location, const char *cookie)
+{
+    kb_http_buf_t out = { 0 };
+    return s_answer (conn,
+                     status,
+                     "text/plain; charset=utf-8",
+                     &out,
+                     "Location",
+                     location,
+                     cookie ? "Set-Cookie" : NULL,
+                     cookie);
+}
+
+/*  Audit */
+
+/* The request path as an audit code: [A-Za-z0-9._:-], '/' as ':', at most
+   64 bytes; the gemeente of the filter is added (a CBS code, no personal
+   data). Query values such as gebied are not written. */
+static void
+s_reason (char *buf, size_t size, const char *path, const char *gemeente)
+{
+    size_t n = 0;
+    const char *p = path && path[0] == '/' ? path + 1 : path;
+    if (!p || !*p)
+        p = "index";
+    for (; *p && n + 1 < size; p++) {
+        char c = *p;
+        buf[n++] = c == '/'                                                           ? ':'
+                   : (isalnum ((unsigned char)c) || c == '.' || c == '_' || c == '-') ? c
+                                                                                      : '_';
+    }
+    buf[n] = '\0';
+    if (gemeente && *gemeente && strlen (gemeente) == 4 && strspn (gemeente, "0123456789") == 4 &&
+        n + 15 < size)
+        snprintf (buf + n, size - n, ":gemeente:%s", gemeente);
+}
+
+/* Writes one audit row and commits it. Returns 0, or -1: then nothing may
+   be shown. */
+static int
+s_audit (monitor_http_t *self,
+         const monitor_user_t *user,
+         const char *event,
+         char action,
+         const char *path,
+         const char *gemeente,
+         const char *outcome,
+         bool authorised)
+{
+    char reason[KB_AUDIT_CODE_MAX + 1], org[32];
+    s_reason (reason, sizeof reason, path, gemeente);
+    if (user && user->role == MONITOR_ROLE_GEMEENTE)
+        snprintf (org, sizeof org, "gemeente:%s", user->gemeente);
+    else if (user && user->role == MONITOR_ROLE_KETENCOORDINATOR)
+        snprintf (org, sizeof org, "ketencoordinator");
+    else
+        snprintf (org, sizeof org, "anonymous");
+    kb_audit_entry_t entry = { .actor_org = org,
+                               .actor_user = user && user->role ? user->name : NULL,
+                               .event = event,
+                               .action = action,
+                               .reason = reason,
+                               .outcome = outcome,
+                               .authorised = authorised };
+    kb_db_rc_t rc = kb_db_begin (self->db);
+    if (rc == KB_DB_OK)
+        rc = (kb_db_rc_t)kb_audit_append (self->db, &entry);
+    if (rc == KB_DB_OK)
+        rc = kb_db_commit (self->db);
+    if (rc != KB_DB_OK) {
+        kb_db_rollback (self->db);
+        kb_error ("could not write the dashboard audit row event=\"%s\"", event);
+        return -1;
+    }
+    return 0;
+}
+
+/*  Authentication */
+
+/* The value of field name in an application/x-www-form-urlencoded body,
+   decoded, into out; false when absent or too long. */
+static bool
+s_form_value (const char *body, const char *name, char *out, size_t size)
+{
+    size_t nlen = strlen (name);
+    for (const char *p = body; p && *p;) {
+        const char *end = strchr (p, '&');
+        size_t len = end ? (size_t)(end - p) : strlen (p);
+        if (len > nlen && strncmp (p, name, nlen) == 0 && p[nlen] == '=') {
+            size_t o = 0;
+            for (size_t i = nlen + 1; i < len; i++) {
+                char c = p[i];
+                if (c == '+')
+                    c = ' ';
+                else if (c == '%' && i + 2 < len + 1 && isxdigit ((unsigned char)p[i + 1]) &&
+                         isxdigit ((unsigned char)p[i + 2])) {
+                    char hex[3] = { p[i + 1], p[i + 2], 0 };
+                    c = (char)strtol (hex, NULL, 16);
+                    i += 2;
+                }
+                if (o + 1 >= size)
+                    return false;
+                out[o++] = c;
+            }
+            out[o] = '\0';
+            return true;
+        }
+        p = end ? end + 1 : NULL;
+    }
+    return false;
+}
+
+typedef enum
+{
+    S_AUTH_OK,
+    S_AUTH_NONE,    /* no credentials */
+    S_AUTH_REFUSED, /* unknown, revoked or expired */
+    S_AUTH_ERROR    /* database */
+} s_auth_t;
+
+static s_auth_t
+s_authenticate (monitor_http_t *self,
+                struct MHD_Connection *conn,
+                monitor_user_t *user,
+                bool *bearer)
+{
+    const char *authz = MHD_lookup_connection_value (conn, MHD_HEADER_KIND, "Authorization");
+    int rc;
+    *bearer = false;
+    if (authz) {
+        *bearer = true;
+        if (strncasecmp (authz, "Bearer ", 7) != 0)
+            return S_AUTH_REFUSED;
+        const char *token = authz + 7;
+        while (*token == ' ')
+            token++;
+        rc = monitor_auth_token (self->db, token, user);
+    } else {
+        const char *session = MHD_lookup_connection_value (conn, MHD_COOKIE_KIND, S_COOKIE);
+        if (!session)
+            return S_AUTH_NONE;
+        rc = monitor_auth_session (self->db, session, user);
+    }
+    return rc == MONITOR_AUTH_OK        ? S_AUTH_OK
+           : rc == MONITOR_AUTH_REFUSED ? S_AUTH_REFUSED
+                                        : S_AUTH_ERROR;
+}
+
+/*  Routes */
+
+static enum MHD_Result
+s_login (monitor_http_t *self, struct MHD_Connection *conn, const char *method, s_request_t *req)
+{
+    kb_http_buf_t out = { 0 };
+    enum MHD_Result result;
+    if (strcmp (method, "POST") != 0) {
+        monitor_render_login (&out, NULL);
+        result = s_answer (conn, 200, "text/html; charset=utf-8", &out, NULL, NULL, NULL, NULL);
+        kb_http_buf_free (&out);
+        return result;
+    }
+    char token[MONITOR_AUTH_TOKEN_LEN + 8];
+    monitor_user_t user;
+    int rc = MONITOR_AUTH_REFUSED;
+    if (!req->too_big && req->body.data &&
+        s_form_value (req->body.data, "token", token, sizeof token)) {
+        char *t = token;
+        while (*t == ' ')
+            t++;
+        size_t len = strlen (t);
+        while (len && (t[len - 1] == ' ' || t[len - 1] == '\r' || t[len - 1] == '\n'))
+            t[--len] = '\0';
+        rc = monitor_auth_token (self->db, t, &user);
+    }
+    char session[MONITOR_AUTH_SESSION_LEN + 1];
+    if (rc == MONITOR_AUTH_OK &&
+        monitor_auth_session_new (self->db, user.id, self->config.session_ttl_s, session) != 0)
+        rc = MONITOR_AUTH_ERROR;
+    if (rc == MONITOR_AUTH_ERROR) {
+        return s_message (conn, 503, "Niet beschikbaar", "De database is niet bereikbaar.");
+    }
+    if (rc != MONITOR_AUTH_OK) {
+        if (s_audit (self, NULL, "dashboard.login", 'E', "/login", NULL, "refused", false))
+            return s_message (conn, 500, "Fout", "Het auditlog kon niet worden geschreven.");
+        kb_info ("dashboard login refused");
+        monitor_render_login (&out, "Onbekend, ingetrokken of verlopen token.");
+        result = s_answer (conn, 401, "text/html; charset=utf-8", &out, NULL, NULL, NULL, NULL);
+        kb_http_buf_free (&out);
+        return result;
+    }
+    if (s_audit (self, &user, "dashboard.login", 'E', "/login", NULL, "ok", true))
+        return s_message (conn, 500, "Fout", "Het auditlog kon niet worden geschreven.");
+    kb_info ("dashboard login user_id=%lld", user.id);
+    char cookie[256];
+    snprintf (cookie,
+              sizeof cookie,
+              S_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s",
+              session,
+              self->config.session_ttl_s,
+              self->config.cookie_secure ? "; Secure" : "");
+    return s_redirect (conn, 303, "/", cookie);
+}
+
+static enum MHD_Result
+s_logout (monitor_http_t *self, struct MHD_Connection *conn)
+{
+    const char *session = MHD_lookup_connection_value (conn, MHD_COOKIE_KIND, S_COOKIE);
+    if (session)
+        monitor_auth_session_end (self->db, session);
+    return s_redirect (
+      conn, 303, "/login", S_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+}
+
+/* What a figures request asks for. */
+typedef struct
+{
+    monitor_page_t page;
+    bool html;      /* the page itself, else an export */
+    bool csv;       /* an export as CSV, else JSON */
+    char table[80]; /* "" for the whole page */
+} s_target_t;
+
+/* "/", "/3d", "/export/<page>.json", "/export/<page>/<table>.csv|.json" */
+static bool
+s_target_parse (const char *url, s_target_t *t)
+{
+    memset (t, 0, sizeof *t);
+    if (strcmp (url, "/") == 0 || strcmp (url, "/3d") == 0) {
+        t->page = url[1] ? MONITOR_PAGE_3D : MONITOR_PAGE_KETEN;
+        t->html = true;
+        return true;
+    }
+    if (strncmp (url, "/export/", 8) != 0)
+        return false;
+    const char *rest = url + 8;
+    char page[8];
+    size_t plen = strcspn (rest, "/.");
+    if (plen == 0 || plen >= sizeof page)
+        return false;
+    memcpy (page, rest, plen);
+    page[plen] = '\0';
+    if (monitor_render_page_parse (page, &t->page))
+        return false;
+    rest += plen;
+    if (strcmp (rest, ".json") == 0)
+        return true;
+    if (*rest != '/')
+        return false;
+    rest++;
+    size_t len = strlen (rest);
+    if (len > 4 && strcmp (rest + len - 4, ".csv") == 0) {
+        t->csv = true;
+        len -= 4;
+    } else if (len > 5 && strcmp (rest + len - 5, ".json") == 0) {
+        len -= 5;
+    } else {
+        return false;
+    }
+    if (len == 0 || len >= sizeof t->table ||
+        strspn (rest, "abcdefghijklmnopqrstuvwxyz0123456789_") < len)
+        return false;
+    memcpy (t->table, rest, len);
+    t->table[len] = '\0';
+    return true;
+}
+
+static const char *
+s_arg (struct MHD_Connection *conn, const char *name)
+{
+    const char *v = MHD_lookup_connection_value (conn, MHD_GET_ARGUMENT_KIND, name);
+    return v ? v : "";
+}
+
+static enum MHD_Result
+s_figures (monitor_http_t *self,
+           struct MHD_Connection *conn,
+           const char *url,
+           const s_target_t *target)
+{
+    const char *event = target->html ? "dashboard.view" : "dashboard.export";
+    const char *kind = s_arg (conn, "period"), *period = s_arg (conn, "p"),
+               *gemeente = s_arg (conn, "gemeente"), *gebied = s_arg (conn, "gebied");
+    monitor_user_t user;
+    bool bearer;
+    s_auth_t auth = s_authenticate (self, conn, &user, &bearer);
+    if (auth == S_AUTH_ERROR)
+        return s_text (conn, 503, "the database is not reachable; try again");
+    if (auth != S_AUTH_OK) {
+        if (s_audit (self,
+                     NULL,
+                     "dashboard.denied",
+                     'R',
+                     url,
+                     NULL,
+                     auth == S_AUTH_NONE ? "no_credentials" : "refused",
+                     false))
+            return s_text (conn, 500, "could not write the audit log");
+        if (target->html && !bearer)
+            return s_redirect (conn,
+                               302,
+                               "/login",
+                               auth == S_AUTH_REFUSED ? S_COOKIE
+                                 "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+                                                      : NULL);
+        kb_http_buf_t out = { 0 };
+        kb_http_buf_str (&out,
+                         "authentication required: log in or send Authorization: Bearer <token>\n");
+        enum MHD_Result rc = s_answer (conn,
+                                       401,
+                                       "text/plain; charset=utf-8",
+                                       &out,
+                                       "WWW-Authenticate",
+                                       "Bearer realm=\"ketenbus\"",
+                                       NULL,
+                                       NULL);
+        kb_http_buf_free (&out);
+        return rc;
+    }
+
+    /* the gemeente role: its own gemeente, never another */
+    if (user.role == MONITOR_ROLE_GEMEENTE) {
+        if (*gemeente && strcmp (gemeente, user.gemeente) != 0) {
+            if (s_audit (self, &user, "dashboard.denied", 'R', url, NULL, "other_gemeente", false))
+                return s_text (conn, 500, "could not write the audit log");
+            kb_info ("dashboard refused another gemeente user_id=%lld", user.id);
+            if (target->html)
+                return s_message (
+                  conn, 403, "Geen toegang", "U ziet alleen de cijfers van uw eigen gemeente.");
+            return s_text (conn, 403, "forbidden: this account sees its own gemeente only");
+        }
+        gemeente = user.gemeente;
+    }
+    monitor_render_view_t view = { .user = user.name,
+                                   .role = monitor_auth_role_name (user.role),
+                                   .locked_gemeente =
+                                     user.role == MONITOR_ROLE_GEMEENTE ? user.gemeente : NULL,
+                                   .kind = kind,
+                                   .period = period,
+                                   .gemeente = gemeente,
+                                   .gebied = gebied };
+    kb_http_buf_t out = { 0 };
+    enum MHD_Result result;
+    monitor_report_filter_t filter;
+    const char *why = "invalid filter";
+    if (monitor_report_filter_parse (&filter, kind, period, gemeente, gebied, &why) != 0) {
+        if (s_audit (self, &user, event, 'R', url, gemeente, "bad_filter", true))
+            return s_text (conn, 500, "could not write the audit log");
+        char message[256];
+        snprintf (message, sizeof message, "Ongeldig filter: %s", why ? why : "invalid filter");
+        if (target->html) {
+            monitor_render_page (&out, NULL, target->page, &view, message);
+            result = s_answer (conn, 400, "text/html; charset=utf-8", &out, NULL, NULL, NULL, NULL);
+        } else {
+            snprintf (message, sizeof message, "bad filter: %s\n", why ? why : "invalid filter");
+            kb_http_buf_str (&out, message);
+            result =
+              s_answer (conn, 400, "text/plain; charset=utf-8", &out, NULL, NULL, NULL, NULL);
+        }
+        kb_http_buf_free (&out);
+        return result;
+    }
+    if (user.role == MONITOR_ROLE_GEMEENTE && strcmp (filter.gemeente, user.gemeente) != 0)
+        return s_text (
+          conn, 500, "filter does not hold the gemeente"); /* never shown anything else */
+
+    monitor_report_t *report =
+      monitor_report_build (self->db, &self->config.report, target->page, &filter);
+    if (!report) {
+        kb_error ("could not build the dashboard report page=\"%s\"",
+                  monitor_render_page_name (target->page));
+        return s_message (conn, 500, "Fout", "De cijfers konden niet worden berekend.");
+    }
+    const monitor_report_table_t *table = NULL;
+    if (*target->table && !(table = monitor_report_table (report, target->table))) {
+        monitor_report_destroy (&report);
+        return s_text (conn, 404, "no such table");
+    }
+    if (s_audit (self,
+                 &user,
+                 event,
+                 'R',
+                 url,
+                 filter.gemeente,
+                 target->html ? "shown" : "exported",
+                 true)) {
+        monitor_report_destroy (&report);
+        return s_text (conn, 500, "could not write the audit log");
+    }
+    const char *type = "application/json; charset=utf-8";
+    char disposition[160] = "";
+    if (target->html) {
+        monitor_render_page (&out, report, target->page, &view, NULL);
+        type = "text/html; charset=utf-8";
+    } else if (table && target->csv) {
+        monitor_render_table_csv (&out, table);
+        type = "text/csv; charset=utf-8";
+        snprintf (disposition, sizeof disposition, "attachment; filename=\"%s.csv\"", table->id);
+    } else if (table) {
+        monitor_render_table_json (&out, table);
+        kb_http_buf_str (&out, "\n");
+    } else {
+        monitor_render_report_json (&out, report);
+    }
+    result = s_answer (conn,
+                       200,
+                       type,
+                       &out,
+                       *disposition ? "Content-Disposition" : NULL,
+                       *disposition ? disposition : NULL,
+                       NULL,
+                       NULL);
+    kb_http_buf_free (&out);
+    monitor_report_destroy (&report);
+    return result;
+}
+
+static enum MHD_Result
+s_route (monitor_http_t *self,
+         struct MHD_Connection *conn,
+         const char *url,
+         const char *method,
+         s_request_t *req)
+{
+    bool get = strcmp (method, "GET") == 0 || strcmp (method, "HEAD") == 0;
+    bool post = strcmp (method, "POST") == 0;
+    if (!get && !post)
+        return s_text (conn, 405, "method not allowed");
+    if (strcmp (url, "/static/dashboard.css") == 0 && get) {
+        kb_http_buf_t out = { 0 };
+        kb_http_buf_str (&out, monitor_render_css ());
+        enum MHD_Result rc =
+          s_answer (conn, 200, "text/css; charset=utf-8", &out, NULL, NULL, NULL, NULL);
+        kb_http_buf_free (&out);
+        return rc;
+    }
+    if (kb_db_ensure (self->db, 2000) != 0)
+        return s_text (conn, 503, "the database is not reachable; try again");
+    if (strcmp (url, "/login") == 0)
+        return s_login (self, conn, method, req);
+    if (strcmp (url, "/logout") == 0)
+        return s_logout (self, conn);
+    s_target_t target;
+    if (!s_target_parse (url, &target))
+        return s_text (conn, 404, "not found");
+    if (!get)
+        return s_text (conn, 405, "method not allowed");
+    return s_figures (self, conn, url, &target);
+}
+
+static enum MHD_Result
+s_handle (void *cls,
+          struct MHD_Connection *conn,
+          const char *url,
+          const char *method,
+          const char *version,
+          const char *upload_data,
+          size_t *upload_data_size,
+          void **con_cls)
+{
+    (void)version;
+    monitor_http_t *self = cls;
+    s_request_t *req = *con_cls;
+    if (!req) {
+        req = calloc (1, sizeof *req);
+        if (!req)
+            return MHD_NO;
+        *con_cls = req;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (req->body.len + *upload_data_size > S_BODY_MAX)
+            req->too_big = true;
+        else
+            kb_http_buf_add (&req->body, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    return s_route (self, conn, url, method, req);
+}
+
+static void
+s_completed (void *cls,
+             struct MHD_Connection *conn,
+             void **con_cls,
+             enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    s_request_t *req = *con_cls;
+    if (req) {
+        kb_http_buf_free (&req->body);
+        free (req);
+    }
+    *con_cls = NULL;
+}
+
+monitor_http_t *
+monitor_http_new (const monitor_http_config_t *config)
+{
+    monitor_http_t *self = calloc (1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->config = *config;
+    self->conninfo = strdup (config->conninfo ? config->conninfo : "");
+    self->schema = strdup (config->schema);
+    self->tariffs = config->report.tariffs ? strdup (config->report.tariffs) : NULL;
+    if (!self->conninfo || !self->schema)
+        goto fail;
+    self->config.conninfo = self->conninfo;
+    self->config.schema = self->schema;
+    self->config.report.tariffs = self->tariffs;
+    self->db = kb_db_connect (self->conninfo, self->schema, 5000);
+    if (!self->db || monitor_auth_prepare (self->db) || kb_audit_prepare (self->db)) {
+        kb_error ("could not open the dashboard's database connection");
+        goto fail;
+    }
+    self->http = kb_http_start (config->listen, s_handle, self, s_completed, NULL);
+    if (!self->http)
+        goto fail;
+    kb_info ("dashboard serving listen=\"%s\"", config->listen);
+    return self;
+fail:
+    monitor_http_destroy (&self);
+    return NULL;
+}
+
+void
+monitor_http_destroy (monitor_http_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    monitor_http_t *self = *self_p;
+    if (self->http)
+        MHD_stop_daemon (self->http); /* joins the thread before its connection goes */
+    kb_db_destroy (&self->db);
+    free (self->conninfo);
+    free (self->schema);
+    free (self->tariffs);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+monitor_http_port (monitor_http_t *self)
+{
+    return self && self->http ? kb_http_port (self->http) : -1;
+}

@@ -1,0 +1,47 @@
+/*  monitor_http - the dashboard: the ketencoordinator's report (/) and the
+    3D aggregates (/3d) as HTML with inline SVG charts, every table as CSV
+    and JSON (/export/<page>/<table>.csv|.json, the whole page as
+    /export/<page>.json), logins (/login, /logout), filters as query
+    parameters (period, p, gemeente, gebied).
+
+    Threading: one libmicrohttpd server with one internal polling thread
+    (kb_http), so requests are handled one at a time on that thread, which
+    owns the dashboard's own database connection (libpq connections are not
+    shared between threads; the daemon's link receiver keeps its own). A
+    report is a few aggregate queries; a handful of users does not need a
+    thread pool, and one connection keeps the audit chain simple.
+
+    Access: a session cookie from POST /login with a token, or
+    "Authorization: Bearer <token>" (monitor_auth). Fails closed: no or bad
+    credentials are refused. The gemeente role sees one gemeente: the
+    filter is forced to it, and asking for another is refused (403), for
+    pages and exports alike. Every request for figures, every login and
+    every refusal is written to the audit log (kb_audit in monitoring's
+    schema) on the dashboard's connection before anything is shown. */
+#ifndef MONITOR_HTTP_H_INCLUDED
+#define MONITOR_HTTP_H_INCLUDED
+
+#include "monitor_report.h"
+
+#include <stdbool.h>
+
+typedef struct
+{
+    const char *listen;   /* "127.0.0.1:8480" */
+    const char *conninfo; /* the dashboard's own connection */
+    const char *schema;
+    int session_ttl_s;
+    bool cookie_secure; /* Secure attribute (behind TLS) */
+    monitor_report_config_t report;
+} monitor_http_config_t;
+
+typedef struct _monitor_http_t monitor_http_t;
+
+/* Connects, prepares and starts serving; NULL (after logging why) when
+   the database cannot be reached or the address is invalid or busy.
+   Migrations are the daemon's job (monitor_server) and come first. */
+monitor_http_t *monitor_http_new (const monitor_http_config_t *config);
+void monitor_http_destroy (monitor_http_t **self_p);
+int monitor_http_port (monitor_http_t *self);
+
+#endif
