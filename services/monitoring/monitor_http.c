@@ -455,6 +455,8 @@ s_figures (monitor_http_t *self,
     const monitor_report_table_t *table = NULL;
     if (*target->table && !(table = monitor_report_table (report, target->table))) {
         monitor_report_destroy (&report);
+        if (s_audit (self, &user, event, 'R', url, filter.gemeente, "not_found", true))
+            return s_text (conn, 500, "could not write the audit log");
         return s_text (conn, 404, "no such table");
     }
     if (s_audit (self,
