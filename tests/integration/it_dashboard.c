@@ -6,11 +6,12 @@
     verifies, a bad filter is a 400, a gebied with <script> comes back
     escaped; /metrics of intake, zorgtoewijzing, client-tracking and
     monitoring parse and their numbers move when messages are queued. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+/* cmocka needs the four above first */
+#include <cmocka.h>
 
 #include "kb_test_http.h"
 #include "kb_test_intake.h"
