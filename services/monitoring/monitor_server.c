@@ -1,6 +1,7 @@
 /*  monitor_server - the link receiver in one loop. */
 #include "monitor_server.h"
 #include "monitor_auth.h"
+#include "monitor_config.h"
 #include "monitor_http.h"
 #include "monitor_store.h"
 
@@ -30,25 +31,14 @@ s_http_start (monitor_server_t *self, const kb_config_t *config)
     const char *schema = kb_config_str (config, "db/schema");
     const char *listen = kb_config_str (config, "http/listen");
     if (*listen) {
-        /* the policy targets are monitor_report's defaults until they get
-           keys of their own */
         monitor_http_config_t hcfg = {
             .listen = listen,
             .conninfo = conninfo,
             .schema = schema,
             .session_ttl_s = (int)kb_config_int (config, "http/session_ttl_s"),
             .cookie_secure = kb_config_bool (config, "http/cookie_secure"),
-            .report = { .suppress_threshold = (int)kb_config_int (config, "suppress/threshold"),
-                        .suppress_rounding = (int)kb_config_int (config, "suppress/rounding"),
-                        .target_pot_stable_pct = 80,
-                        .target_shelter_housing_pct = 20,
-                        .target_zwerf_through_days = 90,
-                        .target_zwerf_home_pct = 70,
-                        .target_zwerf_independent_pct = 30,
-                        .match_followup_days = 30,
-                        .stable_threshold = 4,
-                        .tariffs = NULL },
         };
+        monitor_config_report (config, &hcfg.report);
         if (!(self->http = monitor_http_new (&hcfg)))
             return -1;
     }

@@ -58,6 +58,31 @@ s_code_ok (const char *s, size_t max)
     return true;
 }
 
+/* A CBS gemeente code as intake accepts it: 4 digits. */
+static bool
+s_gemeente_ok (const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (s[n] < '0' || s[n] > '9')
+            return false;
+    return n == 4;
+}
+
+/* A gebied name ("Helmond Noord" or "Helmond-Noord"): printable ASCII,
+   no leading or trailing space; it is only compared with stored gebieden. */
+static bool
+s_gebied_ok (const char *s, size_t max)
+{
+    size_t n = strlen (s);
+    if (n == 0 || n > max || s[0] == ' ' || s[n - 1] == ' ')
+        return false;
+    for (const char *p = s; *p; p++)
+        if (*p < ' ' || *p > '~')
+            return false;
+    return true;
+}
+
 /* Parses exactly digits digits; -1 otherwise. */
 static int
 s_number (const char *s, size_t digits)
@@ -138,10 +163,10 @@ monitor_targets_filter_parse (monitor_report_filter_t *out,
         why = k == MONITOR_PERIOD_MONTH     ? "period must be YYYY-MM for a month"
               : k == MONITOR_PERIOD_QUARTER ? "period must be YYYY-Qn for a quarter"
                                             : "period must be YYYY for a year";
-    else if (*gemeente && !s_code_ok (gemeente, sizeof f.gemeente - 1))
-        why = "gemeente must be a code of at most 7 characters";
-    else if (*gebied && !s_code_ok (gebied, sizeof f.gebied - 1))
-        why = "gebied must be a code of at most 64 characters without spaces";
+    else if (*gemeente && !s_gemeente_ok (gemeente))
+        why = "gemeente must be a CBS code of 4 digits";
+    else if (*gebied && !s_gebied_ok (gebied, sizeof f.gebied - 1))
+        why = "gebied must be 1..64 printable characters";
     if (why) {
         if (reason)
             *reason = why;
@@ -153,6 +178,11 @@ monitor_targets_filter_parse (monitor_report_filter_t *out,
         f.period[5] = 'Q';
     snprintf (f.gemeente, sizeof f.gemeente, "%s", gemeente);
     snprintf (f.gebied, sizeof f.gebied, "%s", gebied);
+    /* events carry a gebied as a code, spaces turned into '-'
+       (kb_validate_gebied_code): "Helmond Noord" finds "Helmond-Noord" */
+    for (char *p = f.gebied; *p; p++)
+        if (*p == ' ')
+            *p = '-';
     *out = f;
     return 0;
 }

@@ -67,6 +67,24 @@ login() { # TOKEN
   wd POST "/session/$session/element/$el/click" '{}' >/dev/null
 }
 
+# Splits one CSV line (RFC 4180: fields with a comma or quote are quoted,
+# a quote inside doubled) into the array fields.
+csv_fields() {
+  local line=$1 f='' q=0 i c
+  fields=()
+  for ((i = 0; i < ${#line}; i++)); do
+    c=${line:i:1}
+    if ((q)); then
+      if [ "$c" = '"' ]; then
+        if [ "${line:i+1:1}" = '"' ]; then f+='"'; i=$((i + 1)); else q=0; fi
+      else f+=$c; fi
+    elif [ "$c" = '"' ]; then q=1
+    elif [ "$c" = , ]; then fields+=("$f"); f=''
+    else f+=$c; fi
+  done
+  fields+=("$f")
+}
+
 caps='{"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {"args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1100,1600"]}}}}'
 session=$(wd POST /session "$caps" | value_of sessionId)
 [ -n "$session" ] || fail "chromedriver gave no session: $work/chromedriver.log"
@@ -84,10 +102,11 @@ tables=$(curl -sf -H "Authorization: Bearer $keten" "http://127.0.0.1:$http/expo
 for t in $tables; do
   csv=$(curl -sf -H "Authorization: Bearer $keten" "http://127.0.0.1:$http/export/keten/$t.csv")
   # every figure of the CSV (cells after the row label) is a cell on the page
-  while IFS=, read -r label cells; do
-    IFS=, read -ra vals <<<"$cells"
-    for v in "${vals[@]}"; do
-      v=${v%$'\r'}; [ -z "$v" ] && continue
+  while IFS= read -r line; do
+    csv_fields "${line%$'\r'}"
+    label=${fields[0]}
+    for v in "${fields[@]:1}"; do
+      [ -z "$v" ] && continue
       grep -qF ">$v</td>" <<<"$src" || fail "figure \"$v\" of table $t ($label) not on the page"
     done
   done < <(tail -n +2 <<<"$csv")
