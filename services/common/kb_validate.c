@@ -7,6 +7,7 @@
 #include "ketenbus/kb_validate.h"
 
 #include <assert.h>
+#include <string.h>
 
 #define KB_DATE_YEAR_MIN 1900
 #define KB_DATE_YEAR_MAX 2199
@@ -331,4 +332,43 @@ kb_validate_phone (const char *s)
             return false;       //  a 21st char: stop before scanning the rest
     }
     return length == 0 || (length >= 6 && digits >= 6);
+}
+
+bool
+kb_validate_code (const char *s, size_t max_len)
+{
+    if (!s || !*s)
+        return false;
+    size_t length = 0;
+    for (; s [length]; length++) {
+        if (length >= max_len)
+            return false;
+        if (s [length] <= ' ' || s [length] > '~')
+            return false;
+    }
+    return true;
+}
+
+void
+kb_validate_gebied_code (const char *s, char *out, size_t out_size)
+{
+    if (!out || out_size == 0)
+        return;
+    out [0] = '\0';
+    if (!s)
+        return;
+    size_t length = strlen (s);
+    if (length == 0 || length >= out_size)
+        return;
+    for (size_t i = 0; i < length; i++) {
+        char c = s [i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || s_is_digit (c)
+                  || c == '-' || c == '_' || c == '.' || c == ' ';
+        if (!ok) {
+            out [0] = '\0';
+            return;
+        }
+        out [i] = c == ' ' ? '-' : c;
+    }
+    out [length] = '\0';
 }

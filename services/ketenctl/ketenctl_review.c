@@ -2,6 +2,7 @@
 #include "ketenctl_review.h"
 #include "ketenctl_gezin.h"
 #include "ketenctl_output.h"
+#include "zorg_monitor.h"
 
 #include "ketenbus/kb_audit.h"
 
@@ -44,7 +45,8 @@ static const ketenctl_statement_t s_statements[] = {
     { "ketenctl_review_decide",
       "UPDATE share SET review_outcome = $2, reviewed_by = $3, reviewed_at = now()"
       " WHERE share_id = $1 AND review_required AND review_outcome IS NULL"
-      " RETURNING coalesce (pseudonym, (SELECT ref FROM gezin WHERE id = share.gezin_id))",
+      " RETURNING coalesce (pseudonym, (SELECT ref FROM gezin WHERE id = share.gezin_id)),"
+      " coalesce (gezin_id, 0)",
       3 },
 };
 #define S_NSTATEMENTS (sizeof s_statements / sizeof s_statements[0])
@@ -188,6 +190,31 @@ done:
     return rc;
 }
 
+/* SHARE_REVIEWED into zorgtoewijzing's outbox, in the review's
+   transaction: the daemon's sender towards client-tracking picks it up. */
+static kb_db_rc_t
+s_monitor (kb_db_t *db, const char *share, const char *outcome, const PGresult *res)
+{
+    zorg_ctx_t zctx = { .db = db, .tracking = true };
+    zorg_monitor_region_t r;
+    bool found = false;
+    memset (&r, 0, sizeof r);
+    long gezin_id = atol (PQgetvalue (res, 0, 1));
+    kb_db_rc_t rc = KB_DB_OK;
+    if (gezin_id && (rc = zorg_monitor_gezin (db, gezin_id, &r, &found)) != KB_DB_OK)
+        return rc;
+    char today[11];
+    zorg_monitor_today (today);
+    Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
+    ev.event_type = KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_SHARE_REVIEWED;
+    ev.item_ref = (char *) share; /* the contract names no gezin: the share's region only */
+    ev.review_outcome = strcmp (outcome, "justified") == 0
+                            ? KETENBUS__V1__REVIEW_OUTCOME__REVIEW_OUTCOME_JUSTIFIED
+                            : KETENBUS__V1__REVIEW_OUTCOME__REVIEW_OUTCOME_NOT_JUSTIFIED;
+    ev.event_date = today;
+    return zorg_monitor_emit (&zctx, &ev, &r, NULL);
+}
+
 static int
 s_decide (const ketenctl_t *ctx, int argc, char *argv[])
 {
@@ -239,7 +266,8 @@ s_decide (const ketenctl_t *ctx, int argc, char *argv[])
                                .event = "share.reviewed", .action = 'U',
                                .subject_pseudonym = PQgetvalue (res, 0, 0), .reason = share,
                                .outcome = outcome, .authorised = true, .emergency = true };
-    if (kb_audit_append (db, &entry) != KB_DB_OK || kb_db_commit (db) != KB_DB_OK) {
+    if (kb_audit_append (db, &entry) != KB_DB_OK || s_monitor (db, share, outcome, res) != KB_DB_OK
+        || kb_db_commit (db) != KB_DB_OK) {
         kb_db_rollback (db);
         ketenctl_err ("could not record the review of share \"%s\"", share);
         rc = KETENCTL_FAILED;

@@ -1,10 +1,13 @@
 /*  zorg_care - toewijzing state per id: assigned -> started -> stopped. */
 #include "zorg_care.h"
+#include "zorg_monitor.h"
 
 #include "ketenbus/kb_log.h"
 #include "ketenbus/kb_validate.h"
 
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static bool
@@ -65,6 +68,44 @@ s_send_to_provider (zorg_ctx_t *ctx, const Ketenbus__V1__CareAssignment *c, cons
     return zorg_store_send (ctx, c->provider_org, &env, message_id);
 }
 
+/* CARE_ASSIGNED / _STARTED / _STOPPED from the stored toewijzing (the
+   START and STOP messages carry only what changed), in the toewijzing's
+   gemeente and gebied. */
+static kb_db_rc_t
+s_monitor (zorg_ctx_t *ctx, const Ketenbus__V1__CareAssignment *c, const PGresult *tw,
+           const char *message_id)
+{
+    zorg_monitor_region_t r;
+    memset (&r, 0, sizeof r);
+    zorg_monitor_region_set (&r, PQgetvalue (tw, 0, 1), PQgetvalue (tw, 0, 2));
+    char today[11];
+    zorg_monitor_today (today);
+    Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
+    bool stop = c->action == KETENBUS__V1__CARE_ACTION__CARE_ACTION_STOP;
+    ev.event_type = c->action == KETENBUS__V1__CARE_ACTION__CARE_ACTION_ASSIGN
+                        ? KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_CARE_ASSIGNED
+                    : stop ? KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_CARE_STOPPED
+                           : KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_CARE_STARTED;
+    ev.item_ref = c->toewijzing_id;
+    ev.person_pseudonym = PQgetvalue (tw, 0, 0);
+    ev.wet = (Ketenbus__V1__Wet) atoi (PQgetvalue (tw, 0, 3));
+    ev.product_category = PQgetvalue (tw, 0, 4);
+    ev.pyramid_level = (Ketenbus__V1__PyramidLevel) atoi (PQgetvalue (tw, 0, 5));
+    long long volume = atoll (PQgetvalue (tw, 0, 6));
+    ev.volume = volume > 0 && volume <= UINT32_MAX ? (uint32_t) volume : 0;
+    ev.unit = (Ketenbus__V1__VolumeUnit) atoi (PQgetvalue (tw, 0, 7));
+    ev.frequency = (Ketenbus__V1__VolumeFrequency) atoi (PQgetvalue (tw, 0, 8));
+    ev.cost_cents = atoll (PQgetvalue (tw, 0, 9));
+    ev.org = PQgetvalue (tw, 0, 10);
+    ev.start_date = PQgetvalue (tw, 0, 11);
+    ev.end_date = PQgetvalue (tw, 0, 12);
+    if (stop)
+        ev.care_stop_reason = (Ketenbus__V1__CareStopReason) atoi (PQgetvalue (tw, 0, 13));
+    const char *date = stop ? ev.end_date : ev.start_date;
+    ev.event_date = (char *) (*date ? date : today);
+    return zorg_monitor_emit (ctx, &ev, &r, message_id);
+}
+
 kb_db_rc_t
 zorg_care_apply (zorg_ctx_t *ctx, const Ketenbus__V1__CareAssignment *c, const char *message_id,
                  const char *via_org, const char **refusal)
@@ -74,6 +115,7 @@ zorg_care_apply (zorg_ctx_t *ctx, const Ketenbus__V1__CareAssignment *c, const c
     const char *id = c->toewijzing_id ? c->toewijzing_id : "";
     char status[16] = "";
     char provider[ZORG_ORG_MAX + 1] = "";
+    PGresult *tw = NULL; /* the toewijzing after the change */
     if (!why) {
         PGresult *res = zorg_store_run (ctx->db, "zorg_tw_get", 1, (const char *[]){ id }, &rc);
         if (!res)
@@ -108,12 +150,12 @@ zorg_care_apply (zorg_ctx_t *ctx, const Ketenbus__V1__CareAssignment *c, const c
                                   c->provider_org ? c->provider_org : "",
                                   c->assigning_org ? c->assigning_org : "", s_opt (c->start_date),
                                   s_opt (c->end_date) };
-            if ((rc = kb_db_run_cmd (ctx->db, "zorg_tw_insert", 17, v, NULL, NULL)) != KB_DB_OK)
+            if (!(tw = zorg_store_run (ctx->db, "zorg_tw_insert", 17, v, &rc)))
                 return rc;
             event = "toewijzing.assigned";
             if (s_opt (c->provider_org)
                 && (rc = s_send_to_provider (ctx, c, message_id)) != KB_DB_OK)
-                return rc;
+                goto done;
         }
     }
     else if (!why && c->action == KETENBUS__V1__CARE_ACTION__CARE_ACTION_START) {
@@ -123,7 +165,7 @@ zorg_care_apply (zorg_ctx_t *ctx, const Ketenbus__V1__CareAssignment *c, const c
             why = "already_started";
         else {
             const char *v[3] = { id, s_opt (c->start_date), s_opt (c->end_date) };
-            if ((rc = kb_db_run_cmd (ctx->db, "zorg_tw_start", 3, v, NULL, NULL)) != KB_DB_OK)
+            if (!(tw = zorg_store_run (ctx->db, "zorg_tw_start", 3, v, &rc)))
                 return rc;
             event = "toewijzing.started";
         }
@@ -135,7 +177,7 @@ zorg_care_apply (zorg_ctx_t *ctx, const Ketenbus__V1__CareAssignment *c, const c
             char reason[12];
             snprintf (reason, sizeof reason, "%d", (int) c->stop_reason);
             const char *v[3] = { id, reason, s_opt (c->end_date) };
-            if ((rc = kb_db_run_cmd (ctx->db, "zorg_tw_stop", 3, v, NULL, NULL)) != KB_DB_OK)
+            if (!(tw = zorg_store_run (ctx->db, "zorg_tw_stop", 3, v, &rc)))
                 return rc;
             event = "toewijzing.stopped";
         }
@@ -145,12 +187,16 @@ zorg_care_apply (zorg_ctx_t *ctx, const Ketenbus__V1__CareAssignment *c, const c
     const char *ev[6] = { id, action, message_id, via_org ? via_org : "", why ? "rejected" : "applied",
                           why ? why : "" };
     if ((rc = kb_db_run_cmd (ctx->db, "zorg_tw_event", 6, ev, NULL, NULL)) != KB_DB_OK)
-        return rc;
+        goto done;
     if (why) {
         kb_info ("toewijzing refused message_id=\"%s\" reason=%s", message_id, why);
         *refusal = why;
     }
-    return zorg_store_audit (ctx, via_org && *via_org ? via_org : NULL, NULL, event,
-                             why ? 'E' : 'U', s_opt (c->pseudonym), why ? why : NULL,
-                             why ? "rejected" : "applied");
+    rc = zorg_store_audit (ctx, via_org && *via_org ? via_org : NULL, NULL, event, why ? 'E' : 'U',
+                           s_opt (c->pseudonym), why ? why : NULL, why ? "rejected" : "applied");
+    if (rc == KB_DB_OK && !why && tw && PQntuples (tw) == 1)
+        rc = s_monitor (ctx, c, tw, message_id);
+done:
+    PQclear (tw);
+    return rc;
 }

@@ -1,5 +1,6 @@
 /*  zorg_consent - consent registry. */
 #include "zorg_consent.h"
+#include "zorg_monitor.h"
 
 #include "ketenbus/kb_log.h"
 
@@ -89,6 +90,30 @@ s_audit (zorg_ctx_t *ctx, const char *actor, const char *event, char action, con
     return zorg_store_audit_entry (ctx, &e);
 }
 
+/* CONSENT_GRANTED / _WITHDRAWN in the region of the person's gezin, when
+   known; date NULL or empty: today. */
+static kb_db_rc_t
+s_monitor (zorg_ctx_t *ctx, Ketenbus__V1__MonitoringEventType type, const char *consent_id,
+           const char *pseudonym, const char *recorder, const char *date, const char *message_id)
+{
+    if (!ctx->tracking)
+        return KB_DB_OK;
+    zorg_monitor_region_t r;
+    bool found = false;
+    kb_db_rc_t rc = zorg_monitor_person (ctx->db, pseudonym, &r, &found);
+    if (rc != KB_DB_OK)
+        return rc;
+    char today[11];
+    zorg_monitor_today (today);
+    Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
+    ev.event_type = type;
+    ev.item_ref = (char *) consent_id;
+    ev.person_pseudonym = (char *) pseudonym;
+    ev.org = (char *) recorder;
+    ev.event_date = (char *) (date && *date ? date : today);
+    return zorg_monitor_emit (ctx, &ev, &r, message_id);
+}
+
 kb_db_rc_t
 zorg_consent_grant (zorg_ctx_t *ctx, const Ketenbus__V1__ConsentGrant *g, const char *message_id)
 {
@@ -149,6 +174,9 @@ zorg_consent_grant (zorg_ctx_t *ctx, const Ketenbus__V1__ConsentGrant *g, const 
                                                                           : "consent.grant_repeated",
                   why ? 'E' : 'C', g->pseudonym, why ? why : NULL,
                   why ? "refused" : inserted ? "recorded" : "unchanged");
+    if (rc == KB_DB_OK && !why && inserted)
+        rc = s_monitor (ctx, KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_CONSENT_GRANTED,
+                        g->consent_id, g->pseudonym, recorder, NULL, message_id);
     if (rc != KB_DB_OK)
         return rc;
     return s_confirm (ctx, recorder, g->consent_id, g->partner_case_ref, status, message_id);
@@ -188,6 +216,10 @@ zorg_consent_withdraw (zorg_ctx_t *ctx, const Ketenbus__V1__ConsentWithdraw *w,
     }
     rc = s_audit (ctx, recorder, already ? "consent.withdraw_repeated" : "consent.withdrawn",
                   already ? 'E' : 'U', w->pseudonym, NULL, already ? "unchanged" : "withdrawn");
+    if (rc == KB_DB_OK && !already)
+        rc = s_monitor (ctx,
+                        KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_CONSENT_WITHDRAWN,
+                        w->consent_id, w->pseudonym, recorder, w->withdrawn_date, message_id);
     if (rc != KB_DB_OK)
         return rc;
     if (!already) {

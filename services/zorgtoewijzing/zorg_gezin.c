@@ -1,5 +1,6 @@
 /*  zorg_gezin - gezin registry, merges, involvement and matching. */
 #include "zorg_gezin.h"
+#include "zorg_monitor.h"
 #include "zorg_plan.h"
 
 #include "ketenbus/kb_log.h"
@@ -193,7 +194,9 @@ s_merge (zorg_ctx_t *ctx, long keep, const char *keep_ref, long other, const cha
     }
     else if (has_k)
         confirm = nmoved > 0;
-    if ((rc = kb_db_run_cmd (ctx->db, "zorg_gezin_merged", 2, both, NULL, NULL)) != KB_DB_OK)
+    if ((rc = kb_db_run_cmd (ctx->db, "zorg_gezin_merged", 2, both, NULL, NULL)) != KB_DB_OK
+        || (rc = kb_db_run_cmd (ctx->db, "zorg_gezin_first_signal_merge", 2, both, NULL, NULL))
+               != KB_DB_OK)
         return rc;
     kb_info ("gezin merged gezin=\"%.8s\" merged=\"%.8s\"", keep_ref, other_ref);
     if ((rc = zorg_store_audit (ctx, NULL, NULL, "gezin.merged", 'U', keep_ref, other_ref,
@@ -255,7 +258,7 @@ s_read_gezinnen (kb_db_t *db, long ids[S_MAX_GEZINNEN], char refs[][KB_UUID_LEN 
 
 /* Results of the membership round trip, in queue order. */
 typedef struct {
-    PGresult *members_added, *involvement, *involved, *plan, *partners;
+    PGresult *members_added, *involvement, *involved, *plan, *partners, *first;
 } s_membership_t;
 
 static void
@@ -266,6 +269,7 @@ s_membership_clear (s_membership_t *m)
     PQclear (m->involved);
     PQclear (m->plan);
     PQclear (m->partners);
+    PQclear (m->first);
     memset (m, 0, sizeof *m);
 }
 
@@ -361,6 +365,7 @@ zorg_gezin_apply_signal (zorg_ctx_t *ctx, const Ketenbus__V1__StoredSignal *s,
                           s->contact_phone ? s->contact_phone : "" };
     const char *gv[1] = { gid };
     const char *rv[2] = { s->gebied ? s->gebied : "", s->gemeente_code ? s->gemeente_code : "" };
+    const char *fsv[2] = { gid, s->signal_date ? s->signal_date : "" };
     if ((rc = kb_db_pipeline_begin (ctx->db)) != KB_DB_OK)
         goto done;
     if ((rc = kb_db_pipeline_send (ctx->db, "zorg_member_add", 3, mv, NULL, NULL)) == KB_DB_OK
@@ -368,16 +373,18 @@ zorg_gezin_apply_signal (zorg_ctx_t *ctx, const Ketenbus__V1__StoredSignal *s,
         && (rc = kb_db_pipeline_send (ctx->db, "zorg_involvement_list", 1, gv, NULL, NULL)) == KB_DB_OK
         && (rc = kb_db_pipeline_send (ctx->db, "zorg_plan_active", 1, gv, NULL, NULL)) == KB_DB_OK
         && (rc = kb_db_pipeline_send (ctx->db, "zorg_partner_resolve_all", 2, rv, NULL, NULL)) == KB_DB_OK
+        && (rc = kb_db_pipeline_send (ctx->db, "zorg_gezin_first_signal", 2, fsv, NULL, NULL)) == KB_DB_OK
         && (rc = kb_db_pipeline_sync (ctx->db)) == KB_DB_OK
         && (m.members_added = kb_db_pipeline_next (ctx->db, &rc))
         && (m.involvement = kb_db_pipeline_next (ctx->db, &rc))
         && (m.involved = kb_db_pipeline_next (ctx->db, &rc))
-        && (m.plan = kb_db_pipeline_next (ctx->db, &rc)))
-        m.partners = kb_db_pipeline_next (ctx->db, &rc);
+        && (m.plan = kb_db_pipeline_next (ctx->db, &rc))
+        && (m.partners = kb_db_pipeline_next (ctx->db, &rc)))
+        m.first = kb_db_pipeline_next (ctx->db, &rc);
     end_rc = kb_db_pipeline_end (ctx->db);
     if (rc == KB_DB_OK)
         rc = end_rc;
-    if (rc != KB_DB_OK || !m.partners)
+    if (rc != KB_DB_OK || !m.first)
         goto done;
 
     for (int i = 0; i < PQntuples (m.members_added) && rc == KB_DB_OK; i++)
@@ -403,6 +410,17 @@ zorg_gezin_apply_signal (zorg_ctx_t *ctx, const Ketenbus__V1__StoredSignal *s,
     view.youngest_age = youngest;
     zorg_store_plan_parse (m.plan, &view.plan, &view.has_plan);
     zorg_store_partner_choices_parse (m.partners, view.partners);
+    if (PQntuples (m.first) == 1) {
+        zorg_monitor_region_t r;
+        /* the gezin's region as its first signal gave it, else this one's */
+        const char *gemeente = PQgetvalue (m.first, 0, 1), *gebied = PQgetvalue (m.first, 0, 2);
+        zorg_monitor_region_set (&r, *gemeente ? gemeente : s->gemeente_code,
+                                 *gemeente || *gebied ? gebied : s->gebied);
+        snprintf (view.gemeente_code, sizeof view.gemeente_code, "%s", r.gemeente_code);
+        snprintf (view.gebied, sizeof view.gebied, "%s", r.gebied);
+        snprintf (view.first_signal_date, sizeof view.first_signal_date, "%s",
+                  PQgetvalue (m.first, 0, 0));
+    }
     rc = zorg_plan_on_signal (ctx, &view, s, new_involvement, message_id);
 done:
     s_membership_clear (&m);

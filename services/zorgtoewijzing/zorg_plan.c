@@ -2,9 +2,11 @@
     escalations. */
 #include "zorg_plan.h"
 #include "zorg_gezin.h"
+#include "zorg_monitor.h"
 
 #include "ketenbus/kb_link.h"
 #include "ketenbus/kb_log.h"
+#include "ketenbus/kb_validate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,7 +205,8 @@ s_hogere_regie (zorg_ctx_t *ctx, const zorg_gezin_view_t *view, const zorg_plan_
 static kb_db_rc_t
 s_track (zorg_ctx_t *ctx, const char *trajectory_id, int type, const char *gezin_ref,
          const char *plan_ref, const char *pseudonym, int state, const char *state_date,
-         const char *regisseur, const char *correlation_id)
+         const char *regisseur, int regisseur_type, const zorg_monitor_region_t *region,
+         const char *correlation_id)
 {
     if (!ctx->tracking)
         return KB_DB_OK;
@@ -221,10 +224,138 @@ s_track (zorg_ctx_t *ctx, const char *trajectory_id, int type, const char *gezin
     u.state = (Ketenbus__V1__TrajectoryState) state;
     u.state_date = (char *) (state_date && *state_date ? state_date : today);
     u.regisseur_org = (char *) (regisseur ? regisseur : "");
+    u.regisseur_org_type = (Ketenbus__V1__OrgType) (regisseur && *regisseur ? regisseur_type : 0);
+    u.gemeente_code = (char *) (region ? region->gemeente_code : "");
+    u.gebied = (char *) (region ? region->gebied : "");
     kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
     env.body_case = KETENBUS__V1__ENVELOPE__BODY_TRAJECTORY_UPDATE;
     env.trajectory_update = &u;
     return zorg_store_track (ctx, trajectory_id, &env, correlation_id);
+}
+
+/* The region of the gezin a signal is applied to. */
+static void
+s_view_region (const zorg_gezin_view_t *view, zorg_monitor_region_t *r)
+{
+    memset (r, 0, sizeof *r);
+    snprintf (r->gezin_ref, sizeof r->gezin_ref, "%s", view->gezin_ref);
+    snprintf (r->gemeente_code, sizeof r->gemeente_code, "%s", view->gemeente_code);
+    snprintf (r->gebied, sizeof r->gebied, "%s", view->gebied);
+    snprintf (r->first_signal_date, sizeof r->first_signal_date, "%s", view->first_signal_date);
+}
+
+/* SIGNAL_RECEIVED for every stored signal, MATCH_NOTIFIED when it made a
+   second (or further) organisation involved with the gezin. */
+static kb_db_rc_t
+s_monitor_signal (zorg_ctx_t *ctx, const zorg_gezin_view_t *view,
+                  const zorg_monitor_region_t *r, const Ketenbus__V1__StoredSignal *s,
+                  bool new_involvement, const char *correlation_id)
+{
+    Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
+    ev.event_type = KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_SIGNAL_RECEIVED;
+    ev.item_ref = s->signal_ref;
+    ev.gezin_ref = (char *) r->gezin_ref;
+    ev.person_pseudonym = s->subject_pseudonym;
+    ev.org = s->sender_org;
+    ev.org_type = s->sender_org_type;
+    int32_t born, on;
+    if (s->subject_birth_date && kb_validate_date (s->subject_birth_date, &born)
+        && s->signal_date && kb_validate_date (s->signal_date, &on) && kb_age_years (born, on) >= 0)
+        ev.age_years = (uint32_t) kb_age_years (born, on);
+    ev.n_categories = s->n_categories;
+    ev.categories = s->categories;
+    ev.urgency = s->urgency;
+    ev.event_date = s->signal_date;
+    kb_db_rc_t rc = zorg_monitor_emit (ctx, &ev, r, correlation_id);
+    if (rc != KB_DB_OK || !new_involvement || view->n < 2)
+        return rc;
+    Ketenbus__V1__MonitoringEvent m = KETENBUS__V1__MONITORING_EVENT__INIT;
+    m.event_type = KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_MATCH_NOTIFIED;
+    m.gezin_ref = (char *) r->gezin_ref;
+    m.org = s->sender_org;
+    m.org_type = s->sender_org_type;
+    m.event_date = s->signal_date;
+    return zorg_monitor_emit (ctx, &m, r, correlation_id);
+}
+
+/* REGIE_ASSIGNED: the plan's regisseur, counted from the gezin's first
+   signal to event_date (NULL: today, a decision). */
+static kb_db_rc_t
+s_monitor_regie (zorg_ctx_t *ctx, const zorg_plan_row_t *plan, const zorg_monitor_region_t *r,
+                 const char *event_date, const char *correlation_id)
+{
+    char today[11];
+    zorg_monitor_today (today);
+    Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
+    ev.event_type = KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_REGIE_ASSIGNED;
+    ev.gezin_ref = (char *) r->gezin_ref;
+    ev.plan_ref = (char *) plan->ref;
+    ev.org = (char *) plan->regisseur_org;
+    ev.org_type = (Ketenbus__V1__OrgType) plan->regisseur_org_type;
+    ev.start_date = (char *) r->first_signal_date;
+    ev.event_date = (char *) (event_date && *event_date ? event_date : today);
+    ev.duration_days = zorg_monitor_days (ev.start_date, ev.event_date);
+    return zorg_monitor_emit (ctx, &ev, r, correlation_id);
+}
+
+/* The trajectory of the gezin's plan gets its new regisseur (in the state
+   zorgtoewijzing knows; client-tracking keeps a later one). */
+static kb_db_rc_t
+s_track_regisseur (zorg_ctx_t *ctx, const zorg_plan_row_t *plan, const zorg_monitor_region_t *r,
+                   const char *correlation_id)
+{
+    int state = plan->plan_version >= 1
+                    ? KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_PLAN_VASTGESTELD
+                    : KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AANGEMELD;
+    return s_track (ctx, plan->ref, KETENBUS__V1__TRAJECTORY_TYPE__TRAJECTORY_TYPE_GEZINSPLAN,
+                    r->gezin_ref, plan->ref, NULL, state, NULL, plan->regisseur_org,
+                    plan->regisseur_org_type, r, correlation_id);
+}
+
+/* A transfer was accepted: REGIE_TRANSFERRED and the new regisseur to
+   client-tracking. */
+static kb_db_rc_t
+s_monitor_transferred (zorg_ctx_t *ctx, const zorg_plan_row_t *plan, const char *transfer_id,
+                       const char *requested_date, const char *correlation_id)
+{
+    zorg_monitor_region_t r;
+    bool found = false;
+    kb_db_rc_t rc = zorg_monitor_gezin (ctx->db, plan->gezin_id, &r, &found);
+    if (rc != KB_DB_OK)
+        return rc;
+    char today[11];
+    zorg_monitor_today (today);
+    Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
+    ev.event_type = KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_REGIE_TRANSFERRED;
+    ev.item_ref = (char *) transfer_id;
+    ev.gezin_ref = r.gezin_ref;
+    ev.plan_ref = (char *) plan->ref;
+    ev.org = (char *) plan->regisseur_org;
+    ev.org_type = (Ketenbus__V1__OrgType) plan->regisseur_org_type;
+    ev.start_date = (char *) requested_date;
+    ev.event_date = today;
+    ev.duration_days = zorg_monitor_days (requested_date, today);
+    rc = zorg_monitor_emit (ctx, &ev, &r, correlation_id);
+    if (rc == KB_DB_OK)
+        rc = s_track_regisseur (ctx, plan, &r, correlation_id);
+    return rc;
+}
+
+/* The ketencoordinator decided an escalation: REGIE_ASSIGNED (the day of
+   the decision), ESCALATION_RESOLVED and the regisseur to client-tracking. */
+static kb_db_rc_t
+s_monitor_decided (zorg_ctx_t *ctx, const zorg_plan_row_t *plan, const char *escalation_id)
+{
+    zorg_monitor_region_t r;
+    bool found = false;
+    kb_db_rc_t rc = zorg_monitor_gezin (ctx->db, plan->gezin_id, &r, &found);
+    if (rc == KB_DB_OK)
+        rc = s_monitor_regie (ctx, plan, &r, NULL, escalation_id);
+    if (rc == KB_DB_OK)
+        rc = zorg_monitor_escalation (ctx, escalation_id, true, escalation_id);
+    if (rc == KB_DB_OK)
+        rc = s_track_regisseur (ctx, plan, &r, escalation_id);
+    return rc;
 }
 
 /* A POT's trajectory id: "pot-" and 32 hex digits of a hash of the
@@ -241,7 +372,7 @@ s_pot_trajectory_id (const char *pseudonym, char out[40])
 
 static kb_db_rc_t
 s_new_plan (zorg_ctx_t *ctx, const zorg_gezin_view_t *view, const zorg_decision_t *d,
-            zorg_plan_row_t *plan, const char *correlation_id)
+            zorg_plan_row_t *plan, const char *signal_date, const char *correlation_id)
 {
     long gezin_id = view->gezin_id;
     const char *gezin_ref = view->gezin_ref;
@@ -303,11 +434,16 @@ s_new_plan (zorg_ctx_t *ctx, const zorg_gezin_view_t *view, const zorg_decision_
     if (rc == KB_DB_OK)
         rc = zorg_plan_broadcast_to (ctx, plan, gezin_ref, plan->basis, NULL, NULL, NULL, inv, n,
                                      correlation_id);
+    zorg_monitor_region_t region;
+    s_view_region (view, &region);
     if (rc == KB_DB_OK)
         rc = s_track (ctx, plan->ref, KETENBUS__V1__TRAJECTORY_TYPE__TRAJECTORY_TYPE_GEZINSPLAN,
                       gezin_ref, plan->ref, NULL,
                       KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AANGEMELD, NULL,
-                      plan->has_regisseur ? plan->regisseur_org : NULL, correlation_id);
+                      plan->has_regisseur ? plan->regisseur_org : NULL, plan->regisseur_org_type,
+                      &region, correlation_id);
+    if (rc == KB_DB_OK && plan->has_regisseur)
+        rc = s_monitor_regie (ctx, plan, &region, signal_date, correlation_id);
     return rc;
 }
 
@@ -327,11 +463,16 @@ zorg_plan_on_signal (zorg_ctx_t *ctx, zorg_gezin_view_t *view, const Ketenbus__V
     zorg_decision_t d;
     s_facts (s, inv, n, view->youngest_age, &facts);
     zorg_rules_decide (ctx->rules, &facts, &d);
+    zorg_monitor_region_t region;
+    s_view_region (view, &region);
+    rc = s_monitor_signal (ctx, view, &region, s, new_involvement, correlation_id);
+    if (rc != KB_DB_OK)
+        return rc;
 
     zorg_plan_row_t plan = view->plan;
     bool has_plan = view->has_plan;
     if (!has_plan)
-        rc = s_new_plan (ctx, view, &d, &plan, correlation_id);
+        rc = s_new_plan (ctx, view, &d, &plan, s->signal_date, correlation_id);
     else {
         /* one plan, one regisseur: a newcomer learns who holds regie, the
            regisseur learns of the newcomer through the match */
@@ -375,7 +516,8 @@ zorg_plan_on_signal (zorg_ctx_t *ctx, zorg_gezin_view_t *view, const Ketenbus__V
                 rc = s_track (ctx, pot_id, KETENBUS__V1__TRAJECTORY_TYPE__TRAJECTORY_TYPE_POT,
                               gezin_ref, plan.ref, s->subject_pseudonym,
                               KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AANGEMELD, NULL,
-                              plan.has_regisseur ? plan.regisseur_org : NULL, correlation_id);
+                              plan.has_regisseur ? plan.regisseur_org : NULL,
+                              plan.regisseur_org_type, &region, correlation_id);
         }
     }
     /* the newcomer and the organisations already involved meet */
@@ -495,6 +637,8 @@ zorg_plan_transfer_response (zorg_ctx_t *ctx, const Ketenbus__V1__RegieTransferR
     snprintf (from_org, sizeof from_org, "%s", PQgetvalue (res, 0, 1));
     snprintf (to_org, sizeof to_org, "%s", PQgetvalue (res, 0, 2));
     snprintf (status, sizeof status, "%s", PQgetvalue (res, 0, 3));
+    char requested_date[11];
+    snprintf (requested_date, sizeof requested_date, "%s", PQgetvalue (res, 0, 6));
     PQclear (res);
     if (strcmp (status, "pending") != 0) {
         s_refuse (refusal, "transfer_not_pending");
@@ -546,6 +690,9 @@ zorg_plan_transfer_response (zorg_ctx_t *ctx, const Ketenbus__V1__RegieTransferR
             return rc;
         rc = zorg_plan_broadcast (ctx, &plan, gezin_ref, plan.basis, resp->transfer_id, previous,
                                   NULL, correlation_id);
+        if (rc == KB_DB_OK)
+            rc = s_monitor_transferred (ctx, &plan, resp->transfer_id, requested_date,
+                                        correlation_id);
     }
     else if (resp->decision == KETENBUS__V1__TRANSFER_DECISION__TRANSFER_DECISION_REJECTED) {
         const char *dv[3] = { resp->transfer_id, "rejected", reject };
@@ -617,7 +764,9 @@ static int
 s_decide_once (kb_db_t *db, const char *escalation_id, const char *regisseur_org,
                const char *decided_by, char *err, size_t errlen, kb_db_rc_t *rc_out)
 {
-    zorg_ctx_t ctx = { .db = db, .rules = NULL, .deadline_s = 0 };
+    /* the events go into zorgtoewijzing's outbox for client-tracking,
+       whose sender (in the daemon) picks them up on its next poll */
+    zorg_ctx_t ctx = { .db = db, .rules = NULL, .deadline_s = 0, .tracking = true };
     int result = ZORG_ERR_DB;
     kb_db_rc_t rc = kb_db_begin (db);
     if (rc != KB_DB_OK)
@@ -718,6 +867,8 @@ s_decide_once (kb_db_t *db, const char *escalation_id, const char *regisseur_org
                                    previous[0] ? previous : NULL, NULL, escalation_id))
         != KB_DB_OK)
         goto done;
+    if ((rc = s_monitor_decided (&ctx, &plan, escalation_id)) != KB_DB_OK)
+        goto done;
     if ((rc = kb_db_commit (db)) != KB_DB_OK)
         goto done;
     kb_info ("escalation decided escalation=\"%.8s\" kind=%s regisseur=\"%s\"", escalation_id, kind,
@@ -792,10 +943,27 @@ zorg_plan_registered (zorg_ctx_t *ctx, const Ketenbus__V1__PlanRegistered *p,
     rc = zorg_store_audit (ctx, p->regisseur_org, NULL, "plan.registered", 'U', plan.ref,
                            changed ? "plan_version" : "older_version", changed ? "applied" : "unchanged");
     /* the first registered version: the plan is laid down (vastgesteld) */
-    if (rc == KB_DB_OK && changed && p->plan_version == 1)
-        rc = s_track (ctx, plan.ref, KETENBUS__V1__TRAJECTORY_TYPE__TRAJECTORY_TYPE_GEZINSPLAN,
-                      NULL, plan.ref, NULL,
-                      KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_PLAN_VASTGESTELD,
-                      p->plan_date, plan.regisseur_org, message_id);
-    return rc;
+    if (rc != KB_DB_OK || !changed || p->plan_version != 1)
+        return rc;
+    zorg_monitor_region_t region;
+    bool known = false;
+    if ((rc = zorg_monitor_gezin (ctx->db, plan.gezin_id, &region, &known)) != KB_DB_OK)
+        return rc;
+    rc = s_track (ctx, plan.ref, KETENBUS__V1__TRAJECTORY_TYPE__TRAJECTORY_TYPE_GEZINSPLAN, NULL,
+                  plan.ref, NULL, KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_PLAN_VASTGESTELD,
+                  p->plan_date, plan.regisseur_org, plan.regisseur_org_type, &region, message_id);
+    if (rc != KB_DB_OK)
+        return rc;
+    Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
+    ev.event_type = KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_PLAN_REGISTERED;
+    ev.gezin_ref = region.gezin_ref;
+    ev.plan_ref = plan.ref;
+    ev.org = plan.regisseur_org;
+    ev.org_type = (Ketenbus__V1__OrgType) plan.regisseur_org_type;
+    ev.n_categories = p->n_categories;
+    ev.categories = p->categories;
+    ev.start_date = region.first_signal_date;
+    ev.event_date = p->plan_date;
+    ev.duration_days = zorg_monitor_days (region.first_signal_date, p->plan_date);
+    return zorg_monitor_emit (ctx, &ev, &region, message_id);
 }

@@ -1,5 +1,6 @@
 /*  zorg_share - share decisions and sealed response routing. */
 #include "zorg_share.h"
+#include "zorg_monitor.h"
 #include "zorg_consent.h"
 #include "zorg_consent_rules.h"
 
@@ -122,6 +123,39 @@ s_involved (zorg_ctx_t *ctx, long gezin_id, const char *org, bool *involved,
     }
     PQclear (res);
     return KB_DB_OK;
+}
+
+/* SHARE_DECIDED: the share, the requesting organisation, the outcome and
+   the legal ground, in the gezin's region (no gezin for a request about
+   an unknown subject). Never the justification. */
+static kb_db_rc_t
+s_monitor (zorg_ctx_t *ctx, const Ketenbus__V1__ShareRequest *q, long gezin_id, int outcome,
+           const char *message_id)
+{
+    if (!ctx->tracking)
+        return KB_DB_OK;
+    zorg_monitor_region_t r;
+    bool found = false;
+    kb_db_rc_t rc = KB_DB_OK;
+    memset (&r, 0, sizeof r);
+    if (gezin_id && (rc = zorg_monitor_gezin (ctx->db, gezin_id, &r, &found)) != KB_DB_OK)
+        return rc;
+    int from_type = 0;
+    bool active = false;
+    if ((rc = zorg_store_partner_type (ctx->db, q->from_org, &from_type, &active)) != KB_DB_OK)
+        return rc;
+    char today[11];
+    zorg_monitor_today (today);
+    Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
+    ev.event_type = KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_SHARE_DECIDED;
+    ev.item_ref = q->share_id;
+    ev.gezin_ref = r.gezin_ref;
+    ev.org = q->from_org;
+    ev.org_type = (Ketenbus__V1__OrgType) (active ? from_type : 0);
+    ev.share_outcome = (Ketenbus__V1__ShareOutcome) outcome;
+    ev.legal_ground = q->legal_ground;
+    ev.event_date = today;
+    return zorg_monitor_emit (ctx, &ev, &r, message_id);
 }
 
 kb_db_rc_t
@@ -247,6 +281,8 @@ zorg_share_request (zorg_ctx_t *ctx, const Ketenbus__V1__ShareRequest *q, const 
         return rc;
     kb_debug ("share decided outcome=%s reason=%s", s_outcome_code (outcome),
               s_reason_code (reason));
+    if ((rc = s_monitor (ctx, q, gezin_id, outcome, message_id)) != KB_DB_OK)
+        return rc;
 
     /* 5. who hears what: A always, B only when allowed. A denial reveals
           nothing of the subject: no consent id, no legal ground. */

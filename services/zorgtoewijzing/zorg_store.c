@@ -1,5 +1,6 @@
 /*  zorg_store - SQL of the zorgtoewijzing daemon. */
 #include "zorg_store.h"
+#include "zorg_monitor.h"
 
 #include "ketenbus/kb_audit.h"
 #include "ketenbus/kb_link.h"
@@ -10,9 +11,15 @@
 #include <string.h>
 #include <time.h>
 
+/* what a toewijzing's MonitoringEvent needs, after each change */
+#define S_TW_RETURNING                                                                            \
+    " RETURNING pseudonym, gemeente_code, gebied, wet, product_category, pyramid_level, volume, " \
+    "unit, frequency, budget_cents, provider_org, coalesce (start_date::text, ''), "              \
+    "coalesce (end_date::text, ''), stop_reason"
+
 #define S_PLAN_COLS                                                                               \
     "SELECT id, gezin_id, ref, status, regisseur_org, regisseur_org_type, casemanager_name, "     \
-    "casemanager_phone, basis, rule_name FROM plan "
+    "casemanager_phone, basis, rule_name, plan_version FROM plan "
 
 typedef struct {
     const char *name;
@@ -64,6 +71,37 @@ static const s_statement_t s_statements[] = {
     { "zorg_gezin_ref", "SELECT ref FROM gezin WHERE id = $1::bigint", 1 },
     { "zorg_gezin_merged",
       "UPDATE gezin SET merged_into = $1::bigint, merged_at = now() WHERE id = $2::bigint", 2 },
+    /* the gezin's first signal date (lead times for monitoring): the
+       earliest of the signals, of both records after a merge */
+    { "zorg_gezin_first_signal",
+      "UPDATE gezin SET first_signal_date = least (first_signal_date, nullif ($2, '')::date) "
+      "WHERE id = $1::bigint "
+      "RETURNING coalesce (first_signal_date::text, ''), gemeente_code, gebied",
+      2 },
+    { "zorg_gezin_first_signal_merge",
+      "UPDATE gezin k SET first_signal_date = least (k.first_signal_date, o.first_signal_date) "
+      "FROM gezin o WHERE k.id = $1::bigint AND o.id = $2::bigint",
+      2 },
+    /* monitoring: the region and first signal of a gezin, of a person's
+       gezin, and what an escalation event names */
+    { "zorg_mon_gezin",
+      "SELECT ref, gemeente_code, gebied, coalesce (first_signal_date::text, '') FROM gezin "
+      "WHERE id = $1::bigint",
+      1 },
+    { "zorg_mon_person_gezin",
+      "SELECT g.ref, g.gemeente_code, g.gebied, coalesce (g.first_signal_date::text, '') "
+      "FROM gezin_member m JOIN gezin g ON g.id = m.gezin_id WHERE m.pseudonym = $1",
+      1 },
+    { "zorg_mon_escalation",
+      "SELECT g.ref, g.gemeente_code, g.gebied, coalesce (g.first_signal_date::text, ''), "
+      " coalesce (p.ref, ''), coalesce (t.to_org, ''), coalesce (pt.org_type, 0), "
+      " e.opened_at::date::text, coalesce (e.decided_at::date::text, ''), "
+      " coalesce (e.decided_regisseur, ''), coalesce (pd.org_type, 0) "
+      "FROM escalation e JOIN gezin g ON g.id = e.gezin_id "
+      "LEFT JOIN plan p ON p.id = e.plan_id LEFT JOIN transfer t ON t.id = e.transfer_id "
+      "LEFT JOIN partner pt ON pt.org_id = t.to_org "
+      "LEFT JOIN partner pd ON pd.org_id = e.decided_regisseur WHERE e.id = $1",
+      1 },
     { "zorg_member_add",
       "INSERT INTO gezin_member (pseudonym, gezin_id, role) "
       "SELECT u.p, $1::bigint, u.r FROM unnest ($2::text[], $3::int[]) AS u (p, r) "
@@ -123,8 +161,8 @@ static const s_statement_t s_statements[] = {
       " (extract (epoch FROM deadline_at) * 1000)::bigint",
       7 },
     { "zorg_transfer_get",
-      "SELECT t.plan_id, coalesce (t.from_org, ''), t.to_org, t.status, t.reason, t.origin "
-      "FROM transfer t WHERE t.id = $1 FOR UPDATE",
+      "SELECT t.plan_id, coalesce (t.from_org, ''), t.to_org, t.status, t.reason, t.origin, "
+      " t.requested_at::date::text FROM transfer t WHERE t.id = $1 FOR UPDATE",
       1 },
     { "zorg_transfer_decide",
       "UPDATE transfer SET status = $2, reject_reason = $3::int, decided_at = now () "
@@ -174,16 +212,16 @@ static const s_statement_t s_statements[] = {
       " product_category, product_code, pyramid_level, volume, unit, frequency, budget_cents, "
       " provider_org, assigning_org, status, start_date, end_date) "
       "VALUES ($1, $2, $3, $4, $5, $6::int, $7, $8, $9::int, $10::bigint, $11::int, $12::int, "
-      " $13::bigint, $14, $15, 'assigned', $16::date, $17::date)",
+      " $13::bigint, $14, $15, 'assigned', $16::date, $17::date)" S_TW_RETURNING,
       17 },
     { "zorg_tw_start",
       "UPDATE toewijzing SET status = 'started', started_at = now (), "
       " start_date = coalesce ($2::date, start_date), end_date = coalesce ($3::date, end_date), "
-      " updated_at = now () WHERE id = $1",
+      " updated_at = now () WHERE id = $1" S_TW_RETURNING,
       3 },
     { "zorg_tw_stop",
       "UPDATE toewijzing SET status = 'stopped', stopped_at = now (), stop_reason = $2::int, "
-      " end_date = coalesce ($3::date, end_date), updated_at = now () WHERE id = $1",
+      " end_date = coalesce ($3::date, end_date), updated_at = now () WHERE id = $1" S_TW_RETURNING,
       3 },
     { "zorg_tw_event",
       "INSERT INTO toewijzing_event (toewijzing_id, action, message_id, via_org, outcome, reason) "
@@ -330,6 +368,7 @@ zorg_store_plan_parse (const PGresult *res, zorg_plan_row_t *plan, bool *found)
         s_copy (plan->casemanager_phone, sizeof plan->casemanager_phone, res, 0, 7);
         plan->basis = atoi (PQgetvalue (res, 0, 8));
         s_copy (plan->rule_name, sizeof plan->rule_name, res, 0, 9);
+        plan->plan_version = atoi (PQgetvalue (res, 0, 10));
         *found = true;
     }
 }
@@ -548,5 +587,8 @@ zorg_store_escalation_open (zorg_ctx_t *ctx, const char *kind, long gezin_id, co
     if (rc != KB_DB_OK)
         return rc;
     kb_info ("escalation opened kind=%s escalation=\"%.8s\" gezin=\"%.8s\"", kind, id_out, gezin_ref);
-    return zorg_store_audit (ctx, NULL, NULL, "escalation.opened", 'C', gezin_ref, kind, "open");
+    rc = zorg_store_audit (ctx, NULL, NULL, "escalation.opened", 'C', gezin_ref, kind, "open");
+    if (rc == KB_DB_OK)
+        rc = zorg_monitor_escalation (ctx, id_out, false, NULL);
+    return rc;
 }

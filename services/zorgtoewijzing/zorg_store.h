@@ -20,6 +20,7 @@
 #define ZORG_CONTACT_MAX 400  /* 100 characters of UTF-8 */
 #define ZORG_PHONE_MAX 20
 #define ZORG_INVOLVED_MAX 64
+#define ZORG_GEBIED_MAX 64
 /* Who the daemon is in envelopes and audit rows. */
 #define ZORG_ACTOR "zorgtoewijzing"
 
@@ -48,6 +49,7 @@ typedef struct {
     char casemanager_phone[ZORG_PHONE_MAX + 1];
     int basis;
     char rule_name[48];
+    int plan_version;          /* 0 until the regisseur registered the plan */
 } zorg_plan_row_t;
 
 typedef struct {
@@ -79,6 +81,10 @@ typedef struct {
     int youngest_age;             /* of the youngest member; -1 unknown */
     zorg_plan_row_t plan;         /* the active plan, locked */
     bool has_plan;
+    /* the gezin's region (gebied as a code) and first signal date */
+    char gemeente_code[8];
+    char gebied[ZORG_GEBIED_MAX + 1];
+    char first_signal_date[11];
     /* per organisation type, for the signal's gebied and gemeente */
     zorg_partner_choice_t partners[ZORG_ORG_TYPES];
 } zorg_gezin_view_t;

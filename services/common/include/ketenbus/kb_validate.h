@@ -79,6 +79,18 @@ bool
 bool
     kb_validate_phone (const char *s);
 
+//  True when s is a code: 1..max_len printable ASCII characters without
+//  spaces (a pseudonym, reference, organisation id, CBS code), never free
+//  text. What monitoring accepts in the string fields of its events.
+bool
+    kb_validate_code (const char *s, size_t max_len);
+
+//  A gebied name as a code for monitoring: spaces become '-', and a name
+//  that is not 1..out_size-1 characters of ASCII letters, digits, '-',
+//  '_', '.' and spaces gives "" (unknown). Writes the code plus NUL to out.
+void
+    kb_validate_gebied_code (const char *s, char *out, size_t out_size);
+
 #ifdef __cplusplus
 }
 #endif
