@@ -44,16 +44,48 @@ s_refused (tracking_ctx_t *ctx,
     return tracking_store_audit (ctx, actor, event, 'E', subject, code, "refused");
 }
 
+static bool
+s_from_regie_source (const tracking_ctx_t *ctx, const char *sender)
+{
+    return ctx->regie_source && *ctx->regie_source && sender && strcmp (sender, ctx->regie_source) == 0;
+}
+
 static kb_db_rc_t
 s_trajectory (tracking_ctx_t *ctx,
-              const Ketenbus__V1__TrajectoryUpdate *u,
+              const Ketenbus__V1__TrajectoryUpdate *in,
               const char *sender,
               const char *message_id)
 {
     tracking_trajectory_t row;
-    kb_db_rc_t rc = tracking_store_trajectory_get (ctx, u->trajectory_id, &row);
+    kb_db_rc_t rc = tracking_store_trajectory_get (ctx, in->trajectory_id, &row);
     if (rc != KB_DB_OK)
         return rc;
+    /* the region and the regisseur's type come from zorgtoewijzing only,
+       as codes */
+    Ketenbus__V1__TrajectoryUpdate copy = *in;
+    const Ketenbus__V1__TrajectoryUpdate *u = &copy;
+    bool regie_source = s_from_regie_source (ctx, sender);
+    char gebied[TRACKING_ID_MAX + 1] = "";
+    if (regie_source)
+        kb_validate_gebied_code (in->gebied, gebied, sizeof gebied);
+    copy.gebied = gebied;
+    if (!regie_source || !in->gemeente_code || !kb_validate_gemeente_code_format (in->gemeente_code))
+        copy.gemeente_code = (char *)"";
+    if (!regie_source || in->regisseur_org_type < 0 || in->regisseur_org_type > 64)
+        copy.regisseur_org_type = 0;
+    /* zorgtoewijzing names a new regisseur (a transfer, the ketencoordinator's
+       decision) in the state it knows; a trajectory the regisseur moved on
+       keeps its state and date: the change is recorded, not refused */
+    bool regie_change = regie_source && row.found && s_set (in->regisseur_org) &&
+                        strcmp (row.regisseur_org, in->regisseur_org) != 0 &&
+                        row.state != KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AFGEROND &&
+                        (int)in->state <= row.state;
+    if (regie_change) {
+        copy.state = (Ketenbus__V1__TrajectoryState)row.state;
+        copy.state_date = row.state_date;
+        copy.outcome = 0;
+        copy.early_end_reason = 0;
+    }
     const char *actor = s_set (u->regisseur_org) ? u->regisseur_org : sender;
     const char *subject = s_set (u->pseudonym)   ? u->pseudonym
                           : s_set (u->gezin_ref) ? u->gezin_ref
@@ -79,7 +111,7 @@ s_trajectory (tracking_ctx_t *ctx,
        an update of another organisation */
     if (!code && row.found && row.regisseur_org[0] && s_set (u->regisseur_org)
         && strcmp (row.regisseur_org, u->regisseur_org) != 0
-        && !(ctx->regie_source && sender && strcmp (sender, ctx->regie_source) == 0)) {
+        && !regie_source) {
         code = "not_regisseur";
         text = "only the regisseur updates a trajectory; the regisseur changes through zorgtoewijzing";
     }
@@ -107,6 +139,7 @@ s_trajectory (tracking_ctx_t *ctx,
                                from == TRACKING_STATE_NONE ? 'C' : 'U',
                                row.pseudonym[0] ? row.pseudonym : row.gezin_ref,
                                from == TRACKING_STATE_NONE ? "opened"
+                               : regie_change              ? "regisseur_changed"
                                : from == (int)u->state     ? "progress"
                                                            : tracking_state_name (from),
                                "ok");
@@ -119,6 +152,9 @@ s_trajectory (tracking_ctx_t *ctx,
     ev.plan_ref = row.plan_ref;
     ev.trajectory_id = row.trajectory_id;
     ev.org = row.regisseur_org;
+    ev.org_type = (Ketenbus__V1__OrgType)row.regisseur_org_type;
+    ev.gemeente_code = row.gemeente_code;
+    ev.gebied = row.gebied;
     ev.trajectory_type = row.type;
     ev.trajectory_state = row.state;
     ev.trajectory_outcome = row.outcome;
@@ -257,6 +293,63 @@ s_assessment (tracking_ctx_t *ctx,
       ctx, s_set (a->pseudonym) ? a->pseudonym : a->trajectory_id, &ev, message_id);
 }
 
+/* A MonitoringEvent from zorgtoewijzing goes on to monitoring unchanged,
+   on the stream of its gezin (else person, else item) so one subject's
+   events keep their order; one that could carry free text is refused by
+   the caller (dead letter). */
+static kb_db_rc_t
+s_relay (tracking_ctx_t *ctx, Ketenbus__V1__MonitoringEvent *ev, const char *message_id)
+{
+    const char *key = s_set (ev->gezin_ref)          ? ev->gezin_ref
+                      : s_set (ev->person_pseudonym) ? ev->person_pseudonym
+                      : s_set (ev->item_ref)         ? ev->item_ref
+                                                     : "none";
+    kb_debug ("monitoring event relayed event_type=%d", (int)ev->event_type);
+    return tracking_store_monitor (ctx, key, ev, message_id);
+}
+
+/* A client's satisfaction score (from a partner through intake): counted
+   once per organisation and measurement id as a SATISFACTION event. */
+static kb_db_rc_t
+s_satisfaction (tracking_ctx_t *ctx,
+                const Ketenbus__V1__SatisfactionMeasurement *m,
+                const char *sender,
+                const char *message_id)
+{
+    const char *subject = s_set (m->pseudonym) ? m->pseudonym : NULL;
+    const char *text = NULL;
+    const char *code = tracking_satisfaction_check (m, &text);
+    if (code)
+        return s_refused (ctx, "satisfaction.refused", sender, subject, code, text, message_id);
+    bool first = false;
+    kb_db_rc_t rc = tracking_store_satisfaction_seen (ctx, sender, m->measurement_id, &first);
+    if (rc != KB_DB_OK)
+        return rc;
+    if (!first)
+        return s_refused (ctx,
+                          "satisfaction.refused",
+                          sender,
+                          subject,
+                          "measurement_exists",
+                          "this measurement id was already counted",
+                          message_id);
+    rc = tracking_store_audit (ctx, sender, "satisfaction.counted", 'C', subject, NULL, "ok");
+    if (rc != KB_DB_OK)
+        return rc;
+    char gebied[TRACKING_ID_MAX + 1];
+    kb_validate_gebied_code (m->gebied, gebied, sizeof gebied);
+    Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
+    ev.event_type = KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_SATISFACTION;
+    ev.item_ref = m->measurement_id;
+    ev.person_pseudonym = (char *)(subject ? subject : "");
+    ev.gemeente_code = m->gemeente_code;
+    ev.gebied = gebied;
+    ev.wet = m->wet;
+    ev.satisfaction_score = m->score;
+    ev.event_date = m->measured_date;
+    return tracking_store_monitor (ctx, subject ? subject : m->measurement_id, &ev, message_id);
+}
+
 int
 tracking_handlers_apply (kb_db_t *db,
                          const char *sender,
@@ -323,6 +416,30 @@ tracking_handlers_apply (kb_db_t *db,
                 break;
             }
             rc = s_assessment (ctx, a, org, message_id);
+            break;
+        }
+        case KETENBUS__V1__ENVELOPE__BODY_MONITORING_EVENT: {
+            const char *why = s_from_regie_source (ctx, org)
+                                ? tracking_relay_check (env->monitoring_event)
+                                : "monitoring event not from zorgtoewijzing (trajectory/regie_source)";
+            if (why) {
+                snprintf (reason_buf, reason_len, "%s", why);
+                result = KB_LINK_POISON;
+                break;
+            }
+            rc = s_relay (ctx, env->monitoring_event, message_id);
+            break;
+        }
+        case KETENBUS__V1__ENVELOPE__BODY_SATISFACTION_MEASUREMENT: {
+            const Ketenbus__V1__SatisfactionMeasurement *m = env->satisfaction_measurement;
+            if (!s_id_ok (m->measurement_id, TRACKING_ID_MAX) || s_set (m->bsn)) {
+                snprintf (reason_buf,
+                          reason_len,
+                          "satisfaction measurement without a valid measurement_id, or with a bsn");
+                result = KB_LINK_POISON;
+                break;
+            }
+            rc = s_satisfaction (ctx, m, org, message_id);
             break;
         }
         default:

@@ -75,7 +75,7 @@ tracking_stale_check (tracking_ctx_t *ctx, int no_plan_s, int no_update_s, int l
         tracking_trajectory_t t;
         tracking_store_stale_row (res, i, &t);
         char kind[16];
-        snprintf (kind, sizeof kind, "%s", PQgetvalue (res, i, 12));
+        snprintf (kind, sizeof kind, "%s", PQgetvalue (res, i, 15));
         rc = s_remind (ctx, &t, kind);
         if (rc == KB_DB_OK)
             (*count)++;

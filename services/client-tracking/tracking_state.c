@@ -209,3 +209,83 @@ tracking_domains_parse (const char *list, unsigned *mask)
     *mask = m;
     return 0;
 }
+
+/* Empty, or a code: never free text. */
+static bool
+s_code_or_empty (const char *s)
+{
+    return !s || !*s || kb_validate_code (s, TRACKING_RELAY_REF_MAX);
+}
+
+static bool
+s_date_or_empty (const char *s)
+{
+    return !s || !*s || s_date (s);
+}
+
+const char *
+tracking_relay_check (const Ketenbus__V1__MonitoringEvent *ev)
+{
+    switch (ev->event_type) {
+        case KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_SIGNAL_RECEIVED:
+        case KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_MATCH_NOTIFIED:
+        case KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_REGIE_ASSIGNED:
+        case KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_REGIE_TRANSFERRED:
+        case KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_REGIE_ESCALATED:
+        case KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_PLAN_REGISTERED:
+        case KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_CARE_ASSIGNED:
+        case KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_CARE_STARTED:
+        case KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_CARE_STOPPED:
+        case KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_SHARE_DECIDED:
+        case KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_CONSENT_GRANTED:
+        case KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_CONSENT_WITHDRAWN:
+        case KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_SHARE_REVIEWED:
+        case KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_ESCALATION_RESOLVED:
+            break;
+        default:
+            return "monitoring event of a type zorgtoewijzing does not produce";
+    }
+    if (ev->occurred_at_ms <= 0)
+        return "monitoring event without occurred_at_ms";
+    /* unknown fields could carry anything: they are not passed on */
+    if (ev->base.n_unknown_fields > 0)
+        return "monitoring event with unknown fields";
+    for (size_t i = 0; i < ev->n_scores; i++)
+        if (!ev->scores[i] || ev->scores[i]->base.n_unknown_fields > 0)
+            return "monitoring event with unknown fields";
+    const char *codes[] = { ev->person_pseudonym, ev->gezin_ref, ev->plan_ref, ev->trajectory_id,
+                            ev->item_ref,         ev->gebied,    ev->org,      ev->product_category };
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        if (!s_code_or_empty (codes[i]))
+            return "monitoring event with a string field that is not a code (free text?)";
+    if (ev->gemeente_code && *ev->gemeente_code
+        && !kb_validate_gemeente_code_format (ev->gemeente_code))
+        return "monitoring event with a gemeente code that is not 4 digits";
+    if (!s_date_or_empty (ev->event_date) || !s_date_or_empty (ev->start_date)
+        || !s_date_or_empty (ev->end_date))
+        return "monitoring event with a date that is not YYYY-MM-DD";
+    if (!ev->event_date || !*ev->event_date)
+        return "monitoring event without event_date";
+    if (ev->n_categories > 16 || ev->n_scores > TRACKING_DOMAIN_MAX)
+        return "monitoring event with too many categories or scores";
+    return NULL;
+}
+
+const char *
+tracking_satisfaction_check (const Ketenbus__V1__SatisfactionMeasurement *m, const char **text)
+{
+    if (!m->measurement_id || !kb_validate_code (m->measurement_id, 64))
+        return s_refuse ("measurement_id_invalid", "measurement_id is not 1..64 printable characters",
+                         text);
+    if (m->score < 1 || m->score > 10)
+        return s_refuse ("score_out_of_range", "a satisfaction score lies outside 1..10", text);
+    if (!s_date (m->measured_date))
+        return s_refuse ("measured_date_invalid", "measured_date is not a calendar date", text);
+    if (m->wet < KETENBUS__V1__WET__WET_WMO || m->wet > KETENBUS__V1__WET__WET_PARTICIPATIEWET)
+        return s_refuse ("wet_unknown", "wet is unspecified or unknown", text);
+    if (!m->gemeente_code || !kb_validate_gemeente_code_format (m->gemeente_code))
+        return s_refuse ("gemeente_required", "a satisfaction score needs its gemeente", text);
+    if (m->pseudonym && *m->pseudonym && !kb_validate_code (m->pseudonym, TRACKING_RELAY_REF_MAX))
+        return s_refuse ("pseudonym_invalid", "pseudonym is not a pseudonym", text);
+    return NULL;
+}

@@ -12,6 +12,7 @@
 #define TRACKING_STATE_H_INCLUDED
 
 #include <stdbool.h>
+#include "ketenbus/v1/ketenbus.pb-c.h"
 
 /* Current state of a trajectory that does not exist yet. */
 #define TRACKING_STATE_NONE 0
@@ -86,5 +87,22 @@ bool tracking_stable_position (const tracking_scores_t *scores,
    social_network"; the LifeDomain names in lower case without prefix)
    into a mask. Returns 0, or -1 for an unknown or empty list. */
 int tracking_domains_parse (const char *list, unsigned *mask);
+
+/* Longest string field of a relayed MonitoringEvent. */
+#define TRACKING_RELAY_REF_MAX 128
+
+/* Whether client-tracking relays a MonitoringEvent from zorgtoewijzing to
+   monitoring: a type zorgtoewijzing produces, a time, no unknown fields,
+   every string field empty or a code (1..TRACKING_RELAY_REF_MAX printable
+   ASCII characters without spaces), the dates calendar dates, the
+   gemeente code 4 digits, a known count of categories and scores. Returns
+   NULL, or why not (for the dead letter; no field content in it). */
+const char *tracking_relay_check (const Ketenbus__V1__MonitoringEvent *ev);
+
+/* A SatisfactionMeasurement client-tracking counts: measurement id,
+   score 1..10, measured_date a calendar date, wet set, a 4-digit gemeente
+   code. Returns NULL or a refusal code with *text. */
+const char *tracking_satisfaction_check (const Ketenbus__V1__SatisfactionMeasurement *m,
+                                         const char **text);
 
 #endif

@@ -13,7 +13,8 @@
 #define S_TRAJECTORY_COLUMNS                                                                       \
     "id, trajectory_id, trajectory_type, state, outcome, early_end_reason, state_date::text,"      \
     " coalesce(aangemeld_date::text, ''), coalesce(regisseur_org, ''),"                            \
-    " coalesce(person_pseudonym, ''), coalesce(gezin_ref, ''), coalesce(plan_ref, '')"
+    " coalesce(person_pseudonym, ''), coalesce(gezin_ref, ''), coalesce(plan_ref, ''),"          \
+    " coalesce(gemeente_code, ''), coalesce(gebied, ''), regisseur_org_type"
 
 int
 tracking_store_prepare (kb_db_t *db)
@@ -28,10 +29,11 @@ tracking_store_prepare (kb_db_t *db)
       db,
       "trk_trajectory_open",
       "INSERT INTO trajectory (trajectory_id, trajectory_type, person_pseudonym, gezin_ref,"
-      " plan_ref, regisseur_org, state, state_date, aangemeld_date, aangemeld_at)"
+      " plan_ref, regisseur_org, state, state_date, aangemeld_date, aangemeld_at,"
+      " gemeente_code, gebied, regisseur_org_type)"
       " VALUES ($1, $2::int, nullif($3, ''), nullif($4, ''), nullif($5, ''), nullif($6, ''),"
-      " 1, $7::date, $7::date, now()) RETURNING id",
-      7);
+      " 1, $7::date, $7::date, now(), nullif($8, ''), nullif($9, ''), $10::int) RETURNING id",
+      10);
     /* SET expressions see the old row: the first arrival in a state stamps it */
     rc |= kb_db_prepare (
       db,
@@ -42,6 +44,9 @@ tracking_store_prepare (kb_db_t *db)
       " plan_ref = coalesce(nullif($7, ''), plan_ref),"
       " gezin_ref = coalesce(nullif($8, ''), gezin_ref),"
       " person_pseudonym = coalesce(nullif($9, ''), person_pseudonym),"
+      " gemeente_code = coalesce(nullif($10, ''), gemeente_code),"
+      " gebied = coalesce(nullif($11, ''), gebied),"
+      " regisseur_org_type = CASE WHEN $12::int > 0 THEN $12::int ELSE regisseur_org_type END,"
       " plan_date = CASE WHEN $2::int = 2 AND state <> 2 THEN $3::date ELSE plan_date END,"
       " plan_at = CASE WHEN $2::int = 2 AND state <> 2 THEN now() ELSE plan_at END,"
       " uitvoering_date = CASE WHEN $2::int = 3 AND state <> 3 THEN $3::date ELSE uitvoering_date "
@@ -51,7 +56,7 @@ tracking_store_prepare (kb_db_t *db)
       " afgerond_at = CASE WHEN $2::int = 4 THEN now() ELSE afgerond_at END,"
       " last_update_at = now(), stale_notified_at = NULL, stale_kind = NULL"
       " WHERE id = $1::bigint",
-      9);
+      12);
     rc |= kb_db_prepare (
       db,
       "trk_trajectory_event",
@@ -101,6 +106,11 @@ tracking_store_prepare (kb_db_t *db)
       "   OR (state IN (2, 3) AND last_update_at < now() - $2::int * interval '1 second'))"
       " ORDER BY id LIMIT $3::int FOR UPDATE SKIP LOCKED",
       3);
+    rc |= kb_db_prepare (db,
+                         "trk_satisfaction_seen",
+                         "INSERT INTO satisfaction_seen (sender_org, measurement_id) VALUES ($1, $2)"
+                         " ON CONFLICT DO NOTHING RETURNING 1",
+                         2);
     rc |= kb_db_prepare (
       db,
       "trk_stale_mark",
@@ -138,6 +148,9 @@ tracking_store_stale_row (PGresult *res, int i, tracking_trajectory_t *row)
     s_copy (row->pseudonym, sizeof row->pseudonym, res, i, 9);
     s_copy (row->gezin_ref, sizeof row->gezin_ref, res, i, 10);
     s_copy (row->plan_ref, sizeof row->plan_ref, res, i, 11);
+    s_copy (row->gemeente_code, sizeof row->gemeente_code, res, i, 12);
+    s_copy (row->gebied, sizeof row->gebied, res, i, 13);
+    row->regisseur_org_type = atoi (PQgetvalue (res, i, 14));
 }
 
 kb_db_rc_t
@@ -162,14 +175,16 @@ tracking_store_trajectory_open (tracking_ctx_t *ctx,
                                 const Ketenbus__V1__TrajectoryUpdate *u,
                                 long *id_out)
 {
-    char type[12];
+    char type[12], org_type[12];
     snprintf (type, sizeof type, "%d", (int)u->trajectory_type);
-    const char *values[7] = { u->trajectory_id,     type,
-                              s_str (u->pseudonym), s_str (u->gezin_ref),
-                              s_str (u->plan_ref),  s_str (u->regisseur_org),
-                              u->state_date };
+    snprintf (org_type, sizeof org_type, "%d", (int)u->regisseur_org_type);
+    const char *values[10] = { u->trajectory_id,        type,
+                               s_str (u->pseudonym),    s_str (u->gezin_ref),
+                               s_str (u->plan_ref),     s_str (u->regisseur_org),
+                               u->state_date,           s_str (u->gemeente_code),
+                               s_str (u->gebied),       org_type };
     kb_db_rc_t rc;
-    PGresult *res = kb_db_run (ctx->db, "trk_trajectory_open", 7, values, NULL, NULL, &rc);
+    PGresult *res = kb_db_run (ctx->db, "trk_trajectory_open", 10, values, NULL, NULL, &rc);
     if (!res)
         return rc;
     *id_out = atol (PQgetvalue (res, 0, 0));
@@ -182,12 +197,13 @@ tracking_store_trajectory_step (tracking_ctx_t *ctx,
                                 long id,
                                 const Ketenbus__V1__TrajectoryUpdate *u)
 {
-    char sid[24], state[12], outcome[12], reason[12];
+    char sid[24], state[12], outcome[12], reason[12], org_type[12];
     snprintf (sid, sizeof sid, "%ld", id);
     snprintf (state, sizeof state, "%d", (int)u->state);
     snprintf (outcome, sizeof outcome, "%d", (int)u->outcome);
     snprintf (reason, sizeof reason, "%d", (int)u->early_end_reason);
-    const char *values[9] = { sid,
+    snprintf (org_type, sizeof org_type, "%d", (int)u->regisseur_org_type);
+    const char *values[12] = { sid,
                               state,
                               u->state_date,
                               outcome,
@@ -195,8 +211,11 @@ tracking_store_trajectory_step (tracking_ctx_t *ctx,
                               s_str (u->regisseur_org),
                               s_str (u->plan_ref),
                               s_str (u->gezin_ref),
-                              s_str (u->pseudonym) };
-    return kb_db_run_cmd (ctx->db, "trk_trajectory_step", 9, values, NULL, NULL);
+                              s_str (u->pseudonym),
+                              s_str (u->gemeente_code),
+                              s_str (u->gebied),
+                              org_type };
+    return kb_db_run_cmd (ctx->db, "trk_trajectory_step", 12, values, NULL, NULL);
 }
 
 kb_db_rc_t
@@ -291,6 +310,22 @@ tracking_store_assessment_put (tracking_ctx_t *ctx,
     if (!res)
         return rc;
     *inserted = PQntuples (res) == 1;
+    PQclear (res);
+    return KB_DB_OK;
+}
+
+kb_db_rc_t
+tracking_store_satisfaction_seen (tracking_ctx_t *ctx,
+                                  const char *sender_org,
+                                  const char *measurement_id,
+                                  bool *first)
+{
+    const char *values[2] = { s_str (sender_org), measurement_id };
+    kb_db_rc_t rc;
+    PGresult *res = kb_db_run (ctx->db, "trk_satisfaction_seen", 2, values, NULL, NULL, &rc);
+    if (!res)
+        return rc;
+    *first = PQntuples (res) == 1;
     PQclear (res);
     return KB_DB_OK;
 }

@@ -48,6 +48,9 @@ typedef struct
     char pseudonym[TRACKING_PSEUDO_MAX + 1];
     char gezin_ref[TRACKING_ID_MAX + 1];
     char plan_ref[TRACKING_ID_MAX + 1];
+    char gemeente_code[8];
+    char gebied[TRACKING_ID_MAX + 1];
+    int regisseur_org_type;
 } tracking_trajectory_t;
 
 typedef struct
@@ -94,6 +97,13 @@ kb_db_rc_t tracking_store_assessment_put (tracking_ctx_t *ctx,
                                           const tracking_scores_t *scores,
                                           bool stable,
                                           bool *inserted);
+
+/* Records that sender_org's measurement was counted; *first false when
+   it was before. */
+kb_db_rc_t tracking_store_satisfaction_seen (tracking_ctx_t *ctx,
+                                             const char *sender_org,
+                                             const char *measurement_id,
+                                             bool *first);
 
 /* Queues env (body set; header filled here) on stream. */
 kb_db_rc_t tracking_store_send (tracking_ctx_t *ctx,

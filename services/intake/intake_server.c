@@ -16,7 +16,7 @@
     send bodies that zorgtoewijzing applies (RegieTransferRequest and
     -Response, PlanRegistered, CareAssignment, consent and shares) and
     bodies that client-tracking applies (TrajectoryUpdate, ShelterEpisode,
-    SelfSufficiencyAssessment, on "tracking:" streams with a link sender of
+    SelfSufficiencyAssessment, SatisfactionMeasurement, on "tracking:" streams with a link sender of
     their own). intake validates them, fills the fields
     that name the sender from the authenticated key, pseudonymises a BSN,
     and forwards the completed body once: (sender, message id) is recorded
@@ -665,6 +665,7 @@ s_item_forward (intake_server_t *self, s_item_t *item)
     Ketenbus__V1__TrajectoryUpdate tu;
     Ketenbus__V1__ShelterEpisode se;
     Ketenbus__V1__SelfSufficiencyAssessment sa;
+    Ketenbus__V1__SatisfactionMeasurement sm;
     const ProtobufCMessage *body = NULL;
     const char *prefix = "", *key = "";
     const char *sender_org = "intake";
@@ -798,6 +799,9 @@ s_item_forward (intake_server_t *self, s_item_t *item)
         tu.pseudonym = item->subject_pseudonym;
         tu.regisseur_org = item->org;       /* the regisseur is who sends it */
         tu.to_org = (char *) "";
+        tu.gemeente_code = (char *) "";     /* region and regisseur type: zorgtoewijzing's */
+        tu.gebied = (char *) "";
+        tu.regisseur_org_type = 0;
         out.trajectory_update = &tu;
         body = &tu.base;
         prefix = INTAKE_TRACKING_STREAM_PREFIX;
@@ -831,6 +835,20 @@ s_item_forward (intake_server_t *self, s_item_t *item)
         key = item->subject_pseudonym[0] ? item->subject_pseudonym : sa.trajectory_id;
         sender_org = item->org;
         item->event = "assessment.received";
+        break;
+    case KETENBUS__V1__ENVELOPE__BODY_SATISFACTION_MEASUREMENT:
+        sm = *in->satisfaction_measurement;
+        s_strip_unknown (&sm.base);
+        if (sm.bsn && *sm.bsn)
+            kb_pseudo_bsn (self->pseudo, sm.bsn, item->subject_pseudonym);
+        sm.bsn = (char *) "";
+        sm.pseudonym = item->subject_pseudonym;
+        out.satisfaction_measurement = &sm;
+        body = &sm.base;
+        prefix = INTAKE_TRACKING_STREAM_PREFIX;
+        key = item->subject_pseudonym[0] ? item->subject_pseudonym : sm.measurement_id;
+        sender_org = item->org;
+        item->event = "satisfaction.received";
         break;
     default:
         return -1;   /* not reached: validation accepted only these */

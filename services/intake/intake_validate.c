@@ -94,6 +94,10 @@ intake_validate_may_send (int org_type, Ketenbus__V1__Envelope__BodyCase body)
     case KETENBUS__V1__ENVELOPE__BODY_SHELTER_EPISODE:
         /* a stay in a shelter is registered by the shelter */
         return s_shelter (org_type);
+    case KETENBUS__V1__ENVELOPE__BODY_SATISFACTION_MEASUREMENT:
+        /* cliëntervaringsonderzoek: the gemeente, the providers and the
+           care partners that ask their clients; not the ketencoordinator */
+        return s_provider (org_type) || org_type == KETENBUS__V1__ORG_TYPE__ORG_TYPE_GEMEENTE;
     case KETENBUS__V1__ENVELOPE__BODY_REPLAY:
     case KETENBUS__V1__ENVELOPE__BODY_DELIVERY_ACK:
         /* every partner has a mailbox */
@@ -121,6 +125,7 @@ intake_validate_accepted (Ketenbus__V1__Envelope__BodyCase body)
     case KETENBUS__V1__ENVELOPE__BODY_TRAJECTORY_UPDATE:
     case KETENBUS__V1__ENVELOPE__BODY_SHELTER_EPISODE:
     case KETENBUS__V1__ENVELOPE__BODY_SELF_SUFFICIENCY_ASSESSMENT:
+    case KETENBUS__V1__ENVELOPE__BODY_SATISFACTION_MEASUREMENT:
         return true;
     default:
         return false;
@@ -969,6 +974,33 @@ intake_validate_assessment (const Ketenbus__V1__SelfSufficiencyAssessment *a,
 }
 
 bool
+intake_validate_satisfaction (const Ketenbus__V1__SatisfactionMeasurement *m,
+                              const intake_sender_t *sender, const intake_validate_ctx_t *ctx,
+                              intake_reject_t *r)
+{
+    (void) sender;
+    const char *f = "satisfaction_measurement.score";
+    if (!s_required_id (m->measurement_id, "satisfaction_measurement.measurement_id", r)
+        || !s_optional_text (m->partner_case_ref, "satisfaction_measurement.partner_case_ref", 64,
+                             r)
+        || !s_person_bsn (m->bsn, m->pseudonym, "satisfaction_measurement", false, r))
+        return false;
+    if (m->score < 1 || m->score > 10)
+        return s_reject (r, INTAKE_RC_FORMAT, f, "must be 1..10");
+    if (!s_past_date (m->measured_date, "satisfaction_measurement.measured_date", 5, ctx, r))
+        return false;
+    f = "satisfaction_measurement.gemeente_code";
+    if (!s_set (m->gemeente_code))
+        return s_reject (r, INTAKE_RC_REQUIRED, f, "gemeente code is required");
+    if (!s_gemeente (m->gemeente_code, f, ctx, r))
+        return false;
+    return s_optional_text (m->gebied, "satisfaction_measurement.gebied", 64, r)
+           && s_required_enum (&ketenbus__v1__wet__descriptor, (int) m->wet,
+                               "satisfaction_measurement.wet", r)
+           && s_optional_id (m->toewijzing_id, "satisfaction_measurement.toewijzing_id", r);
+}
+
+bool
 intake_validate_body (const kb_envelope_t *env, const intake_sender_t *sender,
                       const intake_validate_ctx_t *ctx, intake_reject_t *r)
 {
@@ -997,6 +1029,8 @@ intake_validate_body (const kb_envelope_t *env, const intake_sender_t *sender,
         return intake_validate_shelter_episode (env->shelter_episode, sender, ctx, r);
     case KETENBUS__V1__ENVELOPE__BODY_SELF_SUFFICIENCY_ASSESSMENT:
         return intake_validate_assessment (env->self_sufficiency_assessment, sender, ctx, r);
+    case KETENBUS__V1__ENVELOPE__BODY_SATISFACTION_MEASUREMENT:
+        return intake_validate_satisfaction (env->satisfaction_measurement, sender, ctx, r);
     default:
         return s_reject (r, INTAKE_RC_UNSUPPORTED, kb_codec_body_name (env),
                          "this message type is not accepted by intake in this version");

@@ -59,6 +59,15 @@ bool intake_validate_may_send_care (int org_type, Ketenbus__V1__CareAction actio
 /* Does intake accept this body from partners at all (else KB20)? */
 bool intake_validate_accepted (Ketenbus__V1__Envelope__BodyCase body);
 
+/* SatisfactionMeasurement (every partner but the ketencoordinator):
+   measurement_id 1..64 printable ASCII without spaces, score 1..10,
+   measured_date not in the future (at most 5 years ago), a gemeente of
+   the region, wet set; gebied (1..64), toewijzing_id (an id) and bsn
+   (then pseudonymised) optional. */
+bool intake_validate_satisfaction (const Ketenbus__V1__SatisfactionMeasurement *measurement,
+                                   const intake_sender_t *sender, const intake_validate_ctx_t *ctx,
+                                   intake_reject_t *reject);
+
 /*  Bodies intake forwards to zorgtoewijzing. Each checks every field and the
     fields intake fills from the authenticated sender (they must be empty or
     name the sender). Nothing is changed: the caller completes a copy. */
