@@ -52,19 +52,42 @@ s_got (kb_db_t *db, const char *sender, const char *stream, const char *message_
     }
     char type[12] = "0", state[12] = "0";
     const char *trajectory = "", *to_org = "", *item = "";
+    /* a MonitoringEvent's other fields, as text (empty for other bodies) */
+    char nums[12][24];
+    const char *ev_text[9] = { "", "", "", "", "", "", "", "", "" };
+    for (int i = 0; i < 12; i++)
+        snprintf (nums[i], sizeof nums[i], "0");
     if (env->body_case == KETENBUS__V1__ENVELOPE__BODY_MONITORING_EVENT) {
-        snprintf (type, sizeof type, "%d", (int) env->monitoring_event->event_type);
-        snprintf (state, sizeof state, "%d", (int) env->monitoring_event->trajectory_state);
-        trajectory = env->monitoring_event->trajectory_id;
-        item = env->monitoring_event->item_ref;
+        const Ketenbus__V1__MonitoringEvent *ev = env->monitoring_event;
+        snprintf (type, sizeof type, "%d", (int) ev->event_type);
+        snprintf (state, sizeof state, "%d", (int) ev->trajectory_state);
+        trajectory = ev->trajectory_id;
+        item = ev->item_ref;
+        const char *t[9] = { ev->gezin_ref, ev->person_pseudonym, ev->plan_ref, ev->gemeente_code,
+                             ev->gebied, ev->org, ev->event_date, ev->start_date, ev->end_date };
+        memcpy (ev_text, t, sizeof t);
+        long long n[12] = { ev->org_type, ev->age_years, ev->urgency, ev->duration_days, ev->wet,
+                            ev->pyramid_level, ev->volume, ev->share_outcome, ev->legal_ground,
+                            ev->review_outcome, ev->satisfaction_score, ev->occurred_at_ms };
+        for (int i = 0; i < 12; i++)
+            snprintf (nums[i], sizeof nums[i], "%lld", n[i]);
     } else if (env->body_case == KETENBUS__V1__ENVELOPE__BODY_TRAJECTORY_UPDATE) {
         snprintf (state, sizeof state, "%d", (int) env->trajectory_update->state);
         trajectory = env->trajectory_update->trajectory_id;
         to_org = env->trajectory_update->to_org;
     }
-    const char *values[8] = { message_id, stream, kb_codec_body_name (env), type, state,
-                              trajectory, to_org, item };
-    kb_db_rc_t rc = kb_db_run_cmd (db, "got_insert", 8, values, NULL, NULL);
+    const char *values[30] = { message_id, stream, kb_codec_body_name (env), type, state,
+                               trajectory, to_org, item };
+    for (int i = 0; i < 9; i++)
+        values[8 + i] = ev_text[i] ? ev_text[i] : "";
+    for (int i = 0; i < 12; i++)
+        values[17 + i] = nums[i];
+    int formats[30] = { 0 };
+    int lengths[30] = { 0 };
+    values[29] = (const char *) payload;
+    formats[29] = 1;
+    lengths[29] = (int) len;
+    kb_db_rc_t rc = kb_db_run_cmd (db, "got_insert", 30, values, lengths, formats);
     kb_codec_free (&env);
     if (rc == KB_DB_OK)
         return 0;
@@ -79,10 +102,23 @@ s_receiver (kbt_tracking_t *self, const char *schema, const char *endpoint, kb_d
     if (!db || kb_db_migrate (db, KB_MIGRATIONS_DIR, "link")
         || kb_db_exec (db, "CREATE TABLE IF NOT EXISTS got (id bigserial, message_id text, stream text,"
                            " body text, event_type int, state int, trajectory_id text, to_org text,"
-                           " item_ref text)") != KB_DB_OK
+                           " item_ref text, gezin_ref text, person_pseudonym text, plan_ref text,"
+                           " gemeente_code text, gebied text, org text, event_date text,"
+                           " start_date text, end_date text, org_type int, age_years int,"
+                           " urgency int, duration_days int, wet int, pyramid_level int,"
+                           " volume bigint, share_outcome int, legal_ground int,"
+                           " review_outcome int, satisfaction_score int, occurred_at_ms bigint,"
+                           " payload bytea)") != KB_DB_OK
         || kb_db_prepare (db, "got_insert",
                           "INSERT INTO got (message_id, stream, body, event_type, state, trajectory_id,"
-                          " to_org, item_ref) VALUES ($1, $2, $3, $4::int, $5::int, $6, $7, $8)", 8))
+                          " to_org, item_ref, gezin_ref, person_pseudonym, plan_ref, gemeente_code,"
+                          " gebied, org, event_date, start_date, end_date, org_type, age_years,"
+                          " urgency, duration_days, wet, pyramid_level, volume, share_outcome,"
+                          " legal_ground, review_outcome, satisfaction_score, occurred_at_ms, payload)"
+                          " VALUES ($1, $2, $3, $4::int, $5::int, $6, $7, $8, $9, $10, $11, $12, $13,"
+                          " $14, $15, $16, $17, $18::int, $19::int, $20::int, $21::int, $22::int,"
+                          " $23::int, $24::bigint, $25::int, $26::int, $27::int, $28::int,"
+                          " $29::bigint, $30::bytea)", 30))
         abort ();
     kb_link_receiver_config_t cfg = { .batch = 200, .max_attempts = 3, .heartbeat_ms = 500 };
     kb_link_receiver_t *r = kb_link_receiver_new (db, endpoint, s_got, NULL, &cfg);
