@@ -448,6 +448,188 @@ test_regisseur_changes_through_zorgtoewijzing (void **state)
     kbt_tracking_wait (s_trk, "SELECT count(*) FROM montest.got WHERE trajectory_id = 'plan-transfer'", 4, 10000);
 }
 
+/* zorgtoewijzing names a new regisseur of a trajectory the regisseur
+   already moved on: the state and its date stay, the change is recorded
+   with the region and the regisseur's type it brings. */
+static void
+test_regisseur_change_keeps_the_state (void **state)
+{
+    (void) state;
+    const char *t = "plan-regie-change", *g = "gezin-ref-3", *zorg = "zorgtoewijzing";
+    s_trajectory_from (zorg, t, GEZINSPLAN, NULL, g, "cjg-helmond", AANG, 0, 0, "2026-02-01");
+    s_trajectory_from ("cjg-helmond", t, GEZINSPLAN, NULL, g, "cjg-helmond", PLAN, 0, 0, "2026-02-03");
+    s_trajectory_from ("cjg-helmond", t, GEZINSPLAN, NULL, g, "cjg-helmond", UITV, 0, 0, "2026-02-05");
+    Ketenbus__V1__TrajectoryUpdate u = KETENBUS__V1__TRAJECTORY_UPDATE__INIT;
+    u.trajectory_id = (char *) t;
+    u.trajectory_type = GEZINSPLAN;
+    u.gezin_ref = (char *) g;
+    u.regisseur_org = "veiligthuis-peel";
+    u.regisseur_org_type = KETENBUS__V1__ORG_TYPE__ORG_TYPE_VEILIG_THUIS;
+    u.gemeente_code = "0794";
+    u.gebied = "Helmond Noord";
+    u.state = KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_PLAN_VASTGESTELD; /* as zorgtoewijzing knows it */
+    u.state_date = "2026-02-09";
+    kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_TRAJECTORY_UPDATE;
+    env.trajectory_update = &u;
+    env.sender_org = (char *) zorg;
+    char id[37];
+    kbt_tracking_inject (s_trk, &env, t, id);
+    s_injected++;
+    s_wait_applied ();
+    char *row = kbt_query_strf (s_conn, "SELECT state || ':' || state_date || ':' || regisseur_org || ':'"
+                                        " || regisseur_org_type || ':' || gemeente_code || ':' || gebied"
+                                        " FROM client_tracking.trajectory WHERE trajectory_id = '%s'", t);
+    assert_string_equal (row, "3:2026-02-05:veiligthuis-peel:7:0794:Helmond-Noord");
+    free (row);
+    assert_int_equal (kbt_query_longf (s_conn, "SELECT count(*) FROM client_tracking.trajectory_event e"
+                                               " JOIN client_tracking.trajectory t ON t.id = e.trajectory"
+                                               " WHERE t.trajectory_id = '%s' AND from_state = 3 AND to_state = 3"
+                                               " AND e.regisseur_org = 'veiligthuis-peel'", t), 1);
+    assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM client_tracking.kb_audit"
+                                              " WHERE reason = 'regisseur_changed' AND subject_pseudonym = 'gezin-ref-3'"), 1);
+    kbt_tracking_wait (s_trk, "SELECT count(*) FROM montest.got WHERE trajectory_id = 'plan-regie-change'"
+                              " AND event_type = 7 AND state = 3 AND org = 'veiligthuis-peel' AND org_type = 7"
+                              " AND gemeente_code = '0794' AND gebied = 'Helmond-Noord'"
+                              " AND event_date = '2026-02-05'", 1, 10000);
+}
+
+static void
+s_event (const char *sender_org, Ketenbus__V1__MonitoringEvent *ev)
+{
+    kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_MONITORING_EVENT;
+    env.monitoring_event = ev;
+    env.sender_org = (char *) sender_org;
+    char id[37];
+    kbt_tracking_inject (s_trk, &env, "tracking:m:gezin-ref-9", id);
+    s_injected++;
+}
+
+/* zorgtoewijzing's events go on to monitoring unchanged, on the gezin's
+   stream; one with free text, of a type zorgtoewijzing does not produce,
+   or from anyone else is dead-lettered and not relayed. */
+static void
+test_relay_monitoring_events (void **state)
+{
+    (void) state;
+    Ketenbus__V1__Category cats[2] = { KETENBUS__V1__CATEGORY__CATEGORY_SCHULDEN,
+                                       KETENBUS__V1__CATEGORY__CATEGORY_VERSLAVING };
+    Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
+    ev.event_type = KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_SIGNAL_RECEIVED;
+    ev.occurred_at_ms = 1780000000123;
+    ev.item_ref = "signal-ref-9";
+    ev.gezin_ref = "gezin-ref-9";
+    ev.person_pseudonym = S_PSEUDO_C;
+    ev.org = "wijkteam-helmond";
+    ev.org_type = KETENBUS__V1__ORG_TYPE__ORG_TYPE_WIJKTEAM;
+    ev.gemeente_code = "0794";
+    ev.gebied = "centrum";
+    ev.age_years = 41;
+    ev.n_categories = 2;
+    ev.categories = cats;
+    ev.urgency = KETENBUS__V1__URGENCY__URGENCY_VERHOOGD;
+    ev.event_date = "2026-03-02";
+    s_event ("zorgtoewijzing", &ev);
+    /* free text where a code belongs */
+    Ketenbus__V1__MonitoringEvent bad = ev;
+    bad.item_ref = "signal-ref-10";
+    bad.org = "Jan de Vries, casemanager";
+    s_event ("zorgtoewijzing", &bad);
+    bad = ev;
+    bad.item_ref = "signal-ref-11";
+    bad.gebied = "centrum\n(zie dossier)";
+    s_event ("zorgtoewijzing", &bad);
+    /* client-tracking's own type, and an event from a partner */
+    bad = ev;
+    bad.item_ref = "signal-ref-12";
+    bad.event_type = KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_TRAJECTORY_STATE;
+    s_event ("zorgtoewijzing", &bad);
+    bad = ev;
+    bad.item_ref = "signal-ref-13";
+    s_event ("wijkteam-helmond", &bad);
+    s_wait_applied ();
+    kbt_tracking_wait (s_trk, "SELECT count(*) FROM montest.got WHERE item_ref = 'signal-ref-9'"
+                              " AND event_type = 1 AND stream = 'monitoring:gezin-ref-9'"
+                              " AND gezin_ref = 'gezin-ref-9' AND org = 'wijkteam-helmond' AND org_type = 6"
+                              " AND gemeente_code = '0794' AND gebied = 'centrum' AND age_years = 41"
+                              " AND urgency = 2 AND event_date = '2026-03-02'"
+                              " AND occurred_at_ms = 1780000000123", 1, 10000);
+    kbt_tracking_pump (s_trk, 500);
+    assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM montest.got WHERE item_ref LIKE 'signal-ref-%'"), 1);
+    assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM client_tracking.kb_dead_letter"
+                                              " WHERE reason LIKE '%not a code%'"), 2);
+    assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM client_tracking.kb_dead_letter"
+                                              " WHERE reason LIKE '%does not produce%'"
+                                              " OR reason LIKE '%not from zorgtoewijzing%'"), 2);
+    /* the relayed event is the same event */
+    char *mine = kbt_query_str (s_conn, "SELECT encode (payload, 'hex') FROM montest.got"
+                                        " WHERE item_ref = 'signal-ref-9'");
+    assert_non_null (mine);
+    kb_envelope_t *got = NULL;
+    size_t n = strlen (mine) / 2;
+    uint8_t *bytes = malloc (n);
+    for (size_t i = 0; i < n; i++)
+        sscanf (mine + 2 * i, "%2hhx", &bytes[i]);
+    assert_int_equal (kb_codec_decode (bytes, n, 1 << 20, &got), KB_CODEC_OK);
+    assert_int_equal (got->body_case, KETENBUS__V1__ENVELOPE__BODY_MONITORING_EVENT);
+    size_t a_len = protobuf_c_message_get_packed_size (&ev.base);
+    size_t b_len = protobuf_c_message_get_packed_size (&got->monitoring_event->base);
+    assert_int_equal (a_len, b_len);
+    uint8_t *a = malloc (a_len), *b = malloc (b_len);
+    protobuf_c_message_pack (&ev.base, a);
+    protobuf_c_message_pack (&got->monitoring_event->base, b);
+    assert_memory_equal (a, b, a_len);
+    free (a);
+    free (b);
+    kb_codec_free (&got);
+    free (bytes);
+    free (mine);
+}
+
+static void
+s_satisfaction (const char *mid, unsigned score, const char *gemeente)
+{
+    Ketenbus__V1__SatisfactionMeasurement m = KETENBUS__V1__SATISFACTION_MEASUREMENT__INIT;
+    m.measurement_id = (char *) mid;
+    m.pseudonym = S_PSEUDO_B;
+    m.gemeente_code = (char *) gemeente;
+    m.gebied = "Helmond Oost";
+    m.wet = KETENBUS__V1__WET__WET_WMO;
+    m.toewijzing_id = "TW-SAT-1";
+    m.score = score;
+    m.measured_date = "2026-03-01";
+    kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_SATISFACTION_MEASUREMENT;
+    env.satisfaction_measurement = &m;
+    env.sender_org = "gemeente-helmond";
+    char id[37];
+    kbt_tracking_inject (s_trk, &env, S_PSEUDO_B, id);
+    s_injected++;
+}
+
+/* A satisfaction score becomes one SATISFACTION event; a repeated
+   measurement and a score out of range are refused. */
+static void
+test_satisfaction (void **state)
+{
+    (void) state;
+    s_satisfaction ("SAT-1", 8, "0794");
+    s_satisfaction ("SAT-1", 8, "0794");
+    s_satisfaction ("SAT-2", 11, "0794");
+    s_satisfaction ("SAT-3", 7, "");
+    s_wait_applied ();
+    kbt_tracking_wait (s_trk, "SELECT count(*) FROM montest.got WHERE event_type = 18 AND item_ref = 'SAT-1'"
+                              " AND satisfaction_score = 8 AND wet = 1 AND gemeente_code = '0794'"
+                              " AND gebied = 'Helmond-Oost' AND event_date = '2026-03-01'"
+                              " AND person_pseudonym = '" S_PSEUDO_B "'", 1, 10000);
+    kbt_tracking_pump (s_trk, 500);
+    assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM montest.got WHERE event_type = 18"), 1);
+    assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM client_tracking.kb_audit"
+                                              " WHERE event = 'satisfaction.refused' AND reason IN"
+                                              " ('measurement_exists', 'score_out_of_range', 'gemeente_required')"), 3);
+}
+
 int
 main (void)
 {
@@ -455,6 +637,9 @@ main (void)
         cmocka_unit_test (test_plan_through_all_states),
         cmocka_unit_test (test_illegal_transition_refused),
         cmocka_unit_test (test_regisseur_changes_through_zorgtoewijzing),
+        cmocka_unit_test (test_regisseur_change_keeps_the_state),
+        cmocka_unit_test (test_relay_monitoring_events),
+        cmocka_unit_test (test_satisfaction),
         cmocka_unit_test (test_shelter_in_out),
         cmocka_unit_test (test_assessments_stable_position),
         cmocka_unit_test (test_stale_case_reminder),
