@@ -550,6 +550,98 @@ test_streams_split_between_the_two_links (void **state)
     kb_client_destroy (&cjg);
 }
 
+/* A SatisfactionMeasurement with all storage inside. */
+typedef struct
+{
+    kb_envelope_t env;
+    Ketenbus__V1__SatisfactionMeasurement m;
+    char id[37];
+    char bsn[10];
+} s_sat_t;
+
+static void
+s_sat_init (s_sat_t *t, const char *measurement_id, uint32_t bsn_n)
+{
+    memset (t, 0, sizeof *t);
+    ketenbus__v1__envelope__init (&t->env);
+    ketenbus__v1__satisfaction_measurement__init (&t->m);
+    kb_uuid_v4 (t->id);
+    kbt_make_bsn (bsn_n, t->bsn);
+    t->env.message_id = t->id;
+    t->env.schema_version = 1;
+    t->env.body_case = KETENBUS__V1__ENVELOPE__BODY_SATISFACTION_MEASUREMENT;
+    t->env.satisfaction_measurement = &t->m;
+    t->m.measurement_id = (char *)measurement_id;
+    t->m.partner_case_ref = "CEV-2026-1";
+    t->m.bsn = t->bsn;
+    t->m.gemeente_code = "0794";
+    t->m.gebied = "centrum";
+    t->m.wet = KETENBUS__V1__WET__WET_JEUGDWET;
+    t->m.score = 9;
+    t->m.measured_date = s_today;
+}
+
+/* A gemeente's satisfaction score: pseudonymised at the door, counted by
+   client-tracking as one SATISFACTION event; a repeat is forwarded once;
+   bad fields get their reject. */
+static void
+test_satisfaction_through_intake (void **state)
+{
+    (void)state;
+    kb_client_t *gem = kbt_intake_client (s_intake, KBT_GEMEENTE);
+    s_sat_t t;
+    s_sat_init (&t, "cev-it-1", S_BSN_N + 20);
+    s_expect_ack (gem, &t.env, KETENBUS__V1__ACK_STATUS__ACK_STATUS_ACCEPTED);
+    s_expect_ack (gem, &t.env, KETENBUS__V1__ACK_STATUS__ACK_STATUS_DUPLICATE);
+    char sql[1024];
+    snprintf (sql, sizeof sql,
+              "SELECT count(*) FROM montest.got WHERE event_type = 18 AND item_ref = 'cev-it-1'"
+              " AND satisfaction_score = 9 AND wet = 2 AND gemeente_code = '0794' AND gebied = 'centrum'"
+              " AND event_date = '%s' AND length (person_pseudonym) = 64",
+              s_today);
+    kbt_tracking_wait (s_trk, sql, 1, 20000);
+    kbt_tracking_pump (s_trk, 500);
+    assert_int_equal (s_trk_long ("SELECT count(*) FROM montest.got WHERE item_ref = 'cev-it-1'"), 1);
+    snprintf (sql, sizeof sql,
+              "SELECT count(*) FROM montest.got WHERE position (convert_to ('%s', 'UTF8') IN payload) > 0",
+              t.bsn);
+    assert_int_equal (s_trk_long (sql), 0);
+    snprintf (sql, sizeof sql,
+              "SELECT count(*) FROM intake.kb_outbox WHERE stream LIKE 'tracking:%%'"
+              " AND position (convert_to ('%s', 'UTF8') IN payload) > 0",
+              t.bsn);
+    assert_int_equal (kbt_query_long (s_intake->conninfo, sql), 0);
+    /* anonymous: no bsn, no pseudonym */
+    s_sat_init (&t, "cev-it-2", S_BSN_N + 21);
+    t.m.bsn = "";
+    s_expect_ack (gem, &t.env, KETENBUS__V1__ACK_STATUS__ACK_STATUS_ACCEPTED);
+    kbt_tracking_wait (s_trk,
+                       "SELECT count(*) FROM montest.got WHERE event_type = 18 AND item_ref = 'cev-it-2'"
+                       " AND person_pseudonym = ''",
+                       1, 20000);
+    /* at the door */
+    s_sat_init (&t, "cev-it-3", S_BSN_N + 22);
+    t.m.score = 11;
+    s_expect_reject (gem, &t.env, "KB24", "satisfaction_measurement.score");
+    s_sat_init (&t, "cev-it-3", S_BSN_N + 22);
+    t.m.wet = KETENBUS__V1__WET__WET_UNSPECIFIED;
+    s_expect_reject (gem, &t.env, "KB13", "satisfaction_measurement.wet");
+    s_sat_init (&t, "cev-it-3", S_BSN_N + 22);
+    t.m.gemeente_code = "0363";
+    s_expect_reject (gem, &t.env, "S300", "satisfaction_measurement.gemeente_code");
+    s_sat_init (&t, "cev-it-3", S_BSN_N + 22);
+    t.m.measured_date = s_tomorrow;
+    s_expect_reject (gem, &t.env, "8848", "satisfaction_measurement.measured_date");
+    s_sat_init (&t, "cev-it-3", S_BSN_N + 22);
+    t.m.bsn = "123456789";
+    s_expect_reject (gem, &t.env, "KB10", "satisfaction_measurement.bsn");
+    s_sat_init (&t, "cev it 3", S_BSN_N + 22);
+    s_expect_reject (gem, &t.env, "KB14", "satisfaction_measurement.measurement_id");
+    kbt_tracking_pump (s_trk, 300);
+    assert_int_equal (s_trk_long ("SELECT count(*) FROM montest.got WHERE event_type = 18"), 2);
+    kb_client_destroy (&gem);
+}
+
 int
 main (void)
 {
@@ -559,6 +651,7 @@ main (void)
         cmocka_unit_test (test_bad_messages_rejected_at_the_door),
         cmocka_unit_test (test_stale_reminder_reaches_the_regisseur_mailbox),
         cmocka_unit_test (test_streams_split_between_the_two_links),
+        cmocka_unit_test (test_satisfaction_through_intake),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }

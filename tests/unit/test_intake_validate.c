@@ -1636,6 +1636,92 @@ test_assessment_fields (void **state)
 }
 
 static void
+s_satisfaction_init (Ketenbus__V1__SatisfactionMeasurement *m)
+{
+    ketenbus__v1__satisfaction_measurement__init (m);
+    m->measurement_id = "cev-2024-17";
+    m->partner_case_ref = "WMO-88";
+    m->bsn = SUBJECT_BSN;
+    m->gemeente_code = "0794";
+    m->gebied = "Helmond Oost";
+    m->wet = KETENBUS__V1__WET__WET_WMO;
+    m->toewijzing_id = "TW-2024-0001";
+    m->score = 7;
+    m->measured_date = "2024-06-15";
+}
+
+static void
+test_satisfaction_fields (void **state)
+{
+    (void) state;
+    intake_reject_t r;
+    track_fx_t f;
+    Ketenbus__V1__SatisfactionMeasurement m;
+    f.sender.org = "gemeente-helmond";
+#define SAT(code, field)                                                                      \
+    s_share_expect (intake_validate_satisfaction (&m, &f.sender, &f.ctx, &r), &r, code, field); \
+    s_track_init (&f);                                                                         \
+    s_satisfaction_init (&m)
+    s_track_init (&f);
+    s_satisfaction_init (&m);
+    SAT (NULL, NULL);
+    m.bsn = "";                           //  an anonymous measurement
+    m.gebied = "";
+    m.toewijzing_id = "";
+    m.partner_case_ref = "";
+    m.score = 1;
+    SAT (NULL, NULL);
+    m.score = 10;
+    m.wet = KETENBUS__V1__WET__WET_PARTICIPATIEWET;
+    SAT (NULL, NULL);
+    m.measurement_id = "";
+    SAT (INTAKE_RC_REQUIRED, "satisfaction_measurement.measurement_id");
+    m.measurement_id = "cev 17";
+    SAT (INTAKE_RC_TEXT, "satisfaction_measurement.measurement_id");
+    m.measurement_id = "x1234567890123456789012345678901234567890123456789012345678901234";
+    SAT (INTAKE_RC_TEXT, "satisfaction_measurement.measurement_id");
+    m.score = 0;
+    SAT (INTAKE_RC_FORMAT, "satisfaction_measurement.score");
+    m.score = 11;
+    SAT (INTAKE_RC_FORMAT, "satisfaction_measurement.score");
+    m.measured_date = "2024-06-16";
+    SAT (INTAKE_RC_DATE_FUTURE, "satisfaction_measurement.measured_date");
+    m.measured_date = "2024-02-30";
+    SAT (INTAKE_RC_DATE, "satisfaction_measurement.measured_date");
+    m.measured_date = "";
+    SAT (INTAKE_RC_REQUIRED, "satisfaction_measurement.measured_date");
+    m.gemeente_code = "";
+    SAT (INTAKE_RC_REQUIRED, "satisfaction_measurement.gemeente_code");
+    m.gemeente_code = "0363";             //  not part of the region
+    SAT (INTAKE_RC_GEMEENTE, "satisfaction_measurement.gemeente_code");
+    m.gebied = "x1234567890123456789012345678901234567890123456789012345678901234";
+    SAT (INTAKE_RC_TEXT, "satisfaction_measurement.gebied");
+    m.gebied = "oost\tzijde";
+    SAT (INTAKE_RC_TEXT, "satisfaction_measurement.gebied");
+    m.wet = KETENBUS__V1__WET__WET_UNSPECIFIED;
+    SAT (INTAKE_RC_ENUM, "satisfaction_measurement.wet");
+    m.wet = 9;
+    SAT (INTAKE_RC_ENUM, "satisfaction_measurement.wet");
+    m.toewijzing_id = "TW 1";
+    SAT (INTAKE_RC_TEXT, "satisfaction_measurement.toewijzing_id");
+    m.bsn = "123456789";
+    SAT (INTAKE_RC_BSN, "satisfaction_measurement.bsn");
+    m.pseudonym = "p";
+    SAT (INTAKE_RC_BACKBONE_FIELD, "satisfaction_measurement.pseudonym");
+    m.partner_case_ref = "a\nb";
+    SAT (INTAKE_RC_TEXT, "satisfaction_measurement.partner_case_ref");
+#undef SAT
+    //  every partner but the ketencoordinator; intake accepts the body
+    for (int org = 0; org <= 11; org++) {
+        bool want = org >= KETENBUS__V1__ORG_TYPE__ORG_TYPE_CJG
+                    && org <= KETENBUS__V1__ORG_TYPE__ORG_TYPE_ZORGAANBIEDER;
+        assert_int_equal (intake_validate_may_send (org, KETENBUS__V1__ENVELOPE__BODY_SATISFACTION_MEASUREMENT),
+                          want);
+    }
+    assert_true (intake_validate_accepted (KETENBUS__V1__ENVELOPE__BODY_SATISFACTION_MEASUREMENT));
+}
+
+static void
 test_tracking_dispatch_and_rejects_hold_no_bsn (void **state)
 {
     (void) state;
@@ -1716,6 +1802,7 @@ main (void)
         cmocka_unit_test (test_trajectory_update_fields),
         cmocka_unit_test (test_shelter_episode_fields),
         cmocka_unit_test (test_assessment_fields),
+        cmocka_unit_test (test_satisfaction_fields),
         cmocka_unit_test (test_tracking_dispatch_and_rejects_hold_no_bsn),
         cmocka_unit_test (test_may_send_tracking),
     };
