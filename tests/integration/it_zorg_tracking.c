@@ -60,6 +60,8 @@ s_teardown (void **state)
     return 0;
 }
 
+static void s_got (const char *where, long want);
+
 static void
 s_send (int partner, kb_envelope_t *env)
 {
@@ -135,6 +137,17 @@ test_plan_trajectory (void **state)
               plan);
     kbt_tracking_pump (s_tracking, 500);
     assert_int_equal (kbt_query_long (kbt_tracking_conninfo (s_tracking), sql), 2);
+    /* PLAN_REGISTERED for version 1 only, counted from the first signal */
+    char where[1024];
+    snprintf (where, sizeof where,
+              "event_type = 6 AND plan_ref = '%s' AND org = 'cjg-helmond' AND org_type = 1"
+              " AND event_date = '%s' AND start_date = '%s'"
+              " AND duration_days = event_date::date - start_date::date AND duration_days >= 6"
+              " AND gemeente_code = '0794' AND gebied = 'centrum'",
+              plan, today, s.signal_date);
+    s_got (where, 1);
+    snprintf (where, sizeof where, "event_type = 6 AND plan_ref = '%s'", plan);
+    s_got (where, 1);
     free (plan);
 }
 
@@ -411,6 +424,77 @@ test_monitoring_events (void **state)
     free (plan);
 }
 
+/* A rejected transfer escalates; the ketencoordinator decides with
+   ketenctl: REGIE_ESCALATED, REGIE_ASSIGNED, ESCALATION_RESOLVED and the
+   new regisseur in client-tracking. */
+static void
+test_escalation_events (void **state)
+{
+    (void)state;
+    kbt_signal_t s;
+    kbt_signal_init (&s, 1310);
+    snprintf (s.case_ref, sizeof s.case_ref, "ESC-1");
+    s_send (KBT_CJG, &s.env);
+    char *plan = s_zorg_str ("SELECT p.ref FROM zorgtoewijzing.plan p JOIN zorgtoewijzing.involvement i"
+                             " ON i.gezin_id = p.gezin_id WHERE i.partner_case_ref = 'ESC-1'");
+    char transfer[KB_UUID_LEN + 1];
+    kb_uuid_v4 (transfer);
+    Ketenbus__V1__RegieTransferRequest rq = KETENBUS__V1__REGIE_TRANSFER_REQUEST__INIT;
+    rq.transfer_id = transfer;
+    rq.plan_ref = plan;
+    rq.to_org = "veiligthuis-peel";
+    rq.reason = KETENBUS__V1__REGIE_TRANSFER_REASON__REGIE_TRANSFER_REASON_CAPACITEIT;
+    kb_envelope_t renv = KETENBUS__V1__ENVELOPE__INIT;
+    renv.body_case = KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST;
+    renv.regie_transfer_request = &rq;
+    s_send (KBT_CJG, &renv);
+    char sql[1024];
+    snprintf (sql, sizeof sql, "SELECT count(*) FROM zorgtoewijzing.transfer WHERE id = '%s'", transfer);
+    assert_int_equal (kbt_wait_for_value (s_intake->conninfo, sql, 1, 20000), 1);
+    Ketenbus__V1__RegieTransferResponse rs = KETENBUS__V1__REGIE_TRANSFER_RESPONSE__INIT;
+    rs.transfer_id = transfer;
+    rs.plan_ref = plan;
+    rs.decision = KETENBUS__V1__TRANSFER_DECISION__TRANSFER_DECISION_REJECTED;
+    rs.reject_reason = KETENBUS__V1__TRANSFER_REJECT_REASON__TRANSFER_REJECT_REASON_GEEN_CAPACITEIT;
+    kb_envelope_t aenv = KETENBUS__V1__ENVELOPE__INIT;
+    aenv.body_case = KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE;
+    aenv.regie_transfer_response = &rs;
+    s_send (KBT_VEILIG_THUIS, &aenv);
+    snprintf (sql, sizeof sql, "SELECT id FROM zorgtoewijzing.escalation WHERE transfer_id = '%s'", transfer);
+    char *esc = s_zorg_str (sql);
+    char today[11];
+    time_t now = time (NULL);
+    struct tm tm;
+    localtime_r (&now, &tm);
+    strftime (today, sizeof today, "%Y-%m-%d", &tm);
+    char where[1024];
+    snprintf (where, sizeof where,
+              "event_type = 5 AND item_ref = '%s' AND plan_ref = '%s' AND org = 'veiligthuis-peel'"
+              " AND org_type = 7 AND event_date = '%s' AND gemeente_code = '0794'",
+              esc, plan, today);
+    s_got (where, 1);
+    assert_int_equal (s_ketenctl ("escalation", "decide", "--id", esc, "--regisseur", "wijkteam-deurne",
+                                  "--by", "ketencoordinator-test"),
+                      0);
+    snprintf (where, sizeof where,
+              "event_type = 3 AND plan_ref = '%s' AND org = 'wijkteam-deurne' AND org_type = 6"
+              " AND event_date = '%s' AND start_date = '%s' AND gemeente_code = '0794'",
+              plan, today, s.signal_date);
+    s_got (where, 1);
+    snprintf (where, sizeof where,
+              "event_type = 20 AND item_ref = '%s' AND org = 'wijkteam-deurne' AND org_type = 6"
+              " AND start_date = '%s' AND event_date = '%s' AND duration_days = 0",
+              esc, today, today);
+    s_got (where, 1);
+    snprintf (sql, sizeof sql,
+              "SELECT count(*) FROM client_tracking.trajectory WHERE trajectory_id = '%s'"
+              " AND regisseur_org = 'wijkteam-deurne' AND regisseur_org_type = 6",
+              plan);
+    kbt_tracking_wait (s_tracking, sql, 1, 20000);
+    free (esc);
+    free (plan);
+}
+
 int
 main (void)
 {
@@ -418,6 +502,7 @@ main (void)
         cmocka_unit_test (test_plan_trajectory),
         cmocka_unit_test (test_pot_trajectory),
         cmocka_unit_test (test_monitoring_events),
+        cmocka_unit_test (test_escalation_events),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
