@@ -645,6 +645,51 @@ test_phone (void **state)
     s_check_strings (cases, N_ELEMENTS (cases), kb_validate_phone, "kb_validate_phone");
 }
 
+static void
+test_code (void **state)
+{
+    (void) state;
+    assert_true (kb_validate_code ("cjg-helmond", 64));
+    assert_true (kb_validate_code ("0794", 4));
+    assert_true (kb_validate_code ("~!x", 3));
+    assert_false (kb_validate_code ("0794", 3));
+    assert_false (kb_validate_code ("", 64));
+    assert_false (kb_validate_code (NULL, 64));
+    assert_false (kb_validate_code ("Jan Jansen", 64));
+    assert_false (kb_validate_code ("a\tb", 64));
+    assert_false (kb_validate_code ("caf\xc3\xa9", 64));
+    assert_false (kb_validate_code ("a\x7f", 64));
+}
+
+static void
+test_gebied_code (void **state)
+{
+    (void) state;
+    char out[16];
+    kb_validate_gebied_code ("centrum", out, sizeof out);
+    assert_string_equal (out, "centrum");
+    kb_validate_gebied_code ("Helmond Noord", out, sizeof out);
+    assert_string_equal (out, "Helmond-Noord");
+    kb_validate_gebied_code ("st.-anna_2", out, sizeof out);
+    assert_string_equal (out, "st.-anna_2");
+    strcpy (out, "x");
+    kb_validate_gebied_code ("", out, sizeof out);
+    assert_string_equal (out, "");
+    strcpy (out, "x");
+    kb_validate_gebied_code (NULL, out, sizeof out);
+    assert_string_equal (out, "");
+    kb_validate_gebied_code ("Zuid, zie dossier", out, sizeof out);   //  not a name
+    assert_string_equal (out, "");
+    kb_validate_gebied_code ("Brandevoort\n", out, sizeof out);
+    assert_string_equal (out, "");
+    kb_validate_gebied_code ("caf\xc3\xa9", out, sizeof out);
+    assert_string_equal (out, "");
+    kb_validate_gebied_code ("0123456789abcdef", out, sizeof out);   //  too long for out
+    assert_string_equal (out, "");
+    kb_validate_gebied_code ("0123456789abcde", out, sizeof out);
+    assert_string_equal (out, "0123456789abcde");
+}
+
 int
 main (void)
 {
@@ -663,6 +708,8 @@ main (void)
         cmocka_unit_test (test_text_long),
         cmocka_unit_test (test_message_id),
         cmocka_unit_test (test_phone),
+        cmocka_unit_test (test_code),
+        cmocka_unit_test (test_gebied_code),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -178,6 +178,120 @@ test_scores_and_stable_position (void **state)
     assert_string_equal (tracking_scores_add (&t, 1, 6, NULL), "score_out_of_range");
 }
 
+static void
+s_event_init (Ketenbus__V1__MonitoringEvent *ev)
+{
+    ketenbus__v1__monitoring_event__init (ev);
+    ev->event_type = KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_REGIE_ASSIGNED;
+    ev->occurred_at_ms = 1780000000000;
+    ev->gezin_ref = "0c6e7a4e-1f4b-4d8e-9a51-3d7c1b2a9f00";
+    ev->plan_ref = "plan-1";
+    ev->org = "cjg-helmond";
+    ev->gemeente_code = "0794";
+    ev->gebied = "Helmond-Noord";
+    ev->start_date = "2026-01-02";
+    ev->event_date = "2026-01-09";
+}
+
+static void
+test_relay_check (void **state)
+{
+    (void) state;
+    Ketenbus__V1__MonitoringEvent ev;
+    s_event_init (&ev);
+    assert_null (tracking_relay_check (&ev));
+    //  every type zorgtoewijzing produces, none of client-tracking's own
+    const int relayed[] = { 1, 2, 3, 4, 5, 6, 10, 11, 12, 14, 15, 16, 19, 20 };
+    const int own[] = { 0, 7, 8, 9, 13, 17, 18, 21, 99 };
+    for (size_t i = 0; i < sizeof relayed / sizeof relayed[0]; i++) {
+        ev.event_type = (Ketenbus__V1__MonitoringEventType) relayed[i];
+        assert_null (tracking_relay_check (&ev));
+    }
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
+        ev.event_type = (Ketenbus__V1__MonitoringEventType) own[i];
+        assert_non_null (tracking_relay_check (&ev));
+    }
+    //  free text in any string field
+    const char *bad[] = { "Jan de Vries", "regel\nregel", "caf\xc3\xa9", "" };
+    for (int field = 0; field < 8; field++)
+        for (int b = 0; b < 3; b++) {
+            s_event_init (&ev);
+            char **f[] = { &ev.person_pseudonym, &ev.gezin_ref, &ev.plan_ref, &ev.trajectory_id,
+                           &ev.item_ref, &ev.gebied, &ev.org, &ev.product_category };
+            *f[field] = (char *) bad[b];
+            if (!tracking_relay_check (&ev))
+                fail_msg ("field %d with \"%s\" relayed", field, bad[b]);
+            *f[field] = (char *) bad[3]; //  empty is fine
+            assert_null (tracking_relay_check (&ev));
+        }
+    char longer[TRACKING_RELAY_REF_MAX + 2];
+    memset (longer, 'a', sizeof longer - 1);
+    longer[sizeof longer - 1] = '\0';
+    s_event_init (&ev);
+    ev.item_ref = longer;
+    assert_non_null (tracking_relay_check (&ev));
+    longer[TRACKING_RELAY_REF_MAX] = '\0';
+    assert_null (tracking_relay_check (&ev));
+    s_event_init (&ev);
+    ev.gemeente_code = "Helmond";
+    assert_non_null (tracking_relay_check (&ev));
+    s_event_init (&ev);
+    ev.start_date = "9 januari";
+    assert_non_null (tracking_relay_check (&ev));
+    s_event_init (&ev);
+    ev.event_date = "";
+    assert_non_null (tracking_relay_check (&ev));
+    s_event_init (&ev);
+    ev.occurred_at_ms = 0;
+    assert_non_null (tracking_relay_check (&ev));
+    //  unknown fields could carry anything
+    ProtobufCMessageUnknownField unknown = { .tag = 99,
+                                             .wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,
+                                             .len = 3,
+                                             .data = (uint8_t *) "abc" };
+    s_event_init (&ev);
+    ev.base.n_unknown_fields = 1;
+    ev.base.unknown_fields = &unknown;
+    assert_non_null (tracking_relay_check (&ev));
+}
+
+static void
+test_satisfaction_check (void **state)
+{
+    (void) state;
+    Ketenbus__V1__SatisfactionMeasurement m;
+    const char *text = NULL;
+#define S_INIT                                                                                  \
+    ketenbus__v1__satisfaction_measurement__init (&m);                                          \
+    m.measurement_id = "cev-1";                                                                 \
+    m.score = 7;                                                                                \
+    m.measured_date = "2026-03-01";                                                             \
+    m.wet = KETENBUS__V1__WET__WET_WMO;                                                         \
+    m.gemeente_code = "0794"
+    S_INIT;
+    assert_null (tracking_satisfaction_check (&m, &text));
+    m.score = 0;
+    assert_string_equal (tracking_satisfaction_check (&m, &text), "score_out_of_range");
+    m.score = 11;
+    assert_string_equal (tracking_satisfaction_check (&m, &text), "score_out_of_range");
+    m.score = 10;
+    assert_null (tracking_satisfaction_check (&m, &text));
+    S_INIT;
+    m.measured_date = "2026-02-30";
+    assert_string_equal (tracking_satisfaction_check (&m, &text), "measured_date_invalid");
+    S_INIT;
+    m.wet = KETENBUS__V1__WET__WET_UNSPECIFIED;
+    assert_string_equal (tracking_satisfaction_check (&m, &text), "wet_unknown");
+    S_INIT;
+    m.gemeente_code = "";
+    assert_string_equal (tracking_satisfaction_check (&m, &text), "gemeente_required");
+    S_INIT;
+    m.measurement_id = "cev 1";
+    assert_string_equal (tracking_satisfaction_check (&m, &text), "measurement_id_invalid");
+    assert_non_null (text);
+#undef S_INIT
+}
+
 int
 main (void)
 {
@@ -187,6 +301,8 @@ main (void)
         cmocka_unit_test (test_dates),
         cmocka_unit_test (test_shelter_rules),
         cmocka_unit_test (test_scores_and_stable_position),
+        cmocka_unit_test (test_relay_check),
+        cmocka_unit_test (test_satisfaction_check),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
