@@ -9,7 +9,7 @@ const kb_config_key_t zorg_config_keys[] = {
     { "db/connect_timeout_ms", KB_CFG_INT, "30000", 0, 3600000, "how long to retry the first connection" },
     { "link/listen", KB_CFG_STRING, "ipc:///run/ketenbus/zorgtoewijzing.link", 0, 0, "link endpoint where intake's link sender connects (ipc in a 0700 directory)" },
     { "link/intake", KB_CFG_STRING, "ipc:///run/ketenbus/intake-mailbox.link", 0, 0, "intake's link receiver for the partner mailboxes" },
-    { "link/tracking", KB_CFG_STRING, "ipc:///run/ketenbus/client-tracking.link", 0, 0, "client-tracking's link endpoint (its link/listen): plans and POTs open trajectories there; empty: not sent" },
+    { "link/tracking", KB_CFG_STRING, "ipc:///run/ketenbus/client-tracking.link", 0, 0, "client-tracking's link endpoint (its link/listen): plans and POTs open trajectories there, MonitoringEvents go there for monitoring; empty: not sent" },
     { "link/batch", KB_CFG_INT, "200", 1, 10000, "link messages applied per transaction (group commit)" },
     { "link/retransmit_ms", KB_CFG_INT, "1000", 10, 600000, "first retransmit delay of an unacknowledged link message" },
     { "link/retransmit_max_ms", KB_CFG_INT, "30000", 10, 3600000, "retransmit back-off cap" },
