@@ -386,6 +386,45 @@ test_monitoring_events (void **state)
               share, today);
     s_got (where, 1);
 
+    /* the person's consent, recorded and withdrawn */
+    char consent[KB_UUID_LEN + 1];
+    kb_uuid_v4 (consent);
+    Ketenbus__V1__ConsentGrant g = KETENBUS__V1__CONSENT_GRANT__INIT;
+    Ketenbus__V1__DataCategory gcats[1] = { KETENBUS__V1__DATA_CATEGORY__DATA_CATEGORY_PLAN };
+    g.consent_id = consent;
+    g.bsn = s.bsn;
+    g.given_by = KETENBUS__V1__CONSENT_GIVER__CONSENT_GIVER_PARENT_GUARDIAN;
+    g.n_data_categories = 1;
+    g.data_categories = gcats;
+    g.recipient_case = KETENBUS__V1__CONSENT_GRANT__RECIPIENT_RECIPIENT_ORG_TYPE;
+    g.recipient_org_type = KETENBUS__V1__ORG_TYPE__ORG_TYPE_WIJKTEAM;
+    g.purpose = KETENBUS__V1__PURPOSE__PURPOSE_HULPVERLENING;
+    g.valid_from = today;
+    g.valid_until = "2099-12-31";
+    kb_envelope_t genv = KETENBUS__V1__ENVELOPE__INIT;
+    genv.body_case = KETENBUS__V1__ENVELOPE__BODY_CONSENT_GRANT;
+    genv.consent_grant = &g;
+    s_send (KBT_CJG, &genv);
+    snprintf (where, sizeof where,
+              "event_type = 15 AND item_ref = '%s' AND org = 'cjg-helmond' AND event_date = '%s'"
+              " AND gemeente_code = '0794' AND gebied = 'centrum' AND length (person_pseudonym) = 64",
+              consent, today);
+    s_got (where, 1);
+    Ketenbus__V1__ConsentWithdraw w = KETENBUS__V1__CONSENT_WITHDRAW__INIT;
+    w.consent_id = consent;
+    w.bsn = s.bsn;
+    w.withdrawn_by = KETENBUS__V1__CONSENT_GIVER__CONSENT_GIVER_PARENT_GUARDIAN;
+    w.withdrawn_date = today;
+    kb_envelope_t wenv = KETENBUS__V1__ENVELOPE__INIT;
+    wenv.body_case = KETENBUS__V1__ENVELOPE__BODY_CONSENT_WITHDRAW;
+    wenv.consent_withdraw = &w;
+    s_send (KBT_CJG, &wenv);
+    s_send (KBT_CJG, &wenv); /* a repeated withdrawal counts once */
+    snprintf (where, sizeof where,
+              "event_type = 16 AND item_ref = '%s' AND org = 'cjg-helmond' AND event_date = '%s'",
+              consent, today);
+    s_got (where, 1);
+
     /* once each: nothing relayed twice */
     kbt_tracking_pump (s_tracking, 1000);
     assert_int_equal (kbt_query_long (mon, "SELECT count(*) FROM (SELECT event_type, item_ref, gezin_ref,"
