@@ -47,7 +47,8 @@ s_refused (tracking_ctx_t *ctx,
 static bool
 s_from_regie_source (const tracking_ctx_t *ctx, const char *sender)
 {
-    return ctx->regie_source && *ctx->regie_source && sender && strcmp (sender, ctx->regie_source) == 0;
+    return ctx->regie_source && *ctx->regie_source && sender &&
+           strcmp (sender, ctx->regie_source) == 0;
 }
 
 static kb_db_rc_t
@@ -69,7 +70,8 @@ s_trajectory (tracking_ctx_t *ctx,
     if (regie_source)
         kb_validate_gebied_code (in->gebied, gebied, sizeof gebied);
     copy.gebied = gebied;
-    if (!regie_source || !in->gemeente_code || !kb_validate_gemeente_code_format (in->gemeente_code))
+    if (!regie_source || !in->gemeente_code ||
+        !kb_validate_gemeente_code_format (in->gemeente_code))
         copy.gemeente_code = (char *)"";
     if (!regie_source || in->regisseur_org_type < 0 || in->regisseur_org_type > 64)
         copy.regisseur_org_type = 0;
@@ -109,11 +111,11 @@ s_trajectory (tracking_ctx_t *ctx,
     }
     /* the regisseur changes through zorgtoewijzing (a transfer), never by
        an update of another organisation */
-    if (!code && row.found && row.regisseur_org[0] && s_set (u->regisseur_org)
-        && strcmp (row.regisseur_org, u->regisseur_org) != 0
-        && !regie_source) {
+    if (!code && row.found && row.regisseur_org[0] && s_set (u->regisseur_org) &&
+        strcmp (row.regisseur_org, u->regisseur_org) != 0 && !regie_source) {
         code = "not_regisseur";
-        text = "only the regisseur updates a trajectory; the regisseur changes through zorgtoewijzing";
+        text =
+          "only the regisseur updates a trajectory; the regisseur changes through zorgtoewijzing";
     }
     if (code)
         return s_refused (ctx, "trajectory.refused", actor, subject, code, text, message_id);
@@ -419,9 +421,10 @@ tracking_handlers_apply (kb_db_t *db,
             break;
         }
         case KETENBUS__V1__ENVELOPE__BODY_MONITORING_EVENT: {
-            const char *why = s_from_regie_source (ctx, org)
-                                ? tracking_relay_check (env->monitoring_event)
-                                : "monitoring event not from zorgtoewijzing (trajectory/regie_source)";
+            const char *why =
+              s_from_regie_source (ctx, org)
+                ? tracking_relay_check (env->monitoring_event)
+                : "monitoring event not from zorgtoewijzing (trajectory/regie_source)";
             if (why) {
                 snprintf (reason_buf, reason_len, "%s", why);
                 result = KB_LINK_POISON;

@@ -253,16 +253,18 @@ tracking_relay_check (const Ketenbus__V1__MonitoringEvent *ev)
     for (size_t i = 0; i < ev->n_scores; i++)
         if (!ev->scores[i] || ev->scores[i]->base.n_unknown_fields > 0)
             return "monitoring event with unknown fields";
-    const char *codes[] = { ev->person_pseudonym, ev->gezin_ref, ev->plan_ref, ev->trajectory_id,
-                            ev->item_ref,         ev->gebied,    ev->org,      ev->product_category };
+    const char *codes[] = {
+        ev->person_pseudonym, ev->gezin_ref, ev->plan_ref, ev->trajectory_id,
+        ev->item_ref,         ev->gebied,    ev->org,      ev->product_category
+    };
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
         if (!s_code_or_empty (codes[i]))
             return "monitoring event with a string field that is not a code (free text?)";
-    if (ev->gemeente_code && *ev->gemeente_code
-        && !kb_validate_gemeente_code_format (ev->gemeente_code))
+    if (ev->gemeente_code && *ev->gemeente_code &&
+        !kb_validate_gemeente_code_format (ev->gemeente_code))
         return "monitoring event with a gemeente code that is not 4 digits";
-    if (!s_date_or_empty (ev->event_date) || !s_date_or_empty (ev->start_date)
-        || !s_date_or_empty (ev->end_date))
+    if (!s_date_or_empty (ev->event_date) || !s_date_or_empty (ev->start_date) ||
+        !s_date_or_empty (ev->end_date))
         return "monitoring event with a date that is not YYYY-MM-DD";
     if (!ev->event_date || !*ev->event_date)
         return "monitoring event without event_date";
@@ -275,8 +277,8 @@ const char *
 tracking_satisfaction_check (const Ketenbus__V1__SatisfactionMeasurement *m, const char **text)
 {
     if (!m->measurement_id || !kb_validate_code (m->measurement_id, 64))
-        return s_refuse ("measurement_id_invalid", "measurement_id is not 1..64 printable characters",
-                         text);
+        return s_refuse (
+          "measurement_id_invalid", "measurement_id is not 1..64 printable characters", text);
     if (m->score < 1 || m->score > 10)
         return s_refuse ("score_out_of_range", "a satisfaction score lies outside 1..10", text);
     if (!s_date (m->measured_date))

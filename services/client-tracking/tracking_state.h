@@ -11,8 +11,8 @@
 #ifndef TRACKING_STATE_H_INCLUDED
 #define TRACKING_STATE_H_INCLUDED
 
-#include <stdbool.h>
 #include "ketenbus/v1/ketenbus.pb-c.h"
+#include <stdbool.h>
 
 /* Current state of a trajectory that does not exist yet. */
 #define TRACKING_STATE_NONE 0

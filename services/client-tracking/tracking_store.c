@@ -13,7 +13,7 @@
 #define S_TRAJECTORY_COLUMNS                                                                       \
     "id, trajectory_id, trajectory_type, state, outcome, early_end_reason, state_date::text,"      \
     " coalesce(aangemeld_date::text, ''), coalesce(regisseur_org, ''),"                            \
-    " coalesce(person_pseudonym, ''), coalesce(gezin_ref, ''), coalesce(plan_ref, ''),"          \
+    " coalesce(person_pseudonym, ''), coalesce(gezin_ref, ''), coalesce(plan_ref, ''),"            \
     " coalesce(gemeente_code, ''), coalesce(gebied, ''), regisseur_org_type"
 
 int
@@ -106,11 +106,12 @@ tracking_store_prepare (kb_db_t *db)
       "   OR (state IN (2, 3) AND last_update_at < now() - $2::int * interval '1 second'))"
       " ORDER BY id LIMIT $3::int FOR UPDATE SKIP LOCKED",
       3);
-    rc |= kb_db_prepare (db,
-                         "trk_satisfaction_seen",
-                         "INSERT INTO satisfaction_seen (sender_org, measurement_id) VALUES ($1, $2)"
-                         " ON CONFLICT DO NOTHING RETURNING 1",
-                         2);
+    rc |=
+      kb_db_prepare (db,
+                     "trk_satisfaction_seen",
+                     "INSERT INTO satisfaction_seen (sender_org, measurement_id) VALUES ($1, $2)"
+                     " ON CONFLICT DO NOTHING RETURNING 1",
+                     2);
     rc |= kb_db_prepare (
       db,
       "trk_stale_mark",
@@ -178,11 +179,11 @@ tracking_store_trajectory_open (tracking_ctx_t *ctx,
     char type[12], org_type[12];
     snprintf (type, sizeof type, "%d", (int)u->trajectory_type);
     snprintf (org_type, sizeof org_type, "%d", (int)u->regisseur_org_type);
-    const char *values[10] = { u->trajectory_id,        type,
-                               s_str (u->pseudonym),    s_str (u->gezin_ref),
-                               s_str (u->plan_ref),     s_str (u->regisseur_org),
-                               u->state_date,           s_str (u->gemeente_code),
-                               s_str (u->gebied),       org_type };
+    const char *values[10] = { u->trajectory_id,     type,
+                               s_str (u->pseudonym), s_str (u->gezin_ref),
+                               s_str (u->plan_ref),  s_str (u->regisseur_org),
+                               u->state_date,        s_str (u->gemeente_code),
+                               s_str (u->gebied),    org_type };
     kb_db_rc_t rc;
     PGresult *res = kb_db_run (ctx->db, "trk_trajectory_open", 10, values, NULL, NULL, &rc);
     if (!res)
@@ -204,17 +205,17 @@ tracking_store_trajectory_step (tracking_ctx_t *ctx,
     snprintf (reason, sizeof reason, "%d", (int)u->early_end_reason);
     snprintf (org_type, sizeof org_type, "%d", (int)u->regisseur_org_type);
     const char *values[12] = { sid,
-                              state,
-                              u->state_date,
-                              outcome,
-                              reason,
-                              s_str (u->regisseur_org),
-                              s_str (u->plan_ref),
-                              s_str (u->gezin_ref),
-                              s_str (u->pseudonym),
-                              s_str (u->gemeente_code),
-                              s_str (u->gebied),
-                              org_type };
+                               state,
+                               u->state_date,
+                               outcome,
+                               reason,
+                               s_str (u->regisseur_org),
+                               s_str (u->plan_ref),
+                               s_str (u->gezin_ref),
+                               s_str (u->pseudonym),
+                               s_str (u->gemeente_code),
+                               s_str (u->gebied),
+                               org_type };
     return kb_db_run_cmd (ctx->db, "trk_trajectory_step", 12, values, NULL, NULL);
 }
 
