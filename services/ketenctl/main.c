@@ -12,6 +12,7 @@
 #include "ketenctl_seal.h"
 #include "ketenctl_share.h"
 #include "ketenctl_signal.h"
+#include "ketenctl_simulate.h"
 #include "ketenctl_status.h"
 
 #include <czmq.h>
@@ -45,6 +46,7 @@ static const s_command_t s_commands[] = {
     { "access-report", ketenctl_access_report, "what the audit logs hold about one resident (AVG 15)" },
     { "seal", ketenctl_seal, "seal a share payload to a partner's public box key" },
     { "open", ketenctl_open, "open a sealed share payload with your secret box key" },
+    { "simulate", ketenctl_simulate, "send a fictional region's year of casework as the demo partners" },
     { NULL, NULL, NULL },
 };
 

@@ -201,7 +201,9 @@ s_hogere_regie (zorg_ctx_t *ctx, const zorg_gezin_view_t *view, const zorg_plan_
 }
 
 /* Tells client-tracking where a plan's or a POT's trajectory stands
-   (ctx->tracking); state_date NULL: today. */
+   (ctx->tracking); state_date NULL or "": today. A new trajectory is
+   aangemeld on the date of the signal that opened it, so that the plan
+   date (on or after it) never lies before it. */
 static kb_db_rc_t
 s_track (zorg_ctx_t *ctx, const char *trajectory_id, int type, const char *gezin_ref,
          const char *plan_ref, const char *pseudonym, int state, const char *state_date,
@@ -358,10 +360,8 @@ s_monitor_decided (zorg_ctx_t *ctx, const zorg_plan_row_t *plan, const char *esc
     return rc;
 }
 
-/* A POT's trajectory id: "pot-" and 32 hex digits of a hash of the
-   person's pseudonym (one POT per person; the id reveals nothing more). */
-static void
-s_pot_trajectory_id (const char *pseudonym, char out[40])
+void
+zorg_plan_pot_trajectory_id (const char *pseudonym, char out[ZORG_POT_ID_LEN + 1])
 {
     uint8_t h[16];
     crypto_generichash (h, sizeof h, (const uint8_t *) pseudonym, strlen (pseudonym),
@@ -439,7 +439,7 @@ s_new_plan (zorg_ctx_t *ctx, const zorg_gezin_view_t *view, const zorg_decision_
     if (rc == KB_DB_OK)
         rc = s_track (ctx, plan->ref, KETENBUS__V1__TRAJECTORY_TYPE__TRAJECTORY_TYPE_GEZINSPLAN,
                       gezin_ref, plan->ref, NULL,
-                      KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AANGEMELD, NULL,
+                      KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AANGEMELD, signal_date,
                       plan->has_regisseur ? plan->regisseur_org : NULL, plan->regisseur_org_type,
                       &region, correlation_id);
     if (rc == KB_DB_OK && plan->has_regisseur)
@@ -510,12 +510,12 @@ zorg_plan_on_signal (zorg_ctx_t *ctx, zorg_gezin_view_t *view, const Ketenbus__V
             kb_info ("pot opened subject=\"%.8s\" gezin=\"%.8s\"", s->subject_pseudonym, gezin_ref);
             rc = zorg_store_audit (ctx, NULL, NULL, "pot.opened", 'C', s->subject_pseudonym,
                                    d.rule_name, "opened");
-            char pot_id[40];
-            s_pot_trajectory_id (s->subject_pseudonym, pot_id);
+            char pot_id[ZORG_POT_ID_LEN + 1];
+            zorg_plan_pot_trajectory_id (s->subject_pseudonym, pot_id);
             if (rc == KB_DB_OK)
                 rc = s_track (ctx, pot_id, KETENBUS__V1__TRAJECTORY_TYPE__TRAJECTORY_TYPE_POT,
                               gezin_ref, plan.ref, s->subject_pseudonym,
-                              KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AANGEMELD, NULL,
+                              KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AANGEMELD, s->signal_date,
                               plan.has_regisseur ? plan.regisseur_org : NULL,
                               plan.regisseur_org_type, &region, correlation_id);
         }

@@ -14,6 +14,13 @@
    new plan chosen by the rules, or the existing regisseur made known to a
    newly involved org, a transfer proposal for an acute signal ("hogere
    regie"), the POT, and the match of a newly involved organisation. */
+/* A POT's trajectory id in client-tracking: "pot-" and 32 hex digits of a
+   hash of the person's pseudonym (one POT per person; the id reveals
+   nothing more). Public so that the region simulator, which knows the
+   regional key, can report on the POTs it caused. */
+#define ZORG_POT_ID_LEN 36
+void zorg_plan_pot_trajectory_id (const char *pseudonym, char out[ZORG_POT_ID_LEN + 1]);
+
 kb_db_rc_t zorg_plan_on_signal (zorg_ctx_t *ctx, zorg_gezin_view_t *view,
                                 const Ketenbus__V1__StoredSignal *signal, bool new_involvement,
                                 const char *correlation_id);
