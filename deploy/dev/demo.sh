@@ -2,7 +2,8 @@
 # demo.sh [start|stop|status] — the embedded default: installs what is needed,
 # builds, starts a throwaway PostgreSQL cluster in ./var (unix socket only),
 # creates keys for the demo partners of a fictional Peel region, starts
-# intake and tells you how to send a signal. Everything lives in ./var;
+# the four daemons, lets the region simulator (ketenctl simulate) fill a
+# year of casework in the background and tells you where to look. Everything lives in ./var;
 # `bash deploy/dev/demo.sh stop` stops it, `rm -rf var` forgets it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -32,6 +33,7 @@ start_daemon() {
 }
 
 stop() {
+  stop_daemon simulate
   for d in $daemons; do stop_daemon "$d"; done
   [ -d "$var/pg" ] && bash deploy/dev/pgcluster.sh stop "$var/pg" >/dev/null
   echo "ketenbus demo stopped (data kept in $var; rm -rf var to forget it)"
@@ -45,6 +47,9 @@ status)
     [ -f "$var/$d.pid" ] && kill -0 "$(cat "$var/$d.pid")" 2>/dev/null \
       && echo "$d running pid=$(cat "$var/$d.pid")" || echo "$d not running"
   done
+  [ -f "$var/simulate.pid" ] && kill -0 "$(cat "$var/simulate.pid")" 2>/dev/null \
+    && echo "simulate running pid=$(cat "$var/simulate.pid") (var/log/simulate.log)" \
+    || echo "simulate not running (var/log/simulate.log)"
   [ -x "$bin/ketenctl" ] && "$bin/ketenctl" -c "$var/ketenctl.conf" status || true
   exit 0 ;;
 start) ;;
@@ -66,19 +71,12 @@ psql -q -X "host=$var/pg user=postgres dbname=postgres" -tc \
   || psql -q -X "host=$var/pg user=postgres dbname=postgres" -c "CREATE DATABASE ketenbus" >/dev/null
 conninfo="host=$var/pg user=postgres dbname=ketenbus"
 
-# The fictional region: the six Peel gemeenten (CBS codes) and its partners.
+# The fictional region: the six Peel gemeenten (CBS codes) and its partners,
+# as the region simulator knows them ("org type gebied gemeente": the care and
+# safety partners, a wijkteam and the gemeente of each gemeente, three
+# zorgaanbieders).
 gemeenten="0743,0762,1652,0794,1659,0847"
-partners=(
-  "cjg-helmond cjg helmond-noord 0794"
-  "veiligheidshuis-peel veiligheidshuis peel 0794"
-  "ggd-vangnet-peel ggd-vangnet peel 0794"
-  "mo-helmond maatschappelijke-opvang helmond-centrum 0794"
-  "vrouwenopvang-peel vrouwenopvang peel 0794"
-  "wijkteam-deurne wijkteam deurne-centrum 0762"
-  "wijkteam-helmond-west wijkteam helmond-west 0794"
-  "veiligthuis-bzo veilig-thuis peel 0794"
-  "gemeente-helmond gemeente helmond 0794"
-)
+mapfile -t partners < <("$bin/ketenctl" simulate --list-partners)
 
 echo "== keys (var/keys)"
 [ -f "$var/keys/intake.cert" ] || "$bin/ketenctl" keygen --out "$var/keys/intake.cert" >/dev/null 2>&1
@@ -181,15 +179,26 @@ sleep 2
 echo "== what cjg-helmond finds in its mailbox"
 ctl mailbox replay --from 0 --timeout-ms 1500 || true
 
+# the region comes alive: a year of casework of all partners, compressed
+# into about a minute, through the real intake (progress in the log)
+echo "== the region simulator fills a year of casework (var/log/simulate.log)"
+stop_daemon simulate
+nohup "$bin/ketenctl" -c "$var/ketenctl.conf" simulate --keys "$var/keys" \
+  >"$var/log/simulate.log" 2>&1 &
+echo $! >"$var/simulate.pid"
+
 cat <<TXT
 
-ketenbus is running.
+ketenbus is running; the region simulator fills a year of casework in about a minute
+(var/log/simulate.log; again: build/bin/ketenctl -c var/ketenctl.conf simulate).
+  dashboard       http://127.0.0.1:8480/  (ketencoordinator; a login token is made with
+                  build/bin/ketenctl -c var/ketenctl.conf dashboard user add --name coordinator --role ketencoordinator)
   intake          tcp://127.0.0.1:7400 (CURVE; partner keys in var/keys, registry in PostgreSQL)
   zorgtoewijzing  regisseur rules in deploy/config/regie-rules.conf
   client-tracking trajectories: psql "$conninfo" -c 'table client_tracking.trajectory'
   monitoring      events: psql "$conninfo" -c 'table monitoring.monitoring_event'
   database        psql "$conninfo"
-  logs            var/log/{intake,zorgtoewijzing,client-tracking,monitoring}.log
+  logs            var/log/{intake,zorgtoewijzing,client-tracking,monitoring,simulate}.log
   ketenctl      build/bin/ketenctl -c var/ketenctl.conf <command>   (--help lists the commands)
 
 Send a signal as cjg-helmond:

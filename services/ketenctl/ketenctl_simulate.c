@@ -679,6 +679,7 @@ s_usage (FILE *out)
              "                         [--rate MSGS/S | --duration SECONDS] [--dry-run]\n"
              "                         [--keys DIR] [--endpoint EP] [--server-key KEY]\n"
              "                         [--gap-ms MS] [--timeout-ms MS]\n"
+             "       ketenctl simulate --list-partners\n"
              "\n"
              "Sends a year (--months, default 12) of a fictional Peel region's casework\n"
              "through intake as the demo partners (their certificates DIR/ORG.cert, by\n"
@@ -693,7 +694,9 @@ s_usage (FILE *out)
              "set, the POTs zorgtoewijzing opens are reported on too.\n"
              "Progress on stderr every few seconds, a summary on stdout. Exit 0 when the\n"
              "run completed (also after Ctrl-C), 3 when intake could not be reached,\n"
-             "4 when intake rejected messages other than satisfaction measurements.\n");
+             "4 when intake rejected messages other than satisfaction measurements.\n"
+             "--list-partners prints the demo partners (org type gebied gemeente) the\n"
+             "simulator acts as; deploy/dev/demo.sh registers exactly these.\n");
 }
 
 /* The demo partners' certificate directory: --keys, else partner/cert's. */
@@ -752,8 +755,9 @@ ketenctl_simulate (const ketenctl_t *ctx, int argc, char *argv[])
 {
     long months = 12, seed = -1, rate = 0, duration = 0, timeout_ms = 10000, gap_ms = 2500;
     const char *scale_name = "medium", *keys = NULL, *endpoint = NULL, *server_key = NULL;
-    bool dry_run = false;
+    bool dry_run = false, list = false;
     const ketenctl_option_t options[] = {
+        { .name = "list-partners", .flag = &list },
         { .name = "months", .number = &months, .min = 1, .max = 24 },
         { .name = "scale", .text = &scale_name },
         { .name = "seed", .number = &seed, .min = 0, .max = 2147483647 },
@@ -770,6 +774,12 @@ ketenctl_simulate (const ketenctl_t *ctx, int argc, char *argv[])
     int rc;
     if (ketenctl_options_only (argc, argv, options, s_usage, &rc) < 0)
         return rc;
+    if (list) {
+        /* what deploy/dev/demo.sh registers: org type gebied gemeente */
+        for (const ketenctl_simgen_partner_t *p = ketenctl_simgen_partners; p->org; p++)
+            printf ("%s %s %s %s\n", p->org, p->type, p->gebied, p->gemeente);
+        return KETENCTL_OK;
+    }
     int scale = ketenctl_simgen_scale_parse (scale_name);
     if (scale < 0) {
         ketenctl_err ("unknown scale \"%s\": small, medium or large", scale_name);
