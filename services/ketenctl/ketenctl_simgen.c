@@ -1,6 +1,8 @@
 /*  ketenctl_simgen - the fictional region and its cases (pure). */
 #include "ketenctl_simgen.h"
 
+#include "ketenbus/kb_codec.h"
+#include "ketenbus/kb_validate.h"
 #include "ketenbus/v1/ketenbus.pb-c.h"
 
 #include <stdio.h>
@@ -97,6 +99,23 @@ s_partner_in (const char *type, const char *gemeente)
                 first = i;
         }
     return first;
+}
+
+int
+ketenctl_simgen_expected_regisseur (const ketenctl_simgen_case_t *c)
+{
+    switch (c->kind) {
+        case KETENCTL_SIM_CASE_GEZIN:
+            return s_partner ("cjg-helmond");
+        case KETENCTL_SIM_CASE_VOLWASSENE:
+            return s_partner_in ("wijkteam", c->gemeente);
+        case KETENCTL_SIM_CASE_HUISELIJK_GEWELD:
+            return s_partner ("veiligthuis-bzo");
+        case KETENCTL_SIM_CASE_OVERLAST:
+            return s_partner ("veiligheidshuis-peel");
+        default:
+            return s_partner ("ggd-vangnet-peel");
+    }
 }
 
 static const char *s_kind_names[KETENCTL_SIM_KINDS] = {
@@ -328,7 +347,7 @@ s_trajectory (s_build_t *b, int32_t plan_day, int transfer_to, int transfer_reas
     }
     if ((s = s_step (b, KETENCTL_SIM_PLAN, KETENCTL_SIMGEN_REGISSEUR, plan_day)))
         s->trajectory = KETENCTL_SIM_TRAJ_PLAN;
-    int start[KETENCTL_SIMGEN_DOMAINS + 1];
+    int start[KETENCTL_SIMGEN_DOMAINS + 1] = { 0 };
     s_scores (r, start, NULL, 0, 0);
     int traj = c->pot ? KETENCTL_SIM_TRAJ_POT : KETENCTL_SIM_TRAJ_PLAN;
     if (c->pot && (s = s_step (b, KETENCTL_SIM_TRAJECTORY, KETENCTL_SIMGEN_REGISSEUR, plan_day))) {
@@ -352,7 +371,9 @@ s_trajectory (s_build_t *b, int32_t plan_day, int transfer_to, int transfer_reas
         s->trajectory = KETENCTL_SIM_TRAJ_POT;
         s->state = KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_IN_UITVOERING;
     }
-    /* a regie-overdracht for some */
+    /* a regie-overdracht for some; a refused one: the trajectory goes on
+       after the answer */
+    int32_t from = run;
     if (transfer_to >= 0 && s_chance (r, 14)) {
         int32_t asked = run + s_between (r, 20, 90);
         if ((s = s_step (b, KETENCTL_SIM_TRANSFER_REQUEST, KETENCTL_SIMGEN_REGISSEUR, asked))) {
@@ -381,14 +402,15 @@ s_trajectory (s_build_t *b, int32_t plan_day, int transfer_to, int transfer_reas
             }
             return run;
         }
+        from = answered;
     }
     /* the end: succesvol, vroegtijdig, verhuisd, overleden, or still running */
     static const int ends[] = { 58, 22, 9, 2, 9, 0 };
     int end = s_pick (r, ends);
     if (end == 3 && c->persons[c->subject].role == KETENBUS__V1__HOUSEHOLD_ROLE__HOUSEHOLD_ROLE_KIND)
         end = 0;
-    int32_t eval = run + s_between (r, 60, 150);
-    int32_t done = end == 1 ? run + s_between (r, 20, 120) : eval + s_between (r, 14, 120);
+    int32_t eval = from + s_between (r, 60, 150);
+    int32_t done = end == 1 ? from + s_between (r, 20, 120) : eval + s_between (r, 14, 120);
     if (end == 0 || done > eval) {
         if ((s = s_step (b, KETENCTL_SIM_ASSESSMENT, KETENCTL_SIMGEN_REGISSEUR, eval))) {
             s->trajectory = traj;
@@ -514,12 +536,13 @@ s_care (s_build_t *b, int person, int wet, int32_t assigned)
     s->provider = provider;
     s->assigner = assigner;
     snprintf (s->product_category, sizeof s->product_category, "%s", category);
-    ketenctl_simgen_step_t assign = *s;
+    ketenctl_simgen_step_t assign;
+    memcpy (&assign, s, sizeof assign);
     int32_t started = assigned + s_between (r, 3, 28);
     if ((s = s_step (b, KETENCTL_SIM_CARE, provider, started))) {
         char date[11];
         memcpy (date, s->date, sizeof date);
-        *s = assign;
+        memcpy (s, &assign, sizeof assign);
         memcpy (s->date, date, sizeof date);
         s->sender = provider;
         s->care_action = KETENBUS__V1__CARE_ACTION__CARE_ACTION_START;
@@ -530,7 +553,7 @@ s_care (s_build_t *b, int person, int wet, int32_t assigned)
     if ((s = s_step (b, KETENCTL_SIM_CARE, provider, stopped))) {
         char date[11];
         memcpy (date, s->date, sizeof date);
-        *s = assign;
+        memcpy (s, &assign, sizeof assign);
         memcpy (s->date, date, sizeof date);
         s->sender = provider;
         s->care_action = KETENBUS__V1__CARE_ACTION__CARE_ACTION_STOP;
@@ -754,13 +777,16 @@ static void
 s_finish (ketenctl_simgen_case_t *c, int32_t today)
 {
     for (int i = 1; i < c->nsteps; i++) {
-        ketenctl_simgen_step_t key = c->steps[i];
+        /* memcpy, not assignment: the padding is copied too, so equal cases
+           compare equal byte for byte */
+        ketenctl_simgen_step_t key;
+        memcpy (&key, &c->steps[i], sizeof key);
         int j = i - 1;
         while (j >= 0 && strcmp (c->steps[j].date, key.date) > 0) {
-            c->steps[j + 1] = c->steps[j];
+            memcpy (&c->steps[j + 1], &c->steps[j], sizeof key);
             j--;
         }
-        c->steps[j + 1] = key;
+        memcpy (&c->steps[j + 1], &key, sizeof key);
     }
     char today_s[11];
     ketenctl_simgen_date (today, today_s);
@@ -848,3 +874,264 @@ ketenctl_simgen_count (const ketenctl_simgen_t *self, long counts[KETENCTL_SIM_K
         }
     return total;
 }
+
+/*  ---------------------------------------------------------------------
+    The messages */
+
+static const char *
+s_org_name (int partner)
+{
+    return ketenctl_simgen_partners[partner].org;
+}
+
+static uint8_t *
+s_encode (kb_envelope_t *env, const char *message_id, int64_t sent_at_ms, size_t *len)
+{
+    env->message_id = (char *)message_id;
+    env->schema_version = KB_SCHEMA_VERSION;
+    env->sent_at_ms = sent_at_ms;
+    uint8_t *bytes = kb_codec_encode (env, len);
+    env->message_id = NULL;
+    return bytes;
+}
+
+/* The trajectory id a step is about; NULL when it is not known. */
+static const char *
+s_trajectory_id (const ketenctl_simgen_refs_t *refs, int trajectory)
+{
+    if (trajectory == KETENCTL_SIM_TRAJ_PLAN)
+        return refs->plan_ref;
+    if (trajectory == KETENCTL_SIM_TRAJ_POT)
+        return refs->pot_id;
+    return "";
+}
+
+uint8_t *
+ketenctl_simgen_encode (const ketenctl_simgen_case_t *c,
+                        const ketenctl_simgen_step_t *st,
+                        const ketenctl_simgen_refs_t *refs,
+                        const char *id,
+                        int64_t sent_at_ms,
+                        size_t *len)
+{
+    const char *plan_ref = refs->plan_ref ? refs->plan_ref : "";
+    const char *gezin_ref = refs->gezin_ref ? refs->gezin_ref : "";
+    const char *transfer_id = refs->transfer_id ? refs->transfer_id : "";
+    if (!refs->case_ref || ((st->kind == KETENCTL_SIM_PLAN || st->kind == KETENCTL_SIM_TRANSFER_REQUEST ||
+                             st->kind == KETENCTL_SIM_TRANSFER_RESPONSE) && !*plan_ref))
+        return NULL;
+    const ketenctl_simgen_person_t *who = &c->persons[st->person];
+    kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
+    char ref[64], item[80];
+    snprintf (ref, sizeof ref, "%s%s", refs->case_ref,
+              st->sender == c->signaller || st->sender == KETENCTL_SIMGEN_REGISSEUR ? "" : "-2");
+    switch (st->kind) {
+        case KETENCTL_SIM_SIGNAL: {
+            Ketenbus__V1__CaseSignal sig = KETENBUS__V1__CASE_SIGNAL__INIT;
+            Ketenbus__V1__Person subject = KETENBUS__V1__PERSON__INIT;
+            Ketenbus__V1__Person members[KETENCTL_SIMGEN_MAX_PERSONS];
+            Ketenbus__V1__Person *household[KETENCTL_SIMGEN_MAX_PERSONS];
+            Ketenbus__V1__Category cats[KETENCTL_SIMGEN_MAX_CATEGORIES];
+            subject.bsn = (char *)c->persons[c->subject].bsn;
+            subject.birth_date = (char *)c->persons[c->subject].birth_date;
+            size_t n = 0;
+            for (int i = 0; i < c->npersons; i++) {
+                if (i == c->subject)
+                    continue;
+                ketenbus__v1__person__init (&members[n]);
+                members[n].bsn = (char *)c->persons[i].bsn;
+                members[n].birth_date = (char *)c->persons[i].birth_date;
+                members[n].role = (Ketenbus__V1__HouseholdRole)c->persons[i].role;
+                household[n] = &members[n];
+                n++;
+            }
+            for (int i = 0; i < c->ncategories; i++)
+                cats[i] = (Ketenbus__V1__Category)c->categories[i];
+            sig.partner_case_ref = ref;
+            sig.subject = &subject;
+            sig.household = household;
+            sig.n_household = n;
+            sig.categories = cats;
+            sig.n_categories = (size_t)c->ncategories;
+            sig.urgency = (Ketenbus__V1__Urgency)c->urgency;
+            sig.gemeente_code = (char *)c->gemeente;
+            sig.postcode = (char *)c->postcode;
+            sig.gebied = (char *)c->gebied;
+            sig.housing = (Ketenbus__V1__HousingSituation)c->housing;
+            sig.signal_date = (char *)st->date;
+            sig.contact_name = (char *)"casemanager (simulatie)";
+            sig.contact_phone = (char *)"0492-000000";
+            env.body_case = KETENBUS__V1__ENVELOPE__BODY_CASE_SIGNAL;
+            env.case_signal = &sig;
+            return s_encode (&env, id, sent_at_ms, len);
+        }
+        case KETENCTL_SIM_PLAN: {
+            Ketenbus__V1__PlanRegistered p = KETENBUS__V1__PLAN_REGISTERED__INIT;
+            Ketenbus__V1__Category cats[KETENCTL_SIMGEN_MAX_CATEGORIES];
+            for (int i = 0; i < c->ncategories; i++)
+                cats[i] = (Ketenbus__V1__Category)c->categories[i];
+            int32_t days = 0;
+            char eval[11];
+            kb_validate_date (st->date, &days);
+            ketenctl_simgen_date (days + 90, eval);
+            p.plan_ref = (char *)plan_ref;
+            p.gezin_ref = (char *)gezin_ref;
+            p.plan_version = 1;
+            p.plan_date = (char *)st->date;
+            p.next_evaluation_date = eval;
+            p.categories = cats;
+            p.n_categories = (size_t)c->ncategories;
+            p.casemanager_name = (char *)"casemanager (simulatie)";
+            env.body_case = KETENBUS__V1__ENVELOPE__BODY_PLAN_REGISTERED;
+            env.plan_registered = &p;
+            return s_encode (&env, id, sent_at_ms, len);
+        }
+        case KETENCTL_SIM_TRAJECTORY: {
+            Ketenbus__V1__TrajectoryUpdate u = KETENBUS__V1__TRAJECTORY_UPDATE__INIT;
+            u.trajectory_id = (char *)s_trajectory_id (refs, st->trajectory);
+            if (!u.trajectory_id || !*u.trajectory_id)
+                return NULL;
+            if (st->trajectory == KETENCTL_SIM_TRAJ_PLAN) {
+                u.trajectory_type = KETENBUS__V1__TRAJECTORY_TYPE__TRAJECTORY_TYPE_GEZINSPLAN;
+                u.gezin_ref = (char *)gezin_ref;
+                u.plan_ref = (char *)plan_ref;
+            } else {
+                u.trajectory_type = KETENBUS__V1__TRAJECTORY_TYPE__TRAJECTORY_TYPE_POT;
+                u.bsn = (char *)who->bsn;
+            }
+            u.partner_case_ref = ref;
+            u.state = (Ketenbus__V1__TrajectoryState)st->state;
+            u.outcome = (Ketenbus__V1__TrajectoryOutcome)st->outcome;
+            u.early_end_reason = (Ketenbus__V1__EarlyEndReason)st->early_end_reason;
+            u.state_date = (char *)st->date;
+            env.body_case = KETENBUS__V1__ENVELOPE__BODY_TRAJECTORY_UPDATE;
+            env.trajectory_update = &u;
+            return s_encode (&env, id, sent_at_ms, len);
+        }
+        case KETENCTL_SIM_TRANSFER_REQUEST: {
+            Ketenbus__V1__RegieTransferRequest q = KETENBUS__V1__REGIE_TRANSFER_REQUEST__INIT;
+            q.transfer_id = (char *)transfer_id;
+            q.plan_ref = (char *)plan_ref;
+            q.gezin_ref = (char *)gezin_ref;
+            q.partner_case_ref = ref;
+            q.to_org = (char *)s_org_name (st->transfer_to);
+            q.reason = (Ketenbus__V1__RegieTransferReason)st->transfer_reason;
+            env.body_case = KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST;
+            env.regie_transfer_request = &q;
+            return s_encode (&env, id, sent_at_ms, len);
+        }
+        case KETENCTL_SIM_TRANSFER_RESPONSE: {
+            Ketenbus__V1__RegieTransferResponse a = KETENBUS__V1__REGIE_TRANSFER_RESPONSE__INIT;
+            a.transfer_id = (char *)transfer_id;
+            a.plan_ref = (char *)plan_ref;
+            a.gezin_ref = (char *)gezin_ref;
+            a.decision = (Ketenbus__V1__TransferDecision)st->decision;
+            a.reject_reason = (Ketenbus__V1__TransferRejectReason)st->reject_reason;
+            if (st->decision == KETENBUS__V1__TRANSFER_DECISION__TRANSFER_DECISION_ACCEPTED)
+                a.casemanager_name = (char *)"casemanager (simulatie)";
+            env.body_case = KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE;
+            env.regie_transfer_response = &a;
+            return s_encode (&env, id, sent_at_ms, len);
+        }
+        case KETENCTL_SIM_SHELTER: {
+            Ketenbus__V1__ShelterEpisode e = KETENBUS__V1__SHELTER_EPISODE__INIT;
+            snprintf (item, sizeof item, "%s-ep%d", refs->case_ref, st->episode);
+            e.episode_id = item;
+            e.shelter_type = (Ketenbus__V1__ShelterType)st->shelter_type;
+            e.event = (Ketenbus__V1__ShelterEvent)st->shelter_event;
+            e.partner_case_ref = item;
+            e.bsn = (char *)who->bsn;
+            if (st->trajectory == KETENCTL_SIM_TRAJ_POT && refs->pot_id)
+                e.trajectory_id = (char *)refs->pot_id;
+            e.gemeente_code = (char *)c->gemeente;
+            if (st->shelter_event == KETENBUS__V1__SHELTER_EVENT__SHELTER_EVENT_OUT) {
+                e.instroom_date = (char *)st->date2;
+                e.uitstroom_date = (char *)st->date;
+                e.destination = (Ketenbus__V1__ShelterDestination)st->destination;
+            } else
+                e.instroom_date = (char *)st->date;
+            e.accompanying_children = (uint32_t)st->children;
+            env.body_case = KETENBUS__V1__ENVELOPE__BODY_SHELTER_EPISODE;
+            env.shelter_episode = &e;
+            return s_encode (&env, id, sent_at_ms, len);
+        }
+        case KETENCTL_SIM_ASSESSMENT: {
+            Ketenbus__V1__SelfSufficiencyAssessment a =
+              KETENBUS__V1__SELF_SUFFICIENCY_ASSESSMENT__INIT;
+            Ketenbus__V1__DomainScore scores[KETENCTL_SIMGEN_DOMAINS];
+            Ketenbus__V1__DomainScore *ptrs[KETENCTL_SIMGEN_DOMAINS];
+            size_t n = 0;
+            for (int d = 1; d <= KETENCTL_SIMGEN_DOMAINS; d++)
+                if (st->scores[d]) {
+                    ketenbus__v1__domain_score__init (&scores[n]);
+                    scores[n].domain = (Ketenbus__V1__LifeDomain)d;
+                    scores[n].score = (uint32_t)st->scores[d];
+                    ptrs[n] = &scores[n];
+                    n++;
+                }
+            snprintf (item, sizeof item, "%s-za%d", refs->case_ref, st->assessment);
+            a.assessment_id = item;
+            const char *tid = s_trajectory_id (refs, st->trajectory);
+            a.trajectory_id = (char *)(tid ? tid : "");
+            a.partner_case_ref = ref;
+            a.bsn = (char *)who->bsn;
+            a.moment = (Ketenbus__V1__AssessmentMoment)st->moment;
+            a.assessment_date = (char *)st->date;
+            a.scores = ptrs;
+            a.n_scores = n;
+            env.body_case = KETENBUS__V1__ENVELOPE__BODY_SELF_SUFFICIENCY_ASSESSMENT;
+            env.self_sufficiency_assessment = &a;
+            return s_encode (&env, id, sent_at_ms, len);
+        }
+        case KETENCTL_SIM_CARE: {
+            Ketenbus__V1__CareAssignment a = KETENBUS__V1__CARE_ASSIGNMENT__INIT;
+            snprintf (item, sizeof item, "%s-tw%d", refs->case_ref, st->toewijzing);
+            a.toewijzing_id = item;
+            a.action = (Ketenbus__V1__CareAction)st->care_action;
+            a.bsn = (char *)who->bsn;
+            a.gemeente_code = (char *)c->gemeente;
+            a.provider_org = (char *)s_org_name (st->provider);
+            if (st->care_action == KETENBUS__V1__CARE_ACTION__CARE_ACTION_ASSIGN) {
+                a.gebied = (char *)c->gebied;
+                a.wet = (Ketenbus__V1__Wet)st->wet;
+                a.product_category = (char *)st->product_category;
+                a.pyramid_level = (Ketenbus__V1__PyramidLevel)st->pyramid;
+                a.volume = st->volume;
+                a.unit = (Ketenbus__V1__VolumeUnit)st->unit;
+                a.frequency = (Ketenbus__V1__VolumeFrequency)st->frequency;
+                a.budget_cents = st->budget_cents;
+                a.start_date = (char *)st->date;
+                a.end_date = (char *)st->date2;
+            } else if (st->care_action == KETENBUS__V1__CARE_ACTION__CARE_ACTION_START)
+                a.start_date = (char *)st->date;
+            else {
+                a.end_date = (char *)st->date;
+                a.stop_reason = (Ketenbus__V1__CareStopReason)st->stop_reason;
+            }
+            env.body_case = KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT;
+            env.care_assignment = &a;
+            return s_encode (&env, id, sent_at_ms, len);
+        }
+        case KETENCTL_SIM_SATISFACTION: {
+            Ketenbus__V1__SatisfactionMeasurement m = KETENBUS__V1__SATISFACTION_MEASUREMENT__INIT;
+            char tw[80];
+            snprintf (item, sizeof item, "%s-cev%d", refs->case_ref, st->toewijzing);
+            snprintf (tw, sizeof tw, "%s-tw%d", refs->case_ref, st->toewijzing);
+            m.measurement_id = item;
+            if (!st->anonymous)
+                m.bsn = (char *)who->bsn;
+            m.gemeente_code = (char *)c->gemeente;
+            m.gebied = (char *)c->gebied;
+            m.wet = (Ketenbus__V1__Wet)st->wet;
+            m.toewijzing_id = tw;
+            m.score = (uint32_t)st->score;
+            m.measured_date = (char *)st->date;
+            env.body_case = KETENBUS__V1__ENVELOPE__BODY_SATISFACTION_MEASUREMENT;
+            env.satisfaction_measurement = &m;
+            return s_encode (&env, id, sent_at_ms, len);
+        }
+        default:
+            return NULL;
+    }
+}
+

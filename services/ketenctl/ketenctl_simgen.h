@@ -130,6 +130,11 @@ typedef struct
     ketenctl_simgen_step_t steps[KETENCTL_SIMGEN_MAX_STEPS];
 } ketenctl_simgen_case_t;
 
+/* The partner the shipped regisseur rules (deploy/config/regie-rules.conf)
+   pick for the case; the simulator itself always takes the regisseur from
+   the RegieAssignment. */
+int ketenctl_simgen_expected_regisseur (const ketenctl_simgen_case_t *c);
+
 typedef enum
 {
     KETENCTL_SIM_SCALE_SMALL = 0, /* 12 cases a month */
@@ -158,6 +163,27 @@ size_t ketenctl_simgen_ncases (const ketenctl_simgen_t *self);
 const ketenctl_simgen_case_t *ketenctl_simgen_case (const ketenctl_simgen_t *self, size_t i);
 /* Messages per kind over all cases (counts[KETENCTL_SIM_KINDS]); returns the total. */
 long ketenctl_simgen_count (const ketenctl_simgen_t *self, long counts[KETENCTL_SIM_KINDS]);
+
+/* What a step's message needs from the run (borrowed; NULL: not known). */
+typedef struct
+{
+    const char *case_ref;    /* the signaller's case reference; ids are made from it */
+    const char *plan_ref;    /* from the RegieAssignment */
+    const char *gezin_ref;
+    const char *pot_id;      /* the POT's trajectory id */
+    const char *transfer_id; /* the case's regie transfer */
+} ketenctl_simgen_refs_t;
+
+/* The step's message in an Envelope with message_id (a lower-case UUID)
+   and sent_at_ms, encoded (caller frees), as its sender sends it to
+   intake: BSNs, not pseudonyms; organisation fields left to intake. NULL
+   when out of memory or a reference the step needs is missing. */
+uint8_t *ketenctl_simgen_encode (const ketenctl_simgen_case_t *c,
+                                 const ketenctl_simgen_step_t *step,
+                                 const ketenctl_simgen_refs_t *refs,
+                                 const char *message_id,
+                                 int64_t sent_at_ms,
+                                 size_t *len);
 
 /* "YYYY-MM-DD" of a day number. */
 void ketenctl_simgen_date (int32_t days, char out[11]);

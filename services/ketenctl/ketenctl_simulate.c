@@ -77,7 +77,7 @@ typedef struct
     long sent[KETENCTL_SIM_KINDS], accepted[KETENCTL_SIM_KINDS], rejected[KETENCTL_SIM_KINDS];
     long duplicates, unanswered, skipped, answered, regie_missing, deliveries;
     bool aborted;
-    char last_date[11];
+    char last_date[11]; /* the newest signal date sent: how far the region got */
 } s_sim_t;
 
 /*  ---------------------------------------------------------------------
@@ -88,248 +88,15 @@ s_org (int partner)
 {
     return ketenctl_simgen_partners[partner].org;
 }
-
-static uint8_t *
-s_encode (kb_envelope_t *env, const char *message_id, size_t *len)
+/* The references a step needs from the run. */
+static void
+s_refs (const s_case_t *cs, ketenctl_simgen_refs_t *refs)
 {
-    env->message_id = (char *)message_id;
-    env->schema_version = KB_SCHEMA_VERSION;
-    struct timespec ts;
-    clock_gettime (CLOCK_REALTIME, &ts);
-    env->sent_at_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    uint8_t *bytes = kb_codec_encode (env, len);
-    env->message_id = NULL;
-    return bytes;
-}
-
-/* The trajectory id a step is about; NULL when it is not known. */
-static const char *
-s_trajectory_id (const s_case_t *cs, int trajectory)
-{
-    if (trajectory == KETENCTL_SIM_TRAJ_PLAN)
-        return cs->regie_known ? cs->plan_ref : NULL;
-    if (trajectory == KETENCTL_SIM_TRAJ_POT)
-        return cs->pot_id[0] ? cs->pot_id : NULL;
-    return "";
-}
-
-static uint8_t *
-s_build (s_sim_t *self, s_case_t *cs, const ketenctl_simgen_step_t *st, const char *id, size_t *len)
-{
-    const ketenctl_simgen_case_t *c = cs->c;
-    const ketenctl_simgen_person_t *who = &c->persons[st->person];
-    kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
-    char ref[64], item[80];
-    snprintf (ref, sizeof ref, "%s%s", cs->case_ref,
-              st->sender == c->signaller || st->sender == KETENCTL_SIMGEN_REGISSEUR ? "" : "-2");
-    switch (st->kind) {
-        case KETENCTL_SIM_SIGNAL: {
-            Ketenbus__V1__CaseSignal sig = KETENBUS__V1__CASE_SIGNAL__INIT;
-            Ketenbus__V1__Person subject = KETENBUS__V1__PERSON__INIT;
-            Ketenbus__V1__Person members[KETENCTL_SIMGEN_MAX_PERSONS];
-            Ketenbus__V1__Person *household[KETENCTL_SIMGEN_MAX_PERSONS];
-            Ketenbus__V1__Category cats[KETENCTL_SIMGEN_MAX_CATEGORIES];
-            subject.bsn = (char *)c->persons[c->subject].bsn;
-            subject.birth_date = (char *)c->persons[c->subject].birth_date;
-            size_t n = 0;
-            for (int i = 0; i < c->npersons; i++) {
-                if (i == c->subject)
-                    continue;
-                ketenbus__v1__person__init (&members[n]);
-                members[n].bsn = (char *)c->persons[i].bsn;
-                members[n].birth_date = (char *)c->persons[i].birth_date;
-                members[n].role = (Ketenbus__V1__HouseholdRole)c->persons[i].role;
-                household[n] = &members[n];
-                n++;
-            }
-            for (int i = 0; i < c->ncategories; i++)
-                cats[i] = (Ketenbus__V1__Category)c->categories[i];
-            sig.partner_case_ref = ref;
-            sig.subject = &subject;
-            sig.household = household;
-            sig.n_household = n;
-            sig.categories = cats;
-            sig.n_categories = (size_t)c->ncategories;
-            sig.urgency = (Ketenbus__V1__Urgency)c->urgency;
-            sig.gemeente_code = (char *)c->gemeente;
-            sig.postcode = (char *)c->postcode;
-            sig.gebied = (char *)c->gebied;
-            sig.housing = (Ketenbus__V1__HousingSituation)c->housing;
-            sig.signal_date = (char *)st->date;
-            sig.contact_name = (char *)"casemanager (simulatie)";
-            sig.contact_phone = (char *)"0492-000000";
-            env.body_case = KETENBUS__V1__ENVELOPE__BODY_CASE_SIGNAL;
-            env.case_signal = &sig;
-            return s_encode (&env, id, len);
-        }
-        case KETENCTL_SIM_PLAN: {
-            Ketenbus__V1__PlanRegistered p = KETENBUS__V1__PLAN_REGISTERED__INIT;
-            Ketenbus__V1__Category cats[KETENCTL_SIMGEN_MAX_CATEGORIES];
-            for (int i = 0; i < c->ncategories; i++)
-                cats[i] = (Ketenbus__V1__Category)c->categories[i];
-            int32_t days = 0;
-            char eval[11];
-            kb_validate_date (st->date, &days);
-            ketenctl_simgen_date (days + 90, eval);
-            p.plan_ref = cs->plan_ref;
-            p.gezin_ref = cs->gezin_ref;
-            p.plan_version = 1;
-            p.plan_date = (char *)st->date;
-            p.next_evaluation_date = eval;
-            p.categories = cats;
-            p.n_categories = (size_t)c->ncategories;
-            p.casemanager_name = (char *)"casemanager (simulatie)";
-            env.body_case = KETENBUS__V1__ENVELOPE__BODY_PLAN_REGISTERED;
-            env.plan_registered = &p;
-            return s_encode (&env, id, len);
-        }
-        case KETENCTL_SIM_TRAJECTORY: {
-            Ketenbus__V1__TrajectoryUpdate u = KETENBUS__V1__TRAJECTORY_UPDATE__INIT;
-            u.trajectory_id = (char *)s_trajectory_id (cs, st->trajectory);
-            if (st->trajectory == KETENCTL_SIM_TRAJ_PLAN) {
-                u.trajectory_type = KETENBUS__V1__TRAJECTORY_TYPE__TRAJECTORY_TYPE_GEZINSPLAN;
-                u.gezin_ref = cs->gezin_ref;
-                u.plan_ref = cs->plan_ref;
-            } else {
-                u.trajectory_type = KETENBUS__V1__TRAJECTORY_TYPE__TRAJECTORY_TYPE_POT;
-                u.bsn = (char *)who->bsn;
-            }
-            u.partner_case_ref = ref;
-            u.state = (Ketenbus__V1__TrajectoryState)st->state;
-            u.outcome = (Ketenbus__V1__TrajectoryOutcome)st->outcome;
-            u.early_end_reason = (Ketenbus__V1__EarlyEndReason)st->early_end_reason;
-            u.state_date = (char *)st->date;
-            env.body_case = KETENBUS__V1__ENVELOPE__BODY_TRAJECTORY_UPDATE;
-            env.trajectory_update = &u;
-            return s_encode (&env, id, len);
-        }
-        case KETENCTL_SIM_TRANSFER_REQUEST: {
-            Ketenbus__V1__RegieTransferRequest q = KETENBUS__V1__REGIE_TRANSFER_REQUEST__INIT;
-            kb_uuid_v4 (cs->transfer_id);
-            q.transfer_id = cs->transfer_id;
-            q.plan_ref = cs->plan_ref;
-            q.gezin_ref = cs->gezin_ref;
-            q.partner_case_ref = ref;
-            q.to_org = (char *)s_org (st->transfer_to);
-            q.reason = (Ketenbus__V1__RegieTransferReason)st->transfer_reason;
-            env.body_case = KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST;
-            env.regie_transfer_request = &q;
-            return s_encode (&env, id, len);
-        }
-        case KETENCTL_SIM_TRANSFER_RESPONSE: {
-            Ketenbus__V1__RegieTransferResponse a = KETENBUS__V1__REGIE_TRANSFER_RESPONSE__INIT;
-            a.transfer_id = cs->transfer_id;
-            a.plan_ref = cs->plan_ref;
-            a.gezin_ref = cs->gezin_ref;
-            a.decision = (Ketenbus__V1__TransferDecision)st->decision;
-            a.reject_reason = (Ketenbus__V1__TransferRejectReason)st->reject_reason;
-            if (st->decision == KETENBUS__V1__TRANSFER_DECISION__TRANSFER_DECISION_ACCEPTED)
-                a.casemanager_name = (char *)"casemanager (simulatie)";
-            env.body_case = KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE;
-            env.regie_transfer_response = &a;
-            return s_encode (&env, id, len);
-        }
-        case KETENCTL_SIM_SHELTER: {
-            Ketenbus__V1__ShelterEpisode e = KETENBUS__V1__SHELTER_EPISODE__INIT;
-            snprintf (item, sizeof item, "%s-ep%d", cs->case_ref, st->episode);
-            e.episode_id = item;
-            e.shelter_type = (Ketenbus__V1__ShelterType)st->shelter_type;
-            e.event = (Ketenbus__V1__ShelterEvent)st->shelter_event;
-            e.partner_case_ref = item;
-            e.bsn = (char *)who->bsn;
-            if (st->trajectory == KETENCTL_SIM_TRAJ_POT && cs->pot_id[0])
-                e.trajectory_id = cs->pot_id;
-            e.gemeente_code = (char *)c->gemeente;
-            if (st->shelter_event == KETENBUS__V1__SHELTER_EVENT__SHELTER_EVENT_OUT) {
-                e.instroom_date = (char *)st->date2;
-                e.uitstroom_date = (char *)st->date;
-                e.destination = (Ketenbus__V1__ShelterDestination)st->destination;
-            } else
-                e.instroom_date = (char *)st->date;
-            e.accompanying_children = (uint32_t)st->children;
-            env.body_case = KETENBUS__V1__ENVELOPE__BODY_SHELTER_EPISODE;
-            env.shelter_episode = &e;
-            return s_encode (&env, id, len);
-        }
-        case KETENCTL_SIM_ASSESSMENT: {
-            Ketenbus__V1__SelfSufficiencyAssessment a =
-              KETENBUS__V1__SELF_SUFFICIENCY_ASSESSMENT__INIT;
-            Ketenbus__V1__DomainScore scores[KETENCTL_SIMGEN_DOMAINS];
-            Ketenbus__V1__DomainScore *ptrs[KETENCTL_SIMGEN_DOMAINS];
-            size_t n = 0;
-            for (int d = 1; d <= KETENCTL_SIMGEN_DOMAINS; d++)
-                if (st->scores[d]) {
-                    ketenbus__v1__domain_score__init (&scores[n]);
-                    scores[n].domain = (Ketenbus__V1__LifeDomain)d;
-                    scores[n].score = (uint32_t)st->scores[d];
-                    ptrs[n] = &scores[n];
-                    n++;
-                }
-            snprintf (item, sizeof item, "%s-za%d", cs->case_ref, st->assessment);
-            a.assessment_id = item;
-            const char *tid = s_trajectory_id (cs, st->trajectory);
-            a.trajectory_id = (char *)(tid ? tid : "");
-            a.partner_case_ref = ref;
-            a.bsn = (char *)who->bsn;
-            a.moment = (Ketenbus__V1__AssessmentMoment)st->moment;
-            a.assessment_date = (char *)st->date;
-            a.scores = ptrs;
-            a.n_scores = n;
-            env.body_case = KETENBUS__V1__ENVELOPE__BODY_SELF_SUFFICIENCY_ASSESSMENT;
-            env.self_sufficiency_assessment = &a;
-            return s_encode (&env, id, len);
-        }
-        case KETENCTL_SIM_CARE: {
-            Ketenbus__V1__CareAssignment a = KETENBUS__V1__CARE_ASSIGNMENT__INIT;
-            snprintf (item, sizeof item, "%s-tw%d", cs->case_ref, st->toewijzing);
-            a.toewijzing_id = item;
-            a.action = (Ketenbus__V1__CareAction)st->care_action;
-            a.bsn = (char *)who->bsn;
-            a.gemeente_code = (char *)c->gemeente;
-            a.provider_org = (char *)s_org (st->provider);
-            if (st->care_action == KETENBUS__V1__CARE_ACTION__CARE_ACTION_ASSIGN) {
-                a.gebied = (char *)c->gebied;
-                a.wet = (Ketenbus__V1__Wet)st->wet;
-                a.product_category = (char *)st->product_category;
-                a.pyramid_level = (Ketenbus__V1__PyramidLevel)st->pyramid;
-                a.volume = st->volume;
-                a.unit = (Ketenbus__V1__VolumeUnit)st->unit;
-                a.frequency = (Ketenbus__V1__VolumeFrequency)st->frequency;
-                a.budget_cents = st->budget_cents;
-                a.start_date = (char *)st->date;
-                a.end_date = (char *)st->date2;
-            } else if (st->care_action == KETENBUS__V1__CARE_ACTION__CARE_ACTION_START)
-                a.start_date = (char *)st->date;
-            else {
-                a.end_date = (char *)st->date;
-                a.stop_reason = (Ketenbus__V1__CareStopReason)st->stop_reason;
-            }
-            env.body_case = KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT;
-            env.care_assignment = &a;
-            return s_encode (&env, id, len);
-        }
-        case KETENCTL_SIM_SATISFACTION: {
-            Ketenbus__V1__SatisfactionMeasurement m = KETENBUS__V1__SATISFACTION_MEASUREMENT__INIT;
-            char tw[80];
-            snprintf (item, sizeof item, "%s-cev%d", cs->case_ref, st->toewijzing);
-            snprintf (tw, sizeof tw, "%s-tw%d", cs->case_ref, st->toewijzing);
-            m.measurement_id = item;
-            if (!st->anonymous)
-                m.bsn = (char *)who->bsn;
-            m.gemeente_code = (char *)c->gemeente;
-            m.gebied = (char *)c->gebied;
-            m.wet = (Ketenbus__V1__Wet)st->wet;
-            m.toewijzing_id = tw;
-            m.score = (uint32_t)st->score;
-            m.measured_date = (char *)st->date;
-            env.body_case = KETENBUS__V1__ENVELOPE__BODY_SATISFACTION_MEASUREMENT;
-            env.satisfaction_measurement = &m;
-            return s_encode (&env, id, len);
-        }
-        default:
-            return NULL;
-    }
-    (void)self;
+    refs->case_ref = cs->case_ref;
+    refs->plan_ref = cs->regie_known ? cs->plan_ref : NULL;
+    refs->gezin_ref = cs->gezin_ref;
+    refs->pot_id = cs->pot_id[0] ? cs->pot_id : NULL;
+    refs->transfer_id = cs->transfer_id;
 }
 
 /*  ---------------------------------------------------------------------
@@ -405,7 +172,14 @@ s_send_step (s_sim_t *self, s_case_t *cs, int64_t now)
     if (!p)
         return;
     kb_uuid_v4 (p->message_id);
-    p->bytes = s_build (self, cs, st, p->message_id, &p->len);
+    if (st->kind == KETENCTL_SIM_TRANSFER_REQUEST)
+        kb_uuid_v4 (cs->transfer_id);
+    ketenctl_simgen_refs_t refs;
+    s_refs (cs, &refs);
+    struct timespec ts;
+    clock_gettime (CLOCK_REALTIME, &ts);
+    p->bytes = ketenctl_simgen_encode (cs->c, st, &refs, p->message_id,
+                                       (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, &p->len);
     if (!p->bytes) {
         free (p);
         self->skipped++;
@@ -424,7 +198,7 @@ s_send_step (s_sim_t *self, s_case_t *cs, int64_t now)
     cs->in_flight = true;
     if (st->kind == KETENCTL_SIM_TRANSFER_REQUEST)
         cs->transfer_sent = true;
-    if (strcmp (st->date, self->last_date) > 0)
+    if (st->kind == KETENCTL_SIM_SIGNAL && strcmp (st->date, self->last_date) > 0)
         memcpy (self->last_date, st->date, sizeof self->last_date);
 }
 
@@ -584,7 +358,7 @@ s_progress (s_sim_t *self, int64_t now)
         done += self->cases[i].done;
     fprintf (stderr,
              "simulate: %3lds cases started %zu/%zu done %zu; sent %ld accepted %ld rejected %ld "
-             "in flight %zu; business date %s\n",
+             "in flight %zu; signals up to %s\n",
              (long)((now - self->t0) / 1000),
              self->started,
              self->ncases,
