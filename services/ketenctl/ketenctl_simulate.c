@@ -19,6 +19,7 @@
 #define S_PROGRESS_MS 5000   /* a progress line this often */
 #define S_STEP_GAP_MS 100    /* between two steps of one case */
 #define S_MAX_PARTNERS 64
+#define S_STOP_WAIT_MS 2000  /* after Ctrl-C: how long answers in flight are awaited */
 
 static volatile sig_atomic_t s_stop;
 
@@ -316,7 +317,7 @@ s_expire (s_sim_t *self, int64_t now)
     for (; p; p = zhashx_next (self->pending)) {
         if (p->due_ms > now)
             continue;
-        if (p->attempts <= S_RESENDS && !self->aborted) {
+        if (p->attempts <= S_RESENDS && !self->aborted && !s_stop) {
             p->attempts++;
             p->due_ms = now + self->timeout_ms;
             kb_client_send_raw (self->clients[p->client], p->bytes, p->len);
@@ -402,6 +403,7 @@ s_run (s_sim_t *self)
     for (size_t i = 0; i < self->ncases; i++)
         self->start_ms[i] += self->t0;
     self->tokens = 1;
+    int64_t stop_at = 0;
     while (1) {
         int64_t now = ketenctl_now_ms ();
         double burst = self->rate > 20 ? self->rate / 4 : 5;
@@ -410,8 +412,15 @@ s_run (s_sim_t *self)
             self->tokens = burst;
         self->last_refill = now;
         if (s_stop || self->aborted) {
+            /* stopping: the answers in flight get a moment, then count as unanswered */
+            if (!stop_at)
+                stop_at = now;
             if (zhashx_size (self->pending) == 0)
                 break;
+            if (now - stop_at > S_STOP_WAIT_MS && s_stop) {
+                self->unanswered += (long)zhashx_size (self->pending);
+                break;
+            }
         } else {
             while (self->started < self->ncases && self->start_ms[self->started] <= now) {
                 s_case_t *cs = &self->cases[self->started++];
@@ -687,7 +696,8 @@ ketenctl_simulate (const ketenctl_t *ctx, int argc, char *argv[])
     for (int k = 0; k < KETENCTL_SIM_KINDS; k++)
         if (k != KETENCTL_SIM_SATISFACTION)
             unexpected += self.rejected[k];
-    rc = self.aborted || self.unanswered ? KETENCTL_UNREACHABLE
+    /* Ctrl-C is a clean end: what was in flight is reported, not an error */
+    rc = self.aborted || (self.unanswered && !s_stop) ? KETENCTL_UNREACHABLE
          : unexpected                    ? KETENCTL_REJECTS
                                          : KETENCTL_OK;
 done:
