@@ -119,9 +119,15 @@ ketenctl_simgen_expected_regisseur (const ketenctl_simgen_case_t *c)
 }
 
 static const char *s_kind_names[KETENCTL_SIM_KINDS] = {
-    "case_signal",           "plan_registered",  "trajectory_update",
-    "regie_transfer_request", "regie_transfer_response", "shelter_episode",
-    "self_sufficiency_assessment", "care_assignment", "satisfaction_measurement",
+    "case_signal",
+    "plan_registered",
+    "trajectory_update",
+    "regie_transfer_request",
+    "regie_transfer_response",
+    "shelter_episode",
+    "self_sufficiency_assessment",
+    "care_assignment",
+    "satisfaction_measurement",
 };
 
 const char *
@@ -174,8 +180,8 @@ ketenctl_simgen_date (int32_t days, char out[11])
         y++;
     if (y < 1000 || y > 9999)
         y = 1970; /* not reached for the dates generated here */
-    snprintf (out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
-              (unsigned)d % 100u);
+    snprintf (
+      out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u, (unsigned)d % 100u);
 }
 
 typedef struct
@@ -310,7 +316,10 @@ s_category (ketenctl_simgen_case_t *c, int category)
 
 /* Scores at a start (low) or later (improved by gain, capped at 5). */
 static void
-s_scores (s_rng_t *r, int scores[KETENCTL_SIMGEN_DOMAINS + 1], const int *base, int gain_lo,
+s_scores (s_rng_t *r,
+          int scores[KETENCTL_SIMGEN_DOMAINS + 1],
+          const int *base,
+          int gain_lo,
           int gain_hi)
 {
     for (int d = 1; d <= KETENCTL_SIMGEN_DOMAINS; d++) {
@@ -335,7 +344,9 @@ s_trajectory (s_build_t *b, int32_t plan_day, int transfer_to, int transfer_reas
     ketenctl_simgen_step_t *s;
     /* some cases never get a plan: they stay aangemeld, or are closed */
     if (s_chance (r, 7)) {
-        if (s_chance (r, 50) && (s = s_step (b, KETENCTL_SIM_TRAJECTORY, KETENCTL_SIMGEN_REGISSEUR,
+        if (s_chance (r, 50) && (s = s_step (b,
+                                             KETENCTL_SIM_TRAJECTORY,
+                                             KETENCTL_SIMGEN_REGISSEUR,
                                              plan_day + s_between (r, 10, 40)))) {
             s->trajectory = KETENCTL_SIM_TRAJ_PLAN;
             s->after_zorg = true;
@@ -407,7 +418,8 @@ s_trajectory (s_build_t *b, int32_t plan_day, int transfer_to, int transfer_reas
     /* the end: succesvol, vroegtijdig, verhuisd, overleden, or still running */
     static const int ends[] = { 58, 22, 9, 2, 9, 0 };
     int end = s_pick (r, ends);
-    if (end == 3 && c->persons[c->subject].role == KETENBUS__V1__HOUSEHOLD_ROLE__HOUSEHOLD_ROLE_KIND)
+    if (end == 3 &&
+        c->persons[c->subject].role == KETENBUS__V1__HOUSEHOLD_ROLE__HOUSEHOLD_ROLE_KIND)
         end = 0;
     int32_t eval = from + s_between (r, 60, 150);
     int32_t done = end == 1 ? from + s_between (r, 20, 120) : eval + s_between (r, 14, 120);
@@ -426,14 +438,17 @@ s_trajectory (s_build_t *b, int32_t plan_day, int transfer_to, int transfer_reas
     if (end == 4)
         return run;
     static const int reasons[] = { 25, 25, 8, 10, 12, 10, 10, 0 };
-    int outcome = end == 0   ? KETENBUS__V1__TRAJECTORY_OUTCOME__TRAJECTORY_OUTCOME_SUCCESVOL
-                  : end == 1 ? KETENBUS__V1__TRAJECTORY_OUTCOME__TRAJECTORY_OUTCOME_VROEGTIJDIG_BEEINDIGD
+    int outcome = end == 0 ? KETENBUS__V1__TRAJECTORY_OUTCOME__TRAJECTORY_OUTCOME_SUCCESVOL
+                  : end == 1
+                    ? KETENBUS__V1__TRAJECTORY_OUTCOME__TRAJECTORY_OUTCOME_VROEGTIJDIG_BEEINDIGD
                   : end == 2 ? KETENBUS__V1__TRAJECTORY_OUTCOME__TRAJECTORY_OUTCOME_VERHUISD
                              : KETENBUS__V1__TRAJECTORY_OUTCOME__TRAJECTORY_OUTCOME_OVERLEDEN;
-    int reason = outcome == KETENBUS__V1__TRAJECTORY_OUTCOME__TRAJECTORY_OUTCOME_VROEGTIJDIG_BEEINDIGD
-                   ? 1 + s_pick (r, reasons)
-                   : 0;
-    for (int t = KETENCTL_SIM_TRAJ_PLAN; t <= (c->pot ? KETENCTL_SIM_TRAJ_POT : KETENCTL_SIM_TRAJ_PLAN);
+    int reason =
+      outcome == KETENBUS__V1__TRAJECTORY_OUTCOME__TRAJECTORY_OUTCOME_VROEGTIJDIG_BEEINDIGD
+        ? 1 + s_pick (r, reasons)
+        : 0;
+    for (int t = KETENCTL_SIM_TRAJ_PLAN;
+         t <= (c->pot ? KETENCTL_SIM_TRAJ_POT : KETENCTL_SIM_TRAJ_PLAN);
          t++)
         if ((s = s_step (b, KETENCTL_SIM_TRAJECTORY, KETENCTL_SIMGEN_REGISSEUR, done))) {
             s->trajectory = t;
@@ -446,8 +461,14 @@ s_trajectory (s_build_t *b, int32_t plan_day, int transfer_to, int transfer_reas
 
 /* A shelter stay: IN and (mostly) OUT with a destination. */
 static void
-s_shelter (s_build_t *b, int shelter, int type, int32_t in, int stay_lo, int stay_hi,
-           const int *destinations, int children)
+s_shelter (s_build_t *b,
+           int shelter,
+           int type,
+           int32_t in,
+           int stay_lo,
+           int stay_hi,
+           const int *destinations,
+           int children)
 {
     s_rng_t *r = &b->gen->rng;
     ketenctl_simgen_step_t *s;
@@ -493,8 +514,8 @@ s_care (s_build_t *b, int person, int wet, int32_t assigned)
         case KETENBUS__V1__WET__WET_JEUGDWET:
             provider = s_partner ("jeugdhulp-peel");
             category = level == KETENBUS__V1__PYRAMID_LEVEL__PYRAMID_LEVEL_SPECIALISTISCH ? "43"
-                       : s_chance (r, 70)                                               ? "45"
-                                                                                        : "54";
+                       : s_chance (r, 70)                                                 ? "45"
+                                                                                          : "54";
             unit = KETENBUS__V1__VOLUME_UNIT__VOLUME_UNIT_UUR;
             frequency = KETENBUS__V1__VOLUME_FREQUENCY__VOLUME_FREQUENCY_PER_WEEK;
             volume = (unsigned)s_between (r, 1, 6);
@@ -522,8 +543,7 @@ s_care (s_build_t *b, int person, int wet, int32_t assigned)
     if ((s = s_step (b, KETENCTL_SIM_CARE, assigner, assigned))) {
         s->care_action = KETENBUS__V1__CARE_ACTION__CARE_ACTION_ASSIGN;
         ketenctl_simgen_date (planned_end, s->date2);
-    }
-    else
+    } else
         return;
     s->person = person;
     s->toewijzing = toewijzing;
@@ -595,7 +615,10 @@ s_case (ketenctl_simgen_t *gen, ketenctl_simgen_case_t *c, int32_t d0)
     c->gemeente = g->code;
     c->gebied = g->gebieden[s_between (r, 0, ngebieden - 1)];
     static const char letters[] = "ABCDEGHJKLMNPRTVWXZ";
-    snprintf (c->postcode, sizeof c->postcode, "%04d%c%c", s_between (r, g->pc_from, g->pc_to),
+    snprintf (c->postcode,
+              sizeof c->postcode,
+              "%04d%c%c",
+              s_between (r, g->pc_from, g->pc_to),
               letters[s_between (r, 0, (int)sizeof letters - 2)],
               letters[s_between (r, 0, (int)sizeof letters - 2)]);
     c->urgency = KETENBUS__V1__URGENCY__URGENCY_REGULIER;
@@ -636,8 +659,9 @@ s_case (ketenctl_simgen_t *gen, ketenctl_simgen_case_t *c, int32_t d0)
                 c->persons[0].role = KETENBUS__V1__HOUSEHOLD_ROLE__HOUSEHOLD_ROLE_PARTNER;
                 s_person_add (&b, 25, 80, KETENBUS__V1__HOUSEHOLD_ROLE__HOUSEHOLD_ROLE_PARTNER);
             }
-            s_category (c, s_chance (r, 50) ? KETENBUS__V1__CATEGORY__CATEGORY_SCHULDEN
-                                            : KETENBUS__V1__CATEGORY__CATEGORY_WERK_INKOMEN);
+            s_category (c,
+                        s_chance (r, 50) ? KETENBUS__V1__CATEGORY__CATEGORY_SCHULDEN
+                                         : KETENBUS__V1__CATEGORY__CATEGORY_WERK_INKOMEN);
             if (s_chance (r, 35))
                 s_category (c, KETENBUS__V1__CATEGORY__CATEGORY_EENZAAMHEID);
             if (s_chance (r, 25))
@@ -655,7 +679,8 @@ s_case (ketenctl_simgen_t *gen, ketenctl_simgen_case_t *c, int32_t d0)
                 s_category (c, KETENBUS__V1__CATEGORY__CATEGORY_SCHULDEN);
             c->housing = KETENBUS__V1__HOUSING_SITUATION__HOUSING_SITUATION_DAKLOOS;
             c->urgency = KETENBUS__V1__URGENCY__URGENCY_VERHOOGD;
-            c->signaller = s_chance (r, 50) ? s_partner ("ggd-vangnet-peel") : s_partner ("mo-helmond");
+            c->signaller =
+              s_chance (r, 50) ? s_partner ("ggd-vangnet-peel") : s_partner ("mo-helmond");
             c->pot = true;
             transfer_to = s_transfer_target (g->code, "wijkteam");
             transfer_reason = KETENBUS__V1__REGIE_TRANSFER_REASON__REGIE_TRANSFER_REASON_AFSCHALING;
@@ -689,8 +714,9 @@ s_case (ketenctl_simgen_t *gen, ketenctl_simgen_case_t *c, int32_t d0)
         case KETENCTL_SIM_CASE_OVERLAST:
             s_person_add (&b, 18, 45, KETENBUS__V1__HOUSEHOLD_ROLE__HOUSEHOLD_ROLE_ALLEENSTAANDE);
             s_category (c, KETENBUS__V1__CATEGORY__CATEGORY_OVERLAST_CRIMINALITEIT);
-            s_category (c, s_chance (r, 50) ? KETENBUS__V1__CATEGORY__CATEGORY_VERSLAVING
-                                            : KETENBUS__V1__CATEGORY__CATEGORY_SCHULDEN);
+            s_category (c,
+                        s_chance (r, 50) ? KETENBUS__V1__CATEGORY__CATEGORY_VERSLAVING
+                                         : KETENBUS__V1__CATEGORY__CATEGORY_SCHULDEN);
             c->urgency = KETENBUS__V1__URGENCY__URGENCY_VERHOOGD;
             c->signaller = s_partner ("veiligheidshuis-peel");
             transfer_to = s_partner (wijkteam);
@@ -715,19 +741,34 @@ s_case (ketenctl_simgen_t *gen, ketenctl_simgen_case_t *c, int32_t d0)
     /* shelters */
     if (c->kind == KETENCTL_SIM_CASE_DAKLOOS && s_chance (r, 65)) {
         static const int dest[] = { 18, 27, 6, 14, 10, 25, 0 };
-        s_shelter (&b, s_partner ("mo-helmond"),
+        s_shelter (&b,
+                   s_partner ("mo-helmond"),
                    KETENBUS__V1__SHELTER_TYPE__SHELTER_TYPE_MAATSCHAPPELIJKE_OPVANG,
-                   d0 + s_between (r, 0, 10), 14, 240, dest, 0);
+                   d0 + s_between (r, 0, 10),
+                   14,
+                   240,
+                   dest,
+                   0);
     } else if (c->kind == KETENCTL_SIM_CASE_ZWERFJONGERE && s_chance (r, 80)) {
         static const int dest[] = { 22, 12, 45, 4, 3, 14, 0 };
-        s_shelter (&b, s_partner ("mo-helmond"),
+        s_shelter (&b,
+                   s_partner ("mo-helmond"),
                    KETENBUS__V1__SHELTER_TYPE__SHELTER_TYPE_ZWERFJONGEREN,
-                   d0 + s_between (r, 0, 7), 10, 120, dest, 0);
+                   d0 + s_between (r, 0, 7),
+                   10,
+                   120,
+                   dest,
+                   0);
     } else if (c->kind == KETENCTL_SIM_CASE_HUISELIJK_GEWELD && s_chance (r, 70)) {
         static const int dest[] = { 28, 15, 17, 15, 2, 23, 0 };
-        s_shelter (&b, s_partner ("vrouwenopvang-peel"),
-                   KETENBUS__V1__SHELTER_TYPE__SHELTER_TYPE_VROUWENOPVANG, d0 + s_between (r, 0, 3),
-                   14, 180, dest, c->npersons - 1 > 0 ? s_between (r, 0, c->npersons - 1) : 0);
+        s_shelter (&b,
+                   s_partner ("vrouwenopvang-peel"),
+                   KETENBUS__V1__SHELTER_TYPE__SHELTER_TYPE_VROUWENOPVANG,
+                   d0 + s_between (r, 0, 3),
+                   14,
+                   180,
+                   dest,
+                   c->npersons - 1 > 0 ? s_between (r, 0, c->npersons - 1) : 0);
         /* the children stay with her: count them */
         ketenctl_simgen_step_t *last = &c->steps[c->nsteps - 1];
         int kids = 0;
@@ -764,8 +805,8 @@ s_case (ketenctl_simgen_t *gen, ketenctl_simgen_case_t *c, int32_t d0)
             if (s_chance (r, 55))
                 s_care (&b, 0, KETENBUS__V1__WET__WET_WMO, care_day);
             if (s_chance (r, 30))
-                s_care (&b, 0, KETENBUS__V1__WET__WET_PARTICIPATIEWET,
-                        care_day + s_between (r, 0, 60));
+                s_care (
+                  &b, 0, KETENBUS__V1__WET__WET_PARTICIPATIEWET, care_day + s_between (r, 0, 60));
             break;
     }
     (void)s;
@@ -799,7 +840,8 @@ s_finish (ketenctl_simgen_case_t *c, int32_t today)
 static int
 s_cmp_date (const void *a, const void *b)
 {
-    return *(const int32_t *)a < *(const int32_t *)b ? -1 : *(const int32_t *)a > *(const int32_t *)b;
+    return *(const int32_t *)a < *(const int32_t *)b ? -1
+                                                     : *(const int32_t *)a > *(const int32_t *)b;
 }
 
 ketenctl_simgen_t *
@@ -917,13 +959,18 @@ ketenctl_simgen_encode (const ketenctl_simgen_case_t *c,
     const char *plan_ref = refs->plan_ref ? refs->plan_ref : "";
     const char *gezin_ref = refs->gezin_ref ? refs->gezin_ref : "";
     const char *transfer_id = refs->transfer_id ? refs->transfer_id : "";
-    if (!refs->case_ref || ((st->kind == KETENCTL_SIM_PLAN || st->kind == KETENCTL_SIM_TRANSFER_REQUEST ||
-                             st->kind == KETENCTL_SIM_TRANSFER_RESPONSE) && !*plan_ref))
+    if (!refs->case_ref ||
+        ((st->kind == KETENCTL_SIM_PLAN || st->kind == KETENCTL_SIM_TRANSFER_REQUEST ||
+          st->kind == KETENCTL_SIM_TRANSFER_RESPONSE) &&
+         !*plan_ref))
         return NULL;
     const ketenctl_simgen_person_t *who = &c->persons[st->person];
     kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
     char ref[64], item[80];
-    snprintf (ref, sizeof ref, "%s%s", refs->case_ref,
+    snprintf (ref,
+              sizeof ref,
+              "%s%s",
+              refs->case_ref,
               st->sender == c->signaller || st->sender == KETENCTL_SIMGEN_REGISSEUR ? "" : "-2");
     switch (st->kind) {
         case KETENCTL_SIM_SIGNAL: {
@@ -1134,4 +1181,3 @@ ketenctl_simgen_encode (const ketenctl_simgen_case_t *c,
             return NULL;
     }
 }
-

@@ -46,10 +46,10 @@ typedef enum
     KETENCTL_SIM_TRAJECTORY,       /* TrajectoryUpdate */
     KETENCTL_SIM_TRANSFER_REQUEST, /* RegieTransferRequest */
     KETENCTL_SIM_TRANSFER_RESPONSE,
-    KETENCTL_SIM_SHELTER,          /* ShelterEpisode IN or OUT */
-    KETENCTL_SIM_ASSESSMENT,       /* SelfSufficiencyAssessment */
-    KETENCTL_SIM_CARE,             /* CareAssignment ASSIGN, START, STOP */
-    KETENCTL_SIM_SATISFACTION,     /* SatisfactionMeasurement */
+    KETENCTL_SIM_SHELTER,      /* ShelterEpisode IN or OUT */
+    KETENCTL_SIM_ASSESSMENT,   /* SelfSufficiencyAssessment */
+    KETENCTL_SIM_CARE,         /* CareAssignment ASSIGN, START, STOP */
+    KETENCTL_SIM_SATISFACTION, /* SatisfactionMeasurement */
     KETENCTL_SIM_KINDS
 } ketenctl_sim_kind_t;
 
@@ -59,13 +59,13 @@ const char *ketenctl_simgen_kind_name (int kind);
 /* Kinds of case. */
 typedef enum
 {
-    KETENCTL_SIM_CASE_GEZIN = 0,       /* a gezin with minors: CJG */
-    KETENCTL_SIM_CASE_VOLWASSENE,      /* adults, money/work/loneliness: wijkteam */
-    KETENCTL_SIM_CASE_DAKLOOS,         /* homeless person: GGD Vangnet + POT, maatschappelijke opvang */
-    KETENCTL_SIM_CASE_ZWERFJONGERE,    /* 16..22, homeless: GGD Vangnet + POT, zwerfjongerenopvang */
-    KETENCTL_SIM_CASE_HUISELIJK_GEWELD,/* acute: Veilig Thuis, vrouwenopvang */
-    KETENCTL_SIM_CASE_OVERLAST,        /* multi-problem overlast: Veiligheidshuis */
-    KETENCTL_SIM_CASE_OGGZ,            /* psychiatry, housed: GGD Vangnet */
+    KETENCTL_SIM_CASE_GEZIN = 0,  /* a gezin with minors: CJG */
+    KETENCTL_SIM_CASE_VOLWASSENE, /* adults, money/work/loneliness: wijkteam */
+    KETENCTL_SIM_CASE_DAKLOOS,    /* homeless person: GGD Vangnet + POT, maatschappelijke opvang */
+    KETENCTL_SIM_CASE_ZWERFJONGERE, /* 16..22, homeless: GGD Vangnet + POT, zwerfjongerenopvang */
+    KETENCTL_SIM_CASE_HUISELIJK_GEWELD, /* acute: Veilig Thuis, vrouwenopvang */
+    KETENCTL_SIM_CASE_OVERLAST,         /* multi-problem overlast: Veiligheidshuis */
+    KETENCTL_SIM_CASE_OGGZ,             /* psychiatry, housed: GGD Vangnet */
     KETENCTL_SIM_CASE_KINDS
 } ketenctl_sim_case_kind_t;
 
@@ -84,14 +84,14 @@ typedef struct
 
 typedef struct
 {
-    int kind;         /* ketenctl_sim_kind_t */
-    int sender;       /* partner index or KETENCTL_SIMGEN_REGISSEUR */
-    bool after_zorg;  /* needs an effect of zorgtoewijzing in client-tracking first (wait longer) */
+    int kind;        /* ketenctl_sim_kind_t */
+    int sender;      /* partner index or KETENCTL_SIMGEN_REGISSEUR */
+    bool after_zorg; /* needs an effect of zorgtoewijzing in client-tracking first (wait longer) */
     bool needs_transfer; /* only when the case's transfer request was sent */
-    char date[11];    /* the business date: signal, plan, state, instroom or
-                         uitstroom, assessment, start (ASSIGN, START), end (STOP), measured */
-    char date2[11];   /* OUT: the instroom date; ASSIGN: the planned end */
-    int person;       /* index into the case's persons */
+    char date[11];       /* the business date: signal, plan, state, instroom or
+                            uitstroom, assessment, start (ASSIGN, START), end (STOP), measured */
+    char date2[11];      /* OUT: the instroom date; ASSIGN: the planned end */
+    int person;          /* index into the case's persons */
     /* trajectory */
     int trajectory, state, outcome, early_end_reason;
     /* shelter */
@@ -124,8 +124,8 @@ typedef struct
     int categories[KETENCTL_SIMGEN_MAX_CATEGORIES];
     int ncategories;
     int urgency, housing;
-    int signaller;        /* partner index */
-    bool pot;             /* zorgtoewijzing opens a POT for the subject */
+    int signaller; /* partner index */
+    bool pot;      /* zorgtoewijzing opens a POT for the subject */
     int nsteps;
     ketenctl_simgen_step_t steps[KETENCTL_SIMGEN_MAX_STEPS];
 } ketenctl_simgen_case_t;
@@ -167,8 +167,8 @@ long ketenctl_simgen_count (const ketenctl_simgen_t *self, long counts[KETENCTL_
 /* What a step's message needs from the run (borrowed; NULL: not known). */
 typedef struct
 {
-    const char *case_ref;    /* the signaller's case reference; ids are made from it */
-    const char *plan_ref;    /* from the RegieAssignment */
+    const char *case_ref; /* the signaller's case reference; ids are made from it */
+    const char *plan_ref; /* from the RegieAssignment */
     const char *gezin_ref;
     const char *pot_id;      /* the POT's trajectory id */
     const char *transfer_id; /* the case's regie transfer */

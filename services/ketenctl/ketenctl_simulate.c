@@ -14,12 +14,12 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#define S_WINDOW 64          /* messages in flight without an answer */
-#define S_RESENDS 3          /* retransmissions under the same message id */
-#define S_PROGRESS_MS 5000   /* a progress line this often */
-#define S_STEP_GAP_MS 100    /* between two steps of one case */
+#define S_WINDOW 64        /* messages in flight without an answer */
+#define S_RESENDS 3        /* retransmissions under the same message id */
+#define S_PROGRESS_MS 5000 /* a progress line this often */
+#define S_STEP_GAP_MS 100  /* between two steps of one case */
 #define S_MAX_PARTNERS 64
-#define S_STOP_WAIT_MS 2000  /* after Ctrl-C: how long answers in flight are awaited */
+#define S_STOP_WAIT_MS 2000 /* after Ctrl-C: how long answers in flight are awaited */
 
 static volatile sig_atomic_t s_stop;
 
@@ -34,8 +34,8 @@ s_on_signal (int sig)
 typedef struct
 {
     const ketenctl_simgen_case_t *c;
-    int next;           /* next step */
-    int64_t ready_ms;   /* the next step not before */
+    int next;         /* next step */
+    int64_t ready_ms; /* the next step not before */
     bool in_flight, done;
     bool regie_known, regie_failed;
     int64_t regie_deadline_ms;
@@ -63,14 +63,14 @@ typedef struct
     ketenctl_simgen_t *gen;
     size_t ncases, started;
     s_case_t *cases;
-    int64_t *start_ms;             /* when each case may start */
+    int64_t *start_ms; /* when each case may start */
     kb_client_t *clients[S_MAX_PARTNERS];
     size_t npartners;
     zpoller_t *poller;
-    kb_pseudo_t *pseudo;           /* NULL: the POTs are not reported on */
-    zhashx_t *pending;             /* message id -> s_pending_t */
-    zhashx_t *by_ref;              /* case ref -> s_case_t (borrowed) */
-    zhashx_t *codes;               /* reject code -> long */
+    kb_pseudo_t *pseudo; /* NULL: the POTs are not reported on */
+    zhashx_t *pending;   /* message id -> s_pending_t */
+    zhashx_t *by_ref;    /* case ref -> s_case_t (borrowed) */
+    zhashx_t *codes;     /* reject code -> long */
     char run[9];
     long timeout_ms, gap_ms, regie_timeout_ms;
     double rate, tokens;
@@ -179,8 +179,8 @@ s_send_step (s_sim_t *self, s_case_t *cs, int64_t now)
     s_refs (cs, &refs);
     struct timespec ts;
     clock_gettime (CLOCK_REALTIME, &ts);
-    p->bytes = ketenctl_simgen_encode (cs->c, st, &refs, p->message_id,
-                                       (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, &p->len);
+    p->bytes = ketenctl_simgen_encode (
+      cs->c, st, &refs, p->message_id, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, &p->len);
     if (!p->bytes) {
         free (p);
         self->skipped++;
@@ -283,7 +283,8 @@ s_on_deliver (s_sim_t *self, int client, const kb_envelope_t *reply)
     kb_envelope_t *inner = NULL;
     if (kb_codec_decode (d->envelope.data, d->envelope.len, 1 << 20, &inner) != KB_CODEC_OK)
         return;
-    if (inner->body_case == KETENBUS__V1__ENVELOPE__BODY_REGIE_ASSIGNMENT && inner->regie_assignment) {
+    if (inner->body_case == KETENBUS__V1__ENVELOPE__BODY_REGIE_ASSIGNMENT &&
+        inner->regie_assignment) {
         const Ketenbus__V1__RegieAssignment *ra = inner->regie_assignment;
         s_case_t *cs = ra->partner_case_ref && *ra->partner_case_ref
                          ? zhashx_lookup (self->by_ref, ra->partner_case_ref)
@@ -294,8 +295,8 @@ s_on_deliver (s_sim_t *self, int client, const kb_envelope_t *reply)
                 cs->regie_failed = true; /* escalated, or a regisseur we cannot act as */
             else {
                 snprintf (cs->plan_ref, sizeof cs->plan_ref, "%s", ra->plan_ref);
-                snprintf (cs->gezin_ref, sizeof cs->gezin_ref, "%s",
-                          ra->gezin_ref ? ra->gezin_ref : "");
+                snprintf (
+                  cs->gezin_ref, sizeof cs->gezin_ref, "%s", ra->gezin_ref ? ra->gezin_ref : "");
                 cs->regisseur = regisseur;
                 cs->regie_known = true;
                 /* what zorgtoewijzing sends client-tracking needs a moment */
@@ -504,7 +505,9 @@ static void
 s_summary (s_sim_t *self, long planned[KETENCTL_SIM_KINDS])
 {
     printf ("simulate: %s after %lds: cases %zu, run %s\n",
-            s_stop ? "interrupted" : self->aborted ? "aborted" : "completed",
+            s_stop          ? "interrupted"
+            : self->aborted ? "aborted"
+                            : "completed",
             (long)((ketenctl_now_ms () - self->t0) / 1000),
             self->ncases,
             self->run);
@@ -605,7 +608,13 @@ ketenctl_simulate (const ketenctl_t *ctx, int argc, char *argv[])
             kinds[ketenctl_simgen_case (self.gen, i)->kind]++;
         printf ("simulate: dry run, seed %ld, %ld months, scale %s: %zu cases, %ld messages, "
                 "about %.0f s at %.1f messages/s\n",
-                seed, months, scale_name, self.ncases, total, (double)total / self.rate, self.rate);
+                seed,
+                months,
+                scale_name,
+                self.ncases,
+                total,
+                (double)total / self.rate,
+                self.rate);
         for (int k = 0; k < KETENCTL_SIM_CASE_KINDS; k++)
             printf ("  case %-26s %8ld\n", ketenctl_simgen_case_name (k), kinds[k]);
         for (int k = 0; k < KETENCTL_SIM_KINDS; k++)
@@ -683,7 +692,12 @@ ketenctl_simulate (const ketenctl_t *ctx, int argc, char *argv[])
     }
     fprintf (stderr,
              "simulate: seed %ld, %ld months, scale %s: %zu cases, %ld messages at %.1f/s\n",
-             seed, months, scale_name, self.ncases, total, self.rate);
+             seed,
+             months,
+             scale_name,
+             self.ncases,
+             total,
+             self.rate);
     struct sigaction sa;
     memset (&sa, 0, sizeof sa);
     sa.sa_handler = s_on_signal;
@@ -698,8 +712,8 @@ ketenctl_simulate (const ketenctl_t *ctx, int argc, char *argv[])
             unexpected += self.rejected[k];
     /* Ctrl-C is a clean end: what was in flight is reported, not an error */
     rc = self.aborted || (self.unanswered && !s_stop) ? KETENCTL_UNREACHABLE
-         : unexpected                    ? KETENCTL_REJECTS
-                                         : KETENCTL_OK;
+         : unexpected                                 ? KETENCTL_REJECTS
+                                                      : KETENCTL_OK;
 done:
     for (size_t i = 0; i < S_MAX_PARTNERS; i++)
         kb_client_destroy (&self.clients[i]);

@@ -55,8 +55,10 @@ s_setup (void **state)
     kb_db_destroy (&db);
 
     char region[256], tracking[1024];
-    snprintf (region, sizeof region, "KETENBUS_REGION_GEMEENTEN=%s", ketenctl_simgen_region_codes ());
-    snprintf (tracking, sizeof tracking, "KETENBUS_LINK_TRACKING=%s", kbt_tracking_listen (s_tracking));
+    snprintf (
+      region, sizeof region, "KETENBUS_REGION_GEMEENTEN=%s", ketenctl_simgen_region_codes ());
+    snprintf (
+      tracking, sizeof tracking, "KETENBUS_LINK_TRACKING=%s", kbt_tracking_listen (s_tracking));
     const char *intake_env[] = { region, tracking, NULL };
     kbt_tracking_start (s_tracking, NULL);
     kbt_intake_start (s_intake, intake_env);
@@ -96,7 +98,9 @@ s_simulate (const char *const *args, const char *endpoint_ep, char **out)
         argv[argc++] = args[i];
     argv[argc] = NULL;
     char endpoint[1024], server_key[1024], key[1024];
-    snprintf (endpoint, sizeof endpoint, "KETENBUS_INTAKE_ENDPOINT=%s",
+    snprintf (endpoint,
+              sizeof endpoint,
+              "KETENBUS_INTAKE_ENDPOINT=%s",
               endpoint_ep ? endpoint_ep : s_intake->endpoint);
     snprintf (server_key, sizeof server_key, "KETENBUS_INTAKE_SERVER_KEY=%s", s_intake->server_pub);
     snprintf (key, sizeof key, "KETENBUS_PSEUDONYM_KEY_FILE=%s", s_intake->pseudo_key);
@@ -128,7 +132,8 @@ s_row (const char *out, const char *name, long v[4])
     const char *p = strstr (out, needle);
     if (!p)
         fail_msg ("no summary line for %s in:\n%s", name, out);
-    assert_int_equal (sscanf (p + strlen (needle), "%ld %ld %ld %ld", &v[0], &v[1], &v[2], &v[3]), 4);
+    assert_int_equal (sscanf (p + strlen (needle), "%ld %ld %ld %ld", &v[0], &v[1], &v[2], &v[3]),
+                      4);
 }
 
 static void
@@ -144,8 +149,8 @@ test_simulate_small (void **state)
     assert_int_equal (kbt_query_long (s_intake->conninfo, "SELECT count(*) FROM intake.signal"), 0);
     free (out);
 
-    const char *args[] = { "--months", "2", "--scale", "small", "--seed", "13", "--gap-ms", "1500",
-                           NULL };
+    const char *args[] = { "--months", "2",        "--scale", "small", "--seed",
+                           "13",       "--gap-ms", "1500",    NULL };
     int rc = s_simulate (args, NULL, &out);
     fprintf (stderr, "%s", out);
     assert_int_equal (rc, 0);
@@ -160,8 +165,9 @@ test_simulate_small (void **state)
     assert_int_equal (total[2], total[1] - sat[3]);
     assert_int_equal (total[3], sat[3]);
     long tracking_sent = 0;
-    static const char *const forwarded[] = { "trajectory_update", "shelter_episode",
-                                             "self_sufficiency_assessment", NULL };
+    static const char *const forwarded[] = {
+        "trajectory_update", "shelter_episode", "self_sufficiency_assessment", NULL
+    };
     for (int i = 0; forwarded[i]; i++) {
         s_row (out, forwarded[i], kinds);
         assert_true (kinds[2] > 0);
@@ -169,9 +175,10 @@ test_simulate_small (void **state)
     }
     s_row (out, "case_signal", kinds);
     long signals = kinds[2];
-    assert_int_equal (kbt_query_long (s_intake->conninfo,
-                                      "SELECT count(*) FROM intake.signal WHERE partner_case_ref LIKE 'SIM-%'"),
-                      signals);
+    assert_int_equal (
+      kbt_query_long (s_intake->conninfo,
+                      "SELECT count(*) FROM intake.signal WHERE partner_case_ref LIKE 'SIM-%'"),
+      signals);
     free (out);
 
     /* everything reaches client-tracking: the partners' messages and
@@ -182,32 +189,40 @@ test_simulate_small (void **state)
                                 " ('plan.created', 'pot.opened')"
                                 " OR (event = 'plan.registered' AND outcome = 'applied')");
     assert_true (zorg > 0);
-    long got = kbt_wait_for_value (ct, "SELECT count(*) FROM client_tracking.kb_inbox",
-                                   tracking_sent + zorg, 30000);
+    long got = kbt_wait_for_value (
+      ct, "SELECT count(*) FROM client_tracking.kb_inbox", tracking_sent + zorg, 30000);
     assert_int_equal (got, tracking_sent + zorg);
     /* nothing refused downstream */
-    assert_int_equal (kbt_query_long (ct, "SELECT count(*) FROM client_tracking.kb_audit"
-                                          " WHERE outcome = 'refused'"),
+    assert_int_equal (kbt_query_long (ct,
+                                      "SELECT count(*) FROM client_tracking.kb_audit"
+                                      " WHERE outcome = 'refused'"),
                       0);
-    assert_int_equal (kbt_query_long (ct, "SELECT count(*) FROM client_tracking.kb_dead_letter"), 0);
-    assert_int_equal (kbt_query_long (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.kb_audit"
-                                                          " WHERE outcome = 'refused'"),
+    assert_int_equal (kbt_query_long (ct, "SELECT count(*) FROM client_tracking.kb_dead_letter"),
+                      0);
+    assert_int_equal (kbt_query_long (s_intake->conninfo,
+                                      "SELECT count(*) FROM zorgtoewijzing.kb_audit"
+                                      " WHERE outcome = 'refused'"),
                       0);
     assert_int_equal (
       kbt_query_long (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.kb_dead_letter"), 0);
     /* a living region: trajectories in several states, shelter stays */
-    long states = kbt_query_long (ct, "SELECT count(DISTINCT state) FROM client_tracking.trajectory");
+    long states =
+      kbt_query_long (ct, "SELECT count(DISTINCT state) FROM client_tracking.trajectory");
     assert_true (states >= 3);
-    assert_true (kbt_query_long (ct, "SELECT count(*) FROM client_tracking.trajectory WHERE state = 3") > 0);
-    assert_true (kbt_query_long (ct, "SELECT count(*) FROM client_tracking.trajectory WHERE state = 4") > 0);
-    assert_true (kbt_query_long (ct, "SELECT count(*) FROM client_tracking.trajectory"
-                                     " WHERE trajectory_type = 2 AND state > 1")
-                 > 0); /* a POT the regisseur moved on */
+    assert_true (
+      kbt_query_long (ct, "SELECT count(*) FROM client_tracking.trajectory WHERE state = 3") > 0);
+    assert_true (
+      kbt_query_long (ct, "SELECT count(*) FROM client_tracking.trajectory WHERE state = 4") > 0);
+    assert_true (kbt_query_long (ct,
+                                 "SELECT count(*) FROM client_tracking.trajectory"
+                                 " WHERE trajectory_type = 2 AND state > 1") >
+                 0); /* a POT the regisseur moved on */
     assert_true (kbt_query_long (ct, "SELECT count(*) FROM client_tracking.shelter_episode") > 0);
     assert_true (kbt_query_long (ct, "SELECT count(*) FROM client_tracking.assessment") > 0);
     /* no trajectory was aangemeld after its later states (business dates) */
-    assert_int_equal (kbt_query_long (ct, "SELECT count(*) FROM client_tracking.trajectory"
-                                          " WHERE aangemeld_date > state_date"),
+    assert_int_equal (kbt_query_long (ct,
+                                      "SELECT count(*) FROM client_tracking.trajectory"
+                                      " WHERE aangemeld_date > state_date"),
                       0);
 }
 
@@ -217,8 +232,8 @@ test_unreachable (void **state)
 {
     (void)state;
     char *out = NULL;
-    const char *args[] = { "--months", "1", "--scale", "small", "--seed", "1", "--timeout-ms", "200",
-                           NULL };
+    const char *args[] = { "--months",     "1",   "--scale", "small", "--seed", "1",
+                           "--timeout-ms", "200", NULL };
     assert_int_equal (s_simulate (args, "tcp://127.0.0.1:9", &out), 3);
     assert_non_null (strstr (out, "could not reach intake"));
     assert_non_null (strstr (out, "aborted"));

@@ -47,8 +47,9 @@ test_deterministic (void **state)
     assert_int_equal (ketenctl_simgen_ncases (b), 480);
     size_t same_as_c = 0;
     for (size_t i = 0; i < ketenctl_simgen_ncases (a); i++) {
-        assert_memory_equal (
-          ketenctl_simgen_case (a, i), ketenctl_simgen_case (b, i), sizeof (ketenctl_simgen_case_t));
+        assert_memory_equal (ketenctl_simgen_case (a, i),
+                             ketenctl_simgen_case (b, i),
+                             sizeof (ketenctl_simgen_case_t));
         same_as_c += memcmp (ketenctl_simgen_case (a, i),
                              ketenctl_simgen_case (c, i),
                              sizeof (ketenctl_simgen_case_t)) == 0;
@@ -148,14 +149,18 @@ test_proportions (void **state)
                 case KETENCTL_SIM_SHELTER:
                     if (st->shelter_event != KETENBUS__V1__SHELTER_EVENT__SHELTER_EVENT_OUT)
                         break;
-                    if (st->shelter_type == KETENBUS__V1__SHELTER_TYPE__SHELTER_TYPE_MAATSCHAPPELIJKE_OPVANG) {
+                    if (st->shelter_type ==
+                        KETENBUS__V1__SHELTER_TYPE__SHELTER_TYPE_MAATSCHAPPELIJKE_OPVANG) {
                         mo_out++;
-                        mo_zelfstandig += st->destination ==
-                                          KETENBUS__V1__SHELTER_DESTINATION__SHELTER_DESTINATION_ZELFSTANDIG_WONEN;
-                    } else if (st->shelter_type == KETENBUS__V1__SHELTER_TYPE__SHELTER_TYPE_ZWERFJONGEREN) {
+                        mo_zelfstandig +=
+                          st->destination ==
+                          KETENBUS__V1__SHELTER_DESTINATION__SHELTER_DESTINATION_ZELFSTANDIG_WONEN;
+                    } else if (st->shelter_type ==
+                               KETENBUS__V1__SHELTER_TYPE__SHELTER_TYPE_ZWERFJONGEREN) {
                         zj_out++;
-                        zj_home += st->destination ==
-                                   KETENBUS__V1__SHELTER_DESTINATION__SHELTER_DESTINATION_TERUG_NAAR_HUIS;
+                        zj_home +=
+                          st->destination ==
+                          KETENBUS__V1__SHELTER_DESTINATION__SHELTER_DESTINATION_TERUG_NAAR_HUIS;
                     } else
                         vo_out++;
                     break;
@@ -164,11 +169,14 @@ test_proportions (void **state)
                         st->trajectory != KETENCTL_SIM_TRAJ_PLAN)
                         break;
                     closed++;
-                    succes += st->outcome == KETENBUS__V1__TRAJECTORY_OUTCOME__TRAJECTORY_OUTCOME_SUCCESVOL;
-                    early += st->outcome ==
-                             KETENBUS__V1__TRAJECTORY_OUTCOME__TRAJECTORY_OUTCOME_VROEGTIJDIG_BEEINDIGD;
+                    succes +=
+                      st->outcome == KETENBUS__V1__TRAJECTORY_OUTCOME__TRAJECTORY_OUTCOME_SUCCESVOL;
+                    early +=
+                      st->outcome ==
+                      KETENBUS__V1__TRAJECTORY_OUTCOME__TRAJECTORY_OUTCOME_VROEGTIJDIG_BEEINDIGD;
                     overgedragen +=
-                      st->outcome == KETENBUS__V1__TRAJECTORY_OUTCOME__TRAJECTORY_OUTCOME_OVERGEDRAGEN;
+                      st->outcome ==
+                      KETENBUS__V1__TRAJECTORY_OUTCOME__TRAJECTORY_OUTCOME_OVERGEDRAGEN;
                     break;
                 case KETENCTL_SIM_TRANSFER_REQUEST:
                     transfers++;
@@ -179,7 +187,8 @@ test_proportions (void **state)
                     assert_in_range (st->score, 1, 10);
                     break;
                 case KETENCTL_SIM_ASSESSMENT:
-                    if (st->moment == KETENBUS__V1__ASSESSMENT_MOMENT__ASSESSMENT_MOMENT_EVALUATION) {
+                    if (st->moment ==
+                        KETENBUS__V1__ASSESSMENT_MOMENT__ASSESSMENT_MOMENT_EVALUATION) {
                         evaluations++;
                         stable += st->scores[1] >= 4 && st->scores[2] >= 4 && st->scores[4] >= 4;
                     }
@@ -267,8 +276,11 @@ test_order_per_case (void **state)
                 case KETENCTL_SIM_PLAN:
                     assert_false (plan_seen);
                     plan_seen = true;
-                    s_traj_step (&plan, KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_PLAN_VASTGESTELD,
-                                 0, 0, st->date);
+                    s_traj_step (&plan,
+                                 KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_PLAN_VASTGESTELD,
+                                 0,
+                                 0,
+                                 st->date);
                     break;
                 case KETENCTL_SIM_TRAJECTORY:
                     assert_int_equal (st->sender, KETENCTL_SIMGEN_REGISSEUR);
@@ -283,7 +295,8 @@ test_order_per_case (void **state)
                     break;
                 case KETENCTL_SIM_TRANSFER_REQUEST:
                     assert_true (plan_seen);
-                    assert_int_equal (plan.state, KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_IN_UITVOERING);
+                    assert_int_equal (
+                      plan.state, KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_IN_UITVOERING);
                     assert_int_not_equal (st->transfer_to, ketenctl_simgen_expected_regisseur (c));
                     asked = true;
                     asked_to = st->transfer_to;
@@ -293,8 +306,11 @@ test_order_per_case (void **state)
                     assert_int_equal (st->sender, asked_to);
                     break;
                 case KETENCTL_SIM_SHELTER: {
-                    tracking_episode_t prev = { shelter_in, shelter_out, shelter_in ? st->date2 : NULL };
-                    tracking_shelter_msg_t msg = { st->shelter_event, st->shelter_type,
+                    tracking_episode_t prev = { shelter_in,
+                                                shelter_out,
+                                                shelter_in ? st->date2 : NULL };
+                    tracking_shelter_msg_t msg = { st->shelter_event,
+                                                   st->shelter_type,
                                                    st->shelter_event == 1 ? st->date : st->date2,
                                                    st->shelter_event == 1 ? NULL : st->date,
                                                    st->destination };
@@ -351,7 +367,8 @@ test_intake_accepts_every_message (void **state)
         gemeenten[ng++] = tok;
     assert_int_equal (ng, 6);
     intake_validate_ctx_t vctx = { S_TODAY, gemeenten, ng, s_org_type, NULL };
-    ketenctl_simgen_refs_t refs = { "SIM-test-00001", "3d5b2f4e-6a3c-4b1d-9e8f-0a1b2c3d4e5f",
+    ketenctl_simgen_refs_t refs = { "SIM-test-00001",
+                                    "3d5b2f4e-6a3c-4b1d-9e8f-0a1b2c3d4e5f",
                                     "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
                                     "pot-0123456789abcdef0123456789abcdef",
                                     "5f4e3d2c-1b0a-4f9e-8d7c-6b5a4f3e2d1c" };
@@ -360,8 +377,9 @@ test_intake_accepts_every_message (void **state)
         const ketenctl_simgen_case_t *c = ketenctl_simgen_case (gen, i);
         for (int s = 0; s < c->nsteps; s++) {
             const ketenctl_simgen_step_t *st = &c->steps[s];
-            int sender = st->sender == KETENCTL_SIMGEN_REGISSEUR ? ketenctl_simgen_expected_regisseur (c)
-                                                                : st->sender;
+            int sender = st->sender == KETENCTL_SIMGEN_REGISSEUR
+                           ? ketenctl_simgen_expected_regisseur (c)
+                           : st->sender;
             size_t len = 0;
             uint8_t *bytes = ketenctl_simgen_encode (
               c, st, &refs, "0f1e2d3c-4b5a-4968-8776-655443322110", 1780000000000, &len);
@@ -375,13 +393,19 @@ test_intake_accepts_every_message (void **state)
             memset (&reject, 0, sizeof reject);
             if (st->kind == KETENCTL_SIM_SATISFACTION) {
                 /* intake may not know this body yet: it is counted apart */
-                assert_int_equal (env->body_case, KETENBUS__V1__ENVELOPE__BODY_SATISFACTION_MEASUREMENT);
+                assert_int_equal (env->body_case,
+                                  KETENBUS__V1__ENVELOPE__BODY_SATISFACTION_MEASUREMENT);
                 assert_in_range (env->satisfaction_measurement->score, 1, 10);
                 satisfaction++;
             } else if (!intake_validate_envelope (env, type, &reject) ||
                        !intake_validate_body (env, &who, &vctx, &reject))
-                fail_msg ("case %d step %d (%s as %s) rejected: %s %s %s", c->number, s,
-                          ketenctl_simgen_kind_name (st->kind), who.org, reject.code, reject.field,
+                fail_msg ("case %d step %d (%s as %s) rejected: %s %s %s",
+                          c->number,
+                          s,
+                          ketenctl_simgen_kind_name (st->kind),
+                          who.org,
+                          reject.code,
+                          reject.field,
                           reject.rule);
             else
                 checked++;
