@@ -1,11 +1,13 @@
 /*  monitor_report - the ketencoordinator's page and the 3D page, read
-    from the derived tables of migration 0002 (views mon_*_r give each row
-    its region) and published through monitor_suppress.
+    from the derived tables of migrations 0002 and 0003 (each row carries
+    the region it counts in, r_gemeente/r_gebied, resolved when it was
+    written) and published through monitor_suppress.
 
     Every query takes $1 = first day, $2 = last day of the period, $3 =
     gemeente ('' = region), $4 = gebied ('' = all); some take $5 (the first
-    day of the 12-month trend window, a threshold or a number of days).
-    Each one filters on the row's own region, so a gemeente report never
+    day of the 12-month trend window, a threshold or a number of days) and
+    one $6. Medians and p90 are percentile_cont in SQL, so no query ships
+    a row per trajectory. Each one filters on the row's own region, so a gemeente report never
     counts anything of another gemeente. */
 #include "monitor_report.h"
 #include "monitor_suppress.h"
@@ -20,6 +22,7 @@
 #include <time.h>
 
 #define S_REGION " ($3 = '' OR r_gemeente = $3) AND ($4 = '' OR r_gebied = $4) "
+#define S_T_REGION " ($3 = '' OR t.r_gemeente = $3) AND ($4 = '' OR t.r_gebied = $4) "
 /* the month of d counted from $5 (the first month of the trend window) */
 #define S_MONTH_IDX(d)                                                                             \
     " ((extract(year FROM " d ")::int - extract(year FROM $5::date)::int) * 12 +"                  \
@@ -28,18 +31,6 @@
 #define S_REGION_KEY                                                                               \
     " CASE WHEN $3 = '' THEN coalesce(r_gemeente, '-') ELSE coalesce(r_gebied, '-') END "
 #define S_MONTHS 12
-
-/* (key, column, count) per outcome of the trajectories grouped by key */
-#define S_TRJ_COUNTS(key)                                                                          \
-    "SELECT k, col, count(*) FROM (SELECT " key " AS k, unnest(ARRAY["                             \
-    " CASE WHEN begun BETWEEN $1 AND $2 THEN 0 END,"                                               \
-    " CASE WHEN begun <= $2 AND (end_date IS NULL OR end_date > $2) THEN 1 END,"                   \
-    " CASE WHEN end_date BETWEEN $1 AND $2 AND outcome = 1 THEN 2 END,"                            \
-    " CASE WHEN end_date BETWEEN $1 AND $2 AND outcome = 2 THEN 3 END,"                            \
-    " CASE WHEN end_date BETWEEN $1 AND $2 AND outcome = 3 THEN 4 END,"                            \
-    " CASE WHEN end_date BETWEEN $1 AND $2 AND outcome NOT IN (1, 2, 3) THEN 5 END]) AS col"       \
-    " FROM mon_trajectory_r WHERE" S_REGION                                                        \
-    ") x WHERE col IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"
 
 typedef struct
 {
@@ -50,22 +41,17 @@ typedef struct
 
 enum
 {
-    Q_TRJ_ORG,
-    Q_TRJ_TYPE,
-    Q_TRJ_REGION,
-    Q_EARLY,
+    Q_CUSTOM_PLANS,
+    Q_TRJ,
     Q_LEAD,
     Q_SHELTER_INOUT,
     Q_SHELTER_STAY,
     Q_SHELTER_DEST,
     Q_POT_STABLE,
     Q_SHELTER_HOUSING,
-    Q_ZWERF_THROUGH,
     Q_ZWERF_SPLIT,
-    Q_MATCH,
     Q_ESCALATIONS,
     Q_OVERRIDES,
-    Q_TREND_STARTED,
     Q_CLIENTS,
     Q_PYRAMID,
     Q_COST,
@@ -74,41 +60,101 @@ enum
     Q_COUNT
 };
 
+/* Which table a Q_TRJ row belongs to (its column 0). */
+enum
+{
+    S_TRJ_ORG,
+    S_TRJ_TYPE,
+    S_TRJ_REGION,
+    S_TRJ_EARLY,
+    S_TRJ_TREND,
+    S_TRJ_ZWERF
+};
+
 static const s_stmt_t s_stmts[Q_COUNT] = {
-    [Q_TRJ_ORG] = { "mon_rep_trj_org", S_TRJ_COUNTS ("coalesce(org, '-')"), 4 },
-    [Q_TRJ_TYPE] = { "mon_rep_trj_type", S_TRJ_COUNTS ("trajectory_type::text"), 4 },
-    [Q_TRJ_REGION] = { "mon_rep_trj_region", S_TRJ_COUNTS (S_REGION_KEY), 4 },
-    [Q_EARLY] = { "mon_rep_early",
-                  "SELECT early_end_reason::text, 0, count(*) FROM mon_trajectory_r"
-                  " WHERE end_date BETWEEN $1 AND $2 AND outcome = 2 AND" S_REGION
-                  " GROUP BY 1 ORDER BY 1",
-                  4 },
-    [Q_LEAD] = { "mon_rep_lead",
-                 "SELECT 0, greatest(first_regie_date - first_signal_date, 0) FROM mon_gezin_r"
-                 " WHERE first_regie_date BETWEEN $1 AND $2 AND first_signal_date IS NOT NULL "
-                 "AND" S_REGION
-                 " UNION ALL SELECT 1, greatest(plan_date - first_signal_date, 0) FROM mon_gezin_r"
-                 " WHERE plan_date BETWEEN $1 AND $2 AND first_signal_date IS NOT NULL AND" S_REGION
-                 " UNION ALL SELECT 2, greatest(end_date - coalesce(first_signal_date, begun), 0)"
-                 " FROM mon_trajectory_r WHERE end_date BETWEEN $1 AND $2"
-                 " AND coalesce(first_signal_date, begun) IS NOT NULL AND" S_REGION,
-                 4 },
+    /* kb_db makes every connection plan generically; the report's
+       statements are planned for their parameters (a period of a month
+       takes the date indexes, the region filter folds away) */
+    [Q_CUSTOM_PLANS] = { "mon_rep_custom_plans",
+                         "SELECT set_config('plan_cache_mode', 'force_custom_plan', true)",
+                         0 },
+    /* Every trajectory figure in one scan: f groups the trajectories by
+       everything a figure splits on (a few thousand groups at most), c
+       gives each group its columns (0 started in the period; 1 ongoing on
+       the last day; 2..5 ended in the period by outcome), and the rows are
+       (table, key, column, count): by regisseur, by type, by region and,
+       for the early ends, by reason; then started per month of the trend
+       window ($5) by type, and the zwerfjongeren ended in the period
+       within $6 days of aangemeld (key true) or not (false). */
+    [Q_TRJ] = {
+      "mon_rep_trj",
+      "WITH f AS (SELECT coalesce(org, '-') AS org, trajectory_type AS typ," S_REGION_KEY " AS rk,"
+      "  CASE WHEN end_date BETWEEN $1 AND $2 AND outcome = 2 THEN early_end_reason END AS reason,"
+      "  coalesce(begun BETWEEN $1 AND $2, false) AS started,"
+      "  CASE WHEN end_date BETWEEN $1 AND $2 THEN CASE outcome WHEN 1 THEN 2 WHEN 2 THEN 3"
+      "   WHEN 3 THEN 4 ELSE 5 END"
+      "   WHEN begun <= $2 AND (end_date IS NULL OR end_date > $2) THEN 1 END AS st,"
+      "  CASE WHEN begun BETWEEN $5 AND $2 AND $1::date <= $2 THEN" S_MONTH_IDX ("begun") "END AS m,"
+      "  CASE WHEN trajectory_type = 3 AND end_date BETWEEN $1 AND $2 AND begun IS NOT NULL"
+      "   THEN end_date - begun <= $6::int END AS zw,"
+      "  count(*) AS n FROM mon_trajectory WHERE" S_REGION "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8),"
+      " c AS (SELECT f.org, f.typ, f.rk, f.reason, x.col, f.n FROM f"
+      "  CROSS JOIN LATERAL (VALUES (CASE WHEN f.started THEN 0 END), (f.st)) AS x (col)"
+      "  WHERE x.col IS NOT NULL)"
+      " SELECT CASE WHEN grouping (org) = 0 THEN 0 WHEN grouping (typ) = 0 THEN 1"
+      "  WHEN grouping (rk) = 0 THEN 2 ELSE 3 END, coalesce (org, typ::text, rk, reason::text),"
+      "  col, sum(n) FROM c GROUP BY GROUPING SETS ((org, col), (typ, col), (rk, col), (reason, col))"
+      "  HAVING grouping (reason) = 1 OR (reason IS NOT NULL AND col = 3)"
+      " UNION ALL SELECT 4, typ::text, m, sum(n) FROM f WHERE m IS NOT NULL GROUP BY typ, m"
+      " UNION ALL SELECT 5, zw::text, 0, sum(n) FROM f WHERE zw IS NOT NULL GROUP BY zw"
+      " ORDER BY 1, 2, 3",
+      6 },
+    /* One row: count, median and p90 of the days first signal -> first
+       regisseur and -> plan (gezinnen with that date in the period), and
+       -> end (trajectories ended in the period); then the match
+       follow-up: gezinnen whose first match lies in the period and is at
+       least $5 days ago or already followed by a regisseur, and how many
+       of them had one within $5 days. percentile_cont skips NULLs. */
+    [Q_LEAD] = {
+      "mon_rep_lead",
+      "SELECT g.*, t.* FROM (SELECT count(a), percentile_cont(0.5) WITHIN GROUP (ORDER BY a),"
+      "  percentile_cont(0.9) WITHIN GROUP (ORDER BY a),"
+      "  count(b), percentile_cont(0.5) WITHIN GROUP (ORDER BY b),"
+      "  percentile_cont(0.9) WITHIN GROUP (ORDER BY b),"
+      "  count(*) FILTER (WHERE m AND r), count(*) FILTER (WHERE m AND (r OR late))"
+      "  FROM (SELECT CASE WHEN first_regie_date BETWEEN $1 AND $2 AND first_signal_date IS NOT NULL"
+      "    THEN greatest(first_regie_date - first_signal_date, 0) END AS a,"
+      "   CASE WHEN plan_date BETWEEN $1 AND $2 AND first_signal_date IS NOT NULL"
+      "    THEN greatest(plan_date - first_signal_date, 0) END AS b,"
+      "   first_match_date BETWEEN $1 AND $2 AS m,"
+      "   first_regie_date <= first_match_date + $5::int AS r,"
+      "   first_match_date + $5::int < current_date AS late"
+      "   FROM mon_gezin WHERE (first_regie_date BETWEEN $1 AND $2 OR plan_date BETWEEN $1 AND $2"
+      "    OR first_match_date BETWEEN $1 AND $2)"
+      "    AND ($3 = '' OR gemeente_code = $3) AND ($4 = '' OR gebied = $4)) x) g,"
+      " (SELECT count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY d),"
+      "  percentile_cont(0.9) WITHIN GROUP (ORDER BY d)"
+      "  FROM (SELECT greatest(end_date - coalesce(first_signal_date, begun), 0) AS d"
+      "   FROM mon_trajectory WHERE end_date BETWEEN $1 AND $2"
+      "   AND coalesce(first_signal_date, begun) IS NOT NULL AND" S_REGION ") y) t",
+      5 },
     [Q_SHELTER_INOUT] = { "mon_rep_shelter_inout",
-                          "SELECT" S_MONTH_IDX (
-                            "in_date") "::text, 0, count(*) FROM mon_shelter_r"
-                                       " WHERE in_date BETWEEN $5 AND $2 AND $1::date <= $2 "
-                                       "AND" S_REGION " GROUP BY 1"
-                                       " UNION ALL SELECT" S_MONTH_IDX (
-                                         "out_date") "::text, 1, count(*)"
-                                                     " FROM mon_shelter_r WHERE out_date BETWEEN "
-                                                     "$5 AND $2 AND" S_REGION " GROUP BY 1",
+                          "SELECT" S_MONTH_IDX ("in_date") "::text, 0, count(*) FROM mon_shelter"
+                          " WHERE in_date BETWEEN $5 AND $2 AND $1::date <= $2 AND" S_REGION
+                          " GROUP BY 1"
+                          " UNION ALL SELECT" S_MONTH_IDX ("out_date") "::text, 1, count(*)"
+                          " FROM mon_shelter WHERE out_date BETWEEN $5 AND $2 AND" S_REGION
+                          " GROUP BY 1",
                           5 },
+    /* count, sum and median of the stays ending in the period */
     [Q_SHELTER_STAY] = { "mon_rep_shelter_stay",
-                         "SELECT greatest(out_date - in_date, 0) FROM mon_shelter_r"
-                         " WHERE out_date BETWEEN $1 AND $2 AND in_date IS NOT NULL AND" S_REGION,
+                         "SELECT count(*), sum(d), percentile_cont(0.5) WITHIN GROUP (ORDER BY d)"
+                         " FROM (SELECT greatest(out_date - in_date, 0) AS d FROM mon_shelter"
+                         "  WHERE out_date BETWEEN $1 AND $2 AND in_date IS NOT NULL AND" S_REGION
+                         ") x",
                          4 },
     [Q_SHELTER_DEST] = { "mon_rep_shelter_dest",
-                         "SELECT destination::text, 0, count(*) FROM mon_shelter_r"
+                         "SELECT destination::text, 0, count(*) FROM mon_shelter"
                          " WHERE out_date BETWEEN $1 AND $2 AND" S_REGION " GROUP BY 1 ORDER BY 1",
                          4 },
     /* POT persons with a trajectory active in the period and an
@@ -120,68 +166,50 @@ static const s_stmt_t s_stmts[Q_COUNT] = {
                        "  AND scores[4] >= $5, false) AS stable FROM ("
                        "  SELECT coalesce(t.person_pseudonym, t.trajectory_id) AS who, a.scores,"
                        "   a.assessed_date, a.assessment_id"
-                       "  FROM mon_trajectory_r t JOIN mon_assessment a ON a.trajectory_id = "
-                       "t.trajectory_id"
+                       "  FROM mon_trajectory t JOIN mon_assessment a ON a.trajectory_id ="
+                       "   t.trajectory_id"
                        "  WHERE t.trajectory_type = 2 AND t.begun <= $2 AND (t.end_date IS NULL OR"
-                       "   t.end_date >= $1) AND a.assessed_date <= $2 AND" S_REGION "  UNION ALL"
+                       "   t.end_date >= $1) AND a.assessed_date <= $2 AND" S_T_REGION "  UNION ALL"
                        "  SELECT t.person_pseudonym, a.scores, a.assessed_date, a.assessment_id"
-                       "  FROM mon_trajectory_r t JOIN mon_assessment a ON a.person_pseudonym = "
-                       "t.person_pseudonym"
+                       "  FROM mon_trajectory t JOIN mon_assessment a ON a.person_pseudonym ="
+                       "   t.person_pseudonym"
                        "  WHERE t.trajectory_type = 2 AND t.begun <= $2 AND (t.end_date IS NULL OR"
-                       "   t.end_date >= $1) AND a.assessed_date <= $2 AND" S_REGION ") x"
+                       "   t.end_date >= $1) AND a.assessed_date <= $2 AND" S_T_REGION ") x"
                        " ORDER BY who, assessed_date DESC, assessment_id DESC) y",
                        5 },
     [Q_SHELTER_HOUSING] = { "mon_rep_shelter_housing",
                             "SELECT count(*) FILTER (WHERE destination = 1), count(*) FROM "
-                            "mon_shelter_r"
+                            "mon_shelter"
                             " WHERE out_date BETWEEN $1 AND $2 AND" S_REGION,
                             4 },
-    [Q_ZWERF_THROUGH] = { "mon_rep_zwerf_through",
-                          "SELECT count(*) FILTER (WHERE end_date - begun <= $5), count(*)"
-                          " FROM mon_trajectory_r WHERE trajectory_type = 3 AND end_date BETWEEN "
-                          "$1 AND $2"
-                          " AND begun IS NOT NULL AND" S_REGION,
-                          5 },
     /* zwerfjongeren leaving shelter home (3) or to (begeleid) zelfstandig wonen (1, 2) */
     [Q_ZWERF_SPLIT] = { "mon_rep_zwerf_split",
                         "SELECT count(*) FILTER (WHERE destination = 3),"
-                        " count(*) FILTER (WHERE destination IN (1, 2)) FROM mon_shelter_r"
+                        " count(*) FILTER (WHERE destination IN (1, 2)) FROM mon_shelter"
                         " WHERE out_date BETWEEN $1 AND $2 AND (shelter_type = 3 OR "
                         "trajectory_type = 3)"
                         " AND destination IN (1, 2, 3) AND" S_REGION,
                         4 },
-    /* gezinnen whose first match lies in the period and is at least $5
-       days ago or already followed by a regisseur */
-    [Q_MATCH] = { "mon_rep_match",
-                  "SELECT count(*) FILTER (WHERE first_regie_date <= first_match_date + $5::int),"
-                  " count(*) FROM mon_gezin_r WHERE first_match_date BETWEEN $1 AND $2"
-                  " AND (first_regie_date <= first_match_date + $5::int"
-                  " OR first_match_date + $5::int < current_date) AND" S_REGION,
-                  5 },
+    /* open on the last day, opened in the period, decided in the period
+       and the median days to the decision */
     [Q_ESCALATIONS] = { "mon_rep_escalations",
-                        "SELECT 0, 0 FROM mon_escalation_r WHERE opened_date <= $2"
-                        " AND (resolved_date IS NULL OR resolved_date > $2) AND" S_REGION
-                        " UNION ALL SELECT 1, 0 FROM mon_escalation_r WHERE opened_date BETWEEN $1 "
-                        "AND $2"
-                        " AND" S_REGION " UNION ALL SELECT 2, greatest(resolved_date - "
-                                        "opened_date, 0) FROM mon_escalation_r"
-                        " WHERE resolved_date BETWEEN $1 AND $2 AND opened_date IS NOT NULL "
-                        "AND" S_REGION,
+                        "SELECT count(*) FILTER (WHERE opened_date <= $2 AND (resolved_date IS NULL"
+                        "  OR resolved_date > $2)),"
+                        " count(*) FILTER (WHERE opened_date BETWEEN $1 AND $2), count(d),"
+                        " percentile_cont(0.5) WITHIN GROUP (ORDER BY d)"
+                        " FROM (SELECT opened_date, resolved_date,"
+                        "  CASE WHEN resolved_date BETWEEN $1 AND $2 AND opened_date IS NOT NULL"
+                        "   THEN greatest(resolved_date - opened_date, 0) END AS d"
+                        "  FROM mon_escalation WHERE" S_REGION ") x",
                         4 },
     [Q_OVERRIDES] = { "mon_rep_overrides",
-                      "SELECT review_outcome::text, 0, count(*) FROM mon_share_r WHERE outcome = 3"
+                      "SELECT review_outcome::text, 0, count(*) FROM mon_share WHERE outcome = 3"
                       " AND decided_date BETWEEN $1 AND $2 AND" S_REGION " GROUP BY 1",
                       4 },
-    [Q_TREND_STARTED] = { "mon_rep_trend_started",
-                          "SELECT trajectory_type::text," S_MONTH_IDX (
-                            "begun") ", count(*)"
-                                     " FROM mon_trajectory_r WHERE begun BETWEEN $5 AND $2 AND "
-                                     "$1::date <= $2 AND" S_REGION " GROUP BY 1, 2",
-                          5 },
     [Q_CLIENTS] = { "mon_rep_clients",
                     "SELECT" S_REGION_KEY ", CASE WHEN wet BETWEEN 1 AND 3 THEN wet - 1 ELSE 3 END,"
                     " count(DISTINCT coalesce(person_pseudonym, toewijzing_id)) FROM "
-                    "mon_toewijzing_r"
+                    "mon_toewijzing"
                     " WHERE active_from <= $2 AND (active_to IS NULL OR active_to >= $1) "
                     "AND" S_REGION " GROUP BY 1, 2 ORDER BY 1",
                     4 },
@@ -189,7 +217,7 @@ static const s_stmt_t s_stmts[Q_COUNT] = {
                     "SELECT CASE WHEN pyramid_level BETWEEN 1 AND 4 THEN pyramid_level - 1 ELSE 4 "
                     "END::text,"
                     " CASE WHEN wet BETWEEN 1 AND 3 THEN wet - 1 ELSE 3 END, count(*) FROM "
-                    "mon_toewijzing_r"
+                    "mon_toewijzing"
                     " WHERE active_from <= $2 AND (active_to IS NULL OR active_to >= $1) "
                     "AND" S_REGION " GROUP BY 1, 2",
                     4 },
@@ -197,13 +225,13 @@ static const s_stmt_t s_stmts[Q_COUNT] = {
                  "SELECT" S_REGION_KEY ", CASE WHEN wet BETWEEN 1 AND 3 THEN wet - 1 ELSE 3 END,"
                  " product_category, volume, unit, frequency, cost_cents,"
                  " active_from - DATE '1970-01-01', coalesce(active_to - DATE '1970-01-01', -1)"
-                 " FROM mon_toewijzing_r"
+                 " FROM mon_toewijzing"
                  " WHERE active_from <= $2 AND (active_to IS NULL OR active_to >= $1) AND" S_REGION,
                  4 },
     [Q_SATISFACTION] = { "mon_rep_satisfaction",
                          "SELECT CASE WHEN wet BETWEEN 1 AND 3 THEN wet - 1 ELSE 3 END::text, "
                          "count(*),"
-                         " sum(score) FROM mon_satisfaction_r WHERE measured_date BETWEEN $1 AND "
+                         " sum(score) FROM mon_satisfaction WHERE measured_date BETWEEN $1 AND "
                          "$2 AND" S_REGION " GROUP BY 1",
                          4 },
     [Q_TREND_CLIENTS] = { "mon_rep_trend_clients",
@@ -212,7 +240,7 @@ static const s_stmt_t s_stmts[Q_COUNT] = {
                           " FROM generate_series(0, 11) AS m(i)"
                           " CROSS JOIN LATERAL (SELECT ($5::date + make_interval(months => "
                           "m.i))::date AS f) mf"
-                          " JOIN mon_toewijzing_r w ON w.active_from < (mf.f + interval '1 "
+                          " JOIN mon_toewijzing w ON w.active_from < (mf.f + interval '1 "
                           "month')::date"
                           " AND (w.active_to IS NULL OR w.active_to >= mf.f)"
                           " WHERE w.active_from <= $2 AND $1::date <= $2 AND" S_REGION
@@ -253,6 +281,7 @@ typedef struct
     char from[11], to[11], trend[11];
     int32_t from_d, to_d, trend_d;
     const char *region_label;
+    long match[2]; /* match follow-up: within the term, counted (from Q_LEAD) */
     bool failed;
 } s_ctx_t;
 
@@ -265,15 +294,25 @@ typedef struct
     monitor_table_t t;
 } s_counts_t;
 
+/* Every trajectory figure of the keten page, from one Q_TRJ scan. */
+typedef struct
+{
+    s_counts_t by[3]; /* S_TRJ_ORG, S_TRJ_TYPE, S_TRJ_REGION */
+    s_counts_t early;
+    s_counts_t trend;
+    long zwerf_fast, zwerf_all;
+} s_trj_t;
+
 static char *
 s_strdup (const char *s)
 {
     return strdup (s ? s : "");
 }
 
-/* Runs statement q with the period and region (and $5 when given). */
+/* Runs statement q with the period and region (and $5, $6 when it
+   takes them). */
 static PGresult *
-s_query (s_ctx_t *ctx, int q, const char *p5)
+s_query6 (s_ctx_t *ctx, int q, const char *p5, const char *p6)
 {
     if (ctx->failed)
         return NULL;
@@ -283,8 +322,8 @@ s_query (s_ctx_t *ctx, int q, const char *p5)
         ctx->failed = true;
         return NULL;
     }
-    const char *v[5] = {
-        ctx->from, ctx->to, ctx->rep->filter.gemeente, ctx->rep->filter.gebied, p5
+    const char *v[6] = {
+        ctx->from, ctx->to, ctx->rep->filter.gemeente, ctx->rep->filter.gebied, p5, p6
     };
     kb_db_rc_t rc;
     PGresult *res = kb_db_run (ctx->db, st->name, st->nparams, v, NULL, NULL, &rc);
@@ -297,10 +336,23 @@ s_query (s_ctx_t *ctx, int q, const char *p5)
     return res;
 }
 
+static PGresult *
+s_query (s_ctx_t *ctx, int q, const char *p5)
+{
+    return s_query6 (ctx, q, p5, NULL);
+}
+
 static long
 s_long (PGresult *res, int row, int col)
 {
     return PQgetisnull (res, row, col) ? 0 : atol (PQgetvalue (res, row, col));
+}
+
+/* A percentile_cont result; NAN when NULL (no values). */
+static double
+s_double (PGresult *res, int row, int col)
+{
+    return PQgetisnull (res, row, col) ? NAN : strtod (PQgetvalue (res, row, col), NULL);
 }
 
 /* Tables and cells -------------------------------------------------------- */
@@ -598,27 +650,65 @@ s_month_cols (s_ctx_t *ctx,
 
 /* The keten page --------------------------------------------------------- */
 
-static void
-s_trajectories (s_ctx_t *ctx, int q, const char *id, const char *title, const char *row_head)
+/* Runs Q_TRJ into trj; false on failure. */
+static bool
+s_trj_load (s_ctx_t *ctx, s_trj_t *trj)
 {
-    PGresult *res = s_query (ctx, q, NULL);
+    s_counts_init (&trj->by[S_TRJ_ORG], 6, NULL, 0);
+    s_counts_init (&trj->by[S_TRJ_TYPE], 6, s_types, 5);
+    s_counts_init (&trj->by[S_TRJ_REGION], 6, NULL, 0);
+    s_counts_init (&trj->early, 1, s_reasons, sizeof s_reasons / sizeof s_reasons[0]);
+    s_counts_init (&trj->trend, S_MONTHS, s_types, 5);
+    char days[16];
+    snprintf (days, sizeof days, "%d", ctx->cfg->target_zwerf_through_days);
+    PGresult *res = s_query6 (ctx, Q_TRJ, ctx->trend, days);
     if (!res)
-        return;
-    s_counts_t *c = calloc (1, sizeof *c);
-    if (!c) {
-        ctx->failed = true;
-        PQclear (res);
-        return;
+        return false;
+    /* rows come ordered by table, key and column, so the rows of a table
+       keep the order of their keys */
+    for (int i = 0; i < PQntuples (res); i++) {
+        long tab = s_long (res, i, 0), col = s_long (res, i, 2), n = s_long (res, i, 3);
+        const char *key = PQgetvalue (res, i, 1);
+        switch (tab) {
+        case S_TRJ_ORG:
+        case S_TRJ_TYPE:
+        case S_TRJ_REGION:
+            s_counts_add (&trj->by[tab], key, col, n);
+            break;
+        case S_TRJ_EARLY:
+            s_counts_add (&trj->early, key, 0, n);
+            break;
+        case S_TRJ_TREND:
+            s_counts_add (&trj->trend, key, col, n);
+            break;
+        case S_TRJ_ZWERF:
+            trj->zwerf_all += n;
+            if (strcmp (key, "true") == 0)
+                trj->zwerf_fast += n;
+            break;
+        default:
+            break;
+        }
     }
+    PQclear (res);
+    return true;
+}
+
+static void
+s_trj_free (s_trj_t *trj)
+{
+    for (int k = 0; k < 3; k++)
+        s_counts_free (&trj->by[k]);
+    s_counts_free (&trj->early);
+    s_counts_free (&trj->trend);
+}
+
+static void
+s_trajectories (s_ctx_t *ctx, s_counts_t *c, const char *id, const char *title, const char *row_head)
+{
     const char *cols[7];
     memcpy (cols, s_outcome_cols, sizeof cols);
     cols[0] = row_head;
-    if (q == Q_TRJ_TYPE)
-        s_counts_init (c, 6, s_types, 5);
-    else
-        s_counts_init (c, 6, NULL, 0);
-    s_counts_fill (c, res);
-    PQclear (res);
     s_publish (ctx,
                id,
                title,
@@ -630,8 +720,6 @@ s_trajectories (s_ctx_t *ctx, int q, const char *id, const char *title, const ch
                true,
                false,
                NULL);
-    s_counts_free (c);
-    free (c);
 }
 
 static void
@@ -663,39 +751,30 @@ s_simple_counts (s_ctx_t *ctx,
     PQclear (res);
 }
 
-/* Collects column 1 of res per key in column 0 (0..n_keys-1). */
-typedef struct
-{
-    int *v;
-    size_t n, cap;
-} s_ints_t;
-
-static void
-s_ints_add (s_ints_t *a, int v)
-{
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 64;
-        int *nv = realloc (a->v, cap * sizeof *nv);
-        if (!nv)
-            return;
-        a->v = nv;
-        a->cap = cap;
-    }
-    a->v[a->n++] = v;
-}
-
 static void
 s_lead_times (s_ctx_t *ctx)
 {
-    PGresult *res = s_query (ctx, Q_LEAD, NULL);
+    char p5[16];
+    snprintf (p5, sizeof p5, "%d", ctx->cfg->match_followup_days);
+    PGresult *res = s_query (ctx, Q_LEAD, p5);
     if (!res)
         return;
-    s_ints_t d[3] = { { 0 } };
-    for (int i = 0; i < PQntuples (res); i++) {
-        long k = s_long (res, i, 0);
-        if (k >= 0 && k < 3)
-            s_ints_add (&d[k], (int)s_long (res, i, 1));
+    if (PQntuples (res) != 1) {
+        PQclear (res);
+        ctx->failed = true;
+        return;
     }
+    /* (count, median, p90) at columns 0, 3, 8 */
+    static const int at[3] = { 0, 3, 8 };
+    long n[3];
+    double median[3], p90[3];
+    for (int k = 0; k < 3; k++) {
+        n[k] = s_long (res, 0, at[k]);
+        median[k] = s_double (res, 0, at[k] + 1);
+        p90[k] = s_double (res, 0, at[k] + 2);
+    }
+    ctx->match[0] = s_long (res, 0, 6);
+    ctx->match[1] = s_long (res, 0, 7);
     PQclear (res);
     static const char *cols[] = { "Doorlooptijd", "Aantal", "Mediaan", "P90" };
     static const char *rows[] = { "Eerste signaal → regisseur",
@@ -713,15 +792,11 @@ s_lead_times (s_ctx_t *ctx)
       3);
     for (size_t r = 0; t && r < 3; r++) {
         s_cell_text (t, r, 0, rows[r]);
-        s_cell_single (ctx, t, r, 1, (long)d[r].n);
-        bool enough = d[r].n > 0 && (long)d[r].n >= ctx->sup.threshold;
-        s_cell_number (
-          t, r, 2, enough ? monitor_targets_percentile (d[r].v, d[r].n, 0.5) : NAN, 0, NULL);
-        s_cell_number (
-          t, r, 3, enough ? monitor_targets_percentile (d[r].v, d[r].n, 0.9) : NAN, 0, NULL);
+        s_cell_single (ctx, t, r, 1, n[r]);
+        bool enough = n[r] > 0 && n[r] >= ctx->sup.threshold;
+        s_cell_number (t, r, 2, enough ? median[r] : NAN, 0, NULL);
+        s_cell_number (t, r, 3, enough ? p90[r] : NAN, 0, NULL);
     }
-    for (int k = 0; k < 3; k++)
-        free (d[k].v);
 }
 
 static void
@@ -751,14 +826,9 @@ s_shelter (s_ctx_t *ctx)
       true);
     /* length of stay of the uitstroom in the period */
     PGresult *res = s_query (ctx, Q_SHELTER_STAY, NULL);
-    if (res) {
-        s_ints_t d = { 0 };
-        double sum = 0;
-        for (int i = 0; i < PQntuples (res); i++) {
-            s_ints_add (&d, (int)s_long (res, i, 0));
-            sum += (double)s_long (res, i, 0);
-        }
-        PQclear (res);
+    if (res && PQntuples (res) == 1) {
+        long n = s_long (res, 0, 0);
+        double sum = (double)s_long (res, 0, 1), median = s_double (res, 0, 2);
         static const char *cols[] = { "", "Aantal", "Gemiddeld (dagen)", "Mediaan (dagen)" };
         monitor_report_table_t *t =
           s_table_new (ctx,
@@ -770,15 +840,15 @@ s_shelter (s_ctx_t *ctx)
                        cols,
                        1);
         if (t) {
-            bool enough = d.n > 0 && (long)d.n >= ctx->sup.threshold;
+            bool enough = n > 0 && n >= ctx->sup.threshold;
             s_cell_text (t, 0, 0, "Uitstroom");
-            s_cell_single (ctx, t, 0, 1, (long)d.n);
-            s_cell_number (t, 0, 2, enough ? sum / (double)d.n : NAN, 1, NULL);
-            s_cell_number (
-              t, 0, 3, enough ? monitor_targets_percentile (d.v, d.n, 0.5) : NAN, 0, NULL);
+            s_cell_single (ctx, t, 0, 1, n);
+            s_cell_number (t, 0, 2, enough ? sum / (double)n : NAN, 1, NULL);
+            s_cell_number (t, 0, 3, enough ? median : NAN, 0, NULL);
         }
-        free (d.v);
-    }
+    } else if (res)
+        ctx->failed = true;
+    PQclear (res);
     static const char *dcols[] = { "Bestemming", "Uitstroom" };
     s_simple_counts (ctx,
                      Q_SHELTER_DEST,
@@ -826,7 +896,7 @@ s_target_row (s_ctx_t *ctx,
 }
 
 static void
-s_targets (s_ctx_t *ctx)
+s_targets (s_ctx_t *ctx, const s_trj_t *trj)
 {
     const monitor_report_config_t *cfg = ctx->cfg;
     char p5[16];
@@ -834,12 +904,12 @@ s_targets (s_ctx_t *ctx)
     snprintf (p5, sizeof p5, "%d", cfg->stable_threshold);
     s_pair (ctx, Q_POT_STABLE, p5, &n[0][0], &n[0][1]);
     s_pair (ctx, Q_SHELTER_HOUSING, NULL, &n[1][0], &n[1][1]);
-    snprintf (p5, sizeof p5, "%d", cfg->target_zwerf_through_days);
-    s_pair (ctx, Q_ZWERF_THROUGH, p5, &n[2][0], &n[2][1]);
+    n[2][0] = trj->zwerf_fast;
+    n[2][1] = trj->zwerf_all;
     long home = 0, independent = 0;
     s_pair (ctx, Q_ZWERF_SPLIT, NULL, &home, &independent);
-    snprintf (p5, sizeof p5, "%d", cfg->match_followup_days);
-    s_pair (ctx, Q_MATCH, p5, &n[5][0], &n[5][1]);
+    n[5][0] = ctx->match[0];
+    n[5][1] = ctx->match[1];
     if (ctx->failed)
         return;
     static const char *cols[] = { "Doel", "Waarde", "Streefwaarde", "Basis (aantal)" };
@@ -898,16 +968,13 @@ s_escalations (s_ctx_t *ctx)
     PGresult *res = s_query (ctx, Q_ESCALATIONS, NULL);
     if (!res)
         return;
-    long count[3] = { 0 };
-    s_ints_t resolved = { 0 };
-    for (int i = 0; i < PQntuples (res); i++) {
-        long k = s_long (res, i, 0);
-        if (k < 0 || k > 2)
-            continue;
-        count[k]++;
-        if (k == 2)
-            s_ints_add (&resolved, (int)s_long (res, i, 1));
+    if (PQntuples (res) != 1) {
+        PQclear (res);
+        ctx->failed = true;
+        return;
     }
+    long count[3] = { s_long (res, 0, 0), s_long (res, 0, 1), s_long (res, 0, 2) };
+    double median = s_double (res, 0, 3);
     PQclear (res);
     static const char *cols[] = { "Escalaties", "Aantal", "Mediaan dagen tot besluit" };
     static const char *rows[] = { "Open op de einddatum",
@@ -924,64 +991,65 @@ s_escalations (s_ctx_t *ctx)
     for (size_t r = 0; t && r < 3; r++) {
         s_cell_text (t, r, 0, rows[r]);
         s_cell_single (ctx, t, r, 1, count[r]);
-        if (r == 2 && resolved.n > 0 && (long)resolved.n >= ctx->sup.threshold)
-            s_cell_number (
-              t, r, 2, monitor_targets_percentile (resolved.v, resolved.n, 0.5), 0, NULL);
+        if (r == 2 && count[2] > 0 && count[2] >= ctx->sup.threshold)
+            s_cell_number (t, r, 2, median, 0, NULL);
         else if (r == 2)
             s_cell_hidden (t, r, 2);
         else
             s_cell_text (t, r, 2, "");
     }
-    free (resolved.v);
 }
 
 static void
-s_trend_started (s_ctx_t *ctx)
+s_trend_started (s_ctx_t *ctx, s_counts_t *c)
 {
     char labels[S_MONTHS][8];
     const char *cols[S_MONTHS + 1];
     s_month_cols (ctx, "Type", labels, cols);
-    s_simple_counts (
-      ctx,
-      Q_TREND_STARTED,
-      ctx->trend,
-      "trend_started",
-      "Gestarte trajecten per maand",
-      "Trajecten naar maand van aanmelding, 12 maanden tot het einde van de periode.",
-      MONITOR_CHART_TREND,
-      cols,
-      S_MONTHS,
-      s_types,
-      5,
-      true);
+    s_publish (ctx,
+               "trend_started",
+               "Gestarte trajecten per maand",
+               "Trajecten naar maand van aanmelding, 12 maanden tot het einde van de periode.",
+               MONITOR_CHART_TREND,
+               cols,
+               c,
+               true,
+               false,
+               NULL);
 }
 
 static void
 s_keten (s_ctx_t *ctx)
 {
-    s_trajectories (ctx, Q_TRJ_ORG, "trajectories_by_org", "Trajecten per regisseur", "Regisseur");
-    s_trajectories (ctx, Q_TRJ_TYPE, "trajectories_by_type", "Trajecten per type", "Type");
+    s_trj_t *trj = calloc (1, sizeof *trj);
+    if (!trj) {
+        ctx->failed = true;
+        return;
+    }
+    if (!s_trj_load (ctx, trj))
+        goto done;
+    s_trajectories (
+      ctx, &trj->by[S_TRJ_ORG], "trajectories_by_org", "Trajecten per regisseur", "Regisseur");
+    s_trajectories (ctx, &trj->by[S_TRJ_TYPE], "trajectories_by_type", "Trajecten per type", "Type");
     s_trajectories (ctx,
-                    Q_TRJ_REGION,
+                    &trj->by[S_TRJ_REGION],
                     "trajectories_by_region",
                     "Trajecten per gemeente of gebied",
                     ctx->region_label);
     static const char *ecols[] = { "Reden", "Vroegtijdig beëindigd" };
-    s_simple_counts (ctx,
-                     Q_EARLY,
-                     NULL,
-                     "early_end_reasons",
-                     "Vroegtijdig beëindigde trajecten naar reden",
-                     "Trajecten met uitkomst vroegtijdig beëindigd en einddatum in de periode.",
-                     MONITOR_CHART_BARS,
-                     ecols,
-                     1,
-                     s_reasons,
-                     sizeof s_reasons / sizeof s_reasons[0],
-                     true);
+    s_publish (ctx,
+               "early_end_reasons",
+               "Vroegtijdig beëindigde trajecten naar reden",
+               "Trajecten met uitkomst vroegtijdig beëindigd en einddatum in de periode.",
+               MONITOR_CHART_BARS,
+               ecols,
+               &trj->early,
+               true,
+               false,
+               NULL);
     s_lead_times (ctx);
     s_shelter (ctx);
-    s_targets (ctx);
+    s_targets (ctx, trj);
     s_escalations (ctx);
     static const char *ocols[] = { "Beoordeling", "Delingen" };
     s_simple_counts (ctx,
@@ -996,7 +1064,10 @@ s_keten (s_ctx_t *ctx)
                      s_reviews,
                      3,
                      true);
-    s_trend_started (ctx);
+    s_trend_started (ctx, &trj->trend);
+done:
+    s_trj_free (trj);
+    free (trj);
 }
 
 /* The 3D page ------------------------------------------------------------ */
@@ -1249,9 +1320,11 @@ monitor_report_build (kb_db_t *db,
     bool tx = kb_db_exec (db, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") == KB_DB_OK;
     if (!tx)
         ctx.failed = true;
-    else if (page == MONITOR_PAGE_KETEN)
-        s_keten (&ctx);
     else
+        PQclear (s_query (&ctx, Q_CUSTOM_PLANS, NULL)); /* this transaction only */
+    if (!ctx.failed && page == MONITOR_PAGE_KETEN)
+        s_keten (&ctx);
+    else if (!ctx.failed)
         s_3d (&ctx);
     if (tx)
         kb_db_rollback (db);

@@ -6,7 +6,10 @@
     Loading: N trajectory events (default 1 000 000) are generated with
     generate_series straight into monitoring_event and, with the derive
     trigger off (session_replication_role = replica), into the derived
-    tables exactly as the trigger of migration 0002 would have written them:
+    tables exactly as the triggers of migrations 0002 and 0003 would have
+    written them (with the resolved region r_gemeente/r_gebied, the
+    gezin's first signal date on the trajectory and the trajectory's type
+    on the shelter episode):
     N/2 trajectories with an AANGEMELD event and an AFGEROND or
     IN_UITVOERING event each, one gezin per trajectory with its first
     signal, regisseur and plan dates, and per 20 trajectories a shelter
@@ -173,11 +176,12 @@ main (int argc, char *argv[])
     s_exec (
       "INSERT INTO mon_trajectory (trajectory_id, trajectory_type, gezin_ref, org, org_type,"
       " gemeente_code, gebied, aangemeld_date, plan_date, end_date, state, state_date, state_at,"
-      " outcome, early_end_reason)"
+      " outcome, early_end_reason, r_gemeente, r_gebied, first_signal_date)"
       " SELECT 't' || i, typ, 'g' || i, org, 6, gem, geb, aangemeld,"
       "  coalesce(ended, aangemeld + 14), ended, CASE WHEN ended IS NULL THEN 3 ELSE 4 END,"
       "  coalesce(ended, aangemeld + 14), now(), CASE WHEN ended IS NULL THEN 0 ELSE outcome END,"
-      "  CASE WHEN ended IS NOT NULL AND outcome = 2 THEN (i % 7) + 1 ELSE 0 END FROM g");
+      "  CASE WHEN ended IS NOT NULL AND outcome = 2 THEN (i % 7) + 1 ELSE 0 END, gem, geb,"
+      "  aangemeld - (i % 10) FROM g");
     s_exec (
       "INSERT INTO mon_gezin (gezin_ref, gemeente_code, gebied, region_date, first_signal_date,"
       " first_regie_date, first_regie_org, first_match_date, plan_date)"
@@ -185,26 +189,28 @@ main (int argc, char *argv[])
       "  org, CASE WHEN i % 4 = 0 THEN aangemeld - (i % 10) + 1 END, aangemeld + (i % 30) FROM g");
     s_exec (
       "INSERT INTO mon_shelter (episode_id, person_pseudonym, trajectory_id, shelter_type, org,"
-      " gemeente_code, gebied, in_date, out_date, destination)"
+      " gemeente_code, gebied, in_date, out_date, destination, r_gemeente, r_gebied,"
+      " trajectory_type)"
       " SELECT 'e' || i, NULL, 't' || i, (i % 3) + 1, 'opvang', gem, geb, aangemeld,"
       "  CASE WHEN i % 2 = 0 THEN aangemeld + (i % 120) END,"
-      "  CASE WHEN i % 2 = 0 THEN (i % 6) + 1 ELSE 0 END FROM g WHERE i % 20 = 0");
+      "  CASE WHEN i % 2 = 0 THEN (i % 6) + 1 ELSE 0 END, gem, geb, typ FROM g WHERE i % 20 = 0");
     s_exec ("INSERT INTO mon_assessment (assessment_id, trajectory_id, moment, assessed_date,"
-            " gemeente_code, gebied, scores)"
+            " gemeente_code, gebied, scores, r_gemeente, r_gebied)"
             " SELECT 'a' || i, 't' || i, 2, aangemeld + 30, gem, geb,"
-            "  ARRAY[(i % 5) + 1, ((i / 5) % 5) + 1, 3, ((i / 25) % 5) + 1, 3, 3, 3, 3]"
+            "  ARRAY[(i % 5) + 1, ((i / 5) % 5) + 1, 3, ((i / 25) % 5) + 1, 3, 3, 3, 3], gem, geb"
             " FROM g WHERE i % 20 = 1");
     s_exec (
       "INSERT INTO mon_toewijzing (toewijzing_id, person_pseudonym, org, gemeente_code, gebied,"
       " wet, product_category, pyramid_level, volume, unit, frequency, cost_cents,"
-      " assigned_start, planned_end)"
+      " assigned_start, planned_end, r_gemeente, r_gebied)"
       " SELECT 'w' || i, 'p' || (i / 3), 'aanbieder', gem, geb, (i % 3) + 1, '0' || (i % 5),"
       "  (i % 4) + 1, 2, 2, 2, CASE WHEN i % 2 = 0 THEN 100000 ELSE 0 END, aangemeld,"
-      "  CASE WHEN i % 3 = 0 THEN aangemeld + 180 END FROM g WHERE i % 20 = 2");
+      "  CASE WHEN i % 3 = 0 THEN aangemeld + 180 END, gem, geb FROM g WHERE i % 20 = 2");
     s_exec (
       "INSERT INTO mon_satisfaction (measurement_id, gemeente_code, gebied, wet, score, "
-      "measured_date)"
-      " SELECT 's' || i, gem, geb, (i % 3) + 1, (i % 10) + 1, aangemeld FROM g WHERE i % 20 = 3");
+      "measured_date, r_gemeente, r_gebied)"
+      " SELECT 's' || i, gem, geb, (i % 3) + 1, (i % 10) + 1, aangemeld, gem, geb FROM g"
+      " WHERE i % 20 = 3");
     s_exec ("COMMIT");
     s_exec ("SET session_replication_role = origin");
     s_exec ("ANALYZE");
