@@ -86,65 +86,80 @@ static const s_stmt_t s_stmts[Q_COUNT] = {
        for the early ends, by reason; then started per month of the trend
        window ($5) by type, and the zwerfjongeren ended in the period
        within $6 days of aangemeld (key true) or not (false). */
-    [Q_TRJ] = {
-      "mon_rep_trj",
-      "WITH f AS (SELECT coalesce(org, '-') AS org, trajectory_type AS typ," S_REGION_KEY " AS rk,"
-      "  CASE WHEN end_date BETWEEN $1 AND $2 AND outcome = 2 THEN early_end_reason END AS reason,"
-      "  coalesce(begun BETWEEN $1 AND $2, false) AS started,"
-      "  CASE WHEN end_date BETWEEN $1 AND $2 THEN CASE outcome WHEN 1 THEN 2 WHEN 2 THEN 3"
-      "   WHEN 3 THEN 4 ELSE 5 END"
-      "   WHEN begun <= $2 AND (end_date IS NULL OR end_date > $2) THEN 1 END AS st,"
-      "  CASE WHEN begun BETWEEN $5 AND $2 AND $1::date <= $2 THEN" S_MONTH_IDX ("begun") "END AS m,"
-      "  CASE WHEN trajectory_type = 3 AND end_date BETWEEN $1 AND $2 AND begun IS NOT NULL"
-      "   THEN end_date - begun <= $6::int END AS zw,"
-      "  count(*) AS n FROM mon_trajectory WHERE" S_REGION "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8),"
-      " c AS (SELECT f.org, f.typ, f.rk, f.reason, x.col, f.n FROM f"
-      "  CROSS JOIN LATERAL (VALUES (CASE WHEN f.started THEN 0 END), (f.st)) AS x (col)"
-      "  WHERE x.col IS NOT NULL)"
-      " SELECT CASE WHEN grouping (org) = 0 THEN 0 WHEN grouping (typ) = 0 THEN 1"
-      "  WHEN grouping (rk) = 0 THEN 2 ELSE 3 END, coalesce (org, typ::text, rk, reason::text),"
-      "  col, sum(n) FROM c GROUP BY GROUPING SETS ((org, col), (typ, col), (rk, col), (reason, col))"
-      "  HAVING grouping (reason) = 1 OR (reason IS NOT NULL AND col = 3)"
-      " UNION ALL SELECT 4, typ::text, m, sum(n) FROM f WHERE m IS NOT NULL GROUP BY typ, m"
-      " UNION ALL SELECT 5, zw::text, 0, sum(n) FROM f WHERE zw IS NOT NULL GROUP BY zw"
-      " ORDER BY 1, 2, 3",
-      6 },
+    [Q_TRJ] = { "mon_rep_trj",
+                "WITH f AS (SELECT coalesce(org, '-') AS org, trajectory_type AS typ," S_REGION_KEY
+                " AS rk,"
+                "  CASE WHEN end_date BETWEEN $1 AND $2 AND outcome = 2 THEN early_end_reason END "
+                "AS reason,"
+                "  coalesce(begun BETWEEN $1 AND $2, false) AS started,"
+                "  CASE WHEN end_date BETWEEN $1 AND $2 THEN CASE outcome WHEN 1 THEN 2 WHEN 2 "
+                "THEN 3"
+                "   WHEN 3 THEN 4 ELSE 5 END"
+                "   WHEN begun <= $2 AND (end_date IS NULL OR end_date > $2) THEN 1 END AS st,"
+                "  CASE WHEN begun BETWEEN $5 AND $2 AND $1::date <= $2 THEN" S_MONTH_IDX (
+                  "begun") "END AS m,"
+                           "  CASE WHEN trajectory_type = 3 AND end_date BETWEEN $1 AND $2 AND "
+                           "begun IS NOT NULL"
+                           "   THEN end_date - begun <= $6::int END AS zw,"
+                           "  count(*) AS n FROM mon_trajectory WHERE" S_REGION
+                           "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8),"
+                           " c AS (SELECT f.org, f.typ, f.rk, f.reason, x.col, f.n FROM f"
+                           "  CROSS JOIN LATERAL (VALUES (CASE WHEN f.started THEN 0 END), (f.st)) "
+                           "AS x (col)"
+                           "  WHERE x.col IS NOT NULL)"
+                           " SELECT CASE WHEN grouping (org) = 0 THEN 0 WHEN grouping (typ) = 0 "
+                           "THEN 1"
+                           "  WHEN grouping (rk) = 0 THEN 2 ELSE 3 END, coalesce (org, typ::text, "
+                           "rk, reason::text),"
+                           "  col, sum(n) FROM c GROUP BY GROUPING SETS ((org, col), (typ, col), "
+                           "(rk, col), (reason, col))"
+                           "  HAVING grouping (reason) = 1 OR (reason IS NOT NULL AND col = 3)"
+                           " UNION ALL SELECT 4, typ::text, m, sum(n) FROM f WHERE m IS NOT NULL "
+                           "GROUP BY typ, m"
+                           " UNION ALL SELECT 5, zw::text, 0, sum(n) FROM f WHERE zw IS NOT NULL "
+                           "GROUP BY zw"
+                           " ORDER BY 1, 2, 3",
+                6 },
     /* One row: count, median and p90 of the days first signal -> first
        regisseur and -> plan (gezinnen with that date in the period), and
        -> end (trajectories ended in the period); then the match
        follow-up: gezinnen whose first match lies in the period and is at
        least $5 days ago or already followed by a regisseur, and how many
        of them had one within $5 days. percentile_cont skips NULLs. */
-    [Q_LEAD] = {
-      "mon_rep_lead",
-      "SELECT g.*, t.* FROM (SELECT count(a), percentile_cont(0.5) WITHIN GROUP (ORDER BY a),"
-      "  percentile_cont(0.9) WITHIN GROUP (ORDER BY a),"
-      "  count(b), percentile_cont(0.5) WITHIN GROUP (ORDER BY b),"
-      "  percentile_cont(0.9) WITHIN GROUP (ORDER BY b),"
-      "  count(*) FILTER (WHERE m AND r), count(*) FILTER (WHERE m AND (r OR late))"
-      "  FROM (SELECT CASE WHEN first_regie_date BETWEEN $1 AND $2 AND first_signal_date IS NOT NULL"
-      "    THEN greatest(first_regie_date - first_signal_date, 0) END AS a,"
-      "   CASE WHEN plan_date BETWEEN $1 AND $2 AND first_signal_date IS NOT NULL"
-      "    THEN greatest(plan_date - first_signal_date, 0) END AS b,"
-      "   first_match_date BETWEEN $1 AND $2 AS m,"
-      "   first_regie_date <= first_match_date + $5::int AS r,"
-      "   first_match_date + $5::int < current_date AS late"
-      "   FROM mon_gezin WHERE (first_regie_date BETWEEN $1 AND $2 OR plan_date BETWEEN $1 AND $2"
-      "    OR first_match_date BETWEEN $1 AND $2)"
-      "    AND ($3 = '' OR gemeente_code = $3) AND ($4 = '' OR gebied = $4)) x) g,"
-      " (SELECT count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY d),"
-      "  percentile_cont(0.9) WITHIN GROUP (ORDER BY d)"
-      "  FROM (SELECT greatest(end_date - coalesce(first_signal_date, begun), 0) AS d"
-      "   FROM mon_trajectory WHERE end_date BETWEEN $1 AND $2"
-      "   AND coalesce(first_signal_date, begun) IS NOT NULL AND" S_REGION ") y) t",
-      5 },
+    [Q_LEAD] = { "mon_rep_lead",
+                 "SELECT g.*, t.* FROM (SELECT count(a), percentile_cont(0.5) WITHIN GROUP (ORDER "
+                 "BY a),"
+                 "  percentile_cont(0.9) WITHIN GROUP (ORDER BY a),"
+                 "  count(b), percentile_cont(0.5) WITHIN GROUP (ORDER BY b),"
+                 "  percentile_cont(0.9) WITHIN GROUP (ORDER BY b),"
+                 "  count(*) FILTER (WHERE m AND r), count(*) FILTER (WHERE m AND (r OR late))"
+                 "  FROM (SELECT CASE WHEN first_regie_date BETWEEN $1 AND $2 AND "
+                 "first_signal_date IS NOT NULL"
+                 "    THEN greatest(first_regie_date - first_signal_date, 0) END AS a,"
+                 "   CASE WHEN plan_date BETWEEN $1 AND $2 AND first_signal_date IS NOT NULL"
+                 "    THEN greatest(plan_date - first_signal_date, 0) END AS b,"
+                 "   first_match_date BETWEEN $1 AND $2 AS m,"
+                 "   first_regie_date <= first_match_date + $5::int AS r,"
+                 "   first_match_date + $5::int < current_date AS late"
+                 "   FROM mon_gezin WHERE (first_regie_date BETWEEN $1 AND $2 OR plan_date BETWEEN "
+                 "$1 AND $2"
+                 "    OR first_match_date BETWEEN $1 AND $2)"
+                 "    AND ($3 = '' OR gemeente_code = $3) AND ($4 = '' OR gebied = $4)) x) g,"
+                 " (SELECT count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY d),"
+                 "  percentile_cont(0.9) WITHIN GROUP (ORDER BY d)"
+                 "  FROM (SELECT greatest(end_date - coalesce(first_signal_date, begun), 0) AS d"
+                 "   FROM mon_trajectory WHERE end_date BETWEEN $1 AND $2"
+                 "   AND coalesce(first_signal_date, begun) IS NOT NULL AND" S_REGION ") y) t",
+                 5 },
     [Q_SHELTER_INOUT] = { "mon_rep_shelter_inout",
-                          "SELECT" S_MONTH_IDX ("in_date") "::text, 0, count(*) FROM mon_shelter"
-                          " WHERE in_date BETWEEN $5 AND $2 AND $1::date <= $2 AND" S_REGION
-                          " GROUP BY 1"
-                          " UNION ALL SELECT" S_MONTH_IDX ("out_date") "::text, 1, count(*)"
-                          " FROM mon_shelter WHERE out_date BETWEEN $5 AND $2 AND" S_REGION
-                          " GROUP BY 1",
+                          "SELECT" S_MONTH_IDX (
+                            "in_date") "::text, 0, count(*) FROM mon_shelter"
+                                       " WHERE in_date BETWEEN $5 AND $2 AND $1::date <= $2 "
+                                       "AND" S_REGION " GROUP BY 1"
+                                       " UNION ALL SELECT" S_MONTH_IDX (
+                                         "out_date") "::text, 1, count(*)"
+                                                     " FROM mon_shelter WHERE out_date BETWEEN $5 "
+                                                     "AND $2 AND" S_REGION " GROUP BY 1",
                           5 },
     /* count, sum and median of the stays ending in the period */
     [Q_SHELTER_STAY] = { "mon_rep_shelter_stay",
@@ -322,9 +337,8 @@ s_query6 (s_ctx_t *ctx, int q, const char *p5, const char *p6)
         ctx->failed = true;
         return NULL;
     }
-    const char *v[6] = {
-        ctx->from, ctx->to, ctx->rep->filter.gemeente, ctx->rep->filter.gebied, p5, p6
-    };
+    const char *v[6] = { ctx->from, ctx->to, ctx->rep->filter.gemeente, ctx->rep->filter.gebied,
+                         p5,        p6 };
     kb_db_rc_t rc;
     PGresult *res = kb_db_run (ctx->db, st->name, st->nparams, v, NULL, NULL, &rc);
     if (!res) {
@@ -670,24 +684,24 @@ s_trj_load (s_ctx_t *ctx, s_trj_t *trj)
         long tab = s_long (res, i, 0), col = s_long (res, i, 2), n = s_long (res, i, 3);
         const char *key = PQgetvalue (res, i, 1);
         switch (tab) {
-        case S_TRJ_ORG:
-        case S_TRJ_TYPE:
-        case S_TRJ_REGION:
-            s_counts_add (&trj->by[tab], key, col, n);
-            break;
-        case S_TRJ_EARLY:
-            s_counts_add (&trj->early, key, 0, n);
-            break;
-        case S_TRJ_TREND:
-            s_counts_add (&trj->trend, key, col, n);
-            break;
-        case S_TRJ_ZWERF:
-            trj->zwerf_all += n;
-            if (strcmp (key, "true") == 0)
-                trj->zwerf_fast += n;
-            break;
-        default:
-            break;
+            case S_TRJ_ORG:
+            case S_TRJ_TYPE:
+            case S_TRJ_REGION:
+                s_counts_add (&trj->by[tab], key, col, n);
+                break;
+            case S_TRJ_EARLY:
+                s_counts_add (&trj->early, key, 0, n);
+                break;
+            case S_TRJ_TREND:
+                s_counts_add (&trj->trend, key, col, n);
+                break;
+            case S_TRJ_ZWERF:
+                trj->zwerf_all += n;
+                if (strcmp (key, "true") == 0)
+                    trj->zwerf_fast += n;
+                break;
+            default:
+                break;
         }
     }
     PQclear (res);
@@ -704,7 +718,11 @@ s_trj_free (s_trj_t *trj)
 }
 
 static void
-s_trajectories (s_ctx_t *ctx, s_counts_t *c, const char *id, const char *title, const char *row_head)
+s_trajectories (s_ctx_t *ctx,
+                s_counts_t *c,
+                const char *id,
+                const char *title,
+                const char *row_head)
 {
     const char *cols[7];
     memcpy (cols, s_outcome_cols, sizeof cols);
@@ -1030,7 +1048,8 @@ s_keten (s_ctx_t *ctx)
         goto done;
     s_trajectories (
       ctx, &trj->by[S_TRJ_ORG], "trajectories_by_org", "Trajecten per regisseur", "Regisseur");
-    s_trajectories (ctx, &trj->by[S_TRJ_TYPE], "trajectories_by_type", "Trajecten per type", "Type");
+    s_trajectories (
+      ctx, &trj->by[S_TRJ_TYPE], "trajectories_by_type", "Trajecten per type", "Type");
     s_trajectories (ctx,
                     &trj->by[S_TRJ_REGION],
                     "trajectories_by_region",

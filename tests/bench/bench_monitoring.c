@@ -206,11 +206,10 @@ main (int argc, char *argv[])
       " SELECT 'w' || i, 'p' || (i / 3), 'aanbieder', gem, geb, (i % 3) + 1, '0' || (i % 5),"
       "  (i % 4) + 1, 2, 2, 2, CASE WHEN i % 2 = 0 THEN 100000 ELSE 0 END, aangemeld,"
       "  CASE WHEN i % 3 = 0 THEN aangemeld + 180 END, gem, geb FROM g WHERE i % 20 = 2");
-    s_exec (
-      "INSERT INTO mon_satisfaction (measurement_id, gemeente_code, gebied, wet, score, "
-      "measured_date, r_gemeente, r_gebied)"
-      " SELECT 's' || i, gem, geb, (i % 3) + 1, (i % 10) + 1, aangemeld, gem, geb FROM g"
-      " WHERE i % 20 = 3");
+    s_exec ("INSERT INTO mon_satisfaction (measurement_id, gemeente_code, gebied, wet, score, "
+            "measured_date, r_gemeente, r_gebied)"
+            " SELECT 's' || i, gem, geb, (i % 3) + 1, (i % 10) + 1, aangemeld, gem, geb FROM g"
+            " WHERE i % 20 = 3");
     s_exec ("COMMIT");
     s_exec ("SET session_replication_role = origin");
     s_exec ("ANALYZE");

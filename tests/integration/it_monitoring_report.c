@@ -26,11 +26,11 @@
         shelter e3 p6 zwerfjongeren 06-01 .. 07-31 terug naar huis, e4 p3 10-01 ongoing;
         escalation x2 g3 08-01 open; share s2 g3 override, not reviewed;
         toewijzing w3 p3 Wmo 01 3 h/week 10-01 .. stopped 11-15; satisfaction Jeugdwet 9. */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 
 #include "kb_test_support.h"
 #include "ketenbus/kb_codec.h"
@@ -933,13 +933,66 @@ test_resent_counted_once (void **state)
                       1);
 }
 
+/* The region of rows whose source arrives later (0003): a third gemeente
+   whose only signals come after the shelter episode, assessment,
+   escalation and trajectory that take their region from them; then an
+   earlier signal from another gebied moves every one of them. */
+static long
+s_placed (const char *gebied)
+{
+    return kbt_query_longf (
+      s_conn,
+      "SELECT count(*) FROM (SELECT r_gemeente, r_gebied FROM monitoring.mon_trajectory"
+      " WHERE trajectory_id = 't9' UNION ALL SELECT r_gemeente, r_gebied FROM "
+      "monitoring.mon_shelter"
+      " WHERE episode_id = 'e9' UNION ALL SELECT r_gemeente, r_gebied FROM "
+      "monitoring.mon_assessment"
+      " WHERE assessment_id = 'a9' UNION ALL SELECT r_gemeente, r_gebied"
+      " FROM monitoring.mon_escalation WHERE escalation_id = 'x9') x"
+      " WHERE r_gemeente = 'GM0003' AND r_gebied = '%s'",
+      gebied);
+}
+
+static void
+test_region_any_order (void **state)
+{
+    (void)state;
+    char id[37] = "";
+    s_shelter (false, "e9", "p9", "t9", 3, "", "2026-10-01", NULL, 0);
+    s_assess ("a9", "p9", "2026-10-02", 3, 3, 3);
+    s_gezin (T (REGIE_ESCALATED), "g9", "", "2026-10-03", "", "x9");
+    s_traj (
+      "t9", ZWERF, AANGEMELD, 0, 0, "p9", "g9", "mo-c", 1, "", "", "2026-10-01", "2026-10-01", id);
+    s_wait_acked (&s_a);
+    assert_int_equal (kbt_query_long (s_conn,
+                                      "SELECT count(*) FROM monitoring.mon_trajectory"
+                                      " WHERE trajectory_id = 't9' AND r_gemeente IS NULL"),
+                      1);
+    s_signal ("g9", "p9", "GM0003", "c-oost", "2026-10-05");
+    s_wait_acked (&s_a);
+    assert_int_equal (s_placed ("c-oost"), 4);
+    /* the shelter episode also took its trajectory's type */
+    assert_int_equal (kbt_query_long (s_conn,
+                                      "SELECT trajectory_type FROM monitoring.mon_shelter"
+                                      " WHERE episode_id = 'e9'"),
+                      ZWERF);
+    s_signal ("g9", "p9", "GM0003", "c-west", "2026-09-20");
+    s_wait_acked (&s_a);
+    assert_int_equal (s_placed ("c-oost"), 0);
+    assert_int_equal (s_placed ("c-west"), 4);
+    monitor_report_t *r = s_build (1, 1, MONITOR_PAGE_KETEN, "live", "", "GM0003");
+    assert_string_equal (s_at (r, "trajectories_by_region", "c-west", 1), "1");
+    assert_false (s_has_row (r, "trajectories_by_region", "c-oost"));
+    monitor_report_destroy (&r);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_keten_exact),         cmocka_unit_test (test_3d_exact),
         cmocka_unit_test (test_gemeente_filter),     cmocka_unit_test (test_defaults_suppress),
-        cmocka_unit_test (test_resent_counted_once),
+        cmocka_unit_test (test_resent_counted_once), cmocka_unit_test (test_region_any_order),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
