@@ -26,11 +26,12 @@
         shelter e3 p6 zwerfjongeren 06-01 .. 07-31 terug naar huis, e4 p3 10-01 ongoing;
         escalation x2 g3 08-01 open; share s2 g3 override, not reviewed;
         toewijzing w3 p3 Wmo 01 3 h/week 10-01 .. stopped 11-15; satisfaction Jeugdwet 9. */
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+/* cmocka needs the four above first */
+#include <cmocka.h>
 
 #include "kb_test_support.h"
 #include "ketenbus/kb_codec.h"
