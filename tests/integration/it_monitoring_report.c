@@ -9,7 +9,7 @@
     once.
 
     The region (dates in 2026):
-      GM0001 (a-noord, a-zuid): gezinnen g1 (signal 03-01, match 03-02,
+      0001 (a-noord, a-zuid): gezinnen g1 (signal 03-01, match 03-02,
         regie 03-04, plan 03-11), g2 (signal 04-01, match 04-05, regie
         06-01), g4 (person p4's signal 02-01, a-zuid);
         t1 gezinsplan g1 wijkteam-a 03-04 .. succesvol 06-30 (region in the event);
@@ -20,7 +20,7 @@
         escalation x1 g2 05-10 .. 05-20; shares s1 g1 override justified, s3 g2 allow;
         toewijzingen w1 p1 Wmo 02 2 h/week, w4 p1 Wmo 03 2 dagdelen/week (from 11-01),
         w2 p2 Jeugdwet budget 1200 euro 11-01 .. 2027-01-29; satisfaction Wmo 8 and 6.
-      GM0002 (b-west): gezin g3 (signal 05-01, regie cjg-b 05-08);
+      0002 (b-west): gezin g3 (signal 05-01, regie cjg-b 05-08);
         t4 gezinsplan g3 cjg-b 05-08 .. overgedragen 07-15 (region from g3's signal);
         t5 zwerfjongere p6 mo-b 06-01 .. succesvol 07-31;
         shelter e3 p6 zwerfjongeren 06-01 .. 07-31 terug naar huis, e4 p3 10-01 ongoing;
@@ -353,8 +353,8 @@ s_sat (const char *mid, const char *gemeente, int wet, int score)
     s_send (&ev, id);
 }
 
-#define A "GM0001"
-#define B "GM0002"
+#define A "0001"
+#define B "0002"
 #define GZP 1
 #define POT 2
 #define ZWERF 3
@@ -950,7 +950,7 @@ s_placed (const char *gebied)
       "monitoring.mon_assessment"
       " WHERE assessment_id = 'a9' UNION ALL SELECT r_gemeente, r_gebied"
       " FROM monitoring.mon_escalation WHERE escalation_id = 'x9') x"
-      " WHERE r_gemeente = 'GM0003' AND r_gebied = '%s'",
+      " WHERE r_gemeente = '0003' AND r_gebied = '%s'",
       gebied);
 }
 
@@ -969,7 +969,7 @@ test_region_any_order (void **state)
                                       "SELECT count(*) FROM monitoring.mon_trajectory"
                                       " WHERE trajectory_id = 't9' AND r_gemeente IS NULL"),
                       1);
-    s_signal ("g9", "p9", "GM0003", "c-oost", "2026-10-05");
+    s_signal ("g9", "p9", "0003", "c-oost", "2026-10-05");
     s_wait_acked (&s_a);
     assert_int_equal (s_placed ("c-oost"), 4);
     /* the shelter episode also took its trajectory's type */
@@ -977,11 +977,11 @@ test_region_any_order (void **state)
                                       "SELECT trajectory_type FROM monitoring.mon_shelter"
                                       " WHERE episode_id = 'e9'"),
                       ZWERF);
-    s_signal ("g9", "p9", "GM0003", "c-west", "2026-09-20");
+    s_signal ("g9", "p9", "0003", "c-west", "2026-09-20");
     s_wait_acked (&s_a);
     assert_int_equal (s_placed ("c-oost"), 0);
     assert_int_equal (s_placed ("c-west"), 4);
-    monitor_report_t *r = s_build (1, 1, MONITOR_PAGE_KETEN, "live", "", "GM0003");
+    monitor_report_t *r = s_build (1, 1, MONITOR_PAGE_KETEN, "live", "", "0003");
     assert_string_equal (s_at (r, "trajectories_by_region", "c-west", 1), "1");
     assert_false (s_has_row (r, "trajectories_by_region", "c-oost"));
     monitor_report_destroy (&r);
