@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh [intake] [signals] [clients] [window]
 # run.sh routing [seconds] [rate/s] [throughput signals] [window]
-# run.sh monitoring [events]   (report build times over 1 000 000 trajectory events)
+# run.sh monitoring [events]   (dashboard page and CSV export times over 1 000 000 trajectory events)
 # Builds (release) and runs a benchmark against a throwaway PostgreSQL
 # cluster of its own. Prints the figures next to baselines measured in the
 # same run; not a test.

@@ -33,6 +33,7 @@
 /* cmocka needs the four above first */
 #include <cmocka.h>
 
+#include "kb_test_monitoring.h"
 #include "kb_test_support.h"
 #include "ketenbus/kb_codec.h"
 #include "ketenbus/kb_db.h"
@@ -46,19 +47,10 @@
 #include <string.h>
 #include <time.h>
 
-typedef struct
-{
-    kb_db_t *db;
-    kb_link_sender_t *sender;
-    const char *schema;
-} s_outbox_t;
-
 static char *s_conn;
 static char *s_dir;
-static char *s_listen;
-static char *s_log;
-static pid_t s_pid;
-static s_outbox_t s_a, s_b;
+static kbt_monitoring_t *s_mon;
+static kbt_event_sender_t *s_a, *s_b;
 static int64_t s_occurred = 1780000000000;
 
 static char *
@@ -74,79 +66,10 @@ s_printf (const char *fmt, ...)
 }
 
 static void
-s_outbox_open (s_outbox_t *o, const char *schema, const char *identity)
-{
-    o->schema = schema;
-    o->db = kb_db_connect (s_conn, schema, 5000);
-    if (!o->db || kb_db_migrate (o->db, KB_MIGRATIONS_DIR, "link") || kb_outbox_prepare (o->db))
-        abort ();
-    kb_link_sender_config_t cfg = { .conninfo = s_conn,
-                                    .schema = schema,
-                                    .endpoint = s_listen,
-                                    .identity = identity,
-                                    .retransmit_base_ms = 200,
-                                    .retransmit_max_ms = 1000,
-                                    .poll_ms = 50 };
-    o->sender = kb_link_sender_new (&cfg);
-    if (!o->sender)
-        abort ();
-}
-
-static void
-s_outbox_close (s_outbox_t *o)
-{
-    kb_link_sender_destroy (&o->sender);
-    kb_db_destroy (&o->db);
-}
-
-/* Puts env on o's outbox under message id id (a fresh one when id is
-   empty, written back) and wakes the sender. */
-static void
-s_put (s_outbox_t *o, kb_envelope_t *env, char id[37])
-{
-    if (!*id)
-        kb_uuid_v4 (id);
-    env->message_id = id;
-    env->sent_at_ms = (int64_t)time (NULL) * 1000;
-    env->schema_version = KB_SCHEMA_VERSION;
-    env->sender_org = "client-tracking";
-    size_t len = 0;
-    uint8_t *bytes = kb_codec_encode (env, &len);
-    if (!bytes || kb_db_begin (o->db) != KB_DB_OK ||
-        kb_outbox_put (o->db, "monitoring:test", id, bytes, len) != KB_DB_OK ||
-        kb_db_commit (o->db) != KB_DB_OK)
-        abort ();
-    free (bytes);
-    env->message_id = NULL;
-    env->sender_org = NULL;
-    kb_link_sender_wake (o->sender);
-}
-
-static void
-s_put_event (s_outbox_t *o, Ketenbus__V1__MonitoringEvent *ev, char id[37])
-{
-    kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
-    env.body_case = KETENBUS__V1__ENVELOPE__BODY_MONITORING_EVENT;
-    env.monitoring_event = ev;
-    s_put (o, &env, id);
-}
-
-/* Waits until every message of o's outbox is acknowledged or dead. */
-static void
-s_wait_acked (s_outbox_t *o)
-{
-    char *sql = s_printf (
-      "SELECT count(*) FROM %s.kb_outbox WHERE acked_at IS NULL AND dead_at IS NULL", o->schema);
-    long left = kbt_wait_for_value (s_conn, sql, 0, 20000);
-    free (sql);
-    assert_int_equal (left, 0);
-}
-
-static void
 s_send (Ketenbus__V1__MonitoringEvent *ev, char id[37])
 {
     ev->occurred_at_ms = s_occurred += 1000;
-    s_put_event (&s_a, ev, id);
+    kbt_event_sender_put_event (s_a, ev, id);
 }
 
 #define T(x) KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_##x
@@ -601,7 +524,7 @@ s_region (void)
     s_sat ("m1", A, 1, 8);
     s_sat ("m2", A, 1, 6);
     s_sat ("m3", B, 2, 9);
-    s_wait_acked (&s_a);
+    kbt_event_sender_wait_acked (s_a);
 }
 
 static int
@@ -610,30 +533,12 @@ s_setup (void **state)
     (void)state;
     s_conn = kbt_db_create ("it_monitoring_report");
     s_dir = kbt_var_path ("it_monitoring_report");
-    s_listen = s_printf ("ipc://%s/monitoring.sock", s_dir);
-    s_log = s_printf ("%s/monitoring.log", s_dir);
-    FILE *f = fopen (s_log, "w");
-    if (f)
-        fclose (f);
-    char *bin = kbt_bin ("monitoring");
-    const char *argv[] = { bin, NULL };
-    char *e_conn = s_printf ("KETENBUS_DB_CONNINFO=%s", s_conn);
-    char *e_listen = s_printf ("KETENBUS_LINK_LISTEN=%s", s_listen);
-    const char *env[] = { e_conn, e_listen, "KETENBUS_LINK_MAX_ATTEMPTS=2", NULL };
-    s_pid = kbt_spawn (argv, env, s_log);
-    free (e_conn);
-    free (e_listen);
-    free (bin);
-    int64_t deadline = kbt_now_ms () + 20000;
-    while (kbt_file_count (s_log, "monitoring serving") == 0) {
-        if (kbt_now_ms () > deadline || kbt_wait (s_pid, 0) >= 0) {
-            fprintf (stderr, "monitoring did not start; log %s\n", s_log);
-            return -1;
-        }
-        kbt_sleep_ms (20);
-    }
-    s_outbox_open (&s_a, "montest_a", "client-tracking");
-    s_outbox_open (&s_b, "montest_b", "client-tracking-replay");
+    s_mon = kbt_monitoring_new (s_conn, "it_monitoring_report");
+    const char *const env[] = { "KETENBUS_LINK_MAX_ATTEMPTS=2", NULL };
+    kbt_monitoring_start (s_mon, env);
+    s_a = kbt_event_sender_new (s_conn, "montest_a", kbt_monitoring_listen (s_mon), "client-tracking");
+    s_b = kbt_event_sender_new (
+      s_conn, "montest_b", kbt_monitoring_listen (s_mon), "client-tracking-replay");
     s_region ();
     return 0;
 }
@@ -642,14 +547,11 @@ static int
 s_teardown (void **state)
 {
     (void)state;
-    s_outbox_close (&s_a);
-    s_outbox_close (&s_b);
-    if (s_pid > 0)
-        kbt_kill (s_pid, SIGTERM);
+    kbt_event_sender_destroy (&s_a);
+    kbt_event_sender_destroy (&s_b);
+    kbt_monitoring_destroy (&s_mon);
     free (s_conn);
     free (s_dir);
-    free (s_listen);
-    free (s_log);
     return 0;
 }
 
@@ -914,8 +816,8 @@ test_resent_counted_once (void **state)
     ev.gebied = "a-noord";
     ev.event_date = "2026-06-30";
     ev.end_date = "2026-06-30";
-    s_put_event (&s_b, &ev, s_t1_done);
-    s_wait_acked (&s_b);
+    kbt_event_sender_put_event (s_b, &ev, s_t1_done);
+    kbt_event_sender_wait_acked (s_b);
     assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM monitoring.monitoring_event"),
                       before);
     assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM monitoring.mon_trajectory"), 5);
@@ -964,13 +866,13 @@ test_region_any_order (void **state)
     s_gezin (T (REGIE_ESCALATED), "g9", "", "2026-10-03", "", "x9");
     s_traj (
       "t9", ZWERF, AANGEMELD, 0, 0, "p9", "g9", "mo-c", 1, "", "", "2026-10-01", "2026-10-01", id);
-    s_wait_acked (&s_a);
+    kbt_event_sender_wait_acked (s_a);
     assert_int_equal (kbt_query_long (s_conn,
                                       "SELECT count(*) FROM monitoring.mon_trajectory"
                                       " WHERE trajectory_id = 't9' AND r_gemeente IS NULL"),
                       1);
     s_signal ("g9", "p9", "0003", "c-oost", "2026-10-05");
-    s_wait_acked (&s_a);
+    kbt_event_sender_wait_acked (s_a);
     assert_int_equal (s_placed ("c-oost"), 4);
     /* the shelter episode also took its trajectory's type */
     assert_int_equal (kbt_query_long (s_conn,
@@ -978,7 +880,7 @@ test_region_any_order (void **state)
                                       " WHERE episode_id = 'e9'"),
                       ZWERF);
     s_signal ("g9", "p9", "0003", "c-west", "2026-09-20");
-    s_wait_acked (&s_a);
+    kbt_event_sender_wait_acked (s_a);
     assert_int_equal (s_placed ("c-oost"), 0);
     assert_int_equal (s_placed ("c-west"), 4);
     monitor_report_t *r = s_build (1, 1, MONITOR_PAGE_KETEN, "live", "", "0003");

@@ -5,6 +5,8 @@
 #ifndef KB_TEST_MONITORING_H_INCLUDED
 #define KB_TEST_MONITORING_H_INCLUDED
 
+#include "ketenbus/kb_codec.h"
+
 #include <sys/types.h>
 
 typedef struct _kbt_monitoring_t kbt_monitoring_t;
@@ -22,5 +24,25 @@ void kbt_monitoring_signal (kbt_monitoring_t *self, int sig);
 int kbt_monitoring_log_count (kbt_monitoring_t *self, const char *needle);
 /* Stops a running daemon with SIGTERM and frees. */
 void kbt_monitoring_destroy (kbt_monitoring_t **self_p);
+
+/* A kb_link sender of the test standing in for client-tracking: its own
+   outbox in schema (migrated here), connected to endpoint as identity. */
+typedef struct _kbt_event_sender_t kbt_event_sender_t;
+
+kbt_event_sender_t *kbt_event_sender_new (const char *conninfo,
+                                          const char *schema,
+                                          const char *endpoint,
+                                          const char *identity);
+/* Puts env (body set; header filled here, sender_org "client-tracking")
+   on stream "monitoring:test" under message id id (a fresh one when id
+   is empty, written back) and wakes the sender. */
+void kbt_event_sender_put (kbt_event_sender_t *self, kb_envelope_t *env, char id[37]);
+/* The same for a MonitoringEvent body. */
+void kbt_event_sender_put_event (kbt_event_sender_t *self,
+                                 Ketenbus__V1__MonitoringEvent *ev,
+                                 char id[37]);
+/* Waits until every message of the outbox is acknowledged or dead. */
+void kbt_event_sender_wait_acked (kbt_event_sender_t *self);
+void kbt_event_sender_destroy (kbt_event_sender_t **self_p);
 
 #endif
