@@ -36,9 +36,23 @@ for _ in $(seq 100); do grep -q "dashboard serving" "$work/monitoring.log" && br
 grep -q "dashboard serving" "$work/monitoring.log" || fail "monitoring did not start: $work/monitoring.log"
 
 # events of two gemeenten, as client-tracking's link would have stored them
-psql -qX "$db" -c "INSERT INTO monitoring.monitoring_event (message_id, sender, event_type, occurred_at,
-  gemeente_code, gebied) SELECT 'bt-' || i, 'client-tracking', 1 + i % 3, now(),
-  CASE WHEN i % 3 = 0 THEN '0762' ELSE '0794' END, 'Noord' FROM generate_series(1, 90) i" >/dev/null
+# (the derive trigger keeps the figures' tables): 90 trajectories aangemeld
+# in the last 200 days, 60 in 0794 and 30 in 0762, and 30 shelter
+# instroom in 0794
+psql -qX "$db" -c "SET search_path = monitoring" -c "INSERT INTO monitoring.monitoring_event (message_id, sender, event_type,
+  occurred_at, trajectory_id, trajectory_type, trajectory_state, event_date, start_date,
+  gemeente_code, gebied, org, org_type)
+  SELECT 'bt-t' || i, 'client-tracking', 7, now(), 'trj-' || i, 1 + i % 2, 1,
+  current_date - i * 2, current_date - i * 2, CASE WHEN i % 3 = 0 THEN '0762' ELSE '0794' END,
+  'Noord', 'cjg-helmond', 1 FROM generate_series(1, 90) i" >/dev/null
+psql -qX "$db" -c "SET search_path = monitoring" -c "INSERT INTO monitoring.monitoring_event (message_id, sender, event_type,
+  occurred_at, item_ref, person_pseudonym, shelter_type, event_date, start_date,
+  gemeente_code, org)
+  SELECT 'bt-s' || i, 'client-tracking', 8, now(), 'ep-' || i, lpad(i::text, 64, '0'), 1,
+  current_date - i * 3, current_date - i * 3, '0794', 'opvang-peel'
+  FROM generate_series(1, 30) i" >/dev/null
+# the published totals (threshold 10, rounding 5) as the pages must show them
+total_row() { echo "<th scope=\"row\">Totaal</th><td class=\"num\">$1</td>"; }
 
 ketenctl() { "$KB_BIN_DIR/ketenctl" --db "$db" "$@"; }
 keten=$(ketenctl dashboard user add --name coordinator --role ketencoordinator 2>/dev/null)
@@ -96,6 +110,8 @@ src=$(source_of)
 grep -q '<svg' <<<"$src" || fail "no <svg> chart on the page"
 grep -q '<table' <<<"$src" || fail "no table on the page"
 grep -q 'coordinator (ketencoordinator)' <<<"$src" || fail "not logged in"
+grep -qF "$(total_row 90)" <<<"$src" || fail "the region page does not show 90 trajectories started"
+
 tables=$(curl -sf -H "Authorization: Bearer $keten" "http://127.0.0.1:$http/export/keten.json" |
          grep -o '{"id": "[a-z0-9_]*"' | sed 's/.*"\([a-z0-9_]*\)"$/\1/')
 [ -n "$tables" ] || fail "no tables in the JSON export"
@@ -124,6 +140,8 @@ src=$(source_of)
 grep -q 'helmond (gemeente, gemeente 0794)' <<<"$src" || fail "gemeente account not logged in"
 grep -q '<svg' <<<"$src" || fail "no chart on the gemeente page"
 grep -q '0762' <<<"$src" && fail "the gemeente page shows gemeente 0762"
+grep -qF "$(total_row 60)" <<<"$src" || fail "the gemeente page does not show its 60 trajectories"
+grep -qF "$(total_row 90)" <<<"$src" && fail "the gemeente page shows the region's total"
 for t in $tables; do
   code=$(curl -s -o "$work/$t.csv" -w '%{http_code}' -H "Authorization: Bearer $gem" "http://127.0.0.1:$http/export/keten/$t.csv")
   [ "$code" = 200 ] || fail "gemeente CSV $t: $code"
