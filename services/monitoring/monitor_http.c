@@ -2,6 +2,7 @@
     the dashboard; monitor_render writes what is shown. */
 #include "monitor_http.h"
 #include "monitor_auth.h"
+#include "monitor_cache.h"
 #include "monitor_render.h"
 
 #include "ketenbus/kb_audit.h"
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define S_BODY_MAX 4096
 #define S_COOKIE "kb_session"
@@ -24,7 +26,8 @@ struct _monitor_http_t
 {
     monitor_http_config_t config;
     char *conninfo, *schema, *tariffs;
-    kb_db_t *db; /* used only on the server's thread */
+    kb_db_t *db;            /* used only on the server's thread */
+    monitor_cache_t *cache; /* likewise */
     struct MHD_Daemon *http;
 };
 
@@ -445,16 +448,26 @@ s_figures (monitor_http_t *self,
         return s_text (
           conn, 500, "filter does not hold the gemeente"); /* never shown anything else */
 
-    monitor_report_t *report =
-      monitor_report_build (self->db, &self->config.report, target->page, &filter);
+    /* owned: a report the cache did not keep; report: what is shown */
+    monitor_report_t *owned = NULL;
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    const monitor_report_t *report = monitor_cache_get (self->cache, target->page, &filter, now);
     if (!report) {
-        kb_error ("could not build the dashboard report page=\"%s\"",
-                  monitor_render_page_name (target->page));
-        return s_message (conn, 500, "Fout", "De cijfers konden niet worden berekend.");
+        owned = monitor_report_build (self->db, &self->config.report, target->page, &filter);
+        if (!owned) {
+            kb_error ("could not build the dashboard report page=\"%s\"",
+                      monitor_render_page_name (target->page));
+            return s_message (conn, 500, "Fout", "De cijfers konden niet worden berekend.");
+        }
+        report = monitor_cache_put (self->cache, &owned, now);
+        if (!report)
+            report = owned;
     }
     const monitor_report_table_t *table = NULL;
     if (*target->table && !(table = monitor_report_table (report, target->table))) {
-        monitor_report_destroy (&report);
+        monitor_report_destroy (&owned);
         if (s_audit (self, &user, event, 'R', url, filter.gemeente, "not_found", true))
             return s_text (conn, 500, "could not write the audit log");
         return s_text (conn, 404, "no such table");
@@ -467,7 +480,7 @@ s_figures (monitor_http_t *self,
                  filter.gemeente,
                  target->html ? "shown" : "exported",
                  true)) {
-        monitor_report_destroy (&report);
+        monitor_report_destroy (&owned);
         return s_text (conn, 500, "could not write the audit log");
     }
     const char *type = "application/json; charset=utf-8";
@@ -494,7 +507,7 @@ s_figures (monitor_http_t *self,
                        NULL,
                        NULL);
     kb_http_buf_free (&out);
-    monitor_report_destroy (&report);
+    monitor_report_destroy (&owned);
     return result;
 }
 
@@ -594,8 +607,9 @@ monitor_http_new (const monitor_http_config_t *config)
     self->config.conninfo = self->conninfo;
     self->config.schema = self->schema;
     self->config.report.tariffs = self->tariffs;
+    self->cache = monitor_cache_new (16, (int64_t)config->cache_s * 1000);
     self->db = kb_db_connect (self->conninfo, self->schema, 5000);
-    if (!self->db || monitor_auth_prepare (self->db) || kb_audit_prepare (self->db)) {
+    if (!self->cache || !self->db || monitor_auth_prepare (self->db) || kb_audit_prepare (self->db)) {
         kb_error ("could not open the dashboard's database connection");
         goto fail;
     }
@@ -617,6 +631,7 @@ monitor_http_destroy (monitor_http_t **self_p)
     monitor_http_t *self = *self_p;
     if (self->http)
         MHD_stop_daemon (self->http); /* joins the thread before its connection goes */
+    monitor_cache_destroy (&self->cache);
     kb_db_destroy (&self->db);
     free (self->conninfo);
     free (self->schema);

@@ -32,6 +32,7 @@ typedef struct
     const char *schema;
     int session_ttl_s;
     bool cookie_secure; /* Secure attribute (behind TLS) */
+    int cache_s;        /* a built page is reused this long (0: never) */
     monitor_report_config_t report;
 } monitor_http_config_t;
 
