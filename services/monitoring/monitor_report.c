@@ -521,11 +521,12 @@ s_cell_single (s_ctx_t *ctx, monitor_report_table_t *t, size_t r, size_t c, long
     s_cell_count (t, r, c, shown, hidden);
 }
 
-/* A share of a base: published when the base reaches the threshold. */
+/* A share of a base, as monitor_targets_pct publishes it. */
 static void
 s_cell_pct (s_ctx_t *ctx, monitor_report_table_t *t, size_t r, size_t c, long num, long den)
 {
-    s_cell_number (t, r, c, monitor_targets_pct (num, den, ctx->sup.threshold), 0, "%");
+    s_cell_number (
+      t, r, c, monitor_targets_pct (num, den, ctx->sup.threshold, ctx->sup.rounding), 0, "%");
 }
 
 /* Counts tables ----------------------------------------------------------- */

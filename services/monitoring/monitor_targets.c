@@ -1,5 +1,6 @@
 /*  monitor_targets - periods, percentiles, percentages, tariffs and cost. */
 #include "monitor_targets.h"
+#include "monitor_suppress.h"
 
 #include "ketenbus/kb_validate.h"
 
@@ -227,11 +228,18 @@ monitor_targets_percentile (int *values, size_t n, double p)
 }
 
 double
-monitor_targets_pct (long num, long den, int threshold)
+monitor_targets_pct (long num, long den, int threshold, int rounding)
 {
-    if (den <= 0 || den < threshold || num < 0)
+    if (den <= 0 || den < threshold || num < 0 || num > den)
         return NAN;
-    return 100.0 * (double)num / (double)den;
+    /* a part or its rest below the threshold would be given away by
+       the percentage next to the published base */
+    if ((num > 0 && num < threshold) || (den - num > 0 && den - num < threshold))
+        return NAN;
+    long n = monitor_suppress_round (num, rounding), d = monitor_suppress_round (den, rounding);
+    if (d <= 0)
+        return NAN;
+    return 100.0 * (double)n / (double)d;
 }
 
 /* Tariffs ---------------------------------------------------------------- */

@@ -37,9 +37,11 @@ int32_t monitor_targets_month_start (int32_t day, int delta);
    NAN when n is 0. */
 double monitor_targets_percentile (int *values, size_t n, double p);
 
-/* 100 * num / den when den reaches threshold (the base is published);
-   NAN when the base is too small to publish a share of it. */
-double monitor_targets_pct (long num, long den, int threshold);
+/* The published share num of den in percent: computed from the counts
+   rounded to rounding (as they are published), and NAN when den is below
+   threshold or num or den - num lies between 0 and threshold (the
+   percentage next to the base would give a suppressed count away). */
+double monitor_targets_pct (long num, long den, int threshold, int rounding);
 
 /* Tariffs: "product_category unit cents" per line (see deploy/config/tariffs.conf). */
 typedef struct _monitor_targets_tariffs_t monitor_targets_tariffs_t;

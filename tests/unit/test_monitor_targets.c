@@ -121,10 +121,19 @@ static void
 test_pct (void **state)
 {
     (void)state;
-    assert_true (fabs (monitor_targets_pct (8, 10, 10) - 80.0) < 1e-9);
-    assert_true (isnan (monitor_targets_pct (8, 9, 10))); /* base below threshold */
-    assert_true (isnan (monitor_targets_pct (0, 0, 1)));
-    assert_true (fabs (monitor_targets_pct (1, 3, 1) - 100.0 / 3) < 1e-9);
+    assert_true (fabs (monitor_targets_pct (80, 100, 10, 5) - 80.0) < 1e-9);
+    assert_true (isnan (monitor_targets_pct (8, 9, 10, 5))); /* base below threshold */
+    assert_true (isnan (monitor_targets_pct (0, 0, 1, 1)));
+    assert_true (fabs (monitor_targets_pct (1, 3, 1, 1) - 100.0 / 3) < 1e-9);
+    /* 1 of 12 home, 11 independent: 8 % and 92 % next to a base of 10
+       would give the suppressed 1 and 11 away */
+    assert_true (isnan (monitor_targets_pct (1, 12, 10, 5)));
+    assert_true (isnan (monitor_targets_pct (11, 12, 10, 5)));
+    /* from the published (rounded) counts only: 45 of 62 is 45/60 */
+    assert_true (fabs (monitor_targets_pct (45, 62, 10, 5) - 75.0) < 1e-9);
+    assert_true (fabs (monitor_targets_pct (0, 20, 10, 5) - 0.0) < 1e-9);
+    assert_true (fabs (monitor_targets_pct (20, 20, 10, 5) - 100.0) < 1e-9);
+    assert_true (isnan (monitor_targets_pct (21, 20, 10, 5)));
 }
 
 static void
