@@ -49,6 +49,24 @@ kb_http_listen_parse (const char *listen, struct sockaddr_storage *addr, socklen
     return 0;
 }
 
+bool
+kb_http_listen_is_loopback (const char *listen)
+{
+    struct sockaddr_storage addr;
+    socklen_t len;
+    if (kb_http_listen_parse (listen, &addr, &len))
+        return false;
+    if (addr.ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)&addr;
+        return (ntohl (in->sin_addr.s_addr) >> 24) == 127;
+    }
+    if (addr.ss_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&addr;
+        return IN6_IS_ADDR_LOOPBACK (&in6->sin6_addr);
+    }
+    return false;
+}
+
 struct MHD_Daemon *
 kb_http_start (const char *listen,
                MHD_AccessHandlerCallback handler,
@@ -208,10 +226,15 @@ kb_http_buf_csv (kb_http_buf_t *self, const char *s)
 {
     if (!s)
         s = "";
-    bool formula = *s == '=' || *s == '+' || *s == '-' || *s == '@';
-    /* a negative number is data, not a formula */
-    if (*s == '-' && s[1] >= '0' && s[1] <= '9')
-        formula = false;
+    bool formula = *s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r';
+    /* a negative number is data, not a formula: only when all of it is one */
+    if (*s == '-' && s[1]) {
+        const char *p = s + 1;
+        while ((*p >= '0' && *p <= '9') || *p == '.' || *p == ',')
+            p++;
+        if (!*p && s[1] >= '0' && s[1] <= '9')
+            formula = false;
+    }
     bool quote = formula || strpbrk (s, ",\"\r\n;") != NULL;
     if (!quote) {
         kb_http_buf_str (self, s);

@@ -290,8 +290,17 @@ static enum MHD_Result
 s_logout (monitor_http_t *self, struct MHD_Connection *conn)
 {
     const char *session = MHD_lookup_connection_value (conn, MHD_COOKIE_KIND, S_COOKIE);
-    if (session)
-        monitor_auth_session_end (self->db, session);
+    if (session) {
+        monitor_user_t user;
+        bool bearer;
+        bool known = s_authenticate (self, conn, &user, &bearer) == S_AUTH_OK;
+        /* the session must be gone on the server, not only the cookie */
+        if (monitor_auth_session_end (self->db, session) != 0)
+            return s_message (conn, 503, "Niet beschikbaar", "De database is niet bereikbaar.");
+        if (s_audit (
+              self, known ? &user : NULL, "dashboard.logout", 'E', "/logout", NULL, "ok", known))
+            return s_message (conn, 500, "Fout", "Het auditlog kon niet worden geschreven.");
+    }
     return s_redirect (
       conn, 303, "/login", S_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
 }
@@ -607,6 +616,14 @@ monitor_http_new (const monitor_http_config_t *config)
     self->config.conninfo = self->conninfo;
     self->config.schema = self->schema;
     self->config.report.tariffs = self->tariffs;
+    if (!config->cookie_secure && !kb_http_listen_is_loopback (config->listen)) {
+        /* beyond this machine the dashboard is reached through TLS: a
+           session cookie that may travel in clear text is refused */
+        kb_error ("http/cookie_secure must be true when http/listen=\"%s\" is not a loopback"
+                  " address (serve the dashboard through a TLS proxy)",
+                  config->listen);
+        goto fail;
+    }
     self->cache = monitor_cache_new (16, (int64_t)config->cache_s * 1000);
     self->db = kb_db_connect (self->conninfo, self->schema, 5000);
     if (!self->cache || !self->db || monitor_auth_prepare (self->db) || kb_audit_prepare (self->db)) {

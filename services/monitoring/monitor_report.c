@@ -14,6 +14,7 @@
 #include "monitor_targets.h"
 
 #include "ketenbus/kb_log.h"
+#include "ketenbus/kb_validate.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -1328,7 +1329,11 @@ monitor_report_build (kb_db_t *db,
     ctx.sup.threshold = config->suppress_threshold > 0 ? config->suppress_threshold : 10;
     ctx.sup.rounding = config->suppress_rounding > 0 ? config->suppress_rounding : 5;
     ctx.region_label = *filter->gemeente ? "Gebied" : "Gemeente";
-    if (monitor_targets_period_days (filter, (int32_t)(now / 86400), &ctx.from_d, &ctx.to_d) != 0) {
+    /* "today" is the local date, as the daemons date their events */
+    struct tm local;
+    localtime_r (&now, &local);
+    int32_t today = kb_days_from_civil (local.tm_year + 1900, local.tm_mon + 1, local.tm_mday);
+    if (monitor_targets_period_days (filter, today, &ctx.from_d, &ctx.to_d) != 0) {
         monitor_report_destroy (&rep);
         return NULL;
     }

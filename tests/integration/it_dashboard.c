@@ -346,8 +346,13 @@ test_login_session_and_logout (void **state)
     assert_int_equal (status, 403);
     free (a);
     a = kbt_http (s_http, "GET", "/logout", hdr, NULL, &status);
+    s_audited++; /* dashboard.logout, by the session's account */
     assert_int_equal (status, 303);
     free (a);
+    assert_int_equal (kbt_query_long (s_conn,
+                                      "SELECT count(*) FROM monitoring.kb_audit WHERE event ="
+                                      " 'dashboard.logout' AND actor_org = 'gemeente:0794'"),
+                      1);
     a = kbt_http (s_http, "GET", "/", hdr, NULL, &status);
     s_audited++;
     assert_int_equal (status, 302);

@@ -207,10 +207,36 @@ test_not_a_monitoring_event_dead_lettered (void **state)
                       1);
 }
 
+/* Beyond this machine the dashboard needs a Secure session cookie: with
+   http/listen on every interface and http/cookie_secure off, monitoring
+   refuses to start and says why. */
+static void
+test_dashboard_beyond_loopback_needs_secure_cookie (void **state)
+{
+    (void)state;
+    char *dir = kbt_var_path ("it_monitoring");
+    char log[512], e_conn[512], e_link[512];
+    snprintf (log, sizeof log, "%s/refused.log", dir);
+    snprintf (e_conn, sizeof e_conn, "KETENBUS_DB_CONNINFO=%s", s_conn);
+    snprintf (e_link, sizeof e_link, "KETENBUS_LINK_LISTEN=ipc://%s/refused.sock", dir);
+    const char *env[] = { e_conn, e_link, "KETENBUS_HTTP_LISTEN=0.0.0.0:0",
+                          "KETENBUS_METRICS_LISTEN=", NULL };
+    char *bin = kbt_bin ("monitoring");
+    const char *argv[] = { bin, NULL };
+    pid_t pid = kbt_spawn (argv, env, log);
+    int status = kbt_wait (pid, 20000);
+    assert_true (status > 0 && status < 128);
+    assert_int_equal (kbt_file_count (log, "http/cookie_secure must be true"), 1);
+    assert_int_equal (kbt_file_count (log, "dashboard serving"), 0);
+    free (bin);
+    free (dir);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test (test_dashboard_beyond_loopback_needs_secure_cookie),
         cmocka_unit_test (test_events_stored_once),
         cmocka_unit_test (test_retransmission_stored_once),
         cmocka_unit_test (test_not_a_monitoring_event_dead_lettered),

@@ -23,6 +23,9 @@
 /* Parses "host:port" or "[v6]:port" (numeric host, port 0..65535) into
    addr. Returns 0, or -1 when it is not that. */
 int kb_http_listen_parse (const char *listen, struct sockaddr_storage *addr, socklen_t *addr_len);
+/* Whether listen is a valid address on the loopback interface
+   (127.0.0.0/8 or ::1): reachable from this machine only. */
+bool kb_http_listen_is_loopback (const char *listen);
 
 /* Starts a server on listen with one internal thread (see above); handler
    and arg as for MHD_start_daemon, completed (may be NULL) is called when a
