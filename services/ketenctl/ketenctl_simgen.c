@@ -118,6 +118,20 @@ ketenctl_simgen_expected_regisseur (const ketenctl_simgen_case_t *c)
     }
 }
 
+int
+ketenctl_simgen_sender (const ketenctl_simgen_case_t *c,
+                        const ketenctl_simgen_step_t *st,
+                        int first_regisseur,
+                        int transfer_regisseur)
+{
+    (void)c;
+    if (st->sender != KETENCTL_SIMGEN_REGISSEUR)
+        return st->sender;
+    if (st->trajectory == KETENCTL_SIM_TRAJ_POT || transfer_regisseur < 0)
+        return first_regisseur;
+    return transfer_regisseur;
+}
+
 static const char *s_kind_names[KETENCTL_SIM_KINDS] = {
     "case_signal",
     "plan_registered",
@@ -382,9 +396,12 @@ s_trajectory (s_build_t *b, int32_t plan_day, int transfer_to, int transfer_reas
         s->trajectory = KETENCTL_SIM_TRAJ_POT;
         s->state = KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_IN_UITVOERING;
     }
-    /* a regie-overdracht for some; a refused one: the trajectory goes on
-       after the answer */
+    /* a regie-overdracht for some: after a refused one the trajectory goes
+       on under its regisseur, after an accepted one under the new regisseur
+       (zorgtoewijzing tells client-tracking, which then takes the
+       gezinsplan's updates from the new regisseur only) */
     int32_t from = run;
+    bool after = false;
     if (transfer_to >= 0 && s_chance (r, 14)) {
         int32_t asked = run + s_between (r, 20, 90);
         if ((s = s_step (b, KETENCTL_SIM_TRANSFER_REQUEST, KETENCTL_SIMGEN_REGISSEUR, asked))) {
@@ -403,20 +420,13 @@ s_trajectory (s_build_t *b, int32_t plan_day, int transfer_to, int transfer_reas
                     ? KETENBUS__V1__TRANSFER_REJECT_REASON__TRANSFER_REJECT_REASON_GEEN_CAPACITEIT
                     : KETENBUS__V1__TRANSFER_REJECT_REASON__TRANSFER_REJECT_REASON_HUIDIGE_REGIE_PASSEND;
         }
-        if (accept) {
-            /* the old regisseur closes its trajectory: overgedragen */
-            if ((s = s_step (b, KETENCTL_SIM_TRAJECTORY, KETENCTL_SIMGEN_REGISSEUR, answered))) {
-                s->trajectory = KETENCTL_SIM_TRAJ_PLAN;
-                s->needs_transfer = true;
-                s->state = KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AFGEROND;
-                s->outcome = KETENBUS__V1__TRAJECTORY_OUTCOME__TRAJECTORY_OUTCOME_OVERGEDRAGEN;
-            }
-            return run;
-        }
+        after = accept;
         from = answered;
     }
-    /* the end: succesvol, vroegtijdig, verhuisd, overleden, or still running */
-    static const int ends[] = { 58, 22, 9, 2, 9, 0 };
+    /* the end: succesvol, vroegtijdig, verhuisd, overleden, still running,
+       or overgedragen (the regisseur hands the case out of the chain, e.g.
+       to a specialised institution outside the region) */
+    static const int ends[] = { 58, 18, 9, 2, 9, 3, 0 };
     int end = s_pick (r, ends);
     if (end == 3 &&
         c->persons[c->subject].role == KETENBUS__V1__HOUSEHOLD_ROLE__HOUSEHOLD_ROLE_KIND)
@@ -426,11 +436,12 @@ s_trajectory (s_build_t *b, int32_t plan_day, int transfer_to, int transfer_reas
     if (end == 0 || done > eval) {
         if ((s = s_step (b, KETENCTL_SIM_ASSESSMENT, KETENCTL_SIMGEN_REGISSEUR, eval))) {
             s->trajectory = traj;
+            s->after_transfer = after && traj == KETENCTL_SIM_TRAJ_PLAN;
             s->assessment = 2;
             s->moment = KETENBUS__V1__ASSESSMENT_MOMENT__ASSESSMENT_MOMENT_EVALUATION;
             /* a success mostly reaches a stable position (housing, income, social network >= 4) */
             if (end == 0)
-                s_scores (r, s->scores, start, 1, 3);
+                s_scores (r, s->scores, start, 2, 3);
             else
                 s_scores (r, s->scores, start, 0, 1);
         }
@@ -442,7 +453,8 @@ s_trajectory (s_build_t *b, int32_t plan_day, int transfer_to, int transfer_reas
                   : end == 1
                     ? KETENBUS__V1__TRAJECTORY_OUTCOME__TRAJECTORY_OUTCOME_VROEGTIJDIG_BEEINDIGD
                   : end == 2 ? KETENBUS__V1__TRAJECTORY_OUTCOME__TRAJECTORY_OUTCOME_VERHUISD
-                             : KETENBUS__V1__TRAJECTORY_OUTCOME__TRAJECTORY_OUTCOME_OVERLEDEN;
+                  : end == 3 ? KETENBUS__V1__TRAJECTORY_OUTCOME__TRAJECTORY_OUTCOME_OVERLEDEN
+                             : KETENBUS__V1__TRAJECTORY_OUTCOME__TRAJECTORY_OUTCOME_OVERGEDRAGEN;
     int reason =
       outcome == KETENBUS__V1__TRAJECTORY_OUTCOME__TRAJECTORY_OUTCOME_VROEGTIJDIG_BEEINDIGD
         ? 1 + s_pick (r, reasons)
@@ -452,6 +464,7 @@ s_trajectory (s_build_t *b, int32_t plan_day, int transfer_to, int transfer_reas
          t++)
         if ((s = s_step (b, KETENCTL_SIM_TRAJECTORY, KETENCTL_SIMGEN_REGISSEUR, done))) {
             s->trajectory = t;
+            s->after_transfer = after && t == KETENCTL_SIM_TRAJ_PLAN;
             s->state = KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AFGEROND;
             s->outcome = outcome;
             s->early_end_reason = reason;

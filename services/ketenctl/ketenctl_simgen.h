@@ -10,7 +10,11 @@
     be sent (dates never decrease along a step chain and never lie after
     today). Steps sent by "the regisseur" name KETENCTL_SIMGEN_REGISSEUR:
     who that is, and the plan's reference, the caller learns from the
-    RegieAssignment in the signaller's mailbox. */
+    RegieAssignment in the signaller's mailbox. After an accepted regie
+    transfer the gezinsplan goes on under the new regisseur (zorgtoewijzing
+    tells client-tracking, which refuses updates from anyone else): its
+    later steps are marked after_transfer and wait for the RegieAssignment
+    with basis TRANSFER; see ketenctl_simgen_sender. */
 #ifndef KETENCTL_SIMGEN_H_INCLUDED
 #define KETENCTL_SIMGEN_H_INCLUDED
 
@@ -88,6 +92,8 @@ typedef struct
     int sender;      /* partner index or KETENCTL_SIMGEN_REGISSEUR */
     bool after_zorg; /* needs an effect of zorgtoewijzing in client-tracking first (wait longer) */
     bool needs_transfer; /* only when the case's transfer request was sent */
+    bool after_transfer; /* follows an accepted transfer: sent by the new regisseur,
+                            once the RegieAssignment (basis TRANSFER) named it */
     char date[11];       /* the business date: signal, plan, state, instroom or
                             uitstroom, assessment, start (ASSIGN, START), end (STOP), measured */
     char date2[11];      /* OUT: the instroom date; ASSIGN: the planned end */
@@ -134,6 +140,19 @@ typedef struct
    pick for the case; the simulator itself always takes the regisseur from
    the RegieAssignment. */
 int ketenctl_simgen_expected_regisseur (const ketenctl_simgen_case_t *c);
+
+/* Who sends step: its own sender, or for a KETENCTL_SIMGEN_REGISSEUR step
+   the regisseur as client-tracking knows it. first_regisseur is the one
+   the first RegieAssignment named; transfer_regisseur the one a later
+   RegieAssignment (an accepted transfer, the ketencoordinator's decision)
+   named, -1 while there is none. A POT's regisseur is the one it was
+   opened with (zorgtoewijzing moves only the gezinsplan's trajectory), so
+   the POT's updates and assessments stay with first_regisseur; the
+   gezinsplan's steps go to transfer_regisseur once there is one. */
+int ketenctl_simgen_sender (const ketenctl_simgen_case_t *c,
+                            const ketenctl_simgen_step_t *step,
+                            int first_regisseur,
+                            int transfer_regisseur);
 
 typedef enum
 {

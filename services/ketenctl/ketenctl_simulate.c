@@ -41,10 +41,15 @@ typedef struct
     int64_t regie_deadline_ms;
     char case_ref[48];
     char plan_ref[65], gezin_ref[65];
-    int regisseur; /* partner index */
+    int regisseur;          /* partner index: the first RegieAssignment's */
+    int transfer_regisseur; /* a later RegieAssignment's (TRANSFER), -1 while none */
     char pot_id[ZORG_POT_ID_LEN + 1];
     char transfer_id[KB_UUID_LEN + 1];
     bool transfer_sent;
+    /* an accepted transfer answer went in: the new regisseur's steps wait
+       for its RegieAssignment (basis TRANSFER) until transfer_deadline_ms */
+    bool transfer_expected, transfer_failed;
+    int64_t transfer_deadline_ms, transfer_known_ms;
 } s_case_t;
 
 typedef struct
@@ -76,7 +81,8 @@ typedef struct
     double rate, tokens;
     int64_t t0, last_refill, last_progress;
     long sent[KETENCTL_SIM_KINDS], accepted[KETENCTL_SIM_KINDS], rejected[KETENCTL_SIM_KINDS];
-    long duplicates, unanswered, skipped, answered, regie_missing, deliveries;
+    long duplicates, unanswered, skipped, answered, regie_missing, transfer_missing, deliveries;
+    long transfers; /* RegieAssignments with basis TRANSFER about our cases */
     bool aborted;
     char last_date[11]; /* the newest signal date sent: how far the region got */
 } s_sim_t;
@@ -133,6 +139,23 @@ s_step_ready (s_sim_t *self, s_case_t *cs, const ketenctl_simgen_step_t *st, int
                  st->trajectory == KETENCTL_SIM_TRAJ_PLAN;
     if (st->needs_transfer && !cs->transfer_sent)
         return -1;
+    /* after an accepted transfer the gezinsplan's regisseur is the new one:
+       client-tracking refuses the old one's updates (not_regisseur) */
+    if (st->after_transfer && cs->transfer_expected && cs->transfer_regisseur < 0) {
+        if (cs->transfer_failed)
+            return -1;
+        if (now > cs->transfer_deadline_ms) {
+            cs->transfer_failed = true;
+            self->transfer_missing++;
+            return -1;
+        }
+        return 0;
+    }
+    /* what zorgtoewijzing tells client-tracking about the new regisseur
+       needs a moment, as after the first assignment */
+    if (st->after_transfer && cs->transfer_regisseur >= 0 &&
+        now < cs->transfer_known_ms + self->gap_ms)
+        return 0;
     if (st->kind == KETENCTL_SIM_SHELTER)
         regie = false; /* the shelter registers the stay with or without a plan */
     if (regie && !cs->regie_known) {
@@ -168,7 +191,7 @@ s_send_step (s_sim_t *self, s_case_t *cs, int64_t now)
         cs->ready_ms = now + 50;
         return;
     }
-    int client = st->sender == KETENCTL_SIMGEN_REGISSEUR ? cs->regisseur : st->sender;
+    int client = ketenctl_simgen_sender (cs->c, st, cs->regisseur, cs->transfer_regisseur);
     s_pending_t *p = calloc (1, sizeof *p);
     if (!p)
         return;
@@ -266,12 +289,21 @@ s_on_answer (s_sim_t *self, const kb_envelope_t *reply)
         }
     }
     s_case_t *cs = p->cs;
+    const ketenctl_simgen_step_t *st = &cs->c->steps[cs->next];
+    if (ok && st->kind == KETENCTL_SIM_TRANSFER_RESPONSE &&
+        st->decision == KETENBUS__V1__TRANSFER_DECISION__TRANSFER_DECISION_ACCEPTED &&
+        cs->transfer_regisseur < 0) {
+        cs->transfer_expected = true;
+        cs->transfer_deadline_ms = ketenctl_now_ms () + self->regie_timeout_ms;
+    }
     zhashx_delete (self->pending, p->message_id);
     s_advance (self, cs);
 }
 
-/* A Deliver from a partner's mailbox: acknowledged; a RegieAssignment
-   about one of our cases tells its plan and regisseur. */
+/* A Deliver from a partner's mailbox: acknowledged; the first
+   RegieAssignment about one of our cases tells its plan and regisseur, a
+   later one with basis TRANSFER (or the ketencoordinator's decision) the
+   new regisseur. */
 static void
 s_on_deliver (s_sim_t *self, int client, const kb_envelope_t *reply)
 {
@@ -305,6 +337,17 @@ s_on_deliver (s_sim_t *self, int client, const kb_envelope_t *reply)
                     cs->c->steps[cs->next].after_zorg)
                     cs->ready_ms = soon;
             }
+        } else if (cs && cs->regie_known &&
+                   (ra->basis == KETENBUS__V1__REGIE_BASIS__REGIE_BASIS_TRANSFER ||
+                    ra->basis == KETENBUS__V1__REGIE_BASIS__REGIE_BASIS_ESCALATION_DECISION) &&
+                   ra->plan_ref && strcmp (ra->plan_ref, cs->plan_ref) == 0) {
+            int regisseur = ketenctl_simgen_partner_find (ra->regisseur_org);
+            if (regisseur >= 0 && self->clients[regisseur]) {
+                cs->transfer_regisseur = regisseur;
+                cs->transfer_known_ms = ketenctl_now_ms ();
+                self->transfers++;
+            } else
+                cs->transfer_failed = true; /* a regisseur we cannot act as */
         }
     }
     kb_codec_free (&inner);
@@ -478,7 +521,7 @@ s_usage (FILE *out)
              "set, the POTs zorgtoewijzing opens are reported on too.\n"
              "Progress on stderr every few seconds, a summary on stdout. Exit 0 when the\n"
              "run completed (also after Ctrl-C), 3 when intake could not be reached,\n"
-             "4 when intake rejected messages other than satisfaction measurements.\n"
+             "4 when intake rejected a message.\n"
              "--list-partners prints the demo partners (org type gebied gemeente) the\n"
              "simulator acts as; deploy/dev/demo.sh registers exactly these.\n");
 }
@@ -525,12 +568,14 @@ s_summary (s_sim_t *self, long planned[KETENCTL_SIM_KINDS])
             s_sum (self->sent),
             s_sum (self->accepted),
             s_sum (self->rejected));
-    printf ("  duplicate %ld, unanswered %ld, skipped %ld (no regisseur in time: %ld cases), "
-            "mailbox messages %ld\n",
+    printf ("  duplicate %ld, unanswered %ld, skipped %ld (no regisseur in time: %ld cases, "
+            "no new regisseur in time: %ld), transfers %ld, mailbox messages %ld\n",
             self->duplicates,
             self->unanswered,
             self->skipped,
             self->regie_missing,
+            self->transfer_missing,
+            self->transfers,
             self->deliveries);
     for (long *n = zhashx_first (self->codes); n; n = zhashx_next (self->codes))
         printf ("  rejected %s count=%ld\n", (const char *)zhashx_cursor (self->codes), *n);
@@ -651,6 +696,7 @@ ketenctl_simulate (const ketenctl_t *ctx, int argc, char *argv[])
         s_case_t *cs = &self.cases[i];
         cs->c = ketenctl_simgen_case (self.gen, i);
         cs->done = cs->c->nsteps == 0;
+        cs->transfer_regisseur = -1;
         snprintf (cs->case_ref, sizeof cs->case_ref, "SIM-%s-%05d", self.run, cs->c->number);
         zhashx_insert (self.by_ref, cs->case_ref, cs);
         self.start_ms[i] = (int64_t)((double)before * 1000.0 / self.rate);
@@ -706,13 +752,9 @@ ketenctl_simulate (const ketenctl_t *ctx, int argc, char *argv[])
     s_run (&self);
     s_progress (&self, ketenctl_now_ms ());
     s_summary (&self, planned);
-    long unexpected = 0;
-    for (int k = 0; k < KETENCTL_SIM_KINDS; k++)
-        if (k != KETENCTL_SIM_SATISFACTION)
-            unexpected += self.rejected[k];
     /* Ctrl-C is a clean end: what was in flight is reported, not an error */
     rc = self.aborted || (self.unanswered && !s_stop) ? KETENCTL_UNREACHABLE
-         : unexpected                                 ? KETENCTL_REJECTS
+         : s_sum (self.rejected)                      ? KETENCTL_REJECTS
                                                       : KETENCTL_OK;
 done:
     for (size_t i = 0; i < S_MAX_PARTNERS; i++)

@@ -1,10 +1,12 @@
-/*  it_simulate - "ketenctl simulate --months 2 --scale small" against the
+/*  it_simulate - "ketenctl simulate --months 3 --scale small" against the
     real intake, zorgtoewijzing and client-tracking with the demo
     partners registered: everything the simulator planned is sent and
-    accepted by intake (a satisfaction measurement may be refused with
-    KB20 while intake does not know that body), neither zorgtoewijzing nor
-    client-tracking refuses anything it forwards, and client-tracking ends
-    with trajectories in several states and shelter episodes. */
+    accepted by intake (satisfaction measurements too), neither
+    zorgtoewijzing nor client-tracking refuses anything it forwards (no
+    not_regisseur after a regie transfer: the new regisseur goes on with
+    the gezinsplan), an accepted transfer reaches monitoring's stand-in as
+    REGIE_TRANSFERRED, and client-tracking ends with trajectories in
+    several states and shelter episodes. */
 // clang-format off
 #include <setjmp.h>
 #include <stdarg.h>
@@ -142,32 +144,42 @@ test_simulate_small (void **state)
     (void)state;
     char *out = NULL;
     /* the plan alone: counts per message type, nothing sent */
-    /* seed 13: in two months a few trajectories are afgerond already, POTs move, shelters fill */
-    const char *dry[] = { "--months", "2", "--scale", "small", "--seed", "13", "--dry-run", NULL };
+    /* seed 2371: in four months trajectories are afgerond already, POTs
+       move, shelters fill, clients answer satisfaction surveys, two
+       transfers are accepted and a gezinsplan is closed by its new
+       regisseur */
+    const char *dry[] = {
+        "--months", "4", "--scale", "small", "--seed", "2371", "--dry-run", NULL
+    };
     assert_int_equal (s_simulate (dry, NULL, &out), 0);
     assert_non_null (strstr (out, "dry run"));
     assert_int_equal (kbt_query_long (s_intake->conninfo, "SELECT count(*) FROM intake.signal"), 0);
     free (out);
 
-    const char *args[] = { "--months", "2",        "--scale", "small", "--seed",
-                           "13",       "--gap-ms", "1500",    NULL };
+    const char *args[] = { "--months", "4",        "--scale", "small", "--seed",
+                           "2371",     "--gap-ms", "1500",    NULL };
     int rc = s_simulate (args, NULL, &out);
     fprintf (stderr, "%s", out);
     assert_int_equal (rc, 0);
     assert_non_null (strstr (out, "completed"));
     assert_non_null (strstr (out, "unanswered 0"));
+    /* the new regisseur was learnt from its RegieAssignment in time */
+    assert_non_null (strstr (out, "no new regisseur in time: 0)"));
+    assert_null (strstr (out, "transfers 0,"));
     long total[4], sat[4], kinds[4];
     s_row (out, "total", total);
     s_row (out, "satisfaction_measurement", sat);
-    assert_true (total[0] >= 60);
+    assert_true (total[0] >= 200);
     assert_int_equal (total[1], total[0]); /* every planned message was sent */
-    /* accepted, apart from a satisfaction body intake may not know yet */
-    assert_int_equal (total[2], total[1] - sat[3]);
-    assert_int_equal (total[3], sat[3]);
+    assert_int_equal (total[2], total[1]); /* and accepted, satisfaction measurements too */
+    assert_int_equal (total[3], 0);
+    assert_true (sat[2] > 0);
     long tracking_sent = 0;
-    static const char *const forwarded[] = {
-        "trajectory_update", "shelter_episode", "self_sufficiency_assessment", NULL
-    };
+    static const char *const forwarded[] = { "trajectory_update",
+                                             "shelter_episode",
+                                             "self_sufficiency_assessment",
+                                             "satisfaction_measurement",
+                                             NULL };
     for (int i = 0; forwarded[i]; i++) {
         s_row (out, forwarded[i], kinds);
         assert_true (kinds[2] > 0);
@@ -189,16 +201,57 @@ test_simulate_small (void **state)
                                 " ('plan.created', 'pot.opened')"
                                 " OR (event = 'plan.registered' AND outcome = 'applied')");
     assert_true (zorg > 0);
-    long got = kbt_wait_for_value (
-      ct, "SELECT count(*) FROM client_tracking.kb_inbox", tracking_sent + zorg, 30000);
-    assert_int_equal (got, tracking_sent + zorg);
+    long transferred = kbt_query_long (s_intake->conninfo,
+                                       "SELECT count(*) FROM zorgtoewijzing.kb_audit"
+                                       " WHERE event = 'regie.transferred'");
+    assert_true (transferred > 0);
+    /* and everything zorgtoewijzing put on its streams towards
+       client-tracking: trajectory updates (a new plan, its first
+       version, a POT, a transfer's new regisseur) and MonitoringEvents */
+    long want = 0, got = 0;
+    for (int i = 0; i < 300; i++) {
+        want = tracking_sent + kbt_query_long (s_intake->conninfo,
+                                               "SELECT count(*) FROM zorgtoewijzing.kb_outbox"
+                                               " WHERE stream LIKE 'tracking:%'");
+        got = kbt_query_long (ct, "SELECT count(*) FROM client_tracking.kb_inbox");
+        if (got == want && kbt_query_long (s_intake->conninfo,
+                                           "SELECT count(*) FROM zorgtoewijzing.kb_outbox"
+                                           " WHERE stream LIKE 'tracking:%'"
+                                           " AND acked_at IS NULL") == 0)
+            break;
+        kbt_sleep_ms (100);
+    }
+    assert_int_equal (got, want);
+    assert_true (want >= tracking_sent + zorg + transferred);
     /* nothing refused downstream */
     assert_int_equal (kbt_query_long (ct,
                                       "SELECT count(*) FROM client_tracking.kb_audit"
                                       " WHERE outcome = 'refused'"),
                       0);
+    assert_int_equal (kbt_query_long (ct,
+                                      "SELECT count(*) FROM client_tracking.kb_audit"
+                                      " WHERE reason = 'not_regisseur'"),
+                      0);
     assert_int_equal (kbt_query_long (ct, "SELECT count(*) FROM client_tracking.kb_dead_letter"),
                       0);
+    /* the new regisseur took over a gezinsplan and moved it on itself */
+    assert_true (kbt_query_long (ct,
+                                 "SELECT count(*) FROM client_tracking.kb_audit"
+                                 " WHERE reason = 'regisseur_changed'") > 0);
+    assert_true (kbt_query_long (ct,
+                                 "SELECT count(*) FROM client_tracking.trajectory_event c"
+                                 " JOIN client_tracking.trajectory_event l"
+                                 "   ON l.trajectory = c.trajectory AND l.id > c.id"
+                                 "  AND l.regisseur_org = c.regisseur_org"
+                                 "  AND l.to_state > l.from_state"
+                                 " WHERE EXISTS (SELECT 1 FROM client_tracking.trajectory_event o"
+                                 "   WHERE o.trajectory = c.trajectory AND o.id < c.id"
+                                 "     AND o.regisseur_org <> c.regisseur_org)") > 0);
+    /* and monitoring (its stand-in) hears of the transfer and the satisfaction */
+    kbt_tracking_wait (
+      s_tracking, "SELECT least (count(*), 1) FROM montest.got WHERE event_type = 4", 1, 30000);
+    kbt_tracking_wait (
+      s_tracking, "SELECT least (count(*), 1) FROM montest.got WHERE event_type = 18", 1, 30000);
     assert_int_equal (kbt_query_long (s_intake->conninfo,
                                       "SELECT count(*) FROM zorgtoewijzing.kb_audit"
                                       " WHERE outcome = 'refused'"),

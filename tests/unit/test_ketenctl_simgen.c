@@ -4,7 +4,10 @@
     the mix of cases, destinations, outcomes and scores stays within
     realistic bounds; the steps of each case come in an order client-
     tracking's state machine, its shelter rules and zorgtoewijzing's
-    toewijzing rules accept; and every message passes intake's own
+    toewijzing rules accept, each trajectory update sent by the
+    organisation client-tracking knows as the trajectory's regisseur (the
+    new one after an accepted transfer, else not_regisseur); and every
+    message, satisfaction measurements included, passes intake's own
     validation as the partner that sends it. */
 #include "intake_validate.h"
 #include "ketenctl_simgen.h"
@@ -136,7 +139,8 @@ test_proportions (void **state)
     size_t n = ketenctl_simgen_ncases (gen);
     long kinds[KETENCTL_SIM_CASE_KINDS] = { 0 };
     long mo_out = 0, mo_zelfstandig = 0, zj_out = 0, zj_home = 0, vo_out = 0;
-    long closed = 0, succes = 0, early = 0, overgedragen = 0, transfers = 0;
+    long closed = 0, succes = 0, early = 0, overgedragen = 0, transfers = 0, accepted = 0;
+    long after_transfer = 0;
     long sat = 0, sat_sum = 0, stable = 0, evaluations = 0, assigns = 0, wet[4] = { 0 };
     long levels[5] = { 0 }, by_gemeente_helmond = 0;
     for (size_t i = 0; i < n; i++) {
@@ -177,9 +181,14 @@ test_proportions (void **state)
                     overgedragen +=
                       st->outcome ==
                       KETENBUS__V1__TRAJECTORY_OUTCOME__TRAJECTORY_OUTCOME_OVERGEDRAGEN;
+                    after_transfer += st->after_transfer;
                     break;
                 case KETENCTL_SIM_TRANSFER_REQUEST:
                     transfers++;
+                    break;
+                case KETENCTL_SIM_TRANSFER_RESPONSE:
+                    accepted +=
+                      st->decision == KETENBUS__V1__TRANSFER_DECISION__TRANSFER_DECISION_ACCEPTED;
                     break;
                 case KETENCTL_SIM_SATISFACTION:
                     sat++;
@@ -216,7 +225,12 @@ test_proportions (void **state)
     assert_true (closed >= 300);
     assert_in_range (100 * succes / closed, 40, 75);
     assert_in_range (100 * early / closed, 12, 35);
-    assert_true (overgedragen > 0 && transfers > overgedragen);
+    /* out of the chain: a small share of the ends; a transfer inside the
+       chain goes on under the new regisseur, mostly accepted */
+    assert_true (overgedragen > 0);
+    assert_in_range (100 * overgedragen / closed, 1, 8);
+    assert_true (transfers >= 20 && accepted * 100 / transfers >= 55);
+    assert_true (after_transfer > 0 && after_transfer <= accepted);
     assert_true (evaluations >= 200);
     assert_in_range (100 * stable / evaluations, 20, 80); /* some reach a stable position */
     assert_true (sat >= 100);
@@ -252,7 +266,7 @@ test_order_per_case (void **state)
 {
     (void)state;
     ketenctl_simgen_t *gen = s_gen (11, 12, KETENCTL_SIM_SCALE_MEDIUM);
-    long checked_pot = 0, checked_care = 0, checked_shelter = 0;
+    long checked_pot = 0, checked_care = 0, checked_shelter = 0, transfers_accepted = 0;
     for (size_t i = 0; i < ketenctl_simgen_ncases (gen); i++) {
         const ketenctl_simgen_case_t *c = ketenctl_simgen_case (gen, i);
         const ketenctl_simgen_step_t *first = &c->steps[0];
@@ -264,6 +278,11 @@ test_order_per_case (void **state)
         s_traj_t pot = plan;
         memcpy (plan.date, first->date, 11);
         memcpy (pot.date, first->date, 11);
+        /* client-tracking's regisseur of the gezinsplan: the first one,
+           after an accepted transfer the new one (zorgtoewijzing's
+           update); the POT keeps the one it was opened with */
+        int first_regisseur = ketenctl_simgen_expected_regisseur (c);
+        int plan_regisseur = first_regisseur, transfer_regisseur = -1;
         int care[8] = { 0 }; /* per toewijzing: 0 none, 1 assigned, 2 started, 3 stopped */
         bool shelter_in = false, shelter_out = false, asked = false, plan_seen = false;
         int asked_to = -1;
@@ -282,16 +301,34 @@ test_order_per_case (void **state)
                                  0,
                                  st->date);
                     break;
-                case KETENCTL_SIM_TRAJECTORY:
+                case KETENCTL_SIM_TRAJECTORY: {
                     assert_int_equal (st->sender, KETENCTL_SIMGEN_REGISSEUR);
+                    int who = ketenctl_simgen_sender (c, st, first_regisseur, transfer_regisseur);
                     if (st->trajectory == KETENCTL_SIM_TRAJ_POT) {
                         assert_true (c->pot);
+                        assert_int_equal (who, first_regisseur); /* else not_regisseur */
                         s_traj_step (&pot, st->state, st->outcome, st->early_end_reason, st->date);
                         checked_pot++;
-                    } else
+                    } else {
+                        if (who != plan_regisseur)
+                            fail_msg ("case %d: %s updates a gezinsplan whose regisseur is %s "
+                                      "(not_regisseur)",
+                                      c->number,
+                                      ketenctl_simgen_partners[who].org,
+                                      ketenctl_simgen_partners[plan_regisseur].org);
+                        /* the sender waits for the new regisseur */
+                        assert_int_equal (st->after_transfer, transfer_regisseur >= 0);
                         s_traj_step (&plan, st->state, st->outcome, st->early_end_reason, st->date);
+                    }
                     if (st->needs_transfer)
                         assert_true (asked);
+                    break;
+                }
+                case KETENCTL_SIM_ASSESSMENT:
+                    if (st->trajectory == KETENCTL_SIM_TRAJ_PLAN)
+                        assert_int_equal (st->after_transfer, transfer_regisseur >= 0);
+                    else
+                        assert_false (st->after_transfer);
                     break;
                 case KETENCTL_SIM_TRANSFER_REQUEST:
                     assert_true (plan_seen);
@@ -304,6 +341,11 @@ test_order_per_case (void **state)
                 case KETENCTL_SIM_TRANSFER_RESPONSE:
                     assert_true (asked);
                     assert_int_equal (st->sender, asked_to);
+                    if (st->decision ==
+                        KETENBUS__V1__TRANSFER_DECISION__TRANSFER_DECISION_ACCEPTED) {
+                        plan_regisseur = transfer_regisseur = asked_to;
+                        transfers_accepted++;
+                    }
                     break;
                 case KETENCTL_SIM_SHELTER: {
                     tracking_episode_t prev = { shelter_in,
@@ -343,6 +385,7 @@ test_order_per_case (void **state)
         }
     }
     assert_true (checked_pot > 50 && checked_care > 300 && checked_shelter > 100);
+    assert_true (transfers_accepted >= 5);
     ketenctl_simgen_destroy (&gen);
 }
 
@@ -392,13 +435,13 @@ test_intake_accepts_every_message (void **state)
             intake_reject_t reject;
             memset (&reject, 0, sizeof reject);
             if (st->kind == KETENCTL_SIM_SATISFACTION) {
-                /* intake may not know this body yet: it is counted apart */
                 assert_int_equal (env->body_case,
                                   KETENBUS__V1__ENVELOPE__BODY_SATISFACTION_MEASUREMENT);
                 assert_in_range (env->satisfaction_measurement->score, 1, 10);
                 satisfaction++;
-            } else if (!intake_validate_envelope (env, type, &reject) ||
-                       !intake_validate_body (env, &who, &vctx, &reject))
+            }
+            if (!intake_validate_envelope (env, type, &reject) ||
+                !intake_validate_body (env, &who, &vctx, &reject))
                 fail_msg ("case %d step %d (%s as %s) rejected: %s %s %s",
                           c->number,
                           s,
