@@ -472,6 +472,38 @@ s_trajectory (s_build_t *b, int32_t plan_day, int transfer_to, int transfer_reas
     return run;
 }
 
+/* The zwerfjongere route the zwerfjongerenopvang runs (its own
+   trajectory: aangemeld, plan, in uitvoering and mostly an end within the
+   three months the region aims for). */
+static void
+s_route (s_build_t *b, int runner, int32_t start)
+{
+    s_rng_t *r = &b->gen->rng;
+    ketenctl_simgen_step_t *s;
+    int32_t plan = start + s_between (r, 5, 20);
+    int32_t run = plan + s_between (r, 0, 7);
+    static const int ends[] = { 72, 14, 14, 0 }; /* succesvol, vroegtijdig, still running */
+    int end = s_pick (r, ends);
+    int32_t done = run + (end == 0 ? s_between (r, 20, 85) : s_between (r, 10, 60));
+    const int32_t days[4] = { start, plan, run, done };
+    for (int i = 0; i < (end == 2 ? 3 : 4); i++)
+        if ((s = s_step (b, KETENCTL_SIM_TRAJECTORY, runner, days[i]))) {
+            s->trajectory = KETENCTL_SIM_TRAJ_ROUTE;
+            s->state = KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AANGEMELD + i;
+            if (i == 3) {
+                s->outcome =
+                  end == 0
+                    ? KETENBUS__V1__TRAJECTORY_OUTCOME__TRAJECTORY_OUTCOME_SUCCESVOL
+                    : KETENBUS__V1__TRAJECTORY_OUTCOME__TRAJECTORY_OUTCOME_VROEGTIJDIG_BEEINDIGD;
+                s->early_end_reason =
+                  end == 0 ? 0
+                  : s_chance (r, 50)
+                    ? KETENBUS__V1__EARLY_END_REASON__EARLY_END_REASON_GEEN_CONTACT
+                    : KETENBUS__V1__EARLY_END_REASON__EARLY_END_REASON_CLIENT_WEIGERT;
+            }
+        }
+}
+
 /* A shelter stay: IN and (mostly) OUT with a destination. */
 static void
 s_shelter (s_build_t *b,
@@ -790,6 +822,8 @@ s_case (ketenctl_simgen_t *gen, ketenctl_simgen_case_t *c, int32_t d0)
         last->children = kids;
         c->steps[c->nsteps - 2].children = kids;
     }
+    if (c->kind == KETENCTL_SIM_CASE_ZWERFJONGERE && s_chance (r, 85))
+        s_route (&b, s_partner ("mo-helmond"), d0 + s_between (r, 0, 7));
     int32_t run = s_trajectory (&b, plan_day, transfer_to, transfer_reason);
     /* voorzieningen */
     int32_t care_day = (run > d0 ? run : plan_day) + s_between (r, 0, 30);
@@ -1048,13 +1082,19 @@ ketenctl_simgen_encode (const ketenctl_simgen_case_t *c,
         }
         case KETENCTL_SIM_TRAJECTORY: {
             Ketenbus__V1__TrajectoryUpdate u = KETENBUS__V1__TRAJECTORY_UPDATE__INIT;
-            u.trajectory_id = (char *)s_trajectory_id (refs, st->trajectory);
+            snprintf (item, sizeof item, "%s-zj", refs->case_ref);
+            u.trajectory_id = st->trajectory == KETENCTL_SIM_TRAJ_ROUTE
+                                ? item
+                                : (char *)s_trajectory_id (refs, st->trajectory);
             if (!u.trajectory_id || !*u.trajectory_id)
                 return NULL;
             if (st->trajectory == KETENCTL_SIM_TRAJ_PLAN) {
                 u.trajectory_type = KETENBUS__V1__TRAJECTORY_TYPE__TRAJECTORY_TYPE_GEZINSPLAN;
                 u.gezin_ref = (char *)gezin_ref;
                 u.plan_ref = (char *)plan_ref;
+            } else if (st->trajectory == KETENCTL_SIM_TRAJ_ROUTE) {
+                u.trajectory_type = KETENBUS__V1__TRAJECTORY_TYPE__TRAJECTORY_TYPE_ZWERFJONGERE;
+                u.bsn = (char *)who->bsn;
             } else {
                 u.trajectory_type = KETENBUS__V1__TRAJECTORY_TYPE__TRAJECTORY_TYPE_POT;
                 u.bsn = (char *)who->bsn;

@@ -78,6 +78,9 @@ const char *ketenctl_simgen_case_name (int kind);
 /* Which trajectory a TrajectoryUpdate or assessment is about. */
 #define KETENCTL_SIM_TRAJ_PLAN 1 /* the gezinsplan: trajectory id = plan_ref */
 #define KETENCTL_SIM_TRAJ_POT 2  /* the POT zorgtoewijzing opened for the homeless subject */
+/* the zwerfjongere route the zwerfjongerenopvang opens and runs itself:
+   trajectory id = the case ref + "-zj" */
+#define KETENCTL_SIM_TRAJ_ROUTE 3
 
 typedef struct
 {

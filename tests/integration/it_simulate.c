@@ -270,6 +270,10 @@ test_simulate_small (void **state)
                                  "SELECT count(*) FROM client_tracking.trajectory"
                                  " WHERE trajectory_type = 2 AND state > 1") >
                  0); /* a POT the regisseur moved on */
+    assert_true (kbt_query_long (ct,
+                                 "SELECT count(*) FROM client_tracking.trajectory"
+                                 " WHERE trajectory_type = 3 AND state > 1") >
+                 0); /* a zwerfjongere route the opvang runs */
     assert_true (kbt_query_long (ct, "SELECT count(*) FROM client_tracking.shelter_episode") > 0);
     assert_true (kbt_query_long (ct, "SELECT count(*) FROM client_tracking.assessment") > 0);
     /* no trajectory was aangemeld after its later states (business dates) */

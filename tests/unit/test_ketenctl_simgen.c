@@ -140,7 +140,7 @@ test_proportions (void **state)
     long kinds[KETENCTL_SIM_CASE_KINDS] = { 0 };
     long mo_out = 0, mo_zelfstandig = 0, zj_out = 0, zj_home = 0, vo_out = 0;
     long closed = 0, succes = 0, early = 0, overgedragen = 0, transfers = 0, accepted = 0;
-    long after_transfer = 0;
+    long after_transfer = 0, routes_ended = 0;
     long sat = 0, sat_sum = 0, stable = 0, evaluations = 0, assigns = 0, wet[4] = { 0 };
     long levels[5] = { 0 }, by_gemeente_helmond = 0;
     for (size_t i = 0; i < n; i++) {
@@ -169,6 +169,9 @@ test_proportions (void **state)
                         vo_out++;
                     break;
                 case KETENCTL_SIM_TRAJECTORY:
+                    if (st->trajectory == KETENCTL_SIM_TRAJ_ROUTE &&
+                        st->state == KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AFGEROND)
+                        routes_ended++;
                     if (st->state != KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AFGEROND ||
                         st->trajectory != KETENCTL_SIM_TRAJ_PLAN)
                         break;
@@ -231,6 +234,8 @@ test_proportions (void **state)
     assert_in_range (100 * overgedragen / closed, 1, 8);
     assert_true (transfers >= 20 && accepted * 100 / transfers >= 55);
     assert_true (after_transfer > 0 && after_transfer <= accepted);
+    /* most zwerfjongeren have a route of their own that ends */
+    assert_true (routes_ended * 2 > kinds[KETENCTL_SIM_CASE_ZWERFJONGERE]);
     assert_true (evaluations >= 200);
     assert_in_range (100 * stable / evaluations, 20, 80); /* some reach a stable position */
     assert_true (sat >= 100);
@@ -267,6 +272,7 @@ test_order_per_case (void **state)
     (void)state;
     ketenctl_simgen_t *gen = s_gen (11, 12, KETENCTL_SIM_SCALE_MEDIUM);
     long checked_pot = 0, checked_care = 0, checked_shelter = 0, transfers_accepted = 0;
+    long checked_route = 0;
     for (size_t i = 0; i < ketenctl_simgen_ncases (gen); i++) {
         const ketenctl_simgen_case_t *c = ketenctl_simgen_case (gen, i);
         const ketenctl_simgen_step_t *first = &c->steps[0];
@@ -275,7 +281,7 @@ test_order_per_case (void **state)
         /* zorgtoewijzing lays down aangemeld on the signal date; the
            plan's first version lays down plan_vastgesteld */
         s_traj_t plan = { KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AANGEMELD, "" };
-        s_traj_t pot = plan;
+        s_traj_t pot = plan, route = { 0, "" };
         memcpy (plan.date, first->date, 11);
         memcpy (pot.date, first->date, 11);
         /* client-tracking's regisseur of the gezinsplan: the first one,
@@ -302,6 +308,15 @@ test_order_per_case (void **state)
                                  st->date);
                     break;
                 case KETENCTL_SIM_TRAJECTORY: {
+                    if (st->trajectory == KETENCTL_SIM_TRAJ_ROUTE) {
+                        /* the zwerfjongerenopvang opens and runs it: its regisseur */
+                        assert_int_equal (c->kind, KETENCTL_SIM_CASE_ZWERFJONGERE);
+                        assert_int_equal (st->sender, ketenctl_simgen_partner_find ("mo-helmond"));
+                        s_traj_step (
+                          &route, st->state, st->outcome, st->early_end_reason, st->date);
+                        checked_route++;
+                        break;
+                    }
                     assert_int_equal (st->sender, KETENCTL_SIMGEN_REGISSEUR);
                     int who = ketenctl_simgen_sender (c, st, first_regisseur, transfer_regisseur);
                     if (st->trajectory == KETENCTL_SIM_TRAJ_POT) {
@@ -385,7 +400,7 @@ test_order_per_case (void **state)
         }
     }
     assert_true (checked_pot > 50 && checked_care > 300 && checked_shelter > 100);
-    assert_true (transfers_accepted >= 5);
+    assert_true (transfers_accepted >= 5 && checked_route > 50);
     ketenctl_simgen_destroy (&gen);
 }
 
