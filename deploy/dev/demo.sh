@@ -3,8 +3,10 @@
 # builds, starts a throwaway PostgreSQL cluster in ./var (unix socket only),
 # creates keys for the demo partners of a fictional Peel region, starts
 # the four daemons, lets the region simulator (ketenctl simulate) fill a
-# year of casework in the background and tells you where to look. Everything lives in ./var;
-# `bash deploy/dev/demo.sh stop` stops it, `rm -rf var` forgets it.
+# year of casework in the background, makes two dashboard logins (tokens in
+# var/dashboard-tokens, mode 0600) and tells you where to look. Everything
+# lives in ./var; `bash deploy/dev/demo.sh stop` stops it, `rm -rf var`
+# forgets it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -50,6 +52,7 @@ status)
   [ -f "$var/simulate.pid" ] && kill -0 "$(cat "$var/simulate.pid")" 2>/dev/null \
     && echo "simulate running pid=$(cat "$var/simulate.pid") (var/log/simulate.log)" \
     || echo "simulate not running (var/log/simulate.log)"
+  [ -f "$var/dashboard-tokens" ] && echo "dashboard http://127.0.0.1:8480/ (tokens in var/dashboard-tokens)"
   [ -x "$bin/ketenctl" ] && "$bin/ketenctl" -c "$var/ketenctl.conf" status || true
   exit 0 ;;
 start) ;;
@@ -159,6 +162,30 @@ start_daemon client-tracking "client-tracking serving"
 start_daemon zorgtoewijzing "zorgtoewijzing serving"
 
 ctl() { "$bin/ketenctl" -c "$var/ketenctl.conf" "$@"; }
+
+# Dashboard logins: the ketencoördinator and the gemeente Helmond. A token
+# is shown only once, so it is kept in var/dashboard-tokens (this user
+# only, "name role gemeente token" per line); a second start keeps an
+# account while that file holds its token and it is active.
+tokens=$var/dashboard-tokens
+dashboard_user() { # name role gemeente ("-": the whole region)
+  local name=$1 role=$2 gemeente=$3 token extra=()
+  [ "$gemeente" = - ] || extra=(--gemeente "$gemeente")
+  if grep -q "^$name " "$tokens" \
+    && ctl dashboard user list | awk -v n="$name" '$2 == n && $NF == "active" {f=1} END {exit !f}'; then
+    return 0
+  fi
+  # a lost token cannot be shown again: revoke the account and make it anew
+  ctl dashboard user revoke --name "$name" >/dev/null 2>&1 || true
+  token=$(ctl dashboard user add --name "$name" --role "$role" "${extra[@]}" 2>/dev/null)
+  (umask 077 && { grep -v "^$name " "$tokens" || true; echo "$name $role $gemeente $token"; } >"$tokens.new")
+  mv "$tokens.new" "$tokens"
+}
+echo "== dashboard logins (var/dashboard-tokens)"
+(umask 077 && touch "$tokens")
+chmod 600 "$tokens"
+dashboard_user coordinator ketencoordinator -
+dashboard_user gemeente-helmond gemeente 0794
 as() { local org=$1; shift; ctl "$@" --cert "$var/keys/$org.cert"; }
 echo "== demo partners exchange signals about one family"
 # a wijkteam worries about a child in Helmond-West: the CJG of the gebied becomes regisseur
@@ -179,20 +206,29 @@ sleep 2
 echo "== what cjg-helmond finds in its mailbox"
 ctl mailbox replay --from 0 --timeout-ms 1500 || true
 
-# the region comes alive: a year of casework of all partners, compressed
-# into about a minute, through the real intake (progress in the log)
+# the region comes alive: a year of casework of all partners (scale large:
+# 150 cases a month, so that the dashboard's figures clear the small-cell
+# suppression), compressed into about a minute, through the real intake
+# (progress in the log)
 echo "== the region simulator fills a year of casework (var/log/simulate.log)"
 stop_daemon simulate
 nohup "$bin/ketenctl" -c "$var/ketenctl.conf" simulate --keys "$var/keys" \
-  >"$var/log/simulate.log" 2>&1 &
+  --scale large --duration 60 >"$var/log/simulate.log" 2>&1 &
 echo $! >"$var/simulate.pid"
 
 cat <<TXT
 
 ketenbus is running; the region simulator fills a year of casework in about a minute
-(var/log/simulate.log; again: build/bin/ketenctl -c var/ketenctl.conf simulate).
-  dashboard       http://127.0.0.1:8480/  (ketencoordinator; a login token is made with
-                  build/bin/ketenctl -c var/ketenctl.conf dashboard user add --name coordinator --role ketencoordinator)
+(var/log/simulate.log; again: build/bin/ketenctl -c var/ketenctl.conf simulate --seed N).
+  dashboard       http://127.0.0.1:8480/  (the figures fill while the simulator runs)
+                  log in at http://127.0.0.1:8480/login with a token from var/dashboard-tokens
+                  (mode 0600; "name role gemeente token" per line): coordinator sees the
+                  region, gemeente-helmond only Helmond (0794). Scripts:
+                  curl -H "Authorization: Bearer \$(awk '\$1=="coordinator"{print \$NF}' var/dashboard-tokens)" \\
+                       http://127.0.0.1:8480/export/keten.json
+                  more logins: build/bin/ketenctl -c var/ketenctl.conf dashboard user add|list|revoke
+  metrics         http://127.0.0.1:9471/metrics intake, :9472 zorgtoewijzing,
+                  :9473 client-tracking, :9474 monitoring (Prometheus text format)
   intake          tcp://127.0.0.1:7400 (CURVE; partner keys in var/keys, registry in PostgreSQL)
   zorgtoewijzing  regisseur rules in deploy/config/regie-rules.conf
   client-tracking trajectories: psql "$conninfo" -c 'table client_tracking.trajectory'
