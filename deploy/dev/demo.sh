@@ -52,7 +52,8 @@ status)
   [ -f "$var/simulate.pid" ] && kill -0 "$(cat "$var/simulate.pid")" 2>/dev/null \
     && echo "simulate running pid=$(cat "$var/simulate.pid") (var/log/simulate.log)" \
     || echo "simulate not running (var/log/simulate.log)"
-  [ -f "$var/dashboard-tokens" ] && echo "dashboard http://127.0.0.1:8480/ (tokens in var/dashboard-tokens)"
+  [ -f "$var/monitoring.pid" ] && kill -0 "$(cat "$var/monitoring.pid")" 2>/dev/null \
+    && echo "dashboard http://127.0.0.1:8480/ (login tokens in var/dashboard-tokens)"
   [ -x "$bin/ketenctl" ] && "$bin/ketenctl" -c "$var/ketenctl.conf" status || true
   exit 0 ;;
 start) ;;
