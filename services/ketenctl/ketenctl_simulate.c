@@ -193,8 +193,11 @@ s_send_step (s_sim_t *self, s_case_t *cs, int64_t now)
     }
     int client = ketenctl_simgen_sender (cs->c, st, cs->regisseur, cs->transfer_regisseur);
     s_pending_t *p = calloc (1, sizeof *p);
-    if (!p)
+    if (!p) { /* out of memory: skip the step rather than retry it forever */
+        self->skipped++;
+        s_advance (self, cs);
         return;
+    }
     kb_uuid_v4 (p->message_id);
     if (st->kind == KETENCTL_SIM_TRANSFER_REQUEST)
         kb_uuid_v4 (cs->transfer_id);
