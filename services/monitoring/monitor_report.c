@@ -69,7 +69,8 @@ enum
     S_TRJ_REGION,
     S_TRJ_EARLY,
     S_TRJ_TREND,
-    S_TRJ_ZWERF
+    S_TRJ_ZWERF,
+    S_TRJ_ORG_TYPE
 };
 
 static const s_stmt_t s_stmts[Q_COUNT] = {
@@ -83,13 +84,13 @@ static const s_stmt_t s_stmts[Q_COUNT] = {
        everything a figure splits on (a few thousand groups at most), c
        gives each group its columns (0 started in the period; 1 ongoing on
        the last day; 2..5 ended in the period by outcome), and the rows are
-       (table, key, column, count): by regisseur, by type, by region and,
-       for the early ends, by reason; then started per month of the trend
+       (table, key, column, count): by regisseur, by type, by region, by
+       the regisseur's organisation type and, for the early ends, by reason; then started per month of the trend
        window ($5) by type, and the zwerfjongeren ended in the period
        within $6 days of aangemeld (key true) or not (false). */
     [Q_TRJ] = { "mon_rep_trj",
                 "WITH f AS (SELECT coalesce(org, '-') AS org, trajectory_type AS typ," S_REGION_KEY
-                " AS rk,"
+                " AS rk, org_type AS ot,"
                 "  CASE WHEN end_date BETWEEN $1 AND $2 AND outcome = 2 THEN early_end_reason END "
                 "AS reason,"
                 "  coalesce(begun BETWEEN $1 AND $2, false) AS started,"
@@ -103,17 +104,17 @@ static const s_stmt_t s_stmts[Q_COUNT] = {
                            "begun IS NOT NULL"
                            "   THEN end_date - begun <= $6::int END AS zw,"
                            "  count(*) AS n FROM mon_trajectory WHERE" S_REGION
-                           "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8),"
-                           " c AS (SELECT f.org, f.typ, f.rk, f.reason, x.col, f.n FROM f"
+                           "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9),"
+                           " c AS (SELECT f.org, f.typ, f.rk, f.ot, f.reason, x.col, f.n FROM f"
                            "  CROSS JOIN LATERAL (VALUES (CASE WHEN f.started THEN 0 END), (f.st)) "
                            "AS x (col)"
                            "  WHERE x.col IS NOT NULL)"
                            " SELECT CASE WHEN grouping (org) = 0 THEN 0 WHEN grouping (typ) = 0 "
                            "THEN 1"
-                           "  WHEN grouping (rk) = 0 THEN 2 ELSE 3 END, coalesce (org, typ::text, "
-                           "rk, reason::text),"
+                           "  WHEN grouping (rk) = 0 THEN 2 WHEN grouping (ot) = 0 THEN 6 ELSE 3 END,"
+                           "  coalesce (org, typ::text, rk, ot::text, reason::text),"
                            "  col, sum(n) FROM c GROUP BY GROUPING SETS ((org, col), (typ, col), "
-                           "(rk, col), (reason, col))"
+                           "(rk, col), (ot, col), (reason, col))"
                            "  HAVING grouping (reason) = 1 OR (reason IS NOT NULL AND col = 3)"
                            " UNION ALL SELECT 4, typ::text, m, sum(n) FROM f WHERE m IS NOT NULL "
                            "GROUP BY typ, m"
@@ -272,6 +273,18 @@ static const char *const s_outcome_cols[] = { "",
                                               "Overgedragen",
                                               "Anders afgerond" };
 static const char *const s_types[] = { "Onbekend", "Gezinsplan", "POT", "Zwerfjongere", "PGA" };
+/* OrgType order */
+static const char *const s_org_types[] = { "Onbekend",
+                                           "CJG",
+                                           "Veiligheidshuis",
+                                           "GGD Vangnet",
+                                           "Maatschappelijke opvang",
+                                           "Vrouwenopvang",
+                                           "Wijkteam",
+                                           "Veilig Thuis",
+                                           "Gemeente",
+                                           "Zorgaanbieder",
+                                           "Ketencoördinator" };
 static const char *const s_reasons[] = { "Onbekend",          "Cliënt weigert", "Geen contact",
                                          "Detentie",          "Opname kliniek", "Niet passend",
                                          "Gedrag/huisregels", "Overig" };
@@ -314,6 +327,7 @@ typedef struct
 typedef struct
 {
     s_counts_t by[3]; /* S_TRJ_ORG, S_TRJ_TYPE, S_TRJ_REGION */
+    s_counts_t by_org_type;
     s_counts_t early;
     s_counts_t trend;
     long zwerf_fast, zwerf_all;
@@ -673,6 +687,8 @@ s_trj_load (s_ctx_t *ctx, s_trj_t *trj)
     s_counts_init (&trj->by[S_TRJ_ORG], 6, NULL, 0);
     s_counts_init (&trj->by[S_TRJ_TYPE], 6, s_types, 5);
     s_counts_init (&trj->by[S_TRJ_REGION], 6, NULL, 0);
+    s_counts_init (
+      &trj->by_org_type, 6, s_org_types, sizeof s_org_types / sizeof s_org_types[0]);
     s_counts_init (&trj->early, 1, s_reasons, sizeof s_reasons / sizeof s_reasons[0]);
     s_counts_init (&trj->trend, S_MONTHS, s_types, 5);
     char days[16];
@@ -697,6 +713,9 @@ s_trj_load (s_ctx_t *ctx, s_trj_t *trj)
             case S_TRJ_TREND:
                 s_counts_add (&trj->trend, key, col, n);
                 break;
+            case S_TRJ_ORG_TYPE:
+                s_counts_add (&trj->by_org_type, key, col, n);
+                break;
             case S_TRJ_ZWERF:
                 trj->zwerf_all += n;
                 if (strcmp (key, "true") == 0)
@@ -715,6 +734,7 @@ s_trj_free (s_trj_t *trj)
 {
     for (int k = 0; k < 3; k++)
         s_counts_free (&trj->by[k]);
+    s_counts_free (&trj->by_org_type);
     s_counts_free (&trj->early);
     s_counts_free (&trj->trend);
 }
@@ -1052,6 +1072,11 @@ s_keten (s_ctx_t *ctx)
       ctx, &trj->by[S_TRJ_ORG], "trajectories_by_org", "Trajecten per regisseur", "Regisseur");
     s_trajectories (
       ctx, &trj->by[S_TRJ_TYPE], "trajectories_by_type", "Trajecten per type", "Type");
+    s_trajectories (ctx,
+                    &trj->by_org_type,
+                    "trajectories_by_org_type",
+                    "Trajecten per soort regisseur",
+                    "Soort regisseur");
     s_trajectories (ctx,
                     &trj->by[S_TRJ_REGION],
                     "trajectories_by_region",

@@ -643,6 +643,15 @@ test_keten_exact (void **state)
     assert_string_equal (s_at (r, org, "Totaal", 3), "2");
     assert_string_equal (s_at (r, org, "Totaal", 6), "0");
     assert_string_equal (s_at (r, "trajectories_by_type", "POT", 1), "2");
+    /* by the regisseur's organisation type: t4 CJG, t2 and t3 GGD, t1 wijkteam, t5 MO */
+    const char *ot = "trajectories_by_org_type";
+    assert_string_equal (s_at (r, ot, "CJG", 1), "1");
+    assert_string_equal (s_at (r, ot, "GGD Vangnet", 1), "2");
+    assert_string_equal (s_at (r, ot, "Wijkteam", 1), "1");
+    assert_string_equal (s_at (r, ot, "Maatschappelijke opvang", 1), "1");
+    assert_string_equal (s_at (r, ot, "Veilig Thuis", 1), "0");
+    assert_string_equal (s_at (r, ot, "Totaal", 1), "5");
+    assert_string_equal (s_at (r, ot, "CJG", 5), "1"); /* t4 overgedragen */
     assert_string_equal (s_at (r, "trajectories_by_type", "Zwerfjongere", 3), "1");
     /* t4's region came from g3's signal, t2's from p4's */
     assert_string_equal (s_at (r, "trajectories_by_region", A, 1), "3");
