@@ -163,6 +163,26 @@ ketenctl_db_open (const ketenctl_t *ctx, const char *schema, bool migrate, int *
     return db;
 }
 
+kb_db_t *
+ketenctl_schema_open (const ketenctl_t *ctx,
+                      const char *key,
+                      const char *const *components,
+                      int *exit_rc)
+{
+    const char *schema = kb_config_str (ctx->config, key);
+    if (!*schema) {
+        ketenctl_err ("invalid value for key \"%s\": must not be empty", key);
+        *exit_rc = KETENCTL_USAGE;
+        return NULL;
+    }
+    kb_db_t *db = ketenctl_db_open (ctx, schema, false, exit_rc);
+    if (db && ketenctl_db_migrate (ctx, db, components)) {
+        kb_db_destroy (&db);
+        *exit_rc = KETENCTL_FAILED;
+    }
+    return db;
+}
+
 int
 ketenctl_db_migrate (const ketenctl_t *ctx, kb_db_t *db, const char *const *components)
 {

@@ -122,6 +122,15 @@ const char *ketenctl_conninfo (const ketenctl_t *ctx);
    with *exit_rc set (KETENCTL_USAGE, KETENCTL_UNREACHABLE or KETENCTL_FAILED). */
 kb_db_t *ketenctl_db_open (const ketenctl_t *ctx, const char *schema, bool migrate, int *exit_rc);
 
+/* Connects to the schema named by config key (which must not be empty)
+   and applies the migrations of components (NULL-terminated), so that a
+   command works before that schema's daemon ever ran. NULL with an error
+   printed and *exit_rc set on failure. */
+kb_db_t *ketenctl_schema_open (const ketenctl_t *ctx,
+                               const char *key,
+                               const char *const *components,
+                               int *exit_rc);
+
 /* Applies the migrations of components (NULL-terminated) from
    db/migrations to db's schema. Returns 0, or -1 with an error printed. */
 int ketenctl_db_migrate (const ketenctl_t *ctx, kb_db_t *db, const char *const *components);

@@ -34,20 +34,12 @@ s_usage (FILE *out)
 static kb_db_t *
 s_open (const ketenctl_t *ctx, int *exit_rc)
 {
-    const char *schema = kb_config_str (ctx->config, "monitoring/schema");
-    if (!*schema) {
-        ketenctl_err ("invalid value for key \"monitoring/schema\": must not be empty");
-        *exit_rc = KETENCTL_USAGE;
-        return NULL;
-    }
-    kb_db_t *db = ketenctl_db_open (ctx, schema, false, exit_rc);
+    static const char *const components[] = { "monitoring", "link", "audit", NULL };
+    kb_db_t *db = ketenctl_schema_open (ctx, "monitoring/schema", components, exit_rc);
     if (!db)
         return NULL;
-    static const char *const components[] = { "monitoring", "link", "audit", NULL };
-    if (ketenctl_db_migrate (ctx, db, components))
-        goto failed;
     if (monitor_auth_prepare (db) || kb_audit_prepare (db)) {
-        ketenctl_err ("could not prepare statements schema=\"%s\"", schema);
+        ketenctl_err ("could not prepare statements schema=\"%s\"", kb_db_schema (db));
         goto failed;
     }
     return db;

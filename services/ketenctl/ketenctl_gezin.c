@@ -58,21 +58,13 @@ static const ketenctl_statement_t s_statements[] = {
 kb_db_t *
 ketenctl_zorg_open (const ketenctl_t *ctx, int *exit_rc)
 {
-    const char *schema = kb_config_str (ctx->config, "zorg/schema");
-    if (!*schema) {
-        ketenctl_err ("invalid value for key \"zorg/schema\": must not be empty");
-        *exit_rc = KETENCTL_USAGE;
-        return NULL;
-    }
-    kb_db_t *db = ketenctl_db_open (ctx, schema, false, exit_rc);
+    static const char *const zorg[] = { "zorgtoewijzing", "link", "audit", NULL };
+    kb_db_t *db = ketenctl_schema_open (ctx, "zorg/schema", zorg, exit_rc);
     if (!db)
         return NULL;
-    static const char *const zorg[] = { "zorgtoewijzing", "link", "audit", NULL };
-    if (ketenctl_db_migrate (ctx, db, zorg))
-        goto failed;
     if (zorg_store_prepare (db) ||
         ketenctl_db_prepare (db, s_statements, sizeof s_statements / sizeof s_statements[0])) {
-        ketenctl_err ("could not prepare statements schema=\"%s\"", schema);
+        ketenctl_err ("could not prepare statements schema=\"%s\"", kb_db_schema (db));
         goto failed;
     }
     return db;
