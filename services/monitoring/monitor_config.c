@@ -31,7 +31,7 @@ const kb_config_key_t monitor_config_keys[] = {
     { "link/batch", KB_CFG_INT, "200", 1, 10000, "link messages applied per transaction (group commit)" },
     { "link/max_attempts", KB_CFG_INT, "10", 1, 1000, "failed applies of one message before it is dead-lettered" },
     { "suppress/threshold", KB_CFG_INT, "10", 1, 1000, "published counts below this (and above 0) are suppressed" },
-    { "suppress/rounding", KB_CFG_INT, "5", 1, 1000, "published counts are rounded to a multiple of this (1: not rounded)" },
+    { "suppress/rounding", KB_CFG_INT, "5", 3, 1000, "published counts are rounded to a multiple of this (at least 3: the same count in two tables, e.g. a month and its quarter, must not give a suppressed cell away by subtraction)" },
     { "targets/pot_stable_pct", KB_CFG_INT, "80", 0, 100, "target: % of POT persons whose latest assessment scores housing, income and social network at least stable/threshold" },
     { "targets/shelter_housing_pct", KB_CFG_INT, "20", 0, 100, "target: % of shelter uitstroom to zelfstandig wonen" },
     { "targets/zwerfjongeren_days", KB_CFG_INT, "90", 1, 3650, "target: zwerfjongeren trajectories end within this many days of aangemeld (all of them)" },
