@@ -41,10 +41,11 @@ s_remind (tracking_ctx_t *ctx, const tracking_trajectory_t *t, const char *kind)
     char today[11];
     time_t now = time (NULL);
     struct tm tm;
-    gmtime_r (&now, &tm);
+    localtime_r (&now, &tm); /* the business date, as the other events */
     strftime (today, sizeof today, "%Y-%m-%d", &tm);
     Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
     ev.event_type = KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_STALE_CASE;
+    ev.item_ref = (char *)kind; /* no_plan | no_update */
     ev.person_pseudonym = (char *)t->pseudonym;
     ev.gezin_ref = (char *)t->gezin_ref;
     ev.plan_ref = (char *)t->plan_ref;

@@ -53,6 +53,7 @@ enum
     Q_ZWERF_SPLIT,
     Q_ESCALATIONS,
     Q_OVERRIDES,
+    Q_STALE,
     Q_CLIENTS,
     Q_PYRAMID,
     Q_COST,
@@ -223,6 +224,14 @@ static const s_stmt_t s_stmts[Q_COUNT] = {
                       "SELECT review_outcome::text, 0, count(*) FROM mon_share WHERE outcome = 3"
                       " AND decided_date BETWEEN $1 AND $2 AND" S_REGION " GROUP BY 1",
                       4 },
+    /* client-tracking's stale-case reminders sent in the period, by kind,
+       placed by their trajectory's region */
+    [Q_STALE] = { "mon_rep_stale",
+                  "SELECT CASE e.item_ref WHEN 'no_plan' THEN 0 WHEN 'no_update' THEN 1 ELSE 2 END,"
+                  " 0, count(*) FROM monitoring_event e LEFT JOIN mon_trajectory t"
+                  " ON t.trajectory_id = e.trajectory_id WHERE e.event_type = 17"
+                  " AND e.event_date BETWEEN $1 AND $2 AND" S_T_REGION " GROUP BY 1",
+                  4 },
     [Q_CLIENTS] = { "mon_rep_clients",
                     "SELECT" S_REGION_KEY ", CASE WHEN wet BETWEEN 1 AND 3 THEN wet - 1 ELSE 3 END,"
                     " count(DISTINCT coalesce(person_pseudonym, toewijzing_id)) FROM "
@@ -299,6 +308,9 @@ static const char *const s_levels[] = { "Eigen kracht/netwerk",
                                         "Specialistisch",
                                         "Onbekend" };
 static const char *const s_reviews[] = { "Nog niet beoordeeld", "Terecht", "Niet terecht" };
+static const char *const s_stale_kinds[] = { "Regisseur zonder plan",
+                                             "Geen update",
+                                             "Anders" };
 
 /* Building state of one page. */
 typedef struct
@@ -1108,6 +1120,20 @@ s_keten (s_ctx_t *ctx)
                      ocols,
                      1,
                      s_reviews,
+                     3,
+                     true);
+    static const char *scols[] = { "Soort", "Herinneringen" };
+    s_simple_counts (ctx,
+                     Q_STALE,
+                     NULL,
+                     "stale_cases",
+                     "Herinneringen bij stilstaande trajecten",
+                     "Herinneringen aan de regisseur, verstuurd in de periode: geen plan binnen de"
+                     " termijn of te lang geen update (client-tracking, stale/no_plan_s en stale/no_update_s).",
+                     MONITOR_CHART_BARS,
+                     scols,
+                     1,
+                     s_stale_kinds,
                      3,
                      true);
     s_trend_started (ctx, &trj->trend);

@@ -292,6 +292,18 @@ s_sat (const char *mid, const char *gemeente, int wet, int score)
 static char s_t1_done[37];
 
 static void
+s_stale (const char *tid, const char *kind, const char *date)
+{
+    Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
+    ev.event_type = T (STALE_CASE);
+    ev.trajectory_id = (char *)tid;
+    ev.item_ref = (char *)kind;
+    ev.event_date = (char *)date;
+    char id[37] = "";
+    s_send (&ev, id);
+}
+
+static void
 s_region (void)
 {
     char id[37];
@@ -524,6 +536,12 @@ s_region (void)
     s_sat ("m1", A, 1, 8);
     s_sat ("m2", A, 1, 6);
     s_sat ("m3", B, 2, 9);
+    /* client-tracking's stale-case reminders: t1 (gemeente A) without a
+       plan, t4 (gemeente B, from g3's signal) without an update, and one
+       of t1 in 2025 (outside the year) */
+    s_stale ("t1", "no_plan", "2026-03-20");
+    s_stale ("t4", "no_update", "2026-06-20");
+    s_stale ("t1", "no_update", "2025-12-20");
     kbt_event_sender_wait_acked (s_a);
 }
 
@@ -657,6 +675,9 @@ test_keten_exact (void **state)
     assert_string_equal (s_at (r, "trajectories_by_region", A, 1), "3");
     assert_string_equal (s_at (r, "trajectories_by_region", B, 1), "2");
     assert_string_equal (s_at (r, "early_end_reasons", "Geen contact", 1), "1");
+    assert_string_equal (s_at (r, "stale_cases", "Regisseur zonder plan", 1), "1");
+    assert_string_equal (s_at (r, "stale_cases", "Geen update", 1), "1");
+    assert_string_equal (s_at (r, "stale_cases", "Totaal", 1), "2");
     /* signal -> regisseur 3, 49 (g2's escalation was resolved on 05-20, before its
        REGIE_ASSIGNED of 06-01), 7: median 7, p90 7 + 0.8 * 42 = 40.6 */
     assert_string_equal (s_at (r, "lead_times", "Eerste signaal → regisseur", 1), "3");
@@ -765,6 +786,9 @@ test_gemeente_filter (void **state)
             assert_string_equal (s_at (r, "shelter_inout", "Totaal", 2), "2");
             assert_string_equal (s_at (r, "escalations", "Open op de einddatum", 1), "0");
             assert_string_equal (s_at (r, "override_shares", "Totaal", 1), "1");
+            /* t4's reminder is gemeente B's */
+            assert_string_equal (s_at (r, "stale_cases", "Regisseur zonder plan", 1), "1");
+            assert_string_equal (s_at (r, "stale_cases", "Geen update", 1), "0");
             assert_string_equal (s_at (r, "lead_times", "Eerste signaal → regisseur", 1), "2");
             assert_string_equal (s_at (r, "targets", "Uitstroom opvang naar zelfstandig wonen", 1),
                                  "50 %");
