@@ -93,6 +93,27 @@ s_trajectory (tracking_ctx_t *ctx,
                           : s_set (u->gezin_ref) ? u->gezin_ref
                           : row.found ? (row.pseudonym[0] ? row.pseudonym : row.gezin_ref)
                                       : NULL;
+    /* zorgtoewijzing reports a state the regisseur already moved past
+       (its plan_vastgesteld after the partner's in_uitvoering), or names a
+       regisseur for a trajectory that is afgerond (the ketencoordinator
+       decided an old escalation): nothing changes, and nothing is wrong */
+    if (regie_source && row.found && !regie_change &&
+        (row.state == KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AFGEROND ||
+         (int)in->state < row.state)) {
+        kb_debug ("trajectory update already passed trajectory=\"%s\" state=%s at=%s",
+                  row.trajectory_id,
+                  tracking_state_name ((int)in->state),
+                  tracking_state_name (row.state));
+        return tracking_store_audit (ctx,
+                                     sender,
+                                     "trajectory.noted",
+                                     'E',
+                                     subject,
+                                     row.state == KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AFGEROND
+                                       ? "already_afgerond"
+                                       : "already_further",
+                                     "ignored");
+    }
     tracking_step_t step = {
         (int)u->state, (int)u->outcome, (int)u->early_end_reason, u->state_date
     };

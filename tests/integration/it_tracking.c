@@ -494,6 +494,43 @@ test_regisseur_change_keeps_the_state (void **state)
                               " AND event_date = '2026-02-05'", 1, 10000);
 }
 
+/* zorgtoewijzing's update of a state the regisseur already moved past, and
+   a regisseur it names for a trajectory that is afgerond (an old
+   escalation decided), are noted without effect, not refused. */
+static void
+test_regie_source_behind_is_noted (void **state)
+{
+    (void) state;
+    const char *t = "plan-regie-behind", *g = "gezin-ref-4", *zorg = "zorgtoewijzing";
+    s_trajectory_from (zorg, t, GEZINSPLAN, NULL, g, "cjg-helmond", AANG, 0, 0, "2026-03-01");
+    s_trajectory_from ("cjg-helmond", t, GEZINSPLAN, NULL, g, "cjg-helmond", PLAN, 0, 0, "2026-03-03");
+    s_trajectory_from ("cjg-helmond", t, GEZINSPLAN, NULL, g, "cjg-helmond", UITV, 0, 0, "2026-03-05");
+    /* zorgtoewijzing's plan_vastgesteld arrives after in_uitvoering */
+    s_trajectory_from (zorg, t, GEZINSPLAN, NULL, g, "cjg-helmond", PLAN, 0, 0, "2026-03-03");
+    s_trajectory_from ("cjg-helmond", t, GEZINSPLAN, NULL, g, "cjg-helmond", AFG, 1, 0, "2026-04-01");
+    /* a new regisseur for the closed trajectory */
+    s_trajectory_from (zorg, t, GEZINSPLAN, NULL, g, "wijkteam-helmond", PLAN, 0, 0, "2026-04-02");
+    s_wait_applied ();
+    char *row = kbt_query_strf (s_conn, "SELECT state || ':' || outcome || ':' || regisseur_org"
+                                        " FROM client_tracking.trajectory WHERE trajectory_id = '%s'", t);
+    assert_string_equal (row, "4:1:cjg-helmond");
+    free (row);
+    assert_int_equal (kbt_query_longf (s_conn, "SELECT count(*) FROM client_tracking.trajectory_event e"
+                                               " JOIN client_tracking.trajectory t ON t.id = e.trajectory"
+                                               " WHERE t.trajectory_id = '%s'", t), 4);
+    assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM client_tracking.kb_audit"
+                                              " WHERE subject_pseudonym = 'gezin-ref-4' AND outcome = 'refused'"), 0);
+    assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM client_tracking.kb_audit"
+                                              " WHERE subject_pseudonym = 'gezin-ref-4' AND event = 'trajectory.noted'"
+                                              " AND outcome = 'ignored' AND reason IN ('already_further', 'already_afgerond')"), 2);
+    /* monitoring heard of the four real changes only */
+    kbt_tracking_wait (s_trk, "SELECT count(*) FROM montest.got WHERE trajectory_id = 'plan-regie-behind'"
+                              " AND event_type = 7", 4, 10000);
+    kbt_tracking_pump (s_trk, 300);
+    assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM montest.got"
+                                              " WHERE trajectory_id = 'plan-regie-behind'"), 4);
+}
+
 static void
 s_event (const char *sender_org, Ketenbus__V1__MonitoringEvent *ev)
 {
@@ -638,6 +675,7 @@ main (void)
         cmocka_unit_test (test_illegal_transition_refused),
         cmocka_unit_test (test_regisseur_changes_through_zorgtoewijzing),
         cmocka_unit_test (test_regisseur_change_keeps_the_state),
+        cmocka_unit_test (test_regie_source_behind_is_noted),
         cmocka_unit_test (test_relay_monitoring_events),
         cmocka_unit_test (test_satisfaction),
         cmocka_unit_test (test_shelter_in_out),
