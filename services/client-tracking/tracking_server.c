@@ -132,18 +132,14 @@ tracking_server_new (const kb_config_t *config)
              listen,
              kb_config_str (config, "link/monitoring"),
              kb_config_str (config, "link/intake"));
-    const char *metrics = kb_config_str (config, "metrics/listen");
-    if (*metrics) {
-        const kb_metrics_sender_t senders[] = {
-            { "monitoring", TRACKING_MONITOR_PREFIX, false },
-            { "intake", TRACKING_MONITOR_PREFIX, true },
-        };
-        kb_metrics_config_t mcfg = { .listen = metrics, .daemon = TRACKING_ACTOR,
-                                     .conninfo = conninfo, .schema = schema,
-                                     .senders = senders, .n_senders = 2, .receiver = true };
-        if (!(self->metrics = kb_metrics_new (&mcfg)))
-            goto fail;
-    }
+    const kb_metrics_sender_t senders[] = {
+        { "monitoring", TRACKING_MONITOR_PREFIX, false },
+        { "intake", TRACKING_MONITOR_PREFIX, true },
+    };
+    kb_metrics_config_t mcfg = { .daemon = TRACKING_ACTOR, .senders = senders, .n_senders = 2,
+                                 .receiver = true };
+    if (kb_metrics_start (config, &mcfg, &self->metrics))
+        goto fail;
     return self;
 fail:
     tracking_server_destroy (&self);

@@ -252,6 +252,19 @@ fail:
     return NULL;
 }
 
+int
+kb_metrics_start (const kb_config_t *config, kb_metrics_config_t *mcfg, kb_metrics_t **out)
+{
+    *out = NULL;
+    mcfg->listen = kb_config_str (config, "metrics/listen");
+    if (!mcfg->listen || !*mcfg->listen)
+        return 0;
+    mcfg->conninfo = kb_config_str (config, "db/conninfo");
+    mcfg->schema = kb_config_str (config, "db/schema");
+    *out = kb_metrics_new (mcfg);
+    return *out ? 0 : -1;
+}
+
 void
 kb_metrics_destroy (kb_metrics_t **self_p)
 {

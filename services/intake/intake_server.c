@@ -375,22 +375,15 @@ s_metrics_collect (kb_db_t *db, kb_http_buf_t *out, void *arg)
 static int
 s_metrics_start (intake_server_t *self, const kb_config_t *config)
 {
-    const char *listen = kb_config_str (config, "metrics/listen");
-    if (!*listen)
-        return 0;
     const kb_metrics_sender_t senders[] = {
         { "zorgtoewijzing", INTAKE_TRACKING_STREAM_PREFIX, true },
         { "client-tracking", INTAKE_TRACKING_STREAM_PREFIX, false },
     };
     kb_metrics_config_t mcfg = {
-        .listen = listen, .daemon = "intake",
-        .conninfo = kb_config_str (config, "db/conninfo"),
-        .schema = kb_config_str (config, "db/schema"),
-        .senders = senders, .n_senders = 2, .receiver = true,
+        .daemon = "intake", .senders = senders, .n_senders = 2, .receiver = true,
         .collect = s_metrics_collect,
     };
-    self->metrics = kb_metrics_new (&mcfg);
-    return self->metrics ? 0 : -1;
+    return kb_metrics_start (config, &mcfg, &self->metrics);
 }
 
 intake_server_t *

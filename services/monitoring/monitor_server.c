@@ -43,17 +43,8 @@ s_http_start (monitor_server_t *self, const kb_config_t *config)
         if (!(self->http = monitor_http_new (&hcfg)))
             return -1;
     }
-    const char *metrics = kb_config_str (config, "metrics/listen");
-    if (*metrics) {
-        kb_metrics_config_t mcfg = { .listen = metrics,
-                                     .daemon = "monitoring",
-                                     .conninfo = conninfo,
-                                     .schema = schema,
-                                     .receiver = true };
-        if (!(self->metrics = kb_metrics_new (&mcfg)))
-            return -1;
-    }
-    return 0;
+    kb_metrics_config_t mcfg = { .daemon = "monitoring", .receiver = true };
+    return kb_metrics_start (config, &mcfg, &self->metrics);
 }
 
 monitor_server_t *

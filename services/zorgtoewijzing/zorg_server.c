@@ -124,18 +124,14 @@ zorg_server_new (const kb_config_t *config)
     }
     kb_info ("zorgtoewijzing serving link=\"%s\" mailbox_link=\"%s\" rules=%zu", listen,
              link.endpoint, zorg_rules_count (self->rules));
-    const char *metrics = kb_config_str (config, "metrics/listen");
-    if (*metrics) {
-        const kb_metrics_sender_t senders[] = {
-            { "intake", ZORG_TRACKING_PREFIX, true },
-            { "client-tracking", ZORG_TRACKING_PREFIX, false },
-        };
-        kb_metrics_config_t mcfg = { .listen = metrics, .daemon = ZORG_ACTOR,
-                                     .conninfo = conninfo, .schema = schema,
-                                     .senders = senders, .n_senders = 2, .receiver = true };
-        if (!(self->metrics = kb_metrics_new (&mcfg)))
-            goto fail;
-    }
+    const kb_metrics_sender_t senders[] = {
+        { "intake", ZORG_TRACKING_PREFIX, true },
+        { "client-tracking", ZORG_TRACKING_PREFIX, false },
+    };
+    kb_metrics_config_t mcfg = { .daemon = ZORG_ACTOR, .senders = senders, .n_senders = 2,
+                                 .receiver = true };
+    if (kb_metrics_start (config, &mcfg, &self->metrics))
+        goto fail;
     return self;
 fail:
     zorg_server_destroy (&self);

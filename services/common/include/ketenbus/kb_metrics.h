@@ -16,6 +16,7 @@
 #ifndef KB_METRICS_H_INCLUDED
 #define KB_METRICS_H_INCLUDED
 
+#include "ketenbus/kb_config.h"
 #include "ketenbus/kb_db.h"
 #include "ketenbus/kb_http.h"
 
@@ -55,6 +56,11 @@ typedef struct _kb_metrics_t kb_metrics_t;
    serving. NULL (after logging why) when the address is invalid or busy. */
 kb_metrics_t *kb_metrics_new (const kb_metrics_config_t *config);
 void kb_metrics_destroy (kb_metrics_t **self_p);
+/* kb_metrics_new as the daemon's config says: listen, conninfo and schema
+   from metrics/listen, db/conninfo and db/schema, the rest of mcfg from
+   the caller. 0 with *out NULL when metrics/listen is empty (off), 0 with
+   *out serving, or -1 (logged) when it could not start. */
+int kb_metrics_start (const kb_config_t *config, kb_metrics_config_t *mcfg, kb_metrics_t **out);
 /* The bound port. */
 int kb_metrics_port (kb_metrics_t *self);
 
