@@ -187,7 +187,7 @@ s_trajectory (tracking_ctx_t *ctx,
     ev.end_date = (char *)(row.state == KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AFGEROND
                              ? row.state_date
                              : "");
-    ev.duration_days = tracking_store_days (row.aangemeld_date, row.state_date);
+    ev.duration_days = kb_date_days_between (row.aangemeld_date, row.state_date);
     kb_debug ("trajectory applied trajectory=\"%s\" from=%s to=%s",
               row.trajectory_id,
               tracking_state_name (from),
@@ -245,7 +245,7 @@ s_shelter (tracking_ctx_t *ctx,
         ev.shelter_destination = e->destination;
         ev.event_date = e->uitstroom_date;
         ev.end_date = e->uitstroom_date;
-        ev.duration_days = tracking_store_days (e->instroom_date, e->uitstroom_date);
+        ev.duration_days = kb_date_days_between (e->instroom_date, e->uitstroom_date);
     } else
         ev.event_date = e->instroom_date;
     return tracking_store_monitor (ctx, e->pseudonym, &ev, message_id);

@@ -1,6 +1,7 @@
 /*  tracking_stale - reminders for stale trajectories. */
 #include "tracking_stale.h"
 #include "ketenbus/kb_log.h"
+#include "ketenbus/kb_validate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,10 +40,7 @@ s_remind (tracking_ctx_t *ctx, const tracking_trajectory_t *t, const char *kind)
     if (rc != KB_DB_OK)
         return rc;
     char today[11];
-    time_t now = time (NULL);
-    struct tm tm;
-    localtime_r (&now, &tm); /* the business date, as the other events */
-    strftime (today, sizeof today, "%Y-%m-%d", &tm);
+    kb_date_today (today); /* the business date, as the other events */
     Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
     ev.event_type = KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_STALE_CASE;
     ev.item_ref = (char *)kind; /* no_plan | no_update */
@@ -55,7 +53,7 @@ s_remind (tracking_ctx_t *ctx, const tracking_trajectory_t *t, const char *kind)
     ev.trajectory_state = t->state;
     ev.event_date = today;
     ev.start_date = (char *)t->state_date;
-    ev.duration_days = tracking_store_days (t->state_date, today);
+    ev.duration_days = kb_date_days_between (t->state_date, today);
     kb_info ("stale trajectory reminded kind=%s trajectory=\"%s\" regisseur=\"%s\"",
              kind,
              t->trajectory_id,

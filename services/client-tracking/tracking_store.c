@@ -404,15 +404,6 @@ tracking_store_audit (tracking_ctx_t *ctx,
     return rc == KB_DB_OK ? KB_DB_OK : rc == KB_DB_RETRY ? KB_DB_RETRY : KB_DB_FATAL;
 }
 
-unsigned
-tracking_store_days (const char *a, const char *b)
-{
-    int32_t da, db;
-    if (!a || !b || !kb_validate_date (a, &da) || !kb_validate_date (b, &db) || db < da)
-        return 0;
-    return (unsigned)(db - da);
-}
-
 PGresult *
 tracking_store_stale_due (tracking_ctx_t *ctx,
                           int no_plan_s,

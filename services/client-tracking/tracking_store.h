@@ -123,9 +123,6 @@ kb_db_rc_t tracking_store_audit (tracking_ctx_t *ctx,
                                  const char *reason,
                                  const char *outcome);
 
-/* Days from a to b ("YYYY-MM-DD"), 0 when either is not a date or b < a. */
-unsigned tracking_store_days (const char *a, const char *b);
-
 /* Stale trajectories (state aangemeld longer than no_plan_s, or with a
    plan and no update for no_update_s, with a regisseur, not yet
    reminded), locked, at most limit; the caller reads the rows with

@@ -8,6 +8,7 @@
 
 #include <assert.h>
 #include <string.h>
+#include <time.h>
 
 #define KB_DATE_YEAR_MIN 1900
 #define KB_DATE_YEAR_MAX 2199
@@ -169,6 +170,24 @@ kb_validate_past_date (const char *s, int32_t today_days, int max_age_years)
     if (days < kb_days_from_civil (cy, tm, td))
         return KB_DATE_TOO_OLD;
     return KB_DATE_OK;
+}
+
+void
+kb_date_today (char out[11])
+{
+    time_t now = time (NULL);
+    struct tm tm;
+    localtime_r (&now, &tm);
+    strftime (out, 11, "%Y-%m-%d", &tm);
+}
+
+unsigned
+kb_date_days_between (const char *a, const char *b)
+{
+    int32_t da, db;
+    if (!a || !b || !kb_validate_date (a, &da) || !kb_validate_date (b, &db) || db < da)
+        return 0;
+    return (unsigned)(db - da);
 }
 
 int

@@ -5,6 +5,7 @@
 #include "zorg_monitor.h"
 
 #include "ketenbus/kb_audit.h"
+#include "ketenbus/kb_validate.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -204,7 +205,7 @@ s_monitor (kb_db_t *db, const char *share, const char *outcome, const PGresult *
     if (gezin_id && (rc = zorg_monitor_gezin (db, gezin_id, &r, &found)) != KB_DB_OK)
         return rc;
     char today[11];
-    zorg_monitor_today (today);
+    kb_date_today (today);
     Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
     ev.event_type = KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_SHARE_REVIEWED;
     ev.item_ref = (char *) share; /* the contract names no gezin: the share's region only */

@@ -113,15 +113,6 @@ s_enum (const ProtobufCEnumDescriptor *desc, const char *option, const char *val
     return *out ? 0 : -1;
 }
 
-static void
-s_today (char out[11])
-{
-    time_t now = time (NULL);
-    struct tm tm;
-    localtime_r (&now, &tm);
-    strftime (out, 11, "%Y-%m-%d", &tm);
-}
-
 /* Sends env as the partner of the client options; an exit code. */
 static int
 s_send (const ketenctl_t *ctx, const s_client_opts_t *o, kb_envelope_t *env)
@@ -226,7 +217,7 @@ s_withdraw (const ketenctl_t *ctx, int argc, char *argv[])
     if (ketenctl_bsn_read (bsn_arg, bsn)
         || s_enum (&ketenbus__v1__consent_giver__descriptor, "by", by, &giver))
         return KETENCTL_USAGE;
-    s_today (today);
+    kb_date_today (today);
     Ketenbus__V1__ConsentWithdraw w = KETENBUS__V1__CONSENT_WITHDRAW__INIT;
     w.consent_id = (char *) id;
     w.partner_case_ref = (char *) case_ref;

@@ -4,6 +4,7 @@
 #include "ketenbus/kb_client.h"
 #include "ketenbus/kb_codec.h"
 #include "ketenbus/kb_uuid.h"
+#include "ketenbus/kb_validate.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -544,10 +545,7 @@ ketenctl_signal_send (const ketenctl_t *ctx, int argc, char *argv[])
     }
     char today[16], case_ref[48], id[KB_UUID_LEN + 1];
     if (!text.signal_date) {
-        time_t now = time (NULL);
-        struct tm tm;
-        localtime_r (&now, &tm);
-        strftime (today, sizeof today, "%Y-%m-%d", &tm);
+        kb_date_today (today);
         text.signal_date = today;
     }
     kb_uuid_v4 (id);

@@ -79,7 +79,7 @@ s_monitor (zorg_ctx_t *ctx, const Ketenbus__V1__CareAssignment *c, const PGresul
     memset (&r, 0, sizeof r);
     zorg_monitor_region_set (&r, PQgetvalue (tw, 0, 1), PQgetvalue (tw, 0, 2));
     char today[11];
-    zorg_monitor_today (today);
+    kb_date_today (today);
     Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
     bool stop = c->action == KETENBUS__V1__CARE_ACTION__CARE_ACTION_STOP;
     ev.event_type = c->action == KETENBUS__V1__CARE_ACTION__CARE_ACTION_ASSIGN

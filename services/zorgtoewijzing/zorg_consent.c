@@ -3,6 +3,7 @@
 #include "zorg_monitor.h"
 
 #include "ketenbus/kb_log.h"
+#include "ketenbus/kb_validate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,7 +105,7 @@ s_monitor (zorg_ctx_t *ctx, Ketenbus__V1__MonitoringEventType type, const char *
     if (rc != KB_DB_OK)
         return rc;
     char today[11];
-    zorg_monitor_today (today);
+    kb_date_today (today);
     Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
     ev.event_type = type;
     ev.item_ref = (char *) consent_id;

@@ -59,24 +59,6 @@ zorg_monitor_person (kb_db_t *db, const char *pseudonym, zorg_monitor_region_t *
     return s_region_query (db, "zorg_mon_person_gezin", pseudonym ? pseudonym : "", r, found);
 }
 
-void
-zorg_monitor_today (char out[11])
-{
-    time_t now = time (NULL);
-    struct tm tm;
-    localtime_r (&now, &tm);
-    strftime (out, 11, "%Y-%m-%d", &tm);
-}
-
-unsigned
-zorg_monitor_days (const char *a, const char *b)
-{
-    int32_t da, db;
-    if (!a || !b || !kb_validate_date (a, &da) || !kb_validate_date (b, &db) || db < da)
-        return 0;
-    return (unsigned) (db - da);
-}
-
 static bool
 s_set (const char *s)
 {
@@ -131,7 +113,7 @@ zorg_monitor_escalation (zorg_ctx_t *ctx, const char *escalation_id, bool resolv
     memset (&r, 0, sizeof r);
     s_region_row (res, &r);
     char today[11];
-    zorg_monitor_today (today);
+    kb_date_today (today);
     Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
     ev.item_ref = (char *) escalation_id;
     ev.gezin_ref = r.gezin_ref;
@@ -149,7 +131,7 @@ zorg_monitor_escalation (zorg_ctx_t *ctx, const char *escalation_id, bool resolv
         ev.org_type = (Ketenbus__V1__OrgType) atoi (PQgetvalue (res, 0, 10));
         ev.start_date = PQgetvalue (res, 0, 7);
         ev.event_date = s_set (PQgetvalue (res, 0, 8)) ? PQgetvalue (res, 0, 8) : today;
-        ev.duration_days = zorg_monitor_days (ev.start_date, ev.event_date);
+        ev.duration_days = kb_date_days_between (ev.start_date, ev.event_date);
     }
     rc = zorg_monitor_emit (ctx, &ev, &r, correlation_id);
     PQclear (res);

@@ -36,13 +36,6 @@ kb_db_rc_t zorg_monitor_gezin (kb_db_t *db, long gezin_id, zorg_monitor_region_t
 kb_db_rc_t zorg_monitor_person (kb_db_t *db, const char *pseudonym, zorg_monitor_region_t *r,
                                 bool *found);
 
-/* Today as "YYYY-MM-DD" (local time, as the business dates are). */
-void zorg_monitor_today (char out[11]);
-
-/* Days from date a to date b ("YYYY-MM-DD"); 0 when either is not a
-   date or b lies before a. */
-unsigned zorg_monitor_days (const char *a, const char *b);
-
 /* Queues ev (event_type and its fields set by the caller; region copied
    from r when r is not NULL and ev has none) with occurred_at_ms = now
    on the stream of its gezin, else person, else item. */

@@ -213,10 +213,7 @@ s_track (zorg_ctx_t *ctx, const char *trajectory_id, int type, const char *gezin
     if (!ctx->tracking)
         return KB_DB_OK;
     char today[11];
-    time_t now = time (NULL);
-    struct tm tm;
-    localtime_r (&now, &tm);
-    strftime (today, sizeof today, "%Y-%m-%d", &tm);
+    kb_date_today (today);
     Ketenbus__V1__TrajectoryUpdate u = KETENBUS__V1__TRAJECTORY_UPDATE__INIT;
     u.trajectory_id = (char *) trajectory_id;
     u.trajectory_type = (Ketenbus__V1__TrajectoryType) type;
@@ -287,7 +284,7 @@ s_monitor_regie (zorg_ctx_t *ctx, const zorg_plan_row_t *plan, const zorg_monito
                  const char *event_date, const char *correlation_id)
 {
     char today[11];
-    zorg_monitor_today (today);
+    kb_date_today (today);
     Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
     ev.event_type = KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_REGIE_ASSIGNED;
     ev.gezin_ref = (char *) r->gezin_ref;
@@ -296,7 +293,7 @@ s_monitor_regie (zorg_ctx_t *ctx, const zorg_plan_row_t *plan, const zorg_monito
     ev.org_type = (Ketenbus__V1__OrgType) plan->regisseur_org_type;
     ev.start_date = (char *) r->first_signal_date;
     ev.event_date = (char *) (event_date && *event_date ? event_date : today);
-    ev.duration_days = zorg_monitor_days (ev.start_date, ev.event_date);
+    ev.duration_days = kb_date_days_between (ev.start_date, ev.event_date);
     return zorg_monitor_emit (ctx, &ev, r, correlation_id);
 }
 
@@ -326,7 +323,7 @@ s_monitor_transferred (zorg_ctx_t *ctx, const zorg_plan_row_t *plan, const char 
     if (rc != KB_DB_OK)
         return rc;
     char today[11];
-    zorg_monitor_today (today);
+    kb_date_today (today);
     Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
     ev.event_type = KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_REGIE_TRANSFERRED;
     ev.item_ref = (char *) transfer_id;
@@ -336,7 +333,7 @@ s_monitor_transferred (zorg_ctx_t *ctx, const zorg_plan_row_t *plan, const char 
     ev.org_type = (Ketenbus__V1__OrgType) plan->regisseur_org_type;
     ev.start_date = (char *) requested_date;
     ev.event_date = today;
-    ev.duration_days = zorg_monitor_days (requested_date, today);
+    ev.duration_days = kb_date_days_between (requested_date, today);
     rc = zorg_monitor_emit (ctx, &ev, &r, correlation_id);
     if (rc == KB_DB_OK)
         rc = s_track_regisseur (ctx, plan, &r, correlation_id);
@@ -964,6 +961,6 @@ zorg_plan_registered (zorg_ctx_t *ctx, const Ketenbus__V1__PlanRegistered *p,
     ev.categories = p->categories;
     ev.start_date = region.first_signal_date;
     ev.event_date = p->plan_date;
-    ev.duration_days = zorg_monitor_days (region.first_signal_date, p->plan_date);
+    ev.duration_days = kb_date_days_between (region.first_signal_date, p->plan_date);
     return zorg_monitor_emit (ctx, &ev, &region, message_id);
 }

@@ -5,6 +5,7 @@
 #include "zorg_consent_rules.h"
 
 #include "ketenbus/kb_log.h"
+#include "ketenbus/kb_validate.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,7 +146,7 @@ s_monitor (zorg_ctx_t *ctx, const Ketenbus__V1__ShareRequest *q, long gezin_id, 
     if ((rc = zorg_store_partner_type (ctx->db, q->from_org, &from_type, &active)) != KB_DB_OK)
         return rc;
     char today[11];
-    zorg_monitor_today (today);
+    kb_date_today (today);
     Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
     ev.event_type = KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_SHARE_DECIDED;
     ev.item_ref = q->share_id;

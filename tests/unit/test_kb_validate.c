@@ -690,10 +690,28 @@ test_gebied_code (void **state)
     assert_string_equal (out, "0123456789abcde");
 }
 
+static void
+test_date_today_and_days_between (void **state)
+{
+    (void) state;
+    char today[11];
+    kb_date_today (today);
+    int32_t d;
+    assert_true (kb_validate_date (today, &d));
+    assert_int_equal (kb_date_days_between ("2026-02-27", "2026-03-01"), 2);
+    assert_int_equal (kb_date_days_between ("2024-02-28", "2024-03-01"), 2); /* leap year */
+    assert_int_equal (kb_date_days_between ("2026-03-01", "2026-03-01"), 0);
+    assert_int_equal (kb_date_days_between ("2026-03-02", "2026-03-01"), 0); /* never negative */
+    assert_int_equal (kb_date_days_between ("2026-13-01", "2026-03-01"), 0);
+    assert_int_equal (kb_date_days_between (NULL, "2026-03-01"), 0);
+    assert_true (kb_date_days_between ("2025-11-27", today) >= 365);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_date_today_and_days_between),
         cmocka_unit_test (test_bsn),
         cmocka_unit_test (test_date_valid),
         cmocka_unit_test (test_date_invalid),

@@ -52,6 +52,16 @@ int32_t
 int
     kb_age_years (int32_t birth_days, int32_t today_days);
 
+//  Today's local date as "YYYY-MM-DD" (the business date the daemons put
+//  on what they do).
+void
+    kb_date_today (char out[11]);
+
+//  Days from date a to date b ("YYYY-MM-DD"); 0 when either is not a valid
+//  date or b lies before a (a lead time or a stay is never negative).
+unsigned
+    kb_date_days_between (const char *a, const char *b);
+
 //  Dutch postcode: 4 digits with the first not 0, an optional single space,
 //  2 ASCII letters of either case that are not SA, SD or SS. When valid and
 //  out is not NULL, writes the normalised "1234AB" plus NUL into out.
