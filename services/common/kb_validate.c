@@ -110,6 +110,24 @@ kb_validate_bsn (const char *s)
     return !all_zero && sum % 11 == 0;
 }
 
+bool
+kb_bsn_complete (const char *prefix, char out[10])
+{
+    if (!prefix || !s_digits (prefix, 8) || prefix [8] != '\0' ||
+        strcmp (prefix, "00000000") == 0)
+        return false;
+    int sum = 0;
+    for (int i = 0; i < 8; i++)
+        sum += (9 - i) * (prefix [i] - '0');
+    int check = sum % 11;
+    if (check == 10)
+        return false;
+    memcpy (out, prefix, 8);
+    out [8] = (char) ('0' + check);
+    out [9] = '\0';
+    return true;
+}
+
 int32_t
 kb_days_from_civil (int y, int m, int d)
 {

@@ -266,16 +266,8 @@ s_bsn (ketenctl_simgen_t *self, char out[10])
             continue; /* a leading 0 is valid but uncommon: keep the demo BSNs readable */
         char d[9];
         snprintf (d, sizeof d, "%08llu", (unsigned long long)prefix);
-        int sum = 0;
-        for (int i = 0; i < 8; i++)
-            sum += (9 - i) * (d[i] - '0');
-        int check = sum % 11;
-        if (check == 10)
-            continue;
-        memcpy (out, d, 8);
-        out[8] = (char)('0' + check);
-        out[9] = '\0';
-        return;
+        if (kb_bsn_complete (d, out))
+            return;
     }
 }
 

@@ -8,6 +8,7 @@
 #include "ketenbus/kb_pseudo.h"
 #include "ketenbus/kb_security.h"
 #include "ketenbus/kb_uuid.h"
+#include "ketenbus/kb_validate.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -231,16 +232,8 @@ kbt_make_bsn (uint32_t n, char out[10])
     for (uint32_t k = n * 11u + 10000000u;; k++) {
         char d[9];
         snprintf (d, sizeof d, "%08u", k % 100000000u);
-        int sum = 0;
-        for (int i = 0; i < 8; i++)
-            sum += (9 - i) * (d[i] - '0');
-        int check = sum % 11;
-        if (check == 10)
-            continue;
-        memcpy (out, d, 8);
-        out[8] = (char) ('0' + check);
-        out[9] = '\0';
-        return;
+        if (kb_bsn_complete (d, out))
+            return;
     }
 }
 

@@ -707,10 +707,35 @@ test_date_today_and_days_between (void **state)
     assert_true (kb_date_days_between ("2025-11-27", today) >= 365);
 }
 
+static void
+test_bsn_complete (void **state)
+{
+    (void) state;
+    char out[10] = "untouched";
+    assert_true (kb_bsn_complete ("11122233", out));
+    assert_string_equal (out, "111222333");
+    assert_true (kb_validate_bsn (out));
+    for (unsigned n = 10000000; n < 10000400; n++) {
+        char d[9];
+        snprintf (d, sizeof d, "%08u", n);
+        char bsn[10];
+        if (kb_bsn_complete (d, bsn))
+            assert_true (kb_validate_bsn (bsn));
+    }
+    strcpy (out, "untouched");
+    assert_false (kb_bsn_complete ("00000000", out));
+    assert_false (kb_bsn_complete ("1234567", out));
+    assert_false (kb_bsn_complete ("123456789", out));
+    assert_false (kb_bsn_complete ("1234567a", out));
+    assert_false (kb_bsn_complete (NULL, out));
+    assert_string_equal (out, "untouched");
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests [] = {
+        cmocka_unit_test (test_bsn_complete),
         cmocka_unit_test (test_date_today_and_days_between),
         cmocka_unit_test (test_bsn),
         cmocka_unit_test (test_date_valid),

@@ -28,6 +28,13 @@ typedef enum {
 bool
     kb_validate_bsn (const char *s);
 
+//  Completes 8 digits to a BSN that passes kb_validate_bsn: writes the
+//  digits and their elfproef check digit to out (NUL-terminated). False,
+//  out untouched, when the prefix is not 8 digits, is all zeros, or has no
+//  check digit (it would be 10). For tests and the region simulator.
+bool
+    kb_bsn_complete (const char *prefix, char out[10]);
+
 //  True when s is exactly "YYYY-MM-DD", a real calendar date with year
 //  1900..2199. Stores the day number in *days_out when days_out is not NULL;
 //  *days_out is left untouched when the date is invalid.
