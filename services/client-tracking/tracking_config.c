@@ -14,7 +14,7 @@ const kb_config_key_t tracking_config_keys[] = {
     { "link/retransmit_ms", KB_CFG_INT, "1000", 10, 600000, "first retransmit delay of an unacknowledged link message" },
     { "link/retransmit_max_ms", KB_CFG_INT, "30000", 10, 3600000, "retransmit back-off cap" },
     { "link/max_attempts", KB_CFG_INT, "10", 1, 1000, "failed applies of one message before it is dead-lettered" },
-    { "link/prune_after_s", KB_CFG_INT, "86400", 1, 31536000, "acknowledged link rows are deleted after this age" },
+    { "link/prune_after_s", KB_CFG_INT, "0", 0, 31536000, "acknowledged link rows are kept this long; 0 deletes a row when it is acknowledged (no message body kept longer than needed)" },
     { "trajectory/regie_source", KB_CFG_STRING, "zorgtoewijzing", 0, 0, "the only sender (envelope sender_org) whose updates may name another regisseur than the stored one and whose MonitoringEvents are relayed to monitoring" },
     { "stale/no_plan_s", KB_CFG_INT, "1209600", 1, 315360000, "a trajectory with a regisseur still aangemeld after this long (14 days) is stale" },
     { "stale/no_update_s", KB_CFG_INT, "2592000", 1, 315360000, "a trajectory with a plan and no update for this long (30 days) is stale" },

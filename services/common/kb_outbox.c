@@ -343,10 +343,11 @@ s_config_dup (const kb_link_sender_config_t *in)
     S_DEFAULT (batch, 500);
     S_DEFAULT (max_inflight, 4 * cfg->batch);
     S_DEFAULT (heartbeat_ms, 1000);
-    S_DEFAULT (prune_after_s, 3600);
     S_DEFAULT (poll_ms, 200);
     S_DEFAULT (sndhwm, 10000);
 #undef S_DEFAULT
+    if (cfg->prune_after_s < 0)
+        cfg->prune_after_s = 0;
     if (cfg->retransmit_max_ms < cfg->retransmit_base_ms)
         cfg->retransmit_max_ms = cfg->retransmit_base_ms;
     return cfg;
@@ -389,6 +390,11 @@ s_db_ready (s_sender_t *self, int64_t now)
                             "kb_link_snd_ack",
                             "UPDATE kb_outbox SET acked_at = now()"
                             " WHERE id = ANY ($1::bigint[])"
+                            " AND acked_at IS NULL AND dead_at IS NULL",
+                            1) ||
+             kb_db_prepare (self->db,
+                            "kb_link_snd_ack_delete",
+                            "DELETE FROM kb_outbox WHERE id = ANY ($1::bigint[])"
                             " AND acked_at IS NULL AND dead_at IS NULL",
                             1) ||
              kb_db_prepare (self->db,
@@ -694,7 +700,12 @@ s_handle_ack (s_sender_t *self, zmsg_t *msg)
     array[n++] = '}';
     array[n] = '\0';
     const char *values[1] = { array };
-    if (kb_db_run_cmd (self->db, "kb_link_snd_ack", 1, values, NULL, NULL) != KB_DB_OK) {
+    /* Deleting costs a fraction of the UPDATE, which writes a new version
+       of the row (payload included) and an entry in each of its indexes;
+       the receiver's kb_inbox keeps the record of the delivery. */
+    const char *statement = self->cfg.prune_after_s == 0 ? "kb_link_snd_ack_delete"
+                                                         : "kb_link_snd_ack";
+    if (kb_db_run_cmd (self->db, statement, 1, values, NULL, NULL) != KB_DB_OK) {
         /* Still in flight: the retransmit brings another ack. */
         for (size_t i = 0; i < nacked; i++)
             acked[i]->row.state = KB_LINK_ROW_INFLIGHT;

@@ -25,7 +25,7 @@ const kb_config_key_t intake_config_keys[] = {
     { "link/retransmit_ms", KB_CFG_INT, "1000", 10, 600000, "first retransmit delay of an unacknowledged link message" },
     { "link/retransmit_max_ms", KB_CFG_INT, "30000", 10, 3600000, "retransmit back-off cap" },
     { "link/max_attempts", KB_CFG_INT, "10", 1, 1000, "deliveries refused by the receiver before dead-letter" },
-    { "link/prune_after_s", KB_CFG_INT, "86400", 1, 31536000, "acknowledged link rows are deleted after this age" },
+    { "link/prune_after_s", KB_CFG_INT, "0", 0, 31536000, "acknowledged link rows are kept this long; 0 deletes a row when it is acknowledged (no message body kept longer than needed)" },
     { "metrics/listen", KB_CFG_STRING, "127.0.0.1:9471", 0, 0, "address:port of GET /metrics for Prometheus (the daemon's own health); empty: off" },
     { "log/level", KB_CFG_STRING, "info", 0, 0, "debug, info, warning or error" },
     KB_CONFIG_END

@@ -1350,14 +1350,21 @@ s_finish_batch (intake_server_t *self, int n, bool sent, volatile sig_atomic_t *
     }
     if (committed)
         s_mailbox_control (self, n);
+    /* the tracking sender is woken only for its own rows: a wake-up reads
+       past every pending row of the other streams to find them */
+    bool tracking_rows = false;
     for (int i = 0; i < n; i++) {
+        tracking_rows |= strncmp (self->items[i].stream, INTAKE_TRACKING_STREAM_PREFIX,
+                                  strlen (INTAKE_TRACKING_STREAM_PREFIX))
+                         == 0;
         if (committed)
             s_reply (self, &self->items[i]);
         s_item_reset (&self->items[i]);
     }
     if (committed) {
         kb_link_sender_wake (self->sender);
-        kb_link_sender_wake (self->tracking_sender);
+        if (tracking_rows)
+            kb_link_sender_wake (self->tracking_sender);
     }
     intake_mailbox_push (self->mailbox);
 }

@@ -14,7 +14,7 @@ const kb_config_key_t zorg_config_keys[] = {
     { "link/retransmit_ms", KB_CFG_INT, "1000", 10, 600000, "first retransmit delay of an unacknowledged link message" },
     { "link/retransmit_max_ms", KB_CFG_INT, "30000", 10, 3600000, "retransmit back-off cap" },
     { "link/max_attempts", KB_CFG_INT, "10", 1, 1000, "failed applies of one message before it is dead-lettered" },
-    { "link/prune_after_s", KB_CFG_INT, "86400", 1, 31536000, "acknowledged link rows are deleted after this age" },
+    { "link/prune_after_s", KB_CFG_INT, "0", 0, 31536000, "acknowledged link rows are kept this long; 0 deletes a row when it is acknowledged (no message body kept longer than needed)" },
     { "rules/file", KB_CFG_STRING, ZORG_RULES_FILE_DEFAULT, 0, 0, "ordered regisseur rules (see regie-rules.conf)" },
     { "transfer/deadline_s", KB_CFG_INT, "172800", 1, 31536000, "a regie transfer not accepted within this time escalates" },
     { "transfer/check_ms", KB_CFG_INT, "1000", 10, 3600000, "how often overdue transfers are looked for" },

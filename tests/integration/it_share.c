@@ -1141,9 +1141,14 @@ test_no_justification_or_bsn_in_the_database (void **state)
     assert_int_equal (kbt_zorg_log_count (s_zorg, S_JUSTIFICATION_MARKER), 0);
     assert_int_equal (kbt_intake_log_count (s_intake, s_person_bsn), 0);
     assert_int_equal (kbt_zorg_log_count (s_zorg, s_person_bsn), 0);
-    /* Not checked: intake.kb_outbox, the link rows that carried the
-       ShareRequest to zorgtoewijzing, hold the encoded body until they are
-       pruned (link/prune_after_s after acknowledgement). */
+    /* nor in intake's link rows once zorgtoewijzing acknowledged the
+       ShareRequest (link/prune_after_s = 0 deletes them at the ack) */
+    assert_int_equal (kbt_wait_for_value (s_intake->conninfo,
+                                          "SELECT count(*) FROM intake.kb_outbox WHERE position ('"
+                                          S_JUSTIFICATION_MARKER "'::bytea IN payload) > 0",
+                                          0,
+                                          20000),
+                      0);
     free (dir);
 }
 

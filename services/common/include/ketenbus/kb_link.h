@@ -99,7 +99,8 @@ typedef struct
     int batch;              /* rows read per outbox query (default 500) */
     int max_inflight;       /* unacknowledged rows held in memory (default 4 * batch) */
     int heartbeat_ms;       /* ZMTP heartbeat interval, timeout is 3x (default 1000) */
-    int prune_after_s;      /* delete acknowledged rows older than this (default 3600) */
+    int prune_after_s;      /* keep acknowledged rows this long; 0 (default): delete a row
+                               when it is acknowledged */
     int poll_ms;            /* outbox poll interval without wake-up (default 200) */
     int sndhwm;             /* send high-water mark (default 10000) */
     /* A daemon with two receivers runs one sender per receiver over the
