@@ -1085,11 +1085,6 @@ s_write_send (intake_server_t *self, int from, int to, bool begin)
     /* first, so that its result is read first */
     if (rc == KB_DB_OK && audit)
         rc = kb_audit_batch_send (self->audit, db);
-    for (int i = from; i < to && rc == KB_DB_OK; i++)
-        if (s_item_is_new (&self->items[i]) && !self->items[i].forward)
-            intake_store_batch_add_members (self->store, &self->items[i].stored);
-    if (rc == KB_DB_OK)
-        rc = intake_store_batch_send_members (self->store, db);
     kb_outbox_batch_reset (self->outbox);
     for (int i = from; i < to && rc == KB_DB_OK; i++) {
         s_item_t *item = &self->items[i];

@@ -1,5 +1,6 @@
 /*  intake_store - SQL of the intake daemon. */
 #include "intake_store.h"
+#include "intake_validate.h"
 #include "ketenbus/kb_log.h"
 #include "ketenbus/kb_validate.h"
 
@@ -12,26 +13,23 @@
 enum {
     S_REF, S_SENDER_ORG, S_MESSAGE_ID, S_PAYLOAD_HASH, S_PARTNER_CASE_REF, S_SUBJECT,
     S_SUBJECT_BIRTH_DATE, S_CATEGORIES, S_URGENCY, S_GEMEENTE_CODE, S_POSTCODE4, S_GEBIED,
-    S_HOUSING, S_SIGNAL_DATE, S_CONTACT_NAME, S_CONTACT_PHONE, S_COUNT
+    S_HOUSING, S_SIGNAL_DATE, S_CONTACT_NAME, S_CONTACT_PHONE, S_HOUSEHOLD_PSEUDONYMS,
+    S_HOUSEHOLD_BIRTH_DATES, S_HOUSEHOLD_ROLES, S_COUNT
 };
-enum { M_SIGNAL_REF, M_PSEUDONYM, M_BIRTH_DATE, M_ROLE, M_COUNT };
 
 /* Element types of the columns: the arrays go in binary form. */
 static const uint32_t s_signal_oid[S_COUNT] = {
     KB_DB_OID_TEXT, KB_DB_OID_TEXT, KB_DB_OID_TEXT, KB_DB_OID_BYTEA, KB_DB_OID_TEXT,
     KB_DB_OID_TEXT, KB_DB_OID_DATE, KB_DB_OID_TEXT, KB_DB_OID_INT4, KB_DB_OID_TEXT,
     KB_DB_OID_TEXT, KB_DB_OID_TEXT, KB_DB_OID_INT4, KB_DB_OID_DATE, KB_DB_OID_TEXT,
-    KB_DB_OID_TEXT
+    KB_DB_OID_TEXT, KB_DB_OID_TEXT, KB_DB_OID_TEXT, KB_DB_OID_TEXT
 };
-static const uint32_t s_member_oid[M_COUNT] = { KB_DB_OID_TEXT, KB_DB_OID_TEXT, KB_DB_OID_DATE,
-                                                KB_DB_OID_INT4 };
 
 /* Days from 1970-01-01 to PostgreSQL's date epoch 2000-01-01. */
 #define S_PG_DATE_EPOCH 10957
 
 struct _intake_store_batch_t {
     kb_db_barray_t signal[S_COUNT];
-    kb_db_barray_t member[M_COUNT];
     size_t signals;
     PGresult *outcomes;        /* result of the signal INSERT, one row per signal */
 };
@@ -41,22 +39,28 @@ struct _intake_store_batch_t {
    For a row that was not inserted, the row it conflicts with is looked up
    (subqueries: evaluated only for those, through the unique index); it is
    invisible to this statement's snapshot when this statement inserted it
-   or it was committed after the snapshot was taken: outcome 3, unseen. */
+   or it was committed after the snapshot was taken: outcome 3, unseen.
+   The household goes as one array literal per signal and column (unnest
+   of a two-dimensional array would flatten it). */
 static const char s_sql_signal_insert_batch[] =
     "WITH v AS ("
     "  SELECT * FROM unnest ($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[],"
     "   $6::text[], $7::date[], $8::text[], $9::int[], $10::text[], $11::text[], $12::text[],"
-    "   $13::int[], $14::date[], $15::text[], $16::text[]) WITH ORDINALITY"
+    "   $13::int[], $14::date[], $15::text[], $16::text[], $17::text[], $18::text[],"
+    "   $19::text[]) WITH ORDINALITY"
     "   AS v (ref, sender_org, message_id, payload_hash, partner_case_ref, subject_pseudonym,"
     "   subject_birth_date, categories, urgency, gemeente_code, postcode4, gebied, housing,"
-    "   signal_date, contact_name, contact_phone, ord)),"
+    "   signal_date, contact_name, contact_phone, household_pseudonyms,"
+    "   household_birth_dates, household_roles, ord)),"
     " ins AS ("
     "  INSERT INTO signal (ref, sender_org, message_id, payload_hash, partner_case_ref,"
     "   subject_pseudonym, subject_birth_date, categories, urgency, gemeente_code, postcode4,"
-    "   gebied, housing, signal_date, contact_name, contact_phone)"
+    "   gebied, housing, signal_date, contact_name, contact_phone, household_pseudonyms,"
+    "   household_birth_dates, household_roles)"
     "  SELECT ref, sender_org, message_id, payload_hash, partner_case_ref, subject_pseudonym,"
     "   subject_birth_date, categories::int[], urgency, gemeente_code, postcode4, gebied,"
-    "   housing, signal_date, contact_name, contact_phone FROM v ORDER BY ord"
+    "   housing, signal_date, contact_name, contact_phone, household_pseudonyms::text[],"
+    "   household_birth_dates::date[], household_roles::int[] FROM v ORDER BY ord"
     "  ON CONFLICT (sender_org, message_id) DO NOTHING RETURNING ref),"
     " seen AS ("
     "  SELECT v.ord, ins.ref IS NOT NULL AS inserted,"
@@ -72,15 +76,10 @@ int
 intake_store_prepare (kb_db_t *db)
 {
     int rc = 0;
-    rc |= kb_db_prepare (db, "signal_insert_batch", s_sql_signal_insert_batch, 16);
+    rc |= kb_db_prepare (db, "signal_insert_batch", s_sql_signal_insert_batch, S_COUNT);
     rc |= kb_db_prepare (db, "signal_lookup",
                          "SELECT ref, payload_hash FROM signal WHERE sender_org = $1 AND message_id = $2",
                          2);
-    rc |= kb_db_prepare (db, "member_insert_batch",
-                         "INSERT INTO signal_member (signal_ref, pseudonym, birth_date, role) "
-                         "SELECT * FROM unnest ($1::text[], $2::text[], $3::date[], $4::int[]) "
-                         "ON CONFLICT DO NOTHING",
-                         4);
     rc |= kb_db_prepare (db, "quarantine_insert",
                          "INSERT INTO quarantine (sender_org, message_id, code, field, rule, size, sealed_raw) "
                          "VALUES ($1, $2, $3, $4, $5, $6::int, $7)",
@@ -115,8 +114,6 @@ intake_store_batch_destroy (intake_store_batch_t **self_p)
     intake_store_batch_t *self = *self_p;
     for (int c = 0; c < S_COUNT; c++)
         kb_db_barray_free (&self->signal[c]);
-    for (int c = 0; c < M_COUNT; c++)
-        kb_db_barray_free (&self->member[c]);
     PQclear (self->outcomes);
     free (self);
     *self_p = NULL;
@@ -127,8 +124,6 @@ intake_store_batch_reset (intake_store_batch_t *self)
 {
     for (int c = 0; c < S_COUNT; c++)
         kb_db_barray_reset (&self->signal[c], s_signal_oid[c]);
-    for (int c = 0; c < M_COUNT; c++)
-        kb_db_barray_reset (&self->member[c], s_member_oid[c]);
     self->signals = 0;
     PQclear (self->outcomes);
     self->outcomes = NULL;
@@ -144,6 +139,39 @@ s_add_date (kb_db_barray_t *col, const char *date)
         kb_db_barray_add_int4 (col, days - S_PG_DATE_EPOCH);
     else
         kb_db_barray_add (col, NULL, 0);
+}
+
+/* One household column of a signal as an array literal, "{a,b}":
+   pseudonyms are hex, dates and roles digits, so nothing needs quoting; a
+   member without a valid birth date gets NULL, which the column refuses. */
+enum { S_HH_PSEUDONYM, S_HH_BIRTH_DATE, S_HH_ROLE };
+
+static void
+s_add_household (kb_db_barray_t *col, const Ketenbus__V1__StoredSignal *s, int which)
+{
+    char text[INTAKE_MAX_HOUSEHOLD * 68 + 3];
+    size_t used = 0;
+    text[used++] = '{';
+    for (size_t i = 0; i < s->n_household; i++) {
+        const Ketenbus__V1__PseudoPerson *m = s->household[i];
+        char value[72];
+        if (which == S_HH_PSEUDONYM)
+            snprintf (value, sizeof value, "%s", m->pseudonym && *m->pseudonym ? m->pseudonym : "NULL");
+        else if (which == S_HH_BIRTH_DATE)
+            snprintf (value, sizeof value, "%s",
+                      kb_validate_date (m->birth_date, NULL) ? m->birth_date : "NULL");
+        else
+            snprintf (value, sizeof value, "%d", (int) m->role);
+        size_t len = strlen (value);
+        if (used + len + 2 > sizeof text)
+            break;   /* not reached: validation allows INTAKE_MAX_HOUSEHOLD members */
+        if (i > 0)
+            text[used++] = ',';
+        memcpy (text + used, value, len);
+        used += len;
+    }
+    text[used++] = '}';
+    kb_db_barray_add (col, text, used);
 }
 
 size_t
@@ -169,6 +197,9 @@ intake_store_batch_add_signal (intake_store_batch_t *self, const Ketenbus__V1__S
     s_add_date (&col[S_SIGNAL_DATE], s->signal_date);
     kb_db_barray_add_str (&col[S_CONTACT_NAME], s->contact_name);
     kb_db_barray_add_str (&col[S_CONTACT_PHONE], s->contact_phone);
+    s_add_household (&col[S_HOUSEHOLD_PSEUDONYMS], s, S_HH_PSEUDONYM);
+    s_add_household (&col[S_HOUSEHOLD_BIRTH_DATES], s, S_HH_BIRTH_DATE);
+    s_add_household (&col[S_HOUSEHOLD_ROLES], s, S_HH_ROLE);
     return self->signals++;
 }
 
@@ -225,26 +256,6 @@ intake_store_batch_outcome (intake_store_batch_t *self, size_t index, char ref_o
     if (outcome == INTAKE_STORE_DUPLICATE || outcome == INTAKE_STORE_ID_REUSED)
         snprintf (ref_out, 64, "%s", PQgetvalue (self->outcomes, row, 1));
     return (intake_store_rc_t) outcome;
-}
-
-void
-intake_store_batch_add_members (intake_store_batch_t *self, const Ketenbus__V1__StoredSignal *s)
-{
-    for (size_t i = 0; i < s->n_household; i++) {
-        const Ketenbus__V1__PseudoPerson *m = s->household[i];
-        kb_db_barray_add_str (&self->member[M_SIGNAL_REF], s->signal_ref);
-        kb_db_barray_add_str (&self->member[M_PSEUDONYM], m->pseudonym);
-        s_add_date (&self->member[M_BIRTH_DATE], m->birth_date);
-        kb_db_barray_add_int4 (&self->member[M_ROLE], (int32_t) m->role);
-    }
-}
-
-kb_db_rc_t
-intake_store_batch_send_members (intake_store_batch_t *self, kb_db_t *db)
-{
-    if (self->member[M_SIGNAL_REF].count == 0)
-        return KB_DB_OK;
-    return s_send_arrays (db, "member_insert_batch", self->member, M_COUNT);
 }
 
 intake_store_rc_t

@@ -48,12 +48,6 @@ kb_db_rc_t intake_store_batch_read_signals (intake_store_batch_t *self, kb_db_t 
 intake_store_rc_t intake_store_batch_outcome (intake_store_batch_t *self, size_t index,
                                               char ref_out[64]);
 
-/* Adds the household members of an inserted signal. */
-void intake_store_batch_add_members (intake_store_batch_t *self,
-                                     const Ketenbus__V1__StoredSignal *stored);
-/* Queues the INSERT of every member added (nothing when none). */
-kb_db_rc_t intake_store_batch_send_members (intake_store_batch_t *self, kb_db_t *db);
-
 /* For an UNSEEN signal, outside a pipeline: the stored row of (sender,
    message id) compared with payload_hash. Returns DUPLICATE or ID_REUSED
    with its ref in ref_out, or ERROR with *db_rc set. */

@@ -72,7 +72,9 @@ test_accepted_then_duplicate (void **state)
     snprintf (sql, sizeof sql,
               "SELECT count(*) FROM intake.signal WHERE ref = '%s' AND sender_org = 'cjg-helmond'", ref);
     assert_int_equal (s_count (sql), 1);
-    snprintf (sql, sizeof sql, "SELECT count(*) FROM intake.signal_member WHERE signal_ref = '%s'", ref);
+    snprintf (sql, sizeof sql,
+              "SELECT cardinality (household_pseudonyms) FROM intake.signal WHERE ref = '%s'"
+              " AND household_roles[1] > 0 AND household_birth_dates[1] IS NOT NULL", ref);
     assert_int_equal (s_count (sql), 1);
     assert_int_equal (s_count ("SELECT count(*) FROM intake.kb_outbox"), outbox_before + 1);
     assert_true (s_count ("SELECT count(*) FROM intake.kb_audit WHERE event = 'signal.accepted'") >= 1);

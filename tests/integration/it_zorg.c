@@ -36,10 +36,18 @@ static char *s_extra_cert[S_EXTRA];
 static char *s_conc_cert[S_CONCURRENT];
 enum { S_VH = 0, S_GGD, S_WT_HELMOND, S_CJG_DEURNE };
 
+/* zorgtoewijzing keeps its acknowledged link rows: the tests read what it
+   sent from its outbox (s_outbox), where an acknowledged row is otherwise
+   deleted at once */
 static void
 s_start_zorg (const char *const env[])
 {
-    kbt_zorg_start (s_zorg, env);
+    const char *all[16] = { "KETENBUS_LINK_PRUNE_AFTER_S=86400" };
+    int n = 1;
+    for (int i = 0; env && env[i] && n < 15; i++)
+        all[n++] = env[i];
+    all[n] = NULL;
+    kbt_zorg_start (s_zorg, all);
 }
 
 static int
