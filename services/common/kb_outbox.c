@@ -6,6 +6,7 @@
 #include "ketenbus/kb_log.h"
 #include "ketenbus/kb_outbox.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -334,6 +335,16 @@ s_config_dup (const kb_link_sender_config_t *in)
         s_config_free (cfg);
         return NULL;
     }
+    /* the prefix goes into the sender's SQL as a literal (s_load_sql) */
+    bool prefix_ok = strlen (cfg->stream_prefix) <= KB_LINK_PREFIX_MAX;
+    for (const char *c = cfg->stream_prefix; prefix_ok && *c; c++)
+        prefix_ok = isalnum ((unsigned char) *c) || strchr (":._-", *c);
+    if (!prefix_ok) {
+        kb_error ("link sender stream prefix must be at most %d letters, digits and :._-",
+                  KB_LINK_PREFIX_MAX);
+        s_config_free (cfg);
+        return NULL;
+    }
 #define S_DEFAULT(field, value)                                                                    \
     if (cfg->field <= 0)                                                                           \
         cfg->field = (value);
@@ -361,6 +372,26 @@ s_db_failed (s_sender_t *self)
     kb_db_rollback (self->db);
 }
 
+/* The outbox reads of this sender. Its stream filter is a literal (the
+   prefix has only characters that need no quoting, s_config_dup), so
+   that a daemon's partial index on its prefix's pending rows serves the
+   sender of that prefix: without one, it reads past every pending row of
+   the other streams to find its own. */
+static void
+s_load_sql (const s_sender_t *self, bool after, char *out, size_t len)
+{
+    char filter[KB_LINK_PREFIX_MAX + 48];
+    if (!self->cfg.exclude_prefix && !*self->cfg.stream_prefix)
+        snprintf (filter, sizeof filter, "true");
+    else
+        snprintf (filter, sizeof filter, "%sstarts_with (stream, '%s')",
+                  self->cfg.exclude_prefix ? "NOT " : "", self->cfg.stream_prefix);
+    snprintf (out, len,
+              "SELECT id, stream, stream_seq, message_id, payload FROM kb_outbox"
+              " WHERE acked_at IS NULL AND dead_at IS NULL AND %s%s ORDER BY id LIMIT $1",
+              filter, after ? " AND id > $2::bigint" : "");
+}
+
 /* Makes sure the connection is usable; never blocks for long, so the actor
    keeps answering its pipe while PostgreSQL is away. */
 static bool
@@ -373,19 +404,12 @@ s_db_ready (s_sender_t *self, int64_t now)
     bool ok = false;
     if (!self->db) {
         self->db = kb_db_connect (self->cfg.conninfo, self->cfg.schema, 0);
+        char load[512], load_after[512];
+        s_load_sql (self, false, load, sizeof load);
+        s_load_sql (self, true, load_after, sizeof load_after);
         if (self->db &&
-            (kb_db_prepare (self->db,
-                            "kb_link_snd_load",
-                            "SELECT id, stream, stream_seq, message_id, payload FROM kb_outbox"
-                            " WHERE acked_at IS NULL AND dead_at IS NULL"
-                            " AND starts_with (stream, $2) <> $3::bool ORDER BY id LIMIT $1",
-                            3) ||
-             kb_db_prepare (self->db,
-                            "kb_link_snd_load_after",
-                            "SELECT id, stream, stream_seq, message_id, payload FROM kb_outbox"
-                            " WHERE acked_at IS NULL AND dead_at IS NULL AND id > $2::bigint"
-                            " AND starts_with (stream, $3) <> $4::bool ORDER BY id LIMIT $1",
-                            4) ||
+            (kb_db_prepare (self->db, "kb_link_snd_load", load, 1) ||
+             kb_db_prepare (self->db, "kb_link_snd_load_after", load_after, 2) ||
              kb_db_prepare (self->db,
                             "kb_link_snd_ack",
                             "UPDATE kb_outbox SET acked_at = now()"
@@ -477,10 +501,9 @@ s_refresh_new (s_sender_t *self)
     char limit[16], after[24];
     snprintf (limit, sizeof limit, "%d", room);
     snprintf (after, sizeof after, "%lld", (long long) self->max_loaded_id);
-    const char *values[4] = { limit, after, self->cfg.stream_prefix,
-                              self->cfg.exclude_prefix ? "true" : "false" };
+    const char *values[2] = { limit, after };
     kb_db_rc_t rc;
-    PGresult *res = kb_db_run (self->db, "kb_link_snd_load_after", 4, values, NULL, NULL, &rc);
+    PGresult *res = kb_db_run (self->db, "kb_link_snd_load_after", 2, values, NULL, NULL, &rc);
     if (!res) {
         s_db_failed (self);
         return;
@@ -498,10 +521,9 @@ s_refresh (s_sender_t *self, int64_t now)
 {
     char limit[16];
     snprintf (limit, sizeof limit, "%d", self->cfg.max_inflight);
-    const char *values[3] = { limit, self->cfg.stream_prefix,
-                              self->cfg.exclude_prefix ? "true" : "false" };
+    const char *values[1] = { limit };
     kb_db_rc_t rc;
-    PGresult *res = kb_db_run (self->db, "kb_link_snd_load", 3, values, NULL, NULL, &rc);
+    PGresult *res = kb_db_run (self->db, "kb_link_snd_load", 1, values, NULL, NULL, &rc);
     self->next_refresh_ms = now + self->cfg.poll_ms;
     self->refresh_wanted = false;
     if (!res) {
