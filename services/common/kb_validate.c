@@ -199,6 +199,17 @@ kb_date_today (char out[11])
     strftime (out, 11, "%Y-%m-%d", &tm);
 }
 
+int32_t
+kb_date_today_days (void)
+{
+    char today[11];
+    kb_date_today (today);
+    int32_t days;
+    if (!kb_validate_date (today, &days))
+        days = (int32_t) (time (NULL) / 86400); /* not reached: a year 1900..2199 */
+    return days;
+}
+
 unsigned
 kb_date_days_between (const char *a, const char *b)
 {

@@ -124,12 +124,6 @@ struct _intake_server_t {
     kb_metrics_t *metrics; /* /metrics, or NULL when metrics/listen is empty */
 };
 
-static int32_t
-s_today_days (void)
-{
-    return (int32_t) (time (NULL) / 86400);
-}
-
 static int
 s_parse_gemeenten (intake_server_t *self, const char *list)
 {
@@ -1405,7 +1399,7 @@ intake_server_run (intake_server_t *self, volatile sig_atomic_t *stop)
                 continue;
             }
         }
-        ctx.today_days = s_today_days ();
+        ctx.today_days = kb_date_today_days ();
         int n = 0;
         while (n < self->batch_max && s_receive (self, &self->spare[n], false)) {
             if (self->spare[n].kind != S_ITEM_REJECT)

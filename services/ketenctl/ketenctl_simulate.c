@@ -632,12 +632,11 @@ ketenctl_simulate (const ketenctl_t *ctx, int argc, char *argv[])
     self.ctx = ctx;
     if (seed < 0)
         seed = (long)(randombytes_random () & 0x7fffffff);
-    time_t now = time (NULL);
     ketenctl_simgen_config_t config = {
         .seed = (uint64_t)seed,
         .months = (int)months,
         .scale = scale,
-        .today_days = (int32_t)(now / 86400),
+        .today_days = kb_date_today_days (), /* intake's "today": nothing lands in its future */
     };
     self.gen = ketenctl_simgen_new (&config);
     if (!self.gen) {

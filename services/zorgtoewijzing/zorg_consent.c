@@ -13,7 +13,7 @@
 int32_t
 zorg_consent_today (void)
 {
-    return (int32_t) (time (NULL) / 86400);
+    return kb_date_today_days ();
 }
 
 static const char *

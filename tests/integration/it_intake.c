@@ -10,10 +10,12 @@
 #include "ketenbus/kb_security.h"
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 static kbt_intake_t *s_intake;
 
@@ -519,6 +521,60 @@ test_sigterm_exits_cleanly (void **state)
     kbt_intake_start (s_intake, NULL);
 }
 
+/* The date of t in a zone offset_h hours east of UTC. */
+static void
+s_date_at (time_t t, int offset_h, char out[11])
+{
+    time_t shifted = t + offset_h * 3600;
+    struct tm tm;
+    gmtime_r (&shifted, &tm);
+    strftime (out, 11, "%Y-%m-%d", &tm);
+}
+
+/* "Not in the future" is the daemon's local date: a signal dated today is
+   accepted from local midnight on, while the UTC date is still yesterday
+   (the first hour or two in the Netherlands). Chosen by the hour so that
+   the local and UTC dates differ whenever the test runs: UTC+14 from 10:00
+   UTC, else UTC-12, where the UTC date is the local tomorrow. */
+static void
+test_future_is_measured_in_local_time (void **state)
+{
+    (void) state;
+    time_t now = time (NULL);
+    struct tm utc;
+    gmtime_r (&now, &utc);
+    bool east = utc.tm_hour >= 10;
+    kbt_intake_stop (s_intake, SIGTERM);
+    const char *env[] = { east ? "TZ=KBT-14" : "TZ=KBT+12", NULL };
+    kbt_intake_start (s_intake, env);
+    kb_client_t *client = kbt_intake_client (s_intake, KBT_CJG);
+
+    char local_today[11], utc_today[11];
+    s_date_at (now, east ? 14 : -12, local_today);
+    s_date_at (now, 0, utc_today);
+    assert_string_not_equal (local_today, utc_today);
+    kbt_signal_t s;
+    kbt_signal_init (&s, 4100);
+    s.signal.signal_date = local_today;
+    kb_envelope_t *reply = s_roundtrip (client, &s.env);
+    assert_int_equal (reply->body_case, KETENBUS__V1__ENVELOPE__BODY_ACK);
+    assert_int_equal (reply->ack->status, KETENBUS__V1__ACK_STATUS__ACK_STATUS_ACCEPTED);
+    kb_codec_free (&reply);
+    if (!east) {
+        /* the UTC date is tomorrow here */
+        kbt_signal_init (&s, 4101);
+        s.signal.signal_date = utc_today;
+        reply = s_roundtrip (client, &s.env);
+        assert_int_equal (reply->body_case, KETENBUS__V1__ENVELOPE__BODY_REJECT);
+        assert_string_equal (reply->reject->code, "8848");
+        assert_string_equal (reply->reject->field, "case_signal.signal_date");
+        kb_codec_free (&reply);
+    }
+    kb_client_destroy (&client);
+    kbt_intake_stop (s_intake, SIGTERM);
+    kbt_intake_start (s_intake, NULL);
+}
+
 int
 main (void)
 {
@@ -534,6 +590,7 @@ main (void)
         cmocka_unit_test (test_refuses_unsafe_pseudonym_key),
         cmocka_unit_test (test_no_zap_handler_refused),
         cmocka_unit_test (test_sigterm_exits_cleanly),
+        cmocka_unit_test (test_future_is_measured_in_local_time),
         cmocka_unit_test (test_no_bsn_in_any_table),
     };
     return cmocka_run_group_tests_name ("it_intake", tests, s_setup, s_teardown);

@@ -12,7 +12,9 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ketenbus/kb_validate.h"
 
@@ -707,6 +709,45 @@ test_date_today_and_days_between (void **state)
     assert_true (kb_date_days_between ("2025-11-27", today) >= 365);
 }
 
+/* The local day, not the UTC one: checked in zones far east and west of
+   UTC (POSIX TZ strings count west as positive). */
+static void
+test_date_today_days_is_local (void **state)
+{
+    (void) state;
+    const char *saved = getenv ("TZ");
+    char *keep = saved ? strdup (saved) : NULL;
+    static const struct { const char *tz; long offset_s; } zones[] = {
+        { "KBT-14", 14 * 3600 }, { "KBT+12", -12 * 3600 }, { "UTC0", 0 },
+        { "CET-1CEST,M3.5.0,M10.5.0/3", -1 } /* offset varies: only bounds */
+    };
+    for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++) {
+        setenv ("TZ", zones[i].tz, 1);
+        tzset ();
+        time_t before = time (NULL);
+        int32_t got = kb_date_today_days ();
+        time_t after = time (NULL);
+        if (zones[i].offset_s == -1) {
+            assert_true (got >= (int32_t) ((before + 3600) / 86400));
+            assert_true (got <= (int32_t) ((after + 7200) / 86400));
+            continue;
+        }
+        assert_true (got >= (int32_t) ((before + zones[i].offset_s) / 86400));
+        assert_true (got <= (int32_t) ((after + zones[i].offset_s) / 86400));
+        char today[11];
+        kb_date_today (today);
+        int32_t d;
+        assert_true (kb_validate_date (today, &d));
+        assert_int_equal (d, got);
+    }
+    if (keep)
+        setenv ("TZ", keep, 1);
+    else
+        unsetenv ("TZ");
+    tzset ();
+    free (keep);
+}
+
 static void
 test_bsn_complete (void **state)
 {
@@ -741,6 +782,7 @@ main (void)
         cmocka_unit_test (test_date_valid),
         cmocka_unit_test (test_date_invalid),
         cmocka_unit_test (test_date_every_day),
+        cmocka_unit_test (test_date_today_days_is_local),
         cmocka_unit_test (test_days_from_civil),
         cmocka_unit_test (test_past_date),
         cmocka_unit_test (test_age_years),

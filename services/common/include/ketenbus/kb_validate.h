@@ -64,6 +64,13 @@ int
 void
     kb_date_today (char out[11]);
 
+//  Today's local date as a day number (days since 1970-01-01, as
+//  kb_validate_date gives them): what "not in the future" and "in force"
+//  are measured against. Not the UTC day, which in the Netherlands is still
+//  yesterday for the first hour or two after midnight.
+int32_t
+    kb_date_today_days (void);
+
 //  Days from date a to date b ("YYYY-MM-DD"); 0 when either is not a valid
 //  date or b lies before a (a lead time or a stay is never negative).
 unsigned
