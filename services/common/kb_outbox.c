@@ -6,7 +6,6 @@
 #include "ketenbus/kb_log.h"
 #include "ketenbus/kb_outbox.h"
 
-#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -335,16 +334,7 @@ s_config_dup (const kb_link_sender_config_t *in)
         s_config_free (cfg);
         return NULL;
     }
-    /* the prefix goes into the sender's SQL as a literal (s_load_sql) */
-    bool prefix_ok = strlen (cfg->stream_prefix) <= KB_LINK_PREFIX_MAX;
-    for (const char *c = cfg->stream_prefix; prefix_ok && *c; c++)
-        prefix_ok = isalnum ((unsigned char) *c) || strchr (":._-", *c);
-    if (!prefix_ok) {
-        kb_error ("link sender stream prefix must be at most %d letters, digits and :._-",
-                  KB_LINK_PREFIX_MAX);
-        s_config_free (cfg);
-        return NULL;
-    }
+
 #define S_DEFAULT(field, value)                                                                    \
     if (cfg->field <= 0)                                                                           \
         cfg->field = (value);
@@ -372,24 +362,42 @@ s_db_failed (s_sender_t *self)
     kb_db_rollback (self->db);
 }
 
-/* The outbox reads of this sender. Its stream filter is a literal (the
-   prefix has only characters that need no quoting, s_config_dup), so
-   that a daemon's partial index on its prefix's pending rows serves the
-   sender of that prefix: without one, it reads past every pending row of
-   the other streams to find its own. */
-static void
-s_load_sql (const s_sender_t *self, bool after, char *out, size_t len)
+/* The outbox reads of a sender. A sender of one prefix that has a partial
+   index of its own (link/0002) names the prefix as a literal in a
+   statement of its own, so that the index serves it: with the prefix as
+   a parameter it reads past every pending row of the other streams to
+   find its own. Any other sender uses the general statements. */
+#define S_LOAD_SELECT                                                                              \
+    "SELECT id, stream, stream_seq, message_id, payload FROM kb_outbox"                          \
+    " WHERE acked_at IS NULL AND dead_at IS NULL"
+static const struct
 {
-    char filter[KB_LINK_PREFIX_MAX + 48];
-    if (!self->cfg.exclude_prefix && !*self->cfg.stream_prefix)
-        snprintf (filter, sizeof filter, "true");
-    else
-        snprintf (filter, sizeof filter, "%sstarts_with (stream, '%s')",
-                  self->cfg.exclude_prefix ? "NOT " : "", self->cfg.stream_prefix);
-    snprintf (out, len,
-              "SELECT id, stream, stream_seq, message_id, payload FROM kb_outbox"
-              " WHERE acked_at IS NULL AND dead_at IS NULL AND %s%s ORDER BY id LIMIT $1",
-              filter, after ? " AND id > $2::bigint" : "");
+    const char *prefix;
+    const char *load;       /* $1 limit */
+    const char *load_after; /* $1 limit, $2 after id */
+} s_route_loads[] = {
+    { "tracking:",
+      S_LOAD_SELECT " AND starts_with (stream, 'tracking:') ORDER BY id LIMIT $1",
+      S_LOAD_SELECT " AND starts_with (stream, 'tracking:') AND id > $2::bigint ORDER BY id LIMIT $1" },
+    { "monitoring:",
+      S_LOAD_SELECT " AND starts_with (stream, 'monitoring:') ORDER BY id LIMIT $1",
+      S_LOAD_SELECT " AND starts_with (stream, 'monitoring:') AND id > $2::bigint ORDER BY id"
+                    " LIMIT $1" },
+};
+/* $1 limit, [$2 after id,] then prefix and exclude */
+static const char s_sql_load[] =
+    S_LOAD_SELECT " AND starts_with (stream, $2) <> $3::bool ORDER BY id LIMIT $1";
+static const char s_sql_load_after[] =
+    S_LOAD_SELECT " AND id > $2::bigint AND starts_with (stream, $3) <> $4::bool ORDER BY id LIMIT $1";
+
+/* The route statements of this sender's prefix, or -1: the general ones. */
+static int
+s_route (const s_sender_t *self)
+{
+    for (size_t i = 0; !self->cfg.exclude_prefix && i < sizeof s_route_loads / sizeof s_route_loads[0]; i++)
+        if (strcmp (self->cfg.stream_prefix, s_route_loads[i].prefix) == 0)
+            return (int) i;
+    return -1;
 }
 
 /* Makes sure the connection is usable; never blocks for long, so the actor
@@ -404,12 +412,13 @@ s_db_ready (s_sender_t *self, int64_t now)
     bool ok = false;
     if (!self->db) {
         self->db = kb_db_connect (self->cfg.conninfo, self->cfg.schema, 0);
-        char load[512], load_after[512];
-        s_load_sql (self, false, load, sizeof load);
-        s_load_sql (self, true, load_after, sizeof load_after);
+        int route = s_route (self);
         if (self->db &&
-            (kb_db_prepare (self->db, "kb_link_snd_load", load, 1) ||
-             kb_db_prepare (self->db, "kb_link_snd_load_after", load_after, 2) ||
+            (kb_db_prepare (self->db, "kb_link_snd_load",
+                            route < 0 ? s_sql_load : s_route_loads[route].load, route < 0 ? 3 : 1) ||
+             kb_db_prepare (self->db, "kb_link_snd_load_after",
+                            route < 0 ? s_sql_load_after : s_route_loads[route].load_after,
+                            route < 0 ? 4 : 2) ||
              kb_db_prepare (self->db,
                             "kb_link_snd_ack",
                             "UPDATE kb_outbox SET acked_at = now()"
@@ -501,9 +510,11 @@ s_refresh_new (s_sender_t *self)
     char limit[16], after[24];
     snprintf (limit, sizeof limit, "%d", room);
     snprintf (after, sizeof after, "%lld", (long long) self->max_loaded_id);
-    const char *values[2] = { limit, after };
+    const char *values[4] = { limit, after, self->cfg.stream_prefix,
+                              self->cfg.exclude_prefix ? "true" : "false" };
     kb_db_rc_t rc;
-    PGresult *res = kb_db_run (self->db, "kb_link_snd_load_after", 2, values, NULL, NULL, &rc);
+    PGresult *res = kb_db_run (self->db, "kb_link_snd_load_after", s_route (self) < 0 ? 4 : 2,
+                               values, NULL, NULL, &rc);
     if (!res) {
         s_db_failed (self);
         return;
@@ -521,9 +532,11 @@ s_refresh (s_sender_t *self, int64_t now)
 {
     char limit[16];
     snprintf (limit, sizeof limit, "%d", self->cfg.max_inflight);
-    const char *values[1] = { limit };
+    const char *values[3] = { limit, self->cfg.stream_prefix,
+                              self->cfg.exclude_prefix ? "true" : "false" };
     kb_db_rc_t rc;
-    PGresult *res = kb_db_run (self->db, "kb_link_snd_load", 1, values, NULL, NULL, &rc);
+    PGresult *res = kb_db_run (self->db, "kb_link_snd_load", s_route (self) < 0 ? 3 : 1, values,
+                               NULL, NULL, &rc);
     self->next_refresh_ms = now + self->cfg.poll_ms;
     self->refresh_wanted = false;
     if (!res) {

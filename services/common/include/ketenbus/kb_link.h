@@ -87,8 +87,6 @@ int kb_link_inbox_status (kb_db_t *db, kb_link_inbox_status_t *status);
 
 /*  Sender: a zactor with its own thread and database connection */
 
-#define KB_LINK_PREFIX_MAX 32
-
 typedef struct
 {
     const char *conninfo;   /* database of the daemon */
@@ -110,7 +108,7 @@ typedef struct
        whose stream starts with stream_prefix (NULL or "": every row), or,
        with exclude_prefix, only the rows whose stream does not (so an
        empty prefix with exclude_prefix sends nothing). */
-    const char *stream_prefix; /* at most KB_LINK_PREFIX_MAX letters, digits and :._- */
+    const char *stream_prefix;
     bool exclude_prefix;
 } kb_link_sender_config_t;
 
