@@ -1339,8 +1339,8 @@ s_finish_batch (intake_server_t *self, int n, bool sent, volatile sig_atomic_t *
     }
     if (committed)
         s_mailbox_control (self, n);
-    /* the tracking sender is woken only for its own rows: a wake-up reads
-       past every pending row of the other streams to find them */
+    /* the tracking sender is woken only for its own rows: nothing to read
+       otherwise */
     bool tracking_rows = false;
     for (int i = 0; i < n; i++) {
         tracking_rows |= strncmp (self->items[i].stream, INTAKE_TRACKING_STREAM_PREFIX,

@@ -5,6 +5,7 @@
 #include "ketenbus/kb_validate.h"
 
 #include <sodium.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,7 +144,8 @@ s_add_date (kb_db_barray_t *col, const char *date)
 
 /* One household column of a signal as an array literal, "{a,b}":
    pseudonyms are hex, dates and roles digits, so nothing needs quoting; a
-   member without a valid birth date gets NULL, which the column refuses. */
+   member without a valid birth date gets NULL, which the column refuses.
+   A person named twice is stored once (the first time), in all three. */
 enum { S_HH_PSEUDONYM, S_HH_BIRTH_DATE, S_HH_ROLE };
 
 static void
@@ -152,11 +154,19 @@ s_add_household (kb_db_barray_t *col, const Ketenbus__V1__StoredSignal *s, int w
     char text[INTAKE_MAX_HOUSEHOLD * 68 + 3];
     size_t used = 0;
     text[used++] = '{';
+    size_t listed = 0;
     for (size_t i = 0; i < s->n_household; i++) {
         const Ketenbus__V1__PseudoPerson *m = s->household[i];
+        bool again = false;
+        for (size_t j = 0; j < i && !again && m->pseudonym; j++)
+            again = s->household[j]->pseudonym
+                    && strcmp (s->household[j]->pseudonym, m->pseudonym) == 0;
+        if (again)
+            continue;
         char value[72];
         if (which == S_HH_PSEUDONYM)
-            snprintf (value, sizeof value, "%s", m->pseudonym && *m->pseudonym ? m->pseudonym : "NULL");
+            snprintf (value, sizeof value, "%s",
+                      m->pseudonym && *m->pseudonym ? m->pseudonym : "NULL");
         else if (which == S_HH_BIRTH_DATE)
             snprintf (value, sizeof value, "%s",
                       kb_validate_date (m->birth_date, NULL) ? m->birth_date : "NULL");
@@ -165,7 +175,7 @@ s_add_household (kb_db_barray_t *col, const Ketenbus__V1__StoredSignal *s, int w
         size_t len = strlen (value);
         if (used + len + 2 > sizeof text)
             break;   /* not reached: validation allows INTAKE_MAX_HOUSEHOLD members */
-        if (i > 0)
+        if (listed++ > 0)
             text[used++] = ',';
         memcpy (text + used, value, len);
         used += len;

@@ -27,7 +27,7 @@
 typedef int (intake_validate_org_fn) (void *arg, const char *org);
 
 typedef struct {
-    int32_t today_days;            /* days since 1970-01-01, UTC */
+    int32_t today_days;            /* the local date, days since 1970-01-01 (kb_date_today_days) */
     const char *const *gemeenten;  /* CBS codes of the configured region */
     int ngemeenten;
     intake_validate_org_fn *org_type_of;  /* NULL: named organisations are

@@ -47,7 +47,7 @@ s_setup (void **state)
     kbt_zorg_directory (s_zorg, S_PROVIDER, "zorgaanbieder", "", "0794");
     time_t now = time (NULL);
     struct tm tm;
-    gmtime_r (&now, &tm);
+    localtime_r (&now, &tm); /* the daemons' date */
     strftime (s_today, sizeof s_today, "%Y-%m-%d", &tm);
     return 0;
 }
@@ -481,7 +481,7 @@ test_bad_fields_are_rejected_and_quarantined (void **state)
 
     /* every reject is in quarantine, nothing was stored or forwarded */
     assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.quarantine"), quarantined + rejects);
-    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.kb_outbox WHERE stream = 'toewijzing:TW-FWD-3'"), 0);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.kb_link_stream WHERE stream = 'toewijzing:TW-FWD-3'"), 0);
     assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.partner_message WHERE sender_org = 'gemeente-helmond'"
                               " AND message_id = '%s'", c.message_id), 0);
     kb_client_destroy (&cjg);
@@ -522,7 +522,7 @@ test_plan_registered_through_intake (void **state)
     char today[11];
     time_t now = time (NULL);
     struct tm tm;
-    gmtime_r (&now, &tm);
+    localtime_r (&now, &tm);
     strftime (today, sizeof today, "%Y-%m-%d", &tm);
     p.plan_ref = ref;
     p.plan_version = 1;

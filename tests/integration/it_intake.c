@@ -103,6 +103,42 @@ test_accepted_then_duplicate (void **state)
     kb_client_destroy (&client);
 }
 
+/* The household on the signal row: every member once, in the signal's
+   order, even when a partner names a person twice. */
+static void
+test_household_stored_on_the_signal (void **state)
+{
+    (void) state;
+    kb_client_t *client = kbt_intake_client (s_intake, KBT_CJG);
+    kbt_signal_t s;
+    kbt_signal_init (&s, 4200);
+    Ketenbus__V1__Person sibling = s.member;
+    char sibling_bsn[10];
+    kbt_make_bsn (9999, sibling_bsn);
+    sibling.bsn = sibling_bsn;
+    sibling.birth_date = "2015-06-01";
+    sibling.role = KETENBUS__V1__HOUSEHOLD_ROLE__HOUSEHOLD_ROLE_KIND;
+    Ketenbus__V1__Person *members[3] = { &s.member, &sibling, &s.member };
+    s.signal.household = members;
+    s.signal.n_household = 3;
+    kb_envelope_t *reply = s_roundtrip (client, &s.env);
+    assert_int_equal (reply->body_case, KETENBUS__V1__ENVELOPE__BODY_ACK);
+    assert_int_equal (reply->ack->status, KETENBUS__V1__ACK_STATUS__ACK_STATUS_ACCEPTED);
+    char sql[512];
+    snprintf (sql, sizeof sql,
+              "SELECT count(*) FROM intake.signal WHERE ref = '%s'"
+              " AND cardinality (household_pseudonyms) = 2"
+              " AND household_birth_dates = '{1984-02-29,2015-06-01}'"
+              " AND household_roles = '{%d,%d}'"
+              " AND household_pseudonyms[1] <> household_pseudonyms[2]"
+              " AND length (household_pseudonyms[2]) = 64",
+              reply->ack->reference, (int) KETENBUS__V1__HOUSEHOLD_ROLE__HOUSEHOLD_ROLE_OUDER,
+              (int) KETENBUS__V1__HOUSEHOLD_ROLE__HOUSEHOLD_ROLE_KIND);
+    assert_int_equal (s_count (sql), 1);
+    kb_codec_free (&reply);
+    kb_client_destroy (&client);
+}
+
 typedef void (s_mutate_fn) (kbt_signal_t *s);
 static void m_bsn_elfproef (kbt_signal_t *s) { s->subject.bsn = "123456781"; }
 static void m_bsn_zero (kbt_signal_t *s) { s->subject.bsn = "000000000"; }
@@ -580,6 +616,7 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_accepted_then_duplicate),
+        cmocka_unit_test (test_household_stored_on_the_signal),
         cmocka_unit_test (test_each_reject_code_and_quarantine),
         cmocka_unit_test (test_organisation_type_not_allowed),
         cmocka_unit_test (test_garbage_and_unknown_bodies_survived),

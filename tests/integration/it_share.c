@@ -50,7 +50,7 @@ s_date (int days_from_today, char out[11])
 {
     time_t t = time (NULL) + (time_t) days_from_today * 86400;
     struct tm tm;
-    gmtime_r (&t, &tm);
+    localtime_r (&t, &tm); /* the daemons' date */
     strftime (out, 11, "%Y-%m-%d", &tm);
 }
 

@@ -58,7 +58,7 @@ typedef struct
     long pending;           /* neither acknowledged nor dead-lettered */
     long oldest_pending_ms; /* age of the oldest pending row, 0 when none */
     long dead;              /* dead-lettered rows */
-    long acked;             /* acknowledged rows not yet pruned */
+    long acked;             /* acknowledged rows kept (0 with prune_after_s = 0) */
 } kb_link_outbox_status_t;
 
 /* Fills status for the outbox of db's schema (kb_outbox_prepare first).
@@ -99,8 +99,9 @@ typedef struct
     int batch;              /* rows read per outbox query (default 500) */
     int max_inflight;       /* unacknowledged rows held in memory (default 4 * batch) */
     int heartbeat_ms;       /* ZMTP heartbeat interval, timeout is 3x (default 1000) */
-    int prune_after_s;      /* keep acknowledged rows this long; 0 (default): delete a row
-                               when it is acknowledged */
+    int prune_after_s;      /* keep acknowledged rows this long; 0 (default, also of a
+                               zero-initialised config): delete a row when it is
+                               acknowledged */
     int poll_ms;            /* outbox poll interval without wake-up (default 200) */
     int sndhwm;             /* send high-water mark (default 10000) */
     /* A daemon with two receivers runs one sender per receiver over the
@@ -268,7 +269,7 @@ typedef enum
 {
     KB_LINK_ACT_NONE = 0,
     KB_LINK_ACT_SEND,       /* transmit (attempts == 1: first time) */
-    KB_LINK_ACT_MARK_ACKED, /* set acked_at */
+    KB_LINK_ACT_MARK_ACKED, /* delete the row (or set acked_at when rows are kept) */
     KB_LINK_ACT_MARK_DEAD   /* set dead_at and dead_reason */
 } kb_link_action_t;
 
