@@ -37,6 +37,7 @@ typedef struct
     kb_db_t *db; /* the writer's connection, schema snd */
     kb_link_sender_t *sender;
     kb_outbox_batch_t *batch; /* set: every other transaction is written in bulk */
+    int prune_after_s;        /* 0: acknowledged rows are deleted (the default) */
 } s_link_test_t;
 
 static pid_t
@@ -58,7 +59,7 @@ s_peer_alive (pid_t pid)
 }
 
 static s_link_test_t *
-s_setup (const char *dbname, const char *max_attempts)
+s_setup (const char *dbname, const char *max_attempts, int prune_after_s)
 {
     s_link_test_t *t = calloc (1, sizeof *t);
     assert_non_null (t);
@@ -68,6 +69,7 @@ s_setup (const char *dbname, const char *max_attempts)
     assert_true (asprintf (&t->peer_log, "%s/peer.log", var) > 0);
     free (var);
     t->peer_max_attempts = strdup (max_attempts);
+    t->prune_after_s = prune_after_s;
     t->db = kb_db_connect (t->conninfo, "snd", 30000);
     assert_non_null (t->db);
     assert_int_equal (kb_db_migrate (t->db, KB_MIGRATIONS_DIR, "link"), 0);
@@ -90,7 +92,7 @@ s_setup (const char *dbname, const char *max_attempts)
         .batch = 250,
         .max_inflight = 1000,
         .heartbeat_ms = 500,
-        .prune_after_s = 3600,
+        .prune_after_s = prune_after_s,
         .poll_ms = 100,
     };
     t->sender = kb_link_sender_new (&cfg);
@@ -188,7 +190,12 @@ s_assert_exactly_once_in_order (s_link_test_t *t, long total)
     assert_int_equal (kb_link_outbox_status (t->db, &st), 0);
     assert_int_equal (st.pending, 0);
     assert_int_equal (st.dead, 0);
-    assert_int_equal (st.acked, total);
+    /* every row queued once; kept as acknowledged, or deleted at the ack */
+    assert_int_equal (kbt_query_long (t->conninfo, "SELECT sum (last_seq) FROM snd.kb_link_stream"),
+                      total);
+    assert_int_equal (st.acked, t->prune_after_s > 0 ? total : 0);
+    assert_int_equal (kbt_query_long (t->conninfo, "SELECT count(*) FROM snd.kb_outbox"),
+                      t->prune_after_s > 0 ? total : 0);
 }
 
 static void
@@ -212,7 +219,7 @@ test_receiver_kill9 (void **state)
     unsigned seed = (unsigned)time (NULL) ^ (unsigned)getpid ();
     srand (seed);
     fprintf (stderr, "ft_link: kill9 seed=%u\n", seed);
-    s_link_test_t *t = s_setup ("ft_link_kill9", "3");
+    s_link_test_t *t = s_setup ("ft_link_kill9", "3", 0);
     const int total = 10000, nstreams = 20, per_tx = 100;
     const int nbatches = total / per_tx;
     bool kill_at[100] = { false };
@@ -261,7 +268,7 @@ static void
 test_poison_message (void **state)
 {
     (void)state;
-    s_link_test_t *t = s_setup ("ft_link_poison", "3");
+    s_link_test_t *t = s_setup ("ft_link_poison", "3", 3600);
     const int total = 60, nstreams = 3, poison = 13; /* stream gezin-01, seq 5 */
     s_write (t, 0, total, nstreams, 10, poison);
     long applied = s_wait_settled (t, total - 1, 60000);
@@ -326,7 +333,7 @@ static void
 test_batch_put (void **state)
 {
     (void)state;
-    s_link_test_t *t = s_setup ("ft_link_batch", "3");
+    s_link_test_t *t = s_setup ("ft_link_batch", "3", 3600);
     t->batch = kb_outbox_batch_new ();
     assert_non_null (t->batch);
     const int total = 2000, nstreams = 7, per_tx = 90;
@@ -362,7 +369,7 @@ static void
 test_pg_restart (void **state)
 {
     (void)state;
-    s_link_test_t *t = s_setup ("ft_link_pgrestart", "3");
+    s_link_test_t *t = s_setup ("ft_link_pgrestart", "3", 0);
     const int total = 3000, nstreams = 10, per_tx = 100;
     for (int b = 0; b < total / per_tx; b++) {
         s_write (t, b * per_tx, (b + 1) * per_tx, nstreams, per_tx, -1);
@@ -396,7 +403,7 @@ static void
 test_late_receiver_oldest_first (void **state)
 {
     (void)state;
-    s_link_test_t *t = s_setup ("ft_link_late", "5");
+    s_link_test_t *t = s_setup ("ft_link_late", "5", 3600);
     kbt_kill (t->peer, SIGKILL);
     t->peer = -1;
     s_write (t, 0, 10, 20, 10, -1); /* streams gezin-00..09 */
