@@ -100,8 +100,8 @@ s_trajectory (tracking_ctx_t *ctx,
     if (regie_source && row.found && !regie_change &&
         (row.state == KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AFGEROND ||
          (int)in->state < row.state)) {
-        kb_debug ("trajectory update already passed trajectory=\"%s\" state=%s at=%s",
-                  row.trajectory_id,
+        kb_debug ("trajectory update already passed trajectory_row=%ld state=%s at=%s",
+                  row.id,
                   tracking_state_name ((int)in->state),
                   tracking_state_name (row.state));
         return tracking_store_audit (ctx,
@@ -188,8 +188,8 @@ s_trajectory (tracking_ctx_t *ctx,
                              ? row.state_date
                              : "");
     ev.duration_days = kb_date_days_between (row.aangemeld_date, row.state_date);
-    kb_debug ("trajectory applied trajectory=\"%s\" from=%s to=%s",
-              row.trajectory_id,
+    kb_debug ("trajectory applied trajectory_row=%ld from=%s to=%s",
+              row.id,
               tracking_state_name (from),
               tracking_state_name (row.state));
     return tracking_store_monitor (ctx, row.trajectory_id, &ev, message_id);

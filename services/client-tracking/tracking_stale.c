@@ -54,9 +54,11 @@ s_remind (tracking_ctx_t *ctx, const tracking_trajectory_t *t, const char *kind)
     ev.event_date = today;
     ev.start_date = (char *)t->state_date;
     ev.duration_days = kb_date_days_between (t->state_date, today);
-    kb_info ("stale trajectory reminded kind=%s trajectory=\"%s\" regisseur=\"%s\"",
+    /* the row id, not the partner's trajectory id: that is the partner's
+       own text and stays out of the log */
+    kb_info ("stale trajectory reminded kind=%s trajectory_row=%ld regisseur=\"%s\"",
              kind,
-             t->trajectory_id,
+             t->id,
              t->regisseur_org);
     return tracking_store_monitor (ctx, t->trajectory_id, &ev, NULL);
 }

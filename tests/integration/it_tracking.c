@@ -415,6 +415,9 @@ test_stale_case_reminder (void **state)
                       "SELECT count(*) FROM client_tracking.trajectory"
                       " WHERE trajectory_id = 'pot-stale' AND stale_kind = 'no_update'"),
       1);
+    /* the reminders are logged by row, not by the partner's trajectory id */
+    assert_true (kbt_tracking_log_count (s_trk, "stale trajectory reminded kind=no_update") >= 1);
+    assert_int_equal (kbt_tracking_log_count (s_trk, "pot-stale"), 0);
     /* nothing reached the mailbox link but the reminders */
     assert_int_equal (
       kbt_query_long (s_conn,
