@@ -69,6 +69,7 @@ kb_http_listen_is_loopback (const char *listen)
 
 struct MHD_Daemon *
 kb_http_start (const char *listen,
+               unsigned threads,
                MHD_AccessHandlerCallback handler,
                void *arg,
                MHD_RequestCompletedCallback completed,
@@ -102,6 +103,8 @@ kb_http_start (const char *listen,
                                              (unsigned)30,
                                              MHD_OPTION_CONNECTION_MEMORY_LIMIT,
                                              (size_t)65536,
+                                             MHD_OPTION_THREAD_POOL_SIZE,
+                                             threads > 1 ? threads : 1u,
                                              MHD_OPTION_END);
     if (!d)
         kb_error ("could not listen for HTTP on \"%s\"", listen);

@@ -242,7 +242,7 @@ kb_metrics_new (const kb_metrics_config_t *config)
     self->started = time (NULL);
     /* one attempt now; the server thread tries again at every scrape */
     self->db = kb_db_connect (self->conninfo, self->schema, 0);
-    self->http = kb_http_start (config->listen, s_handle, self, NULL, NULL);
+    self->http = kb_http_start (config->listen, 1, s_handle, self, NULL, NULL); /* one connection */
     if (!self->http)
         goto fail;
     kb_info ("metrics serving listen=\"%s\"", config->listen);

@@ -43,6 +43,7 @@ const kb_config_key_t monitor_config_keys[] = {
     { "http/listen", KB_CFG_STRING, "127.0.0.1:8480", 0, 0, "address:port of the dashboard (HTML, CSV/JSON export, logins); empty: off. Put a TLS proxy in front for anything but localhost" },
     { "http/session_ttl_s", KB_CFG_INT, "28800", 60, 604800, "how long a dashboard login (session cookie) lasts" },
     { "http/cache_s", KB_CFG_INT, "60", 0, 3600, "a computed dashboard page (with its exports) is reused for this many seconds; the page shows when it was computed (0: always recompute)" },
+    { "http/threads", KB_CFG_INT, "4", 1, 16, "dashboard requests served at once, each with a database connection of its own (a slow page does not hold up the others)" },
     { "http/cookie_secure", KB_CFG_BOOL, "false", 0, 0, "mark the session cookie Secure (set when the dashboard is served over HTTPS)" },
     { "metrics/listen", KB_CFG_STRING, "127.0.0.1:9474", 0, 0, "address:port of GET /metrics for Prometheus (the daemon's own health); empty: off" },
     { "log/level", KB_CFG_STRING, "info", 0, 0, "debug, info, warning or error" },

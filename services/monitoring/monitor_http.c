@@ -10,6 +10,7 @@
 #include "ketenbus/kb_log.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,10 +27,44 @@ struct _monitor_http_t
 {
     monitor_http_config_t config;
     char *conninfo, *schema, *tariffs;
-    kb_db_t *db;            /* used only on the server's thread */
-    monitor_cache_t *cache; /* likewise */
+    /* one connection per server thread (a libpq connection is never shared
+       between threads): a request takes a free one and gives it back */
+    kb_db_t *db[MONITOR_HTTP_THREADS_MAX];
+    bool busy[MONITOR_HTTP_THREADS_MAX];
+    int nthreads;
+    pthread_mutex_t lock;     /* the busy flags and the cache */
+    pthread_cond_t released;
+    bool lock_ready;
+    monitor_cache_t *cache;   /* a report in it is read only under lock */
     struct MHD_Daemon *http;
 };
+
+/* A free connection of the pool (one per thread: never waits long). */
+static int
+s_db_take (monitor_http_t *self)
+{
+    pthread_mutex_lock (&self->lock);
+    int slot = -1;
+    while (slot < 0) {
+        for (int i = 0; i < self->nthreads && slot < 0; i++)
+            if (!self->busy[i])
+                slot = i;
+        if (slot < 0)
+            pthread_cond_wait (&self->released, &self->lock);
+    }
+    self->busy[slot] = true;
+    pthread_mutex_unlock (&self->lock);
+    return slot;
+}
+
+static void
+s_db_give (monitor_http_t *self, int slot)
+{
+    pthread_mutex_lock (&self->lock);
+    self->busy[slot] = false;
+    pthread_cond_signal (&self->released);
+    pthread_mutex_unlock (&self->lock);
+}
 
 /* one request: the body of a POST as it arrives */
 typedef struct
@@ -123,7 +158,7 @@ s_reason (char *buf, size_t size, const char *path, const char *gemeente)
 /* Writes one audit row and commits it. Returns 0, or -1: then nothing may
    be shown. */
 static int
-s_audit (monitor_http_t *self,
+s_audit (kb_db_t *db,
          const monitor_user_t *user,
          const char *event,
          char action,
@@ -147,13 +182,13 @@ s_audit (monitor_http_t *self,
                                .reason = reason,
                                .outcome = outcome,
                                .authorised = authorised };
-    kb_db_rc_t rc = kb_db_begin (self->db);
+    kb_db_rc_t rc = kb_db_begin (db);
     if (rc == KB_DB_OK)
-        rc = (kb_db_rc_t)kb_audit_append (self->db, &entry);
+        rc = (kb_db_rc_t)kb_audit_append (db, &entry);
     if (rc == KB_DB_OK)
-        rc = kb_db_commit (self->db);
+        rc = kb_db_commit (db);
     if (rc != KB_DB_OK) {
-        kb_db_rollback (self->db);
+        kb_db_rollback (db);
         kb_error ("could not write the dashboard audit row event=\"%s\"", event);
         return -1;
     }
@@ -204,7 +239,7 @@ typedef enum
 } s_auth_t;
 
 static s_auth_t
-s_authenticate (monitor_http_t *self,
+s_authenticate (kb_db_t *db,
                 struct MHD_Connection *conn,
                 monitor_user_t *user,
                 bool *bearer)
@@ -219,12 +254,12 @@ s_authenticate (monitor_http_t *self,
         const char *token = authz + 7;
         while (*token == ' ')
             token++;
-        rc = monitor_auth_token (self->db, token, user);
+        rc = monitor_auth_token (db, token, user);
     } else {
         const char *session = MHD_lookup_connection_value (conn, MHD_COOKIE_KIND, S_COOKIE);
         if (!session)
             return S_AUTH_NONE;
-        rc = monitor_auth_session (self->db, session, user);
+        rc = monitor_auth_session (db, session, user);
     }
     return rc == MONITOR_AUTH_OK        ? S_AUTH_OK
            : rc == MONITOR_AUTH_REFUSED ? S_AUTH_REFUSED
@@ -234,7 +269,8 @@ s_authenticate (monitor_http_t *self,
 /*  Routes */
 
 static enum MHD_Result
-s_login (monitor_http_t *self, struct MHD_Connection *conn, const char *method, s_request_t *req)
+s_login (monitor_http_t *self, kb_db_t *db, struct MHD_Connection *conn, const char *method,
+         s_request_t *req)
 {
     kb_http_buf_t out = { 0 };
     enum MHD_Result result;
@@ -255,17 +291,17 @@ s_login (monitor_http_t *self, struct MHD_Connection *conn, const char *method, 
         size_t len = strlen (t);
         while (len && (t[len - 1] == ' ' || t[len - 1] == '\r' || t[len - 1] == '\n'))
             t[--len] = '\0';
-        rc = monitor_auth_token (self->db, t, &user);
+        rc = monitor_auth_token (db, t, &user);
     }
     char session[MONITOR_AUTH_SESSION_LEN + 1];
     if (rc == MONITOR_AUTH_OK &&
-        monitor_auth_session_new (self->db, user.id, self->config.session_ttl_s, session) != 0)
+        monitor_auth_session_new (db, user.id, self->config.session_ttl_s, session) != 0)
         rc = MONITOR_AUTH_ERROR;
     if (rc == MONITOR_AUTH_ERROR) {
         return s_message (conn, 503, "Niet beschikbaar", "De database is niet bereikbaar.");
     }
     if (rc != MONITOR_AUTH_OK) {
-        if (s_audit (self, NULL, "dashboard.login", 'E', "/login", NULL, "refused", false))
+        if (s_audit (db, NULL, "dashboard.login", 'E', "/login", NULL, "refused", false))
             return s_message (conn, 500, "Fout", "Het auditlog kon niet worden geschreven.");
         kb_info ("dashboard login refused");
         monitor_render_login (&out, "Onbekend, ingetrokken of verlopen token.");
@@ -273,7 +309,7 @@ s_login (monitor_http_t *self, struct MHD_Connection *conn, const char *method, 
         kb_http_buf_free (&out);
         return result;
     }
-    if (s_audit (self, &user, "dashboard.login", 'E', "/login", NULL, "ok", true))
+    if (s_audit (db, &user, "dashboard.login", 'E', "/login", NULL, "ok", true))
         return s_message (conn, 500, "Fout", "Het auditlog kon niet worden geschreven.");
     kb_info ("dashboard login user_id=%lld", user.id);
     char cookie[256];
@@ -287,18 +323,18 @@ s_login (monitor_http_t *self, struct MHD_Connection *conn, const char *method, 
 }
 
 static enum MHD_Result
-s_logout (monitor_http_t *self, struct MHD_Connection *conn)
+s_logout (kb_db_t *db, struct MHD_Connection *conn)
 {
     const char *session = MHD_lookup_connection_value (conn, MHD_COOKIE_KIND, S_COOKIE);
     if (session) {
         monitor_user_t user;
         bool bearer;
-        bool known = s_authenticate (self, conn, &user, &bearer) == S_AUTH_OK;
+        bool known = s_authenticate (db, conn, &user, &bearer) == S_AUTH_OK;
         /* the session must be gone on the server, not only the cookie */
-        if (monitor_auth_session_end (self->db, session) != 0)
+        if (monitor_auth_session_end (db, session) != 0)
             return s_message (conn, 503, "Niet beschikbaar", "De database is niet bereikbaar.");
         if (s_audit (
-              self, known ? &user : NULL, "dashboard.logout", 'E', "/logout", NULL, "ok", known))
+              db, known ? &user : NULL, "dashboard.logout", 'E', "/logout", NULL, "ok", known))
             return s_message (conn, 500, "Fout", "Het auditlog kon niet worden geschreven.");
     }
     return s_redirect (
@@ -367,6 +403,7 @@ s_arg (struct MHD_Connection *conn, const char *name)
 
 static enum MHD_Result
 s_figures (monitor_http_t *self,
+           kb_db_t *db,
            struct MHD_Connection *conn,
            const char *url,
            const s_target_t *target)
@@ -376,11 +413,11 @@ s_figures (monitor_http_t *self,
                *gemeente = s_arg (conn, "gemeente"), *gebied = s_arg (conn, "gebied");
     monitor_user_t user;
     bool bearer;
-    s_auth_t auth = s_authenticate (self, conn, &user, &bearer);
+    s_auth_t auth = s_authenticate (db, conn, &user, &bearer);
     if (auth == S_AUTH_ERROR)
         return s_text (conn, 503, "the database is not reachable; try again");
     if (auth != S_AUTH_OK) {
-        if (s_audit (self,
+        if (s_audit (db,
                      NULL,
                      "dashboard.denied",
                      'R',
@@ -414,7 +451,7 @@ s_figures (monitor_http_t *self,
     /* the gemeente role: its own gemeente, never another */
     if (user.role == MONITOR_ROLE_GEMEENTE) {
         if (*gemeente && strcmp (gemeente, user.gemeente) != 0) {
-            if (s_audit (self, &user, "dashboard.denied", 'R', url, NULL, "other_gemeente", false))
+            if (s_audit (db, &user, "dashboard.denied", 'R', url, NULL, "other_gemeente", false))
                 return s_text (conn, 500, "could not write the audit log");
             kb_info ("dashboard refused another gemeente user_id=%lld", user.id);
             if (target->html)
@@ -437,7 +474,7 @@ s_figures (monitor_http_t *self,
     monitor_report_filter_t filter;
     const char *why = "invalid filter";
     if (monitor_report_filter_parse (&filter, kind, period, gemeente, gebied, &why) != 0) {
-        if (s_audit (self, &user, event, 'R', url, gemeente, "bad_filter", true))
+        if (s_audit (db, &user, event, 'R', url, gemeente, "bad_filter", true))
             return s_text (conn, 500, "could not write the audit log");
         char message[256];
         snprintf (message, sizeof message, "Ongeldig filter: %s", why ? why : "invalid filter");
@@ -457,44 +494,40 @@ s_figures (monitor_http_t *self,
         return s_text (
           conn, 500, "filter does not hold the gemeente"); /* never shown anything else */
 
-    /* owned: a report the cache did not keep; report: what is shown */
+    /* owned: a report the cache did not keep; report: what is shown. A
+       report the cache keeps is read only under the lock (another thread
+       may replace it): the answer is rendered there and sent after the
+       audit row is written. The report is built without the lock. */
     monitor_report_t *owned = NULL;
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
     int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    pthread_mutex_lock (&self->lock);
     const monitor_report_t *report = monitor_cache_get (self->cache, target->page, &filter, now);
+    bool locked = report != NULL;
     if (!report) {
-        owned = monitor_report_build (self->db, &self->config.report, target->page, &filter);
+        pthread_mutex_unlock (&self->lock);
+        owned = monitor_report_build (db, &self->config.report, target->page, &filter);
         if (!owned) {
             kb_error ("could not build the dashboard report page=\"%s\"",
                       monitor_render_page_name (target->page));
             return s_message (conn, 500, "Fout", "De cijfers konden niet worden berekend.");
         }
+        pthread_mutex_lock (&self->lock);
         report = monitor_cache_put (self->cache, &owned, now);
-        if (!report)
+        locked = report != NULL;
+        if (!locked) {
+            pthread_mutex_unlock (&self->lock);
             report = owned;
+        }
     }
     const monitor_report_table_t *table = NULL;
-    if (*target->table && !(table = monitor_report_table (report, target->table))) {
-        monitor_report_destroy (&owned);
-        if (s_audit (self, &user, event, 'R', url, filter.gemeente, "not_found", true))
-            return s_text (conn, 500, "could not write the audit log");
-        return s_text (conn, 404, "no such table");
-    }
-    if (s_audit (self,
-                 &user,
-                 event,
-                 'R',
-                 url,
-                 filter.gemeente,
-                 target->html ? "shown" : "exported",
-                 true)) {
-        monitor_report_destroy (&owned);
-        return s_text (conn, 500, "could not write the audit log");
-    }
+    bool found = !*target->table || (table = monitor_report_table (report, target->table));
     const char *type = "application/json; charset=utf-8";
     char disposition[160] = "";
-    if (target->html) {
+    if (!found) {
+        /* nothing to render */
+    } else if (target->html) {
         monitor_render_page (&out, report, target->page, &view, NULL);
         type = "text/html; charset=utf-8";
     } else if (table && target->csv) {
@@ -507,6 +540,26 @@ s_figures (monitor_http_t *self,
     } else {
         monitor_render_report_json (&out, report);
     }
+    if (locked)
+        pthread_mutex_unlock (&self->lock);
+    monitor_report_destroy (&owned);
+    if (!found) {
+        kb_http_buf_free (&out);
+        if (s_audit (db, &user, event, 'R', url, filter.gemeente, "not_found", true))
+            return s_text (conn, 500, "could not write the audit log");
+        return s_text (conn, 404, "no such table");
+    }
+    if (s_audit (db,
+                 &user,
+                 event,
+                 'R',
+                 url,
+                 filter.gemeente,
+                 target->html ? "shown" : "exported",
+                 true)) {
+        kb_http_buf_free (&out);
+        return s_text (conn, 500, "could not write the audit log");
+    }
     result = s_answer (conn,
                        200,
                        type,
@@ -516,7 +569,6 @@ s_figures (monitor_http_t *self,
                        NULL,
                        NULL);
     kb_http_buf_free (&out);
-    monitor_report_destroy (&owned);
     return result;
 }
 
@@ -539,18 +591,25 @@ s_route (monitor_http_t *self,
         kb_http_buf_free (&out);
         return rc;
     }
-    if (kb_db_ensure (self->db, 2000) != 0)
-        return s_text (conn, 503, "the database is not reachable; try again");
-    if (strcmp (url, "/login") == 0)
-        return s_login (self, conn, method, req);
-    if (strcmp (url, "/logout") == 0)
-        return s_logout (self, conn);
     s_target_t target;
-    if (!s_target_parse (url, &target))
+    bool login = strcmp (url, "/login") == 0, logout = strcmp (url, "/logout") == 0;
+    if (!login && !logout && !s_target_parse (url, &target))
         return s_text (conn, 404, "not found");
-    if (!get)
+    if (!login && !logout && !get)
         return s_text (conn, 405, "method not allowed");
-    return s_figures (self, conn, url, &target);
+    int slot = s_db_take (self);
+    kb_db_t *db = self->db[slot];
+    enum MHD_Result result;
+    if (kb_db_ensure (db, 2000) != 0)
+        result = s_text (conn, 503, "the database is not reachable; try again");
+    else if (login)
+        result = s_login (self, db, conn, method, req);
+    else if (logout)
+        result = s_logout (db, conn);
+    else
+        result = s_figures (self, db, conn, url, &target);
+    s_db_give (self, slot);
+    return result;
 }
 
 static enum MHD_Result
@@ -624,16 +683,31 @@ monitor_http_new (const monitor_http_config_t *config)
                   config->listen);
         goto fail;
     }
-    self->cache = monitor_cache_new (16, (int64_t)config->cache_s * 1000);
-    self->db = kb_db_connect (self->conninfo, self->schema, 5000);
-    if (!self->cache || !self->db || monitor_auth_prepare (self->db) || kb_audit_prepare (self->db)) {
-        kb_error ("could not open the dashboard's database connection");
+    self->nthreads = config->threads < 1                          ? 1
+                     : config->threads > MONITOR_HTTP_THREADS_MAX ? MONITOR_HTTP_THREADS_MAX
+                                                                  : config->threads;
+    if (pthread_mutex_init (&self->lock, NULL) != 0)
+        goto fail;
+    if (pthread_cond_init (&self->released, NULL) != 0) {
+        pthread_mutex_destroy (&self->lock);
         goto fail;
     }
-    self->http = kb_http_start (config->listen, s_handle, self, s_completed, NULL);
+    self->lock_ready = true;
+    self->cache = monitor_cache_new (16, (int64_t)config->cache_s * 1000);
+    if (!self->cache)
+        goto fail;
+    for (int i = 0; i < self->nthreads; i++) {
+        self->db[i] = kb_db_connect (self->conninfo, self->schema, 5000);
+        if (!self->db[i] || monitor_auth_prepare (self->db[i]) || kb_audit_prepare (self->db[i])) {
+            kb_error ("could not open the dashboard's database connections");
+            goto fail;
+        }
+    }
+    self->http = kb_http_start (config->listen, (unsigned)self->nthreads, s_handle, self,
+                                s_completed, NULL);
     if (!self->http)
         goto fail;
-    kb_info ("dashboard serving listen=\"%s\"", config->listen);
+    kb_info ("dashboard serving listen=\"%s\" threads=%d", config->listen, self->nthreads);
     return self;
 fail:
     monitor_http_destroy (&self);
@@ -647,9 +721,14 @@ monitor_http_destroy (monitor_http_t **self_p)
         return;
     monitor_http_t *self = *self_p;
     if (self->http)
-        MHD_stop_daemon (self->http); /* joins the thread before its connection goes */
+        MHD_stop_daemon (self->http); /* joins the threads before their connections go */
     monitor_cache_destroy (&self->cache);
-    kb_db_destroy (&self->db);
+    for (int i = 0; i < MONITOR_HTTP_THREADS_MAX; i++)
+        kb_db_destroy (&self->db[i]);
+    if (self->lock_ready) {
+        pthread_cond_destroy (&self->released);
+        pthread_mutex_destroy (&self->lock);
+    }
     free (self->conninfo);
     free (self->schema);
     free (self->tariffs);

@@ -4,12 +4,13 @@
     /export/<page>.json), logins (/login, /logout), filters as query
     parameters (period, p, gemeente, gebied).
 
-    Threading: one libmicrohttpd server with one internal polling thread
-    (kb_http), so requests are handled one at a time on that thread, which
-    owns the dashboard's own database connection (libpq connections are not
-    shared between threads; the daemon's link receiver keeps its own). A
-    report is a few aggregate queries; a handful of users does not need a
-    thread pool, and one connection keeps the audit chain simple.
+    Threading: one libmicrohttpd server with a pool of `threads` threads
+    (kb_http), so a slow page (a large region, not in the cache) does not
+    hold up the others. The dashboard keeps one database connection per
+    thread (libpq connections are not shared between threads; the daemon's
+    link receiver keeps its own); a request takes a free one. The page cache
+    is shared under a lock; audit rows from several connections are chained
+    one after the other by the audit head's row lock.
 
     Access: a session cookie from POST /login with a token, or
     "Authorization: Bearer <token>" (monitor_auth). Fails closed: no or bad
@@ -33,8 +34,11 @@ typedef struct
     int session_ttl_s;
     bool cookie_secure; /* Secure attribute (behind TLS) */
     int cache_s;        /* a built page is reused this long (0: never) */
+    int threads;        /* server threads and database connections (1..16) */
     monitor_report_config_t report;
 } monitor_http_config_t;
+
+#define MONITOR_HTTP_THREADS_MAX 16
 
 typedef struct _monitor_http_t monitor_http_t;
 

@@ -38,6 +38,7 @@ s_http_start (monitor_server_t *self, const kb_config_t *config)
             .session_ttl_s = (int)kb_config_int (config, "http/session_ttl_s"),
             .cookie_secure = kb_config_bool (config, "http/cookie_secure"),
             .cache_s = (int)kb_config_int (config, "http/cache_s"),
+            .threads = (int)kb_config_int (config, "http/threads"),
         };
         monitor_config_report (config, &hcfg.report);
         if (!(self->http = monitor_http_new (&hcfg)))

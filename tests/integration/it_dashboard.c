@@ -23,6 +23,7 @@
 #include "monitor_auth.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -359,6 +360,74 @@ test_login_session_and_logout (void **state)
     free (a);
 }
 
+/* A page request in the background: its status when it returned. */
+typedef struct
+{
+    const char *path;
+    int status;
+    volatile int done;
+} s_background_t;
+
+static void *
+s_background_get (void *arg)
+{
+    s_background_t *b = arg;
+    char *a = s_get (b->path, s_keten, &b->status);
+    free (a);
+    b->done = 1;
+    return NULL;
+}
+
+/* A page that is being computed (here: held up by a lock on the figures'
+   tables) does not hold up the other viewers: a login and its audit row
+   are answered meanwhile on another thread and connection; the page comes
+   when the lock goes. */
+static void
+test_slow_page_does_not_hold_up_others (void **state)
+{
+    (void)state;
+    PGconn *lock = PQconnectdb (s_conn);
+    assert_int_equal (PQstatus (lock), CONNECTION_OK);
+    PGresult *res = PQexec (lock, "BEGIN");
+    PQclear (res);
+    res = PQexec (lock,
+                  "SELECT string_agg (format ('monitoring.%I', tablename), ', ') FROM pg_tables"
+                  " WHERE schemaname = 'monitoring' AND (tablename LIKE 'mon\\_%'"
+                  " OR tablename = 'monitoring_event')");
+    assert_int_equal (PQresultStatus (res), PGRES_TUPLES_OK);
+    char *sql = s_printf ("LOCK TABLE %s IN ACCESS EXCLUSIVE MODE", PQgetvalue (res, 0, 0));
+    PQclear (res);
+    res = PQexec (lock, sql);
+    assert_int_equal (PQresultStatus (res), PGRES_COMMAND_OK);
+    PQclear (res);
+    free (sql);
+
+    /* a month no other test asked for: not in the page cache */
+    s_background_t slow = { .path = "/?period=month&p=2025-02" };
+    pthread_t thread;
+    assert_int_equal (pthread_create (&thread, NULL, s_background_get, &slow), 0);
+    kbt_sleep_ms (700);
+    assert_false (slow.done); /* held up by the lock */
+
+    int64_t t0 = kbt_now_ms ();
+    char *body = s_printf ("token=%s", s_keten);
+    int status;
+    char *a = kbt_http (s_http, "POST", "/login", NULL, body, &status);
+    s_audited++;
+    assert_int_equal (status, 303);
+    assert_true (kbt_now_ms () - t0 < 5000);
+    assert_false (slow.done);
+    free (a);
+    free (body);
+
+    res = PQexec (lock, "ROLLBACK");
+    PQclear (res);
+    PQfinish (lock);
+    assert_int_equal (pthread_join (thread, NULL), 0);
+    assert_true (slow.done);
+    assert_int_equal (slow.status, 200);
+}
+
 static void
 test_every_request_audited_and_chain_intact (void **state)
 {
@@ -520,6 +589,7 @@ main (void)
         cmocka_unit_test (test_gemeente_sees_its_own_gemeente_only),
         cmocka_unit_test (test_bad_filter_and_escaping),
         cmocka_unit_test (test_login_session_and_logout),
+        cmocka_unit_test (test_slow_page_does_not_hold_up_others),
         cmocka_unit_test (test_every_request_audited_and_chain_intact),
         cmocka_unit_test (test_metrics_of_every_daemon),
     };

@@ -1,17 +1,18 @@
 /*  kb_http - what the daemons' small HTTP servers (kb_metrics' /metrics,
     monitoring's dashboard) share: the "address:port" of a listen key, one
-    libmicrohttpd daemon with one internal polling thread, a growing text
-    buffer with HTML, JSON and CSV escaping, and the answer with the headers
-    every response carries.
+    libmicrohttpd daemon with its internal thread(s), a growing text buffer
+    with HTML, JSON and CSV escaping, and the answer with the headers every
+    response carries.
 
     Threading: kb_http_start runs libmicrohttpd with
-    MHD_USE_INTERNAL_POLLING_THREAD and no thread pool, so every request
-    handler of one server runs on that one thread, one request at a time.
-    A server may therefore own one libpq connection (kb_db_t), opened
-    before kb_http_start and used only from its handler: a libpq connection
-    is never shared between threads. The daemon's own loop and connection
-    are untouched. These servers answer operators, Prometheus and a handful
-    of dashboard users; one request at a time is plenty. */
+    MHD_USE_INTERNAL_POLLING_THREAD and a pool of `threads` threads. With
+    one, every request handler of the server runs on that one thread, one
+    request at a time, and the server may own one libpq connection
+    (kb_db_t), opened before kb_http_start and used only from its handler
+    (/metrics does). With more, handlers run concurrently and each needs a
+    connection of its own (the dashboard keeps one per thread): a libpq
+    connection is never shared between threads. The daemon's own loop and
+    connection are untouched. */
 #ifndef KB_HTTP_H_INCLUDED
 #define KB_HTTP_H_INCLUDED
 
@@ -27,11 +28,12 @@ int kb_http_listen_parse (const char *listen, struct sockaddr_storage *addr, soc
    (127.0.0.0/8 or ::1): reachable from this machine only. */
 bool kb_http_listen_is_loopback (const char *listen);
 
-/* Starts a server on listen with one internal thread (see above); handler
-   and arg as for MHD_start_daemon, completed (may be NULL) is called when a
-   request ends (free per-request state there). NULL (after logging why)
-   when listen is invalid or cannot be bound. */
+/* Starts a server on listen with `threads` internal threads (1 or more, see
+   above); handler and arg as for MHD_start_daemon, completed (may be NULL)
+   is called when a request ends (free per-request state there). NULL
+   (after logging why) when listen is invalid or cannot be bound. */
 struct MHD_Daemon *kb_http_start (const char *listen,
+                                  unsigned threads,
                                   MHD_AccessHandlerCallback handler,
                                   void *arg,
                                   MHD_RequestCompletedCallback completed,
