@@ -1249,11 +1249,10 @@ static bool
 s_receive (intake_server_t *self, s_item_t *item, bool wait)
 {
     zmsg_t *msg = NULL;
-    if (!wait) {
-        zmq_pollitem_t pi = { zsock_resolve (self->router), 0, ZMQ_POLLIN, 0 };
-        if (zmq_poll (&pi, 1, 0) <= 0)
-            return false;
-    }
+    /* ZMQ_EVENTS, not zmq_poll: no poll system call per message while the
+       socket has messages queued (it was a fifth of intake's CPU) */
+    if (!wait && !(zsock_events (self->router) & ZMQ_POLLIN))
+        return false;
     msg = zmsg_recv (self->router);
     if (!msg)
         return false;
