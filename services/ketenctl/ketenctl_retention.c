@@ -23,7 +23,11 @@ s_usage (FILE *out)
              "    (Verwijsindex): retention/youth_days after the signal, when the person\n"
              "    reaches that age, or when client-tracking ended a trajectory of the\n"
              "    person as overleden, whichever is first;\n"
-             "  - quarantined input older than retention/quarantine_days.\n"
+             "  - quarantined input older than retention/quarantine_days;\n"
+             "  - dead letters (messages a daemon gave up on, payload included) older than\n"
+             "    retention/dead_letter_days, on both sides of every link: kb_dead_letter and\n"
+             "    the dead kb_outbox rows in intake, zorgtoewijzing, client-tracking and\n"
+             "    monitoring.\n"
              "  Every purge is audited with counts per table, never content; audit rows\n"
              "  themselves are kept (they hold pseudonyms only). --dry-run counts and rolls\n"
              "  back.\n");
@@ -102,6 +106,28 @@ static const ketenctl_statement_t s_intake_statements[] = {
     { "ketenctl_retention_quarantine",
       "DELETE FROM quarantine WHERE received_at < now () - $1::int * interval '1 day'", 1 },
 };
+
+/* Dead letters of one daemon's schema (its connection's search_path):
+   $1 dead_letter_days. Whether the schema has link tables is asked on
+   intake's connection first ($1 schema): a daemon that never ran has none,
+   and opening a connection in its schema would create the schema. */
+static const ketenctl_statement_t s_dead_there = {
+    "ketenctl_retention_dead_there",
+    "SELECT to_regclass (format ('%I.kb_dead_letter', $1::text)) IS NOT NULL"
+    " AND to_regclass (format ('%I.kb_outbox', $1::text)) IS NOT NULL",
+    1
+};
+static const ketenctl_statement_t s_dead_statements[] = {
+    { "ketenctl_retention_dead_letters",
+      "DELETE FROM kb_dead_letter WHERE dead_at < now () - $1::int * interval '1 day'", 1 },
+    { "ketenctl_retention_dead_outbox",
+      "DELETE FROM kb_outbox WHERE dead_at < now () - $1::int * interval '1 day'", 1 },
+};
+static const char *const s_dead_tables[] = { "kb_dead_letter", "kb_outbox_dead" };
+/* the schemas with link tables, by their ketenctl configuration key */
+static const char *const s_link_schema_keys[] = { "db/schema", "zorg/schema", "tracking/schema",
+                                                  "monitoring/schema" };
+#define S_LINK_SCHEMAS (sizeof s_link_schema_keys / sizeof s_link_schema_keys[0])
 
 /* Persons whose trajectory client-tracking ended as overleden (outcome 5). */
 static const ketenctl_statement_t s_deceased = {
@@ -183,6 +209,51 @@ s_finish (kb_db_t *db, bool dry_run, const char *const *tables, const long *coun
     return 0;
 }
 
+/* The dead letters of the schema named by key: counts[2] purged (or
+   counted, for a dry run), audited there. 0, 1 when the schema has no link
+   tables, or -1. */
+static int
+s_purge_dead (const ketenctl_t *ctx, kb_db_t *intake, const char *key, const char *days,
+              bool dry_run, long counts[2], int *exit_rc)
+{
+    counts[0] = counts[1] = 0;
+    const char *schema = kb_config_str (ctx->config, key);
+    kb_db_rc_t db_rc;
+    PGresult *res = ketenctl_db_query (intake, &s_dead_there, (const char *[]){ schema }, &db_rc);
+    if (!res) {
+        ketenctl_err ("could not look for the link tables of schema \"%s\"", schema);
+        return -1;
+    }
+    bool there = PQgetvalue (res, 0, 0)[0] == 't';
+    PQclear (res);
+    if (!there)
+        return 1;
+    kb_db_t *db = ketenctl_db_open (ctx, schema, false, exit_rc);
+    if (!db)
+        return -1;
+    int rc = -1;
+    if (kb_audit_prepare (db) || ketenctl_db_prepare (db, s_dead_statements, 2)
+        || kb_db_begin (db) != KB_DB_OK)
+        goto done;
+    for (int i = 0; i < 2; i++) {
+        res = kb_db_run (db, s_dead_statements[i].name, 1, (const char *[]){ days }, NULL, NULL,
+                         &db_rc);
+        if (!res) {
+            kb_db_rollback (db);
+            goto done;
+        }
+        counts[i] = atol (PQcmdTuples (res));
+        PQclear (res);
+    }
+    rc = s_finish (db, dry_run, s_dead_tables, counts, 2);
+done:
+    if (rc < 0)
+        ketenctl_err ("could not purge the dead letters of schema \"%s\" (sqlstate %s)",
+                      schema, kb_db_last_sqlstate (db));
+    kb_db_destroy (&db);
+    return rc;
+}
+
 static int
 s_purge (const ketenctl_t *ctx, int argc, char *argv[])
 {
@@ -204,6 +275,11 @@ s_purge (const ketenctl_t *ctx, int argc, char *argv[])
               (long long) kb_config_int (ctx->config, "retention/youth_days"));
     snprintf (quarantine_days, sizeof quarantine_days, "%lld",
               (long long) kb_config_int (ctx->config, "retention/quarantine_days"));
+    char dead_days[16];
+    snprintf (dead_days, sizeof dead_days, "%lld",
+              (long long) kb_config_int (ctx->config, "retention/dead_letter_days"));
+    long dead_counts[S_LINK_SCHEMAS][2] = { { 0 } };
+    bool dead_there[S_LINK_SCHEMAS] = { false };
 
     kb_db_t *zorg = NULL, *intake = NULL;
     PGresult *subjects = NULL, *res = NULL;
@@ -266,6 +342,17 @@ s_purge (const ketenctl_t *ctx, int argc, char *argv[])
     if (s_finish (zorg, dry_run, s_zorg_tables, zorg_counts, S_ZORG_TABLES))
         goto db_failed;
 
+    /* 3. dead letters, in each daemon's schema that has link tables */
+    for (size_t i = 0; i < S_LINK_SCHEMAS; i++) {
+        int there = s_purge_dead (ctx, intake, s_link_schema_keys[i], dead_days, dry_run,
+                                  dead_counts[i], &rc);
+        if (there < 0) {
+            rc = rc == KETENCTL_UNREACHABLE ? rc : KETENCTL_FAILED;
+            goto done;
+        }
+        dead_there[i] = there == 0;
+    }
+
     if (json) {
         printf ("{\"dry_run\": %s, \"intake\": {", dry_run ? "true" : "false");
         for (size_t i = 0; i < 3; i++)
@@ -273,6 +360,12 @@ s_purge (const ketenctl_t *ctx, int argc, char *argv[])
         printf ("}, \"zorgtoewijzing\": {");
         for (size_t i = 0; i < S_ZORG_TABLES; i++)
             printf ("%s\"%s\": %ld", i ? ", " : "", s_zorg_tables[i], zorg_counts[i]);
+        printf ("}, \"dead_letters\": {");
+        for (size_t i = 0, n = 0; i < S_LINK_SCHEMAS; i++)
+            if (dead_there[i])
+                printf ("%s\"%s\": {\"%s\": %ld, \"%s\": %ld}", n++ ? ", " : "",
+                        kb_config_str (ctx->config, s_link_schema_keys[i]), s_dead_tables[0],
+                        dead_counts[i][0], s_dead_tables[1], dead_counts[i][1]);
         printf ("}}\n");
     } else {
         printf ("%s\n", dry_run ? "retention purge (dry run, nothing removed):"
@@ -284,6 +377,11 @@ s_purge (const ketenctl_t *ctx, int argc, char *argv[])
         for (size_t i = 0; i < S_ZORG_TABLES; i++)
             printf ("%s %s %ld", i ? "," : "", s_zorg_tables[i], zorg_counts[i]);
         printf ("\n");
+        for (size_t i = 0; i < S_LINK_SCHEMAS; i++)
+            if (dead_there[i])
+                printf ("  dead letters in %s: received %ld, sent %ld\n",
+                        kb_config_str (ctx->config, s_link_schema_keys[i]), dead_counts[i][0],
+                        dead_counts[i][1]);
     }
     rc = KETENCTL_OK;
     goto done;

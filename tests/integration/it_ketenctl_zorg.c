@@ -758,7 +758,16 @@ test_retention (void **state)
               " = '%s';"
               "INSERT INTO intake.quarantine (received_at, sender_org, code, field, rule, size,"
               " sealed_raw) VALUES (now () - interval '100 days', 'cjg-helmond', 'KB10', 'x',"
-              " 'y', 1, '\\x00'), (now (), 'cjg-helmond', 'KB10', 'x', 'y', 1, '\\x00');",
+              " 'y', 1, '\\x00'), (now (), 'cjg-helmond', 'KB10', 'x', 'y', 1, '\\x00');"
+              /* dead letters on both sides of a link, one old and one recent each */
+              "INSERT INTO zorgtoewijzing.kb_dead_letter (message_id, sender, stream, stream_seq,"
+              " payload, reason, attempts, dead_at) VALUES ('ret-dead-old', 'intake', 'ret', 1,"
+              " '\\x00', 'poison', 10, now () - interval '100 days'), ('ret-dead-new', 'intake',"
+              " 'ret', 2, '\\x00', 'poison', 10, now ());"
+              "INSERT INTO intake.kb_link_stream (stream, last_seq) VALUES ('ret', 2);"
+              "INSERT INTO intake.kb_outbox (stream, stream_seq, message_id, payload, dead_at,"
+              " dead_reason) VALUES ('ret', 1, 'ret-dead-old', '\\x00', now () - interval"
+              " '100 days', 'poison'), ('ret', 2, 'ret-dead-new', '\\x00', now (), 'poison');",
               gr, pr, gr, py);
     kbt_exec (db, sql);
     long gezinnen = kbt_query_long (db, "SELECT count(*) FROM zorgtoewijzing.gezin");
@@ -772,6 +781,8 @@ test_retention (void **state)
                    " quarantine 1");
     s_expect (out, "zorgtoewijzing: gezin 1, person 2, gezin_member 2, involvement 1, plan 1");
     s_expect (out, "consent 1, share 1");
+    s_expect (out, "dead letters in intake: received 0, sent 1");
+    s_expect (out, "dead letters in zorgtoewijzing: received 1, sent 0");
     free (out);
     assert_int_equal (kbt_query_long (db, "SELECT count(*) FROM zorgtoewijzing.gezin"), gezinnen);
     assert_int_equal (kbt_query_long (db, "SELECT count(*) FROM intake.signal"), signals);
@@ -785,6 +796,20 @@ test_retention (void **state)
     assert_int_equal (kbt_query_long (db, "SELECT count(*) FROM intake.signal"), signals - 2);
     assert_int_equal (kbt_query_long (db, "SELECT count(*) FROM intake.quarantine"),
                       quarantine - 1);
+    /* the old dead letters went, on both sides; the recent ones stay */
+    assert_int_equal (kbt_query_long (db, "SELECT count(*) FROM zorgtoewijzing.kb_dead_letter"
+                                          " WHERE message_id LIKE 'ret-dead-%'"),
+                      1);
+    assert_int_equal (kbt_query_long (db, "SELECT count(*) FROM intake.kb_outbox"
+                                          " WHERE message_id = 'ret-dead-new'"),
+                      1);
+    assert_int_equal (kbt_query_long (db, "SELECT count(*) FROM intake.kb_outbox"
+                                          " WHERE message_id = 'ret-dead-old'"),
+                      0);
+    assert_int_equal (kbt_query_long (db, "SELECT count(*) FROM zorgtoewijzing.kb_audit WHERE"
+                                          " event = 'retention.purged' AND reason ="
+                                          " 'kb_dead_letter' AND outcome = 'purged:1'"),
+                      1);
     /* nothing of R is left outside the audit log; Y's gezin stays */
     assert_int_equal (kbt_query_longf (db,
                                        "SELECT (SELECT count(*) FROM zorgtoewijzing.person WHERE"
