@@ -262,6 +262,7 @@ typedef struct
 typedef struct
 {
     kb_link_sender_config_t cfg; /* strings owned */
+    int route;                   /* s_route_loads index of the prefix, or -1: general */
     zsock_t *pipe;
     zsock_t *dealer;
     zpoller_t *poller;
@@ -392,10 +393,12 @@ static const char s_sql_load_after[] =
 
 /* The route statements of this sender's prefix, or -1: the general ones. */
 static int
-s_route (const s_sender_t *self)
+s_route (const kb_link_sender_config_t *cfg)
 {
-    for (size_t i = 0; !self->cfg.exclude_prefix && i < sizeof s_route_loads / sizeof s_route_loads[0]; i++)
-        if (strcmp (self->cfg.stream_prefix, s_route_loads[i].prefix) == 0)
+    if (cfg->exclude_prefix)
+        return -1;
+    for (size_t i = 0; i < sizeof s_route_loads / sizeof s_route_loads[0]; i++)
+        if (strcmp (cfg->stream_prefix, s_route_loads[i].prefix) == 0)
             return (int) i;
     return -1;
 }
@@ -412,7 +415,7 @@ s_db_ready (s_sender_t *self, int64_t now)
     bool ok = false;
     if (!self->db) {
         self->db = kb_db_connect (self->cfg.conninfo, self->cfg.schema, 0);
-        int route = s_route (self);
+        int route = self->route;
         if (self->db &&
             (kb_db_prepare (self->db, "kb_link_snd_load",
                             route < 0 ? s_sql_load : s_route_loads[route].load, route < 0 ? 3 : 1) ||
@@ -513,7 +516,7 @@ s_refresh_new (s_sender_t *self)
     const char *values[4] = { limit, after, self->cfg.stream_prefix,
                               self->cfg.exclude_prefix ? "true" : "false" };
     kb_db_rc_t rc;
-    PGresult *res = kb_db_run (self->db, "kb_link_snd_load_after", s_route (self) < 0 ? 4 : 2,
+    PGresult *res = kb_db_run (self->db, "kb_link_snd_load_after", self->route < 0 ? 4 : 2,
                                values, NULL, NULL, &rc);
     if (!res) {
         s_db_failed (self);
@@ -535,7 +538,7 @@ s_refresh (s_sender_t *self, int64_t now)
     const char *values[3] = { limit, self->cfg.stream_prefix,
                               self->cfg.exclude_prefix ? "true" : "false" };
     kb_db_rc_t rc;
-    PGresult *res = kb_db_run (self->db, "kb_link_snd_load", s_route (self) < 0 ? 3 : 1, values,
+    PGresult *res = kb_db_run (self->db, "kb_link_snd_load", self->route < 0 ? 3 : 1, values,
                                NULL, NULL, &rc);
     self->next_refresh_ms = now + self->cfg.poll_ms;
     self->refresh_wanted = false;
@@ -810,6 +813,7 @@ s_sender_actor (zsock_t *pipe, void *args)
     kb_link_sender_config_t *cfg = (kb_link_sender_config_t *)args;
     s_sender_t self_s = { 0 }, *self = &self_s;
     self->cfg = *cfg;
+    self->route = s_route (cfg);
     self->pipe = pipe;
     self->connect_delay_ms = 100;
     self->dealer = zsock_new (ZMQ_DEALER);
