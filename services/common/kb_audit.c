@@ -719,62 +719,6 @@ kb_audit_batch_send (kb_audit_batch_t *self, kb_db_t *db)
     return kb_db_pipeline_send (db, "kb_audit_insert_batch", B_COUNT, values, NULL, NULL);
 }
 
-static void
-s_batch_reset (kb_audit_batch_t *self)
-{
-    self->rows = 0;
-    for (int c = 0; c < B_COUNT; c++)
-        kb_db_array_reset (&self->column[c]);
-    kb_audit_batch_savepoint (self);
-}
-
-int
-kb_audit_batch_begin (kb_audit_batch_t *self, kb_db_t *db)
-{
-    assert (self);
-    assert (db);
-    self->have_head = false;
-    s_batch_reset (self);
-    if (PQtransactionStatus (kb_db_conn (db)) != PQTRANS_INTRANS) {
-        kb_error ("could not begin audit batch: no open transaction");
-        return KB_DB_FATAL;
-    }
-    kb_db_rc_t rc = kb_db_run_cmd (db, "kb_audit_lock", 0, NULL, NULL, NULL);
-    if (rc != KB_DB_OK)
-        return rc;
-    PGresult *res = kb_db_run (db, "kb_audit_head_lock", 0, NULL, NULL, NULL, &rc);
-    if (!res)
-        return rc;
-    if (s_head_from_result (db, res, &self->last_seq, self->last_hash, &self->at_us))
-        rc = KB_DB_FATAL;
-    else {
-        self->have_head = true;
-        kb_audit_batch_savepoint (self);
-    }
-    PQclear (res);
-    return rc;
-}
-
-int
-kb_audit_batch_flush (kb_audit_batch_t *self, kb_db_t *db)
-{
-    assert (self);
-    assert (db);
-    if (self->rows == 0)
-        return KB_DB_OK;
-    const char *values[B_COUNT];
-    if (s_batch_values (self, values))
-        return KB_DB_FATAL;
-    kb_db_rc_t rc = kb_db_run_cmd (db, "kb_audit_insert_batch", B_COUNT, values, NULL, NULL);
-    if (rc != KB_DB_OK) {
-        kb_error ("could not append audit entries rows=%zu sqlstate=%s", self->rows,
-                  kb_db_last_sqlstate (db));
-        return rc;
-    }
-    s_batch_reset (self);
-    return KB_DB_OK;
-}
-
 void
 kb_audit_batch_savepoint (kb_audit_batch_t *self)
 {

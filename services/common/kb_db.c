@@ -419,6 +419,20 @@ kb_db_pipeline_send_cmd (kb_db_t *self, const char *sql)
     return s_pipe_queued (self, "(command)");
 }
 
+/* The name a queued COMMIT is known by: kb_db_pipeline_next checks its tag. */
+static const char s_pipe_commit[] = "COMMIT";
+
+kb_db_rc_t
+kb_db_pipeline_send_commit (kb_db_t *self)
+{
+    assert (self->pipe_active);
+    if (!PQsendQueryParams (self->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0)) {
+        s_pipe_fail (self, KB_DB_RETRY);
+        return KB_DB_RETRY;
+    }
+    return s_pipe_queued (self, s_pipe_commit);
+}
+
 kb_db_rc_t
 kb_db_pipeline_sync (kb_db_t *self)
 {
@@ -465,6 +479,15 @@ kb_db_pipeline_next (kb_db_t *self, kb_db_rc_t *rc)
         while ((tail = PQgetResult (self->conn)) != NULL)
             PQclear (tail);
         ExecStatusType status = PQresultStatus (res);
+        if (status == PGRES_COMMAND_OK && name == s_pipe_commit
+            && strcmp (PQcmdStatus (res), "COMMIT") != 0) {
+            /* a failed transaction "commits" with the tag ROLLBACK */
+            snprintf (self->sqlstate, sizeof self->sqlstate, "%s", "25P02");
+            s_pipe_fail (self, KB_DB_FATAL);
+            PQclear (res);
+            *rc = KB_DB_FATAL;
+            return NULL;
+        }
         if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
             *rc = KB_DB_OK;
             return res;

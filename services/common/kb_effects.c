@@ -41,8 +41,13 @@ kb_effects_on_batch (kb_effects_t *self, kb_db_t *db, kb_link_batch_event_t even
     int rc = KB_DB_OK;
     switch (event) {
         case KB_LINK_BATCH_BEGIN:
+            /* the audit head is locked and read in the batch's first round trip */
             kb_outbox_batch_reset (self->outbox);
-            rc = kb_audit_batch_begin (self->audit, db);
+            self->open = false;
+            rc = kb_audit_batch_lock (self->audit, db);
+            break;
+        case KB_LINK_BATCH_STARTED:
+            rc = kb_audit_batch_head (self->audit, db);
             self->open = rc == KB_DB_OK;
             break;
         case KB_LINK_MESSAGE_BEGIN:
@@ -54,9 +59,10 @@ kb_effects_on_batch (kb_effects_t *self, kb_db_t *db, kb_link_batch_event_t even
             kb_outbox_batch_rollback_to (self->outbox);
             break;
         case KB_LINK_BATCH_COMMIT:
+            /* queued before the COMMIT, in the batch's last round trip */
             rc = kb_outbox_batch_send (self->outbox, db);
             if (rc == KB_DB_OK)
-                rc = kb_audit_batch_flush (self->audit, db);
+                rc = kb_audit_batch_send (self->audit, db);
             self->open = false;
             break;
         case KB_LINK_BATCH_ABORT:

@@ -2,8 +2,9 @@
     daemon's loop; batches applied in one transaction, deduplicated, kept
     in order per (sender, stream), and acknowledged after COMMIT with one
     ack message per sender.
-    A batch is first applied without savepoints (two round trips less per
-    message); when a message fails, the batch is rolled back and applied
+    A batch costs two round trips besides its messages' own (BEGIN with
+    the inbox lookup, the inbox rows with COMMIT). It is first applied
+    without savepoints (two round trips less per message); when a message fails, the batch is rolled back and applied
     again with a SAVEPOINT per message, so that only the failing message
     is set aside. */
 #include "kb_link_private.h"
@@ -301,9 +302,20 @@ s_batch_reset (kb_link_receiver_t *self)
     zhashx_purge (self->positions);
 }
 
-/* Reads the state of every message of the batch in one round trip. */
+/* Tells the daemon where the transaction is; returns 0 or -1. */
 static int
-s_load_states (kb_link_receiver_t *self, s_in_t *ins, int n)
+s_hook (kb_link_receiver_t *self, kb_link_batch_event_t event)
+{
+    if (!self->cfg.on_batch)
+        return 0;
+    return self->cfg.on_batch (self->db, event, self->arg) == 0 ? 0 : -1;
+}
+
+/* Opens the batch's transaction in one round trip: BEGIN, what the hook
+   queues (zorgtoewijzing: the audit chain's lock and head), and the state
+   of every message of the batch. */
+static int
+s_batch_start (kb_link_receiver_t *self, s_in_t *ins, int n)
 {
     kb_db_array_t col[3] = { { 0 } };
     int result = -1;
@@ -312,13 +324,24 @@ s_load_states (kb_link_receiver_t *self, s_in_t *ins, int n)
         kb_db_array_add_str (&col[1], ins[i].stream);
         kb_db_array_add_str (&col[2], ins[i].message_id);
     }
-    const char *values[3] = { kb_db_array_text (&col[0]), kb_db_array_text (&col[1]),
+    const char *values[3] = { kb_db_array_text (&col[0]),
+                              kb_db_array_text (&col[1]),
                               kb_db_array_text (&col[2]) };
-    kb_db_rc_t rc;
+    kb_db_rc_t rc = KB_DB_OK;
     PGresult *res = NULL;
-    if (values[0] && values[1] && values[2])
-        res = kb_db_run (self->db, "kb_link_in_states", 3, values, NULL, NULL, &rc);
-    if (!res || PQntuples (res) != n)
+    if (!values[0] || !values[1] || !values[2] || kb_db_pipeline_begin (self->db) != KB_DB_OK)
+        goto done;
+    bool queued = kb_db_pipeline_send_cmd (self->db, "BEGIN") == KB_DB_OK &&
+                  s_hook (self, KB_LINK_BATCH_BEGIN) == 0 &&
+                  kb_db_pipeline_send (self->db, "kb_link_in_states", 3, values, NULL, NULL) ==
+                    KB_DB_OK &&
+                  kb_db_pipeline_sync (self->db) == KB_DB_OK;
+    if (queued) {
+        PQclear (kb_db_pipeline_next (self->db, &rc));
+        if (rc == KB_DB_OK && s_hook (self, KB_LINK_BATCH_STARTED) == 0)
+            res = kb_db_pipeline_next (self->db, &rc);
+    }
+    if (kb_db_pipeline_end (self->db) != KB_DB_OK || !res || PQntuples (res) != n)
         goto done;
     for (int i = 0; i < n; i++) {
         s_in_t *in = &ins[i];
@@ -377,17 +400,28 @@ s_record_done (kb_link_receiver_t *self, s_in_t *in, bool had_attempts)
     return KB_DB_OK;
 }
 
-/* Writes the inbox rows and positions of the batch. */
+/* Ends the batch in one round trip: its inbox rows and stream positions,
+   what the hook queues (zorgtoewijzing: outbox and audit rows), COMMIT. */
 static kb_db_rc_t
-s_flush_done (kb_link_receiver_t *self)
+s_batch_commit (kb_link_receiver_t *self)
 {
-    if (self->done[S_DONE_ID].count == 0)
-        return KB_DB_OK;
     const char *values[4];
     for (int c = 0; c < 4; c++)
         if (!(values[c] = kb_db_array_text (&self->done[c])))
             return KB_DB_FATAL;
-    return kb_db_run_cmd (self->db, "kb_link_in_done", 4, values, NULL, NULL);
+    kb_db_rc_t rc = kb_db_pipeline_begin (self->db);
+    if (rc != KB_DB_OK)
+        return rc;
+    if (self->done[S_DONE_ID].count > 0)
+        rc = kb_db_pipeline_send (self->db, "kb_link_in_done", 4, values, NULL, NULL);
+    if (rc == KB_DB_OK && s_hook (self, KB_LINK_BATCH_COMMIT) != 0)
+        rc = KB_DB_RETRY;
+    if (rc == KB_DB_OK)
+        rc = kb_db_pipeline_send_commit (self->db);
+    if (rc == KB_DB_OK)
+        rc = kb_db_pipeline_sync (self->db);
+    kb_db_rc_t end = kb_db_pipeline_end (self->db);
+    return rc != KB_DB_OK ? rc : end;
 }
 
 static kb_db_rc_t
@@ -436,15 +470,6 @@ fail:
     kb_warning ("could not record failed apply attempts count=%d sqlstate=%s",
                 npoison,
                 kb_db_last_sqlstate (self->db));
-}
-
-/* Tells the daemon where the transaction is; returns 0 or -1. */
-static int
-s_hook (kb_link_receiver_t *self, kb_link_batch_event_t event)
-{
-    if (!self->cfg.on_batch)
-        return 0;
-    return self->cfg.on_batch (self->db, event, self->arg) == 0 ? 0 : -1;
 }
 
 #define S_REDO_CAREFULLY (-2)
@@ -591,8 +616,7 @@ kb_link_receiver_handle (kb_link_receiver_t *self)
     kb_link_receiver_stats_t before = self->stats;
     for (bool careful = false;; careful = true) {
         s_batch_reset (self);
-        if (kb_db_begin (self->db) != KB_DB_OK || s_hook (self, KB_LINK_BATCH_BEGIN) != 0
-            || s_load_states (self, ins, n) != 0)
+        if (s_batch_start (self, ins, n) != 0)
             goto rollback;
         int step = 0;
         for (int i = 0; i < n && step == 0; i++)
@@ -609,8 +633,7 @@ kb_link_receiver_handle (kb_link_receiver_t *self)
         npoison = 0;
         kb_debug ("link batch applied again with savepoints messages=%d", n);
     }
-    if (s_flush_done (self) != KB_DB_OK || s_hook (self, KB_LINK_BATCH_COMMIT) != 0
-        || kb_db_commit (self->db) != KB_DB_OK)
+    if (s_batch_commit (self) != KB_DB_OK)
         goto rollback;
     s_acks_send (self, acks);
     rc = n;

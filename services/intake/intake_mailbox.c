@@ -110,13 +110,14 @@ intake_mailbox_prepare (kb_db_t *db)
                          "FROM mailbox WHERE org_id = $1 AND seq >= $2::bigint AND blocked_at IS NULL "
                          "ORDER BY seq LIMIT $3::int",
                          3);
-    rc |= kb_db_prepare (db, "mailbox_ack_rows",
-                         "UPDATE mailbox SET acked_at = now() "
-                         "WHERE org_id = $1 AND seq <= $2::bigint AND acked_at IS NULL",
-                         2);
-    rc |= kb_db_prepare (db, "mailbox_ack_head",
-                         "UPDATE mailbox_head SET acked_seq = greatest (acked_seq, $2::bigint) "
-                         "WHERE org_id = $1 AND $2::bigint <= last_seq RETURNING acked_seq",
+    /* the head moves only up to what was queued; then its rows follow */
+    rc |= kb_db_prepare (db, "mailbox_ack",
+                         "WITH h AS (UPDATE mailbox_head SET acked_seq = greatest (acked_seq, $2::bigint) "
+                         " WHERE org_id = $1 AND $2::bigint <= last_seq RETURNING acked_seq), "
+                         " r AS (UPDATE mailbox SET acked_at = now() "
+                         " WHERE org_id = $1 AND seq <= $2::bigint AND acked_at IS NULL "
+                         " AND EXISTS (SELECT 1 FROM h)) "
+                         "SELECT acked_seq FROM h",
                          2);
     rc |= kb_db_prepare (db, "mailbox_prune",
                          "DELETE FROM mailbox WHERE acked_at < now() - make_interval(secs => $1::int)",
@@ -219,25 +220,45 @@ intake_mailbox_replay (intake_mailbox_t *self, const char *org, uint64_t from_se
 }
 
 kb_db_rc_t
-intake_mailbox_ack (intake_mailbox_t *self, const char *org, uint64_t seq)
+intake_mailbox_ack (intake_mailbox_t *self, const char *const *orgs, const uint64_t *seqs, int n)
 {
-    char seqtxt[24];
-    snprintf (seqtxt, sizeof seqtxt, "%llu", (unsigned long long) seq);
-    const char *p[2] = { org, seqtxt };
-    kb_db_rc_t rc;
-    PGresult *res = kb_db_run (self->db, "mailbox_ack_head", 2, p, NULL, NULL, &rc);
-    if (!res)
-        return rc;
-    bool valid = PQntuples (res) == 1;
-    PQclear (res);
-    if (!valid)
-        return KB_DB_FATAL; /* acknowledges more than was ever queued */
-    rc = kb_db_run_cmd (self->db, "mailbox_ack_rows", 2, p, NULL, NULL);
-    s_session_t *s = s_session (self, org);
-    if (rc == KB_DB_OK && s && seq > s->acked_seq) {
-        s->acked_seq = seq;
-        s->progress_at = zclock_mono ();
+    char (*seqtxt)[24] = calloc ((size_t) n, sizeof *seqtxt);
+    if (!seqtxt)
+        return KB_DB_FATAL;
+    kb_db_rc_t rc = kb_db_pipeline_begin (self->db);
+    if (rc == KB_DB_OK)
+        rc = kb_db_pipeline_send_cmd (self->db, "BEGIN");
+    for (int i = 0; i < n && rc == KB_DB_OK; i++) {
+        snprintf (seqtxt[i], sizeof seqtxt[i], "%llu", (unsigned long long) seqs[i]);
+        const char *p[2] = { orgs[i], seqtxt[i] };
+        rc = kb_db_pipeline_send (self->db, "mailbox_ack", 2, p, NULL, NULL);
     }
+    if (rc == KB_DB_OK)
+        rc = kb_db_pipeline_send_commit (self->db);
+    if (rc == KB_DB_OK)
+        rc = kb_db_pipeline_sync (self->db);
+    /* read in queue order: BEGIN, each acknowledgement, COMMIT */
+    bool *valid = calloc ((size_t) n + 1, sizeof *valid);
+    if (rc == KB_DB_OK && valid) {
+        PQclear (kb_db_pipeline_next (self->db, &rc));
+        for (int i = 0; i < n && rc == KB_DB_OK; i++) {
+            PGresult *res = kb_db_pipeline_next (self->db, &rc);
+            valid[i] = res && PQntuples (res) == 1;
+            PQclear (res);
+        }
+    }
+    kb_db_rc_t end = kb_db_pipeline_end (self->db);
+    if (rc == KB_DB_OK)
+        rc = valid ? end : KB_DB_FATAL;
+    for (int i = 0; i < n && rc == KB_DB_OK; i++) {
+        s_session_t *s = s_session (self, orgs[i]);
+        if (valid[i] && s && seqs[i] > s->acked_seq) {
+            s->acked_seq = seqs[i];
+            s->progress_at = zclock_mono ();
+        }
+    }
+    free (valid);
+    free (seqtxt);
     return rc;
 }
 

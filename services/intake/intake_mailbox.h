@@ -70,8 +70,11 @@ void intake_mailbox_destroy (intake_mailbox_t **self_p);
 void intake_mailbox_seen (intake_mailbox_t *self, const char *org, zframe_t *routing_id);
 /* Replay from from_seq (0 = oldest retained) on the next push. */
 void intake_mailbox_replay (intake_mailbox_t *self, const char *org, uint64_t from_seq);
-/* Cumulative acknowledgement, in the caller's transaction. */
-kb_db_rc_t intake_mailbox_ack (intake_mailbox_t *self, const char *org, uint64_t seq);
+/* Cumulative acknowledgements (n of them: org[i] has everything up to
+   seq[i]) in one transaction of their own and one round trip. One that
+   acknowledges more than was ever queued changes nothing. */
+kb_db_rc_t intake_mailbox_ack (intake_mailbox_t *self, const char *const *orgs,
+                               const uint64_t *seqs, int n);
 /* Sends what is due to connected partners (own short reads). Returns the
    number of Deliver messages sent. */
 int intake_mailbox_push (intake_mailbox_t *self);

@@ -1099,7 +1099,7 @@ s_write_send (intake_server_t *self, int from, int to, bool begin)
         if (s_item_is_new (&self->items[i]) && self->items[i].block_consent[0])
             rc = intake_mailbox_block_consent (db, self->items[i].block_consent);
     if (rc == KB_DB_OK)
-        rc = kb_db_pipeline_send_cmd (db, "COMMIT");
+        rc = kb_db_pipeline_send_commit (db);
     if (rc == KB_DB_OK)
         rc = kb_db_pipeline_sync (db);
     if (rc != KB_DB_OK)
@@ -1295,18 +1295,26 @@ s_mailbox_control (intake_server_t *self, int n)
         else
             acks = true;
     }
-    if (!acks || kb_db_begin (self->db) != KB_DB_OK)
+    if (!acks)
         return;
-    for (int i = 0; i < n; i++) {
+    const char **orgs = calloc ((size_t) n, sizeof *orgs);
+    uint64_t *seqs = calloc ((size_t) n, sizeof *seqs);
+    int nacks = 0;
+    for (int i = 0; orgs && seqs && i < n; i++) {
         s_item_t *item = &self->items[i];
         if (item->kind == S_ITEM_CONTROL
-            && item->env->body_case == KETENBUS__V1__ENVELOPE__BODY_DELIVERY_ACK
-            && intake_mailbox_ack (self->mailbox, item->org, item->env->delivery_ack->mailbox_seq)
-                   == KB_DB_RETRY)
-            break;
+            && item->env->body_case == KETENBUS__V1__ENVELOPE__BODY_DELIVERY_ACK) {
+            orgs[nacks] = item->org;
+            seqs[nacks++] = item->env->delivery_ack->mailbox_seq;
+        }
     }
-    if (kb_db_commit (self->db) != KB_DB_OK)
+    if (nacks > 0 && intake_mailbox_ack (self->mailbox, orgs, seqs, nacks) != KB_DB_OK) {
         kb_db_rollback (self->db);
+        kb_warning ("could not record mailbox acknowledgements count=%d sqlstate=%s", nacks,
+                    kb_db_last_sqlstate (self->db));
+    }
+    free (orgs);
+    free (seqs);
 }
 
 /* Ends the batch in self->items: reads the outcome of its transaction

@@ -467,9 +467,10 @@ test_concurrent_writers (void **state)
     s_expect_intact (f, total);
 }
 
-//  The synchronous batch: rows appended after a savepoint and rolled back
-//  to it leave no trace, the chain goes on from the savepoint, and the
-//  rows flushed equal what one append each would have written.
+//  The batch as the link receiver writes it: lock and head read in the
+//  transaction's first round trip, rows appended after a savepoint and
+//  rolled back to it leave no trace, the chain goes on from the savepoint,
+//  and the rows go in with the COMMIT in one round trip.
 static void
 test_batch_savepoint (void **state)
 {
@@ -477,8 +478,15 @@ test_batch_savepoint (void **state)
     kb_audit_batch_t *batch = kb_audit_batch_new ();
     assert_non_null (batch);
     char org [32], subject [32];
-    assert_int_equal (kb_db_begin (f->db), KB_DB_OK);
-    assert_int_equal (kb_audit_batch_begin (batch, f->db), KB_DB_OK);
+    kb_db_rc_t rc;
+    assert_int_equal (kb_db_pipeline_begin (f->db), KB_DB_OK);
+    assert_int_equal (kb_db_pipeline_send_cmd (f->db, "BEGIN"), KB_DB_OK);
+    assert_int_equal (kb_audit_batch_lock (batch, f->db), KB_DB_OK);
+    assert_int_equal (kb_db_pipeline_sync (f->db), KB_DB_OK);
+    PQclear (kb_db_pipeline_next (f->db, &rc));
+    assert_int_equal (rc, KB_DB_OK);
+    assert_int_equal (kb_audit_batch_head (batch, f->db), KB_DB_OK);
+    assert_int_equal (kb_db_pipeline_end (f->db), KB_DB_OK);
     for (int i = 101; i <= 103; i++) {
         kb_audit_entry_t e = s_entry (1, i, org, subject);
         assert_int_equal (kb_audit_batch_append (batch, &e), KB_DB_OK);
@@ -493,19 +501,57 @@ test_batch_savepoint (void **state)
     assert_int_equal (kb_audit_batch_size (batch), 3);
     kb_audit_entry_t e = s_entry (1, 104, org, subject);
     assert_int_equal (kb_audit_batch_append (batch, &e), KB_DB_OK);
-    assert_int_equal (kb_audit_batch_flush (batch, f->db), KB_DB_OK);
-    assert_int_equal (kb_audit_batch_size (batch), 0);
-    //  the chain goes on after a flush in the same transaction
-    e = s_entry (1, 105, org, subject);
-    assert_int_equal (kb_audit_batch_append (batch, &e), KB_DB_OK);
-    assert_int_equal (kb_audit_batch_flush (batch, f->db), KB_DB_OK);
-    assert_int_equal (kb_db_commit (f->db), KB_DB_OK);
+    assert_int_equal (kb_db_pipeline_begin (f->db), KB_DB_OK);
+    assert_int_equal (kb_audit_batch_send (batch, f->db), KB_DB_OK);
+    assert_int_equal (kb_db_pipeline_send_commit (f->db), KB_DB_OK);
+    assert_int_equal (kb_db_pipeline_sync (f->db), KB_DB_OK);
+    assert_int_equal (kb_db_pipeline_end (f->db), KB_DB_OK);
     kb_audit_batch_destroy (&batch);
-    assert_int_equal (s_rows (f), 105);
+    assert_int_equal (s_rows (f), 104);
     assert_int_equal (kbt_query_long (f->conninfo,
                                       "SELECT count(*) FROM audit_it.kb_audit WHERE actor_org = 'org-2'"),
                       0);
-    s_expect_intact (f, 105);
+    s_expect_intact (f, 104);
+}
+
+//  A COMMIT queued in a pipeline after a failed statement "succeeds" with
+//  the tag ROLLBACK: kb_db must report that as a failure, or a batch whose
+//  rows were never written would be answered as committed.
+static void
+test_pipeline_commit_of_failed_transaction (void **state)
+{
+    fixture_t *f = s_fixture_100 (state, "it_audit_commit_tag");
+    kb_audit_batch_t *batch = kb_audit_batch_new ();
+    assert_non_null (batch);
+    char org [32], subject [32];
+    kb_db_rc_t rc;
+    assert_int_equal (kb_db_pipeline_begin (f->db), KB_DB_OK);
+    assert_int_equal (kb_db_pipeline_send_cmd (f->db, "BEGIN"), KB_DB_OK);
+    assert_int_equal (kb_audit_batch_lock (batch, f->db), KB_DB_OK);
+    assert_int_equal (kb_db_pipeline_sync (f->db), KB_DB_OK);
+    PQclear (kb_db_pipeline_next (f->db, &rc));
+    assert_int_equal (rc, KB_DB_OK);
+    assert_int_equal (kb_audit_batch_head (batch, f->db), KB_DB_OK);
+    kb_audit_entry_t e = s_entry (1, 101, org, subject);
+    assert_int_equal (kb_audit_batch_append (batch, &e), KB_DB_OK);
+    assert_int_equal (kb_audit_batch_send (batch, f->db), KB_DB_OK);
+    assert_int_equal (kb_db_pipeline_send_cmd (f->db, "SELECT 1 / 0"), KB_DB_OK);
+    assert_int_equal (kb_db_pipeline_sync (f->db), KB_DB_OK);
+    assert_int_equal (kb_db_pipeline_send_commit (f->db), KB_DB_OK);
+    assert_int_equal (kb_db_pipeline_sync (f->db), KB_DB_OK);
+    PQclear (kb_db_pipeline_next (f->db, &rc));
+    assert_int_equal (rc, KB_DB_OK);   //  the audit row, not committed
+    assert_null (kb_db_pipeline_next (f->db, &rc));
+    assert_int_not_equal (rc, KB_DB_OK);
+    PGresult *commit = kb_db_pipeline_next (f->db, &rc);
+    assert_null (commit);
+    assert_int_equal (rc, KB_DB_FATAL);
+    assert_string_equal (kb_db_last_sqlstate (f->db), "25P02");
+    assert_int_not_equal (kb_db_pipeline_end (f->db), KB_DB_OK);
+    kb_db_rollback (f->db);
+    kb_audit_batch_destroy (&batch);
+    assert_int_equal (s_rows (f), 100);
+    s_expect_intact (f, 100);
 }
 
 int
@@ -528,6 +574,7 @@ main (void)
         cmocka_unit_test_teardown (test_stale_snapshot_retries, s_teardown),
         cmocka_unit_test_teardown (test_concurrent_writers, s_teardown),
         cmocka_unit_test_teardown (test_batch_savepoint, s_teardown),
+        cmocka_unit_test_teardown (test_pipeline_commit_of_failed_transaction, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }

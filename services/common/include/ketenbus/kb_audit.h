@@ -180,16 +180,6 @@ size_t
 int
     kb_audit_batch_send (kb_audit_batch_t *self, kb_db_t *db);
 
-//  The same batch for a writer that does not pipeline (the link receiver's
-//  transaction in zorgtoewijzing): _begin forgets earlier rows, takes the
-//  chain lock and reads the head in two ordinary round trips; _flush
-//  inserts every row appended since in one statement and empties the batch
-//  (the chain goes on from the last row). Both run in the caller's open
-//  transaction and return KB_DB_OK, KB_DB_RETRY or KB_DB_FATAL.
-int
-    kb_audit_batch_begin (kb_audit_batch_t *self, kb_db_t *db);
-int
-    kb_audit_batch_flush (kb_audit_batch_t *self, kb_db_t *db);
 
 //  Remembers the rows appended so far, as SAVEPOINT does, and undoes
 //  every append after that point (the chain continues from there), for a

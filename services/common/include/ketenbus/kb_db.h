@@ -79,6 +79,9 @@ kb_db_rc_t kb_db_pipeline_send (kb_db_t *self, const char *name, int nparams,
                                 const char *const *values, const int *lengths, const int *formats);
 /* Queues a command without parameters (BEGIN, COMMIT). */
 kb_db_rc_t kb_db_pipeline_send_cmd (kb_db_t *self, const char *sql);
+/* Queues COMMIT; its result is a failure unless the transaction really
+   committed (as kb_db_commit: the tag ROLLBACK is not a success). */
+kb_db_rc_t kb_db_pipeline_send_commit (kb_db_t *self);
 /* Sends everything queued and marks the end of this round trip. */
 kb_db_rc_t kb_db_pipeline_sync (kb_db_t *self);
 /* The result of the next queued statement (caller PQclear()s it), or NULL

@@ -156,12 +156,17 @@ typedef int (kb_link_apply_fn) (kb_db_t *db,
 
 /* Moments in the receiver's transaction, for a daemon that keeps state
    beside it (zorgtoewijzing chains its audit rows in memory and writes
-   them in one statement per batch). */
+   them in one statement per batch). A batch costs two round trips besides
+   its messages: BEGIN, what the hook queues at BATCH_BEGIN and the inbox
+   lookup go in one pipeline, the inbox rows, what the hook queues at
+   BATCH_COMMIT and COMMIT in another. So at BATCH_BEGIN and BATCH_COMMIT
+   a pipeline is open: the hook only queues (kb_db_pipeline_send). */
 typedef enum {
-    KB_LINK_BATCH_BEGIN,   /* after BEGIN, before the first message */
+    KB_LINK_BATCH_BEGIN,   /* BEGIN queued: queue what the batch reads first */
+    KB_LINK_BATCH_STARTED, /* sent: read those results in order (kb_db_pipeline_next) */
     KB_LINK_MESSAGE_BEGIN, /* after a message's SAVEPOINT */
     KB_LINK_MESSAGE_UNDO,  /* after ROLLBACK TO that SAVEPOINT */
-    KB_LINK_BATCH_COMMIT,  /* before COMMIT: the last chance to write */
+    KB_LINK_BATCH_COMMIT,  /* COMMIT not queued yet: queue the last writes */
     KB_LINK_BATCH_ABORT    /* after the batch was rolled back */
 } kb_link_batch_event_t;
 
