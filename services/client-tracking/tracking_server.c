@@ -113,6 +113,8 @@ tracking_server_new (const kb_config_t *config)
         kb_audit_prepare (self->db))
         goto fail;
     self->ctx.db = self->db;
+    if (tracking_store_load_key (&self->ctx) != KB_DB_OK)
+        goto fail;
     kb_link_receiver_config_t rcfg = {
         .on_batch = s_on_batch,
         .batch = (int)kb_config_int (config, "link/batch"),

@@ -1,5 +1,6 @@
 /*  tracking_store - prepared statements and the side effects of a change. */
 #include "tracking_store.h"
+
 #include "ketenbus/kb_link.h"
 #include "ketenbus/kb_log.h"
 #include "ketenbus/kb_uuid.h"
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sodium.h>
 
 #define S_TRAJECTORY_COLUMNS                                                                       \
     "id, trajectory_id, trajectory_type, state, outcome, early_end_reason, state_date::text,"      \
@@ -20,6 +22,7 @@ int
 tracking_store_prepare (kb_db_t *db)
 {
     int rc = 0;
+    rc |= kb_db_prepare (db, "trk_stream_key", "SELECT key FROM monitor_stream_key WHERE id = 1", 0);
     rc |= kb_db_prepare (db,
                          "trk_trajectory_get",
                          "SELECT " S_TRAJECTORY_COLUMNS
@@ -360,18 +363,57 @@ tracking_store_send (tracking_ctx_t *ctx,
 }
 
 kb_db_rc_t
+tracking_store_load_key (tracking_ctx_t *ctx)
+{
+    kb_db_rc_t rc;
+    PGresult *res = kb_db_run (ctx->db, "trk_stream_key", 0, NULL, NULL, NULL, &rc);
+    if (!res)
+        return rc;
+    ctx->have_stream_key = false;
+    if (PQntuples (res) == 1 && PQgetlength (res, 0, 0) == 66) {
+        /* bytea in text form: \x and 64 hex digits */
+        const char *hex = PQgetvalue (res, 0, 0);
+        size_t len = 0;
+        ctx->have_stream_key =
+          strncmp (hex, "\\x", 2) == 0 &&
+          sodium_hex2bin (ctx->stream_key, sizeof ctx->stream_key, hex + 2, 64, NULL, &len, NULL) ==
+            0 &&
+          len == sizeof ctx->stream_key;
+    }
+    PQclear (res);
+    if (!ctx->have_stream_key) {
+        kb_error ("could not read the monitoring stream key (client-tracking migration 0003)");
+        return KB_DB_FATAL;
+    }
+    return KB_DB_OK;
+}
+
+/* The stream of key's events towards monitoring: a keyed hash, so that a
+   partner's id never becomes a stream name in monitoring's inbox. */
+static void
+s_monitor_stream (const tracking_ctx_t *ctx, const char *key, char stream[KB_LINK_ID_MAX + 1])
+{
+    uint8_t h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init (&st);
+    crypto_hash_sha256_update (&st, ctx->stream_key, sizeof ctx->stream_key);
+    crypto_hash_sha256_update (&st, (const uint8_t *)key, strlen (key));
+    crypto_hash_sha256_final (&st, h);
+    size_t prefix = strlen (TRACKING_MONITOR_PREFIX);
+    memcpy (stream, TRACKING_MONITOR_PREFIX, prefix);
+    sodium_bin2hex (stream + prefix, 33, h, 16);
+}
+
+kb_db_rc_t
 tracking_store_monitor (tracking_ctx_t *ctx,
                         const char *key,
                         Ketenbus__V1__MonitoringEvent *ev,
                         const char *correlation_id)
 {
+    if (!ctx->have_stream_key)
+        return KB_DB_FATAL;
     char stream[KB_LINK_ID_MAX + 1];
-    snprintf (stream,
-              sizeof stream,
-              "%s%.*s",
-              TRACKING_MONITOR_PREFIX,
-              (int)(KB_LINK_ID_MAX - strlen (TRACKING_MONITOR_PREFIX)),
-              key);
+    s_monitor_stream (ctx, key, stream);
     if (ev->occurred_at_ms == 0) {
         struct timespec ts;
         clock_gettime (CLOCK_REALTIME, &ts);

@@ -12,6 +12,7 @@
 #include "ketenbus/kb_outbox.h"
 #include "tracking_state.h"
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Who the daemon is in envelopes and audit rows. */
 #define TRACKING_ACTOR "client-tracking"
@@ -31,6 +32,8 @@ typedef struct
     int stable_threshold;      /* stable/threshold */
     unsigned stable_domains;   /* stable/domains as a mask */
     const char *regie_source;  /* trajectory/regie_source */
+    uint8_t stream_key[32];    /* names the monitoring streams (tracking_store_load_key) */
+    bool have_stream_key;
 } tracking_ctx_t;
 
 typedef struct
@@ -62,6 +65,9 @@ typedef struct
 } tracking_episode_row_t;
 
 int tracking_store_prepare (kb_db_t *db);
+/* Reads the key that names the monitoring streams (migration 0003);
+   without it nothing is sent to monitoring. */
+kb_db_rc_t tracking_store_load_key (tracking_ctx_t *ctx);
 
 /* Reads and locks the trajectory (row->found false when there is none). */
 kb_db_rc_t tracking_store_trajectory_get (tracking_ctx_t *ctx,

@@ -14,6 +14,9 @@
 #define S_DOMAINS 8 /* LifeDomain 1..8 */
 #define S_CATEGORIES_MAX 32
 
+/* Partner-chosen ids (trajectory_id, item_ref) are stored only as keyed
+   hashes (mon_ref, migration 0005): an id a partner typed a name into
+   never reaches monitoring's tables. */
 int
 monitor_store_prepare (kb_db_t *db)
 {
@@ -28,7 +31,7 @@ monitor_store_prepare (kb_db_t *db)
       " assessment_moment, share_outcome, legal_ground, event_date, start_date, end_date,"
       " duration_days, satisfaction_score, review_outcome, scores)"
       " VALUES ($1, $2, $3::int, to_timestamp($4::bigint / 1000.0), nullif($5, ''),"
-      " nullif($6, ''), nullif($7, ''), nullif($8, ''), nullif($9, ''), nullif($10, ''),"
+      " nullif($6, ''), nullif($7, ''), mon_ref($8), mon_item_ref($3::int, $9), nullif($10, ''),"
       " nullif($11, ''), nullif($12, ''), $13::int, $14::int, $15::int[], $16::int, $17::int,"
       " $18::int, $19::int, $20::int, $21::int, $22::int, $23::int, nullif($24, ''), $25::int,"
       " $26::int, $27::int, $28::int, $29::int, $30::bigint, $31::int, $32::int, $33::int,"

@@ -100,7 +100,7 @@ test_events_stored_once (void **state)
       kbt_query_longf (s_conn,
                        "SELECT count(*) FROM monitoring.monitoring_event WHERE message_id = '%s'"
                        " AND gemeente_code = 'GM0794' AND gebied = 'helmond-noord'"
-                       " AND trajectory_id = 'trj-mon-1' AND age_years = 34"
+                       " AND trajectory_id = monitoring.mon_ref('trj-mon-1') AND age_years = 34"
                        " AND categories = '{%d,%d}' AND event_date = '2026-06-01'"
                        " AND occurred_at = to_timestamp(1780000000)"
                        " AND sender = 'client-tracking' AND org_type = %d",
@@ -158,8 +158,81 @@ test_retransmission_stored_once (void **state)
                       1);
     assert_int_equal (kbt_query_long (s_conn,
                                       "SELECT count(*) FROM monitoring.monitoring_event"
-                                      " WHERE trajectory_id = 'trj-mon-2'"),
+                                      " WHERE trajectory_id = monitoring.mon_ref('trj-mon-2')"),
                       2);
+    assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM monitoring.kb_dead_letter"), 0);
+}
+
+/* Ids that partners choose (here with a name in them) reach monitoring's
+   tables only as keyed hashes: the same id is still one item, a
+   STALE_CASE kind stays readable, and no table holds the name. */
+static void
+test_partner_ids_stored_as_keyed_hashes (void **state)
+{
+    (void)state;
+    Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
+    ev.event_type = KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_TRAJECTORY_STATE;
+    ev.occurred_at_ms = 1780000900000;
+    ev.person_pseudonym = S_PSEUDO;
+    ev.trajectory_id = "jan.devries-1980";
+    ev.gemeente_code = "GM0794";
+    ev.trajectory_type = KETENBUS__V1__TRAJECTORY_TYPE__TRAJECTORY_TYPE_POT;
+    ev.trajectory_state = KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_AANGEMELD;
+    ev.event_date = "2026-06-01";
+    char id[37] = "";
+    kbt_event_sender_put_event (s_a, &ev, id);
+    id[0] = '\0';
+    ev.trajectory_state = KETENBUS__V1__TRAJECTORY_STATE__TRAJECTORY_STATE_PLAN_VASTGESTELD;
+    ev.event_date = "2026-06-03";
+    kbt_event_sender_put_event (s_a, &ev, id);
+    id[0] = '\0';
+    Ketenbus__V1__MonitoringEvent in = KETENBUS__V1__MONITORING_EVENT__INIT;
+    in.event_type = KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_SHELTER_IN;
+    in.occurred_at_ms = 1780000900000;
+    in.person_pseudonym = S_PSEUDO;
+    in.trajectory_id = "jan.devries-1980";
+    in.item_ref = "opvang-jan.devries";
+    in.gemeente_code = "GM0794";
+    in.start_date = "2026-06-01";
+    in.event_date = "2026-06-01";
+    kbt_event_sender_put_event (s_a, &in, id);
+    Ketenbus__V1__MonitoringEvent stale = KETENBUS__V1__MONITORING_EVENT__INIT;
+    stale.event_type = KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_STALE_CASE;
+    stale.occurred_at_ms = 1780000900000;
+    stale.trajectory_id = "jan.devries-1980";
+    stale.item_ref = "no_plan";
+    stale.event_date = "2026-06-02";
+    char stale_id[37] = "";
+    kbt_event_sender_put_event (s_a, &stale, stale_id);
+    kbt_event_sender_wait_acked (s_a);
+    assert_int_equal (kbt_query_long (s_conn,
+                                      "SELECT count(*) FROM monitoring.mon_trajectory"
+                                      " WHERE trajectory_id = monitoring.mon_ref('jan.devries-1980')"
+                                      " AND plan_date = '2026-06-03'"),
+                      1);
+    assert_int_equal (kbt_query_long (s_conn,
+                                      "SELECT count(*) FROM monitoring.mon_shelter"
+                                      " WHERE episode_id = monitoring.mon_ref('opvang-jan.devries')"
+                                      " AND trajectory_id = monitoring.mon_ref('jan.devries-1980')"),
+                      1);
+    assert_int_equal (kbt_query_longf (s_conn,
+                                       "SELECT count(*) FROM monitoring.monitoring_event"
+                                       " WHERE message_id = '%s' AND item_ref = 'no_plan'",
+                                       stale_id),
+                      1);
+    /* a ref is 'r' and 32 hex digits, and depends on the key */
+    assert_int_equal (kbt_query_long (s_conn,
+                                      "SELECT count(*) FROM monitoring.mon_trajectory"
+                                      " WHERE trajectory_id ~ '^r[0-9a-f]{32}$'"),
+                      kbt_query_long (s_conn, "SELECT count(*) FROM monitoring.mon_trajectory"));
+    const char *tables[] = { "monitoring_event", "mon_trajectory", "mon_shelter", "mon_person",
+                             "mon_gezin" };
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+        assert_int_equal (kbt_query_longf (s_conn,
+                                           "SELECT count(*) FROM monitoring.%s t"
+                                           " WHERE t::text LIKE '%%devries%%'",
+                                           tables[i]),
+                          0);
     assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM monitoring.kb_dead_letter"), 0);
 }
 
@@ -242,6 +315,7 @@ main (void)
         cmocka_unit_test (test_dashboard_beyond_loopback_needs_secure_cookie),
         cmocka_unit_test (test_events_stored_once),
         cmocka_unit_test (test_retransmission_stored_once),
+        cmocka_unit_test (test_partner_ids_stored_as_keyed_hashes),
         cmocka_unit_test (test_not_a_monitoring_event_dead_lettered),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);

@@ -861,11 +861,11 @@ test_resent_counted_once (void **state)
     /* the scores were kept: housing, income, -, social network, mental health */
     assert_int_equal (kbt_query_long (s_conn,
                                       "SELECT scores[4] FROM monitoring.mon_assessment"
-                                      " WHERE assessment_id = 'a2'"),
+                                      " WHERE assessment_id = monitoring.mon_ref('a2')"),
                       4);
     assert_int_equal (kbt_query_long (s_conn,
                                       "SELECT scores[5] FROM monitoring.monitoring_event"
-                                      " WHERE event_type = 13 AND item_ref = 'a2'"),
+                                      " WHERE event_type = 13 AND item_ref = monitoring.mon_ref('a2')"),
                       1);
 }
 
@@ -879,12 +879,12 @@ s_placed (const char *gebied)
     return kbt_query_longf (
       s_conn,
       "SELECT count(*) FROM (SELECT r_gemeente, r_gebied FROM monitoring.mon_trajectory"
-      " WHERE trajectory_id = 't9' UNION ALL SELECT r_gemeente, r_gebied FROM "
+      " WHERE trajectory_id = monitoring.mon_ref('t9') UNION ALL SELECT r_gemeente, r_gebied FROM "
       "monitoring.mon_shelter"
-      " WHERE episode_id = 'e9' UNION ALL SELECT r_gemeente, r_gebied FROM "
+      " WHERE episode_id = monitoring.mon_ref('e9') UNION ALL SELECT r_gemeente, r_gebied FROM "
       "monitoring.mon_assessment"
-      " WHERE assessment_id = 'a9' UNION ALL SELECT r_gemeente, r_gebied"
-      " FROM monitoring.mon_escalation WHERE escalation_id = 'x9') x"
+      " WHERE assessment_id = monitoring.mon_ref('a9') UNION ALL SELECT r_gemeente, r_gebied"
+      " FROM monitoring.mon_escalation WHERE escalation_id = monitoring.mon_ref('x9')) x"
       " WHERE r_gemeente = '0003' AND r_gebied = '%s'",
       gebied);
 }
@@ -902,7 +902,7 @@ test_region_any_order (void **state)
     kbt_event_sender_wait_acked (s_a);
     assert_int_equal (kbt_query_long (s_conn,
                                       "SELECT count(*) FROM monitoring.mon_trajectory"
-                                      " WHERE trajectory_id = 't9' AND r_gemeente IS NULL"),
+                                      " WHERE trajectory_id = monitoring.mon_ref('t9') AND r_gemeente IS NULL"),
                       1);
     s_signal ("g9", "p9", "0003", "c-oost", "2026-10-05");
     kbt_event_sender_wait_acked (s_a);
@@ -910,7 +910,7 @@ test_region_any_order (void **state)
     /* the shelter episode also took its trajectory's type */
     assert_int_equal (kbt_query_long (s_conn,
                                       "SELECT trajectory_type FROM monitoring.mon_shelter"
-                                      " WHERE episode_id = 'e9'"),
+                                      " WHERE episode_id = monitoring.mon_ref('e9')"),
                       ZWERF);
     s_signal ("g9", "p9", "0003", "c-west", "2026-09-20");
     kbt_event_sender_wait_acked (s_a);

@@ -216,6 +216,16 @@ test_plan_through_all_states (void **state)
     assert_string_equal (order, "1,2,3,4");
     free (order);
     assert_int_equal (s_long ("SELECT count(*) FROM montest.got WHERE trajectory_id = '%s'", t), 4);
+    /* the trajectory's stream towards monitoring is a keyed hash of its
+       name, never the partner's id itself */
+    assert_int_equal (s_long ("SELECT count(DISTINCT stream) FROM montest.got"
+                              " WHERE trajectory_id = '%s' AND stream ~ '^monitoring:[0-9a-f]{32}$'",
+                              t),
+                      1);
+    assert_int_equal (kbt_query_long (s_conn,
+                                      "SELECT count(*) FROM client_tracking.kb_link_stream"
+                                      " WHERE stream LIKE '%plan-all-states%'"),
+                      0);
 }
 
 static void
@@ -590,7 +600,7 @@ test_relay_monitoring_events (void **state)
     s_event ("wijkteam-helmond", &bad);
     s_wait_applied ();
     kbt_tracking_wait (s_trk, "SELECT count(*) FROM montest.got WHERE item_ref = 'signal-ref-9'"
-                              " AND event_type = 1 AND stream = 'monitoring:gezin-ref-9'"
+                               " AND event_type = 1 AND stream = client_tracking.monitor_stream('gezin-ref-9')"
                               " AND gezin_ref = 'gezin-ref-9' AND org = 'wijkteam-helmond' AND org_type = 6"
                               " AND gemeente_code = '0794' AND gebied = 'centrum' AND age_years = 41"
                               " AND urgency = 2 AND event_date = '2026-03-02'"

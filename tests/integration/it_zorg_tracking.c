@@ -245,7 +245,7 @@ test_monitoring_events (void **state)
               " AND gemeente_code = '0794' AND gebied = 'centrum' AND event_date = '%s'"
               " AND age_years = extract (year FROM age ('%s'::date, date '2012-05-17'))"
               " AND urgency = 1 AND length (person_pseudonym) = 64 AND item_ref <> ''"
-              " AND stream = 'monitoring:%s' AND occurred_at_ms > 0",
+              " AND stream = client_tracking.monitor_stream('%s') AND occurred_at_ms > 0",
               gezin, s.signal_date, s.signal_date, gezin);
     s_got (where, 1);
     /* REGIE_ASSIGNED: the CJG by rule, counted from the first signal */
