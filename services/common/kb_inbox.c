@@ -126,6 +126,11 @@ kb_link_receiver_new (kb_db_t *db,
 {
     if (!db || !endpoint || !apply)
         return NULL;
+    char why[512];
+    if (!kb_link_endpoint_safe (endpoint, why, sizeof why)) {
+        kb_error ("%s", why);
+        return NULL;
+    }
     kb_link_receiver_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;

@@ -1,11 +1,15 @@
 /*  kb_link - pure parts of the link: back-off, ack bodies, the sender's
-    per-row state machine, the receiver's ordering decision, and the socket
-    options both ends share. The outbox and sender live in kb_outbox.c, the
+    per-row state machine, the receiver's ordering decision, the socket
+    options both ends share and which endpoints they accept. The outbox and sender live in kb_outbox.c, the
     receiver in kb_inbox.c. */
 #include "ketenbus/kb_link.h"
 #include "kb_link_private.h"
 
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int
 kb_link_backoff_ms (int base_ms, int max_ms, int attempt)
@@ -171,4 +175,50 @@ kb_link_socket_setup (zsock_t *sock, int heartbeat_ms, int hwm)
         zsock_set_heartbeat_ttl (sock, heartbeat_ms * 3);
         zsock_set_heartbeat_timeout (sock, heartbeat_ms * 3);
     }
+}
+
+bool
+kb_link_endpoint_safe (const char *endpoint, char *err, size_t err_len)
+{
+    if (!endpoint || !*endpoint) {
+        snprintf (err, err_len, "no link endpoint");
+        return false;
+    }
+    if (strncmp (endpoint, "inproc://", 9) == 0)
+        return true;
+    if (strncmp (endpoint, "ipc://", 6) != 0) {
+        snprintf (err, err_len,
+                  "link endpoint \"%s\" refused: the links have no CURVE; use ipc:// in a"
+                  " directory only this user can enter (/run/ketenbus)",
+                  endpoint);
+        return false;
+    }
+    const char *path = endpoint + 6;
+    if (*path == '@' || *path == '\0') {
+        snprintf (err, err_len,
+                  "link endpoint \"%s\" refused: an abstract socket has no file permissions",
+                  endpoint);
+        return false;
+    }
+    char dir[PATH_MAX];
+    const char *slash = strrchr (path, '/');
+    if (!slash)
+        snprintf (dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf (dir, sizeof dir, "/");
+    else
+        snprintf (dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    struct stat st;
+    if (stat (dir, &st) != 0 || !S_ISDIR (st.st_mode)) {
+        snprintf (err, err_len, "link endpoint \"%s\" refused: no directory \"%s\"", endpoint, dir);
+        return false;
+    }
+    if (st.st_uid != geteuid () || (st.st_mode & 077) != 0) {
+        snprintf (err, err_len,
+                  "link endpoint \"%s\" refused: directory \"%s\" must belong to this user"
+                  " and have mode 0700 (it has %04o)",
+                  endpoint, dir, (unsigned)(st.st_mode & 07777));
+        return false;
+    }
+    return true;
 }

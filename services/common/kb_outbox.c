@@ -895,6 +895,11 @@ kb_link_sender_new (const kb_link_sender_config_t *cfg)
     if (!cfg || !cfg->conninfo || !cfg->schema || !cfg->endpoint ||
         !kb_link_id_valid (cfg->identity) || cfg->identity[0] == '\0')
         return NULL;
+    char why[512];
+    if (!kb_link_endpoint_safe (cfg->endpoint, why, sizeof why)) {
+        kb_error ("%s", why);
+        return NULL;
+    }
     kb_link_sender_t *self = calloc (1, sizeof *self);
     kb_link_sender_config_t *copy = s_config_dup (cfg);
     if (!self || !copy)

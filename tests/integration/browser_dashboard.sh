@@ -14,6 +14,7 @@ command -v chromium >/dev/null && command -v chromedriver >/dev/null || {
 : "${KB_TEST_PGDIR:?} ${KB_TEST_VAR:?} ${KB_BIN_DIR:?}"
 work="$KB_TEST_VAR/browser_dashboard"
 rm -rf "$work" && mkdir -p "$work" "$KB_TEST_VAR/artefacts"
+chmod 700 "$work"   # the link socket lives here (kb_link_endpoint_safe)
 admin="host=$KB_TEST_PGDIR user=postgres dbname=postgres"
 psql -qX "$admin" -c "DROP DATABASE IF EXISTS browser_dashboard" -c "CREATE DATABASE browser_dashboard" >/dev/null
 db="host=$KB_TEST_PGDIR user=postgres dbname=browser_dashboard"

@@ -469,19 +469,30 @@ test_send_signal_and_import (void **state)
                       0);
 
     char e_db[1024], e_cert[1024], e_pk[1024], e_ep[1024], e_key[1024], e_pcert[1024];
+    char e_zorg[1024], e_mailbox[1024], e_tracking[1024];
     snprintf (e_db, sizeof e_db, "KETENBUS_DB_CONNINFO=%s", s_conninfo);
     snprintf (e_cert, sizeof e_cert, "KETENBUS_INTAKE_SERVER_CERT=%s", srv);
     snprintf (e_pk, sizeof e_pk, "KETENBUS_PSEUDONYM_KEY_FILE=%s", pk);
     snprintf (e_ep, sizeof e_ep, "KETENBUS_INTAKE_ENDPOINT=ipc://%s", sock);
     snprintf (e_key, sizeof e_key, "KETENBUS_INTAKE_SERVER_KEY=%s", srv_pub);
     snprintf (e_pcert, sizeof e_pcert, "KETENBUS_PARTNER_CERT=%s", partner);
+    /* the links: sockets in the test's own 0700 directory */
+    char *zorg_sock = s_path ("zorg.link"), *mailbox_sock = s_path ("mailbox.link");
+    char *tracking_sock = s_path ("tracking.link");
+    snprintf (e_zorg, sizeof e_zorg, "KETENBUS_LINK_ZORGTOEWIJZING=ipc://%s", zorg_sock);
+    snprintf (e_mailbox, sizeof e_mailbox, "KETENBUS_LINK_LISTEN=ipc://%s", mailbox_sock);
+    snprintf (e_tracking, sizeof e_tracking, "KETENBUS_LINK_TRACKING=ipc://%s", tracking_sock);
+    free (zorg_sock);
+    free (mailbox_sock);
+    free (tracking_sock);
     const char *intake_env[] = { e_db,
                                  e_cert,
                                  e_pk,
                                  e_ep,
                                  "KETENBUS_REGION_GEMEENTEN=0794,0772",
-                                 "KETENBUS_LINK_ZORGTOEWIJZING=ipc://@it-ketenctl-zorg",
-                                 "KETENBUS_LINK_LISTEN=ipc://@it-ketenctl-mailbox",
+                                 e_zorg,
+                                 e_mailbox,
+                                 e_tracking,
                                  "KETENBUS_METRICS_LISTEN=",
                                  NULL };
     char *intake = kbt_bin ("intake");

@@ -308,6 +308,32 @@ test_dashboard_beyond_loopback_needs_secure_cookie (void **state)
     free (dir);
 }
 
+/* A link endpoint the operating system does not guard (TCP: the links
+   have no CURVE) is refused at start, with the reason. */
+static void
+test_unguarded_link_endpoint_refused (void **state)
+{
+    (void)state;
+    char *dir = kbt_var_path ("it_monitoring");
+    char log[512], e_conn[512];
+    snprintf (log, sizeof log, "%s/tcp-link.log", dir);
+    FILE *f = fopen (log, "w"); /* this run's lines only */
+    if (f)
+        fclose (f);
+    snprintf (e_conn, sizeof e_conn, "KETENBUS_DB_CONNINFO=%s", s_conn);
+    const char *env[] = { e_conn, "KETENBUS_LINK_LISTEN=tcp://127.0.0.1:7419",
+                          "KETENBUS_METRICS_LISTEN=", NULL };
+    char *bin = kbt_bin ("monitoring");
+    const char *argv[] = { bin, NULL };
+    pid_t pid = kbt_spawn (argv, env, log);
+    int status = kbt_wait (pid, 20000);
+    assert_true (status > 0 && status < 128);
+    assert_int_equal (kbt_file_count (log, "link endpoint \"tcp://127.0.0.1:7419\" refused"), 1);
+    assert_int_equal (kbt_file_count (log, "link receiver listening"), 0);
+    free (bin);
+    free (dir);
+}
+
 int
 main (void)
 {
@@ -317,6 +343,7 @@ main (void)
         cmocka_unit_test (test_retransmission_stored_once),
         cmocka_unit_test (test_partner_ids_stored_as_keyed_hashes),
         cmocka_unit_test (test_not_a_monitoring_event_dead_lettered),
+        cmocka_unit_test (test_unguarded_link_endpoint_refused),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }

@@ -228,7 +228,8 @@ char *
 kbt_var_path (const char *sub)
 {
     char *path = s_printf ("%s/%s", s_env ("KB_TEST_VAR"), sub);
-    char *cmd = s_printf ("mkdir -p '%s'", path);
+    /* 0700: link sockets live here (kb_link_endpoint_safe) */
+    char *cmd = s_printf ("mkdir -p '%s' && chmod 700 '%s'", path, path);
     if (system (cmd) != 0)
         s_die ("could not create %s", path);
     free (cmd);

@@ -1,6 +1,7 @@
 /*  test_kb_link - unit tests for the pure parts of the link: back-off,
-    ack bodies, the sender's per-row state machine and the receiver's
-    ordering decision. No database, no socket. */
+    ack bodies, the sender's per-row state machine, the receiver's
+    ordering decision and the endpoints a link accepts. No database, no
+    socket. */
 
 /* cmocka needs these first, in this order */
 // clang-format off
@@ -11,7 +12,11 @@
 #include <cmocka.h>
 // clang-format on
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ketenbus/kb_link.h"
 
@@ -257,6 +262,41 @@ test_poison_threshold (void **state)
     assert_true (kb_link_poison_is_dead (1, 1));
 }
 
+/* Only sockets the operating system guards: ipc:// in a directory of
+   this user with mode 0700, or inproc://. */
+static void
+test_endpoint_safe (void **state)
+{
+    (void)state;
+    char err[512], dir[] = "/tmp/kb_link_endpoint_XXXXXX", ep[600];
+    assert_non_null (mkdtemp (dir)); /* mkdtemp makes it 0700 */
+    snprintf (ep, sizeof ep, "ipc://%s/zorg.link", dir);
+    assert_true (kb_link_endpoint_safe (ep, err, sizeof err));
+    assert_true (kb_link_endpoint_safe ("inproc://zorg", err, sizeof err));
+
+    assert_int_equal (chmod (dir, 0750), 0);
+    assert_false (kb_link_endpoint_safe (ep, err, sizeof err));
+    assert_non_null (strstr (err, "mode 0700 (it has 0750)"));
+    assert_int_equal (chmod (dir, 0701), 0);
+    assert_false (kb_link_endpoint_safe (ep, err, sizeof err));
+    assert_int_equal (chmod (dir, 0700), 0);
+    assert_true (kb_link_endpoint_safe (ep, err, sizeof err));
+
+    assert_false (kb_link_endpoint_safe ("tcp://127.0.0.1:7410", err, sizeof err));
+    assert_non_null (strstr (err, "no CURVE"));
+    assert_false (kb_link_endpoint_safe ("tcp://0.0.0.0:7410", err, sizeof err));
+    assert_false (kb_link_endpoint_safe ("ipc://@ketenbus-zorg", err, sizeof err));
+    assert_non_null (strstr (err, "abstract"));
+    assert_false (kb_link_endpoint_safe ("ipc://", err, sizeof err));
+    assert_false (kb_link_endpoint_safe ("", err, sizeof err));
+    assert_false (kb_link_endpoint_safe (NULL, err, sizeof err));
+    snprintf (ep, sizeof ep, "ipc://%s/not-there/zorg.link", dir);
+    assert_false (kb_link_endpoint_safe (ep, err, sizeof err));
+    /* /tmp itself: everyone may enter */
+    assert_false (kb_link_endpoint_safe ("ipc:///tmp/zorg.link", err, sizeof err));
+    assert_int_equal (rmdir (dir), 0);
+}
+
 int
 main (void)
 {
@@ -270,6 +310,7 @@ main (void)
         cmocka_unit_test (test_row_ack_and_dead_are_final),
         cmocka_unit_test (test_in_decide),
         cmocka_unit_test (test_poison_threshold),
+        cmocka_unit_test (test_endpoint_safe),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
