@@ -367,7 +367,9 @@ s_db_failed (s_sender_t *self)
    index of its own (link/0002) names the prefix as a literal in a
    statement of its own, so that the index serves it: with the prefix as
    a parameter it reads past every pending row of the other streams to
-   find its own. Any other sender uses the general statements. */
+   find its own. So does the sender of everything but such a prefix
+   (link/0003: its index leaves out both prefixes, as no daemon writes
+   streams of both). Any other sender uses the general statements. */
 #define S_LOAD_SELECT                                                                              \
     "SELECT id, stream, stream_seq, message_id, payload FROM kb_outbox"                          \
     " WHERE acked_at IS NULL AND dead_at IS NULL"
@@ -385,22 +387,42 @@ static const struct
       S_LOAD_SELECT " AND starts_with (stream, 'monitoring:') AND id > $2::bigint ORDER BY id"
                     " LIMIT $1" },
 };
+/* Everything but the prefixes above, for a sender that excludes one of them. */
+#define S_REST " AND NOT starts_with (stream, 'tracking:') AND NOT starts_with (stream, 'monitoring:')"
+static const struct
+{
+    const char *load;
+    const char *load_after;
+} s_rest_load = { S_LOAD_SELECT S_REST " ORDER BY id LIMIT $1",
+                  S_LOAD_SELECT S_REST " AND id > $2::bigint ORDER BY id LIMIT $1" };
+#define S_ROUTE_REST ((int) (sizeof s_route_loads / sizeof s_route_loads[0]))
 /* $1 limit, [$2 after id,] then prefix and exclude */
 static const char s_sql_load[] =
     S_LOAD_SELECT " AND starts_with (stream, $2) <> $3::bool ORDER BY id LIMIT $1";
 static const char s_sql_load_after[] =
     S_LOAD_SELECT " AND id > $2::bigint AND starts_with (stream, $3) <> $4::bool ORDER BY id LIMIT $1";
 
-/* The route statements of this sender's prefix, or -1: the general ones. */
+/* The route statements of this sender: s_route_loads[i] for its prefix,
+   S_ROUTE_REST for all but one of those prefixes, or -1: the general ones. */
 static int
 s_route (const kb_link_sender_config_t *cfg)
 {
-    if (cfg->exclude_prefix)
-        return -1;
     for (size_t i = 0; i < sizeof s_route_loads / sizeof s_route_loads[0]; i++)
         if (strcmp (cfg->stream_prefix, s_route_loads[i].prefix) == 0)
-            return (int) i;
+            return cfg->exclude_prefix ? S_ROUTE_REST : (int) i;
     return -1;
+}
+
+static const char *
+s_route_load (int route)
+{
+    return route == S_ROUTE_REST ? s_rest_load.load : s_route_loads[route].load;
+}
+
+static const char *
+s_route_load_after (int route)
+{
+    return route == S_ROUTE_REST ? s_rest_load.load_after : s_route_loads[route].load_after;
 }
 
 /* Makes sure the connection is usable; never blocks for long, so the actor
@@ -418,9 +440,9 @@ s_db_ready (s_sender_t *self, int64_t now)
         int route = self->route;
         if (self->db &&
             (kb_db_prepare (self->db, "kb_link_snd_load",
-                            route < 0 ? s_sql_load : s_route_loads[route].load, route < 0 ? 3 : 1) ||
+                            route < 0 ? s_sql_load : s_route_load (route), route < 0 ? 3 : 1) ||
              kb_db_prepare (self->db, "kb_link_snd_load_after",
-                            route < 0 ? s_sql_load_after : s_route_loads[route].load_after,
+                            route < 0 ? s_sql_load_after : s_route_load_after (route),
                             route < 0 ? 4 : 2) ||
              kb_db_prepare (self->db,
                             "kb_link_snd_ack",

@@ -58,6 +58,10 @@ s_peer_alive (pid_t pid)
     return kbt_wait (pid, 0) == -1 && kill (pid, 0) == 0;
 }
 
+/* s_setup's sender sends everything but "tracking:" (as intake towards
+   zorgtoewijzing) while this is set. */
+static bool s_exclude_tracking;
+
 static s_link_test_t *
 s_setup (const char *dbname, const char *max_attempts, int prune_after_s)
 {
@@ -94,6 +98,8 @@ s_setup (const char *dbname, const char *max_attempts, int prune_after_s)
         .heartbeat_ms = 500,
         .prune_after_s = prune_after_s,
         .poll_ms = 100,
+        .stream_prefix = s_exclude_tracking ? "tracking:" : NULL,
+        .exclude_prefix = s_exclude_tracking,
     };
     t->sender = kb_link_sender_new (&cfg);
     assert_non_null (t->sender);
@@ -421,6 +427,46 @@ test_late_receiver_oldest_first (void **state)
     s_teardown (t);
 }
 
+/* The sender of everything but "tracking:" (intake towards
+   zorgtoewijzing while client-tracking is away) delivers its own rows
+   past a backlog of 20,000 tracking rows, leaves those alone, and reads
+   through its own index (link/0003) instead of past the backlog. */
+static void
+test_rest_sender_past_backlog (void **state)
+{
+    (void)state;
+    s_exclude_tracking = true;
+    s_link_test_t *t = s_setup ("ft_link_rest", "3", 0);
+    s_exclude_tracking = false;
+    kbt_exec (t->conninfo,
+              "INSERT INTO snd.kb_outbox (stream, stream_seq, message_id, payload)"
+              " SELECT 'tracking:t-' || (g % 50), g / 50 + 1, 'trk-' || g, '\\x00'"
+              " FROM generate_series (0, 19999) g");
+    kbt_exec (t->conninfo, "ANALYZE snd.kb_outbox");
+    const int total = 600;
+    s_write (t, 0, total, 6, 50, -1);
+    assert_int_equal (
+      kbt_wait_for_value (t->conninfo, "SELECT count(*) FROM rcv.applied", total, 60000), total);
+    assert_int_equal (
+      kbt_query_long (t->conninfo, "SELECT count(DISTINCT message_id) FROM rcv.applied"), total);
+    assert_int_equal (kbt_query_long (t->conninfo,
+                                      "SELECT count(*) FROM rcv.applied WHERE stream LIKE 'tracking:%'"),
+                      0);
+    assert_int_equal (kbt_query_long (t->conninfo,
+                                      "SELECT count(*) FROM snd.kb_outbox"
+                                      " WHERE acked_at IS NULL AND dead_at IS NULL"),
+                      20000);
+    /* the statistics arrive a moment after the reads */
+    assert_int_equal (kbt_wait_for_value (t->conninfo,
+                                          "SELECT (idx_scan > 0)::int FROM pg_stat_user_indexes"
+                                          " WHERE schemaname = 'snd'"
+                                          " AND indexrelname = 'kb_outbox_pending_rest_idx'",
+                                          1,
+                                          10000),
+                      1);
+    s_teardown (t);
+}
+
 int
 main (void)
 {
@@ -429,6 +475,7 @@ main (void)
         cmocka_unit_test (test_poison_message),
         cmocka_unit_test (test_batch_put),
         cmocka_unit_test (test_late_receiver_oldest_first),
+        cmocka_unit_test (test_rest_sender_past_backlog),
         cmocka_unit_test (test_receiver_kill9),
         cmocka_unit_test (test_pg_restart),
     };
