@@ -4,9 +4,11 @@
     receiver in kb_inbox.c. */
 #include "ketenbus/kb_link.h"
 #include "kb_link_private.h"
+#include "ketenbus/kb_log.h"
 
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -177,6 +179,39 @@ kb_link_socket_setup (zsock_t *sock, int heartbeat_ms, int hwm)
     }
 }
 
+/* Every directory above dir (resolved): one that anybody may write
+   without the sticky bit (unlike /tmp) lets a stranger swap the socket's
+   directory for one of their own after this check - refused; one that
+   another user owns or its group may write is only warned about. */
+static bool
+s_ancestors_safe (const char *dir, char *err, size_t err_len)
+{
+    char path[PATH_MAX];
+    snprintf (path, sizeof path, "%s", dir);
+    for (char *slash = strrchr (path, '/'); slash; slash = strrchr (path, '/')) {
+        if (slash == path)
+            slash[1] = '\0'; /* "/" itself */
+        else
+            *slash = '\0';
+        struct stat st;
+        if (stat (path, &st) != 0) {
+            snprintf (err, err_len, "directory \"%s\" above it cannot be read", path);
+            return false;
+        }
+        bool sticky = (st.st_mode & S_ISVTX) != 0;
+        if ((st.st_mode & 002) && !sticky) {
+            snprintf (err, err_len, "directory \"%s\" above it may be changed by anybody", path);
+            return false;
+        }
+        if (((st.st_mode & 020) && !sticky) || (st.st_uid != 0 && st.st_uid != geteuid ()))
+            kb_warning ("link socket directory \"%s\": \"%s\" above it may be changed by"
+                        " another user or group", dir, path);
+        if (slash == path)
+            break;
+    }
+    return true;
+}
+
 bool
 kb_link_endpoint_safe (const char *endpoint, char *err, size_t err_len)
 {
@@ -194,22 +229,21 @@ kb_link_endpoint_safe (const char *endpoint, char *err, size_t err_len)
         return false;
     }
     const char *path = endpoint + 6;
-    if (*path == '@' || *path == '\0') {
+    if (*path == '@') {
         snprintf (err, err_len,
                   "link endpoint \"%s\" refused: an abstract socket has no file permissions",
                   endpoint);
         return false;
     }
-    char dir[PATH_MAX];
+    if (*path != '/') {
+        snprintf (err, err_len, "link endpoint \"%s\" refused: the path must be absolute", endpoint);
+        return false;
+    }
+    char dir[PATH_MAX], real[PATH_MAX], why[PATH_MAX + 64];
     const char *slash = strrchr (path, '/');
-    if (!slash)
-        snprintf (dir, sizeof dir, ".");
-    else if (slash == path)
-        snprintf (dir, sizeof dir, "/");
-    else
-        snprintf (dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    snprintf (dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
     struct stat st;
-    if (stat (dir, &st) != 0 || !S_ISDIR (st.st_mode)) {
+    if (!realpath (dir, real) || stat (real, &st) != 0 || !S_ISDIR (st.st_mode)) {
         snprintf (err, err_len, "link endpoint \"%s\" refused: no directory \"%s\"", endpoint, dir);
         return false;
     }
@@ -218,6 +252,10 @@ kb_link_endpoint_safe (const char *endpoint, char *err, size_t err_len)
                   "link endpoint \"%s\" refused: directory \"%s\" must belong to this user"
                   " and have mode 0700 (it has %04o)",
                   endpoint, dir, (unsigned)(st.st_mode & 07777));
+        return false;
+    }
+    if (!s_ancestors_safe (real, why, sizeof why)) {
+        snprintf (err, err_len, "link endpoint \"%s\" refused: %s", endpoint, why);
         return false;
     }
     return true;

@@ -223,11 +223,14 @@ kb_db_rc_t
 intake_mailbox_ack (intake_mailbox_t *self, const char *const *orgs, const uint64_t *seqs, int n)
 {
     char (*seqtxt)[24] = calloc ((size_t) n, sizeof *seqtxt);
-    if (!seqtxt)
-        return KB_DB_FATAL;
-    kb_db_rc_t rc = kb_db_pipeline_begin (self->db);
-    if (rc == KB_DB_OK)
-        rc = kb_db_pipeline_send_cmd (self->db, "BEGIN");
+    bool *valid = calloc ((size_t) n, sizeof *valid);
+    kb_db_rc_t rc = seqtxt && valid ? kb_db_pipeline_begin (self->db) : KB_DB_FATAL;
+    if (rc != KB_DB_OK) {
+        free (seqtxt);
+        free (valid);
+        return rc;
+    }
+    rc = kb_db_pipeline_send_cmd (self->db, "BEGIN");
     for (int i = 0; i < n && rc == KB_DB_OK; i++) {
         snprintf (seqtxt[i], sizeof seqtxt[i], "%llu", (unsigned long long) seqs[i]);
         const char *p[2] = { orgs[i], seqtxt[i] };
@@ -238,8 +241,7 @@ intake_mailbox_ack (intake_mailbox_t *self, const char *const *orgs, const uint6
     if (rc == KB_DB_OK)
         rc = kb_db_pipeline_sync (self->db);
     /* read in queue order: BEGIN, each acknowledgement, COMMIT */
-    bool *valid = calloc ((size_t) n + 1, sizeof *valid);
-    if (rc == KB_DB_OK && valid) {
+    if (rc == KB_DB_OK) {
         PQclear (kb_db_pipeline_next (self->db, &rc));
         for (int i = 0; i < n && rc == KB_DB_OK; i++) {
             PGresult *res = kb_db_pipeline_next (self->db, &rc);
@@ -249,7 +251,7 @@ intake_mailbox_ack (intake_mailbox_t *self, const char *const *orgs, const uint6
     }
     kb_db_rc_t end = kb_db_pipeline_end (self->db);
     if (rc == KB_DB_OK)
-        rc = valid ? end : KB_DB_FATAL;
+        rc = end;
     for (int i = 0; i < n && rc == KB_DB_OK; i++) {
         s_session_t *s = s_session (self, orgs[i]);
         if (valid[i] && s && seqs[i] > s->acked_seq) {

@@ -1308,7 +1308,9 @@ s_mailbox_control (intake_server_t *self, int n)
             seqs[nacks++] = item->env->delivery_ack->mailbox_seq;
         }
     }
-    if (nacks > 0 && intake_mailbox_ack (self->mailbox, orgs, seqs, nacks) != KB_DB_OK) {
+    if (!orgs || !seqs)
+        kb_warning ("could not record mailbox acknowledgements: out of memory");
+    else if (nacks > 0 && intake_mailbox_ack (self->mailbox, orgs, seqs, nacks) != KB_DB_OK) {
         kb_db_rollback (self->db);
         kb_warning ("could not record mailbox acknowledgements count=%d sqlstate=%s", nacks,
                     kb_db_last_sqlstate (self->db));

@@ -220,7 +220,7 @@ test_partner_ids_stored_as_keyed_hashes (void **state)
                                        " WHERE message_id = '%s' AND item_ref = 'no_plan'",
                                        stale_id),
                       1);
-    /* a ref is 'r' and 32 hex digits, and depends on the key */
+    /* a ref is 'r' and 32 hex digits */
     assert_int_equal (kbt_query_long (s_conn,
                                       "SELECT count(*) FROM monitoring.mon_trajectory"
                                       " WHERE trajectory_id ~ '^r[0-9a-f]{32}$'"),

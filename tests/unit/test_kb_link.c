@@ -294,6 +294,20 @@ test_endpoint_safe (void **state)
     assert_false (kb_link_endpoint_safe (ep, err, sizeof err));
     /* /tmp itself: everyone may enter */
     assert_false (kb_link_endpoint_safe ("ipc:///tmp/zorg.link", err, sizeof err));
+    assert_false (kb_link_endpoint_safe ("ipc://zorg.link", err, sizeof err));
+    assert_non_null (strstr (err, "absolute"));
+    /* a 0700 directory inside one that others may change: they could swap it */
+    char inner[64];
+    snprintf (inner, sizeof inner, "%s/run", dir);
+    assert_int_equal (mkdir (inner, 0700), 0);
+    snprintf (ep, sizeof ep, "ipc://%s/zorg.link", inner);
+    assert_true (kb_link_endpoint_safe (ep, err, sizeof err));
+    assert_int_equal (chmod (dir, 0777), 0);
+    assert_false (kb_link_endpoint_safe (ep, err, sizeof err));
+    assert_non_null (strstr (err, "may be changed by anybody"));
+    assert_int_equal (chmod (dir, 01777), 0); /* sticky, as /tmp: safe */
+    assert_true (kb_link_endpoint_safe (ep, err, sizeof err));
+    assert_int_equal (rmdir (inner), 0);
     assert_int_equal (rmdir (dir), 0);
 }
 

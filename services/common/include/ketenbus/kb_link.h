@@ -225,11 +225,13 @@ int kb_link_backoff_ms (int base_ms, int max_ms, int attempt);
 bool kb_link_id_valid (const char *id);
 
 /* The links carry pseudonyms between the daemons without CURVE, so they
-   run only where the operating system guards them: an ipc:// socket whose
-   directory belongs to this user and lets nobody else in (mode 0700, as
-   the systemd units make /run/ketenbus), or inproc://. tcp://, an abstract
-   ipc://@name or a socket in a directory others can enter is refused (a
-   stranger could send as a daemon, or listen in its place). Returns true,
+   run only where the operating system guards them: an ipc:// socket at an
+   absolute path whose directory belongs to this user and lets nobody else
+   in (mode 0700, as the systemd units make /run/ketenbus), under no
+   directory that anybody may change (unless sticky, as /tmp), or inproc://.
+   tcp://, an abstract ipc://@name or a socket in a directory others can
+   enter or replace is refused (a stranger could send as a daemon, or
+   listen in its place). Returns true,
    or false with the reason in err. Both ends check: kb_link_receiver_new
    and kb_link_sender_new return NULL for such an endpoint. */
 bool kb_link_endpoint_safe (const char *endpoint, char *err, size_t err_len);
