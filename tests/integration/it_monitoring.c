@@ -308,6 +308,104 @@ test_dashboard_beyond_loopback_needs_secure_cookie (void **state)
     free (dir);
 }
 
+/* The whole text of a migration file (caller frees). */
+static char *
+s_migration (const char *name)
+{
+    char *path = kbt_source_path (name);
+    FILE *f = fopen (path, "r");
+    assert_non_null (f);
+    fseek (f, 0, SEEK_END);
+    long len = ftell (f);
+    fseek (f, 0, SEEK_SET);
+    char *sql = calloc (1, (size_t)len + 64);
+    assert_non_null (sql);
+    int head = snprintf (sql, 64, "SET search_path = mig0005;\n");
+    assert_int_equal (fread (sql + head, 1, (size_t)len, f), (size_t)len);
+    fclose (f);
+    free (path);
+    return sql;
+}
+
+/* Migration 0005 on a monitoring schema that already holds raw ids: they
+   are rewritten with the same keyed hash in every table, the derived rows
+   keep their links and regions, a STALE_CASE kind stays a code, and an
+   event that arrives afterwards (hashed on the way in) finds its item. */
+static void
+test_keyed_refs_migration_rewrites_stored_ids (void **state)
+{
+    (void)state;
+    kbt_exec (s_conn, "DROP SCHEMA IF EXISTS mig0005 CASCADE; CREATE SCHEMA mig0005");
+    const char *before[] = { "deploy/migrations/monitoring/0001_monitoring.sql",
+                             "deploy/migrations/monitoring/0002_monitoring_figures.sql",
+                             "deploy/migrations/monitoring/0003_monitoring_region_at_write.sql",
+                             "deploy/migrations/monitoring/0004_dashboard_users.sql" };
+    for (size_t i = 0; i < sizeof before / sizeof before[0]; i++) {
+        char *sql = s_migration (before[i]);
+        kbt_exec (s_conn, sql);
+        free (sql);
+    }
+    kbt_exec (s_conn,
+              "SET search_path = mig0005;"
+              " INSERT INTO monitoring_event (message_id, sender, event_type, occurred_at,"
+              "  person_pseudonym, gezin_ref, gemeente_code, gebied, event_date)"
+              "  VALUES ('m1', 'zorg', 1, now(), 'p1', 'g1', '0794', 'noord', '2026-01-02');"
+              " INSERT INTO monitoring_event (message_id, sender, event_type, occurred_at,"
+              "  person_pseudonym, gezin_ref, trajectory_id, trajectory_type, trajectory_state,"
+              "  event_date)"
+              "  VALUES ('m2', 'trk', 7, now(), 'p1', 'g1', 'jan.devries', 2, 1, '2026-01-03');"
+              " INSERT INTO monitoring_event (message_id, sender, event_type, occurred_at,"
+              "  person_pseudonym, trajectory_id, item_ref, start_date, event_date)"
+              "  VALUES ('m3', 'trk', 8, now(), 'p1', 'jan.devries', 'ep-jan', '2026-01-04',"
+              "  '2026-01-04');"
+              " INSERT INTO monitoring_event (message_id, sender, event_type, occurred_at,"
+              "  person_pseudonym, item_ref, wet, start_date, event_date)"
+              "  VALUES ('m4', 'zorg', 10, now(), 'p1', 'TW-jan', 1, '2026-01-05', '2026-01-05');"
+              " INSERT INTO monitoring_event (message_id, sender, event_type, occurred_at,"
+              "  trajectory_id, item_ref, event_date)"
+              "  VALUES ('m5', 'trk', 17, now(), 'jan.devries', 'no_plan', '2026-01-06')");
+    assert_int_equal (kbt_query_long (s_conn,
+                                      "SELECT count(*) FROM mig0005.mon_shelter"
+                                      " WHERE r_gemeente = '0794' AND trajectory_type = 2"),
+                      1);
+    char *sql = s_migration ("deploy/migrations/monitoring/0005_monitoring_keyed_refs.sql");
+    kbt_exec (s_conn, sql);
+    free (sql);
+    const char *tables[] = { "monitoring_event", "mon_trajectory", "mon_shelter", "mon_toewijzing" };
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+        assert_int_equal (kbt_query_longf (s_conn,
+                                           "SELECT count(*) FROM mig0005.%s t WHERE t::text LIKE '%%jan%%'",
+                                           tables[i]),
+                          0);
+    assert_int_equal (kbt_query_long (s_conn,
+                                      "SELECT count(*) FROM mig0005.mon_shelter s"
+                                      " JOIN mig0005.mon_trajectory t USING (trajectory_id)"
+                                      " WHERE s.episode_id = mig0005.mon_ref('ep-jan')"
+                                      " AND s.r_gemeente = '0794' AND s.trajectory_type = 2"),
+                      1);
+    assert_int_equal (kbt_query_long (s_conn,
+                                      "SELECT count(*) FROM mig0005.mon_toewijzing"
+                                      " WHERE toewijzing_id = mig0005.mon_ref('TW-jan')"),
+                      1);
+    assert_int_equal (kbt_query_long (s_conn,
+                                      "SELECT count(*) FROM mig0005.monitoring_event"
+                                      " WHERE message_id = 'm5' AND item_ref = 'no_plan'"
+                                      " AND trajectory_id = mig0005.mon_ref('jan.devries')"),
+                      1);
+    /* after the upgrade, as monitor_store writes it: the same trajectory */
+    kbt_exec (s_conn,
+              "SET search_path = mig0005;"
+              " INSERT INTO monitoring_event (message_id, sender, event_type, occurred_at,"
+              "  person_pseudonym, trajectory_id, trajectory_type, trajectory_state, event_date)"
+              "  VALUES ('m6', 'trk', 7, now(), 'p1', mon_ref('jan.devries'), 2, 2, '2026-01-07')");
+    assert_int_equal (kbt_query_long (s_conn,
+                                      "SELECT count(*) FROM mig0005.mon_trajectory"
+                                      " WHERE plan_date = '2026-01-07'"),
+                      1);
+    assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM mig0005.mon_trajectory"), 1);
+    kbt_exec (s_conn, "DROP SCHEMA mig0005 CASCADE");
+}
+
 /* A link endpoint the operating system does not guard (TCP: the links
    have no CURVE) is refused at start, with the reason. */
 static void
@@ -344,6 +442,7 @@ main (void)
         cmocka_unit_test (test_partner_ids_stored_as_keyed_hashes),
         cmocka_unit_test (test_not_a_monitoring_event_dead_lettered),
         cmocka_unit_test (test_unguarded_link_endpoint_refused),
+        cmocka_unit_test (test_keyed_refs_migration_rewrites_stored_ids),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
