@@ -44,6 +44,7 @@ const kb_config_key_t monitor_config_keys[] = {
     { "http/session_ttl_s", KB_CFG_INT, "28800", 60, 604800, "how long a dashboard login (session cookie) lasts" },
     { "http/cache_s", KB_CFG_INT, "60", 0, 3600, "a computed dashboard page (with its exports) is reused for this many seconds; the page shows when it was computed (0: always recompute)" },
     { "http/threads", KB_CFG_INT, "4", 1, 16, "dashboard requests served at once, each with a database connection of its own (a slow page does not hold up the others)" },
+    { "http/refused_audit_per_minute", KB_CFG_INT, "60", 1, 100000, "refused dashboard requests without a valid login audited one by one per minute; beyond that they are counted and the count is audited once (the audit log is append-only)" },
     { "http/cookie_secure", KB_CFG_BOOL, "false", 0, 0, "mark the session cookie Secure (set when the dashboard is served over HTTPS)" },
     { "metrics/listen", KB_CFG_STRING, "127.0.0.1:9474", 0, 0, "address:port of GET /metrics for Prometheus (the daemon's own health); empty: off" },
     { "log/level", KB_CFG_STRING, "info", 0, 0, "debug, info, warning or error" },

@@ -37,6 +37,10 @@ struct _monitor_http_t
     bool lock_ready;
     monitor_cache_t *cache;   /* a report in it is read only under lock */
     struct MHD_Daemon *http;
+    /* refusals without a login in the current minute (under lock) */
+    int64_t refused_window_ms;
+    int refused_audited;
+    long refused_counted;
 };
 
 /* A free connection of the pool (one per thread: never waits long). */
@@ -195,6 +199,71 @@ s_audit (kb_db_t *db,
     return 0;
 }
 
+static int64_t
+s_mono_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The audit row of refusals that were only counted. */
+static int
+s_audit_counted (kb_db_t *db, long count)
+{
+    char reason[32];
+    snprintf (reason, sizeof reason, "count_%ld", count);
+    kb_audit_entry_t entry = { .actor_org = "anonymous",
+                               .event = "dashboard.denied",
+                               .action = 'R',
+                               .reason = reason,
+                               .outcome = "rate_limited" };
+    kb_db_rc_t rc = kb_db_begin (db);
+    if (rc == KB_DB_OK)
+        rc = (kb_db_rc_t)kb_audit_append (db, &entry);
+    if (rc == KB_DB_OK)
+        rc = kb_db_commit (db);
+    if (rc != KB_DB_OK) {
+        kb_db_rollback (db);
+        kb_error ("could not write the dashboard audit row event=\"dashboard.denied\"");
+        return -1;
+    }
+    kb_warning ("dashboard refusals without a login counted, not audited one by one count=%ld",
+                count);
+    return 0;
+}
+
+/* A refusal of a request without a valid login: audited one by one up to
+   refused_audit_per_minute a minute, then counted (see monitor_http.h).
+   Returns 0, or -1: then nothing may be shown. */
+static int
+s_audit_refused (monitor_http_t *self,
+                 kb_db_t *db,
+                 const char *event,
+                 char action,
+                 const char *path,
+                 const char *outcome)
+{
+    int64_t now = s_mono_ms ();
+    long counted = 0;
+    pthread_mutex_lock (&self->lock);
+    if (now - self->refused_window_ms >= 60000) {
+        counted = self->refused_counted;
+        self->refused_counted = 0;
+        self->refused_audited = 0;
+        self->refused_window_ms = now;
+    }
+    bool one_by_one = self->refused_audited < self->config.refused_audit_per_minute;
+    if (one_by_one)
+        self->refused_audited++;
+    else
+        self->refused_counted++;
+    pthread_mutex_unlock (&self->lock);
+    if (counted > 0 && s_audit_counted (db, counted) != 0)
+        return -1;
+    return one_by_one ? s_audit (db, NULL, event, action, path, NULL, outcome, false) : 0;
+}
+
 /*  Authentication */
 
 /* The value of field name in an application/x-www-form-urlencoded body,
@@ -301,7 +370,7 @@ s_login (monitor_http_t *self, kb_db_t *db, struct MHD_Connection *conn, const c
         return s_message (conn, 503, "Niet beschikbaar", "De database is niet bereikbaar.");
     }
     if (rc != MONITOR_AUTH_OK) {
-        if (s_audit (db, NULL, "dashboard.login", 'E', "/login", NULL, "refused", false))
+        if (s_audit_refused (self, db, "dashboard.login", 'E', "/login", "refused"))
             return s_message (conn, 500, "Fout", "Het auditlog kon niet worden geschreven.");
         kb_info ("dashboard login refused");
         monitor_render_login (&out, "Onbekend, ingetrokken of verlopen token.");
@@ -417,14 +486,12 @@ s_figures (monitor_http_t *self,
     if (auth == S_AUTH_ERROR)
         return s_text (conn, 503, "the database is not reachable; try again");
     if (auth != S_AUTH_OK) {
-        if (s_audit (db,
-                     NULL,
-                     "dashboard.denied",
-                     'R',
-                     url,
-                     NULL,
-                     auth == S_AUTH_NONE ? "no_credentials" : "refused",
-                     false))
+        if (s_audit_refused (self,
+                             db,
+                             "dashboard.denied",
+                             'R',
+                             url,
+                             auth == S_AUTH_NONE ? "no_credentials" : "refused"))
             return s_text (conn, 500, "could not write the audit log");
         if (target->html && !bearer)
             return s_redirect (conn,
@@ -722,6 +789,8 @@ monitor_http_destroy (monitor_http_t **self_p)
     monitor_http_t *self = *self_p;
     if (self->http)
         MHD_stop_daemon (self->http); /* joins the threads before their connections go */
+    if (self->refused_counted > 0 && self->db[0])
+        s_audit_counted (self->db[0], self->refused_counted);
     monitor_cache_destroy (&self->cache);
     for (int i = 0; i < MONITOR_HTTP_THREADS_MAX; i++)
         kb_db_destroy (&self->db[i]);

@@ -18,7 +18,13 @@
     filter is forced to it, and asking for another is refused (403), for
     pages and exports alike. Every request for figures, every login and
     every refusal is written to the audit log (kb_audit in monitoring's
-    schema) on the dashboard's connection before anything is shown. */
+    schema) on the dashboard's connection before anything is shown -
+    except that refusals of requests without a valid login are audited
+    one by one only up to refused_audit_per_minute a minute: beyond that
+    they are counted, and the count is audited once (outcome
+    "rate_limited", reason "count_<n>") with the first refusal after that
+    minute, or when the daemon stops. A stranger hammering the port cannot grow the
+    append-only audit log without bound. */
 #ifndef MONITOR_HTTP_H_INCLUDED
 #define MONITOR_HTTP_H_INCLUDED
 
@@ -35,6 +41,7 @@ typedef struct
     bool cookie_secure; /* Secure attribute (behind TLS) */
     int cache_s;        /* a built page is reused this long (0: never) */
     int threads;        /* server threads and database connections (1..16) */
+    int refused_audit_per_minute; /* refusals without a login audited one by one */
     monitor_report_config_t report;
 } monitor_http_config_t;
 

@@ -39,6 +39,8 @@ s_http_start (monitor_server_t *self, const kb_config_t *config)
             .cookie_secure = kb_config_bool (config, "http/cookie_secure"),
             .cache_s = (int)kb_config_int (config, "http/cache_s"),
             .threads = (int)kb_config_int (config, "http/threads"),
+            .refused_audit_per_minute =
+              (int)kb_config_int (config, "http/refused_audit_per_minute"),
         };
         monitor_config_report (config, &hcfg.report);
         if (!(self->http = monitor_http_new (&hcfg)))

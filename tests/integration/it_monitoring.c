@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "kb_test_http.h"
 #include "kb_test_monitoring.h"
 #include "kb_test_support.h"
 #include "ketenbus/kb_codec.h"
@@ -406,6 +407,55 @@ test_keyed_refs_migration_rewrites_stored_ids (void **state)
     kbt_exec (s_conn, "DROP SCHEMA mig0005 CASCADE");
 }
 
+/* Refusals without a login are audited one by one only up to
+   http/refused_audit_per_minute; the rest are counted and the count is
+   audited once (here: when the daemon stops). */
+static void
+test_refusals_audited_up_to_a_limit (void **state)
+{
+    (void)state;
+    char *dir = kbt_var_path ("it_monitoring");
+    int port = kbt_free_port ();
+    char log[512], e_conn[512], e_link[512], e_http[64];
+    snprintf (log, sizeof log, "%s/refusals.log", dir);
+    snprintf (e_conn, sizeof e_conn, "KETENBUS_DB_CONNINFO=%s", s_conn);
+    snprintf (e_link, sizeof e_link, "KETENBUS_LINK_LISTEN=ipc://%s/refusals.sock", dir);
+    snprintf (e_http, sizeof e_http, "KETENBUS_HTTP_LISTEN=127.0.0.1:%d", port);
+    const char *env[] = { e_conn, e_link, e_http, "KETENBUS_HTTP_REFUSED_AUDIT_PER_MINUTE=3",
+                          "KETENBUS_METRICS_LISTEN=", NULL };
+    const char *anonymous = "SELECT count(*) FROM monitoring.kb_audit WHERE actor_org = 'anonymous'";
+    long before = kbt_query_long (s_conn, anonymous);
+    char *bin = kbt_bin ("monitoring");
+    const char *argv[] = { bin, NULL };
+    pid_t pid = kbt_spawn (argv, env, log);
+    int status = 0;
+    for (int64_t until = kbt_now_ms () + 20000; status == 0 && kbt_now_ms () < until;) {
+        free (kbt_http (port, "GET", "/login", NULL, NULL, &status));
+        if (status == 0)
+            kbt_sleep_ms (50);
+    }
+    assert_int_equal (status, 200);
+    for (int i = 0; i < 8; i++) {
+        free (kbt_http (port, "GET", "/export/keten.json", NULL, NULL, &status));
+        assert_int_equal (status, 401);
+    }
+    for (int i = 0; i < 2; i++) {
+        free (kbt_http (port, "POST", "/login", NULL, "token=not-a-token", &status));
+        assert_int_equal (status, 401);
+    }
+    assert_int_equal (kbt_query_long (s_conn, anonymous), before + 3);
+    kill (pid, SIGTERM);
+    assert_int_equal (kbt_wait (pid, 20000), 0); /* a clean stop writes the count */
+    assert_int_equal (kbt_query_long (s_conn, anonymous), before + 4);
+    assert_int_equal (kbt_query_long (s_conn,
+                                      "SELECT count(*) FROM monitoring.kb_audit"
+                                      " WHERE event = 'dashboard.denied' AND outcome = 'rate_limited'"
+                                      " AND reason = 'count_7'"),
+                      1);
+    free (bin);
+    free (dir);
+}
+
 /* A link endpoint the operating system does not guard (TCP: the links
    have no CURVE) is refused at start, with the reason. */
 static void
@@ -442,6 +492,7 @@ main (void)
         cmocka_unit_test (test_partner_ids_stored_as_keyed_hashes),
         cmocka_unit_test (test_not_a_monitoring_event_dead_lettered),
         cmocka_unit_test (test_unguarded_link_endpoint_refused),
+        cmocka_unit_test (test_refusals_audited_up_to_a_limit),
         cmocka_unit_test (test_keyed_refs_migration_rewrites_stored_ids),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
