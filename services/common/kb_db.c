@@ -96,7 +96,11 @@ s_open (kb_db_t *self)
 {
     if (self->conn)
         PQfinish (self->conn);
-    self->conn = PQconnectdb (self->conninfo);
+    /* pg_stat_activity shows which daemon holds a connection, unless the
+       conninfo names an application_name of its own */
+    const char *const keys[] = { "dbname", "fallback_application_name", NULL };
+    const char *const values[] = { self->conninfo, kb_log_process (), NULL };
+    self->conn = PQconnectdbParams (keys, values, 1);
     if (PQstatus (self->conn) != CONNECTION_OK)
         return -1;
     PQsetNoticeProcessor (self->conn, s_notice, NULL);

@@ -21,6 +21,12 @@ kb_log_init (const char *process, kb_log_level_t level)
     s_level = level;
 }
 
+const char *
+kb_log_process (void)
+{
+    return s_process;
+}
+
 int
 kb_log_level_parse (const char *name, kb_log_level_t *level)
 {

@@ -122,6 +122,11 @@ test_events_stored_once (void **state)
                        id3),
       92);
     assert_int_equal (kbt_query_long (s_conn, "SELECT count(*) FROM monitoring.kb_dead_letter"), 0);
+    /* the operator sees whose connections these are */
+    assert_true (kbt_query_long (s_conn,
+                                 "SELECT count(*) FROM pg_stat_activity"
+                                 " WHERE datname = current_database()"
+                                 " AND application_name = 'monitoring'") >= 1);
 }
 
 static void

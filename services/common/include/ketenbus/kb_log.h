@@ -14,6 +14,8 @@ typedef enum {
 
 /* Set the process name printed on every line and the minimum level. */
 void kb_log_init (const char *process, kb_log_level_t level);
+/* That process name ("ketenbus" before kb_log_init). */
+const char *kb_log_process (void);
 /* Parse "debug", "info", "warning", "error"; returns -1 when unknown. */
 int kb_log_level_parse (const char *name, kb_log_level_t *level);
 int kb_log_enabled (kb_log_level_t level);
