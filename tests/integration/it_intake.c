@@ -135,6 +135,18 @@ test_household_stored_on_the_signal (void **state)
               reply->ack->reference, (int) KETENBUS__V1__HOUSEHOLD_ROLE__HOUSEHOLD_ROLE_OUDER,
               (int) KETENBUS__V1__HOUSEHOLD_ROLE__HOUSEHOLD_ROLE_KIND);
     assert_int_equal (s_count (sql), 1);
+    /* the table itself refuses anything but a pseudonym as a member
+       (migration 0008): a BSN in its place is a check violation */
+    char attempt[1024];
+    snprintf (attempt, sizeof attempt,
+              "DO $$ BEGIN"
+              " UPDATE intake.signal SET household_pseudonyms = '{999999990,%s}'"
+              "  WHERE ref = '%s';"
+              " RAISE EXCEPTION 'a BSN was stored as a household member';"
+              " EXCEPTION WHEN check_violation THEN NULL; END $$",
+              "0000000000000000000000000000000000000000000000000000000000000000",
+              reply->ack->reference);
+    kbt_exec (s_intake->conninfo, attempt);
     kb_codec_free (&reply);
     kb_client_destroy (&client);
 }
