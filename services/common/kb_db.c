@@ -98,8 +98,9 @@ s_open (kb_db_t *self)
         PQfinish (self->conn);
     /* pg_stat_activity shows which daemon holds a connection, unless the
        conninfo names an application_name of its own */
-    const char *const keys[] = { "dbname", "fallback_application_name", NULL };
-    const char *const values[] = { self->conninfo, kb_log_process (), NULL };
+    /* the fallback first: a conninfo that names one (or application_name) wins */
+    const char *const keys[] = { "fallback_application_name", "dbname", NULL };
+    const char *const values[] = { kb_log_process (), self->conninfo, NULL };
     self->conn = PQconnectdbParams (keys, values, 1);
     if (PQstatus (self->conn) != CONNECTION_OK)
         return -1;

@@ -241,6 +241,10 @@ kb_link_endpoint_safe (const char *endpoint, char *err, size_t err_len)
     }
     char dir[PATH_MAX], real[PATH_MAX], why[PATH_MAX + 64];
     const char *slash = strrchr (path, '/');
+    if (slash[1] == '\0') {
+        snprintf (err, err_len, "link endpoint \"%s\" refused: no socket name", endpoint);
+        return false;
+    }
     snprintf (dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
     struct stat st;
     if (!realpath (dir, real) || stat (real, &st) != 0 || !S_ISDIR (st.st_mode)) {
@@ -254,7 +258,9 @@ kb_link_endpoint_safe (const char *endpoint, char *err, size_t err_len)
                   endpoint, dir, (unsigned)(st.st_mode & 07777));
         return false;
     }
-    if (!s_ancestors_safe (real, why, sizeof why)) {
+    /* both as written (zmq opens that path again on every reconnect, so a
+       symlink on the way must sit where nobody can swap it) and resolved */
+    if (!s_ancestors_safe (dir, why, sizeof why) || !s_ancestors_safe (real, why, sizeof why)) {
         snprintf (err, err_len, "link endpoint \"%s\" refused: %s", endpoint, why);
         return false;
     }

@@ -259,8 +259,13 @@ s_audit_refused (monitor_http_t *self,
     else
         self->refused_counted++;
     pthread_mutex_unlock (&self->lock);
-    if (counted > 0 && s_audit_counted (db, counted) != 0)
+    if (counted > 0 && s_audit_counted (db, counted) != 0) {
+        /* not written: counted again, for the next attempt */
+        pthread_mutex_lock (&self->lock);
+        self->refused_counted += counted;
+        pthread_mutex_unlock (&self->lock);
         return -1;
+    }
     return one_by_one ? s_audit (db, NULL, event, action, path, NULL, outcome, false) : 0;
 }
 
@@ -392,7 +397,7 @@ s_login (monitor_http_t *self, kb_db_t *db, struct MHD_Connection *conn, const c
 }
 
 static enum MHD_Result
-s_logout (kb_db_t *db, struct MHD_Connection *conn)
+s_logout (monitor_http_t *self, kb_db_t *db, struct MHD_Connection *conn)
 {
     const char *session = MHD_lookup_connection_value (conn, MHD_COOKIE_KIND, S_COOKIE);
     if (session) {
@@ -402,8 +407,10 @@ s_logout (kb_db_t *db, struct MHD_Connection *conn)
         /* the session must be gone on the server, not only the cookie */
         if (monitor_auth_session_end (db, session) != 0)
             return s_message (conn, 503, "Niet beschikbaar", "De database is niet bereikbaar.");
-        if (s_audit (
-              db, known ? &user : NULL, "dashboard.logout", 'E', "/logout", NULL, "ok", known))
+        /* a logout without a valid session is a refusal without a login:
+           within the same limit */
+        if (known ? s_audit (db, &user, "dashboard.logout", 'E', "/logout", NULL, "ok", true)
+                  : s_audit_refused (self, db, "dashboard.logout", 'E', "/logout", "unknown_session"))
             return s_message (conn, 500, "Fout", "Het auditlog kon niet worden geschreven.");
     }
     return s_redirect (
@@ -672,7 +679,7 @@ s_route (monitor_http_t *self,
     else if (login)
         result = s_login (self, db, conn, method, req);
     else if (logout)
-        result = s_logout (db, conn);
+        result = s_logout (self, db, conn);
     else
         result = s_figures (self, db, conn, url, &target);
     s_db_give (self, slot);
@@ -789,7 +796,7 @@ monitor_http_destroy (monitor_http_t **self_p)
     monitor_http_t *self = *self_p;
     if (self->http)
         MHD_stop_daemon (self->http); /* joins the threads before their connections go */
-    if (self->refused_counted > 0 && self->db[0])
+    if (self->refused_counted > 0 && self->db[0] && kb_db_ensure (self->db[0], 2000) == 0)
         s_audit_counted (self->db[0], self->refused_counted);
     monitor_cache_destroy (&self->cache);
     for (int i = 0; i < MONITOR_HTTP_THREADS_MAX; i++)

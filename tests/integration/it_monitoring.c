@@ -448,6 +448,8 @@ test_refusals_audited_up_to_a_limit (void **state)
         free (kbt_http (port, "POST", "/login", NULL, "token=not-a-token", &status));
         assert_int_equal (status, 401);
     }
+    free (kbt_http (port, "GET", "/logout", "Cookie: kb_session=not-a-session\r\n", NULL, &status));
+    assert_int_equal (status, 303);
     assert_int_equal (kbt_query_long (s_conn, anonymous), before + 3);
     kill (pid, SIGTERM);
     assert_int_equal (kbt_wait (pid, 20000), 0); /* a clean stop writes the count */
@@ -455,7 +457,7 @@ test_refusals_audited_up_to_a_limit (void **state)
     assert_int_equal (kbt_query_long (s_conn,
                                       "SELECT count(*) FROM monitoring.kb_audit"
                                       " WHERE event = 'dashboard.denied' AND outcome = 'rate_limited'"
-                                      " AND reason = 'count_7'"),
+                                      " AND reason = 'count_8'"),
                       1);
     free (bin);
     free (dir);

@@ -307,6 +307,24 @@ test_endpoint_safe (void **state)
     assert_non_null (strstr (err, "may be changed by anybody"));
     assert_int_equal (chmod (dir, 01777), 0); /* sticky, as /tmp: safe */
     assert_true (kb_link_endpoint_safe (ep, err, sizeof err));
+    assert_int_equal (chmod (dir, 0700), 0);
+    /* a symlink to the good directory, in a directory anybody may change:
+       the link could be swapped later */
+    char shared[80], link[96];
+    snprintf (shared, sizeof shared, "%s/shared", dir);
+    snprintf (link, sizeof link, "%s/kb", shared);
+    assert_int_equal (mkdir (shared, 0700), 0);
+    assert_int_equal (symlink (inner, link), 0);
+    snprintf (ep, sizeof ep, "ipc://%s/zorg.link", link);
+    assert_true (kb_link_endpoint_safe (ep, err, sizeof err));
+    assert_int_equal (chmod (shared, 0777), 0);
+    assert_false (kb_link_endpoint_safe (ep, err, sizeof err));
+    assert_non_null (strstr (err, "may be changed by anybody"));
+    assert_int_equal (unlink (link), 0);
+    assert_int_equal (rmdir (shared), 0);
+    snprintf (ep, sizeof ep, "ipc://%s/", inner);
+    assert_false (kb_link_endpoint_safe (ep, err, sizeof err));
+    assert_non_null (strstr (err, "no socket name"));
     assert_int_equal (rmdir (inner), 0);
     assert_int_equal (rmdir (dir), 0);
 }
