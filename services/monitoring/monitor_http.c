@@ -159,8 +159,25 @@ s_reason (char *buf, size_t size, const char *path, const char *gemeente)
         snprintf (buf + n, size - n, ":gemeente:%s", gemeente);
 }
 
-/* Writes one audit row and commits it. Returns 0, or -1: then nothing may
-   be shown. */
+/* Writes entry as an audit row of its own and commits it. Returns 0, or
+   -1: then nothing may be shown. */
+static int
+s_audit_write (kb_db_t *db, const kb_audit_entry_t *entry)
+{
+    kb_db_rc_t rc = kb_db_begin (db);
+    if (rc == KB_DB_OK)
+        rc = (kb_db_rc_t)kb_audit_append (db, entry);
+    if (rc == KB_DB_OK)
+        rc = kb_db_commit (db);
+    if (rc != KB_DB_OK) {
+        kb_db_rollback (db);
+        kb_error ("could not write the dashboard audit row event=\"%s\"", entry->event);
+        return -1;
+    }
+    return 0;
+}
+
+/* One dashboard event as an audit row (s_audit_write). */
 static int
 s_audit (kb_db_t *db,
          const monitor_user_t *user,
@@ -186,17 +203,7 @@ s_audit (kb_db_t *db,
                                .reason = reason,
                                .outcome = outcome,
                                .authorised = authorised };
-    kb_db_rc_t rc = kb_db_begin (db);
-    if (rc == KB_DB_OK)
-        rc = (kb_db_rc_t)kb_audit_append (db, &entry);
-    if (rc == KB_DB_OK)
-        rc = kb_db_commit (db);
-    if (rc != KB_DB_OK) {
-        kb_db_rollback (db);
-        kb_error ("could not write the dashboard audit row event=\"%s\"", event);
-        return -1;
-    }
-    return 0;
+    return s_audit_write (db, &entry);
 }
 
 static int64_t
@@ -218,16 +225,8 @@ s_audit_counted (kb_db_t *db, long count)
                                .action = 'R',
                                .reason = reason,
                                .outcome = "rate_limited" };
-    kb_db_rc_t rc = kb_db_begin (db);
-    if (rc == KB_DB_OK)
-        rc = (kb_db_rc_t)kb_audit_append (db, &entry);
-    if (rc == KB_DB_OK)
-        rc = kb_db_commit (db);
-    if (rc != KB_DB_OK) {
-        kb_db_rollback (db);
-        kb_error ("could not write the dashboard audit row event=\"dashboard.denied\"");
+    if (s_audit_write (db, &entry) != 0)
         return -1;
-    }
     kb_warning ("dashboard refusals without a login counted, not audited one by one count=%ld",
                 count);
     return 0;

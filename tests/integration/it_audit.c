@@ -467,6 +467,24 @@ test_concurrent_writers (void **state)
     s_expect_intact (f, total);
 }
 
+//  Opens a transaction as the link receiver does: BEGIN, the chain lock
+//  and the head read in one round trip; the pipeline stays open (read the
+//  head) when keep_open.
+static void
+s_batch_begin (fixture_t *f, kb_audit_batch_t *batch, bool keep_open)
+{
+    kb_db_rc_t rc;
+    assert_int_equal (kb_db_pipeline_begin (f->db), KB_DB_OK);
+    assert_int_equal (kb_db_pipeline_send_cmd (f->db, "BEGIN"), KB_DB_OK);
+    assert_int_equal (kb_audit_batch_lock (batch, f->db), KB_DB_OK);
+    assert_int_equal (kb_db_pipeline_sync (f->db), KB_DB_OK);
+    PQclear (kb_db_pipeline_next (f->db, &rc));
+    assert_int_equal (rc, KB_DB_OK);
+    assert_int_equal (kb_audit_batch_head (batch, f->db), KB_DB_OK);
+    if (!keep_open)
+        assert_int_equal (kb_db_pipeline_end (f->db), KB_DB_OK);
+}
+
 //  The batch as the link receiver writes it: lock and head read in the
 //  transaction's first round trip, rows appended after a savepoint and
 //  rolled back to it leave no trace, the chain goes on from the savepoint,
@@ -478,15 +496,7 @@ test_batch_savepoint (void **state)
     kb_audit_batch_t *batch = kb_audit_batch_new ();
     assert_non_null (batch);
     char org [32], subject [32];
-    kb_db_rc_t rc;
-    assert_int_equal (kb_db_pipeline_begin (f->db), KB_DB_OK);
-    assert_int_equal (kb_db_pipeline_send_cmd (f->db, "BEGIN"), KB_DB_OK);
-    assert_int_equal (kb_audit_batch_lock (batch, f->db), KB_DB_OK);
-    assert_int_equal (kb_db_pipeline_sync (f->db), KB_DB_OK);
-    PQclear (kb_db_pipeline_next (f->db, &rc));
-    assert_int_equal (rc, KB_DB_OK);
-    assert_int_equal (kb_audit_batch_head (batch, f->db), KB_DB_OK);
-    assert_int_equal (kb_db_pipeline_end (f->db), KB_DB_OK);
+    s_batch_begin (f, batch, false);
     for (int i = 101; i <= 103; i++) {
         kb_audit_entry_t e = s_entry (1, i, org, subject);
         assert_int_equal (kb_audit_batch_append (batch, &e), KB_DB_OK);
@@ -525,13 +535,7 @@ test_pipeline_commit_of_failed_transaction (void **state)
     assert_non_null (batch);
     char org [32], subject [32];
     kb_db_rc_t rc;
-    assert_int_equal (kb_db_pipeline_begin (f->db), KB_DB_OK);
-    assert_int_equal (kb_db_pipeline_send_cmd (f->db, "BEGIN"), KB_DB_OK);
-    assert_int_equal (kb_audit_batch_lock (batch, f->db), KB_DB_OK);
-    assert_int_equal (kb_db_pipeline_sync (f->db), KB_DB_OK);
-    PQclear (kb_db_pipeline_next (f->db, &rc));
-    assert_int_equal (rc, KB_DB_OK);
-    assert_int_equal (kb_audit_batch_head (batch, f->db), KB_DB_OK);
+    s_batch_begin (f, batch, true);
     kb_audit_entry_t e = s_entry (1, 101, org, subject);
     assert_int_equal (kb_audit_batch_append (batch, &e), KB_DB_OK);
     assert_int_equal (kb_audit_batch_send (batch, f->db), KB_DB_OK);

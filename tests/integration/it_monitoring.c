@@ -286,6 +286,37 @@ test_not_a_monitoring_event_dead_lettered (void **state)
                       1);
 }
 
+/* Starts monitoring with link/listen link ("%s": this test's directory)
+   and http (a KETENBUS_HTTP_LISTEN=... entry); it must refuse to start,
+   saying expect in its log (logname.log) and never said_not. */
+static void
+s_expect_start_refused (const char *logname,
+                        const char *link,
+                        const char *http,
+                        const char *expect,
+                        const char *said_not)
+{
+    char *dir = kbt_var_path ("it_monitoring");
+    char log[512], e_conn[512], listen[512], e_link[600];
+    snprintf (log, sizeof log, "%s/%s.log", dir, logname);
+    FILE *f = fopen (log, "w"); /* this run's lines only */
+    if (f)
+        fclose (f);
+    snprintf (e_conn, sizeof e_conn, "KETENBUS_DB_CONNINFO=%s", s_conn);
+    snprintf (listen, sizeof listen, link, dir);
+    snprintf (e_link, sizeof e_link, "KETENBUS_LINK_LISTEN=%s", listen);
+    const char *env[] = { e_conn, e_link, http, "KETENBUS_METRICS_LISTEN=", NULL };
+    char *bin = kbt_bin ("monitoring");
+    const char *argv[] = { bin, NULL };
+    pid_t pid = kbt_spawn (argv, env, log);
+    int status = kbt_wait (pid, 20000);
+    assert_true (status > 0 && status < 128);
+    assert_int_equal (kbt_file_count (log, expect), 1);
+    assert_int_equal (kbt_file_count (log, said_not), 0);
+    free (bin);
+    free (dir);
+}
+
 /* Beyond this machine the dashboard needs a Secure session cookie: with
    http/listen on every interface and http/cookie_secure off, monitoring
    refuses to start and says why. */
@@ -293,25 +324,11 @@ static void
 test_dashboard_beyond_loopback_needs_secure_cookie (void **state)
 {
     (void)state;
-    char *dir = kbt_var_path ("it_monitoring");
-    char log[512], e_conn[512], e_link[512];
-    snprintf (log, sizeof log, "%s/refused.log", dir);
-    FILE *f = fopen (log, "w"); /* this run's lines only */
-    if (f)
-        fclose (f);
-    snprintf (e_conn, sizeof e_conn, "KETENBUS_DB_CONNINFO=%s", s_conn);
-    snprintf (e_link, sizeof e_link, "KETENBUS_LINK_LISTEN=ipc://%s/refused.sock", dir);
-    const char *env[] = { e_conn, e_link, "KETENBUS_HTTP_LISTEN=0.0.0.0:0",
-                          "KETENBUS_METRICS_LISTEN=", NULL };
-    char *bin = kbt_bin ("monitoring");
-    const char *argv[] = { bin, NULL };
-    pid_t pid = kbt_spawn (argv, env, log);
-    int status = kbt_wait (pid, 20000);
-    assert_true (status > 0 && status < 128);
-    assert_int_equal (kbt_file_count (log, "http/cookie_secure must be true"), 1);
-    assert_int_equal (kbt_file_count (log, "dashboard serving"), 0);
-    free (bin);
-    free (dir);
+    s_expect_start_refused ("refused",
+                            "ipc://%s/refused.sock",
+                            "KETENBUS_HTTP_LISTEN=0.0.0.0:0",
+                            "http/cookie_secure must be true",
+                            "dashboard serving");
 }
 
 /* The whole text of a migration file (caller frees). */
@@ -469,24 +486,11 @@ static void
 test_unguarded_link_endpoint_refused (void **state)
 {
     (void)state;
-    char *dir = kbt_var_path ("it_monitoring");
-    char log[512], e_conn[512];
-    snprintf (log, sizeof log, "%s/tcp-link.log", dir);
-    FILE *f = fopen (log, "w"); /* this run's lines only */
-    if (f)
-        fclose (f);
-    snprintf (e_conn, sizeof e_conn, "KETENBUS_DB_CONNINFO=%s", s_conn);
-    const char *env[] = { e_conn, "KETENBUS_LINK_LISTEN=tcp://127.0.0.1:7419",
-                          "KETENBUS_METRICS_LISTEN=", NULL };
-    char *bin = kbt_bin ("monitoring");
-    const char *argv[] = { bin, NULL };
-    pid_t pid = kbt_spawn (argv, env, log);
-    int status = kbt_wait (pid, 20000);
-    assert_true (status > 0 && status < 128);
-    assert_int_equal (kbt_file_count (log, "link endpoint \"tcp://127.0.0.1:7419\" refused"), 1);
-    assert_int_equal (kbt_file_count (log, "link receiver listening"), 0);
-    free (bin);
-    free (dir);
+    s_expect_start_refused ("tcp-link",
+                            "tcp://127.0.0.1:7419",
+                            "KETENBUS_HTTP_LISTEN=",
+                            "link endpoint \"tcp://127.0.0.1:7419\" refused",
+                            "link receiver listening");
 }
 
 int
