@@ -4,9 +4,9 @@
     ack message per sender.
     A batch costs two round trips besides its messages' own (BEGIN with
     the inbox lookup, the inbox rows with COMMIT). It is first applied
-    without savepoints (two round trips less per message); when a message fails, the batch is rolled back and applied
-    again with a SAVEPOINT per message, so that only the failing message
-    is set aside. */
+    without savepoints (two round trips less per message); when a message
+    fails, the batch is rolled back and applied again with a SAVEPOINT per
+    message, so that only the failing message is set aside. */
 #include "kb_link_private.h"
 #include "ketenbus/kb_link.h"
 #include "ketenbus/kb_log.h"

@@ -1,7 +1,7 @@
 /*  kb_link - pure parts of the link: back-off, ack bodies, the sender's
     per-row state machine, the receiver's ordering decision, the socket
-    options both ends share and which endpoints they accept. The outbox and sender live in kb_outbox.c, the
-    receiver in kb_inbox.c. */
+    options both ends share and which endpoints they accept. The outbox
+    and sender live in kb_outbox.c, the receiver in kb_inbox.c. */
 #include "ketenbus/kb_link.h"
 #include "kb_link_private.h"
 #include "ketenbus/kb_log.h"
@@ -236,7 +236,8 @@ kb_link_endpoint_safe (const char *endpoint, char *err, size_t err_len)
         return false;
     }
     if (*path != '/') {
-        snprintf (err, err_len, "link endpoint \"%s\" refused: the path must be absolute", endpoint);
+        snprintf (
+          err, err_len, "link endpoint \"%s\" refused: the path must be absolute", endpoint);
         return false;
     }
     char dir[PATH_MAX], real[PATH_MAX], why[PATH_MAX + 64];

@@ -409,7 +409,8 @@ s_logout (monitor_http_t *self, kb_db_t *db, struct MHD_Connection *conn)
         /* a logout without a valid session is a refusal without a login:
            within the same limit */
         if (known ? s_audit (db, &user, "dashboard.logout", 'E', "/logout", NULL, "ok", true)
-                  : s_audit_refused (self, db, "dashboard.logout", 'E', "/logout", "unknown_session"))
+                  : s_audit_refused (
+                      self, db, "dashboard.logout", 'E', "/logout", "unknown_session"))
             return s_message (conn, 500, "Fout", "Het auditlog kon niet worden geschreven.");
     }
     return s_redirect (
