@@ -262,7 +262,7 @@ typedef struct
 typedef struct
 {
     kb_link_sender_config_t cfg; /* strings owned */
-    int route;                   /* s_route_loads index of the prefix, or -1: general */
+    int route;                   /* its s_route_loads index (s_route), or -1: general */
     zsock_t *pipe;
     zsock_t *dealer;
     zpoller_t *poller;
@@ -373,56 +373,44 @@ s_db_failed (s_sender_t *self)
 #define S_LOAD_SELECT                                                                              \
     "SELECT id, stream, stream_seq, message_id, payload FROM kb_outbox"                          \
     " WHERE acked_at IS NULL AND dead_at IS NULL"
+#define S_REST                                                                                     \
+    " AND NOT starts_with (stream, 'tracking:') AND NOT starts_with (stream, 'monitoring:')"
 static const struct
 {
     const char *prefix;
+    bool exclude;           /* the sender of everything but prefix */
     const char *load;       /* $1 limit */
     const char *load_after; /* $1 limit, $2 after id */
 } s_route_loads[] = {
-    { "tracking:",
+    { "tracking:", false,
       S_LOAD_SELECT " AND starts_with (stream, 'tracking:') ORDER BY id LIMIT $1",
-      S_LOAD_SELECT " AND starts_with (stream, 'tracking:') AND id > $2::bigint ORDER BY id LIMIT $1" },
-    { "monitoring:",
+      S_LOAD_SELECT " AND starts_with (stream, 'tracking:') AND id > $2::bigint ORDER BY id"
+                    " LIMIT $1" },
+    { "monitoring:", false,
       S_LOAD_SELECT " AND starts_with (stream, 'monitoring:') ORDER BY id LIMIT $1",
       S_LOAD_SELECT " AND starts_with (stream, 'monitoring:') AND id > $2::bigint ORDER BY id"
                     " LIMIT $1" },
+    { "tracking:", true, S_LOAD_SELECT S_REST " ORDER BY id LIMIT $1",
+      S_LOAD_SELECT S_REST " AND id > $2::bigint ORDER BY id LIMIT $1" },
+    { "monitoring:", true, S_LOAD_SELECT S_REST " ORDER BY id LIMIT $1",
+      S_LOAD_SELECT S_REST " AND id > $2::bigint ORDER BY id LIMIT $1" },
 };
-/* Everything but the prefixes above, for a sender that excludes one of them. */
-#define S_REST " AND NOT starts_with (stream, 'tracking:') AND NOT starts_with (stream, 'monitoring:')"
-static const struct
-{
-    const char *load;
-    const char *load_after;
-} s_rest_load = { S_LOAD_SELECT S_REST " ORDER BY id LIMIT $1",
-                  S_LOAD_SELECT S_REST " AND id > $2::bigint ORDER BY id LIMIT $1" };
-#define S_ROUTE_REST ((int) (sizeof s_route_loads / sizeof s_route_loads[0]))
 /* $1 limit, [$2 after id,] then prefix and exclude */
 static const char s_sql_load[] =
     S_LOAD_SELECT " AND starts_with (stream, $2) <> $3::bool ORDER BY id LIMIT $1";
 static const char s_sql_load_after[] =
-    S_LOAD_SELECT " AND id > $2::bigint AND starts_with (stream, $3) <> $4::bool ORDER BY id LIMIT $1";
+    S_LOAD_SELECT " AND id > $2::bigint AND starts_with (stream, $3) <> $4::bool"
+                  " ORDER BY id LIMIT $1";
 
-/* The route statements of this sender: s_route_loads[i] for its prefix,
-   S_ROUTE_REST for all but one of those prefixes, or -1: the general ones. */
+/* The s_route_loads index of this sender, or -1: the general statements. */
 static int
 s_route (const kb_link_sender_config_t *cfg)
 {
     for (size_t i = 0; i < sizeof s_route_loads / sizeof s_route_loads[0]; i++)
-        if (strcmp (cfg->stream_prefix, s_route_loads[i].prefix) == 0)
-            return cfg->exclude_prefix ? S_ROUTE_REST : (int) i;
+        if (strcmp (cfg->stream_prefix, s_route_loads[i].prefix) == 0 &&
+            cfg->exclude_prefix == s_route_loads[i].exclude)
+            return (int) i;
     return -1;
-}
-
-static const char *
-s_route_load (int route)
-{
-    return route == S_ROUTE_REST ? s_rest_load.load : s_route_loads[route].load;
-}
-
-static const char *
-s_route_load_after (int route)
-{
-    return route == S_ROUTE_REST ? s_rest_load.load_after : s_route_loads[route].load_after;
 }
 
 /* Makes sure the connection is usable; never blocks for long, so the actor
@@ -440,9 +428,10 @@ s_db_ready (s_sender_t *self, int64_t now)
         int route = self->route;
         if (self->db &&
             (kb_db_prepare (self->db, "kb_link_snd_load",
-                            route < 0 ? s_sql_load : s_route_load (route), route < 0 ? 3 : 1) ||
+                            route < 0 ? s_sql_load : s_route_loads[route].load,
+                            route < 0 ? 3 : 1) ||
              kb_db_prepare (self->db, "kb_link_snd_load_after",
-                            route < 0 ? s_sql_load_after : s_route_load_after (route),
+                            route < 0 ? s_sql_load_after : s_route_loads[route].load_after,
                             route < 0 ? 4 : 2) ||
              kb_db_prepare (self->db,
                             "kb_link_snd_ack",
