@@ -626,8 +626,18 @@ kb_link_receiver_handle (kb_link_receiver_t *self)
         int step = 0;
         for (int i = 0; i < n && step == 0; i++)
             step = s_process (self, &ins[i], careful, acks, poison, &npoison);
-        if (step == 0)
-            break;
+        if (step == 0) {
+            kb_db_rc_t crc = s_batch_commit (self);
+            if (crc == KB_DB_OK)
+                break;
+            /* What the hook wrote for the whole batch failed for good:
+               apply the batch again message by message, where the hook
+               writes each message's rows at once and a failure belongs to
+               one message, instead of failing the batch on every retransmit. */
+            if (careful || crc != KB_DB_FATAL)
+                goto rollback;
+            step = S_REDO_CAREFULLY;
+        }
         if (step != S_REDO_CAREFULLY)
             goto rollback;
         /* a message failed: undo the batch and set that message aside */
@@ -638,8 +648,6 @@ kb_link_receiver_handle (kb_link_receiver_t *self)
         npoison = 0;
         kb_debug ("link batch applied again with savepoints messages=%d", n);
     }
-    if (s_batch_commit (self) != KB_DB_OK)
-        goto rollback;
     s_acks_send (self, acks);
     rc = n;
     int64_t now = zclock_mono ();

@@ -15,6 +15,8 @@ typedef struct {
     uint64_t base_seq;         /* the partner has everything up to here: acked, or below its Replay */
     uint64_t replay_from;      /* set by Replay, 0 = none */
     bool replay;
+    bool due;                  /* may have rows to push: set by a queued row, an ack, a
+                                  (re)connect; cleared by a read that found them all */
     int64_t progress_at;       /* last ack progress or first push after it */
 } s_session_t;
 
@@ -25,7 +27,13 @@ struct _intake_mailbox_t {
     int window;
     int resend_ms;
     zhashx_t *sessions;        /* org -> s_session_t */
+    int64_t full_poll_at;      /* next push that reads every session's mailbox */
 };
+
+/* Every session's mailbox is read at least this often, due or not: rows
+   queued by another intake instance, a resend that is due, anything the
+   flags missed arrive within this time. */
+#define S_FULL_POLL_MS 1000
 
 const char *
 intake_mailbox_recipient (const kb_envelope_t *env)
@@ -77,6 +85,36 @@ intake_mailbox_consent (const kb_envelope_t *env)
     return id && *id ? id : NULL;
 }
 
+/*  The rows of a link batch in one statement: each partner's head moves
+    once by its number of rows (heads locked in org order, so two writers
+    cannot deadlock), the rows of a partner take their sequence numbers in
+    the order they were added, as intake_mailbox_enqueue one by one would
+    give them; held back at once when their consent was withdrawn. */
+static const char s_sql_insert_batch[] =
+    "WITH v AS ("
+    "  SELECT * FROM unnest ($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[])"
+    "   WITH ORDINALITY AS v (org_id, message_id, body, envelope, consent_id, ord)),"
+    " n AS (SELECT org_id, count(*) AS rows FROM v GROUP BY org_id),"
+    " h AS ("
+    "  INSERT INTO mailbox_head AS h (org_id, last_seq) SELECT org_id, rows FROM n ORDER BY org_id"
+    "  ON CONFLICT (org_id) DO UPDATE SET last_seq = h.last_seq + excluded.last_seq"
+    "  RETURNING org_id, last_seq)"
+    " INSERT INTO mailbox (org_id, seq, message_id, body, envelope, consent_id, blocked_at,"
+    "  blocked_reason)"
+    " SELECT v.org_id,"
+    "  h.last_seq - n.rows + row_number () OVER (PARTITION BY v.org_id ORDER BY v.ord),"
+    "  v.message_id, v.body, v.envelope, v.consent_id,"
+    "  CASE WHEN w.consent_id IS NOT NULL THEN now () END,"
+    "  CASE WHEN w.consent_id IS NOT NULL THEN 'consent_withdrawn' END"
+    " FROM v JOIN n USING (org_id) JOIN h USING (org_id)"
+    "  LEFT JOIN withdrawn_consent w ON w.consent_id = v.consent_id"
+    " ORDER BY v.ord";
+
+enum { S_COL_ORG, S_COL_MESSAGE_ID, S_COL_BODY, S_COL_ENVELOPE, S_COL_CONSENT, S_COLS };
+
+static const uint32_t s_col_oid[S_COLS] = { KB_DB_OID_TEXT, KB_DB_OID_TEXT, KB_DB_OID_TEXT,
+                                            KB_DB_OID_BYTEA, KB_DB_OID_TEXT };
+
 int
 intake_mailbox_prepare (kb_db_t *db)
 {
@@ -95,6 +133,7 @@ intake_mailbox_prepare (kb_db_t *db)
                          " CASE WHEN w.withdrawn THEN 'consent_withdrawn' END FROM h, w "
                          "RETURNING seq",
                          5);
+    rc |= kb_db_prepare (db, "mailbox_insert_batch", s_sql_insert_batch, S_COLS);
     rc |= kb_db_prepare (db, "mailbox_block_consent",
                          "WITH w AS (INSERT INTO withdrawn_consent (consent_id) VALUES ($1) "
                          " ON CONFLICT DO NOTHING) "
@@ -123,6 +162,81 @@ intake_mailbox_prepare (kb_db_t *db)
                          "DELETE FROM mailbox WHERE acked_at < now() - make_interval(secs => $1::int)",
                          1);
     return rc ? -1 : 0;
+}
+
+struct _intake_mailbox_batch_t {
+    kb_db_barray_t col[S_COLS];
+};
+
+intake_mailbox_batch_t *
+intake_mailbox_batch_new (void)
+{
+    intake_mailbox_batch_t *self = calloc (1, sizeof *self);
+    if (self)
+        intake_mailbox_batch_reset (self);
+    return self;
+}
+
+void
+intake_mailbox_batch_destroy (intake_mailbox_batch_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    for (int c = 0; c < S_COLS; c++)
+        kb_db_barray_free (&(*self_p)->col[c]);
+    free (*self_p);
+    *self_p = NULL;
+}
+
+void
+intake_mailbox_batch_reset (intake_mailbox_batch_t *self)
+{
+    for (int c = 0; c < S_COLS; c++)
+        kb_db_barray_reset (&self->col[c], s_col_oid[c]);
+}
+
+kb_db_rc_t
+intake_mailbox_batch_add (intake_mailbox_batch_t *self, const char *org, const char *message_id,
+                          const char *body_name, const uint8_t *bytes, size_t len,
+                          const char *consent_id)
+{
+    if (!org || !message_id || !body_name || (!bytes && len > 0) || len > INT32_MAX)
+        return KB_DB_FATAL;
+    kb_db_barray_add_str (&self->col[S_COL_ORG], org);
+    kb_db_barray_add_str (&self->col[S_COL_MESSAGE_ID], message_id);
+    kb_db_barray_add_str (&self->col[S_COL_BODY], body_name);
+    kb_db_barray_add (&self->col[S_COL_ENVELOPE], bytes ? bytes : (const uint8_t *) "", len);
+    kb_db_barray_add_str (&self->col[S_COL_CONSENT], consent_id); /* NULL: none */
+    for (int c = 0; c < S_COLS; c++)
+        if (self->col[c].oom) {
+            kb_error ("could not queue mailbox message: out of memory");
+            return KB_DB_FATAL;
+        }
+    return KB_DB_OK;
+}
+
+size_t
+intake_mailbox_batch_size (const intake_mailbox_batch_t *self)
+{
+    return self->col[S_COL_ORG].count;
+}
+
+kb_db_rc_t
+intake_mailbox_batch_send (intake_mailbox_batch_t *self, kb_db_t *db)
+{
+    if (intake_mailbox_batch_size (self) == 0)
+        return KB_DB_OK;
+    const char *values[S_COLS];
+    int lengths[S_COLS];
+    int formats[S_COLS] = { 1, 1, 1, 1, 1 };
+    for (int c = 0; c < S_COLS; c++)
+        if (!(values[c] = kb_db_barray_data (&self->col[c], &lengths[c]))) {
+            kb_error ("could not queue statement \"mailbox_insert_batch\": out of memory");
+            return KB_DB_FATAL;
+        }
+    if (kb_db_pipeline_active (db))
+        return kb_db_pipeline_send (db, "mailbox_insert_batch", S_COLS, values, lengths, formats);
+    return kb_db_run_cmd (db, "mailbox_insert_batch", S_COLS, values, lengths, formats);
 }
 
 kb_db_rc_t
@@ -206,6 +320,7 @@ intake_mailbox_seen (intake_mailbox_t *self, const char *org, zframe_t *routing_
     zframe_destroy (&s->routing_id);
     s->routing_id = zframe_dup (routing_id);
     s->next_seq = 0;
+    s->due = true;
 }
 
 void
@@ -217,6 +332,15 @@ intake_mailbox_replay (intake_mailbox_t *self, const char *org, uint64_t from_se
     s->replay = true;
     s->replay_from = from_seq;
     s->next_seq = 0;
+    s->due = true;
+}
+
+void
+intake_mailbox_queued (intake_mailbox_t *self, const char *org)
+{
+    s_session_t *s = zhashx_lookup (self->sessions, org);
+    if (s)
+        s->due = true;
 }
 
 kb_db_rc_t
@@ -257,6 +381,7 @@ intake_mailbox_ack (intake_mailbox_t *self, const char *const *orgs, const uint6
         if (valid[i] && s && seqs[i] > s->acked_seq) {
             s->acked_seq = seqs[i];
             s->progress_at = zclock_mono ();
+            s->due = true; /* room in the window */
         }
     }
     free (valid);
@@ -294,7 +419,7 @@ s_sync (intake_mailbox_t *self, s_session_t *s)
 }
 
 static int
-s_push_session (intake_mailbox_t *self, s_session_t *s)
+s_push_session (intake_mailbox_t *self, s_session_t *s, bool full)
 {
     if (!s->routing_id)
         return 0;
@@ -305,6 +430,10 @@ s_push_session (intake_mailbox_t *self, s_session_t *s)
         zframe_destroy (&s->routing_id);
         return 0;
     }
+    /* a read per call and connected partner would cost a round trip for
+       each after every batch, mostly to find nothing */
+    if (!s->due && !full && s->next_seq != 0)
+        return 0;
     if (s->next_seq == 0 && !s_sync (self, s))
         return 0;
     /* nothing acknowledged for a long time: send the unacknowledged again */
@@ -331,6 +460,8 @@ s_push_session (intake_mailbox_t *self, s_session_t *s)
         return 0;
     }
     int sent = 0;
+    /* fewer rows than there was room for: everything queued so far is out */
+    s->due = PQntuples (res) >= room;
     for (int i = 0; i < PQntuples (res); i++) {
         /* binary results: bigint is 8 bytes big-endian */
         const uint8_t *b = (const uint8_t *) PQgetvalue (res, i, 0);
@@ -379,8 +510,12 @@ int
 intake_mailbox_push (intake_mailbox_t *self)
 {
     int sent = 0;
+    int64_t now = zclock_mono ();
+    bool full = now >= self->full_poll_at;
+    if (full)
+        self->full_poll_at = now + S_FULL_POLL_MS;
     for (s_session_t *s = zhashx_first (self->sessions); s; s = zhashx_next (self->sessions))
-        sent += s_push_session (self, s);
+        sent += s_push_session (self, s, full);
     return sent;
 }
 

@@ -52,6 +52,21 @@ kb_db_rc_t intake_mailbox_enqueue (kb_db_t *db, const char *org, const char *mes
                                    const char *body_name, const uint8_t *bytes, size_t len,
                                    const char *consent_id, int64_t *seq_out);
 
+/* The mailbox rows of one link batch, written with one statement before
+   its COMMIT instead of a round trip per message. */
+typedef struct _intake_mailbox_batch_t intake_mailbox_batch_t;
+intake_mailbox_batch_t *intake_mailbox_batch_new (void);
+void intake_mailbox_batch_destroy (intake_mailbox_batch_t **self_p);
+void intake_mailbox_batch_reset (intake_mailbox_batch_t *self);
+/* As intake_mailbox_enqueue, kept until intake_mailbox_batch_send. */
+kb_db_rc_t intake_mailbox_batch_add (intake_mailbox_batch_t *self, const char *org,
+                                     const char *message_id, const char *body_name,
+                                     const uint8_t *bytes, size_t len, const char *consent_id);
+size_t intake_mailbox_batch_size (const intake_mailbox_batch_t *self);
+/* Writes the rows (queued when db is in a pipeline); the batch keeps them
+   until reset. */
+kb_db_rc_t intake_mailbox_batch_send (intake_mailbox_batch_t *self, kb_db_t *db);
+
 /* A consent was withdrawn (in the caller's transaction, queued when db is
    in a pipeline): every message relying on it that waits in a mailbox is
    held back (blocked_at, blocked_reason "consent_withdrawn") and never
@@ -70,13 +85,20 @@ void intake_mailbox_destroy (intake_mailbox_t **self_p);
 void intake_mailbox_seen (intake_mailbox_t *self, const char *org, zframe_t *routing_id);
 /* Replay from from_seq (0 = oldest retained) on the next push. */
 void intake_mailbox_replay (intake_mailbox_t *self, const char *org, uint64_t from_seq);
+/* A row for org was queued (by this intake, in a transaction that is
+   committed or rolled back by the next push): its session reads its
+   mailbox at that push. Rows queued elsewhere are found by the read of
+   every connected partner's mailbox that a push makes once a second. */
+void intake_mailbox_queued (intake_mailbox_t *self, const char *org);
 /* Cumulative acknowledgements (n of them: org[i] has everything up to
    seq[i]) in one transaction of their own and one round trip. One that
    acknowledges more than was ever queued changes nothing. */
 kb_db_rc_t intake_mailbox_ack (intake_mailbox_t *self, const char *const *orgs,
                                const uint64_t *seqs, int n);
-/* Sends what is due to connected partners (own short reads). Returns the
-   number of Deliver messages sent. */
+/* Sends what is due to connected partners (own short reads): to those
+   with queued rows, room freed by an ack or a new connection, and once a
+   second to every connected partner. Returns the number of Deliver
+   messages sent. */
 int intake_mailbox_push (intake_mailbox_t *self);
 /* Forget the acknowledged rows older than keep_s. */
 long intake_mailbox_prune (intake_mailbox_t *self, int keep_s);

@@ -105,6 +105,8 @@ struct _intake_server_t {
     kb_link_sender_t *sender;           /* to zorgtoewijzing: every other stream */
     kb_link_sender_t *tracking_sender;  /* to client-tracking: the "tracking:" streams */
     kb_link_receiver_t *receiver;  /* messages for partner mailboxes */
+    intake_mailbox_batch_t *mailbox_rows; /* of the link batch being applied */
+    bool mailbox_careful;          /* a batch applied again message by message */
     intake_mailbox_t *mailbox;
     int mailbox_keep_s;
     int64_t pruned_at;
@@ -147,14 +149,17 @@ s_parse_gemeenten (intake_server_t *self, const char *list)
 }
 
 /* A link message from another daemon for a partner: queued in that
-   partner's mailbox in the receiver's transaction. */
+   partner's mailbox in the receiver's transaction - with the batch's
+   other rows in one statement before its COMMIT (s_mailbox_on_batch), or,
+   when the batch is applied again message by message after a failure, at
+   once, so that a row that cannot be written fails its own message. */
 static int
 s_mailbox_apply (kb_db_t *db, const char *sender, const char *stream, const char *message_id,
                  const void *payload, size_t len, void *arg, char *reason, size_t reason_len)
 {
     (void) sender;
     (void) stream;
-    (void) arg;
+    intake_server_t *self = arg;
     kb_envelope_t *env = NULL;
     kb_codec_rc_t crc = kb_codec_decode (payload, len, 16 * 1024 * 1024, &env);
     if (crc != KB_CODEC_OK) {
@@ -169,18 +174,48 @@ s_mailbox_apply (kb_db_t *db, const char *sender, const char *stream, const char
         rc = KB_LINK_POISON;
     }
     else {
-        kb_db_rc_t qrc = intake_mailbox_enqueue (db, to, message_id, kb_codec_body_name (env),
-                                                 payload, len, intake_mailbox_consent (env),
-                                                 NULL);
+        const char *body = kb_codec_body_name (env);
+        const char *consent = intake_mailbox_consent (env);
+        kb_db_rc_t qrc = self->mailbox_careful
+                           ? intake_mailbox_enqueue (db, to, message_id, body, payload, len,
+                                                     consent, NULL)
+                           : intake_mailbox_batch_add (self->mailbox_rows, to, message_id, body,
+                                                       payload, len, consent);
         if (qrc != KB_DB_OK) {
             snprintf (reason, reason_len, "could not queue mailbox message sqlstate=%s",
                       kb_db_last_sqlstate (db));
             /* a permanent failure must reach the dead letters, not block the link */
             rc = qrc == KB_DB_RETRY ? KB_LINK_RETRY : KB_LINK_POISON;
         }
+        else
+            intake_mailbox_queued (self->mailbox, to);
     }
     kb_codec_free (&env);
     return rc;
+}
+
+static int
+s_mailbox_on_batch (kb_db_t *db, kb_link_batch_event_t event, void *arg)
+{
+    intake_server_t *self = arg;
+    switch (event) {
+        case KB_LINK_BATCH_BEGIN:
+        case KB_LINK_BATCH_ABORT:
+            intake_mailbox_batch_reset (self->mailbox_rows);
+            self->mailbox_careful = false;
+            break;
+        case KB_LINK_MESSAGE_BEGIN:
+            /* only a batch applied again with a savepoint per message */
+            self->mailbox_careful = true;
+            break;
+        case KB_LINK_BATCH_COMMIT:
+            return intake_mailbox_batch_send (self->mailbox_rows, db) == KB_DB_OK ? 0
+                                                                                 : KB_LINK_RETRY;
+        case KB_LINK_BATCH_STARTED:
+        case KB_LINK_MESSAGE_UNDO:
+            break;
+    }
+    return 0;
 }
 
 /*  partner_message: the inbox of forwarded bodies, like signal for
@@ -478,7 +513,11 @@ intake_server_new (const kb_config_t *config)
                                         (int) kb_config_int (config, "mailbox/window"),
                                         (int) kb_config_int (config, "mailbox/resend_ms"));
     self->mailbox_keep_s = (int) kb_config_int (config, "mailbox/keep_s");
-    kb_link_receiver_config_t rcfg = { .max_attempts = (int) kb_config_int (config, "link/max_attempts") };
+    kb_link_receiver_config_t rcfg = { .max_attempts = (int) kb_config_int (config, "link/max_attempts"),
+                                       .on_batch = s_mailbox_on_batch };
+    self->mailbox_rows = intake_mailbox_batch_new ();
+    if (!self->mailbox_rows)
+        goto fail;
     self->receiver = self->mailbox ? kb_link_receiver_new (self->db, kb_config_str (config, "link/listen"),
                                                            s_mailbox_apply, self, &rcfg)
                                    : NULL;
@@ -505,6 +544,7 @@ intake_server_destroy (intake_server_t **self_p)
     intake_server_t *self = *self_p;
     kb_metrics_destroy (&self->metrics);
     kb_link_receiver_destroy (&self->receiver);
+    intake_mailbox_batch_destroy (&self->mailbox_rows);
     intake_mailbox_destroy (&self->mailbox);
     kb_link_sender_destroy (&self->tracking_sender);
     kb_link_sender_destroy (&self->sender);

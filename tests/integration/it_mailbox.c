@@ -28,8 +28,13 @@ s_setup (void **state)
     (void) state;
     s_intake = kbt_intake_setup ("it_mailbox");
     s_zorg = kbt_zorg_setup (s_intake);
-    kbt_intake_start (s_intake, NULL);
-    kbt_zorg_start (s_zorg, NULL);
+    /* a message that cannot be queued is dead-lettered after a few quick
+       attempts (test_unwritable_row_fails_only_its_message) */
+    static const char *const intake_env[] = { "KETENBUS_LINK_MAX_ATTEMPTS=3", NULL };
+    static const char *const zorg_env[] = { "KETENBUS_LINK_RETRANSMIT_MS=100",
+                                            "KETENBUS_LINK_RETRANSMIT_MAX_MS=300", NULL };
+    kbt_intake_start (s_intake, intake_env);
+    kbt_zorg_start (s_zorg, zorg_env);
     static const char *types[KBT_PARTNERS] = { "cjg", "veilig-thuis", "gemeente", "wijkteam" };
     static const char *gemeenten[KBT_PARTNERS] = { "0794", "", "0794", "0762" };
     for (int i = 0; i < KBT_PARTNERS; i++)
@@ -296,6 +301,95 @@ test_replay_beyond_lost_acks_continues_at_once (void **state)
     kb_client_destroy (&wijkteam);
 }
 
+/* A connected partner's mailbox is read when this intake queued something
+   for it or it acknowledged, and once a second in any case: a row another
+   intake instance queued (here: written in the database directly) arrives
+   without anything happening in this one. */
+static void
+test_row_queued_elsewhere_arrives_within_seconds (void **state)
+{
+    (void) state;
+    long acked = kbt_wait_for_value (
+      s_intake->conninfo,
+      "SELECT (acked_seq = last_seq)::int FROM intake.mailbox_head WHERE org_id = 'cjg-helmond'", 1,
+      5000);
+    assert_int_equal (acked, 1);
+    acked = kbt_query_long (s_intake->conninfo,
+                            "SELECT acked_seq FROM intake.mailbox_head WHERE org_id = 'cjg-helmond'");
+    kb_client_t *mailbox = s_mailbox_client (KBT_CJG, (uint64_t) acked + 1);
+    s_received_t *got = calloc (1, sizeof *got);
+    s_drain (mailbox, "cjg-helmond", got, 1500, true);
+    assert_int_equal (got->n, 0);
+    kbt_exec (s_intake->conninfo,
+              "WITH h AS (UPDATE intake.mailbox_head SET last_seq = last_seq + 1"
+              "  WHERE org_id = 'cjg-helmond' RETURNING last_seq)"
+              " INSERT INTO intake.mailbox (org_id, seq, message_id, body, envelope)"
+              " SELECT 'cjg-helmond', h.last_seq, 'queued-elsewhere', m.body, m.envelope"
+              " FROM h, (SELECT body, envelope FROM intake.mailbox WHERE org_id = 'cjg-helmond'"
+              "  ORDER BY seq LIMIT 1) m");
+    /* within the once-a-second read, with room to spare */
+    kb_envelope_t *env = NULL;
+    assert_int_equal (kb_client_recv (mailbox, 3000, &env), 0);
+    assert_int_equal (env->body_case, KETENBUS__V1__ENVELOPE__BODY_DELIVER);
+    assert_int_equal (env->deliver->mailbox_seq, (uint64_t) acked + 1);
+    kb_client_delivery_ack (mailbox, env->deliver->mailbox_seq);
+    kb_codec_free (&env);
+    assert_int_equal (kbt_wait_for_value (s_intake->conninfo,
+                                          "SELECT acked_seq FROM intake.mailbox_head"
+                                          " WHERE org_id = 'cjg-helmond'",
+                                          acked + 1, 5000),
+                      acked + 1);
+    free (got);
+    kb_client_destroy (&mailbox);
+}
+
+/* The mailbox rows of a link batch are written with one statement before
+   its COMMIT; a row that cannot be written (here: a constraint the test
+   adds refuses the wijkteam's rows) makes the batch apply again message by
+   message, so that only its own message fails and is dead-lettered, and the
+   others of the batch reach their mailboxes. */
+static void
+test_unwritable_row_fails_only_its_message (void **state)
+{
+    (void) state;
+    const char *cjg_seq = "SELECT coalesce (max (last_seq), 0) FROM intake.mailbox_head"
+                          " WHERE org_id = 'cjg-helmond'";
+    long cjg_before = kbt_query_long (s_intake->conninfo, cjg_seq);
+    long dead_before = kbt_query_long (s_intake->conninfo, "SELECT count(*) FROM intake.kb_dead_letter");
+    kbt_exec (s_intake->conninfo, "ALTER TABLE intake.mailbox ADD CONSTRAINT it_refuse_wijkteam"
+                                  " CHECK (org_id <> 'wijkteam-deurne') NOT VALID");
+    kb_client_t *wijkteam = kbt_intake_client (s_intake, KBT_WIJKTEAM);
+    kb_client_t *cjg = kbt_intake_client (s_intake, KBT_CJG);
+    /* the CJG becomes regisseur and both hear of each other: a
+       RegieAssignment and a MatchNotification for the CJG, a
+       MatchNotification for the wijkteam, from one zorgtoewijzing
+       transaction */
+    s_signal (wijkteam, 7000, "0794", true);
+    s_signal (cjg, 7000, "0794", true);
+    assert_true (kbt_wait_for_value (s_intake->conninfo,
+                                     "SELECT count(*) FROM intake.kb_dead_letter"
+                                     " WHERE reason LIKE '%sqlstate=23514%'",
+                                     1, 30000) >= 1);
+    assert_true (kbt_wait_for_value (s_intake->conninfo, cjg_seq, cjg_before + 2, 10000)
+                 >= cjg_before + 2);
+    assert_int_equal (kbt_query_long (s_intake->conninfo, "SELECT count(*) FROM intake.kb_dead_letter"),
+                      dead_before + 1);
+    kbt_exec (s_intake->conninfo, "ALTER TABLE intake.mailbox DROP CONSTRAINT it_refuse_wijkteam");
+    /* the link goes on: the next message for the wijkteam is queued */
+    long wijkteam_before = kbt_query_long (s_intake->conninfo,
+                                           "SELECT count(*) FROM intake.mailbox"
+                                           " WHERE org_id = 'wijkteam-deurne'");
+    kb_client_t *veilig = kbt_intake_client (s_intake, KBT_VEILIG_THUIS);
+    s_signal (veilig, 7000, "0794", true);
+    assert_true (kbt_wait_for_value (s_intake->conninfo,
+                                     "SELECT count(*) FROM intake.mailbox WHERE org_id = 'wijkteam-deurne'",
+                                     wijkteam_before + 1, 10000)
+                 >= wijkteam_before + 1);
+    kb_client_destroy (&veilig);
+    kb_client_destroy (&cjg);
+    kb_client_destroy (&wijkteam);
+}
+
 int
 main (void)
 {
@@ -305,6 +399,8 @@ main (void)
         cmocka_unit_test (test_offline_partner_gets_everything_on_return),
         cmocka_unit_test (test_replay_needs_a_registered_partner_mailbox_only),
         cmocka_unit_test (test_replay_beyond_lost_acks_continues_at_once),
+        cmocka_unit_test (test_row_queued_elsewhere_arrives_within_seconds),
+        cmocka_unit_test (test_unwritable_row_fails_only_its_message),
     };
     return cmocka_run_group_tests_name ("it_mailbox", tests, s_setup, s_teardown);
 }

@@ -160,7 +160,11 @@ typedef int (kb_link_apply_fn) (kb_db_t *db,
    its messages: BEGIN, what the hook queues at BATCH_BEGIN and the inbox
    lookup go in one pipeline, the inbox rows, what the hook queues at
    BATCH_COMMIT and COMMIT in another. So at BATCH_BEGIN and BATCH_COMMIT
-   a pipeline is open: the hook only queues (kb_db_pipeline_send). */
+   a pipeline is open: the hook only queues (kb_db_pipeline_send). When
+   that last round trip fails for good (not a retry), the batch is applied
+   again with a savepoint per message (MESSAGE_BEGIN before each), where a
+   hook that collects rows per batch should write a message's rows with
+   the message, so that what cannot be written fails only that message. */
 typedef enum {
     KB_LINK_BATCH_BEGIN,   /* BEGIN queued: queue what the batch reads first */
     KB_LINK_BATCH_STARTED, /* sent: read those results in order (kb_db_pipeline_next) */
