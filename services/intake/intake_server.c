@@ -513,8 +513,10 @@ intake_server_new (const kb_config_t *config)
                                         (int) kb_config_int (config, "mailbox/window"),
                                         (int) kb_config_int (config, "mailbox/resend_ms"));
     self->mailbox_keep_s = (int) kb_config_int (config, "mailbox/keep_s");
-    kb_link_receiver_config_t rcfg = { .max_attempts = (int) kb_config_int (config, "link/max_attempts"),
-                                       .on_batch = s_mailbox_on_batch };
+    kb_link_receiver_config_t rcfg = {
+        .max_attempts = (int) kb_config_int (config, "link/max_attempts"),
+        .on_batch = s_mailbox_on_batch,
+    };
     self->mailbox_rows = intake_mailbox_batch_new ();
     if (!self->mailbox_rows)
         goto fail;

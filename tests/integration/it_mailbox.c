@@ -314,8 +314,8 @@ test_row_queued_elsewhere_arrives_within_seconds (void **state)
       "SELECT (acked_seq = last_seq)::int FROM intake.mailbox_head WHERE org_id = 'cjg-helmond'", 1,
       5000);
     assert_int_equal (acked, 1);
-    acked = kbt_query_long (s_intake->conninfo,
-                            "SELECT acked_seq FROM intake.mailbox_head WHERE org_id = 'cjg-helmond'");
+    acked = kbt_query_long (s_intake->conninfo, "SELECT acked_seq FROM intake.mailbox_head"
+                                                " WHERE org_id = 'cjg-helmond'");
     kb_client_t *mailbox = s_mailbox_client (KBT_CJG, (uint64_t) acked + 1);
     s_received_t *got = calloc (1, sizeof *got);
     s_drain (mailbox, "cjg-helmond", got, 1500, true);
@@ -355,7 +355,8 @@ test_unwritable_row_fails_only_its_message (void **state)
     const char *cjg_seq = "SELECT coalesce (max (last_seq), 0) FROM intake.mailbox_head"
                           " WHERE org_id = 'cjg-helmond'";
     long cjg_before = kbt_query_long (s_intake->conninfo, cjg_seq);
-    long dead_before = kbt_query_long (s_intake->conninfo, "SELECT count(*) FROM intake.kb_dead_letter");
+    const char *dead = "SELECT count(*) FROM intake.kb_dead_letter";
+    long dead_before = kbt_query_long (s_intake->conninfo, dead);
     kbt_exec (s_intake->conninfo, "ALTER TABLE intake.mailbox ADD CONSTRAINT it_refuse_wijkteam"
                                   " CHECK (org_id <> 'wijkteam-deurne') NOT VALID");
     kb_client_t *wijkteam = kbt_intake_client (s_intake, KBT_WIJKTEAM);
@@ -372,18 +373,15 @@ test_unwritable_row_fails_only_its_message (void **state)
                                      1, 30000) >= 1);
     assert_true (kbt_wait_for_value (s_intake->conninfo, cjg_seq, cjg_before + 2, 10000)
                  >= cjg_before + 2);
-    assert_int_equal (kbt_query_long (s_intake->conninfo, "SELECT count(*) FROM intake.kb_dead_letter"),
-                      dead_before + 1);
+    assert_int_equal (kbt_query_long (s_intake->conninfo, dead), dead_before + 1);
     kbt_exec (s_intake->conninfo, "ALTER TABLE intake.mailbox DROP CONSTRAINT it_refuse_wijkteam");
     /* the link goes on: the next message for the wijkteam is queued */
-    long wijkteam_before = kbt_query_long (s_intake->conninfo,
-                                           "SELECT count(*) FROM intake.mailbox"
-                                           " WHERE org_id = 'wijkteam-deurne'");
+    const char *wijkteam_rows = "SELECT count(*) FROM intake.mailbox"
+                                " WHERE org_id = 'wijkteam-deurne'";
+    long wijkteam_before = kbt_query_long (s_intake->conninfo, wijkteam_rows);
     kb_client_t *veilig = kbt_intake_client (s_intake, KBT_VEILIG_THUIS);
     s_signal (veilig, 7000, "0794", true);
-    assert_true (kbt_wait_for_value (s_intake->conninfo,
-                                     "SELECT count(*) FROM intake.mailbox WHERE org_id = 'wijkteam-deurne'",
-                                     wijkteam_before + 1, 10000)
+    assert_true (kbt_wait_for_value (s_intake->conninfo, wijkteam_rows, wijkteam_before + 1, 10000)
                  >= wijkteam_before + 1);
     kb_client_destroy (&veilig);
     kb_client_destroy (&cjg);
