@@ -282,6 +282,50 @@ test_append_only_enforced (void **state)
     s_expect_intact (f, 5);
 }
 
+//  Two new rows in one INSERT: seq of the second, prev_hash of the second.
+static const char *
+s_two_rows_sql (char sql[1024], int second_seq, const char *second_prev)
+{
+    int n = snprintf (sql, 1024,
+                      "INSERT INTO audit_it.kb_audit (seq, at_us, actor_org, event, action,"
+                      " outcome, flag_authorised, flag_care_relation, flag_consent,"
+                      " flag_emergency, prev_hash, hash)"
+                      " SELECT last_seq + 1, 1, 'org', 'e', 'C', 'ok', true, true, true, true,"
+                      " last_hash, decode (repeat ('11', 32), 'hex') FROM audit_it.kb_audit_head"
+                      " UNION ALL SELECT %d, 1, 'org', 'e', 'C', 'ok', true, true, true, true,"
+                      " decode (repeat ('%s', 32), 'hex'), decode (repeat ('33', 32), 'hex')",
+                      second_seq, second_prev);
+    assert_true (n > 0 && n < 1024);
+    return sql;
+}
+
+static void
+test_batch_must_form_a_chain (void **state)
+{
+    fixture_t *f = s_fixture_new ("it_audit_batch_chain");
+    *state = f;
+    assert_int_equal (s_append_n (f->db, 0, 1, 5, 5), 0);
+    //  the second row does not link to the first: refused, nothing written
+    char sql[1024];
+    assert_true (s_sql_fails (f->conninfo, s_two_rows_sql (sql, 7, "22")));
+    //  a gap in seq inside the statement: refused
+    assert_true (s_sql_fails (f->conninfo, s_two_rows_sql (sql, 8, "11")));
+    assert_int_equal (s_rows (f), 5);
+    assert_int_equal (kbt_query_long (f->conninfo, "SELECT last_seq FROM audit_it.kb_audit_head"),
+                      5);
+    //  the same statement with the rows linked and numbered in order is
+    //  taken by the trigger (whose hashes are not the contents' hashes:
+    //  that is for verify to find) and the head moves to the last row
+    assert_false (s_sql_fails (f->conninfo, s_two_rows_sql (sql, 7, "11")));
+    assert_int_equal (kbt_query_long (f->conninfo, "SELECT last_seq FROM audit_it.kb_audit_head"),
+                      7);
+    assert_int_equal (kbt_query_long (f->conninfo, "SELECT count(*) FROM audit_it.kb_audit_head"
+                                                   " WHERE last_hash = decode (repeat ('33', 32),"
+                                                   " 'hex')"),
+                      1);
+    s_expect_broken (f, 6, "row 6: stored hash does not match its contents");
+}
+
 static void
 test_edited_field_detected (void **state)
 {
@@ -566,6 +610,7 @@ main (void)
         cmocka_unit_test_teardown (test_append_and_verify, s_teardown),
         cmocka_unit_test_teardown (test_append_rules, s_teardown),
         cmocka_unit_test_teardown (test_append_only_enforced, s_teardown),
+        cmocka_unit_test_teardown (test_batch_must_form_a_chain, s_teardown),
         cmocka_unit_test_teardown (test_edited_field_detected, s_teardown),
         cmocka_unit_test_teardown (test_edited_flag_detected, s_teardown),
         cmocka_unit_test_teardown (test_deleted_row_detected, s_teardown),
