@@ -900,3 +900,47 @@ kb_db_migrate (kb_db_t *self, const char *dir, const char *component)
         free (files[i]);
     return rc;
 }
+
+void
+kb_db_columns_reset (kb_db_barray_t *cols, const uint32_t *elem_oids, int ncols)
+{
+    for (int c = 0; c < ncols; c++)
+        kb_db_barray_reset (&cols[c], elem_oids[c]);
+}
+
+void
+kb_db_columns_free (kb_db_barray_t *cols, int ncols)
+{
+    for (int c = 0; c < ncols; c++)
+        kb_db_barray_free (&cols[c]);
+}
+
+bool
+kb_db_columns_oom (const kb_db_barray_t *cols, int ncols)
+{
+    for (int c = 0; c < ncols; c++)
+        if (cols[c].oom)
+            return true;
+    return false;
+}
+
+kb_db_rc_t
+kb_db_columns_send (kb_db_t *db, const char *name, kb_db_barray_t *cols, int ncols)
+{
+    const char *values[KB_DB_COLUMNS_MAX];
+    int lengths[KB_DB_COLUMNS_MAX], formats[KB_DB_COLUMNS_MAX];
+    if (ncols < 1 || ncols > KB_DB_COLUMNS_MAX) {
+        kb_error ("could not queue statement \"%s\": %d columns", name, ncols);
+        return KB_DB_FATAL;
+    }
+    for (int c = 0; c < ncols; c++) {
+        formats[c] = 1;
+        if (!(values[c] = kb_db_barray_data (&cols[c], &lengths[c]))) {
+            kb_error ("could not queue statement \"%s\": out of memory", name);
+            return KB_DB_FATAL;
+        }
+    }
+    if (kb_db_pipeline_active (db))
+        return kb_db_pipeline_send (db, name, ncols, values, lengths, formats);
+    return kb_db_run_cmd (db, name, ncols, values, lengths, formats);
+}

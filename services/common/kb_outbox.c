@@ -107,8 +107,7 @@ kb_outbox_batch_destroy (kb_outbox_batch_t **self_p)
     if (!self_p || !*self_p)
         return;
     kb_outbox_batch_t *self = *self_p;
-    for (int c = 0; c < S_COLS; c++)
-        kb_db_barray_free (&self->col[c]);
+    kb_db_columns_free (self->col, S_COLS);
     free (self);
     *self_p = NULL;
 }
@@ -116,8 +115,7 @@ kb_outbox_batch_destroy (kb_outbox_batch_t **self_p)
 void
 kb_outbox_batch_reset (kb_outbox_batch_t *self)
 {
-    for (int c = 0; c < S_COLS; c++)
-        kb_db_barray_reset (&self->col[c], s_col_oid[c]);
+    kb_db_columns_reset (self->col, s_col_oid, S_COLS);
     kb_outbox_batch_savepoint (self);
 }
 
@@ -136,11 +134,10 @@ kb_outbox_batch_add (kb_outbox_batch_t *self,
     kb_db_barray_add_str (&self->col[S_COL_STREAM], stream);
     kb_db_barray_add_str (&self->col[S_COL_MESSAGE_ID], message_id);
     kb_db_barray_add (&self->col[S_COL_PAYLOAD], payload ? payload : "", len);
-    for (int c = 0; c < S_COLS; c++)
-        if (self->col[c].oom) {
-            kb_error ("could not queue message: out of memory");
-            return KB_DB_FATAL;
-        }
+    if (kb_db_columns_oom (self->col, S_COLS)) {
+        kb_error ("could not queue message: out of memory");
+        return KB_DB_FATAL;
+    }
     return KB_DB_OK;
 }
 
@@ -177,19 +174,7 @@ kb_outbox_batch_send (kb_outbox_batch_t *self, kb_db_t *db)
 {
     if (kb_outbox_batch_size (self) == 0)
         return KB_DB_OK;
-    const char *values[S_COLS];
-    int lengths[S_COLS];
-    int formats[S_COLS] = { 1, 1, 1 };
-    for (int c = 0; c < S_COLS; c++) {
-        values[c] = kb_db_barray_data (&self->col[c], &lengths[c]);
-        if (!values[c]) {
-            kb_error ("could not queue statement \"kb_outbox_put_batch\": out of memory");
-            return KB_DB_FATAL;
-        }
-    }
-    if (kb_db_pipeline_active (db))
-        return kb_db_pipeline_send (db, "kb_outbox_put_batch", S_COLS, values, lengths, formats);
-    return kb_db_run_cmd (db, "kb_outbox_put_batch", S_COLS, values, lengths, formats);
+    return kb_db_columns_send (db, "kb_outbox_put_batch", self->col, S_COLS);
 }
 
 int

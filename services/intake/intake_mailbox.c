@@ -182,8 +182,7 @@ intake_mailbox_batch_destroy (intake_mailbox_batch_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    for (int c = 0; c < S_COLS; c++)
-        kb_db_barray_free (&(*self_p)->col[c]);
+    kb_db_columns_free ((*self_p)->col, S_COLS);
     free (*self_p);
     *self_p = NULL;
 }
@@ -191,8 +190,7 @@ intake_mailbox_batch_destroy (intake_mailbox_batch_t **self_p)
 void
 intake_mailbox_batch_reset (intake_mailbox_batch_t *self)
 {
-    for (int c = 0; c < S_COLS; c++)
-        kb_db_barray_reset (&self->col[c], s_col_oid[c]);
+    kb_db_columns_reset (self->col, s_col_oid, S_COLS);
 }
 
 kb_db_rc_t
@@ -207,11 +205,10 @@ intake_mailbox_batch_add (intake_mailbox_batch_t *self, const char *org, const c
     kb_db_barray_add_str (&self->col[S_COL_BODY], body_name);
     kb_db_barray_add (&self->col[S_COL_ENVELOPE], bytes ? bytes : (const uint8_t *) "", len);
     kb_db_barray_add_str (&self->col[S_COL_CONSENT], consent_id); /* NULL: none */
-    for (int c = 0; c < S_COLS; c++)
-        if (self->col[c].oom) {
-            kb_error ("could not queue mailbox message: out of memory");
-            return KB_DB_FATAL;
-        }
+    if (kb_db_columns_oom (self->col, S_COLS)) {
+        kb_error ("could not queue mailbox message: out of memory");
+        return KB_DB_FATAL;
+    }
     return KB_DB_OK;
 }
 
@@ -226,17 +223,7 @@ intake_mailbox_batch_send (intake_mailbox_batch_t *self, kb_db_t *db)
 {
     if (intake_mailbox_batch_size (self) == 0)
         return KB_DB_OK;
-    const char *values[S_COLS];
-    int lengths[S_COLS];
-    int formats[S_COLS] = { 1, 1, 1, 1, 1 };
-    for (int c = 0; c < S_COLS; c++)
-        if (!(values[c] = kb_db_barray_data (&self->col[c], &lengths[c]))) {
-            kb_error ("could not queue statement \"mailbox_insert_batch\": out of memory");
-            return KB_DB_FATAL;
-        }
-    if (kb_db_pipeline_active (db))
-        return kb_db_pipeline_send (db, "mailbox_insert_batch", S_COLS, values, lengths, formats);
-    return kb_db_run_cmd (db, "mailbox_insert_batch", S_COLS, values, lengths, formats);
+    return kb_db_columns_send (db, "mailbox_insert_batch", self->col, S_COLS);
 }
 
 kb_db_rc_t

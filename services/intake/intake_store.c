@@ -113,8 +113,7 @@ intake_store_batch_destroy (intake_store_batch_t **self_p)
     if (!self_p || !*self_p)
         return;
     intake_store_batch_t *self = *self_p;
-    for (int c = 0; c < S_COUNT; c++)
-        kb_db_barray_free (&self->signal[c]);
+    kb_db_columns_free (self->signal, S_COUNT);
     PQclear (self->outcomes);
     free (self);
     *self_p = NULL;
@@ -123,8 +122,7 @@ intake_store_batch_destroy (intake_store_batch_t **self_p)
 void
 intake_store_batch_reset (intake_store_batch_t *self)
 {
-    for (int c = 0; c < S_COUNT; c++)
-        kb_db_barray_reset (&self->signal[c], s_signal_oid[c]);
+    kb_db_columns_reset (self->signal, s_signal_oid, S_COUNT);
     self->signals = 0;
     PQclear (self->outcomes);
     self->outcomes = NULL;
@@ -213,29 +211,12 @@ intake_store_batch_add_signal (intake_store_batch_t *self, const Ketenbus__V1__S
     return self->signals++;
 }
 
-/* Queues statement name with the arrays as its (binary) parameters. */
-static kb_db_rc_t
-s_send_arrays (kb_db_t *db, const char *name, kb_db_barray_t *cols, int ncols)
-{
-    const char *values[S_COUNT];
-    int lengths[S_COUNT], formats[S_COUNT];
-    for (int c = 0; c < ncols; c++) {
-        values[c] = kb_db_barray_data (&cols[c], &lengths[c]);
-        formats[c] = 1;
-        if (!values[c]) {
-            kb_error ("could not queue statement \"%s\": out of memory", name);
-            return KB_DB_FATAL;
-        }
-    }
-    return kb_db_pipeline_send (db, name, ncols, values, lengths, formats);
-}
-
 kb_db_rc_t
 intake_store_batch_send_signals (intake_store_batch_t *self, kb_db_t *db)
 {
     if (self->signals == 0)
         return KB_DB_OK;
-    return s_send_arrays (db, "signal_insert_batch", self->signal, S_COUNT);
+    return kb_db_columns_send (db, "signal_insert_batch", self->signal, S_COUNT);
 }
 
 kb_db_rc_t

@@ -147,4 +147,14 @@ void kb_db_barray_add_int4 (kb_db_barray_t *self, int32_t v);
    in *len, or NULL when memory ran out or it would exceed 1 GB. */
 const char *kb_db_barray_data (kb_db_barray_t *self, int *len);
 
+
+/*  A batch's columns: one binary array per parameter of a statement that
+    inserts them with unnest ($1::text[], ...). */
+#define KB_DB_COLUMNS_MAX 32
+void kb_db_columns_reset (kb_db_barray_t *cols, const uint32_t *elem_oids, int ncols);
+void kb_db_columns_free (kb_db_barray_t *cols, int ncols);
+bool kb_db_columns_oom (const kb_db_barray_t *cols, int ncols);
+/* Sends the prepared statement name with the columns as its parameters:
+   queued in the open pipeline, or run as a command of its own. */
+kb_db_rc_t kb_db_columns_send (kb_db_t *db, const char *name, kb_db_barray_t *cols, int ncols);
 #endif
