@@ -47,8 +47,10 @@ intake_validate_may_send_care (int org_type, Ketenbus__V1__CareAction action)
 {
     switch (action) {
     case KETENBUS__V1__CARE_ACTION__CARE_ACTION_ASSIGN:
-        /* the toewijzing is a decision of the gemeente */
-        return org_type == KETENBUS__V1__ORG_TYPE__ORG_TYPE_GEMEENTE;
+        /* the toewijzing is a decision of the gemeente or of the person's
+           regisseur; regie is held by care partners only, and whether the
+           sender holds regie over this person is zorgtoewijzing's check */
+        return org_type == KETENBUS__V1__ORG_TYPE__ORG_TYPE_GEMEENTE || s_care_partner (org_type);
     case KETENBUS__V1__CARE_ACTION__CARE_ACTION_START:
     case KETENBUS__V1__CARE_ACTION__CARE_ACTION_STOP:
         /* only the provider reports start and stop; that the sender is the
@@ -543,7 +545,7 @@ intake_validate_care_assignment (const Ketenbus__V1__CareAssignment *c,
     bool stop = c->action == KETENBUS__V1__CARE_ACTION__CARE_ACTION_STOP;
     if (!intake_validate_may_send_care (sender->org_type, c->action))
         return s_reject (r, INTAKE_RC_NOT_ALLOWED, "care_assignment.action",
-                         assign ? "only a gemeente may assign a voorziening"
+                         assign ? "only a gemeente or a regisseur may assign a voorziening"
                                 : "only the provider may report start and stop");
     /* START and STOP come from the provider named in the message */
     if (!assign && s_set (c->provider_org)

@@ -106,6 +106,25 @@ s_monitor (zorg_ctx_t *ctx, const Ketenbus__V1__CareAssignment *c, const PGresul
     return zorg_monitor_emit (ctx, &ev, &r, message_id);
 }
 
+/* A toewijzing is the decision of a gemeente or of the person's regisseur;
+   intake lets care partners send one, this is where the regisseur is known. */
+static kb_db_rc_t
+s_check_assigner (zorg_ctx_t *ctx, const Ketenbus__V1__CareAssignment *c, const char *org,
+                  const char **why)
+{
+    kb_db_rc_t rc = KB_DB_OK;
+    char gemeente[12];
+    snprintf (gemeente, sizeof gemeente, "%d", (int) KETENBUS__V1__ORG_TYPE__ORG_TYPE_GEMEENTE);
+    const char *v[3] = { org ? org : "", s_opt (c->pseudonym), gemeente };
+    PGresult *res = zorg_store_run (ctx->db, "zorg_tw_may_assign", 3, v, &rc);
+    if (!res)
+        return rc;
+    if (PQntuples (res) != 1 || strcmp (PQgetvalue (res, 0, 0), "t") != 0)
+        *why = "not_gemeente_or_regisseur";
+    PQclear (res);
+    return KB_DB_OK;
+}
+
 kb_db_rc_t
 zorg_care_apply (zorg_ctx_t *ctx, const Ketenbus__V1__CareAssignment *c, const char *message_id,
                  const char *via_org, const char **refusal)
@@ -134,7 +153,9 @@ zorg_care_apply (zorg_ctx_t *ctx, const Ketenbus__V1__CareAssignment *c, const c
     if (!why && c->action == KETENBUS__V1__CARE_ACTION__CARE_ACTION_ASSIGN) {
         if (*status)
             why = "already_assigned";
-        else {
+        else if ((rc = s_check_assigner (ctx, c, via_org, &why)) != KB_DB_OK)
+            return rc;
+        if (!why) {
             char wet[12], level[12], volume[24], unit[12], freq[12], budget[24];
             snprintf (wet, sizeof wet, "%d", (int) c->wet);
             snprintf (level, sizeof level, "%d", (int) c->pyramid_level);

@@ -200,6 +200,13 @@ static const s_statement_t s_statements[] = {
     { "zorg_pot_move", "UPDATE pot SET gezin_id = $1::bigint WHERE gezin_id = $2::bigint", 2 },
     /* toewijzing */
     { "zorg_tw_get", "SELECT status, provider_org FROM toewijzing WHERE id = $1 FOR UPDATE", 1 },
+    /* $1 may assign a voorziening to person $2: a gemeente ($3 its type),
+       or the regisseur of the active plan of the person's gezin */
+    { "zorg_tw_may_assign",
+      "SELECT EXISTS (SELECT 1 FROM partner WHERE org_id = $1 AND active AND org_type = $3::int)"
+      " OR EXISTS (SELECT 1 FROM gezin_member m JOIN plan p ON p.gezin_id = m.gezin_id"
+      "  WHERE m.pseudonym = $2 AND p.status = 'active' AND p.regisseur_org = $1)",
+      3 },
     { "zorg_plan_registered",
       "UPDATE plan SET plan_version = $2::int, plan_date = $3::date, "
       " next_evaluation_date = nullif ($4, '')::date, registered_at = now(), "

@@ -403,10 +403,43 @@ test_care_assignment_through_intake (void **state)
     assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM intake.kb_audit WHERE actor_org = '%s'"
                               " AND event IN ('care.started', 'care.stopped')", S_PROVIDER), 2);
 
-    /* a wijkteam may not assign */
+    /* a provider may not assign: refused at the door */
     s_care_t w;
     s_care_init (&w, "TW-FWD-2", KETENBUS__V1__CARE_ACTION__CARE_ACTION_ASSIGN, S_CARE_BSN_N + 1);
-    s_expect_reject (wijkteam, &w.env, "KB17", "care_assignment.action");
+    s_expect_reject (provider, &w.env, "KB17", "care_assignment.action");
+
+    /* the regisseur of the person's gezin assigns too; a care partner that
+       is not (here the wijkteam, and the CJG whose regie went to Veilig
+       Thuis in test_transfer_through_intake) is refused by zorgtoewijzing */
+    assert_int_equal (kbt_query_longf (s_intake->conninfo,
+                                       "SELECT count(*) FROM zorgtoewijzing.plan"
+                                       " WHERE status = 'active'"
+                                       " AND regisseur_org = 'veiligthuis-peel'"),
+                      1);
+    kb_client_t *cjg = kbt_intake_client (s_intake, KBT_CJG);
+    kb_client_t *vt = kbt_intake_client (s_intake, KBT_VEILIG_THUIS);
+    s_care_t nw, nc, r;
+    s_care_init (&nw, "TW-FWD-R1", KETENBUS__V1__CARE_ACTION__CARE_ACTION_ASSIGN, S_GEZIN_N * 2);
+    s_expect_ack (wijkteam, &nw.env, KETENBUS__V1__ACK_STATUS__ACK_STATUS_ACCEPTED, NULL);
+    s_care_init (&nc, "TW-FWD-R2", KETENBUS__V1__CARE_ACTION__CARE_ACTION_ASSIGN, S_GEZIN_N * 2);
+    s_expect_ack (cjg, &nc.env, KETENBUS__V1__ACK_STATUS__ACK_STATUS_ACCEPTED, NULL);
+    s_care_init (&r, "TW-FWD-R3", KETENBUS__V1__CARE_ACTION__CARE_ACTION_ASSIGN, S_GEZIN_N * 2);
+    s_expect_ack (vt, &r.env, KETENBUS__V1__ACK_STATUS__ACK_STATUS_ACCEPTED, NULL);
+    assert_int_equal (s_wait (1, 20000, "SELECT count(*) FROM zorgtoewijzing.toewijzing"
+                                        " WHERE id = 'TW-FWD-R3' AND status = 'assigned'"
+                                        " AND assigning_org = 'veiligthuis-peel'"),
+                      1);
+    assert_int_equal (s_wait (2, 20000, "SELECT count(*) FROM zorgtoewijzing.toewijzing_event"
+                                        " WHERE toewijzing_id IN ('TW-FWD-R1', 'TW-FWD-R2')"
+                                        " AND outcome = 'rejected'"
+                                        " AND reason = 'not_gemeente_or_regisseur'"),
+                      2);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo,
+                                       "SELECT count(*) FROM zorgtoewijzing.toewijzing"
+                                       " WHERE id IN ('TW-FWD-R1', 'TW-FWD-R2')"),
+                      0);
+    kb_client_destroy (&vt);
+    kb_client_destroy (&cjg);
     kb_client_destroy (&wijkteam);
     kb_client_destroy (&provider);
     kb_client_destroy (&gemeente);

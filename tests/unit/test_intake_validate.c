@@ -932,7 +932,8 @@ static const fwd_mutation_t s_fwd_mutations [] = {
     { "plan: 21 involved", B_PLAN, p_involved_many, RC (LIMIT), "plan_registered.involved_orgs" },
     { "plan: regisseur is the sender", B_PLAN, p_regisseur_self, NULL, NULL },
     { "plan: regisseur another", B_PLAN, p_regisseur_other, RC (BACKBONE_FIELD), "plan_registered.regisseur_org" },
-    { "care: wijkteam assigns", B_CARE, c_wijkteam_assigns, RC (NOT_ALLOWED), "care_assignment.action" },
+    { "care: wijkteam assigns (its regie: zorgtoewijzing checks)", B_CARE, c_wijkteam_assigns, NULL,
+      NULL },
     { "care: provider assigns", B_CARE, c_provider_assigns, RC (NOT_ALLOWED), "care_assignment.action" },
     { "care: ketencoordinator assigns", B_CARE, c_coord_assigns, RC (NOT_ALLOWED), "care_assignment.action" },
     { "care: gemeente starts", B_CARE, c_gemeente_starts, RC (NOT_ALLOWED), "care_assignment.action" },
@@ -1072,7 +1073,7 @@ test_may_send_forward (void **state)
 {
     (void) state;
     //  regie bodies: the organisations that can hold regie; care: the
-    //  gemeente assigns, providers and care partners start and stop
+    //  gemeente and care partners (regisseurs) assign, providers and care partners start and stop
     for (int org = 0; org <= 11; org++) {
         bool care_partner = org >= KETENBUS__V1__ORG_TYPE__ORG_TYPE_CJG
                             && org <= KETENBUS__V1__ORG_TYPE__ORG_TYPE_VEILIG_THUIS;
@@ -1082,7 +1083,7 @@ test_may_send_forward (void **state)
         assert_int_equal (intake_validate_may_send (org, KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE), care_partner);
         assert_int_equal (intake_validate_may_send (org, KETENBUS__V1__ENVELOPE__BODY_PLAN_REGISTERED), care_partner);
         assert_int_equal (intake_validate_may_send (org, KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT), gemeente || provider);
-        assert_int_equal (intake_validate_may_send_care (org, KETENBUS__V1__CARE_ACTION__CARE_ACTION_ASSIGN), gemeente);
+        assert_int_equal (intake_validate_may_send_care (org, KETENBUS__V1__CARE_ACTION__CARE_ACTION_ASSIGN), gemeente || care_partner);
         assert_int_equal (intake_validate_may_send_care (org, KETENBUS__V1__CARE_ACTION__CARE_ACTION_START), provider);
         assert_int_equal (intake_validate_may_send_care (org, KETENBUS__V1__CARE_ACTION__CARE_ACTION_STOP), provider);
         assert_false (intake_validate_may_send_care (org, KETENBUS__V1__CARE_ACTION__CARE_ACTION_UNSPECIFIED));
