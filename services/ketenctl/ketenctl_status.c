@@ -31,7 +31,9 @@ s_status_usage (FILE *out)
     fprintf (out,
              "usage: ketenctl status [--json]\n"
              "  outbox (pending, oldest unacknowledged age, dead letters), quarantine,\n"
-             "  stored signals and partners of the intake schema\n"
+             "  stored signals and partners of the intake schema; then for every schema\n"
+             "  with a link: its outbox by stream kind, the streams waiting longest and\n"
+             "  the messages it could not apply as a receiver (dead letters, retrying)\n"
              "  --json   one JSON object for scripts\n");
 }
 
@@ -89,7 +91,7 @@ s_status_print (const char *schema, const s_status_t *st, bool json)
         ketenctl_json_string (stdout, schema);
         printf (", \"outbox\": {\"pending\": %ld, \"oldest_pending_ms\": %ld, \"dead\": %ld, "
                 "\"acked\": %ld}, \"quarantine\": {\"total\": %ld, \"last_24h\": %ld}, "
-                "\"signals\": %ld, \"partners\": {\"active\": %ld, \"revoked\": %ld}}\n",
+                "\"signals\": %ld, \"partners\": {\"active\": %ld, \"revoked\": %ld}",
                 st->outbox.pending,
                 st->outbox.oldest_pending_ms,
                 st->outbox.dead,
@@ -113,6 +115,127 @@ s_status_print (const char *schema, const s_status_t *st, bool json)
       "  %-34s %ld active, %ld revoked\n", "partners", st->partners_active, st->partners_revoked);
 }
 
+/*  ---------------------------------------------------------------------
+    status of every link: per schema with an outbox */
+
+#define S_WAITING_MAX "5"
+
+static const ketenctl_statement_t s_link_schemas_statement = {
+    "ketenctl_link_schemas",
+    "SELECT table_schema FROM information_schema.tables "
+    "WHERE table_name = 'kb_outbox' AND table_type = 'BASE TABLE' ORDER BY 1",
+    0
+};
+
+/* Outbox rows not yet acknowledged by stream kind: "person" for a
+   per-person stream (named by the pseudonym), else what comes before the
+   first colon (a partner's mailbox, tracking, toewijzing, registry, ...). */
+static const ketenctl_statement_t s_link_kinds_statement = {
+    "ketenctl_link_kinds",
+    "SELECT CASE WHEN stream ~ '^[0-9a-f]{64}$' THEN 'person'"
+    "  ELSE split_part (stream, ':', 1) END,"
+    " count(*) FILTER (WHERE dead_at IS NULL),"
+    " coalesce ((extract (epoch FROM now() - min (created_at)"
+    "  FILTER (WHERE dead_at IS NULL)) * 1000)::bigint, 0),"
+    " count(*) FILTER (WHERE dead_at IS NOT NULL)"
+    " FROM kb_outbox WHERE acked_at IS NULL GROUP BY 1 ORDER BY 1",
+    0
+};
+
+/* The streams whose oldest unacknowledged message waits longest. */
+static const ketenctl_statement_t s_link_waiting_statement = {
+    "ketenctl_link_waiting",
+    "SELECT stream, count(*), (extract (epoch FROM now() - min (created_at)) * 1000)::bigint"
+    " FROM kb_outbox WHERE acked_at IS NULL AND dead_at IS NULL"
+    " GROUP BY stream ORDER BY min (created_at), stream LIMIT $1::int",
+    1
+};
+
+/* One schema's link: prints it (text or a JSON object); returns an exit code. */
+static int
+s_link_schema (const ketenctl_t *ctx, const char *schema, bool json, bool first)
+{
+    int rc;
+    kb_db_t *db = ketenctl_db_open (ctx, schema, false, &rc);
+    if (!db)
+        return rc;
+    kb_db_rc_t db_rc = KB_DB_OK;
+    const char *limit[1] = { S_WAITING_MAX };
+    kb_link_inbox_status_t in;
+    PGresult *kinds = ketenctl_db_query (db, &s_link_kinds_statement, NULL, &db_rc);
+    PGresult *waiting = kinds ? ketenctl_db_query (db, &s_link_waiting_statement, limit, &db_rc)
+                              : NULL;
+    if (!kinds || !waiting || kb_link_inbox_status (db, &in)) {
+        ketenctl_err ("could not read the link status of schema \"%s\"", schema);
+        rc = db_rc != KB_DB_OK ? ketenctl_db_exit_rc (db_rc) : KETENCTL_FAILED;
+        goto done;
+    }
+    if (json) {
+        printf ("%s{\"schema\": ", first ? "" : ", ");
+        ketenctl_json_string (stdout, schema);
+        printf (", \"kinds\": [");
+        for (int i = 0; i < PQntuples (kinds); i++) {
+            printf ("%s{\"kind\": ", i ? ", " : "");
+            ketenctl_json_string (stdout, PQgetvalue (kinds, i, 0));
+            printf (", \"pending\": %s, \"oldest_pending_ms\": %s, \"dead\": %s}",
+                    PQgetvalue (kinds, i, 1), PQgetvalue (kinds, i, 2), PQgetvalue (kinds, i, 3));
+        }
+        printf ("], \"waiting_longest\": [");
+        for (int i = 0; i < PQntuples (waiting); i++) {
+            printf ("%s{\"stream\": ", i ? ", " : "");
+            ketenctl_json_string (stdout, PQgetvalue (waiting, i, 0));
+            printf (", \"pending\": %s, \"oldest_pending_ms\": %s}", PQgetvalue (waiting, i, 1),
+                    PQgetvalue (waiting, i, 2));
+        }
+        printf ("], \"received\": {\"dead\": %ld, \"retrying\": %ld}}", in.dead, in.retrying);
+    } else {
+        printf ("link of schema \"%s\"\n", schema);
+        if (PQntuples (kinds) == 0)
+            printf ("  outbox: nothing unacknowledged\n");
+        for (int i = 0; i < PQntuples (kinds); i++)
+            printf ("  outbox %-27s %s pending, oldest %.1f s, %s dead letters\n",
+                    PQgetvalue (kinds, i, 0), PQgetvalue (kinds, i, 1),
+                    atol (PQgetvalue (kinds, i, 2)) / 1000.0, PQgetvalue (kinds, i, 3));
+        for (int i = 0; i < PQntuples (waiting); i++)
+            printf ("  waiting longest: stream %s (%s pending, %.1f s)\n",
+                    PQgetvalue (waiting, i, 0), PQgetvalue (waiting, i, 1),
+                    atol (PQgetvalue (waiting, i, 2)) / 1000.0);
+        printf ("  %-34s %ld dead letters, %ld retrying\n", "received", in.dead, in.retrying);
+    }
+    rc = KETENCTL_OK;
+done:
+    PQclear (waiting);
+    PQclear (kinds);
+    kb_db_destroy (&db);
+    return rc;
+}
+
+/* Every schema with a link, after the intake schema's status (db). */
+static int
+s_links (const ketenctl_t *ctx, kb_db_t *db, bool json)
+{
+    kb_db_rc_t db_rc;
+    PGresult *res = ketenctl_db_query (db, &s_link_schemas_statement, NULL, &db_rc);
+    if (!res) {
+        ketenctl_err ("could not list the schemas with a link");
+        if (json)
+            printf ("}\n");
+        return ketenctl_db_exit_rc (db_rc);
+    }
+    int rc = KETENCTL_OK;
+    if (json)
+        printf (", \"links\": [");
+    for (int i = 0; i < PQntuples (res); i++) {
+        int one = s_link_schema (ctx, PQgetvalue (res, i, 0), json, i == 0);
+        if (one != KETENCTL_OK)
+            rc = one;
+    }
+    if (json)
+        printf ("]}\n");
+    PQclear (res);
+    return rc;
+}
+
 int
 ketenctl_status (const ketenctl_t *ctx, int argc, char *argv[])
 {
@@ -134,7 +257,7 @@ ketenctl_status (const ketenctl_t *ctx, int argc, char *argv[])
         rc = KETENCTL_FAILED;
     } else {
         s_status_print (schema, &st, json);
-        rc = KETENCTL_OK;
+        rc = s_links (ctx, db, json);
     }
     kb_db_destroy (&db);
     return rc;

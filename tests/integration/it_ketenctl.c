@@ -387,6 +387,54 @@ test_status_json (void **state)
     free (out);
 }
 
+/*  status shows every link by stream kind, the streams waiting longest and
+    what a receiver could not apply. */
+static void
+test_status_links (void **state)
+{
+    (void)state;
+    char *out = NULL;
+    assert_int_equal (s_run (&out, "status"), 0);   /* migrates the intake schema */
+    free (out);
+    kbt_exec (s_conninfo,
+              "INSERT INTO intake.kb_outbox (stream, stream_seq, message_id, payload, created_at)"
+              " VALUES (repeat ('a', 64), 1, 'st-1', '\\x00', now() - interval '10 seconds'),"
+              " (repeat ('a', 64), 2, 'st-2', '\\x00', now()),"
+              " ('toewijzing:TW-ST', 1, 'st-3', '\\x00', now());"
+              "INSERT INTO intake.kb_outbox (stream, stream_seq, message_id, payload, dead_at,"
+              " dead_reason) VALUES ('toewijzing:TW-ST', 2, 'st-4', '\\x00', now(), 'test');"
+              "INSERT INTO intake.kb_dead_letter (message_id, sender, stream, stream_seq,"
+              " payload, reason, attempts) VALUES ('st-5', 'zorgtoewijzing', 'cjg:x', 1,"
+              " '\\x00', 'test', 3)");
+    assert_int_equal (s_run (&out, "status"), 0);
+    static const char *lines[] = {
+        "link of schema \"intake\"",
+        "outbox person                      2 pending, oldest 10.",
+        "outbox toewijzing                  1 pending, oldest ",
+        ", 1 dead letters",
+        "waiting longest: stream aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        " (2 pending, 10.",
+        "received                           1 dead letters, 0 retrying",
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+        if (!strstr (out, lines[i]))
+            fail_msg ("status lacks \"%s\": %s", lines[i], out);
+    free (out);
+    assert_int_equal (s_run (&out, "status", "--json"), 0);
+    static const char *keys[] = {
+        "\"links\": [{\"schema\": \"intake\", \"kinds\": [{\"kind\": \"person\", \"pending\": 2",
+        "{\"kind\": \"toewijzing\", \"pending\": 1, \"oldest_pending_ms\": ",
+        "\"waiting_longest\": [{\"stream\": \"aaaa",
+        "\"received\": {\"dead\": 1, \"retrying\": 0}}]}",
+    };
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (!strstr (out, keys[i]))
+            fail_msg ("status --json lacks %s: %s", keys[i], out);
+    free (out);
+    kbt_exec (s_conninfo, "DELETE FROM intake.kb_outbox WHERE message_id LIKE 'st-%';"
+                          "DELETE FROM intake.kb_dead_letter WHERE message_id = 'st-5'");
+}
+
 static void
 test_unreachable_database (void **state)
 {
@@ -854,6 +902,7 @@ main (void)
         cmocka_unit_test (test_keygen),
         cmocka_unit_test (test_partner),
         cmocka_unit_test (test_status_json),
+        cmocka_unit_test (test_status_links),
         cmocka_unit_test (test_unreachable_database),
         cmocka_unit_test (test_audit_verify_and_tamper),
         cmocka_unit_test (test_send_signal_and_import),
