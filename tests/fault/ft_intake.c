@@ -220,12 +220,75 @@ test_postgres_restart_under_load (void **state)
     kbt_intake_teardown (&intake);
 }
 
+/*  The partner registry cannot be read (the database is down) for longer
+    than security/max_age_ms: nobody is served any more - a connected
+    partner's signal is not accepted, a new connection gets no answer (ZAP
+    refuses it) - and once the database is back, partners are served again
+    within seconds, without a restart. */
+static void
+test_registry_unreachable_fails_closed (void **state)
+{
+    (void) state;
+    kbt_intake_t *intake = kbt_intake_setup ("ft_intake_stale");
+    static const char *const env[] = { "KETENBUS_SECURITY_MAX_AGE_MS=1000", NULL };
+    kbt_intake_start (intake, env);
+    kb_client_t *client = kbt_intake_client (intake, KBT_CJG);
+    kbt_signal_t s;
+    kbt_signal_init (&s, 300000);
+    kb_envelope_t *reply = NULL;
+    assert_int_equal (kb_client_send (client, &s.env), 0);
+    assert_int_equal (kb_client_recv (client, 10000, &reply), 0);
+    assert_int_equal (reply->body_case, KETENBUS__V1__ENVELOPE__BODY_ACK);
+    kb_codec_free (&reply);
+
+    assert_int_equal (kbt_pg_stop (), 0);
+    kbt_sleep_ms (2500); /* past max_age_ms, with refreshes every 200 ms failing */
+    /* the connected partner: refused (KB18) or not answered, never accepted */
+    kbt_signal_t late;
+    kbt_signal_init (&late, 300001);
+    assert_int_equal (kb_client_send (client, &late.env), 0);
+    if (kb_client_recv (client, 3000, &reply) == 0) {
+        assert_int_equal (reply->body_case, KETENBUS__V1__ENVELOPE__BODY_REJECT);
+        assert_string_equal (reply->reject->code, "KB18");
+        kb_codec_free (&reply);
+    }
+    /* a new connection: no answer at all */
+    kb_client_t *fresh = kbt_intake_client (intake, KBT_VEILIG_THUIS);
+    kbt_signal_t other;
+    kbt_signal_init (&other, 300002);
+    assert_int_equal (kb_client_send (fresh, &other.env), 0);
+    assert_int_equal (kb_client_recv (fresh, 2000, &reply), -1);
+    kb_client_destroy (&fresh);
+    assert_true (kbt_intake_log_count (intake, "refusing all partners") >= 1);
+    assert_true (kbt_intake_log_count (intake, "refused connection reason=\"unknown or revoked key\"")
+                 >= 1);
+
+    /* the database is back: served again, by the same process */
+    assert_int_equal (kbt_pg_start (), 0);
+    bool accepted = false;
+    int64_t deadline = kbt_now_ms () + 20000;
+    while (!accepted && kbt_now_ms () < deadline) {
+        kb_client_destroy (&client);
+        client = kbt_intake_client (intake, KBT_CJG);
+        assert_int_equal (kb_client_send (client, &late.env), 0);
+        if (kb_client_recv (client, 1000, &reply) == 0) {
+            accepted = reply->body_case == KETENBUS__V1__ENVELOPE__BODY_ACK;
+            kb_codec_free (&reply);
+        }
+    }
+    assert_true (accepted);
+    assert_int_equal (kbt_wait (intake->pid, 0), -1); /* intake stayed up */
+    kb_client_destroy (&client);
+    kbt_intake_teardown (&intake);
+}
+
 int
 main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_kill9_while_streaming),
         cmocka_unit_test (test_postgres_restart_under_load),
+        cmocka_unit_test (test_registry_unreachable_fails_closed),
     };
     return cmocka_run_group_tests_name ("ft_intake", tests, NULL, NULL);
 }

@@ -268,15 +268,33 @@ kbt_wait_for_value (const char *conninfo, const char *sql, long want, int timeou
     return v;
 }
 
-int
-kbt_pg_restart (void)
+static int
+s_pgcluster (const char *action)
 {
     char *script = kbt_source_path ("deploy/dev/pgcluster.sh");
-    char *cmd = s_printf ("bash '%s' restart '%s'", script, kbt_pg_dir ());
+    char *cmd = s_printf ("bash '%s' %s '%s' >/dev/null", script, action, kbt_pg_dir ());
     int rc = system (cmd);
     free (cmd);
     free (script);
     return rc;
+}
+
+int
+kbt_pg_restart (void)
+{
+    return s_pgcluster ("restart");
+}
+
+int
+kbt_pg_stop (void)
+{
+    return s_pgcluster ("stop");
+}
+
+int
+kbt_pg_start (void)
+{
+    return s_pgcluster ("start");
 }
 
 int

@@ -53,5 +53,8 @@ int64_t kbt_now_ms (void);
 long kbt_wait_for_value (const char *conninfo, const char *sql, long want, int timeout_ms);
 /* Restarts the run's PostgreSQL cluster (pgcluster.sh restart). */
 int kbt_pg_restart (void);
+/* Stops or starts it (pgcluster.sh stop / start): an outage of any length. */
+int kbt_pg_stop (void);
+int kbt_pg_start (void);
 
 #endif
