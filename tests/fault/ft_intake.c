@@ -260,8 +260,7 @@ test_registry_unreachable_fails_closed (void **state)
     assert_int_equal (kb_client_recv (fresh, 2000, &reply), -1);
     kb_client_destroy (&fresh);
     assert_true (kbt_intake_log_count (intake, "refusing all partners") >= 1);
-    assert_true (kbt_intake_log_count (intake, "refused connection reason=\"unknown or revoked key\"")
-                 >= 1);
+    assert_true (kbt_intake_log_count (intake, "reason=\"unknown or revoked key\"") >= 1);
 
     /* the database is back: served again, by the same process */
     assert_int_equal (kbt_pg_start (), 0);
