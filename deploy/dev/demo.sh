@@ -68,6 +68,19 @@ cmake --build build -j"$(nproc)" >/dev/null
 
 mkdir -p "$var/keys" "$var/log" "$var/run"
 chmod 700 "$var/keys" "$var/run"   # keys and the daemons' link sockets: this user only
+
+# The import example: the fixture's signal dates (2026) moved along to the
+# present (the newest a few days old), so that intake never refuses them as
+# too old (KB19, more than two years).
+shift_days=$(( ($(date +%s) - $(date -d 2026-11-01 +%s)) / 86400 ))
+[ "$shift_days" -gt 0 ] || shift_days=0
+{
+  IFS= read -r header && printf '%s\n' "$header"
+  while IFS=, read -r ref bsn birth cats urg gem pc gebied housing date rest; do
+    printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$ref" "$bsn" "$birth" "$cats" "$urg" "$gem" \
+      "$pc" "$gebied" "$housing" "$(date -d "$date + $shift_days days" +%F)" "$rest"
+  done
+} < "$root/tests/fixtures/signals-demo.csv" > "$var/signals-demo.csv"
 echo "== starting PostgreSQL (throwaway cluster in var/pg, no TCP)"
 bash deploy/dev/pgcluster.sh start "$var/pg" >/dev/null
 psql -q -X "host=$var/pg user=postgres dbname=postgres" -tc \
@@ -241,7 +254,7 @@ ketenbus is running; the region simulator fills a year of casework in about a mi
 Send a signal as cjg-helmond:
   build/bin/ketenctl -c var/ketenctl.conf send-signal --bsn 999999990 --birth-date 1990-01-31 \\
       --category dakloosheid --urgency verhoogd --gemeente 0794 --housing dakloos
-Import many:   build/bin/ketenctl -c var/ketenctl.conf import --file tests/fixtures/signals-demo.csv
+Import many:   build/bin/ketenctl -c var/ketenctl.conf import --file var/signals-demo.csv
 Look around:   build/bin/ketenctl -c var/ketenctl.conf status | partner list | audit verify
 The family:    build/bin/ketenctl -c var/ketenctl.conf gezin show --org cjg-helmond --case-ref CJG-77
 Regie:         build/bin/ketenctl -c var/ketenctl.conf transfer list | escalation list --open
