@@ -492,8 +492,9 @@ zorg_plan_on_signal (zorg_ctx_t *ctx, zorg_gezin_view_t *view, const Ketenbus__V
         if (rc == KB_DB_OK)
             rc = s_hogere_regie (ctx, view, &plan, gezin_ref, s, &d, correlation_id);
     }
-    if (rc == KB_DB_OK && d.open_pot
-        && s->housing == KETENBUS__V1__HOUSING_SITUATION__HOUSING_SITUATION_DAKLOOS) {
+    /* the rule alone decides: the rules file says who counts as homeless
+       (by default housing dakloos, or category dakloosheid or zwerfjongere) */
+    if (rc == KB_DB_OK && d.open_pot) {
         char pid[24];
         snprintf (pid, sizeof pid, "%ld", plan.id);
         const char *pv[5] = { s->subject_pseudonym, gid, pid,

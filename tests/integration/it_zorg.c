@@ -334,6 +334,81 @@ test_each_default_rule (void **state)
     kb_client_destroy (&wtd);
 }
 
+/* The POT of a partner's case: its count (0 or 1) and the rule of its plan. */
+static void
+s_expect_pot (const char *org, const char *case_ref, const char *want_regisseur)
+{
+    char *g = s_gezin_of (org, case_ref);
+    assert_true (*g);
+    char *r = s_regisseur (g);
+    assert_string_equal (r, want_regisseur);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo,
+                                       "SELECT count(*) FROM zorgtoewijzing.pot p"
+                                       " JOIN zorgtoewijzing.gezin g ON g.id = p.gezin_id"
+                                       " WHERE g.ref = '%s'", g),
+                      1);
+    free (r);
+    free (g);
+}
+
+/* "A POT for every homeless person": homeless as the rules file defines it
+   (housing dakloos, or category dakloosheid or zwerfjongere), also when an
+   earlier rule than 'dakloos' decides the regisseur. */
+static void
+test_pot_for_every_homeless_person (void **state)
+{
+    (void) state;
+    kb_client_t *wth = s_client (S_WT_HELMOND);
+    kbt_signal_t s;
+
+    /* a zwerfjongere whose housing the signaller does not know */
+    kbt_signal_init (&s, 110);
+    snprintf (s.case_ref, sizeof s.case_ref, "P-ZWERF");
+    s.subject.birth_date = "2007-06-01";
+    s.subject.role = KETENBUS__V1__HOUSEHOLD_ROLE__HOUSEHOLD_ROLE_ALLEENSTAANDE;
+    s.signal.n_household = 0;
+    s.categories[0] = KETENBUS__V1__CATEGORY__CATEGORY_ZWERFJONGERE;
+    s.signal.n_categories = 1;
+    s.signal.housing = KETENBUS__V1__HOUSING_SITUATION__HOUSING_SITUATION_ONBEKEND;
+    s_signal (wth, &s);
+    /* dakloosheid while the subject is registered as living with the parents */
+    kbt_signal_init (&s, 111);
+    s_adult (&s);
+    snprintf (s.case_ref, sizeof s.case_ref, "P-DAKLOOSHEID");
+    s.signal.n_household = 0;
+    s.categories[0] = KETENBUS__V1__CATEGORY__CATEGORY_DAKLOOSHEID;
+    s.signal.n_categories = 1;
+    s.signal.housing = KETENBUS__V1__HOUSING_SITUATION__HOUSING_SITUATION_BIJ_OUDERS;
+    s_signal (wth, &s);
+    /* acutely unsafe and homeless by housing: Veilig Thuis decides, still a POT */
+    kbt_signal_init (&s, 112);
+    s_adult (&s);
+    snprintf (s.case_ref, sizeof s.case_ref, "P-ACUUT-HUIS");
+    s.signal.n_household = 0;
+    s.categories[0] = KETENBUS__V1__CATEGORY__CATEGORY_HUISELIJK_GEWELD;
+    s.signal.n_categories = 1;
+    s.signal.urgency = KETENBUS__V1__URGENCY__URGENCY_ACUUT_ONVEILIG;
+    s.signal.housing = KETENBUS__V1__HOUSING_SITUATION__HOUSING_SITUATION_DAKLOOS;
+    s_signal (wth, &s);
+    /* acutely unsafe and homeless by category */
+    kbt_signal_init (&s, 113);
+    s_adult (&s);
+    snprintf (s.case_ref, sizeof s.case_ref, "P-ACUUT-CAT");
+    s.signal.n_household = 0;
+    s.categories[0] = KETENBUS__V1__CATEGORY__CATEGORY_HUISELIJK_GEWELD;
+    s.categories[1] = KETENBUS__V1__CATEGORY__CATEGORY_DAKLOOSHEID;
+    s.signal.urgency = KETENBUS__V1__URGENCY__URGENCY_ACUUT_ONVEILIG;
+    s.signal.housing = KETENBUS__V1__HOUSING_SITUATION__HOUSING_SITUATION_ONBEKEND;
+    s_signal (wth, &s);
+    s_sync ();
+
+    s_expect_pot ("wijkteam-helmond", "P-ZWERF", "ggd-vangnet-peel/dakloos");
+    s_expect_pot ("wijkteam-helmond", "P-DAKLOOSHEID", "ggd-vangnet-peel/dakloos");
+    s_expect_pot ("wijkteam-helmond", "P-ACUUT-HUIS", "veiligthuis-peel/acuut_onveilig_dakloos");
+    s_expect_pot ("wijkteam-helmond", "P-ACUUT-CAT", "veiligthuis-peel/acuut_onveilig_dakloos");
+    kb_client_destroy (&wth);
+}
+
 static void
 test_several_partners_one_family (void **state)
 {
@@ -808,6 +883,7 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_each_default_rule),
+        cmocka_unit_test (test_pot_for_every_homeless_person),
         cmocka_unit_test (test_several_partners_one_family),
         cmocka_unit_test (test_merge_with_two_regisseurs_escalates),
         cmocka_unit_test (test_hogere_regie_transfer_accepted),
