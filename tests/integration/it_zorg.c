@@ -506,6 +506,64 @@ test_several_partners_one_family (void **state)
 }
 
 static void
+s_respond (const char *transfer_id, const char *to_org, int decision)
+{
+    Ketenbus__V1__RegieTransferResponse r = KETENBUS__V1__REGIE_TRANSFER_RESPONSE__INIT;
+    r.transfer_id = (char *) transfer_id;
+    r.to_org = (char *) to_org;
+    r.decision = decision;
+    r.reject_reason = decision == KETENBUS__V1__TRANSFER_DECISION__TRANSFER_DECISION_REJECTED
+                        ? KETENBUS__V1__TRANSFER_REJECT_REASON__TRANSFER_REJECT_REASON_GEEN_CAPACITEIT
+                        : 0;
+    r.casemanager_name = "casemanager VT";
+    kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE;
+    env.regie_transfer_response = &r;
+    s_inject (&env, to_org);
+    s_sync ();
+}
+
+/* The regisseur from_org of gezin_ref asks to_org to take over; returns
+   the transfer id (caller frees). */
+static char *
+s_request_transfer (const char *gezin_ref, const char *from_org, const char *to_org)
+{
+    char *plan = kbt_query_strf (s_intake->conninfo, "SELECT p.ref FROM zorgtoewijzing.plan p"
+                                 " JOIN zorgtoewijzing.gezin g ON g.id = p.gezin_id"
+                                 " WHERE g.ref = '%s' AND p.status = 'active'", gezin_ref);
+    assert_non_null (plan);
+    char *tid = calloc (1, KB_UUID_LEN + 1);
+    kb_uuid_v4 (tid);
+    Ketenbus__V1__RegieTransferRequest q = KETENBUS__V1__REGIE_TRANSFER_REQUEST__INIT;
+    q.transfer_id = tid;
+    q.plan_ref = plan;
+    q.from_org = (char *) from_org;
+    q.to_org = (char *) to_org;
+    q.reason = KETENBUS__V1__REGIE_TRANSFER_REASON__REGIE_TRANSFER_REASON_PROBLEMATIEK_GEWIJZIGD;
+    kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST;
+    env.regie_transfer_request = &q;
+    s_inject (&env, from_org);
+    s_sync ();
+    assert_int_equal (kbt_query_longf (s_intake->conninfo,
+                                       "SELECT count(*) FROM zorgtoewijzing.transfer"
+                                       " WHERE id = '%s' AND status = 'pending'", tid),
+                      1);
+    free (plan);
+    return tid;
+}
+
+/* Audit rows of a cancelled transfer to to_org about gezin_ref by actor. */
+static long
+s_cancel_audits (const char *gezin_ref, const char *to_org, const char *actor_org)
+{
+    return kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.kb_audit"
+                            " WHERE event = 'transfer.cancelled' AND subject_pseudonym = '%s'"
+                            " AND reason = '%s' AND actor_org = '%s' AND outcome = 'cancelled'",
+                            gezin_ref, to_org, actor_org);
+}
+
+static void
 test_merge_with_two_regisseurs_escalates (void **state)
 {
     (void) state;
@@ -527,6 +585,10 @@ test_merge_with_two_regisseurs_escalates (void **state)
     char *ga = s_gezin_of ("cjg-helmond", "M-A");
     char *gb = s_gezin_of ("wijkteam-deurne", "M-B");
     assert_string_not_equal (ga, gb);
+    /* each regisseur has a transfer under way; the merge and the decision
+       make both moot: cancelled, and every cancellation audited */
+    char *ta = s_request_transfer (ga, "cjg-helmond", "veiligheidshuis-peel");
+    char *tb = s_request_transfer (gb, "wijkteam-deurne", "ggd-vangnet-peel");
     /* a signal shows they are one family */
     kbt_signal_init (&c, 300);
     snprintf (c.case_ref, sizeof c.case_ref, "M-C");
@@ -547,6 +609,23 @@ test_merge_with_two_regisseurs_escalates (void **state)
                        " ON g.id = e.gezin_id WHERE g.ref = '%s' AND e.kind = 'merge_conflict'"
                        " AND e.status = 'open'", ga);
     assert_non_null (esc);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo,
+                                       "SELECT count(*) FROM zorgtoewijzing.transfer"
+                                       " WHERE id = '%s' AND status = 'cancelled'", tb),
+                      1);
+    assert_int_equal (s_cancel_audits (ga, "ggd-vangnet-peel", "zorgtoewijzing"), 1);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo,
+                                       "SELECT count(*) FROM zorgtoewijzing.transfer"
+                                       " WHERE id = '%s' AND status = 'pending'", ta),
+                      1);
+    /* an answer to the cancelled transfer changes nothing and is audited */
+    s_respond (tb, "ggd-vangnet-peel", KETENBUS__V1__TRANSFER_DECISION__TRANSFER_DECISION_ACCEPTED);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo,
+                                       "SELECT count(*) FROM zorgtoewijzing.kb_audit"
+                                       " WHERE event = 'transfer.response_refused'"
+                                       " AND actor_org = 'ggd-vangnet-peel'"
+                                       " AND reason = 'transfer_not_pending'"),
+                      1);
     /* the ketencoordinator decides */
     kb_db_t *db = kb_db_connect (s_intake->conninfo, "zorgtoewijzing", 5000);
     char err[256];
@@ -574,6 +653,17 @@ test_merge_with_two_regisseurs_escalates (void **state)
     s_outbox_free (rows, n);
     assert_int_equal (decided, 3);
     assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.kb_audit WHERE event = 'escalation.decided'"), 1);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo,
+                                       "SELECT count(*) FROM zorgtoewijzing.transfer"
+                                       " WHERE id = '%s' AND status = 'cancelled'", ta),
+                      1);
+    assert_int_equal (s_cancel_audits (ga, "veiligheidshuis-peel", "ketencoordinator"), 1);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo,
+                                       "SELECT count(*) FROM zorgtoewijzing.kb_audit"
+                                       " WHERE event = 'transfer.cancelled'"),
+                      2);
+    free (ta);
+    free (tb);
     free (r);
     free (esc);
     free (ga);
@@ -604,24 +694,6 @@ s_pending_transfer (const char *gezin_ref, const char *to_org)
     return kbt_query_strf (s_intake->conninfo, "SELECT t.id FROM zorgtoewijzing.transfer t JOIN zorgtoewijzing.plan p ON p.id = t.plan_id"
                   " JOIN zorgtoewijzing.gezin g ON g.id = p.gezin_id WHERE g.ref = '%s'"
                   " AND t.status = 'pending' AND t.to_org = '%s'", gezin_ref, to_org);
-}
-
-static void
-s_respond (const char *transfer_id, const char *to_org, int decision)
-{
-    Ketenbus__V1__RegieTransferResponse r = KETENBUS__V1__REGIE_TRANSFER_RESPONSE__INIT;
-    r.transfer_id = (char *) transfer_id;
-    r.to_org = (char *) to_org;
-    r.decision = decision;
-    r.reject_reason = decision == KETENBUS__V1__TRANSFER_DECISION__TRANSFER_DECISION_REJECTED
-                        ? KETENBUS__V1__TRANSFER_REJECT_REASON__TRANSFER_REJECT_REASON_GEEN_CAPACITEIT
-                        : 0;
-    r.casemanager_name = "casemanager VT";
-    kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
-    env.body_case = KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE;
-    env.regie_transfer_response = &r;
-    s_inject (&env, to_org);
-    s_sync ();
 }
 
 static void
