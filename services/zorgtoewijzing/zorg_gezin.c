@@ -167,11 +167,8 @@ s_merge (zorg_ctx_t *ctx, long keep, const char *keep_ref, long other, const cha
             confirm = true;
         else {
             /* never a silent overwrite: the ketencoordinator decides */
-            PGresult *c = zorg_store_run (ctx->db, "zorg_transfer_cancel_plan", 1,
-                                          (const char *[]){ po_id }, &rc);
-            if (!c)
+            if ((rc = zorg_plan_cancel_transfers (ctx, po.id, keep_ref, NULL, NULL)) != KB_DB_OK)
                 return rc;
-            PQclear (c);
             char esc[KB_UUID_LEN + 1];
             if ((rc = zorg_store_escalation_open (ctx, "merge_conflict", keep, keep_ref, pk.id,
                                                   po.id, NULL, esc))

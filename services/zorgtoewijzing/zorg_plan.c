@@ -492,8 +492,9 @@ zorg_plan_on_signal (zorg_ctx_t *ctx, zorg_gezin_view_t *view, const Ketenbus__V
         if (rc == KB_DB_OK)
             rc = s_hogere_regie (ctx, view, &plan, gezin_ref, s, &d, correlation_id);
     }
-    if (rc == KB_DB_OK && d.open_pot
-        && s->housing == KETENBUS__V1__HOUSING_SITUATION__HOUSING_SITUATION_DAKLOOS) {
+    /* the rule alone decides: the rules file says who counts as homeless
+       (by default housing dakloos, or category dakloosheid or zwerfjongere) */
+    if (rc == KB_DB_OK && d.open_pot) {
         char pid[24];
         snprintf (pid, sizeof pid, "%ld", plan.id);
         const char *pv[5] = { s->subject_pseudonym, gid, pid,
@@ -715,6 +716,29 @@ zorg_plan_transfer_response (zorg_ctx_t *ctx, const Ketenbus__V1__RegieTransferR
 }
 
 kb_db_rc_t
+zorg_plan_cancel_transfers (zorg_ctx_t *ctx, long plan_id, const char *gezin_ref,
+                            const char *actor_org, const char *actor_user)
+{
+    char pid[24];
+    snprintf (pid, sizeof pid, "%ld", plan_id);
+    kb_db_rc_t rc;
+    PGresult *res = zorg_store_run (ctx->db, "zorg_transfer_cancel_plan", 1,
+                                    (const char *[]){ pid }, &rc);
+    if (!res)
+        return rc;
+    /* a cancellation is a step of the transfer like its request and its
+       answer, so it is audited like them ("every step audited") */
+    for (int i = 0; i < PQntuples (res) && rc == KB_DB_OK; i++) {
+        kb_info ("transfer cancelled gezin=\"%.8s\" transfer=\"%.8s\" to_org=\"%s\"", gezin_ref,
+                 PQgetvalue (res, i, 0), PQgetvalue (res, i, 1));
+        rc = zorg_store_audit (ctx, actor_org, actor_user, "transfer.cancelled", 'U', gezin_ref,
+                               PQgetvalue (res, i, 1), "cancelled");
+    }
+    PQclear (res);
+    return rc;
+}
+
+kb_db_rc_t
 zorg_plan_expire_transfers (zorg_ctx_t *ctx, int max, int *count)
 {
     char lim[12];
@@ -830,12 +854,10 @@ s_decide_once (kb_db_t *db, const char *escalation_id, const char *regisseur_org
     plan.rule_name[0] = '\0';
     if ((rc = zorg_store_plan_set_regisseur (db, &plan)) != KB_DB_OK)
         goto done;
-    char pid[24];
-    snprintf (pid, sizeof pid, "%ld", plan.id);
-    res = zorg_store_run (db, "zorg_transfer_cancel_plan", 1, (const char *[]){ pid }, &rc);
-    if (!res)
+    if ((rc = zorg_plan_cancel_transfers (&ctx, plan.id, gezin_ref, "ketencoordinator",
+                                          decided_by))
+        != KB_DB_OK)
         goto done;
-    PQclear (res);
     if (other_id) {
         zorg_plan_row_t other;
         bool other_found = false;

@@ -49,6 +49,14 @@ kb_db_rc_t zorg_plan_transfer_response (zorg_ctx_t *ctx,
 /* Marks pending transfers past their deadline timed out and escalates
    them (at most max per call); *count says how many. */
 kb_db_rc_t zorg_plan_expire_transfers (zorg_ctx_t *ctx, int max, int *count);
+/* Cancels the pending transfers of plan_id, which a merge conflict or the
+   ketencoordinator's decision made moot, with one audit row each
+   (transfer.cancelled: subject gezin_ref, reason the receiving
+   organisation, actor actor_org/actor_user, NULL: zorgtoewijzing). The
+   receiving organisation gets no message (none on the wire fits); its
+   later answer is refused as transfer_not_pending. */
+kb_db_rc_t zorg_plan_cancel_transfers (zorg_ctx_t *ctx, long plan_id, const char *gezin_ref,
+                                       const char *actor_org, const char *actor_user);
 
 /* The ketencoordinator decides an open escalation: regisseur_org (an active
    partner) gets regie of the gezin's plan, every involved organisation

@@ -334,6 +334,81 @@ test_each_default_rule (void **state)
     kb_client_destroy (&wtd);
 }
 
+/* The POT of a partner's case: its count (0 or 1) and the rule of its plan. */
+static void
+s_expect_pot (const char *org, const char *case_ref, const char *want_regisseur)
+{
+    char *g = s_gezin_of (org, case_ref);
+    assert_true (*g);
+    char *r = s_regisseur (g);
+    assert_string_equal (r, want_regisseur);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo,
+                                       "SELECT count(*) FROM zorgtoewijzing.pot p"
+                                       " JOIN zorgtoewijzing.gezin g ON g.id = p.gezin_id"
+                                       " WHERE g.ref = '%s'", g),
+                      1);
+    free (r);
+    free (g);
+}
+
+/* "A POT for every homeless person": homeless as the rules file defines it
+   (housing dakloos, or category dakloosheid or zwerfjongere), also when an
+   earlier rule than 'dakloos' decides the regisseur. */
+static void
+test_pot_for_every_homeless_person (void **state)
+{
+    (void) state;
+    kb_client_t *wth = s_client (S_WT_HELMOND);
+    kbt_signal_t s;
+
+    /* a zwerfjongere whose housing the signaller does not know */
+    kbt_signal_init (&s, 110);
+    snprintf (s.case_ref, sizeof s.case_ref, "P-ZWERF");
+    s.subject.birth_date = "2007-06-01";
+    s.subject.role = KETENBUS__V1__HOUSEHOLD_ROLE__HOUSEHOLD_ROLE_ALLEENSTAANDE;
+    s.signal.n_household = 0;
+    s.categories[0] = KETENBUS__V1__CATEGORY__CATEGORY_ZWERFJONGERE;
+    s.signal.n_categories = 1;
+    s.signal.housing = KETENBUS__V1__HOUSING_SITUATION__HOUSING_SITUATION_ONBEKEND;
+    s_signal (wth, &s);
+    /* dakloosheid while the subject is registered as living with the parents */
+    kbt_signal_init (&s, 111);
+    s_adult (&s);
+    snprintf (s.case_ref, sizeof s.case_ref, "P-DAKLOOSHEID");
+    s.signal.n_household = 0;
+    s.categories[0] = KETENBUS__V1__CATEGORY__CATEGORY_DAKLOOSHEID;
+    s.signal.n_categories = 1;
+    s.signal.housing = KETENBUS__V1__HOUSING_SITUATION__HOUSING_SITUATION_BIJ_OUDERS;
+    s_signal (wth, &s);
+    /* acutely unsafe and homeless by housing: Veilig Thuis decides, still a POT */
+    kbt_signal_init (&s, 112);
+    s_adult (&s);
+    snprintf (s.case_ref, sizeof s.case_ref, "P-ACUUT-HUIS");
+    s.signal.n_household = 0;
+    s.categories[0] = KETENBUS__V1__CATEGORY__CATEGORY_HUISELIJK_GEWELD;
+    s.signal.n_categories = 1;
+    s.signal.urgency = KETENBUS__V1__URGENCY__URGENCY_ACUUT_ONVEILIG;
+    s.signal.housing = KETENBUS__V1__HOUSING_SITUATION__HOUSING_SITUATION_DAKLOOS;
+    s_signal (wth, &s);
+    /* acutely unsafe and homeless by category */
+    kbt_signal_init (&s, 113);
+    s_adult (&s);
+    snprintf (s.case_ref, sizeof s.case_ref, "P-ACUUT-CAT");
+    s.signal.n_household = 0;
+    s.categories[0] = KETENBUS__V1__CATEGORY__CATEGORY_HUISELIJK_GEWELD;
+    s.categories[1] = KETENBUS__V1__CATEGORY__CATEGORY_DAKLOOSHEID;
+    s.signal.urgency = KETENBUS__V1__URGENCY__URGENCY_ACUUT_ONVEILIG;
+    s.signal.housing = KETENBUS__V1__HOUSING_SITUATION__HOUSING_SITUATION_ONBEKEND;
+    s_signal (wth, &s);
+    s_sync ();
+
+    s_expect_pot ("wijkteam-helmond", "P-ZWERF", "ggd-vangnet-peel/dakloos");
+    s_expect_pot ("wijkteam-helmond", "P-DAKLOOSHEID", "ggd-vangnet-peel/dakloos");
+    s_expect_pot ("wijkteam-helmond", "P-ACUUT-HUIS", "veiligthuis-peel/acuut_onveilig_dakloos");
+    s_expect_pot ("wijkteam-helmond", "P-ACUUT-CAT", "veiligthuis-peel/acuut_onveilig_dakloos");
+    kb_client_destroy (&wth);
+}
+
 static void
 test_several_partners_one_family (void **state)
 {
@@ -431,6 +506,64 @@ test_several_partners_one_family (void **state)
 }
 
 static void
+s_respond (const char *transfer_id, const char *to_org, int decision)
+{
+    Ketenbus__V1__RegieTransferResponse r = KETENBUS__V1__REGIE_TRANSFER_RESPONSE__INIT;
+    r.transfer_id = (char *) transfer_id;
+    r.to_org = (char *) to_org;
+    r.decision = decision;
+    r.reject_reason = decision == KETENBUS__V1__TRANSFER_DECISION__TRANSFER_DECISION_REJECTED
+                        ? KETENBUS__V1__TRANSFER_REJECT_REASON__TRANSFER_REJECT_REASON_GEEN_CAPACITEIT
+                        : 0;
+    r.casemanager_name = "casemanager VT";
+    kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE;
+    env.regie_transfer_response = &r;
+    s_inject (&env, to_org);
+    s_sync ();
+}
+
+/* The regisseur from_org of gezin_ref asks to_org to take over; returns
+   the transfer id (caller frees). */
+static char *
+s_request_transfer (const char *gezin_ref, const char *from_org, const char *to_org)
+{
+    char *plan = kbt_query_strf (s_intake->conninfo, "SELECT p.ref FROM zorgtoewijzing.plan p"
+                                 " JOIN zorgtoewijzing.gezin g ON g.id = p.gezin_id"
+                                 " WHERE g.ref = '%s' AND p.status = 'active'", gezin_ref);
+    assert_non_null (plan);
+    char *tid = calloc (1, KB_UUID_LEN + 1);
+    kb_uuid_v4 (tid);
+    Ketenbus__V1__RegieTransferRequest q = KETENBUS__V1__REGIE_TRANSFER_REQUEST__INIT;
+    q.transfer_id = tid;
+    q.plan_ref = plan;
+    q.from_org = (char *) from_org;
+    q.to_org = (char *) to_org;
+    q.reason = KETENBUS__V1__REGIE_TRANSFER_REASON__REGIE_TRANSFER_REASON_PROBLEMATIEK_GEWIJZIGD;
+    kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST;
+    env.regie_transfer_request = &q;
+    s_inject (&env, from_org);
+    s_sync ();
+    assert_int_equal (kbt_query_longf (s_intake->conninfo,
+                                       "SELECT count(*) FROM zorgtoewijzing.transfer"
+                                       " WHERE id = '%s' AND status = 'pending'", tid),
+                      1);
+    free (plan);
+    return tid;
+}
+
+/* Audit rows of a cancelled transfer to to_org about gezin_ref by actor. */
+static long
+s_cancel_audits (const char *gezin_ref, const char *to_org, const char *actor_org)
+{
+    return kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.kb_audit"
+                            " WHERE event = 'transfer.cancelled' AND subject_pseudonym = '%s'"
+                            " AND reason = '%s' AND actor_org = '%s' AND outcome = 'cancelled'",
+                            gezin_ref, to_org, actor_org);
+}
+
+static void
 test_merge_with_two_regisseurs_escalates (void **state)
 {
     (void) state;
@@ -452,6 +585,10 @@ test_merge_with_two_regisseurs_escalates (void **state)
     char *ga = s_gezin_of ("cjg-helmond", "M-A");
     char *gb = s_gezin_of ("wijkteam-deurne", "M-B");
     assert_string_not_equal (ga, gb);
+    /* each regisseur has a transfer under way; the merge and the decision
+       make both moot: cancelled, and every cancellation audited */
+    char *ta = s_request_transfer (ga, "cjg-helmond", "veiligheidshuis-peel");
+    char *tb = s_request_transfer (gb, "wijkteam-deurne", "ggd-vangnet-peel");
     /* a signal shows they are one family */
     kbt_signal_init (&c, 300);
     snprintf (c.case_ref, sizeof c.case_ref, "M-C");
@@ -472,6 +609,23 @@ test_merge_with_two_regisseurs_escalates (void **state)
                        " ON g.id = e.gezin_id WHERE g.ref = '%s' AND e.kind = 'merge_conflict'"
                        " AND e.status = 'open'", ga);
     assert_non_null (esc);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo,
+                                       "SELECT count(*) FROM zorgtoewijzing.transfer"
+                                       " WHERE id = '%s' AND status = 'cancelled'", tb),
+                      1);
+    assert_int_equal (s_cancel_audits (ga, "ggd-vangnet-peel", "zorgtoewijzing"), 1);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo,
+                                       "SELECT count(*) FROM zorgtoewijzing.transfer"
+                                       " WHERE id = '%s' AND status = 'pending'", ta),
+                      1);
+    /* an answer to the cancelled transfer changes nothing and is audited */
+    s_respond (tb, "ggd-vangnet-peel", KETENBUS__V1__TRANSFER_DECISION__TRANSFER_DECISION_ACCEPTED);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo,
+                                       "SELECT count(*) FROM zorgtoewijzing.kb_audit"
+                                       " WHERE event = 'transfer.response_refused'"
+                                       " AND actor_org = 'ggd-vangnet-peel'"
+                                       " AND reason = 'transfer_not_pending'"),
+                      1);
     /* the ketencoordinator decides */
     kb_db_t *db = kb_db_connect (s_intake->conninfo, "zorgtoewijzing", 5000);
     char err[256];
@@ -499,6 +653,17 @@ test_merge_with_two_regisseurs_escalates (void **state)
     s_outbox_free (rows, n);
     assert_int_equal (decided, 3);
     assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.kb_audit WHERE event = 'escalation.decided'"), 1);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo,
+                                       "SELECT count(*) FROM zorgtoewijzing.transfer"
+                                       " WHERE id = '%s' AND status = 'cancelled'", ta),
+                      1);
+    assert_int_equal (s_cancel_audits (ga, "veiligheidshuis-peel", "ketencoordinator"), 1);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo,
+                                       "SELECT count(*) FROM zorgtoewijzing.kb_audit"
+                                       " WHERE event = 'transfer.cancelled'"),
+                      2);
+    free (ta);
+    free (tb);
     free (r);
     free (esc);
     free (ga);
@@ -529,24 +694,6 @@ s_pending_transfer (const char *gezin_ref, const char *to_org)
     return kbt_query_strf (s_intake->conninfo, "SELECT t.id FROM zorgtoewijzing.transfer t JOIN zorgtoewijzing.plan p ON p.id = t.plan_id"
                   " JOIN zorgtoewijzing.gezin g ON g.id = p.gezin_id WHERE g.ref = '%s'"
                   " AND t.status = 'pending' AND t.to_org = '%s'", gezin_ref, to_org);
-}
-
-static void
-s_respond (const char *transfer_id, const char *to_org, int decision)
-{
-    Ketenbus__V1__RegieTransferResponse r = KETENBUS__V1__REGIE_TRANSFER_RESPONSE__INIT;
-    r.transfer_id = (char *) transfer_id;
-    r.to_org = (char *) to_org;
-    r.decision = decision;
-    r.reject_reason = decision == KETENBUS__V1__TRANSFER_DECISION__TRANSFER_DECISION_REJECTED
-                        ? KETENBUS__V1__TRANSFER_REJECT_REASON__TRANSFER_REJECT_REASON_GEEN_CAPACITEIT
-                        : 0;
-    r.casemanager_name = "casemanager VT";
-    kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
-    env.body_case = KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE;
-    env.regie_transfer_response = &r;
-    s_inject (&env, to_org);
-    s_sync ();
 }
 
 static void
@@ -808,6 +955,7 @@ main (void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test (test_each_default_rule),
+        cmocka_unit_test (test_pot_for_every_homeless_person),
         cmocka_unit_test (test_several_partners_one_family),
         cmocka_unit_test (test_merge_with_two_regisseurs_escalates),
         cmocka_unit_test (test_hogere_regie_transfer_accepted),
