@@ -272,7 +272,17 @@ s_audit_usage (FILE *out)
     fprintf (out,
              "usage: ketenctl audit verify [--schema S]\n"
              "  checks the hash chain of the audit log of schema S, or of every schema\n"
-             "  that has a kb_audit table; exit 0 when intact, 1 when broken\n");
+             "  that has a kb_audit table; exit 0 when intact, 1 when broken (that answer\n"
+             "  only), 2 when a log could not be read (no kb_audit table in S, no right\n"
+             "  to read it), 3 when the database could not be reached\n");
+}
+
+/* The exit code of a log that could not be read: never 1, which a script
+   takes for a broken chain. */
+static int
+s_audit_unread_rc (int db_rc)
+{
+    return db_rc == KB_DB_RETRY ? KETENCTL_UNREACHABLE : KETENCTL_USAGE;
 }
 
 /* Verifies one schema's log; returns an exit code. */
@@ -286,7 +296,7 @@ s_audit_verify_schema (const ketenctl_t *ctx, const char *schema, bool *broken)
     if (kb_audit_prepare (db)) {
         ketenctl_err ("could not read the audit log of schema \"%s\" (no kb_audit table?)", schema);
         kb_db_destroy (&db);
-        return KETENCTL_FAILED;
+        return s_audit_unread_rc (KB_DB_FATAL);
     }
     kb_audit_verify_result_t result;
     int vrc = kb_audit_verify (db, &result);
@@ -302,7 +312,7 @@ s_audit_verify_schema (const ketenctl_t *ctx, const char *schema, bool *broken)
         rc = KETENCTL_FAILED;
     } else {
         ketenctl_err ("could not read the audit log of schema \"%s\"", schema);
-        rc = ketenctl_db_exit_rc ((kb_db_rc_t)vrc);
+        rc = s_audit_unread_rc (vrc);
     }
     kb_db_destroy (&db);
     return rc;
@@ -335,11 +345,11 @@ s_audit_verify (const ketenctl_t *ctx, int argc, char *argv[])
     PGresult *res = NULL;
     kb_db_t *db = ketenctl_db_open (ctx, kb_config_str (ctx->config, "db/schema"), true, &rc);
     if (!db)
-        return rc;
+        return rc == KETENCTL_FAILED ? KETENCTL_USAGE : rc; /* the migrations, not a chain */
     kb_db_rc_t db_rc;
     if (!(res = ketenctl_db_query (db, &s_audit_schemas_statement, NULL, &db_rc))) {
         ketenctl_err ("could not list the schemas with an audit log");
-        rc = KETENCTL_FAILED;
+        rc = s_audit_unread_rc (db_rc);
         goto done;
     }
     int other = KETENCTL_OK;

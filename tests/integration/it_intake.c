@@ -9,6 +9,7 @@
 #include "kb_test_support.h"
 #include "ketenbus/kb_security.h"
 
+#include <ctype.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -42,11 +43,54 @@ s_count (const char *sql)
     return kbt_query_long (s_intake->conninfo, sql);
 }
 
+/* Every BSN the tests below hand to intake, in whatever field, valid or
+   not: test_no_bsn_in_any_table looks for each of them. Only 9-digit
+   strings other than 000000000 (which intake's own reject rule names). */
+static struct {
+    char (*bsn)[10];
+    size_t n, cap;
+} s_sent;
+
+static void
+s_sent_bsn (const char *bsn)
+{
+    if (!bsn || strlen (bsn) != 9 || strspn (bsn, "0123456789") != 9
+        || strcmp (bsn, "000000000") == 0)
+        return;
+    if (s_sent.n == s_sent.cap) {
+        s_sent.cap = s_sent.cap ? s_sent.cap * 2 : 1024;
+        s_sent.bsn = realloc (s_sent.bsn, s_sent.cap * sizeof *s_sent.bsn);
+        assert_non_null (s_sent.bsn);
+    }
+    memcpy (s_sent.bsn[s_sent.n++], bsn, 10);
+}
+
+static void
+s_sent_envelope (const kb_envelope_t *env)
+{
+    if (env->body_case != KETENBUS__V1__ENVELOPE__BODY_CASE_SIGNAL || !env->case_signal)
+        return;
+    const Ketenbus__V1__CaseSignal *signal = env->case_signal;
+    if (signal->subject)
+        s_sent_bsn (signal->subject->bsn);
+    for (size_t i = 0; i < signal->n_household; i++)
+        if (signal->household[i])
+            s_sent_bsn (signal->household[i]->bsn);
+}
+
+/* Sends, noting the BSNs on the way. */
+static int
+s_send (kb_client_t *client, kb_envelope_t *env)
+{
+    s_sent_envelope (env);
+    return kb_client_send (client, env);
+}
+
 /* Sends and waits for the one answer. */
 static kb_envelope_t *
 s_roundtrip (kb_client_t *client, kb_envelope_t *env)
 {
-    assert_int_equal (kb_client_send (client, env), 0);
+    assert_int_equal (s_send (client, env), 0);
     kb_envelope_t *reply = NULL;
     assert_int_equal (kb_client_recv (client, 10000, &reply), 0);
     assert_non_null (reply);
@@ -173,6 +217,29 @@ static void m_long_ref (kbt_signal_t *s)
     ref[79] = 0;
     s->signal.partner_case_ref = ref;
 }
+static void m_signal_date_old (kbt_signal_t *s) { s->signal.signal_date = "2001-01-01"; }
+/* 1900 is the first year read as a date at all (before it: KB11) */
+static void m_birth_old (kbt_signal_t *s) { s->subject.birth_date = "1901-01-01"; }
+/* One member more than intake takes (INTAKE_MAX_HOUSEHOLD, 20). The limit
+   is checked before the members, so the same one may stand 21 times. */
+static void m_household_21 (kbt_signal_t *s)
+{
+    static Ketenbus__V1__Person *members[21];
+    for (size_t i = 0; i < 21; i++)
+        members[i] = &s->member;
+    s->signal.household = members;
+    s->signal.n_household = 21;
+}
+/* One category more than intake takes (INTAKE_MAX_CATEGORIES, 8), each
+   one known */
+static void m_categories_9 (kbt_signal_t *s)
+{
+    static Ketenbus__V1__Category categories[9];
+    for (size_t i = 0; i < 9; i++)
+        categories[i] = (Ketenbus__V1__Category) (i + 1);
+    s->signal.categories = categories;
+    s->signal.n_categories = 9;
+}
 static void m_message_id (kbt_signal_t *s) { s->env.message_id = "NOT-A-UUID"; }
 static void m_role (kbt_signal_t *s) { s->member.role = 0; }
 static void m_phone (kbt_signal_t *s) { s->signal.contact_phone = "call me"; }
@@ -190,11 +257,15 @@ static const struct {
     { "member bsn", m_member_bsn, "KB10", "case_signal.household[0].bsn" },
     { "birth date 30 feb", m_birth_feb30, "KB11", "case_signal.subject.birth_date" },
     { "signal date in future", m_future, "8848", "case_signal.signal_date" },
+    { "signal date too old", m_signal_date_old, "KB19", "case_signal.signal_date" },
+    { "birth date too old", m_birth_old, "KB19", "case_signal.subject.birth_date" },
     { "gemeente outside region", m_gemeente, "S300", "case_signal.gemeente_code" },
     { "gemeente format", m_gemeente_format, "S300", "case_signal.gemeente_code" },
     { "postcode", m_postcode, "KB12", "case_signal.postcode" },
     { "unknown category", m_category, "KB13", "case_signal.categories" },
     { "no category", m_no_category, "KB15", "case_signal.categories" },
+    { "9 categories", m_categories_9, "KB21", "case_signal.categories" },
+    { "21 household members", m_household_21, "KB21", "case_signal.household" },
     { "urgency unspecified", m_urgency, "KB13", "case_signal.urgency" },
     { "invalid utf-8", m_utf8, "KB14", "case_signal.partner_case_ref" },
     { "case ref too long", m_long_ref, "KB14", "case_signal.partner_case_ref" },
@@ -236,6 +307,35 @@ test_each_reject_code_and_quarantine (void **state)
     kb_client_destroy (&client);
 }
 
+/* The KB21 limits are the first number refused: 20 members and 8
+   categories are still accepted. */
+static void
+test_limits_themselves_accepted (void **state)
+{
+    (void) state;
+    kb_client_t *client = kbt_intake_client (s_intake, KBT_CJG);
+    kbt_signal_t s;
+    kbt_signal_init (&s, 4201);
+    Ketenbus__V1__Person *members[20];
+    for (size_t i = 0; i < 20; i++)
+        members[i] = &s.member;
+    s.signal.household = members;
+    s.signal.n_household = 20;
+    Ketenbus__V1__Category categories[8];
+    for (size_t i = 0; i < 8; i++)
+        categories[i] = (Ketenbus__V1__Category) (i + 1);
+    s.signal.categories = categories;
+    s.signal.n_categories = 8;
+    kb_envelope_t *reply = s_roundtrip (client, &s.env);
+    bool rejected = reply->body_case == KETENBUS__V1__ENVELOPE__BODY_REJECT;
+    if (reply->body_case != KETENBUS__V1__ENVELOPE__BODY_ACK)
+        fail_msg ("20 members and 8 categories refused: code=%s field=%s",
+                  rejected ? reply->reject->code : "", rejected ? reply->reject->field : "");
+    assert_int_equal (reply->ack->status, KETENBUS__V1__ACK_STATUS__ACK_STATUS_ACCEPTED);
+    kb_codec_free (&reply);
+    kb_client_destroy (&client);
+}
+
 static void
 test_organisation_type_not_allowed (void **state)
 {
@@ -274,6 +374,7 @@ test_garbage_and_unknown_bodies_survived (void **state)
     kbt_signal_t s;
     kbt_signal_init (&s, 400);
     size_t len = 0;
+    s_sent_envelope (&s.env);
     uint8_t *bytes = kb_codec_encode (&s.env, &len);
     assert_int_equal (kb_client_send_raw (client, bytes, len / 2), 0);
     free (bytes);
@@ -306,6 +407,7 @@ test_garbage_and_unknown_bodies_survived (void **state)
        rejected, and neither stored in clear nor able to block the batch */
     kbt_signal_init (&s, 402);
     s.env.message_id = "\xf0\x80-123456782";
+    s_sent_bsn ("123456782");
     reply = s_roundtrip (client, &s.env);
     assert_string_equal (reply->reject->code, "KB16");
     kb_codec_free (&reply);
@@ -348,7 +450,7 @@ s_assert_refused (kb_client_t *client, uint32_t n)
 {
     kbt_signal_t s;
     kbt_signal_init (&s, n);
-    assert_int_equal (kb_client_send (client, &s.env), 0);
+    assert_int_equal (s_send (client, &s.env), 0);
     kb_envelope_t *reply = NULL;
     assert_int_equal (kb_client_recv (client, 1500, &reply), -1);
     assert_null (reply);
@@ -406,7 +508,7 @@ test_revoked_key_refused_within_seconds (void **state)
     while (!refused && kbt_now_ms () - revoked_at < 8000) {
         client = kbt_intake_client (s_intake, KBT_VEILIG_THUIS);
         kbt_signal_init (&s, n++);
-        assert_int_equal (kb_client_send (client, &s.env), 0);
+        assert_int_equal (s_send (client, &s.env), 0);
         reply = NULL;
         refused = kb_client_recv (client, 1500, &reply) == -1;
         if (!refused) {
@@ -431,7 +533,7 @@ test_pipelined_client_gets_every_answer (void **state)
     static kbt_signal_t s[N];
     for (int i = 0; i < N; i++) {
         kbt_signal_init (&s[i], 1000 + (uint32_t) i);
-        assert_int_equal (kb_client_send (client, &s[i].env), 0);
+        assert_int_equal (s_send (client, &s[i].env), 0);
     }
     int acks = 0;
     for (int i = 0; i < N; i++) {
@@ -445,41 +547,150 @@ test_pipelined_client_gets_every_answer (void **state)
     kb_client_destroy (&client);
 }
 
+static int
+s_bsn_cmp (const void *a, const void *b)
+{
+    return memcmp (a, b, 9);
+}
+
+/* Whether the 9 characters at p are all digits and one of the sent BSNs. */
+static bool
+s_is_sent (const char *p)
+{
+    for (int i = 0; i < 9; i++)
+        if (p[i] < '0' || p[i] > '9')
+            return false;
+    return bsearch (p, s_sent.bsn, s_sent.n, sizeof *s_sent.bsn, s_bsn_cmp) != NULL;
+}
+
+static bool
+s_alnum (char c)
+{
+    return isalnum ((unsigned char) c) != 0;
+}
+
+/* The first sent BSN in text standing as a number of its own, or NULL.
+   A window inside a longer run of letters and digits (a pseudonym, a uuid,
+   a hash) is skipped: the dump holds some 9,000 such 9-digit windows, and
+   thousands of numbers to look for would match one of them by chance. */
+static const char *
+s_find_in_text (const char *text, size_t len)
+{
+    for (size_t i = 0; i + 9 <= len; i++)
+        if ((i == 0 || !s_alnum (text[i - 1])) && (i + 9 == len || !s_alnum (text[i + 9]))
+            && s_is_sent (text + i))
+            return text + i;
+    return NULL;
+}
+
+/* The first sent BSN anywhere in bytes (random bytes hold no run of 9
+   digits to speak of, so here any window counts), or NULL. */
+static const char *
+s_find_in_bytes (const char *bytes, size_t len)
+{
+    for (size_t i = 0; i + 9 <= len; i++)
+        if (s_is_sent (bytes + i))
+            return bytes + i;
+    return NULL;
+}
+
+static int
+s_hex (char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Whether a pg_dump --inserts text holds a sent BSN: in a bytea value
+   ('\x...') as ASCII bytes, or in the rest as text. Blanks the bytea
+   values on the way; out gets the BSN found. */
+static bool
+s_dump_holds_sent_bsn (char *text, char out[10], bool *in_bytea)
+{
+    size_t len = strlen (text);
+    char *bytes = malloc (len / 2 + 1);
+    assert_non_null (bytes);
+    const char *found = NULL;
+    for (char *p = text; !found && (p = strstr (p, "'\\x")) != NULL;) {
+        char *hex = p + 3;
+        size_t n = 0;
+        while (s_hex (hex[2 * n]) >= 0 && s_hex (hex[2 * n + 1]) >= 0) {
+            bytes[n] = (char) (s_hex (hex[2 * n]) * 16 + s_hex (hex[2 * n + 1]));
+            n++;
+        }
+        found = s_find_in_bytes (bytes, n);
+        *in_bytea = found != NULL;
+        memset (hex, ' ', 2 * n);
+        p = hex + 2 * n;
+    }
+    if (!found)
+        found = s_find_in_text (text, len);
+    if (found)
+        snprintf (out, 10, "%.9s", found);
+    free (bytes);
+    return found != NULL;
+}
+
+static char *
+s_read_file (const char *path)
+{
+    struct stat st;
+    assert_int_equal (stat (path, &st), 0);
+    FILE *f = fopen (path, "r");
+    assert_non_null (f);
+    char *text = calloc (1, (size_t) st.st_size + 1);
+    assert_non_null (text);
+    assert_int_equal (fread (text, 1, (size_t) st.st_size, f), (size_t) st.st_size);
+    fclose (f);
+    return text;
+}
+
+/* Runs last: every BSN the tests above sent, accepted or rejected, is in
+   neither the database (grep the dump) nor intake's log. */
 static void
 test_no_bsn_in_any_table (void **state)
 {
     (void) state;
+    qsort (s_sent.bsn, s_sent.n, sizeof *s_sent.bsn, s_bsn_cmp);
+    /* the subjects and members of the 500 pipelined signals at least */
+    assert_true (s_sent.n >= 1000);
+    /* the search finds a sent BSN where one would be */
+    char probe[256], bsn[10];
+    bool in_bytea = false;
+    snprintf (probe, sizeof probe, "INSERT INTO t VALUES (1, 'CASE-%.9s', '\\x00');",
+              s_sent.bsn[0]);
+    assert_true (s_dump_holds_sent_bsn (probe, bsn, &in_bytea));
+    assert_string_equal (bsn, s_sent.bsn[0]);
+    assert_false (in_bytea);
+    snprintf (probe, sizeof probe, "INSERT INTO t VALUES (1, '\\x0a09%s', 'ab%.9s');",
+              "313233343536373832", s_sent.bsn[0]);
+    assert_true (s_dump_holds_sent_bsn (probe, bsn, &in_bytea));
+    assert_string_equal (bsn, "123456782");
+    assert_true (in_bytea);
+
     char *dump = kbt_var_path ("it_intake-dump");
-    char *pgdump = NULL;
     char cmd[2048];
     snprintf (cmd, sizeof cmd,
               "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/pg_dump --data-only "
               "--inserts '%s' > '%s/dump.sql'",
               s_intake->conninfo, dump);
     assert_int_equal (system (cmd), 0);
-    (void) pgdump;
     snprintf (cmd, sizeof cmd, "%s/dump.sql", dump);
-    struct stat st;
-    assert_int_equal (stat (cmd, &st), 0);
-    assert_true (st.st_size > 1000);
-    FILE *f = fopen (cmd, "r");
-    assert_non_null (f);
-    char *text = calloc (1, (size_t) st.st_size + 1);
-    assert_int_equal (fread (text, 1, (size_t) st.st_size, f), (size_t) st.st_size);
-    fclose (f);
-    /* every BSN any test sent, accepted or rejected */
-    int checked = 0;
-    for (uint32_t n = 0; n < 2000; n++) {
-        char bsn[10];
-        kbt_make_bsn (n, bsn);
-        if (strstr (text, bsn))
-            fail_msg ("bsn number %u found in the database dump", n);
-        checked++;
-    }
-    assert_null (strstr (text, "123456781"));
-    assert_true (checked == 2000);
+    char *text = s_read_file (cmd);
+    assert_true (strlen (text) > 1000);
+    if (s_dump_holds_sent_bsn (text, bsn, &in_bytea))
+        fail_msg ("bsn %s found in the database dump%s", bsn,
+                  in_bytea ? " (in a bytea value)" : "");
     free (text);
     free (dump);
+
+    text = s_read_file (s_intake->log);
+    assert_true (strstr (text, "intake serving") != NULL);
+    const char *found = s_find_in_text (text, strlen (text));
+    if (found)
+        fail_msg ("bsn %.9s found in intake's log", found);
+    free (text);
+    free (s_sent.bsn);
+    memset (&s_sent, 0, sizeof s_sent);
 }
 
 static void
@@ -545,7 +756,7 @@ test_sigterm_exits_cleanly (void **state)
     static kbt_signal_t s[N];
     for (int i = 0; i < N; i++) {
         kbt_signal_init (&s[i], 3000 + (uint32_t) i);
-        kb_client_send (client, &s[i].env);
+        s_send (client, &s[i].env);
     }
     int answered = 0;
     kb_envelope_t *reply = NULL;
@@ -630,6 +841,7 @@ main (void)
         cmocka_unit_test (test_accepted_then_duplicate),
         cmocka_unit_test (test_household_stored_on_the_signal),
         cmocka_unit_test (test_each_reject_code_and_quarantine),
+        cmocka_unit_test (test_limits_themselves_accepted),
         cmocka_unit_test (test_organisation_type_not_allowed),
         cmocka_unit_test (test_garbage_and_unknown_bodies_survived),
         cmocka_unit_test (test_oversized_frame_dropped_others_served),

@@ -471,6 +471,12 @@ test_audit_verify_and_tamper (void **state)
     if (!strstr (out, "audit chain broken at row 2:"))
         fail_msg ("unexpected output: %s", out);
     free (out);
+    /* a log that cannot be read is no verdict: never 1, which a script
+       takes for a broken chain, even while another log is broken */
+    assert_int_equal (s_run (&out, "audit", "verify", "--schema", "no_audit_here"), 2);
+    if (!strstr (out, "could not read the audit log of schema \"no_audit_here\""))
+        fail_msg ("unexpected output: %s", out);
+    free (out);
 }
 
 /*  ---------------------------------------------------------------------

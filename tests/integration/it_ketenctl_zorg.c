@@ -514,8 +514,144 @@ test_transfer_list (void **state)
     kb_client_destroy (&wth);
 }
 
-/* Replay end to end needs intake to serve Replay (being integrated);
-   here only what does not depend on it. */
+/* Checks out of a replay of org's mailbox from..last: exactly the stored
+   messages, one line each ("SEQ TIME BODY ... message_id=ID"), in sequence
+   order, and no line for seq from - 1. */
+static void
+s_expect_replayed (const char *out, const char *org, long from, long last)
+{
+    char sql[512];
+    const char *at = out;
+    for (long seq = from; seq <= last; seq++) {
+        snprintf (sql,
+                  sizeof sql,
+                  "SELECT body || ' ' || message_id FROM intake.mailbox"
+                  " WHERE org_id = '%s' AND seq = %ld",
+                  org,
+                  seq);
+        char *row = kbt_query_str (s_intake->conninfo, sql);
+        assert_non_null (row);
+        char *id = strchr (row, ' ');
+        assert_non_null (id);
+        *id++ = '\0';
+        char head[64], tail[80];
+        snprintf (head, sizeof head, "%ld 20", seq);
+        snprintf (tail, sizeof tail, " message_id=%s", id);
+        /* the next line of the output, not a later one */
+        if (strncmp (at, head, strlen (head)) != 0)
+            fail_msg ("seq %ld is not the next line after seq %ld:\n%s", seq, seq - 1, out);
+        const char *end = strchr (at, '\n');
+        assert_non_null (end);
+        char text[1024];
+        snprintf (text, sizeof text, "%.*s", (int)(end - at), at);
+        if (!strstr (text, row) || !strstr (text, tail))
+            fail_msg ("seq %ld: want %s%s, got: %s", seq, row, tail, text);
+        at = end + 1;
+        free (row);
+    }
+    snprintf (sql, sizeof sql, "replayed %ld messages (seq %ld..%ld)", last - from + 1, from, last);
+    if (strncmp (at, sql, strlen (sql)) != 0)
+        fail_msg ("want \"%s\" after the lines, got:\n%s", sql, out);
+    snprintf (sql, sizeof sql, "%ld 20", from - 1);
+    assert_false (strncmp (out, sql, strlen (sql)) == 0);
+}
+
+/* A mailbox filled by the real flow (adults in Deurne signalled by the
+   wijkteam: a RegieAssignment to wijkteam-deurne per new gezin), replayed by
+   ketenctl as that partner from a sequence number: the stored messages from
+   there on, in order; a --no-ack replay leaves the acknowledgement as it
+   was, a replay without it acknowledges up to the last one. */
+static void
+test_mailbox_replay_prints_in_order_and_acks (void **state)
+{
+    (void)state;
+    const char *org = "wijkteam-deurne";
+    char sql[512];
+    snprintf (sql,
+              sizeof sql,
+              "SELECT coalesce ((SELECT last_seq FROM intake.mailbox_head WHERE org_id = '%s'), 0)",
+              org);
+    long before = kbt_query_long (s_intake->conninfo, sql);
+    kb_client_t *wtd = kbt_intake_client (s_intake, KBT_WIJKTEAM);
+    enum
+    {
+        N = 4
+    };
+    for (uint32_t i = 0; i < N; i++) {
+        kbt_signal_t s;
+        kbt_signal_init (&s, 1100 + i);
+        s_adult (&s);
+        s.signal.gemeente_code = "0762";
+        s_signal (wtd, &s);
+    }
+    kb_client_destroy (&wtd);
+    snprintf (sql,
+              sizeof sql,
+              "SELECT count(*) FROM intake.mailbox WHERE org_id = '%s' AND seq > %ld"
+              " AND body = 'regie_assignment'",
+              org,
+              before);
+    assert_int_equal (kbt_wait_for_value (s_intake->conninfo, sql, N, 30000), N);
+    kbt_sleep_ms (300); /* anything else on its way for the org */
+    snprintf (sql, sizeof sql, "SELECT last_seq FROM intake.mailbox_head WHERE org_id = '%s'", org);
+    long last = kbt_query_long (s_intake->conninfo, sql);
+    assert_true (last >= before + N);
+    snprintf (
+      sql, sizeof sql, "SELECT acked_seq FROM intake.mailbox_head WHERE org_id = '%s'", org);
+    long acked = kbt_query_long (s_intake->conninfo, sql);
+    assert_true (acked < before + 2);
+    char *argv_from = NULL;
+    char *out = NULL;
+
+    /* from the second new one, without acknowledging: not the first one,
+       and the acknowledgement stays where it was */
+    assert_true (asprintf (&argv_from, "%ld", before + 2) > 0);
+    assert_int_equal (s_run (&out,
+                             "mailbox",
+                             "replay",
+                             "--from",
+                             argv_from,
+                             "--no-ack",
+                             "--endpoint",
+                             s_intake->endpoint,
+                             "--cert",
+                             s_intake->partner_cert[KBT_WIJKTEAM],
+                             "--server-key",
+                             s_intake->server_pub,
+                             "--timeout-ms",
+                             "1500"),
+                      0);
+    s_expect_replayed (out, org, before + 2, last);
+    s_expect (out, ", not acknowledged\n");
+    free (out);
+    free (argv_from);
+    assert_int_equal (kbt_query_long (s_intake->conninfo, sql), acked);
+
+    /* from the first new one: every one of them, and acknowledged up to
+       the last */
+    assert_true (asprintf (&argv_from, "%ld", before + 1) > 0);
+    assert_int_equal (s_run (&out,
+                             "mailbox",
+                             "replay",
+                             "--from",
+                             argv_from,
+                             "--endpoint",
+                             s_intake->endpoint,
+                             "--cert",
+                             s_intake->partner_cert[KBT_WIJKTEAM],
+                             "--server-key",
+                             s_intake->server_pub,
+                             "--timeout-ms",
+                             "1500"),
+                      0);
+    s_expect_replayed (out, org, before + 1, last);
+    assert_null (strstr (out, "not acknowledged"));
+    free (out);
+    free (argv_from);
+    assert_int_equal (kbt_wait_for_value (s_intake->conninfo, sql, last, 5000), last);
+}
+
+/* What a replay answers when it cannot be done. */
 static void
 test_mailbox_replay_unreachable (void **state)
 {
@@ -1011,6 +1147,7 @@ main (void)
         cmocka_unit_test (test_escalation_list_and_decide),
         cmocka_unit_test (test_transfer_list),
         cmocka_unit_test (test_mailbox_replay_unreachable),
+        cmocka_unit_test (test_mailbox_replay_prints_in_order_and_acks),
         cmocka_unit_test (test_unreachable_database),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
