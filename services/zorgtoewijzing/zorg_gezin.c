@@ -120,6 +120,59 @@ zorg_gezin_match_with (zorg_ctx_t *ctx, const char *gezin_ref, const char *org,
     return rc;
 }
 
+static bool
+s_listed (const char (*orgs)[ZORG_ORG_MAX + 1], int n, const char *org)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp (orgs[i], org) == 0)
+            return true;
+    return false;
+}
+
+/* After a merge: each organisation that came with the merged record
+   (moved) and each one that only the kept record had meet, once each
+   way. Organisations of the same record knew each other already, and one
+   involved with both records knew everyone. */
+static kb_db_rc_t
+s_match_merged (zorg_ctx_t *ctx, long keep, const char *keep_ref,
+                const char (*moved)[ZORG_ORG_MAX + 1], int nmoved,
+                const char (*shared)[ZORG_ORG_MAX + 1], int nshared, const char *correlation_id)
+{
+    if (nmoved == 0)
+        return KB_DB_OK;
+    kb_db_rc_t rc = KB_DB_OK;
+    zorg_involved_t *inv = calloc (ZORG_INVOLVED_MAX, sizeof *inv);
+    if (!inv)
+        return KB_DB_FATAL;
+    int n = zorg_store_involved (ctx->db, keep, inv, ZORG_INVOLVED_MAX, &rc);
+    zorg_plan_row_t plan;
+    bool has_plan = false;
+    if (n < 0 || (rc = zorg_store_plan_active (ctx->db, keep, &plan, &has_plan)) != KB_DB_OK)
+        goto done;
+    const char *regisseur = has_plan && plan.has_regisseur ? plan.regisseur_org : "";
+    int matches = 0;
+    for (int i = 0; i < n && rc == KB_DB_OK; i++) {
+        if (!s_listed (moved, nmoved, inv[i].org_id))
+            continue;
+        for (int k = 0; k < n && rc == KB_DB_OK; k++) {
+            if (s_listed (moved, nmoved, inv[k].org_id)
+                || s_listed (shared, nshared, inv[k].org_id))
+                continue;
+            rc = s_notify (ctx, keep_ref, &inv[i], &inv[k], strcmp (inv[k].org_id, regisseur) == 0,
+                           correlation_id);
+            if (rc == KB_DB_OK)
+                rc = s_notify (ctx, keep_ref, &inv[k], &inv[i],
+                               strcmp (inv[i].org_id, regisseur) == 0, correlation_id);
+            matches++;
+        }
+    }
+    if (matches)
+        kb_info ("match notified after merge gezin=\"%.8s\" pairs=%d", keep_ref, matches);
+done:
+    free (inv);
+    return rc;
+}
+
 /* Moves everything of gezin other into keep; conflicting regisseurs open
    an escalation, the older plan stays active. */
 static kb_db_rc_t
@@ -133,8 +186,10 @@ s_merge (zorg_ctx_t *ctx, long keep, const char *keep_ref, long other, const cha
     const char *both[2] = { keep_id, other_id };
     zorg_plan_row_t pk, po;
     bool has_k = false, has_o = false, confirm = false;
+    /* organisations new to keep, and those involved with both records */
     char moved[ZORG_INVOLVED_MAX][ZORG_ORG_MAX + 1];
-    int nmoved = 0;
+    char shared[ZORG_INVOLVED_MAX][ZORG_ORG_MAX + 1];
+    int nmoved = 0, nshared = 0;
 
     if ((rc = zorg_store_plan_active (ctx->db, keep, &pk, &has_k)) != KB_DB_OK
         || (rc = zorg_store_plan_active (ctx->db, other, &po, &has_o)) != KB_DB_OK)
@@ -144,9 +199,13 @@ s_merge (zorg_ctx_t *ctx, long keep, const char *keep_ref, long other, const cha
     PGresult *res = zorg_store_run (ctx->db, "zorg_involvement_move", 2, both, &rc);
     if (!res)
         return rc;
-    for (int i = 0; i < PQntuples (res) && nmoved < ZORG_INVOLVED_MAX; i++)
-        if (PQgetvalue (res, i, 1)[0] == 't')
-            snprintf (moved[nmoved++], ZORG_ORG_MAX + 1, "%s", PQgetvalue (res, i, 0));
+    for (int i = 0; i < PQntuples (res); i++)
+        if (PQgetvalue (res, i, 1)[0] == 't') {
+            if (nmoved < ZORG_INVOLVED_MAX)
+                snprintf (moved[nmoved++], ZORG_ORG_MAX + 1, "%s", PQgetvalue (res, i, 0));
+        }
+        else if (nshared < ZORG_INVOLVED_MAX)
+            snprintf (shared[nshared++], ZORG_ORG_MAX + 1, "%s", PQgetvalue (res, i, 0));
     PQclear (res);
     const char *one[1] = { other_id };
     if ((rc = kb_db_run_cmd (ctx->db, "zorg_involvement_delete", 1, one, NULL, NULL)) != KB_DB_OK
@@ -208,8 +267,10 @@ s_merge (zorg_ctx_t *ctx, long keep, const char *keep_ref, long other, const cha
                                   KETENBUS__V1__REGIE_BASIS__REGIE_BASIS_GEZIN_MERGE, NULL, NULL,
                                   NULL, correlation_id);
     /* organisations of the two records now know each other */
-    for (int i = 0; i < nmoved && rc == KB_DB_OK; i++)
-        rc = zorg_gezin_match (ctx, keep, keep_ref, moved[i], correlation_id);
+    if (rc == KB_DB_OK)
+        rc = s_match_merged (ctx, keep, keep_ref, (const char (*)[ZORG_ORG_MAX + 1]) moved,
+                             nmoved, (const char (*)[ZORG_ORG_MAX + 1]) shared, nshared,
+                             correlation_id);
     return rc;
 }
 

@@ -249,6 +249,26 @@ s_count_out (const char *gezin_ref, int body_case, const char *to_org)
     return count;
 }
 
+/* Counts MatchNotifications for gezin_ref to to_org about other_org with
+   event (0: any). */
+static int
+s_count_match (const char *gezin_ref, const char *to_org, const char *other_org, int event)
+{
+    s_out_t *rows;
+    int n = s_outbox (&rows), count = 0;
+    for (int i = 0; i < n; i++) {
+        const kb_envelope_t *e = rows[i].env;
+        if (e->body_case != KETENBUS__V1__ENVELOPE__BODY_MATCH_NOTIFICATION)
+            continue;
+        const Ketenbus__V1__MatchNotification *m = e->match_notification;
+        if (strcmp (m->gezin_ref, gezin_ref) == 0 && strcmp (m->to_org, to_org) == 0
+            && strcmp (m->other_org, other_org) == 0 && (event == 0 || (int) m->event == event))
+            count++;
+    }
+    s_outbox_free (rows, n);
+    return count;
+}
+
 static void
 s_adult (kbt_signal_t *s)
 {
@@ -505,6 +525,74 @@ test_merge_with_two_regisseurs_escalates (void **state)
     free (gb);
     free (gc);
     kb_client_destroy (&cjg);
+    kb_client_destroy (&wtd);
+    kb_client_destroy (&wth);
+}
+
+/* Two gezinnen of two organisations each become one: each organisation
+   hears once of each one of the other record, and nothing new of the one
+   it shared a record with. */
+static void
+test_merge_notifies_each_cross_pair_once (void **state)
+{
+    (void) state;
+    const int NEW = KETENBUS__V1__MATCH_EVENT__MATCH_EVENT_NEW;
+    kb_client_t *cjg = kbt_intake_client (s_intake, KBT_CJG);
+    kb_client_t *vh = s_client (S_VH);
+    kb_client_t *wtd = kbt_intake_client (s_intake, KBT_WIJKTEAM);
+    kb_client_t *wth = s_client (S_WT_HELMOND);
+    kbt_signal_t x, y, c;
+    kbt_signal_init (&x, 600);                 /* minor -> cjg-helmond; vh joins */
+    snprintf (x.case_ref, sizeof x.case_ref, "X-CJG");
+    s_signal (cjg, &x);
+    snprintf (x.case_ref, sizeof x.case_ref, "X-VH");
+    x.signal.n_household = 0;
+    s_signal (vh, &x);
+    kbt_signal_init (&y, 601);                 /* adults in 0762 -> wijkteam-deurne; wth joins */
+    s_adult (&y);
+    snprintf (y.case_ref, sizeof y.case_ref, "Y-WTD");
+    y.signal.gemeente_code = "0762";
+    y.categories[0] = KETENBUS__V1__CATEGORY__CATEGORY_SCHULDEN;
+    y.signal.n_categories = 1;
+    s_signal (wtd, &y);
+    snprintf (y.case_ref, sizeof y.case_ref, "Y-WTH");
+    s_signal (wth, &y);
+    s_sync ();
+    char *gx = s_gezin_of ("cjg-helmond", "X-CJG");
+    char *gy = s_gezin_of ("wijkteam-deurne", "Y-WTD");
+    assert_string_not_equal (gx, gy);
+    assert_int_equal (s_count_match (gy, "wijkteam-deurne", "wijkteam-helmond", NEW), 1);
+    /* the Veiligheidshuis signals again: the two records are one family */
+    kbt_signal_init (&c, 600);
+    snprintf (c.case_ref, sizeof c.case_ref, "X-VH");
+    memcpy (c.member_bsn, y.bsn, sizeof c.member_bsn);
+    s_signal (vh, &c);
+    s_sync ();
+    char *gm = s_gezin_of ("wijkteam-helmond", "Y-WTH");
+    assert_string_equal (gm, gx);              /* merged into the older one */
+    const char *xs[2] = { "cjg-helmond", "veiligheidshuis-peel" };
+    const char *ys[2] = { "wijkteam-deurne", "wijkteam-helmond" };
+    for (int i = 0; i < 2; i++)
+        for (int k = 0; k < 2; k++) {
+            assert_int_equal (s_count_match (gx, xs[i], ys[k], 0), 1);
+            assert_int_equal (s_count_match (gx, ys[k], xs[i], 0), 1);
+        }
+    /* within a record: only what was said before the merge (and the
+       regisseur's SIGNALLED for the bridging signal) */
+    assert_int_equal (s_count_match (gx, "wijkteam-deurne", "wijkteam-helmond", 0), 0);
+    assert_int_equal (s_count_match (gx, "wijkteam-helmond", "wijkteam-deurne", 0), 0);
+    assert_int_equal (s_count_match (gx, "cjg-helmond", "veiligheidshuis-peel", NEW), 1);
+    assert_int_equal (s_count_match (gx, "veiligheidshuis-peel", "cjg-helmond", NEW), 1);
+    assert_int_equal (s_count_match (gx, "cjg-helmond", "veiligheidshuis-peel",
+                                     KETENBUS__V1__MATCH_EVENT__MATCH_EVENT_SIGNALLED),
+                      1);
+    assert_int_equal (s_count_out (gx, KETENBUS__V1__ENVELOPE__BODY_MATCH_NOTIFICATION, NULL),
+                      2 + 8 + 1);
+    free (gx);
+    free (gy);
+    free (gm);
+    kb_client_destroy (&cjg);
+    kb_client_destroy (&vh);
     kb_client_destroy (&wtd);
     kb_client_destroy (&wth);
 }
@@ -810,6 +898,7 @@ main (void)
         cmocka_unit_test (test_each_default_rule),
         cmocka_unit_test (test_several_partners_one_family),
         cmocka_unit_test (test_merge_with_two_regisseurs_escalates),
+        cmocka_unit_test (test_merge_notifies_each_cross_pair_once),
         cmocka_unit_test (test_hogere_regie_transfer_accepted),
         cmocka_unit_test (test_transfer_rejected_escalates),
         cmocka_unit_test (test_transfer_timeout_escalates),
