@@ -120,6 +120,33 @@ zorg_gezin_match_with (zorg_ctx_t *ctx, const char *gezin_ref, const char *org,
     return rc;
 }
 
+kb_db_rc_t
+zorg_gezin_involve_regisseur (zorg_ctx_t *ctx, const zorg_plan_row_t *plan, const char *gezin_ref,
+                              const char *correlation_id)
+{
+    if (!plan->has_regisseur || !plan->regisseur_org[0])
+        return KB_DB_OK;
+    char gid[24], type[12];
+    snprintf (gid, sizeof gid, "%ld", plan->gezin_id);
+    snprintf (type, sizeof type, "%d", plan->regisseur_org_type);
+    const char *values[5] = { gid, plan->regisseur_org, type, plan->casemanager_name,
+                              plan->casemanager_phone };
+    kb_db_rc_t rc;
+    PGresult *res = zorg_store_run (ctx->db, "zorg_involvement_regisseur", 5, values, &rc);
+    if (!res)
+        return rc;
+    bool added = PQntuples (res) == 1;
+    PQclear (res);
+    if (!added)
+        return KB_DB_OK;
+    rc = zorg_store_audit (ctx, NULL, NULL, "involvement.registered", 'C', gezin_ref,
+                           plan->regisseur_org, "regisseur");
+    if (rc == KB_DB_OK)
+        rc = zorg_gezin_match (ctx, plan->gezin_id, gezin_ref, plan->regisseur_org,
+                               correlation_id);
+    return rc;
+}
+
 static bool
 s_listed (const char (*orgs)[ZORG_ORG_MAX + 1], int n, const char *org)
 {

@@ -431,6 +431,10 @@ s_new_plan (zorg_ctx_t *ctx, const zorg_gezin_view_t *view, const zorg_decision_
     if (rc == KB_DB_OK)
         rc = zorg_plan_broadcast_to (ctx, plan, gezin_ref, plan->basis, NULL, NULL, NULL, inv, n,
                                      correlation_id);
+    /* a regisseur the rules chose is involved from now on; it and the
+       sender meet (the caller's match works on inv, which lacks it) */
+    if (rc == KB_DB_OK)
+        rc = zorg_gezin_involve_regisseur (ctx, plan, gezin_ref, correlation_id);
     zorg_monitor_region_t region;
     s_view_region (view, &region);
     if (rc == KB_DB_OK)
@@ -474,10 +478,16 @@ zorg_plan_on_signal (zorg_ctx_t *ctx, zorg_gezin_view_t *view, const Ketenbus__V
         /* one plan, one regisseur: a newcomer learns who holds regie, the
            regisseur learns of the newcomer through the match */
         bool from_regisseur = plan.has_regisseur && strcmp (plan.regisseur_org, s->sender_org) == 0;
-        if (new_involvement && !from_regisseur)
+        /* a regisseur not involved yet (a plan from before regisseurs were
+           registered as involved) is registered now and meets everyone,
+           the sender included; inv lacks it, so it hears of this signal
+           once, by that match */
+        if (plan.has_regisseur && !zorg_store_involved_find (inv, n, plan.regisseur_org))
+            rc = zorg_gezin_involve_regisseur (ctx, &plan, gezin_ref, correlation_id);
+        if (rc == KB_DB_OK && new_involvement && !from_regisseur)
             rc = zorg_plan_broadcast_to (ctx, &plan, gezin_ref, plan.basis, NULL, NULL, s->sender_org,
                                          inv, n, correlation_id);
-        else if (!new_involvement && !from_regisseur && plan.has_regisseur) {
+        else if (rc == KB_DB_OK && !new_involvement && !from_regisseur && plan.has_regisseur) {
             /* no second plan or regisseur: the regisseur hears of the new signal */
             const zorg_involved_t *reg = NULL, *snd = NULL;
             for (int i = 0; i < n; i++) {
@@ -688,6 +698,8 @@ zorg_plan_transfer_response (zorg_ctx_t *ctx, const Ketenbus__V1__RegieTransferR
         rc = zorg_plan_broadcast (ctx, &plan, gezin_ref, plan.basis, resp->transfer_id, previous,
                                   NULL, correlation_id);
         if (rc == KB_DB_OK)
+            rc = zorg_gezin_involve_regisseur (ctx, &plan, gezin_ref, correlation_id);
+        if (rc == KB_DB_OK)
             rc = s_monitor_transferred (ctx, &plan, resp->transfer_id, requested_date,
                                         correlation_id);
     }
@@ -862,7 +874,8 @@ s_decide_once (kb_db_t *db, const char *escalation_id, const char *regisseur_org
         goto done;
     if ((rc = zorg_plan_broadcast (&ctx, &plan, gezin_ref, plan.basis, NULL,
                                    previous[0] ? previous : NULL, NULL, escalation_id))
-        != KB_DB_OK)
+            != KB_DB_OK
+        || (rc = zorg_gezin_involve_regisseur (&ctx, &plan, gezin_ref, escalation_id)) != KB_DB_OK)
         goto done;
     if ((rc = s_monitor_decided (&ctx, &plan, escalation_id)) != KB_DB_OK)
         goto done;

@@ -131,6 +131,13 @@ static const s_statement_t s_statements[] = {
       " last_signal_at = greatest (involvement.last_signal_at, EXCLUDED.last_signal_at) "
       "RETURNING org_id, (xmax = 0)",
       2 },
+    /* the plan's regisseur is involved even when it never signalled; an
+       involvement it has stays as it is. Returns a row when it is new */
+    { "zorg_involvement_regisseur",
+      "INSERT INTO involvement (gezin_id, org_id, org_type, contact_name, contact_phone) "
+      "VALUES ($1::bigint, $2, $3::int, $4, $5) ON CONFLICT (gezin_id, org_id) DO NOTHING "
+      "RETURNING org_id",
+      5 },
     { "zorg_involvement_delete", "DELETE FROM involvement WHERE gezin_id = $1::bigint", 1 },
     { "zorg_involvement_list",
       "SELECT org_id, org_type, partner_case_ref, contact_name, contact_phone FROM involvement "

@@ -529,6 +529,96 @@ test_merge_with_two_regisseurs_escalates (void **state)
     kb_client_destroy (&wth);
 }
 
+/* The rules make the CJG regisseur of a wijkteam's signal: the CJG never
+   signals, yet it hears of every later signal (SIGNALLED, who and their
+   contact) and of every organisation that becomes involved (NEW), once
+   each; the newcomer learns who holds regie. */
+static void
+test_regisseur_that_never_signalled_hears_everything (void **state)
+{
+    (void) state;
+    const int NEW = KETENBUS__V1__MATCH_EVENT__MATCH_EVENT_NEW;
+    const int SIGNALLED = KETENBUS__V1__MATCH_EVENT__MATCH_EVENT_SIGNALLED;
+    const int RA = KETENBUS__V1__ENVELOPE__BODY_REGIE_ASSIGNMENT;
+    const int MN = KETENBUS__V1__ENVELOPE__BODY_MATCH_NOTIFICATION;
+    kb_client_t *wth = s_client (S_WT_HELMOND);
+    kb_client_t *vh = s_client (S_VH);
+    kbt_signal_t a, b;
+    kbt_signal_init (&a, 500);         /* a minor in centrum, 0794 -> cjg-helmond */
+    snprintf (a.case_ref, sizeof a.case_ref, "N-WT");
+    s_signal (wth, &a);
+    s_sync ();
+    char *g = s_gezin_of ("wijkteam-helmond", "N-WT");
+    char *r = s_regisseur (g);
+    assert_string_equal (r, "cjg-helmond/gezin_met_minderjarigen");
+    free (r);
+    /* the regisseur learns who signalled, the signaller who holds regie */
+    assert_int_equal (s_count_out (g, RA, "cjg-helmond"), 1);
+    assert_int_equal (s_count_match (g, "cjg-helmond", "wijkteam-helmond", NEW), 1);
+    assert_int_equal (s_count_match (g, "wijkteam-helmond", "cjg-helmond", NEW), 1);
+
+    /* a later signal by the wijkteam: one SIGNALLED for the regisseur */
+    s_signal (wth, &a);
+    s_sync ();
+    assert_int_equal (s_count_match (g, "cjg-helmond", "wijkteam-helmond", SIGNALLED), 1);
+    assert_int_equal (s_count_out (g, MN, "cjg-helmond"), 2);
+    s_out_t *rows;
+    int n = s_outbox (&rows), seen = 0;
+    for (int i = 0; i < n; i++) {
+        const kb_envelope_t *e = rows[i].env;
+        if (e->body_case != KETENBUS__V1__ENVELOPE__BODY_MATCH_NOTIFICATION
+            || strcmp (e->match_notification->gezin_ref, g) != 0
+            || e->match_notification->event != KETENBUS__V1__MATCH_EVENT__MATCH_EVENT_SIGNALLED)
+            continue;
+        const Ketenbus__V1__MatchNotification *m = e->match_notification;
+        assert_string_equal (m->to_org, "cjg-helmond");
+        assert_string_equal (m->partner_case_ref, "");    /* it has no case of its own */
+        assert_int_equal (m->other_org_type, KETENBUS__V1__ORG_TYPE__ORG_TYPE_WIJKTEAM);
+        assert_string_equal (m->other_contact_name, "casemanager team Noord");
+        assert_string_equal (m->other_contact_phone, "0492-123456");
+        assert_false (m->other_is_regisseur);
+        seen++;
+    }
+    s_outbox_free (rows, n);
+    assert_int_equal (seen, 1);
+
+    /* a newly involved organisation: one NEW for the regisseur, and the
+       newcomer hears of both, the regisseur as such */
+    kbt_signal_init (&b, 500);
+    snprintf (b.case_ref, sizeof b.case_ref, "N-VH");
+    b.signal.n_household = 0;
+    s_signal (vh, &b);
+    s_sync ();
+    assert_int_equal (s_count_match (g, "cjg-helmond", "veiligheidshuis-peel", 0), 1);
+    assert_int_equal (s_count_match (g, "cjg-helmond", "veiligheidshuis-peel", NEW), 1);
+    assert_int_equal (s_count_out (g, MN, "cjg-helmond"), 3);
+    assert_int_equal (s_count_match (g, "veiligheidshuis-peel", "cjg-helmond", NEW), 1);
+    assert_int_equal (s_count_match (g, "veiligheidshuis-peel", "wijkteam-helmond", NEW), 1);
+    assert_int_equal (s_count_match (g, "wijkteam-helmond", "veiligheidshuis-peel", NEW), 1);
+    assert_int_equal (s_count_out (g, RA, "veiligheidshuis-peel"), 1);
+    n = s_outbox (&rows);
+    for (int i = 0; i < n; i++) {
+        const kb_envelope_t *e = rows[i].env;
+        if (e->body_case == KETENBUS__V1__ENVELOPE__BODY_MATCH_NOTIFICATION
+            && strcmp (e->match_notification->gezin_ref, g) == 0
+            && strcmp (e->match_notification->to_org, "veiligheidshuis-peel") == 0)
+            assert_int_equal (e->match_notification->other_is_regisseur,
+                              strcmp (e->match_notification->other_org, "cjg-helmond") == 0);
+        if (e->body_case == KETENBUS__V1__ENVELOPE__BODY_REGIE_ASSIGNMENT
+            && strcmp (e->regie_assignment->gezin_ref, g) == 0
+            && strcmp (e->regie_assignment->to_org, "veiligheidshuis-peel") == 0)
+            assert_string_equal (e->regie_assignment->regisseur_org, "cjg-helmond");
+    }
+    s_outbox_free (rows, n);
+    /* still one plan, nothing to anyone not involved */
+    assert_int_equal (s_active_plans (g), 1);
+    assert_int_equal (s_count_out (g, 0, "ggd-vangnet-peel"), 0);
+    assert_int_equal (s_count_out (g, 0, "veiligthuis-peel"), 0);
+    free (g);
+    kb_client_destroy (&wth);
+    kb_client_destroy (&vh);
+}
+
 /* Two gezinnen of two organisations each become one: each organisation
    hears once of each one of the other record, and nothing new of the one
    it shared a record with. */
@@ -675,6 +765,16 @@ test_hogere_regie_transfer_accepted (void **state)
         }
     s_outbox_free (rows, n);
     assert_int_equal (transfers, 3);   /* cjg, wijkteam-helmond and the new regisseur */
+    /* the new regisseur never signalled: it hears of the wijkteam's next
+       signal, once */
+    wth = s_client (S_WT_HELMOND);
+    s.signal.urgency = KETENBUS__V1__URGENCY__URGENCY_REGULIER;
+    s_signal (wth, &s);
+    s_sync ();
+    kb_client_destroy (&wth);
+    assert_int_equal (s_count_match (g, "veiligthuis-peel", "wijkteam-helmond",
+                                     KETENBUS__V1__MATCH_EVENT__MATCH_EVENT_SIGNALLED),
+                      1);
     free (t);
     free (g);
 }
@@ -879,8 +979,12 @@ test_fifty_partners_one_new_gezin (void **state)
         assert_true (*g);
         assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(DISTINCT gezin_id) FROM zorgtoewijzing.involvement"
                                   " WHERE partner_case_ref LIKE 'C-%u-%%'", n), 1);
-        assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.involvement i JOIN zorgtoewijzing.gezin g"
-                                  " ON g.id = i.gezin_id WHERE g.ref = '%s'", g), S_CONCURRENT);
+        /* the 50 senders and the regisseur the rules chose, once each */
+        const char *involved = "SELECT count(*) FROM zorgtoewijzing.involvement i"
+                               " JOIN zorgtoewijzing.gezin g ON g.id = i.gezin_id"
+                               " WHERE g.ref = '%s' AND i.org_id LIKE '%s'";
+        assert_int_equal (kbt_query_longf (s_intake->conninfo, involved, g, "mo-%"), S_CONCURRENT);
+        assert_int_equal (kbt_query_longf (s_intake->conninfo, involved, g, "%"), S_CONCURRENT + 1);
         assert_int_equal (s_active_plans (g), 1);
         assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.plan p JOIN zorgtoewijzing.gezin g"
                                   " ON g.id = p.gezin_id WHERE g.ref = '%s'", g), 1);
@@ -898,6 +1002,7 @@ main (void)
         cmocka_unit_test (test_each_default_rule),
         cmocka_unit_test (test_several_partners_one_family),
         cmocka_unit_test (test_merge_with_two_regisseurs_escalates),
+        cmocka_unit_test (test_regisseur_that_never_signalled_hears_everything),
         cmocka_unit_test (test_merge_notifies_each_cross_pair_once),
         cmocka_unit_test (test_hogere_regie_transfer_accepted),
         cmocka_unit_test (test_transfer_rejected_escalates),
