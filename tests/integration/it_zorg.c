@@ -614,6 +614,24 @@ test_regisseur_that_never_signalled_hears_everything (void **state)
     assert_int_equal (s_active_plans (g), 1);
     assert_int_equal (s_count_out (g, 0, "ggd-vangnet-peel"), 0);
     assert_int_equal (s_count_out (g, 0, "veiligthuis-peel"), 0);
+
+    /* a regisseur without an involvement (a plan from before it was
+       registered) is registered at the next signal and hears of it once,
+       through the match with everyone */
+    char sql[512];
+    snprintf (sql, sizeof sql, "DELETE FROM zorgtoewijzing.involvement WHERE org_id = 'cjg-helmond'"
+              " AND gezin_id = (SELECT id FROM zorgtoewijzing.gezin WHERE ref = '%s')", g);
+    kbt_exec (s_intake->conninfo, sql);
+    s_signal (wth, &a);
+    s_sync ();
+    assert_int_equal (s_count_out (g, MN, "cjg-helmond"), 3 + 2);   /* the wijkteam and VH again */
+    assert_int_equal (s_count_match (g, "cjg-helmond", "wijkteam-helmond", NEW), 2);
+    assert_int_equal (s_count_match (g, "cjg-helmond", "wijkteam-helmond", SIGNALLED), 1);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM"
+                                       " zorgtoewijzing.involvement i JOIN zorgtoewijzing.gezin g"
+                                       " ON g.id = i.gezin_id WHERE i.org_id = 'cjg-helmond'"
+                                       " AND g.ref = '%s'", g),
+                      1);
     free (g);
     kb_client_destroy (&wth);
     kb_client_destroy (&vh);
@@ -816,6 +834,30 @@ test_transfer_rejected_escalates (void **state)
                               " AND kind = 'transfer_rejected' AND status = 'open'", tid), 1);
     /* the requesting regisseur hears the answer */
     assert_int_equal (s_count_out (g, KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE, "cjg-helmond"), 1);
+    /* the ketencoordinator gives regie to Veilig Thuis, which never
+       signalled: it and the CJG meet once, and it hears of the CJG's next
+       signal, once */
+    char *esc = kbt_query_strf (s_intake->conninfo, "SELECT id FROM zorgtoewijzing.escalation"
+                                " WHERE transfer_id = '%s'", tid);
+    kb_db_t *db = kb_db_connect (s_intake->conninfo, "zorgtoewijzing", 5000);
+    char err[256];
+    assert_int_equal (zorg_escalation_decide (db, esc, "veiligthuis-peel", "kc-1", err, sizeof err),
+                      ZORG_OK);
+    kb_db_destroy (&db);
+    const int NEW = KETENBUS__V1__MATCH_EVENT__MATCH_EVENT_NEW;
+    const int SIGNALLED = KETENBUS__V1__MATCH_EVENT__MATCH_EVENT_SIGNALLED;
+    assert_int_equal (s_count_match (g, "veiligthuis-peel", "cjg-helmond", NEW), 1);
+    assert_int_equal (s_count_match (g, "cjg-helmond", "veiligthuis-peel", NEW), 1);
+    kb_client_t *cjg = kbt_intake_client (s_intake, KBT_CJG);
+    kbt_signal_t a;
+    kbt_signal_init (&a, 410);
+    snprintf (a.case_ref, sizeof a.case_ref, "T-B");
+    s_signal (cjg, &a);
+    s_sync ();
+    kb_client_destroy (&cjg);
+    assert_int_equal (s_count_match (g, "veiligthuis-peel", "cjg-helmond", SIGNALLED), 1);
+    assert_int_equal (s_count_match (g, "veiligthuis-peel", "cjg-helmond", 0), 2);
+    free (esc);
     free (r);
     free (t);
     free (plan);
