@@ -496,6 +496,8 @@ zorg_gezin_apply_signal (zorg_ctx_t *ctx, const Ketenbus__V1__StoredSignal *s,
     zorg_gezin_view_t view = { .gezin_id = ids[0], .gezin_ref = refs[0], .inv = inv };
     view.n = zorg_store_involved_parse (m.involved, inv, ZORG_INVOLVED_MAX);
     view.youngest_age = youngest;
+    view.first_signal = PQntuples (m.involvement) == 1
+                        && PQgetvalue (m.involvement, 0, 1)[0] == 't';
     zorg_store_plan_parse (m.plan, &view.plan, &view.has_plan);
     zorg_store_partner_choices_parse (m.partners, view.partners);
     if (PQntuples (m.first) == 1) {

@@ -243,12 +243,14 @@ s_view_region (const zorg_gezin_view_t *view, zorg_monitor_region_t *r)
     snprintf (r->first_signal_date, sizeof r->first_signal_date, "%s", view->first_signal_date);
 }
 
-/* SIGNAL_RECEIVED for every stored signal, MATCH_NOTIFIED when it made a
-   second (or further) organisation involved with the gezin. */
+/* SIGNAL_RECEIVED for every stored signal, MATCH_NOTIFIED when it is the
+   first signal of a second (or further) organisation about the gezin — a
+   regisseur the rules chose counts when it signals, as before it was
+   involved without a signal. */
 static kb_db_rc_t
 s_monitor_signal (zorg_ctx_t *ctx, const zorg_gezin_view_t *view,
                   const zorg_monitor_region_t *r, const Ketenbus__V1__StoredSignal *s,
-                  bool new_involvement, const char *correlation_id)
+                  const char *correlation_id)
 {
     Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
     ev.event_type = KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_SIGNAL_RECEIVED;
@@ -266,7 +268,7 @@ s_monitor_signal (zorg_ctx_t *ctx, const zorg_gezin_view_t *view,
     ev.urgency = s->urgency;
     ev.event_date = s->signal_date;
     kb_db_rc_t rc = zorg_monitor_emit (ctx, &ev, r, correlation_id);
-    if (rc != KB_DB_OK || !new_involvement || view->n < 2)
+    if (rc != KB_DB_OK || !view->first_signal || view->n < 2)
         return rc;
     Ketenbus__V1__MonitoringEvent m = KETENBUS__V1__MONITORING_EVENT__INIT;
     m.event_type = KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_MATCH_NOTIFIED;
@@ -466,7 +468,7 @@ zorg_plan_on_signal (zorg_ctx_t *ctx, zorg_gezin_view_t *view, const Ketenbus__V
     zorg_rules_decide (ctx->rules, &facts, &d);
     zorg_monitor_region_t region;
     s_view_region (view, &region);
-    rc = s_monitor_signal (ctx, view, &region, s, new_involvement, correlation_id);
+    rc = s_monitor_signal (ctx, view, &region, s, correlation_id);
     if (rc != KB_DB_OK)
         return rc;
 
