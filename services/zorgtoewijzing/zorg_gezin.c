@@ -641,6 +641,10 @@ zorg_gezin_show_case (kb_db_t *db, const char *org, const char *partner_case_ref
 {
     if (!org || !partner_case_ref || !out || zorg_store_prepare (db))
         return ZORG_ERR_DB;
+    /* a regisseur that never signalled is involved without a case
+       reference: "" names none of its gezinnen */
+    if (!*partner_case_ref)
+        return ZORG_ERR_NOT_FOUND;
     int err = 0;
     bool found = false;
     long id = s_single_long (db, "zorg_show_by_case", 2, (const char *[]){ org, partner_case_ref },

@@ -614,6 +614,16 @@ test_regisseur_that_never_signalled_hears_everything (void **state)
     assert_int_equal (s_active_plans (g), 1);
     assert_int_equal (s_count_out (g, 0, "ggd-vangnet-peel"), 0);
     assert_int_equal (s_count_out (g, 0, "veiligthuis-peel"), 0);
+    /* the regisseur sees the gezin it coordinates; its empty case
+       reference finds nothing */
+    kb_db_t *db = kb_db_connect (s_intake->conninfo, "zorgtoewijzing", 5000);
+    zorg_gezin_info_t *info = calloc (1, sizeof *info);
+    assert_int_equal (zorg_gezin_show (db, g, "cjg-helmond", info), ZORG_OK);
+    assert_int_equal (info->ninvolved, 3);
+    assert_int_equal (zorg_gezin_show_case (db, "cjg-helmond", "", info), ZORG_ERR_NOT_FOUND);
+    assert_int_equal (zorg_gezin_show (db, g, "ggd-vangnet-peel", info), ZORG_ERR_NOT_FOUND);
+    free (info);
+    kb_db_destroy (&db);
 
     /* a regisseur without an involvement (a plan from before it was
        registered) is registered at the next signal and hears of it once,
