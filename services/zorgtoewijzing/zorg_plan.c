@@ -244,9 +244,8 @@ s_view_region (const zorg_gezin_view_t *view, zorg_monitor_region_t *r)
 }
 
 /* SIGNAL_RECEIVED for every stored signal, MATCH_NOTIFIED when it is the
-   first signal of a second (or further) organisation about the gezin — a
-   regisseur the rules chose counts when it signals, as before it was
-   involved without a signal. */
+   first signal of a second (or further) organisation about the gezin —
+   also of a regisseur that was involved, without a signal, before. */
 static kb_db_rc_t
 s_monitor_signal (zorg_ctx_t *ctx, const zorg_gezin_view_t *view,
                   const zorg_monitor_region_t *r, const Ketenbus__V1__StoredSignal *s,
