@@ -120,6 +120,86 @@ zorg_gezin_match_with (zorg_ctx_t *ctx, const char *gezin_ref, const char *org,
     return rc;
 }
 
+kb_db_rc_t
+zorg_gezin_involve_regisseur (zorg_ctx_t *ctx, const zorg_plan_row_t *plan, const char *gezin_ref,
+                              const char *correlation_id)
+{
+    if (!plan->has_regisseur || !plan->regisseur_org[0])
+        return KB_DB_OK;
+    char gid[24], type[12];
+    snprintf (gid, sizeof gid, "%ld", plan->gezin_id);
+    snprintf (type, sizeof type, "%d", plan->regisseur_org_type);
+    const char *values[5] = { gid, plan->regisseur_org, type, plan->casemanager_name,
+                              plan->casemanager_phone };
+    kb_db_rc_t rc;
+    PGresult *res = zorg_store_run (ctx->db, "zorg_involvement_regisseur", 5, values, &rc);
+    if (!res)
+        return rc;
+    bool added = PQntuples (res) == 1;
+    PQclear (res);
+    if (!added)
+        return KB_DB_OK;
+    rc = zorg_store_audit (ctx, NULL, NULL, "involvement.registered", 'C', gezin_ref,
+                           plan->regisseur_org, "regisseur");
+    if (rc == KB_DB_OK)
+        rc = zorg_gezin_match (ctx, plan->gezin_id, gezin_ref, plan->regisseur_org,
+                               correlation_id);
+    return rc;
+}
+
+static bool
+s_listed (const char (*orgs)[ZORG_ORG_MAX + 1], int n, const char *org)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp (orgs[i], org) == 0)
+            return true;
+    return false;
+}
+
+/* After a merge: each organisation that came with the merged record
+   (moved) and each one that only the kept record had meet, once each
+   way. Organisations of the same record knew each other already, and one
+   involved with both records knew everyone. */
+static kb_db_rc_t
+s_match_merged (zorg_ctx_t *ctx, long keep, const char *keep_ref,
+                const char (*moved)[ZORG_ORG_MAX + 1], int nmoved,
+                const char (*shared)[ZORG_ORG_MAX + 1], int nshared, const char *correlation_id)
+{
+    if (nmoved == 0)
+        return KB_DB_OK;
+    kb_db_rc_t rc = KB_DB_OK;
+    zorg_involved_t *inv = calloc (ZORG_INVOLVED_MAX, sizeof *inv);
+    if (!inv)
+        return KB_DB_FATAL;
+    int n = zorg_store_involved (ctx->db, keep, inv, ZORG_INVOLVED_MAX, &rc);
+    zorg_plan_row_t plan;
+    bool has_plan = false;
+    if (n < 0 || (rc = zorg_store_plan_active (ctx->db, keep, &plan, &has_plan)) != KB_DB_OK)
+        goto done;
+    const char *regisseur = has_plan && plan.has_regisseur ? plan.regisseur_org : "";
+    int matches = 0;
+    for (int i = 0; i < n && rc == KB_DB_OK; i++) {
+        if (!s_listed (moved, nmoved, inv[i].org_id))
+            continue;
+        for (int k = 0; k < n && rc == KB_DB_OK; k++) {
+            if (s_listed (moved, nmoved, inv[k].org_id)
+                || s_listed (shared, nshared, inv[k].org_id))
+                continue;
+            rc = s_notify (ctx, keep_ref, &inv[i], &inv[k], strcmp (inv[k].org_id, regisseur) == 0,
+                           correlation_id);
+            if (rc == KB_DB_OK)
+                rc = s_notify (ctx, keep_ref, &inv[k], &inv[i],
+                               strcmp (inv[i].org_id, regisseur) == 0, correlation_id);
+            matches++;
+        }
+    }
+    if (matches)
+        kb_info ("match notified after merge gezin=\"%.8s\" pairs=%d", keep_ref, matches);
+done:
+    free (inv);
+    return rc;
+}
+
 /* Moves everything of gezin other into keep; conflicting regisseurs open
    an escalation, the older plan stays active. */
 static kb_db_rc_t
@@ -133,8 +213,10 @@ s_merge (zorg_ctx_t *ctx, long keep, const char *keep_ref, long other, const cha
     const char *both[2] = { keep_id, other_id };
     zorg_plan_row_t pk, po;
     bool has_k = false, has_o = false, confirm = false;
+    /* organisations new to keep, and those involved with both records */
     char moved[ZORG_INVOLVED_MAX][ZORG_ORG_MAX + 1];
-    int nmoved = 0;
+    char shared[ZORG_INVOLVED_MAX][ZORG_ORG_MAX + 1];
+    int nmoved = 0, nshared = 0;
 
     if ((rc = zorg_store_plan_active (ctx->db, keep, &pk, &has_k)) != KB_DB_OK
         || (rc = zorg_store_plan_active (ctx->db, other, &po, &has_o)) != KB_DB_OK)
@@ -144,9 +226,13 @@ s_merge (zorg_ctx_t *ctx, long keep, const char *keep_ref, long other, const cha
     PGresult *res = zorg_store_run (ctx->db, "zorg_involvement_move", 2, both, &rc);
     if (!res)
         return rc;
-    for (int i = 0; i < PQntuples (res) && nmoved < ZORG_INVOLVED_MAX; i++)
-        if (PQgetvalue (res, i, 1)[0] == 't')
-            snprintf (moved[nmoved++], ZORG_ORG_MAX + 1, "%s", PQgetvalue (res, i, 0));
+    for (int i = 0; i < PQntuples (res); i++)
+        if (PQgetvalue (res, i, 1)[0] == 't') {
+            if (nmoved < ZORG_INVOLVED_MAX)
+                snprintf (moved[nmoved++], ZORG_ORG_MAX + 1, "%s", PQgetvalue (res, i, 0));
+        }
+        else if (nshared < ZORG_INVOLVED_MAX)
+            snprintf (shared[nshared++], ZORG_ORG_MAX + 1, "%s", PQgetvalue (res, i, 0));
     PQclear (res);
     const char *one[1] = { other_id };
     if ((rc = kb_db_run_cmd (ctx->db, "zorg_involvement_delete", 1, one, NULL, NULL)) != KB_DB_OK
@@ -205,8 +291,10 @@ s_merge (zorg_ctx_t *ctx, long keep, const char *keep_ref, long other, const cha
                                   KETENBUS__V1__REGIE_BASIS__REGIE_BASIS_GEZIN_MERGE, NULL, NULL,
                                   NULL, correlation_id);
     /* organisations of the two records now know each other */
-    for (int i = 0; i < nmoved && rc == KB_DB_OK; i++)
-        rc = zorg_gezin_match (ctx, keep, keep_ref, moved[i], correlation_id);
+    if (rc == KB_DB_OK)
+        rc = s_match_merged (ctx, keep, keep_ref, (const char (*)[ZORG_ORG_MAX + 1]) moved,
+                             nmoved, (const char (*)[ZORG_ORG_MAX + 1]) shared, nshared,
+                             correlation_id);
     return rc;
 }
 
@@ -405,6 +493,8 @@ zorg_gezin_apply_signal (zorg_ctx_t *ctx, const Ketenbus__V1__StoredSignal *s,
     zorg_gezin_view_t view = { .gezin_id = ids[0], .gezin_ref = refs[0], .inv = inv };
     view.n = zorg_store_involved_parse (m.involved, inv, ZORG_INVOLVED_MAX);
     view.youngest_age = youngest;
+    view.first_signal = PQntuples (m.involvement) == 1
+                        && PQgetvalue (m.involvement, 0, 1)[0] == 't';
     zorg_store_plan_parse (m.plan, &view.plan, &view.has_plan);
     zorg_store_partner_choices_parse (m.partners, view.partners);
     if (PQntuples (m.first) == 1) {
@@ -548,6 +638,10 @@ zorg_gezin_show_case (kb_db_t *db, const char *org, const char *partner_case_ref
 {
     if (!org || !partner_case_ref || !out || zorg_store_prepare (db))
         return ZORG_ERR_DB;
+    /* a regisseur that never signalled is involved without a case
+       reference: "" names none of its gezinnen */
+    if (!*partner_case_ref)
+        return ZORG_ERR_NOT_FOUND;
     int err = 0;
     bool found = false;
     long id = s_single_long (db, "zorg_show_by_case", 2, (const char *[]){ org, partner_case_ref },

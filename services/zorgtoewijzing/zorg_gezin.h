@@ -26,6 +26,15 @@ kb_db_rc_t zorg_gezin_match_with (zorg_ctx_t *ctx, const char *gezin_ref, const 
                                   const zorg_involved_t *inv, int n, const char *regisseur,
                                   const char *correlation_id);
 
+/* The plan's regisseur is involved with the gezin, whether or not it ever
+   signalled: without an involvement it would hear of no later signal and
+   of no organisation that becomes involved. When it was not involved
+   yet, it is registered (contact: the plan's casemanager) and it and
+   every involved organisation are told of each other (zorg_gezin_match).
+   No-op without a regisseur or when it is involved already. */
+kb_db_rc_t zorg_gezin_involve_regisseur (zorg_ctx_t *ctx, const zorg_plan_row_t *plan,
+                                         const char *gezin_ref, const char *correlation_id);
+
 /*  Read-only views for ketenctl */
 
 typedef enum {

@@ -243,12 +243,13 @@ s_view_region (const zorg_gezin_view_t *view, zorg_monitor_region_t *r)
     snprintf (r->first_signal_date, sizeof r->first_signal_date, "%s", view->first_signal_date);
 }
 
-/* SIGNAL_RECEIVED for every stored signal, MATCH_NOTIFIED when it made a
-   second (or further) organisation involved with the gezin. */
+/* SIGNAL_RECEIVED for every stored signal, MATCH_NOTIFIED when it is the
+   first signal of a second (or further) organisation about the gezin —
+   also of a regisseur that was involved, without a signal, before. */
 static kb_db_rc_t
 s_monitor_signal (zorg_ctx_t *ctx, const zorg_gezin_view_t *view,
                   const zorg_monitor_region_t *r, const Ketenbus__V1__StoredSignal *s,
-                  bool new_involvement, const char *correlation_id)
+                  const char *correlation_id)
 {
     Ketenbus__V1__MonitoringEvent ev = KETENBUS__V1__MONITORING_EVENT__INIT;
     ev.event_type = KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_SIGNAL_RECEIVED;
@@ -266,7 +267,7 @@ s_monitor_signal (zorg_ctx_t *ctx, const zorg_gezin_view_t *view,
     ev.urgency = s->urgency;
     ev.event_date = s->signal_date;
     kb_db_rc_t rc = zorg_monitor_emit (ctx, &ev, r, correlation_id);
-    if (rc != KB_DB_OK || !new_involvement || view->n < 2)
+    if (rc != KB_DB_OK || !view->first_signal || view->n < 2)
         return rc;
     Ketenbus__V1__MonitoringEvent m = KETENBUS__V1__MONITORING_EVENT__INIT;
     m.event_type = KETENBUS__V1__MONITORING_EVENT_TYPE__MONITORING_EVENT_TYPE_MATCH_NOTIFIED;
@@ -431,6 +432,10 @@ s_new_plan (zorg_ctx_t *ctx, const zorg_gezin_view_t *view, const zorg_decision_
     if (rc == KB_DB_OK)
         rc = zorg_plan_broadcast_to (ctx, plan, gezin_ref, plan->basis, NULL, NULL, NULL, inv, n,
                                      correlation_id);
+    /* a regisseur the rules chose is involved from now on; it and the
+       sender meet (the caller's match works on inv, which lacks it) */
+    if (rc == KB_DB_OK)
+        rc = zorg_gezin_involve_regisseur (ctx, plan, gezin_ref, correlation_id);
     zorg_monitor_region_t region;
     s_view_region (view, &region);
     if (rc == KB_DB_OK)
@@ -462,7 +467,7 @@ zorg_plan_on_signal (zorg_ctx_t *ctx, zorg_gezin_view_t *view, const Ketenbus__V
     zorg_rules_decide (ctx->rules, &facts, &d);
     zorg_monitor_region_t region;
     s_view_region (view, &region);
-    rc = s_monitor_signal (ctx, view, &region, s, new_involvement, correlation_id);
+    rc = s_monitor_signal (ctx, view, &region, s, correlation_id);
     if (rc != KB_DB_OK)
         return rc;
 
@@ -474,10 +479,16 @@ zorg_plan_on_signal (zorg_ctx_t *ctx, zorg_gezin_view_t *view, const Ketenbus__V
         /* one plan, one regisseur: a newcomer learns who holds regie, the
            regisseur learns of the newcomer through the match */
         bool from_regisseur = plan.has_regisseur && strcmp (plan.regisseur_org, s->sender_org) == 0;
-        if (new_involvement && !from_regisseur)
+        /* a regisseur not involved yet (a plan from before regisseurs were
+           registered as involved) is registered now and meets everyone,
+           the sender included; inv lacks it, so it hears of this signal
+           once, by that match */
+        if (plan.has_regisseur && !zorg_store_involved_find (inv, n, plan.regisseur_org))
+            rc = zorg_gezin_involve_regisseur (ctx, &plan, gezin_ref, correlation_id);
+        if (rc == KB_DB_OK && new_involvement && !from_regisseur)
             rc = zorg_plan_broadcast_to (ctx, &plan, gezin_ref, plan.basis, NULL, NULL, s->sender_org,
                                          inv, n, correlation_id);
-        else if (!new_involvement && !from_regisseur && plan.has_regisseur) {
+        else if (rc == KB_DB_OK && !new_involvement && !from_regisseur && plan.has_regisseur) {
             /* no second plan or regisseur: the regisseur hears of the new signal */
             const zorg_involved_t *reg = NULL, *snd = NULL;
             for (int i = 0; i < n; i++) {
@@ -689,6 +700,8 @@ zorg_plan_transfer_response (zorg_ctx_t *ctx, const Ketenbus__V1__RegieTransferR
         rc = zorg_plan_broadcast (ctx, &plan, gezin_ref, plan.basis, resp->transfer_id, previous,
                                   NULL, correlation_id);
         if (rc == KB_DB_OK)
+            rc = zorg_gezin_involve_regisseur (ctx, &plan, gezin_ref, correlation_id);
+        if (rc == KB_DB_OK)
             rc = s_monitor_transferred (ctx, &plan, resp->transfer_id, requested_date,
                                         correlation_id);
     }
@@ -884,7 +897,8 @@ s_decide_once (kb_db_t *db, const char *escalation_id, const char *regisseur_org
         goto done;
     if ((rc = zorg_plan_broadcast (&ctx, &plan, gezin_ref, plan.basis, NULL,
                                    previous[0] ? previous : NULL, NULL, escalation_id))
-        != KB_DB_OK)
+            != KB_DB_OK
+        || (rc = zorg_gezin_involve_regisseur (&ctx, &plan, gezin_ref, escalation_id)) != KB_DB_OK)
         goto done;
     if ((rc = s_monitor_decided (&ctx, &plan, escalation_id)) != KB_DB_OK)
         goto done;

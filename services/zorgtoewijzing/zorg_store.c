@@ -109,7 +109,12 @@ static const s_statement_t s_statements[] = {
       3 },
     { "zorg_member_move", "UPDATE gezin_member SET gezin_id = $1::bigint WHERE gezin_id = $2::bigint", 2 },
     /* involvement */
+    /* columns: a new involvement; the organisation's first signal about the
+       gezin (a regisseur may be involved without a case reference, which
+       every signal carries) */
     { "zorg_involvement_upsert",
+      "WITH old AS (SELECT partner_case_ref FROM involvement "
+      "             WHERE gezin_id = $1::bigint AND org_id = $2) "
       "INSERT INTO involvement (gezin_id, org_id, org_type, partner_case_ref, contact_name, contact_phone) "
       "VALUES ($1::bigint, $2, $3::int, $4, $5, $6) "
       "ON CONFLICT (gezin_id, org_id) DO UPDATE SET org_type = EXCLUDED.org_type, "
@@ -119,7 +124,8 @@ static const s_statement_t s_statements[] = {
       "                ELSE involvement.contact_name END, "
       " contact_phone = CASE WHEN EXCLUDED.contact_phone <> '' THEN EXCLUDED.contact_phone "
       "                 ELSE involvement.contact_phone END, "
-      " last_signal_at = now() RETURNING (xmax = 0)",
+      " last_signal_at = now() "
+      "RETURNING (xmax = 0), coalesce ((SELECT partner_case_ref = '' FROM old), true)",
       6 },
     { "zorg_involvement_move",
       "INSERT INTO involvement (gezin_id, org_id, org_type, partner_case_ref, contact_name, "
@@ -131,6 +137,13 @@ static const s_statement_t s_statements[] = {
       " last_signal_at = greatest (involvement.last_signal_at, EXCLUDED.last_signal_at) "
       "RETURNING org_id, (xmax = 0)",
       2 },
+    /* the plan's regisseur is involved even when it never signalled; an
+       involvement it has stays as it is. Returns a row when it is new */
+    { "zorg_involvement_regisseur",
+      "INSERT INTO involvement (gezin_id, org_id, org_type, contact_name, contact_phone) "
+      "VALUES ($1::bigint, $2, $3::int, $4, $5) ON CONFLICT (gezin_id, org_id) DO NOTHING "
+      "RETURNING org_id",
+      5 },
     { "zorg_involvement_delete", "DELETE FROM involvement WHERE gezin_id = $1::bigint", 1 },
     { "zorg_involvement_list",
       "SELECT org_id, org_type, partner_case_ref, contact_name, contact_phone FROM involvement "

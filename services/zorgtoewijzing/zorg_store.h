@@ -79,6 +79,8 @@ typedef struct {
     const zorg_involved_t *inv;   /* involved organisations, oldest first */
     int n;
     int youngest_age;             /* of the youngest member; -1 unknown */
+    bool first_signal;            /* the sender's first signal about the gezin
+                                     (it may have been involved as regisseur) */
     zorg_plan_row_t plan;         /* the active plan, locked */
     bool has_plan;
     /* the gezin's region (gebied as a code) and first signal date */

@@ -923,7 +923,8 @@ test_retention (void **state)
     s_expect (out, "dry run");
     s_expect (out, "signals of closed gezinnen 1, signals under the Verwijsindex rule 1,"
                    " quarantine 1");
-    s_expect (out, "zorgtoewijzing: gezin 1, person 2, gezin_member 2, involvement 1, plan 1");
+    /* involvement: the CJG and the regisseur the rules chose for the adult */
+    s_expect (out, "zorgtoewijzing: gezin 1, person 2, gezin_member 2, involvement 2, plan 1");
     s_expect (out, "consent 1, share 1");
     s_expect (out, "dead letters in intake: received 0, sent 1");
     s_expect (out, "dead letters in zorgtoewijzing: received 1, sent 0");

@@ -249,6 +249,26 @@ s_count_out (const char *gezin_ref, int body_case, const char *to_org)
     return count;
 }
 
+/* Counts MatchNotifications for gezin_ref to to_org about other_org with
+   event (0: any). */
+static int
+s_count_match (const char *gezin_ref, const char *to_org, const char *other_org, int event)
+{
+    s_out_t *rows;
+    int n = s_outbox (&rows), count = 0;
+    for (int i = 0; i < n; i++) {
+        const kb_envelope_t *e = rows[i].env;
+        if (e->body_case != KETENBUS__V1__ENVELOPE__BODY_MATCH_NOTIFICATION)
+            continue;
+        const Ketenbus__V1__MatchNotification *m = e->match_notification;
+        if (strcmp (m->gezin_ref, gezin_ref) == 0 && strcmp (m->to_org, to_org) == 0
+            && strcmp (m->other_org, other_org) == 0 && (event == 0 || (int) m->event == event))
+            count++;
+    }
+    s_outbox_free (rows, n);
+    return count;
+}
+
 static void
 s_adult (kbt_signal_t *s)
 {
@@ -674,6 +694,192 @@ test_merge_with_two_regisseurs_escalates (void **state)
     kb_client_destroy (&wth);
 }
 
+/* The rules make the CJG regisseur of a wijkteam's signal: the CJG never
+   signals, yet it hears of every later signal (SIGNALLED, who and their
+   contact) and of every organisation that becomes involved (NEW), once
+   each; the newcomer learns who holds regie. */
+static void
+test_regisseur_that_never_signalled_hears_everything (void **state)
+{
+    (void) state;
+    const int NEW = KETENBUS__V1__MATCH_EVENT__MATCH_EVENT_NEW;
+    const int SIGNALLED = KETENBUS__V1__MATCH_EVENT__MATCH_EVENT_SIGNALLED;
+    const int RA = KETENBUS__V1__ENVELOPE__BODY_REGIE_ASSIGNMENT;
+    const int MN = KETENBUS__V1__ENVELOPE__BODY_MATCH_NOTIFICATION;
+    kb_client_t *wth = s_client (S_WT_HELMOND);
+    kb_client_t *vh = s_client (S_VH);
+    kbt_signal_t a, b;
+    kbt_signal_init (&a, 500);         /* a minor in centrum, 0794 -> cjg-helmond */
+    snprintf (a.case_ref, sizeof a.case_ref, "N-WT");
+    s_signal (wth, &a);
+    s_sync ();
+    char *g = s_gezin_of ("wijkteam-helmond", "N-WT");
+    char *r = s_regisseur (g);
+    assert_string_equal (r, "cjg-helmond/gezin_met_minderjarigen");
+    free (r);
+    /* the regisseur learns who signalled, the signaller who holds regie */
+    assert_int_equal (s_count_out (g, RA, "cjg-helmond"), 1);
+    assert_int_equal (s_count_match (g, "cjg-helmond", "wijkteam-helmond", NEW), 1);
+    assert_int_equal (s_count_match (g, "wijkteam-helmond", "cjg-helmond", NEW), 1);
+
+    /* a later signal by the wijkteam: one SIGNALLED for the regisseur */
+    s_signal (wth, &a);
+    s_sync ();
+    assert_int_equal (s_count_match (g, "cjg-helmond", "wijkteam-helmond", SIGNALLED), 1);
+    assert_int_equal (s_count_out (g, MN, "cjg-helmond"), 2);
+    s_out_t *rows;
+    int n = s_outbox (&rows), seen = 0;
+    for (int i = 0; i < n; i++) {
+        const kb_envelope_t *e = rows[i].env;
+        if (e->body_case != KETENBUS__V1__ENVELOPE__BODY_MATCH_NOTIFICATION
+            || strcmp (e->match_notification->gezin_ref, g) != 0
+            || e->match_notification->event != KETENBUS__V1__MATCH_EVENT__MATCH_EVENT_SIGNALLED)
+            continue;
+        const Ketenbus__V1__MatchNotification *m = e->match_notification;
+        assert_string_equal (m->to_org, "cjg-helmond");
+        assert_string_equal (m->partner_case_ref, "");    /* it has no case of its own */
+        assert_int_equal (m->other_org_type, KETENBUS__V1__ORG_TYPE__ORG_TYPE_WIJKTEAM);
+        assert_string_equal (m->other_contact_name, "casemanager team Noord");
+        assert_string_equal (m->other_contact_phone, "0492-123456");
+        assert_false (m->other_is_regisseur);
+        seen++;
+    }
+    s_outbox_free (rows, n);
+    assert_int_equal (seen, 1);
+
+    /* a newly involved organisation: one NEW for the regisseur, and the
+       newcomer hears of both, the regisseur as such */
+    kbt_signal_init (&b, 500);
+    snprintf (b.case_ref, sizeof b.case_ref, "N-VH");
+    b.signal.n_household = 0;
+    s_signal (vh, &b);
+    s_sync ();
+    assert_int_equal (s_count_match (g, "cjg-helmond", "veiligheidshuis-peel", 0), 1);
+    assert_int_equal (s_count_match (g, "cjg-helmond", "veiligheidshuis-peel", NEW), 1);
+    assert_int_equal (s_count_out (g, MN, "cjg-helmond"), 3);
+    assert_int_equal (s_count_match (g, "veiligheidshuis-peel", "cjg-helmond", NEW), 1);
+    assert_int_equal (s_count_match (g, "veiligheidshuis-peel", "wijkteam-helmond", NEW), 1);
+    assert_int_equal (s_count_match (g, "wijkteam-helmond", "veiligheidshuis-peel", NEW), 1);
+    assert_int_equal (s_count_out (g, RA, "veiligheidshuis-peel"), 1);
+    n = s_outbox (&rows);
+    for (int i = 0; i < n; i++) {
+        const kb_envelope_t *e = rows[i].env;
+        if (e->body_case == KETENBUS__V1__ENVELOPE__BODY_MATCH_NOTIFICATION
+            && strcmp (e->match_notification->gezin_ref, g) == 0
+            && strcmp (e->match_notification->to_org, "veiligheidshuis-peel") == 0)
+            assert_int_equal (e->match_notification->other_is_regisseur,
+                              strcmp (e->match_notification->other_org, "cjg-helmond") == 0);
+        if (e->body_case == KETENBUS__V1__ENVELOPE__BODY_REGIE_ASSIGNMENT
+            && strcmp (e->regie_assignment->gezin_ref, g) == 0
+            && strcmp (e->regie_assignment->to_org, "veiligheidshuis-peel") == 0)
+            assert_string_equal (e->regie_assignment->regisseur_org, "cjg-helmond");
+    }
+    s_outbox_free (rows, n);
+    /* still one plan, nothing to anyone not involved */
+    assert_int_equal (s_active_plans (g), 1);
+    assert_int_equal (s_count_out (g, 0, "ggd-vangnet-peel"), 0);
+    assert_int_equal (s_count_out (g, 0, "veiligthuis-peel"), 0);
+    /* the regisseur sees the gezin it coordinates; its empty case
+       reference finds nothing */
+    kb_db_t *db = kb_db_connect (s_intake->conninfo, "zorgtoewijzing", 5000);
+    zorg_gezin_info_t *info = calloc (1, sizeof *info);
+    assert_int_equal (zorg_gezin_show (db, g, "cjg-helmond", info), ZORG_OK);
+    assert_int_equal (info->ninvolved, 3);
+    assert_int_equal (zorg_gezin_show_case (db, "cjg-helmond", "", info), ZORG_ERR_NOT_FOUND);
+    assert_int_equal (zorg_gezin_show (db, g, "ggd-vangnet-peel", info), ZORG_ERR_NOT_FOUND);
+    free (info);
+    kb_db_destroy (&db);
+
+    /* a regisseur without an involvement (a plan from before it was
+       registered) is registered at the next signal and hears of it once,
+       through the match with everyone */
+    char sql[512];
+    snprintf (sql, sizeof sql, "DELETE FROM zorgtoewijzing.involvement WHERE org_id = 'cjg-helmond'"
+              " AND gezin_id = (SELECT id FROM zorgtoewijzing.gezin WHERE ref = '%s')", g);
+    kbt_exec (s_intake->conninfo, sql);
+    s_signal (wth, &a);
+    s_sync ();
+    assert_int_equal (s_count_out (g, MN, "cjg-helmond"), 3 + 2);   /* the wijkteam and VH again */
+    assert_int_equal (s_count_match (g, "cjg-helmond", "wijkteam-helmond", NEW), 2);
+    assert_int_equal (s_count_match (g, "cjg-helmond", "wijkteam-helmond", SIGNALLED), 1);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM"
+                                       " zorgtoewijzing.involvement i JOIN zorgtoewijzing.gezin g"
+                                       " ON g.id = i.gezin_id WHERE i.org_id = 'cjg-helmond'"
+                                       " AND g.ref = '%s'", g),
+                      1);
+    free (g);
+    kb_client_destroy (&wth);
+    kb_client_destroy (&vh);
+}
+
+/* Two gezinnen of two organisations each become one: each organisation
+   hears once of each one of the other record, and nothing new of the one
+   it shared a record with. */
+static void
+test_merge_notifies_each_cross_pair_once (void **state)
+{
+    (void) state;
+    const int NEW = KETENBUS__V1__MATCH_EVENT__MATCH_EVENT_NEW;
+    kb_client_t *cjg = kbt_intake_client (s_intake, KBT_CJG);
+    kb_client_t *vh = s_client (S_VH);
+    kb_client_t *wtd = kbt_intake_client (s_intake, KBT_WIJKTEAM);
+    kb_client_t *wth = s_client (S_WT_HELMOND);
+    kbt_signal_t x, y, c;
+    kbt_signal_init (&x, 600);                 /* minor -> cjg-helmond; vh joins */
+    snprintf (x.case_ref, sizeof x.case_ref, "X-CJG");
+    s_signal (cjg, &x);
+    snprintf (x.case_ref, sizeof x.case_ref, "X-VH");
+    x.signal.n_household = 0;
+    s_signal (vh, &x);
+    kbt_signal_init (&y, 601);                 /* adults in 0762 -> wijkteam-deurne; wth joins */
+    s_adult (&y);
+    snprintf (y.case_ref, sizeof y.case_ref, "Y-WTD");
+    y.signal.gemeente_code = "0762";
+    y.categories[0] = KETENBUS__V1__CATEGORY__CATEGORY_SCHULDEN;
+    y.signal.n_categories = 1;
+    s_signal (wtd, &y);
+    snprintf (y.case_ref, sizeof y.case_ref, "Y-WTH");
+    s_signal (wth, &y);
+    s_sync ();
+    char *gx = s_gezin_of ("cjg-helmond", "X-CJG");
+    char *gy = s_gezin_of ("wijkteam-deurne", "Y-WTD");
+    assert_string_not_equal (gx, gy);
+    assert_int_equal (s_count_match (gy, "wijkteam-deurne", "wijkteam-helmond", NEW), 1);
+    /* the Veiligheidshuis signals again: the two records are one family */
+    kbt_signal_init (&c, 600);
+    snprintf (c.case_ref, sizeof c.case_ref, "X-VH");
+    memcpy (c.member_bsn, y.bsn, sizeof c.member_bsn);
+    s_signal (vh, &c);
+    s_sync ();
+    char *gm = s_gezin_of ("wijkteam-helmond", "Y-WTH");
+    assert_string_equal (gm, gx);              /* merged into the older one */
+    const char *xs[2] = { "cjg-helmond", "veiligheidshuis-peel" };
+    const char *ys[2] = { "wijkteam-deurne", "wijkteam-helmond" };
+    for (int i = 0; i < 2; i++)
+        for (int k = 0; k < 2; k++) {
+            assert_int_equal (s_count_match (gx, xs[i], ys[k], 0), 1);
+            assert_int_equal (s_count_match (gx, ys[k], xs[i], 0), 1);
+        }
+    /* within a record: only what was said before the merge (and the
+       regisseur's SIGNALLED for the bridging signal) */
+    assert_int_equal (s_count_match (gx, "wijkteam-deurne", "wijkteam-helmond", 0), 0);
+    assert_int_equal (s_count_match (gx, "wijkteam-helmond", "wijkteam-deurne", 0), 0);
+    assert_int_equal (s_count_match (gx, "cjg-helmond", "veiligheidshuis-peel", NEW), 1);
+    assert_int_equal (s_count_match (gx, "veiligheidshuis-peel", "cjg-helmond", NEW), 1);
+    assert_int_equal (s_count_match (gx, "cjg-helmond", "veiligheidshuis-peel",
+                                     KETENBUS__V1__MATCH_EVENT__MATCH_EVENT_SIGNALLED),
+                      1);
+    assert_int_equal (s_count_out (gx, KETENBUS__V1__ENVELOPE__BODY_MATCH_NOTIFICATION, NULL),
+                      2 + 8 + 1);
+    free (gx);
+    free (gy);
+    free (gm);
+    kb_client_destroy (&cjg);
+    kb_client_destroy (&vh);
+    kb_client_destroy (&wtd);
+    kb_client_destroy (&wth);
+}
+
 /* A gezin with cjg-helmond as regisseur; returns its gezin ref. */
 static char *
 s_cjg_gezin (uint32_t n, const char *case_ref)
@@ -734,6 +940,16 @@ test_hogere_regie_transfer_accepted (void **state)
         }
     s_outbox_free (rows, n);
     assert_int_equal (transfers, 3);   /* cjg, wijkteam-helmond and the new regisseur */
+    /* the new regisseur never signalled: it hears of the wijkteam's next
+       signal, once */
+    wth = s_client (S_WT_HELMOND);
+    s.signal.urgency = KETENBUS__V1__URGENCY__URGENCY_REGULIER;
+    s_signal (wth, &s);
+    s_sync ();
+    kb_client_destroy (&wth);
+    assert_int_equal (s_count_match (g, "veiligthuis-peel", "wijkteam-helmond",
+                                     KETENBUS__V1__MATCH_EVENT__MATCH_EVENT_SIGNALLED),
+                      1);
     free (t);
     free (g);
 }
@@ -775,6 +991,30 @@ test_transfer_rejected_escalates (void **state)
                               " AND kind = 'transfer_rejected' AND status = 'open'", tid), 1);
     /* the requesting regisseur hears the answer */
     assert_int_equal (s_count_out (g, KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE, "cjg-helmond"), 1);
+    /* the ketencoordinator gives regie to Veilig Thuis, which never
+       signalled: it and the CJG meet once, and it hears of the CJG's next
+       signal, once */
+    char *esc = kbt_query_strf (s_intake->conninfo, "SELECT id FROM zorgtoewijzing.escalation"
+                                " WHERE transfer_id = '%s'", tid);
+    kb_db_t *db = kb_db_connect (s_intake->conninfo, "zorgtoewijzing", 5000);
+    char err[256];
+    assert_int_equal (zorg_escalation_decide (db, esc, "veiligthuis-peel", "kc-1", err, sizeof err),
+                      ZORG_OK);
+    kb_db_destroy (&db);
+    const int NEW = KETENBUS__V1__MATCH_EVENT__MATCH_EVENT_NEW;
+    const int SIGNALLED = KETENBUS__V1__MATCH_EVENT__MATCH_EVENT_SIGNALLED;
+    assert_int_equal (s_count_match (g, "veiligthuis-peel", "cjg-helmond", NEW), 1);
+    assert_int_equal (s_count_match (g, "cjg-helmond", "veiligthuis-peel", NEW), 1);
+    kb_client_t *cjg = kbt_intake_client (s_intake, KBT_CJG);
+    kbt_signal_t a;
+    kbt_signal_init (&a, 410);
+    snprintf (a.case_ref, sizeof a.case_ref, "T-B");
+    s_signal (cjg, &a);
+    s_sync ();
+    kb_client_destroy (&cjg);
+    assert_int_equal (s_count_match (g, "veiligthuis-peel", "cjg-helmond", SIGNALLED), 1);
+    assert_int_equal (s_count_match (g, "veiligthuis-peel", "cjg-helmond", 0), 2);
+    free (esc);
     free (r);
     free (t);
     free (plan);
@@ -938,8 +1178,12 @@ test_fifty_partners_one_new_gezin (void **state)
         assert_true (*g);
         assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(DISTINCT gezin_id) FROM zorgtoewijzing.involvement"
                                   " WHERE partner_case_ref LIKE 'C-%u-%%'", n), 1);
-        assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.involvement i JOIN zorgtoewijzing.gezin g"
-                                  " ON g.id = i.gezin_id WHERE g.ref = '%s'", g), S_CONCURRENT);
+        /* the 50 senders and the regisseur the rules chose, once each */
+        const char *involved = "SELECT count(*) FROM zorgtoewijzing.involvement i"
+                               " JOIN zorgtoewijzing.gezin g ON g.id = i.gezin_id"
+                               " WHERE g.ref = '%s' AND i.org_id LIKE '%s'";
+        assert_int_equal (kbt_query_longf (s_intake->conninfo, involved, g, "mo-%"), S_CONCURRENT);
+        assert_int_equal (kbt_query_longf (s_intake->conninfo, involved, g, "%"), S_CONCURRENT + 1);
         assert_int_equal (s_active_plans (g), 1);
         assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.plan p JOIN zorgtoewijzing.gezin g"
                                   " ON g.id = p.gezin_id WHERE g.ref = '%s'", g), 1);
@@ -958,6 +1202,8 @@ main (void)
         cmocka_unit_test (test_pot_for_every_homeless_person),
         cmocka_unit_test (test_several_partners_one_family),
         cmocka_unit_test (test_merge_with_two_regisseurs_escalates),
+        cmocka_unit_test (test_regisseur_that_never_signalled_hears_everything),
+        cmocka_unit_test (test_merge_notifies_each_cross_pair_once),
         cmocka_unit_test (test_hogere_regie_transfer_accepted),
         cmocka_unit_test (test_transfer_rejected_escalates),
         cmocka_unit_test (test_transfer_timeout_escalates),

@@ -537,6 +537,37 @@ test_escalation_events (void **state)
     free (plan);
 }
 
+/* The wijkteam signals and the rules make the CJG regisseur, which is
+   involved from then on without a signal: its own first signal later is
+   still the gezin's match for monitoring, once. */
+static void
+test_regisseur_signal_is_a_match (void **state)
+{
+    (void)state;
+    kbt_signal_t s;
+    kbt_signal_init (&s, 1320);
+    snprintf (s.case_ref, sizeof s.case_ref, "MON-R-WT");
+    s_send (KBT_WIJKTEAM, &s.env);
+    char *gezin = s_zorg_str ("SELECT g.ref FROM zorgtoewijzing.gezin g JOIN"
+                              " zorgtoewijzing.involvement i ON i.gezin_id = g.id"
+                              " WHERE i.partner_case_ref = 'MON-R-WT'");
+    char where[512];
+    snprintf (where, sizeof where, "event_type = 3 AND gezin_ref = '%s' AND org = 'cjg-helmond'",
+              gezin);
+    s_got (where, 1);
+    kbt_signal_init (&s, 1320);
+    snprintf (s.case_ref, sizeof s.case_ref, "MON-R-CJG");
+    s_send (KBT_CJG, &s.env);
+    snprintf (where, sizeof where, "event_type = 1 AND gezin_ref = '%s'", gezin);
+    s_got (where, 2);
+    snprintf (where, sizeof where, "event_type = 2 AND gezin_ref = '%s' AND org = 'cjg-helmond'",
+              gezin);
+    s_got (where, 1);
+    snprintf (where, sizeof where, "event_type = 2 AND gezin_ref = '%s'", gezin);
+    s_got (where, 1);
+    free (gezin);
+}
+
 int
 main (void)
 {
@@ -545,6 +576,7 @@ main (void)
         cmocka_unit_test (test_pot_trajectory),
         cmocka_unit_test (test_monitoring_events),
         cmocka_unit_test (test_escalation_events),
+        cmocka_unit_test (test_regisseur_signal_is_a_match),
     };
     return cmocka_run_group_tests (tests, s_setup, s_teardown);
 }
