@@ -59,7 +59,6 @@ zorg_plan_broadcast_to (zorg_ctx_t *ctx, const zorg_plan_row_t *plan, const char
     a.casemanager_name = (char *) plan->casemanager_name;
     a.casemanager_phone = (char *) plan->casemanager_phone;
     a.basis = (Ketenbus__V1__RegieBasis) basis;
-    a.rule_name = (char *) (basis == KETENBUS__V1__REGIE_BASIS__REGIE_BASIS_RULE ? plan->rule_name : "");
     a.transfer_id = (char *) (transfer_id ? transfer_id : "");
     a.previous_regisseur_org = (char *) (previous_regisseur ? previous_regisseur : "");
     a.assigned_at_ms = s_now_ms ();
@@ -69,6 +68,13 @@ zorg_plan_broadcast_to (zorg_ctx_t *ctx, const zorg_plan_row_t *plan, const char
             continue;
         a.to_org = (char *) to->org_id;
         a.partner_case_ref = (char *) to->case_ref;
+        /* the rule says why this organisation holds regie; to any other it
+           would say what another organisation signalled (a rule names
+           categories, urgency, housing), which matching never tells */
+        bool to_regisseur = plan->has_regisseur && strcmp (to->org_id, plan->regisseur_org) == 0;
+        a.rule_name = (char *) (basis == KETENBUS__V1__REGIE_BASIS__REGIE_BASIS_RULE && to_regisseur
+                                    ? plan->rule_name
+                                    : "");
         kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
         env.body_case = KETENBUS__V1__ENVELOPE__BODY_REGIE_ASSIGNMENT;
         env.regie_assignment = &a;

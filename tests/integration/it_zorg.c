@@ -762,8 +762,19 @@ test_regisseur_that_never_signalled_hears_everything (void **state)
     assert_int_equal (s_count_match (g, "wijkteam-helmond", "veiligheidshuis-peel", NEW), 1);
     assert_int_equal (s_count_out (g, RA, "veiligheidshuis-peel"), 1);
     n = s_outbox (&rows);
+    int rule_to_regisseur = 0, rule_to_others = 0, to_others = 0;
     for (int i = 0; i < n; i++) {
         const kb_envelope_t *e = rows[i].env;
+        /* the deciding rule (it names what was signalled) only to the regisseur */
+        if (e->body_case == KETENBUS__V1__ENVELOPE__BODY_REGIE_ASSIGNMENT
+            && strcmp (e->regie_assignment->gezin_ref, g) == 0
+            && e->regie_assignment->basis == KETENBUS__V1__REGIE_BASIS__REGIE_BASIS_RULE) {
+            bool regisseur = strcmp (e->regie_assignment->to_org, "cjg-helmond") == 0;
+            bool rule = e->regie_assignment->rule_name[0] != '\0';
+            rule_to_regisseur += regisseur && rule;
+            rule_to_others += !regisseur && rule;
+            to_others += !regisseur;
+        }
         if (e->body_case == KETENBUS__V1__ENVELOPE__BODY_MATCH_NOTIFICATION
             && strcmp (e->match_notification->gezin_ref, g) == 0
             && strcmp (e->match_notification->to_org, "veiligheidshuis-peel") == 0)
@@ -775,6 +786,9 @@ test_regisseur_that_never_signalled_hears_everything (void **state)
             assert_string_equal (e->regie_assignment->regisseur_org, "cjg-helmond");
     }
     s_outbox_free (rows, n);
+    assert_true (rule_to_regisseur >= 1);
+    assert_true (to_others >= 1);
+    assert_int_equal (rule_to_others, 0);
     /* still one plan, nothing to anyone not involved */
     assert_int_equal (s_active_plans (g), 1);
     assert_int_equal (s_count_out (g, 0, "ggd-vangnet-peel"), 0);
