@@ -948,6 +948,38 @@ zorg_escalation_decide (kb_db_t *db, const char *escalation_id, const char *regi
     return ZORG_ERR_DB;
 }
 
+/* A newer plan version names another casemanager: the involved
+   organisations hear it (a RegieAssignment with the plan as it is now;
+   when the rules chose the regisseur, this is the first contact they get)
+   and the regisseur's involvement row, which later matches show, takes it. */
+static kb_db_rc_t
+s_casemanager_changed (zorg_ctx_t *ctx, zorg_plan_row_t *plan,
+                       const Ketenbus__V1__PlanRegistered *p, const char *message_id)
+{
+    const char *name = p->casemanager_name && *p->casemanager_name ? p->casemanager_name
+                                                                    : plan->casemanager_name;
+    const char *phone = p->casemanager_phone && *p->casemanager_phone ? p->casemanager_phone
+                                                                       : plan->casemanager_phone;
+    if (strcmp (name, plan->casemanager_name) == 0 && strcmp (phone, plan->casemanager_phone) == 0)
+        return KB_DB_OK;
+    char name_copy[sizeof plan->casemanager_name], phone_copy[sizeof plan->casemanager_phone];
+    snprintf (name_copy, sizeof name_copy, "%s", name);
+    snprintf (phone_copy, sizeof phone_copy, "%s", phone);
+    snprintf (plan->casemanager_name, sizeof plan->casemanager_name, "%s", name_copy);
+    snprintf (plan->casemanager_phone, sizeof plan->casemanager_phone, "%s", phone_copy);
+    char gid[24];
+    snprintf (gid, sizeof gid, "%ld", plan->gezin_id);
+    const char *v[4] = { gid, plan->regisseur_org, plan->casemanager_name,
+                         plan->casemanager_phone };
+    kb_db_rc_t rc = kb_db_run_cmd (ctx->db, "zorg_involvement_regisseur_contact", 4, v, NULL, NULL);
+    char gezin_ref[KB_UUID_LEN + 1];
+    if (rc == KB_DB_OK)
+        rc = zorg_store_gezin_ref (ctx->db, plan->gezin_id, gezin_ref);
+    if (rc == KB_DB_OK)
+        rc = zorg_plan_broadcast (ctx, plan, gezin_ref, plan->basis, NULL, NULL, NULL, message_id);
+    return rc;
+}
+
 kb_db_rc_t
 zorg_plan_registered (zorg_ctx_t *ctx, const Ketenbus__V1__PlanRegistered *p,
                       const char *message_id, const char **refusal)
@@ -981,6 +1013,8 @@ zorg_plan_registered (zorg_ctx_t *ctx, const Ketenbus__V1__PlanRegistered *p,
              (unsigned) p->plan_version, changed, message_id);
     rc = zorg_store_audit (ctx, p->regisseur_org, NULL, "plan.registered", 'U', plan.ref,
                            changed ? "plan_version" : "older_version", changed ? "applied" : "unchanged");
+    if (rc == KB_DB_OK && changed)
+        rc = s_casemanager_changed (ctx, &plan, p, message_id);
     /* the first registered version: the plan is laid down (vastgesteld) */
     if (rc != KB_DB_OK || !changed || p->plan_version != 1)
         return rc;

@@ -144,6 +144,12 @@ static const s_statement_t s_statements[] = {
       "VALUES ($1::bigint, $2, $3::int, $4, $5) ON CONFLICT (gezin_id, org_id) DO NOTHING "
       "RETURNING org_id",
       5 },
+    /* the regisseur's row that came with regie (no case reference: not from
+       a signal) takes the casemanager the regisseur registered */
+    { "zorg_involvement_regisseur_contact",
+      "UPDATE involvement SET contact_name = $3, contact_phone = $4"
+      " WHERE gezin_id = $1::bigint AND org_id = $2 AND partner_case_ref = ''",
+      4 },
     { "zorg_involvement_delete", "DELETE FROM involvement WHERE gezin_id = $1::bigint", 1 },
     { "zorg_involvement_list",
       "SELECT org_id, org_type, partner_case_ref, contact_name, contact_phone FROM involvement "

@@ -562,7 +562,8 @@ test_plan_registered_through_intake (void **state)
     p.plan_date = today;
     p.n_categories = 1;
     p.categories = cats;
-    p.casemanager_name = "casemanager Veilig Thuis";
+    p.casemanager_name = "casemanager Veilig Thuis jeugd";
+    p.casemanager_phone = "0492-777777";
     kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
     env.body_case = KETENBUS__V1__ENVELOPE__BODY_PLAN_REGISTERED;
     env.plan_registered = &p;
@@ -574,16 +575,31 @@ test_plan_registered_through_intake (void **state)
                                           " WHERE event = 'plan.register_refused'",
                                           1, 10000),
                       1);
-    char sql[256];
+    char sql[512];
     snprintf (sql, sizeof sql, "SELECT plan_version FROM zorgtoewijzing.plan WHERE ref = '%s'", ref);
     assert_int_equal (kbt_query_long (s_intake->conninfo, sql), 0);
     /* the regisseur */
+    const char *to_cjg = "SELECT count(*) FROM intake.mailbox WHERE org_id = 'cjg-helmond'"
+                         " AND body = 'regie_assignment'";
+    long assignments = kbt_query_long (s_intake->conninfo, to_cjg);
     kb_client_t *vt = kbt_intake_client (s_intake, KBT_VEILIG_THUIS);
     s_expect_ack (vt, &env, KETENBUS__V1__ACK_STATUS__ACK_STATUS_ACCEPTED, NULL);
     assert_int_equal (kbt_wait_for_value (s_intake->conninfo, sql, 1, 10000), 1);
     snprintf (sql, sizeof sql,
               "SELECT count(*) FROM zorgtoewijzing.plan WHERE ref = '%s'"
-              " AND casemanager_name = 'casemanager Veilig Thuis' AND plan_date = current_date",
+              " AND casemanager_name = 'casemanager Veilig Thuis jeugd'"
+              " AND plan_date = current_date",
+              ref);
+    assert_int_equal (kbt_query_long (s_intake->conninfo, sql), 1);
+    /* another casemanager than the transfer named: the involved CJG hears
+       it, and the regisseur's involvement (what matches show) has it */
+    assert_int_equal (kbt_wait_for_value (s_intake->conninfo, to_cjg, assignments + 1, 10000),
+                      assignments + 1);
+    snprintf (sql, sizeof sql,
+              "SELECT count(*) FROM zorgtoewijzing.involvement i JOIN zorgtoewijzing.plan p"
+              " USING (gezin_id) WHERE p.ref = '%s' AND i.org_id = 'veiligthuis-peel'"
+              " AND i.contact_name = 'casemanager Veilig Thuis jeugd'"
+              " AND i.contact_phone = '0492-777777'",
               ref);
     assert_int_equal (kbt_query_long (s_intake->conninfo, sql), 1);
     kb_client_destroy (&vt);
