@@ -365,6 +365,15 @@ test_partner (void **state)
     free (pub2);
 }
 
+/* Fails unless every needle is in out. */
+static void
+s_expect_all (const char *out, const char *const *needles, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strstr (out, needles[i]))
+            fail_msg ("expected \"%s\" in: %s", needles[i], out);
+}
+
 static void
 test_status_json (void **state)
 {
@@ -376,9 +385,7 @@ test_status_json (void **state)
         "\"dead\"",    "\"quarantine\"", "\"total\"",     "\"last_24h\"",
         "\"signals\"", "\"partners\"",   "\"active\": 1", "\"revoked\": 1"
     };
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if (!strstr (out, keys[i]))
-            fail_msg ("status --json lacks %s: %s", keys[i], out);
+    s_expect_all (out, keys, sizeof keys / sizeof keys[0]);
     free (out);
     assert_int_equal (s_run (&out, "status"), 0);
     assert_non_null (strstr (out, "outbox pending"));
@@ -416,9 +423,7 @@ test_status_links (void **state)
         " (2 pending, 10.",
         "received                           1 dead letters, 0 retrying",
     };
-    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
-        if (!strstr (out, lines[i]))
-            fail_msg ("status lacks \"%s\": %s", lines[i], out);
+    s_expect_all (out, lines, sizeof lines / sizeof lines[0]);
     free (out);
     assert_int_equal (s_run (&out, "status", "--json"), 0);
     static const char *keys[] = {
@@ -427,9 +432,7 @@ test_status_links (void **state)
         "\"waiting_longest\": [{\"stream\": \"aaaa",
         "\"received\": {\"dead\": 1, \"retrying\": 0}}]}",
     };
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if (!strstr (out, keys[i]))
-            fail_msg ("status --json lacks %s: %s", keys[i], out);
+    s_expect_all (out, keys, sizeof keys / sizeof keys[0]);
     free (out);
     kbt_exec (s_conninfo, "DELETE FROM intake.kb_outbox WHERE message_id LIKE 'st-%';"
                           "DELETE FROM intake.kb_dead_letter WHERE message_id = 'st-5'");
