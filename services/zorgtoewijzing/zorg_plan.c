@@ -962,11 +962,11 @@ s_casemanager_changed (zorg_ctx_t *ctx, zorg_plan_row_t *plan,
                                                                        : plan->casemanager_phone;
     if (strcmp (name, plan->casemanager_name) == 0 && strcmp (phone, plan->casemanager_phone) == 0)
         return KB_DB_OK;
-    char name_copy[sizeof plan->casemanager_name], phone_copy[sizeof plan->casemanager_phone];
-    snprintf (name_copy, sizeof name_copy, "%s", name);
-    snprintf (phone_copy, sizeof phone_copy, "%s", phone);
-    snprintf (plan->casemanager_name, sizeof plan->casemanager_name, "%s", name_copy);
-    snprintf (plan->casemanager_phone, sizeof plan->casemanager_phone, "%s", phone_copy);
+    /* a field the message left empty keeps the plan's (name points at it) */
+    if (name != plan->casemanager_name)
+        snprintf (plan->casemanager_name, sizeof plan->casemanager_name, "%s", name);
+    if (phone != plan->casemanager_phone)
+        snprintf (plan->casemanager_phone, sizeof plan->casemanager_phone, "%s", phone);
     char gid[24];
     snprintf (gid, sizeof gid, "%ld", plan->gezin_id);
     const char *v[4] = { gid, plan->regisseur_org, plan->casemanager_name,
