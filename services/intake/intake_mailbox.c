@@ -48,6 +48,8 @@ intake_mailbox_recipient (const kb_envelope_t *env)
     case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE:
         /* the answer goes back to the organisation that asked */
         return env->regie_transfer_response->from_org;
+    case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_ENDED:
+        return env->regie_transfer_ended->to_org;
     case KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT:
         return env->care_assignment->provider_org;
     case KETENBUS__V1__ENVELOPE__BODY_SHARE_REQUEST:

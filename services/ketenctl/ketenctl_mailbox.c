@@ -208,6 +208,19 @@ ketenctl_mailbox_describe (const kb_envelope_t *env, char *buf, size_t size)
                                sizeof e2));
             break;
         }
+        case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_ENDED: {
+            const Ketenbus__V1__RegieTransferEnded *t = env->regie_transfer_ended;
+            s_add (buf,
+                   size,
+                   &used,
+                   " transfer=%s plan=%s from=%s proposed=%s end=%s",
+                   ketenctl_or_dash (t->transfer_id),
+                   ketenctl_or_dash (t->plan_ref),
+                   ketenctl_or_dash (t->from_org),
+                   ketenctl_or_dash (t->proposed_org),
+                   s_enum (&ketenbus__v1__transfer_end__descriptor, t->end, e1, sizeof e1));
+            break;
+        }
         case KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT: {
             const Ketenbus__V1__CareAssignment *a = env->care_assignment;
             s_add (

@@ -253,7 +253,9 @@ s_merge (zorg_ctx_t *ctx, long keep, const char *keep_ref, long other, const cha
             confirm = true;
         else {
             /* never a silent overwrite: the ketencoordinator decides */
-            if ((rc = zorg_plan_cancel_transfers (ctx, po.id, keep_ref, NULL, NULL)) != KB_DB_OK)
+            if ((rc = zorg_plan_cancel_transfers (
+                     ctx, po.id, keep_ref, KETENBUS__V1__TRANSFER_END__TRANSFER_END_MERGE_CONFLICT,
+                     NULL, NULL, NULL)) != KB_DB_OK)
                 return rc;
             char esc[KB_UUID_LEN + 1];
             if ((rc = zorg_store_escalation_open (ctx, "merge_conflict", keep, keep_ref, pk.id,

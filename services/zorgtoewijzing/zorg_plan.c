@@ -160,6 +160,44 @@ s_send_transfer_request (zorg_ctx_t *ctx, const char *id, const zorg_plan_row_t 
     return rc;
 }
 
+/* Both organisations of a pending transfer that ended unanswered hear of it
+   (RegieTransferEnded), each with its own case reference: the one asked
+   stops considering it, the one that asked knows the ketencoordinator
+   decides now. from_org may be empty (none held regie). */
+static kb_db_rc_t
+s_send_transfer_ended (zorg_ctx_t *ctx, const char *transfer_id, const zorg_plan_row_t *plan,
+                       const char *gezin_ref, const char *from_org, const char *to_org,
+                       Ketenbus__V1__TransferEnd end, const char *correlation_id)
+{
+    kb_db_rc_t rc = KB_DB_OK;
+    zorg_involved_t *inv = calloc (ZORG_INVOLVED_MAX, sizeof *inv);
+    if (!inv)
+        return KB_DB_FATAL;
+    int n = zorg_store_involved (ctx->db, plan->gezin_id, inv, ZORG_INVOLVED_MAX, &rc);
+    const char *recipients[2] = { to_org, from_org };
+    for (int i = 0; i < 2 && n >= 0 && rc == KB_DB_OK; i++) {
+        if (!recipients[i] || !*recipients[i])
+            continue;
+        const zorg_involved_t *me = zorg_store_involved_find (inv, n, recipients[i]);
+        Ketenbus__V1__RegieTransferEnded e = KETENBUS__V1__REGIE_TRANSFER_ENDED__INIT;
+        e.to_org = (char *) recipients[i];
+        e.transfer_id = (char *) transfer_id;
+        e.plan_ref = (char *) plan->ref;
+        e.gezin_ref = (char *) gezin_ref;
+        e.partner_case_ref = (char *) (me ? me->case_ref : "");
+        e.from_org = (char *) (from_org ? from_org : "");
+        e.proposed_org = (char *) to_org;
+        e.end = end;
+        e.ended_at_ms = s_now_ms ();
+        kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
+        env.body_case = KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_ENDED;
+        env.regie_transfer_ended = &e;
+        rc = zorg_store_send (ctx, recipients[i], &env, correlation_id);
+    }
+    free (inv);
+    return rc;
+}
+
 /* "Hogere regie": an acute signal about a gezin whose regisseur has a lower
    priority than the rule the signal would pick proposes a transfer. */
 /* The partner of org_type for the signal's gebied, as the view read it. */
@@ -736,7 +774,8 @@ zorg_plan_transfer_response (zorg_ctx_t *ctx, const Ketenbus__V1__RegieTransferR
 
 kb_db_rc_t
 zorg_plan_cancel_transfers (zorg_ctx_t *ctx, long plan_id, const char *gezin_ref,
-                            const char *actor_org, const char *actor_user)
+                            Ketenbus__V1__TransferEnd end, const char *actor_org,
+                            const char *actor_user, const char *correlation_id)
 {
     char pid[24];
     snprintf (pid, sizeof pid, "%ld", plan_id);
@@ -745,13 +784,21 @@ zorg_plan_cancel_transfers (zorg_ctx_t *ctx, long plan_id, const char *gezin_ref
                                     (const char *[]){ pid }, &rc);
     if (!res)
         return rc;
+    zorg_plan_row_t plan;
+    bool found = false;
+    if (PQntuples (res) > 0)
+        rc = zorg_store_plan_by_id (ctx->db, plan_id, &plan, &found);
     /* a cancellation is a step of the transfer like its request and its
        answer, so it is audited like them ("every step audited") */
     for (int i = 0; i < PQntuples (res) && rc == KB_DB_OK; i++) {
-        kb_info ("transfer cancelled gezin=\"%.8s\" transfer=\"%.8s\" to_org=\"%s\"", gezin_ref,
-                 PQgetvalue (res, i, 0), PQgetvalue (res, i, 1));
-        rc = zorg_store_audit (ctx, actor_org, actor_user, "transfer.cancelled", 'U', gezin_ref,
-                               PQgetvalue (res, i, 1), "cancelled");
+        const char *id = PQgetvalue (res, i, 0), *to = PQgetvalue (res, i, 1);
+        kb_info ("transfer cancelled gezin=\"%.8s\" transfer=\"%.8s\" to_org=\"%s\"", gezin_ref, id,
+                 to);
+        rc = zorg_store_audit (ctx, actor_org, actor_user, "transfer.cancelled", 'U', gezin_ref, to,
+                               "cancelled");
+        if (rc == KB_DB_OK && found)
+            rc = s_send_transfer_ended (ctx, id, &plan, gezin_ref, PQgetvalue (res, i, 2), to, end,
+                                        correlation_id);
     }
     PQclear (res);
     return rc;
@@ -773,6 +820,11 @@ zorg_plan_expire_transfers (zorg_ctx_t *ctx, int max, int *count)
         if (!t)
             break;
         long plan_id = PQntuples (t) == 1 ? atol (PQgetvalue (t, 0, 0)) : 0;
+        char from_org[ZORG_ORG_MAX + 1] = "", to_org[ZORG_ORG_MAX + 1] = "";
+        if (plan_id) {
+            snprintf (from_org, sizeof from_org, "%s", PQgetvalue (t, 0, 1));
+            snprintf (to_org, sizeof to_org, "%s", PQgetvalue (t, 0, 2));
+        }
         PQclear (t);
         const char *dv[3] = { id, "timed_out", "0" };
         if ((rc = kb_db_run_cmd (ctx->db, "zorg_transfer_decide", 3, dv, NULL, NULL)) != KB_DB_OK)
@@ -787,7 +839,11 @@ zorg_plan_expire_transfers (zorg_ctx_t *ctx, int max, int *count)
         kb_info ("transfer timed out gezin=\"%.8s\" transfer=\"%.8s\"", gezin_ref, id);
         if ((rc = zorg_store_audit (ctx, NULL, NULL, "transfer.timed_out", 'U', gezin_ref, NULL,
                                     "timed_out"))
-            != KB_DB_OK)
+                != KB_DB_OK
+            || (rc = s_send_transfer_ended (ctx, id, &plan, gezin_ref, from_org, to_org,
+                                            KETENBUS__V1__TRANSFER_END__TRANSFER_END_TIMED_OUT,
+                                            NULL))
+                   != KB_DB_OK)
             break;
         char esc[KB_UUID_LEN + 1];
         rc = zorg_store_escalation_open (ctx, "transfer_timeout", plan.gezin_id, gezin_ref,
@@ -873,8 +929,9 @@ s_decide_once (kb_db_t *db, const char *escalation_id, const char *regisseur_org
     plan.rule_name[0] = '\0';
     if ((rc = zorg_store_plan_set_regisseur (db, &plan)) != KB_DB_OK)
         goto done;
-    if ((rc = zorg_plan_cancel_transfers (&ctx, plan.id, gezin_ref, "ketencoordinator",
-                                          decided_by))
+    if ((rc = zorg_plan_cancel_transfers (
+           &ctx, plan.id, gezin_ref, KETENBUS__V1__TRANSFER_END__TRANSFER_END_ESCALATION_DECIDED,
+           "ketencoordinator", decided_by, escalation_id))
         != KB_DB_OK)
         goto done;
     if (other_id) {

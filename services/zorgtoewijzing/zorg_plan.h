@@ -46,17 +46,19 @@ kb_db_rc_t zorg_plan_transfer_request (zorg_ctx_t *ctx, const Ketenbus__V1__Regi
 kb_db_rc_t zorg_plan_transfer_response (zorg_ctx_t *ctx,
                                         const Ketenbus__V1__RegieTransferResponse *resp,
                                         const char *correlation_id, const char **refusal);
-/* Marks pending transfers past their deadline timed out and escalates
-   them (at most max per call); *count says how many. */
+/* Marks pending transfers past their deadline timed out, escalates them
+   and tells both organisations of each (RegieTransferEnded TIMED_OUT), at
+   most max per call; *count says how many. */
 kb_db_rc_t zorg_plan_expire_transfers (zorg_ctx_t *ctx, int max, int *count);
 /* Cancels the pending transfers of plan_id, which a merge conflict or the
    ketencoordinator's decision made moot, with one audit row each
    (transfer.cancelled: subject gezin_ref, reason the receiving
-   organisation, actor actor_org/actor_user, NULL: zorgtoewijzing). The
-   receiving organisation gets no message (none on the wire fits); its
+   organisation, actor actor_org/actor_user, NULL: zorgtoewijzing), and
+   tells both organisations of each (RegieTransferEnded with end). A
    later answer is refused as transfer_not_pending. */
 kb_db_rc_t zorg_plan_cancel_transfers (zorg_ctx_t *ctx, long plan_id, const char *gezin_ref,
-                                       const char *actor_org, const char *actor_user);
+                                       Ketenbus__V1__TransferEnd end, const char *actor_org,
+                                       const char *actor_user, const char *correlation_id);
 
 /* The ketencoordinator decides an open escalation: regisseur_org (an active
    partner) gets regie of the gezin's plan, every involved organisation

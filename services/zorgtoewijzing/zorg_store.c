@@ -193,7 +193,8 @@ static const s_statement_t s_statements[] = {
       1 },
     { "zorg_transfer_cancel_plan",
       "UPDATE transfer SET status = 'cancelled', decided_at = now () "
-      "WHERE plan_id = $1::bigint AND status = 'pending' RETURNING id, to_org",
+      "WHERE plan_id = $1::bigint AND status = 'pending' "
+      "RETURNING id, to_org, coalesce (from_org, '')",
       1 },
     /* escalations */
     { "zorg_escalation_insert",

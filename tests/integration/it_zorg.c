@@ -207,6 +207,8 @@ s_gezin_ref_of (const kb_envelope_t *env)
             return env->regie_transfer_request->gezin_ref;
         case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE:
             return env->regie_transfer_response->gezin_ref;
+        case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_ENDED:
+            return env->regie_transfer_ended->gezin_ref;
         default:
             return "";
     }
@@ -224,6 +226,8 @@ s_to_org_of (const kb_envelope_t *env)
             return env->regie_transfer_request->to_org;
         case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE:
             return env->regie_transfer_response->from_org;
+        case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_ENDED:
+            return env->regie_transfer_ended->to_org;
         default:
             return "";
     }
@@ -244,6 +248,34 @@ s_count_out (const char *gezin_ref, int body_case, const char *to_org)
         if ((body_case == 0 || (int) e->body_case == body_case)
             && (!to_org || strcmp (s_to_org_of (e), to_org) == 0))
             count++;
+    }
+    s_outbox_free (rows, n);
+    return count;
+}
+
+/* Counts RegieTransferEnded notices of transfer_id to to_org (on its
+   stream), checking what each says: the transfer's two organisations,
+   how it ended, the recipient's own case reference. */
+static int
+s_count_ended (const char *transfer_id, const char *to_org, const char *from_org,
+               const char *proposed_org, int end, const char *case_ref)
+{
+    s_out_t *rows;
+    int n = s_outbox (&rows), count = 0;
+    for (int i = 0; i < n; i++) {
+        const kb_envelope_t *e = rows[i].env;
+        if (e->body_case != KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_ENDED
+            || strcmp (e->regie_transfer_ended->transfer_id, transfer_id) != 0
+            || strcmp (e->regie_transfer_ended->to_org, to_org) != 0)
+            continue;
+        const Ketenbus__V1__RegieTransferEnded *t = e->regie_transfer_ended;
+        assert_string_equal (rows[i].stream, to_org);
+        assert_string_equal (t->from_org, from_org);
+        assert_string_equal (t->proposed_org, proposed_org);
+        assert_int_equal (t->end, end);
+        assert_string_equal (t->partner_case_ref, case_ref);
+        assert_true (t->ended_at_ms > 0);
+        count++;
     }
     s_outbox_free (rows, n);
     return count;
@@ -634,6 +666,17 @@ test_merge_with_two_regisseurs_escalates (void **state)
                                        " WHERE id = '%s' AND status = 'cancelled'", tb),
                       1);
     assert_int_equal (s_cancel_audits (ga, "ggd-vangnet-peel", "zorgtoewijzing"), 1);
+    /* both organisations of the cancelled transfer are told, once each */
+    const int MERGED = KETENBUS__V1__TRANSFER_END__TRANSFER_END_MERGE_CONFLICT;
+    assert_int_equal (s_count_ended (tb, "ggd-vangnet-peel", "wijkteam-deurne", "ggd-vangnet-peel",
+                                     MERGED, ""),
+                      1);
+    assert_int_equal (s_count_ended (tb, "wijkteam-deurne", "wijkteam-deurne", "ggd-vangnet-peel",
+                                     MERGED, "M-B"),
+                      1);
+    assert_int_equal (s_count_ended (ta, "veiligheidshuis-peel", "cjg-helmond",
+                                     "veiligheidshuis-peel", MERGED, ""),
+                      0);
     assert_int_equal (kbt_query_longf (s_intake->conninfo,
                                        "SELECT count(*) FROM zorgtoewijzing.transfer"
                                        " WHERE id = '%s' AND status = 'pending'", ta),
@@ -678,6 +721,14 @@ test_merge_with_two_regisseurs_escalates (void **state)
                                        " WHERE id = '%s' AND status = 'cancelled'", ta),
                       1);
     assert_int_equal (s_cancel_audits (ga, "veiligheidshuis-peel", "ketencoordinator"), 1);
+    const int DECIDED = KETENBUS__V1__TRANSFER_END__TRANSFER_END_ESCALATION_DECIDED;
+    assert_int_equal (s_count_ended (ta, "veiligheidshuis-peel", "cjg-helmond",
+                                     "veiligheidshuis-peel", DECIDED, ""),
+                      1);
+    assert_int_equal (s_count_ended (ta, "cjg-helmond", "cjg-helmond", "veiligheidshuis-peel",
+                                     DECIDED, "M-A"),
+                      1);
+    assert_int_equal (s_count_out (ga, KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_ENDED, NULL), 4);
     assert_int_equal (kbt_query_longf (s_intake->conninfo,
                                        "SELECT count(*) FROM zorgtoewijzing.kb_audit"
                                        " WHERE event = 'transfer.cancelled'"),
@@ -1060,6 +1111,14 @@ test_transfer_timeout_escalates (void **state)
     assert_int_equal (kbt_wait_for_value (s_intake->conninfo, sql, 1, 10000), 1);
     assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.transfer WHERE id = '%s'"
                               " AND status = 'timed_out'", t), 1);
+    /* the organisation asked and the regisseur hear it ended, once each */
+    const int TIMED_OUT = KETENBUS__V1__TRANSFER_END__TRANSFER_END_TIMED_OUT;
+    assert_int_equal (s_count_ended (t, "veiligthuis-peel", "cjg-helmond", "veiligthuis-peel",
+                                     TIMED_OUT, ""),
+                      1);
+    assert_int_equal (s_count_ended (t, "cjg-helmond", "cjg-helmond", "veiligthuis-peel", TIMED_OUT,
+                                     "T-C"),
+                      1);
     /* a late acceptance changes nothing */
     s_respond (t, "veiligthuis-peel", KETENBUS__V1__TRANSFER_DECISION__TRANSFER_DECISION_ACCEPTED);
     char *r = s_regisseur (g);

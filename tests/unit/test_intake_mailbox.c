@@ -41,6 +41,17 @@ test_recipient_of_each_partner_body (void **state)
     env.regie_transfer_response = &resp;
     assert_string_equal (intake_mailbox_recipient (&env), "cjg-helmond");
 
+    /* a transfer that ended unanswered: to each of its two organisations */
+    Ketenbus__V1__RegieTransferEnded ended = KETENBUS__V1__REGIE_TRANSFER_ENDED__INIT;
+    ended.to_org = "cjg-helmond";
+    ended.from_org = "cjg-helmond";
+    ended.proposed_org = "veiligthuis-peel";
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_ENDED;
+    env.regie_transfer_ended = &ended;
+    assert_string_equal (intake_mailbox_recipient (&env), "cjg-helmond");
+    ended.to_org = "veiligthuis-peel";
+    assert_string_equal (intake_mailbox_recipient (&env), "veiligthuis-peel");
+
     /* a toewijzing goes to its provider */
     Ketenbus__V1__CareAssignment care = KETENBUS__V1__CARE_ASSIGNMENT__INIT;
     care.provider_org = "zorg-de-peel";
