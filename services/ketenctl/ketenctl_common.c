@@ -143,8 +143,42 @@ ketenctl_conninfo (const ketenctl_t *ctx)
     return NULL;
 }
 
-kb_db_t *
-ketenctl_db_open (const ketenctl_t *ctx, const char *schema, bool migrate, int *exit_rc)
+static const ketenctl_statement_t s_schema_there = {
+    "ketenctl_schema_there",
+    "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)",
+    1
+};
+
+/* Whether schema exists, asked without it on the search_path: connecting
+   to a schema creates it, and a command that only reads (a mistyped
+   --schema, a daemon that never ran) must leave no empty schema behind.
+   KETENCTL_OK when it does; else an error printed and the exit code. */
+static int
+s_schema_exists (const char *conninfo, const char *schema, int wait_ms)
+{
+    kb_db_t *db = kb_db_connect (conninfo, NULL, wait_ms);
+    if (!db) {
+        ketenctl_err ("could not connect to the database within %d ms", wait_ms);
+        return KETENCTL_UNREACHABLE;
+    }
+    kb_db_rc_t db_rc;
+    PGresult *res = ketenctl_db_query (db, &s_schema_there, (const char *[]){ schema }, &db_rc);
+    int rc = KETENCTL_OK;
+    if (!res) {
+        ketenctl_err ("could not look up schema \"%s\"", schema);
+        rc = ketenctl_db_exit_rc (db_rc);
+    } else if (PQgetvalue (res, 0, 0)[0] != 't') {
+        ketenctl_err ("no schema \"%s\" in the database (mistyped, or its daemon never ran)",
+                      schema);
+        rc = KETENCTL_USAGE;
+    }
+    PQclear (res);
+    kb_db_destroy (&db);
+    return rc;
+}
+
+static kb_db_t *
+s_db_open (const ketenctl_t *ctx, const char *schema, bool create, bool migrate, int *exit_rc)
 {
     const char *conninfo = ketenctl_conninfo (ctx);
     if (!conninfo) {
@@ -152,6 +186,8 @@ ketenctl_db_open (const ketenctl_t *ctx, const char *schema, bool migrate, int *
         return NULL;
     }
     int wait_ms = (int)kb_config_int (ctx->config, "db/connect_timeout_ms");
+    if (!create && (*exit_rc = s_schema_exists (conninfo, schema, wait_ms)) != KETENCTL_OK)
+        return NULL;
     kb_db_t *db = kb_db_connect (conninfo, schema, wait_ms);
     if (!db) {
         ketenctl_err ("could not connect to the database within %d ms", wait_ms);
@@ -170,6 +206,12 @@ ketenctl_db_open (const ketenctl_t *ctx, const char *schema, bool migrate, int *
 }
 
 kb_db_t *
+ketenctl_db_open (const ketenctl_t *ctx, const char *schema, bool migrate, int *exit_rc)
+{
+    return s_db_open (ctx, schema, migrate, migrate, exit_rc);
+}
+
+kb_db_t *
 ketenctl_schema_open (const ketenctl_t *ctx,
                       const char *key,
                       const char *const *components,
@@ -181,7 +223,7 @@ ketenctl_schema_open (const ketenctl_t *ctx,
         *exit_rc = KETENCTL_USAGE;
         return NULL;
     }
-    kb_db_t *db = ketenctl_db_open (ctx, schema, false, exit_rc);
+    kb_db_t *db = s_db_open (ctx, schema, true, false, exit_rc);
     if (db && ketenctl_db_migrate (ctx, db, components)) {
         kb_db_destroy (&db);
         *exit_rc = KETENCTL_FAILED;

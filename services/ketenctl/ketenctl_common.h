@@ -117,9 +117,11 @@ typedef struct
 const char *ketenctl_conninfo (const ketenctl_t *ctx);
 
 /* Connects to the database with schema first on the search_path. With
-   migrate, applies the intake, link and audit migrations (so that commands
-   work before intake ever ran). On failure prints an error and returns NULL
-   with *exit_rc set (KETENCTL_USAGE, KETENCTL_UNREACHABLE or KETENCTL_FAILED). */
+   migrate, creates the schema if need be and applies the intake, link and
+   audit migrations (so that commands work before intake ever ran);
+   without, the schema must exist (KETENCTL_USAGE: nothing is created). On
+   failure prints an error and returns NULL with *exit_rc set
+   (KETENCTL_USAGE, KETENCTL_UNREACHABLE or KETENCTL_FAILED). */
 kb_db_t *ketenctl_db_open (const ketenctl_t *ctx, const char *schema, bool migrate, int *exit_rc);
 
 /* Connects to the schema named by config key (which must not be empty)

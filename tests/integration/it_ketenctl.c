@@ -476,10 +476,19 @@ test_audit_verify_and_tamper (void **state)
     free (out);
     /* a log that cannot be read is no verdict: never 1, which a script
        takes for a broken chain, even while another log is broken */
+    kbt_exec (s_conninfo, "CREATE SCHEMA IF NOT EXISTS no_audit_here");
     assert_int_equal (s_run (&out, "audit", "verify", "--schema", "no_audit_here"), 2);
     if (!strstr (out, "could not read the audit log of schema \"no_audit_here\""))
         fail_msg ("unexpected output: %s", out);
     free (out);
+    /* a schema that is not there (a typo) is named, and not created */
+    assert_int_equal (s_run (&out, "audit", "verify", "--schema", "intkae"), 2);
+    if (!strstr (out, "no schema \"intkae\" in the database"))
+        fail_msg ("unexpected output: %s", out);
+    free (out);
+    assert_int_equal (kbt_query_long (s_conninfo, "SELECT count(*) FROM pg_namespace"
+                                                  " WHERE nspname = 'intkae'"),
+                      0);
 }
 
 /*  ---------------------------------------------------------------------
