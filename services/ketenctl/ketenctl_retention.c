@@ -23,6 +23,10 @@ s_usage (FILE *out)
              "    (Verwijsindex): retention/youth_days after the signal, when the person\n"
              "    reaches that age, or when client-tracking ended a trajectory of the\n"
              "    person as overleden, whichever is first;\n"
+             "  - the link positions of those persons' streams (intake's stream counter\n"
+             "    and the receiver's last applied position, in zorgtoewijzing and\n"
+             "    client-tracking), both in one transaction, for a stream with nothing\n"
+             "    left to deliver: a later message about the person starts it anew;\n"
              "  - quarantined input older than retention/quarantine_days;\n"
              "  - dead letters (messages a daemon gave up on, payload included) older than\n"
              "    retention/dead_letter_days, on both sides of every link: kb_dead_letter and\n"
@@ -106,6 +110,48 @@ static const ketenctl_statement_t s_intake_statements[] = {
     { "ketenctl_retention_quarantine",
       "DELETE FROM quarantine WHERE received_at < now () - $1::int * interval '1 day'", 1 },
 };
+
+/* The link positions of purged persons' streams, on intake's connection:
+   intake names a person's stream by the pseudonym (to zorgtoewijzing) and
+   "tracking:" + pseudonym (to client-tracking). Sender and receiver
+   position go together in one transaction - a receiver that kept its
+   position would take the restarted stream's first message for a
+   duplicate, one that lost it alone would wait for a gap forever - and
+   only for a stream whose outbox has nothing unacknowledged. $1 the
+   pseudonyms, $2 the stream prefix. */
+#define S_PERSON_STREAMS "(SELECT $2::text || p FROM unnest ($1::text[]) AS p)"
+static const ketenctl_statement_t s_stream_statements[] = {
+    /* a concurrent writer of such a stream commits first, or waits for us */
+    { "ketenctl_retention_streams_lock",
+      "SELECT stream FROM kb_link_stream WHERE stream IN " S_PERSON_STREAMS
+      " ORDER BY stream FOR UPDATE",
+      2 },
+    { "ketenctl_retention_streams_sender",
+      "WITH d AS (DELETE FROM kb_link_stream k WHERE k.stream IN " S_PERSON_STREAMS
+      " AND NOT EXISTS (SELECT 1 FROM kb_outbox o WHERE o.stream = k.stream"
+      "  AND o.acked_at IS NULL AND o.dead_at IS NULL) RETURNING k.stream)"
+      " SELECT coalesce (array_agg (stream), '{}'), count(*) FROM d",
+      2 },
+    /* the receiver's schema for the rest of the transaction (a parameter,
+       not SQL text: its configured name is never spliced into a statement) */
+    { "ketenctl_retention_path_to",
+      "SELECT set_config ('search_path', format ('%I', $1::text), true)", 1 },
+    { "ketenctl_retention_path_back", "SELECT set_config ('search_path', $1, true)", 1 },
+    { "ketenctl_retention_path_now", "SELECT current_setting ('search_path')", 0 },
+    { "ketenctl_retention_streams_receiver",
+      "DELETE FROM kb_inbox_stream WHERE sender = 'intake' AND stream = ANY ($1::text[])", 1 },
+};
+/* Whether the receiver schema $1 has stream positions (it may never have run). */
+static const ketenctl_statement_t s_positions_there = {
+    "ketenctl_retention_positions_there",
+    "SELECT to_regclass (format ('%I.kb_inbox_stream', $1::text)) IS NOT NULL", 1
+};
+/* each receiver of intake's person streams: its schema's key, the prefix */
+static const struct
+{
+    const char *key, *prefix;
+} s_person_links[] = { { "zorg/schema", "" }, { "tracking/schema", "tracking:" } };
+#define S_PERSON_LINKS (sizeof s_person_links / sizeof s_person_links[0])
 
 /* Dead letters of one daemon's schema (its connection's search_path):
    $1 dead_letter_days. Whether the schema has link tables is asked on
@@ -254,6 +300,77 @@ done:
     return rc;
 }
 
+/* Removes the positions of the persons' streams towards each receiver:
+   counts[2 * i] sender rows, counts[2 * i + 1] receiver rows of link i;
+   audited in intake's log. 0 or -1 (database error, rolled back). */
+static int
+s_purge_positions (const ketenctl_t *ctx, kb_db_t *intake, const char *subjects, bool dry_run,
+                   long counts[2 * S_PERSON_LINKS])
+{
+    char tables[2 * S_PERSON_LINKS][80];
+    const char *names[2 * S_PERSON_LINKS];
+    kb_db_rc_t db_rc;
+    char path[256];
+    if (ketenctl_db_prepare (intake, s_stream_statements, 6) || kb_db_begin (intake) != KB_DB_OK)
+        return -1;
+    PGresult *now = kb_db_run (intake, "ketenctl_retention_path_now", 0, NULL, NULL, NULL, &db_rc);
+    if (!now)
+        goto failed;
+    snprintf (path, sizeof path, "%s", PQgetvalue (now, 0, 0));
+    PQclear (now);
+    for (size_t i = 0; i < S_PERSON_LINKS; i++) {
+        const char *schema = kb_config_str (ctx->config, s_person_links[i].key);
+        snprintf (tables[2 * i], sizeof tables[0], "kb_link_stream:%s", schema);
+        snprintf (tables[2 * i + 1], sizeof tables[0], "%s.kb_inbox_stream", schema);
+        names[2 * i] = tables[2 * i];
+        names[2 * i + 1] = tables[2 * i + 1];
+        counts[2 * i] = counts[2 * i + 1] = 0;
+        PGresult *res = ketenctl_db_query (intake, &s_positions_there, (const char *[]){ schema },
+                                           &db_rc);
+        bool there = res && PQgetvalue (res, 0, 0)[0] == 't';
+        PQclear (res);
+        if (!res)
+            goto failed;
+        if (!there)
+            continue; /* that receiver never ran: its streams still wait */
+        const char *sv[2] = { subjects, s_person_links[i].prefix };
+        if (!(res = kb_db_run (intake, "ketenctl_retention_streams_lock", 2, sv, NULL, NULL,
+                               &db_rc)))
+            goto failed;
+        PQclear (res);
+        if (!(res = kb_db_run (intake, "ketenctl_retention_streams_sender", 2, sv, NULL, NULL,
+                               &db_rc)))
+            goto failed;
+        char *gone = strdup (PQgetvalue (res, 0, 0));
+        counts[2 * i] = atol (PQgetvalue (res, 0, 1));
+        PQclear (res);
+        if (!gone)
+            goto failed;
+        res = kb_db_run (intake, "ketenctl_retention_path_to", 1, (const char *[]){ schema }, NULL,
+                         NULL, &db_rc);
+        PQclear (res);
+        PGresult *del = res ? kb_db_run (intake, "ketenctl_retention_streams_receiver", 1,
+                                         (const char *[]){ gone }, NULL, NULL, &db_rc)
+                            : NULL;
+        free (gone);
+        if (del)
+            counts[2 * i + 1] = atol (PQcmdTuples (del));
+        PQclear (del);
+        res = del ? kb_db_run (intake, "ketenctl_retention_path_back", 1, (const char *[]){ path },
+                               NULL, NULL, &db_rc)
+                  : NULL;
+        PQclear (res);
+        if (!res)
+            goto failed;
+    }
+    if (s_finish (intake, dry_run, names, counts, 2 * S_PERSON_LINKS))
+        return -1;
+    return 0;
+failed:
+    kb_db_rollback (intake);
+    return -1;
+}
+
 static int
 s_purge (const ketenctl_t *ctx, int argc, char *argv[])
 {
@@ -279,6 +396,7 @@ s_purge (const ketenctl_t *ctx, int argc, char *argv[])
     snprintf (dead_days, sizeof dead_days, "%lld",
               (long long) kb_config_int (ctx->config, "retention/dead_letter_days"));
     long dead_counts[S_LINK_SCHEMAS][2] = { { 0 } };
+    long position_counts[2 * S_PERSON_LINKS] = { 0 };
     bool dead_there[S_LINK_SCHEMAS] = { false };
 
     kb_db_t *zorg = NULL, *intake = NULL;
@@ -342,7 +460,11 @@ s_purge (const ketenctl_t *ctx, int argc, char *argv[])
     if (s_finish (zorg, dry_run, s_zorg_tables, zorg_counts, S_ZORG_TABLES))
         goto db_failed;
 
-    /* 3. dead letters, in each daemon's schema that has link tables */
+    /* 3. the link positions of the purged persons' streams */
+    if (s_purge_positions (ctx, intake, PQgetvalue (subjects, 0, 0), dry_run, position_counts))
+        goto db_failed;
+
+    /* 4. dead letters, in each daemon's schema that has link tables */
     for (size_t i = 0; i < S_LINK_SCHEMAS; i++) {
         int there = s_purge_dead (ctx, intake, s_link_schema_keys[i], dead_days, dry_run,
                                   dead_counts[i], &rc);
@@ -360,6 +482,11 @@ s_purge (const ketenctl_t *ctx, int argc, char *argv[])
         printf ("}, \"zorgtoewijzing\": {");
         for (size_t i = 0; i < S_ZORG_TABLES; i++)
             printf ("%s\"%s\": %ld", i ? ", " : "", s_zorg_tables[i], zorg_counts[i]);
+        printf ("}, \"link_positions\": {");
+        for (size_t i = 0; i < S_PERSON_LINKS; i++)
+            printf ("%s\"%s\": {\"sender\": %ld, \"receiver\": %ld}", i ? ", " : "",
+                    kb_config_str (ctx->config, s_person_links[i].key), position_counts[2 * i],
+                    position_counts[2 * i + 1]);
         printf ("}, \"dead_letters\": {");
         for (size_t i = 0, n = 0; i < S_LINK_SCHEMAS; i++)
             if (dead_there[i])
@@ -377,6 +504,10 @@ s_purge (const ketenctl_t *ctx, int argc, char *argv[])
         for (size_t i = 0; i < S_ZORG_TABLES; i++)
             printf ("%s %s %ld", i ? "," : "", s_zorg_tables[i], zorg_counts[i]);
         printf ("\n");
+        for (size_t i = 0; i < S_PERSON_LINKS; i++)
+            printf ("  link positions towards %s: intake %ld, receiver %ld\n",
+                    kb_config_str (ctx->config, s_person_links[i].key), position_counts[2 * i],
+                    position_counts[2 * i + 1]);
         for (size_t i = 0; i < S_LINK_SCHEMAS; i++)
             if (dead_there[i])
                 printf ("  dead letters in %s: received %ld, sent %ld\n",

@@ -914,6 +914,20 @@ test_retention (void **state)
               " '100 days', 'poison'), ('ret', 2, 'ret-dead-new', '\\x00', now (), 'poison');",
               gr, pr, gr, py);
     kbt_exec (db, sql);
+    /* R's stream has nothing left to deliver before its positions can go */
+    char positions_r[512], positions_y[512];
+    snprintf (positions_r, sizeof positions_r,
+              "SELECT (SELECT count(*) FROM intake.kb_link_stream WHERE stream = '%s')"
+              " + (SELECT count(*) FROM zorgtoewijzing.kb_inbox_stream WHERE sender = 'intake'"
+              " AND stream = '%s')", pr, pr);
+    snprintf (positions_y, sizeof positions_y,
+              "SELECT (SELECT count(*) FROM intake.kb_link_stream WHERE stream = '%s')"
+              " + (SELECT count(*) FROM zorgtoewijzing.kb_inbox_stream WHERE sender = 'intake'"
+              " AND stream = '%s')", py, py);
+    snprintf (sql, sizeof sql, "SELECT count(*) FROM intake.kb_outbox WHERE stream = '%s'"
+                               " AND acked_at IS NULL", pr);
+    assert_int_equal (kbt_wait_for_value (db, sql, 0, 10000), 0);
+    assert_int_equal (kbt_query_long (db, positions_r), 2);
     long gezinnen = kbt_query_long (db, "SELECT count(*) FROM zorgtoewijzing.gezin");
     long signals = kbt_query_long (db, "SELECT count(*) FROM intake.signal");
     long quarantine = kbt_query_long (db, "SELECT count(*) FROM intake.quarantine");
@@ -928,7 +942,9 @@ test_retention (void **state)
     s_expect (out, "consent 1, share 1");
     s_expect (out, "dead letters in intake: received 0, sent 1");
     s_expect (out, "dead letters in zorgtoewijzing: received 1, sent 0");
+    s_expect (out, "link positions towards zorgtoewijzing: intake 1, receiver 1");
     free (out);
+    assert_int_equal (kbt_query_long (db, positions_r), 2);
     assert_int_equal (kbt_query_long (db, "SELECT count(*) FROM zorgtoewijzing.gezin"), gezinnen);
     assert_int_equal (kbt_query_long (db, "SELECT count(*) FROM intake.signal"), signals);
 
@@ -967,6 +983,27 @@ test_retention (void **state)
                       0);
     assert_int_equal (kbt_query_longf (db, "SELECT count(*) FROM zorgtoewijzing.gezin_member"
                                            " WHERE pseudonym = '%s'", py),
+                      1);
+    /* R's link positions went on both sides, Y's stay */
+    assert_int_equal (kbt_query_long (db, positions_r), 0);
+    assert_int_equal (kbt_query_long (db, positions_y), 2);
+    assert_int_equal (kbt_query_long (db, "SELECT count(*) FROM intake.kb_audit WHERE"
+                                          " event = 'retention.purged' AND reason ="
+                                          " 'zorgtoewijzing.kb_inbox_stream' AND outcome ="
+                                          " 'purged:1'"),
+                      1);
+    /* a later signal about R starts the stream anew and is applied, not
+       taken for a duplicate of the purged position */
+    kbt_signal_t r2;
+    kbt_signal_init (&r2, 900);
+    snprintf (r2.case_ref, sizeof r2.case_ref, "RET-R2");
+    s_adult (&r2);
+    s_signal (cjg, &r2);
+    char *gr2 = s_gezin_of ("cjg-helmond", "RET-R2");
+    assert_string_not_equal (gr2, gr);
+    free (gr2);
+    assert_int_equal (kbt_query_longf (db, "SELECT last_seq FROM intake.kb_link_stream"
+                                           " WHERE stream = '%s'", pr),
                       1);
     /* audited with counts, the chains intact */
     assert_int_equal (kbt_query_long (db, "SELECT count(*) FROM zorgtoewijzing.kb_audit WHERE"
