@@ -48,6 +48,9 @@ intake_mailbox_recipient (const kb_envelope_t *env)
     case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE:
         /* the answer goes back to the organisation that asked */
         return env->regie_transfer_response->from_org;
+    case KETENBUS__V1__ENVELOPE__BODY_REJECT:
+        /* a refusal after the Ack, to the organisation that sent the message */
+        return env->reject->to_org;
     case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_ENDED:
         return env->regie_transfer_ended->to_org;
     case KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT:

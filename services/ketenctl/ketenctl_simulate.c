@@ -82,6 +82,7 @@ typedef struct
     int64_t t0, last_refill, last_progress;
     long sent[KETENCTL_SIM_KINDS], accepted[KETENCTL_SIM_KINDS], rejected[KETENCTL_SIM_KINDS];
     long duplicates, unanswered, skipped, answered, regie_missing, transfer_missing, deliveries;
+    long refused; /* KB30 Rejects in the mailboxes: refused after the Ack */
     long transfers; /* RegieAssignments with basis TRANSFER about our cases */
     bool aborted;
     char last_date[11]; /* the newest signal date sent: how far the region got */
@@ -318,6 +319,8 @@ s_on_deliver (s_sim_t *self, int client, const kb_envelope_t *reply)
     kb_envelope_t *inner = NULL;
     if (kb_codec_decode (d->envelope.data, d->envelope.len, 1 << 20, &inner) != KB_CODEC_OK)
         return;
+    if (inner->body_case == KETENBUS__V1__ENVELOPE__BODY_REJECT)
+        self->refused++;
     if (inner->body_case == KETENBUS__V1__ENVELOPE__BODY_REGIE_ASSIGNMENT &&
         inner->regie_assignment) {
         const Ketenbus__V1__RegieAssignment *ra = inner->regie_assignment;
@@ -572,14 +575,16 @@ s_summary (s_sim_t *self, long planned[KETENCTL_SIM_KINDS])
             s_sum (self->accepted),
             s_sum (self->rejected));
     printf ("  duplicate %ld, unanswered %ld, skipped %ld (no regisseur in time: %ld cases, "
-            "no new regisseur in time: %ld), transfers %ld, mailbox messages %ld\n",
+            "no new regisseur in time: %ld), transfers %ld, mailbox messages %ld (refused "
+            "after the ack: %ld)\n",
             self->duplicates,
             self->unanswered,
             self->skipped,
             self->regie_missing,
             self->transfer_missing,
             self->transfers,
-            self->deliveries);
+            self->deliveries,
+            self->refused);
     for (long *n = zhashx_first (self->codes); n; n = zhashx_next (self->codes))
         printf ("  rejected %s count=%ld\n", (const char *)zhashx_cursor (self->codes), *n);
 }

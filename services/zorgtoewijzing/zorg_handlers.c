@@ -27,6 +27,27 @@ s_refused (zorg_ctx_t *ctx, const char *event, const char *actor, const char *wh
                              "refused");
 }
 
+/* The organisation whose message was refused hears it in its mailbox: a
+   Reject with its own message id (intake forwards it as the correlation
+   id), KB30 and the refusal's key as the rule - it got an Ack at the door,
+   which only said the message was taken in. */
+static kb_db_rc_t
+s_tell_sender (zorg_ctx_t *ctx, const kb_envelope_t *env, const char *to_org, const char *why)
+{
+    if (!s_set (to_org))
+        return KB_DB_OK;
+    Ketenbus__V1__Reject r = KETENBUS__V1__REJECT__INIT;
+    r.message_id = (char *) (s_set (env->correlation_id) ? env->correlation_id : "");
+    r.code = (char *) ZORG_RC_REFUSED;
+    r.field = (char *) kb_codec_body_name (env);
+    r.rule = (char *) why;
+    r.to_org = (char *) to_org;
+    kb_envelope_t out = KETENBUS__V1__ENVELOPE__INIT;
+    out.body_case = KETENBUS__V1__ENVELOPE__BODY_REJECT;
+    out.reject = &r;
+    return zorg_store_send (ctx, to_org, &out, r.message_id);
+}
+
 int
 zorg_handlers_apply (kb_db_t *db, const char *sender, const char *stream, const char *message_id,
                      const void *payload, size_t len, void *arg, char *reason_buf, size_t reason_len)
@@ -67,12 +88,16 @@ zorg_handlers_apply (kb_db_t *db, const char *sender, const char *stream, const 
             if (rc == KB_DB_OK && refusal)
                 rc = s_refused (ctx, "transfer.refused", env->regie_transfer_request->from_org,
                                 refusal, message_id);
+            if (rc == KB_DB_OK && refusal)
+                rc = s_tell_sender (ctx, env, env->regie_transfer_request->from_org, refusal);
             break;
         case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE:
             rc = zorg_plan_transfer_response (ctx, env->regie_transfer_response, message_id, &refusal);
             if (rc == KB_DB_OK && refusal)
                 rc = s_refused (ctx, "transfer.response_refused", env->regie_transfer_response->to_org,
                                 refusal, message_id);
+            if (rc == KB_DB_OK && refusal)
+                rc = s_tell_sender (ctx, env, env->regie_transfer_response->to_org, refusal);
             break;
         case KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT: {
             /* the organisation that acted, as intake authenticated it */
@@ -81,6 +106,8 @@ zorg_handlers_apply (kb_db_t *db, const char *sender, const char *stream, const 
                                     ? c->assigning_org
                                     : c->provider_org;
             rc = zorg_care_apply (ctx, c, message_id, s_set (actor) ? actor : sender, &refusal);
+            if (rc == KB_DB_OK && refusal)
+                rc = s_tell_sender (ctx, env, actor, refusal);
             break;
         }
         case KETENBUS__V1__ENVELOPE__BODY_PLAN_REGISTERED:
@@ -88,6 +115,8 @@ zorg_handlers_apply (kb_db_t *db, const char *sender, const char *stream, const 
             if (rc == KB_DB_OK && refusal)
                 rc = s_refused (ctx, "plan.register_refused", env->plan_registered->regisseur_org,
                                 refusal, message_id);
+            if (rc == KB_DB_OK && refusal)
+                rc = s_tell_sender (ctx, env, env->plan_registered->regisseur_org, refusal);
             break;
         case KETENBUS__V1__ENVELOPE__BODY_CONSENT_GRANT: {
             const Ketenbus__V1__ConsentGrant *g = env->consent_grant;

@@ -9,6 +9,10 @@
 
 /* Largest envelope accepted on the link. */
 #define ZORG_MAX_MESSAGE_BYTES (1024 * 1024)
+/* The retourcode of a Reject that zorgtoewijzing puts in the sender's
+   mailbox: the message passed intake's checks, but the state of the plan,
+   transfer or toewijzing refuses it (the rule names why). */
+#define ZORG_RC_REFUSED "KB30"
 
 /* kb_link_apply_fn; arg is a zorg_ctx_t *. Unknown or malformed bodies
    are KB_LINK_POISON with a reason; a lost connection KB_LINK_RETRY. */

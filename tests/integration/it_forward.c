@@ -135,6 +135,8 @@ s_key_of (const kb_envelope_t *env)
         return env->regie_assignment->transfer_id;
     case KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT:
         return env->care_assignment->toewijzing_id;
+    case KETENBUS__V1__ENVELOPE__BODY_REJECT:
+        return env->reject->message_id;
     default:
         return "";
     }
@@ -438,6 +440,25 @@ test_care_assignment_through_intake (void **state)
                                        "SELECT count(*) FROM zorgtoewijzing.toewijzing"
                                        " WHERE id IN ('TW-FWD-R1', 'TW-FWD-R2')"),
                       0);
+    /* each refused sender hears it in its mailbox, about its own message */
+    struct {
+        int partner;
+        const char *org, *message_id;
+    } refused[] = { { KBT_WIJKTEAM, "wijkteam-deurne", nw.message_id },
+                    { KBT_CJG, "cjg-helmond", nc.message_id } };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        kb_client_t *box = s_mailbox (kbt_intake_client (s_intake, refused[i].partner));
+        kb_envelope_t *rej = s_await (box, KETENBUS__V1__ENVELOPE__BODY_REJECT,
+                                      refused[i].message_id, 20000);
+        assert_non_null (rej);
+        assert_string_equal (rej->reject->to_org, refused[i].org);
+        assert_string_equal (rej->reject->code, "KB30");
+        assert_string_equal (rej->reject->field, "care_assignment");
+        assert_string_equal (rej->reject->rule, "not_gemeente_or_regisseur");
+        assert_string_equal (rej->correlation_id, refused[i].message_id);
+        kb_codec_free (&rej);
+        kb_client_destroy (&box);
+    }
     kb_client_destroy (&vt);
     kb_client_destroy (&cjg);
     kb_client_destroy (&wijkteam);

@@ -52,6 +52,13 @@ test_recipient_of_each_partner_body (void **state)
     ended.to_org = "veiligthuis-peel";
     assert_string_equal (intake_mailbox_recipient (&env), "veiligthuis-peel");
 
+    /* a refusal after the Ack: back to the organisation that sent the message */
+    Ketenbus__V1__Reject reject = KETENBUS__V1__REJECT__INIT;
+    reject.to_org = "wijkteam-deurne";
+    env.body_case = KETENBUS__V1__ENVELOPE__BODY_REJECT;
+    env.reject = &reject;
+    assert_string_equal (intake_mailbox_recipient (&env), "wijkteam-deurne");
+
     /* a toewijzing goes to its provider */
     Ketenbus__V1__CareAssignment care = KETENBUS__V1__CARE_ASSIGNMENT__INIT;
     care.provider_org = "zorg-de-peel";
