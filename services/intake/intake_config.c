@@ -13,7 +13,7 @@ const kb_config_key_t intake_config_keys[] = {
     { "intake/heartbeat_ms", KB_CFG_INT, "5000", 0, 600000, "ZMTP heartbeat interval to detect dead partners" },
     { "intake/server_cert", KB_CFG_STRING, NULL, 0, 0, "CURVE secret certificate of intake (mode 600)" },
     { "security/refresh_ms", KB_CFG_INT, "500", 50, 60000, "how often the partner registry is reloaded (revocation delay)" },
-    { "security/max_age_ms", KB_CFG_INT, "30000", 1000, 3600000, "registry older than this (database down) refuses everyone" },
+    { "security/max_age_ms", KB_CFG_INT, "30000", 1000, 3600000, "registry older than this (database down) refuses everyone; at least twice security/refresh_ms" },
     { "pseudonym/key_file", KB_CFG_STRING, NULL, 0, 0, "regional HMAC key for BSN pseudonyms (hex, 32+ bytes, mode 600)" },
     { "region/gemeenten", KB_CFG_STRING, NULL, 0, 0, "comma-separated CBS codes of the region's gemeenten" },
     { "link/zorgtoewijzing", KB_CFG_STRING, "ipc:///run/ketenbus/zorgtoewijzing.link", 0, 0, "link endpoint of zorgtoewijzing (ipc in a 0700 directory: the links rely on file permissions)" },

@@ -82,7 +82,7 @@ s_gezin_usage (FILE *out)
 {
     fprintf (out,
              "usage: ketenctl gezin show (--bsn BSN | --pseudonym P | --ref GEZIN_REF |\n"
-             "                            --org ORG --case-ref REF) [--json]\n"
+             "                            --org ORG --case-ref REF) [--as-org ORG] [--json]\n"
              "  the gezin, its members (pseudonym prefix, birth year, role), the active\n"
              "  plan with regisseur, casemanager, basis and rule, the involved\n"
              "  organisations, pending transfers and open escalations\n"
@@ -91,6 +91,8 @@ s_gezin_usage (FILE *out)
              "  --pseudonym  a member's pseudonym (64 hex characters)\n"
              "  --ref        a gezin reference (a merged gezin shows the one it joined)\n"
              "  --org, --case-ref  a partner's own case reference\n"
+             "  --as-org     what organisation ORG may see (Verwijsindex): a gezin it is not\n"
+             "               involved with answers exactly like an unknown gezin\n"
              "  --json       one JSON object for scripts\n"
              "  exit 0 shown, 1 no gezin found, 2 usage, 3 database unreachable\n");
 }
@@ -255,6 +257,7 @@ static int
 s_gezin_show (const ketenctl_t *ctx, int argc, char *argv[])
 {
     const char *bsn = NULL, *pseudonym = NULL, *ref = NULL, *org = NULL, *case_ref = NULL;
+    const char *as_org = NULL;
     bool json = false;
     const ketenctl_option_t options[] = {
         { .name = "bsn", .text = &bsn },
@@ -262,6 +265,7 @@ s_gezin_show (const ketenctl_t *ctx, int argc, char *argv[])
         { .name = "ref", .text = &ref },
         { .name = "org", .text = &org },
         { .name = "case-ref", .text = &case_ref },
+        { .name = "as-org", .text = &as_org },
         { .name = "json", .flag = &json },
         { .name = NULL },
     };
@@ -270,9 +274,9 @@ s_gezin_show (const ketenctl_t *ctx, int argc, char *argv[])
     if (operand < 0)
         return rc;
     int keys = (bsn != NULL) + (pseudonym != NULL) + (ref != NULL) + (org || case_ref);
-    if (operand < argc || keys != 1 || (!org != !case_ref)) {
+    if (operand < argc || keys != 1 || (!org != !case_ref) || (as_org && org)) {
         ketenctl_err ("gezin show needs exactly one of --bsn, --pseudonym, --ref or "
-                      "--org with --case-ref");
+                      "--org with --case-ref (--as-org goes with the first three)");
         s_gezin_usage (stderr);
         return KETENCTL_USAGE;
     }
@@ -291,7 +295,7 @@ s_gezin_show (const ketenctl_t *ctx, int argc, char *argv[])
     if (org)
         zrc = zorg_gezin_show_case (db, org, case_ref, &g->info);
     else
-        zrc = zorg_gezin_show (db, bsn ? key : pseudonym ? pseudonym : ref, NULL, &g->info);
+        zrc = zorg_gezin_show (db, bsn ? key : pseudonym ? pseudonym : ref, as_org, &g->info);
     /* through a partner's reference, the partner's view was checked;
        the operator sees the whole gezin, escalations included */
     if (org && zrc == ZORG_OK)
@@ -311,7 +315,10 @@ s_gezin_show (const ketenctl_t *ctx, int argc, char *argv[])
         goto done;
     }
     if ((rc = ketenctl_audit_read (db, "operator.gezin_shown", g->info.gezin_ref,
-                                   org ? "case_ref" : bsn ? "bsn" : "reference"))
+                                   org      ? "case_ref"
+                                   : as_org ? "as_org"
+                                   : bsn    ? "bsn"
+                                            : "reference"))
         != KETENCTL_OK)
         goto done;
     if (json)

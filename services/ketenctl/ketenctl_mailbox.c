@@ -144,12 +144,16 @@ ketenctl_mailbox_describe (const kb_envelope_t *env, char *buf, size_t size)
             s_add (buf,
                    size,
                    &used,
-                   " event=%s gezin=%s other_org=%s other_org_type=%s other_is_regisseur=%s",
+                   " event=%s gezin=%s case_ref=%s other_org=%s other_org_type=%s"
+                   " other_is_regisseur=%s other_contact=\"%s\" other_phone=%s",
                    s_enum (&ketenbus__v1__match_event__descriptor, m->event, e1, sizeof e1),
                    ketenctl_or_dash (m->gezin_ref),
+                   ketenctl_or_dash (m->partner_case_ref),
                    ketenctl_or_dash (m->other_org),
                    kb_org_type_name (m->other_org_type),
-                   m->other_is_regisseur ? "true" : "false");
+                   m->other_is_regisseur ? "true" : "false",
+                   m->other_contact_name ? m->other_contact_name : "",
+                   ketenctl_or_dash (m->other_contact_phone));
             break;
         }
         case KETENBUS__V1__ENVELOPE__BODY_REGIE_ASSIGNMENT: {
@@ -157,12 +161,16 @@ ketenctl_mailbox_describe (const kb_envelope_t *env, char *buf, size_t size)
             s_add (buf,
                    size,
                    &used,
-                   " gezin=%s plan=%s regisseur_org=%s regisseur_org_type=%s basis=%s",
+                   " gezin=%s case_ref=%s plan=%s regisseur_org=%s regisseur_org_type=%s"
+                   " basis=%s casemanager=\"%s\" phone=%s",
                    ketenctl_or_dash (a->gezin_ref),
+                   ketenctl_or_dash (a->partner_case_ref),
                    ketenctl_or_dash (a->plan_ref),
                    ketenctl_or_dash (a->regisseur_org),
                    kb_org_type_name (a->regisseur_org_type),
-                   s_enum (&ketenbus__v1__regie_basis__descriptor, a->basis, e1, sizeof e1));
+                   s_enum (&ketenbus__v1__regie_basis__descriptor, a->basis, e1, sizeof e1),
+                   a->casemanager_name ? a->casemanager_name : "",
+                   ketenctl_or_dash (a->casemanager_phone));
             if (a->rule_name && *a->rule_name)
                 s_add (buf, size, &used, " rule=%s", a->rule_name);
             if (a->transfer_id && *a->transfer_id)
@@ -177,12 +185,18 @@ ketenctl_mailbox_describe (const kb_envelope_t *env, char *buf, size_t size)
               buf,
               size,
               &used,
-              " transfer=%s plan=%s from=%s to=%s reason=%s",
+              " transfer=%s plan=%s case_ref=%s from=%s to=%s reason=%s",
               ketenctl_or_dash (t->transfer_id),
               ketenctl_or_dash (t->plan_ref),
+              ketenctl_or_dash (t->partner_case_ref),
               ketenctl_or_dash (t->from_org),
               ketenctl_or_dash (t->to_org),
               s_enum (&ketenbus__v1__regie_transfer_reason__descriptor, t->reason, e1, sizeof e1));
+            if (t->deadline_at_ms > 0) {
+                char deadline[32];
+                ketenctl_utc (t->deadline_at_ms, deadline, sizeof deadline);
+                s_add (buf, size, &used, " deadline=%s", deadline);
+            }
             break;
         }
         case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE: {
@@ -213,9 +227,10 @@ ketenctl_mailbox_describe (const kb_envelope_t *env, char *buf, size_t size)
             s_add (buf,
                    size,
                    &used,
-                   " transfer=%s plan=%s from=%s proposed=%s end=%s",
+                   " transfer=%s plan=%s case_ref=%s from=%s proposed=%s end=%s",
                    ketenctl_or_dash (t->transfer_id),
                    ketenctl_or_dash (t->plan_ref),
+                   ketenctl_or_dash (t->partner_case_ref),
                    ketenctl_or_dash (t->from_org),
                    ketenctl_or_dash (t->proposed_org),
                    s_enum (&ketenbus__v1__transfer_end__descriptor, t->end, e1, sizeof e1));
@@ -235,6 +250,19 @@ ketenctl_mailbox_describe (const kb_envelope_t *env, char *buf, size_t size)
               ketenctl_or_dash (a->assigning_org),
               ketenctl_or_dash (a->product_category),
               s_enum (&ketenbus__v1__pyramid_level__descriptor, a->pyramid_level, e2, sizeof e2));
+            break;
+        }
+        case KETENBUS__V1__ENVELOPE__BODY_REJECT: {
+            /* zorgtoewijzing refused one of our messages after intake's Ack */
+            const Ketenbus__V1__Reject *r = env->reject;
+            s_add (buf,
+                   size,
+                   &used,
+                   " refused_message=%s code=%s field=%s rule=%s",
+                   ketenctl_or_dash (r->message_id),
+                   ketenctl_or_dash (r->code),
+                   ketenctl_or_dash (r->field),
+                   ketenctl_or_dash (r->rule));
             break;
         }
         default:

@@ -270,11 +270,15 @@ static void
 s_audit_usage (FILE *out)
 {
     fprintf (out,
-             "usage: ketenctl audit verify [--schema S]\n"
+             "usage: ketenctl audit verify [--schema S [--expect SEQ:HASH]]\n"
              "  checks the hash chain of the audit log of schema S, or of every schema\n"
-             "  that has a kb_audit table; exit 0 when intact, 1 when broken (that answer\n"
-             "  only), 2 when a log could not be read (no kb_audit table in S, no right\n"
-             "  to read it), 3 when the database could not be reached\n");
+             "  that has a kb_audit table, and prints each chain's head (SEQ:HASH); keep\n"
+             "  that line outside the database (a ticket, another system): with --expect\n"
+             "  a head recorded earlier must still be in the chain, which also catches a\n"
+             "  log rewritten whole by someone with the database's credentials.\n"
+             "  exit 0 when intact, 1 when broken or not matching --expect (that answer\n"
+             "  only), 2 when a log could not be read (no such schema, no kb_audit table\n"
+             "  in S, no right to read it), 3 when the database could not be reached\n");
 }
 
 /* The exit code of a log that could not be read: never 1, which a script
@@ -285,9 +289,56 @@ s_audit_unread_rc (int db_rc)
     return db_rc == KB_DB_RETRY ? KETENCTL_UNREACHABLE : KETENCTL_USAGE;
 }
 
+static const ketenctl_statement_t s_audit_row_hash_statement = {
+    "ketenctl_audit_row_hash",
+    "SELECT encode (hash, 'hex') FROM kb_audit WHERE seq = $1::bigint",
+    1
+};
+
+/* Whether the chain still holds the head recorded as expect ("SEQ:HASH",
+   HASH in hex): the row SEQ has that hash. Returns KETENCTL_OK, or
+   KETENCTL_FAILED with a line printed, or another exit code. */
+static int
+s_audit_expect (kb_db_t *db, const char *schema, const char *expect, long last_seq)
+{
+    const char *colon = strchr (expect, ':');
+    char seq[24];
+    if (!colon || colon == expect || (size_t)(colon - expect) >= sizeof seq
+        || strspn (expect, "0123456789") != (size_t)(colon - expect)
+        || strlen (colon + 1) != 2 * KB_AUDIT_HASH_SIZE
+        || strspn (colon + 1, "0123456789abcdef") != 2 * KB_AUDIT_HASH_SIZE) {
+        ketenctl_err ("invalid value for --expect: want SEQ:HASH as printed by audit verify");
+        return KETENCTL_USAGE;
+    }
+    snprintf (seq, sizeof seq, "%.*s", (int)(colon - expect), expect);
+    if (atol (seq) > last_seq) {
+        printf ("audit chain broken: it ends at row %ld before the recorded head %s"
+                " schema=\"%s\"\n",
+                last_seq, seq, schema);
+        return KETENCTL_FAILED;
+    }
+    kb_db_rc_t db_rc;
+    PGresult *res = ketenctl_db_query (db, &s_audit_row_hash_statement, (const char *[]){ seq },
+                                       &db_rc);
+    if (!res) {
+        ketenctl_err ("could not read row %s of the audit log of schema \"%s\"", seq, schema);
+        return s_audit_unread_rc (db_rc);
+    }
+    int rc = KETENCTL_OK;
+    if (PQntuples (res) != 1 || strcmp (PQgetvalue (res, 0, 0), colon + 1) != 0) {
+        printf ("audit chain broken: row %s is not the recorded head (the log was rewritten)"
+                " schema=\"%s\"\n",
+                seq, schema);
+        rc = KETENCTL_FAILED;
+    }
+    PQclear (res);
+    return rc;
+}
+
 /* Verifies one schema's log; returns an exit code. */
 static int
-s_audit_verify_schema (const ketenctl_t *ctx, const char *schema, bool *broken)
+s_audit_verify_schema (const ketenctl_t *ctx, const char *schema, const char *expect,
+                       bool *broken)
 {
     int rc;
     kb_db_t *db = ketenctl_db_open (ctx, schema, false, &rc);
@@ -301,8 +352,14 @@ s_audit_verify_schema (const ketenctl_t *ctx, const char *schema, bool *broken)
     kb_audit_verify_result_t result;
     int vrc = kb_audit_verify (db, &result);
     if (vrc == 0) {
-        printf ("audit chain intact rows=%ld schema=\"%s\"\n", result.rows_checked, schema);
-        rc = KETENCTL_OK;
+        char head[2 * KB_AUDIT_HASH_SIZE + 1];
+        for (int i = 0; i < KB_AUDIT_HASH_SIZE; i++)
+            snprintf (head + 2 * i, 3, "%02x", result.last_hash[i]);
+        printf ("audit chain intact rows=%ld schema=\"%s\" head=%ld:%s\n", result.rows_checked,
+                schema, result.last_seq, head);
+        rc = expect ? s_audit_expect (db, schema, expect, result.last_seq) : KETENCTL_OK;
+        if (rc == KETENCTL_FAILED)
+            *broken = true;
     } else if (vrc == KB_AUDIT_BROKEN) {
         printf ("audit chain broken at row %ld: %s schema=\"%s\"\n",
                 result.first_bad_seq,
@@ -328,17 +385,23 @@ static const ketenctl_statement_t s_audit_schemas_statement = {
 static int
 s_audit_verify (const ketenctl_t *ctx, int argc, char *argv[])
 {
-    const char *only = NULL;
+    const char *only = NULL, *expect = NULL;
     const ketenctl_option_t options[] = {
         { .name = "schema", .text = &only },
+        { .name = "expect", .text = &expect },
         { .name = NULL },
     };
     int rc;
     if (ketenctl_options_only (argc, argv, options, s_audit_usage, &rc))
         return rc;
     bool broken = false;
+    if (expect && !only) {
+        ketenctl_err ("--expect needs --schema: a recorded head belongs to one log");
+        s_audit_usage (stderr);
+        return KETENCTL_USAGE;
+    }
     if (only)
-        return s_audit_verify_schema (ctx, only, &broken);
+        return s_audit_verify_schema (ctx, only, expect, &broken);
 
     /* Every schema with an audit log; the intake schema is migrated first
        so that a fresh database has (an empty) one. */
@@ -354,7 +417,7 @@ s_audit_verify (const ketenctl_t *ctx, int argc, char *argv[])
     }
     int other = KETENCTL_OK;
     for (int i = 0; i < PQntuples (res); i++) {
-        int one = s_audit_verify_schema (ctx, PQgetvalue (res, i, 0), &broken);
+        int one = s_audit_verify_schema (ctx, PQgetvalue (res, i, 0), NULL, &broken);
         if (one != KETENCTL_OK)
             other = one;
     }

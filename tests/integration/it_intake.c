@@ -719,6 +719,13 @@ test_refuses_unsafe_pseudonym_key (void **state)
     assert_int_not_equal (kbt_intake_start_expect_exit (s_intake, e1, 10000), 0);
     assert_true (kbt_intake_log_count (s_intake, "is missing") >= 1);
     free (other);
+    /* a registry age limit below two reloads would refuse partners most
+       of the time: a configuration error naming the key */
+    const char *e2[] = { "KETENBUS_SECURITY_REFRESH_MS=1000", "KETENBUS_SECURITY_MAX_AGE_MS=1500",
+                         "KETENBUS_INTAKE_ENDPOINT=ipc://@kb-it-intake-refuse", NULL };
+    assert_int_equal (kbt_intake_start_expect_exit (s_intake, e2, 10000), 2);
+    assert_true (kbt_intake_log_count (s_intake, "invalid value for key \"security/max_age_ms\"")
+                 >= 1);
 }
 
 /* (inproc skips security mechanisms altogether, so this uses ipc.)

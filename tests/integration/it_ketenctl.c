@@ -465,7 +465,25 @@ test_audit_verify_and_tamper (void **state)
     assert_non_null (strstr (out, "audit chain intact rows=3"));
     free (out);
     assert_int_equal (s_run (&out, "audit", "verify", "--schema", "intake"), 0);
+    /* the head, to be kept outside the database, and checked later */
+    const char *at = strstr (out, " head=3:");
+    assert_non_null (at);
+    char head[80];
+    snprintf (head, sizeof head, "%.*s", (int) strcspn (at + 6, "\n"), at + 6);
+    assert_int_equal (strlen (head), 2 + 64);
     free (out);
+    assert_int_equal (s_run (NULL, "audit", "verify", "--schema", "intake", "--expect", head), 0);
+    char other_head[80];
+    snprintf (other_head, sizeof other_head, "%s", head);
+    other_head[2] = other_head[2] == '0' ? '1' : '0';
+    assert_int_equal (s_run (&out, "audit", "verify", "--schema", "intake", "--expect",
+                             other_head),
+                      1);
+    if (!strstr (out, "row 3 is not the recorded head"))
+        fail_msg ("unexpected output: %s", out);
+    free (out);
+    assert_int_equal (s_run (NULL, "audit", "verify", "--schema", "intake", "--expect", "3"), 2);
+    assert_int_equal (s_run (NULL, "audit", "verify", "--expect", head), 2);
 
     kbt_exec (s_conninfo, "ALTER TABLE intake.kb_audit DISABLE TRIGGER ALL");
     kbt_exec (s_conninfo, "UPDATE intake.kb_audit SET reason = 'someone-else' WHERE seq = 2");
@@ -489,6 +507,21 @@ test_audit_verify_and_tamper (void **state)
     assert_int_equal (kbt_query_long (s_conninfo, "SELECT count(*) FROM pg_namespace"
                                                   " WHERE nspname = 'intkae'"),
                       0);
+    /* a log wiped with its head reset is an intact empty chain - only the
+       head recorded outside the database tells */
+    kbt_exec (s_conninfo, "ALTER TABLE intake.kb_audit DISABLE TRIGGER ALL;"
+                          "DELETE FROM intake.kb_audit;"
+                          "ALTER TABLE intake.kb_audit ENABLE TRIGGER ALL;"
+                          "ALTER TABLE intake.kb_audit_head DISABLE TRIGGER ALL;"
+                          "UPDATE intake.kb_audit_head SET last_seq = 0,"
+                          " last_hash = decode (repeat ('00', 32), 'hex');"
+                          "ALTER TABLE intake.kb_audit_head ENABLE TRIGGER ALL");
+    assert_int_equal (s_run (NULL, "audit", "verify", "--schema", "intake"), 0);
+    assert_int_equal (s_run (&out, "audit", "verify", "--schema", "intake", "--expect", head),
+                      1);
+    if (!strstr (out, "it ends at row 0 before the recorded head 3"))
+        fail_msg ("unexpected output: %s", out);
+    free (out);
 }
 
 /*  ---------------------------------------------------------------------

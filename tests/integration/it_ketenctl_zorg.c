@@ -362,6 +362,27 @@ test_gezin_show (void **state)
     assert_int_equal (s_run (&out, "gezin", "show", "--bsn", bsn), 1);
     assert_null (strstr (out, bsn));
     free (out);
+    /* as a partner sees it: an involved one sees the gezin, one that is
+       not gets exactly the answer of an unknown gezin */
+    assert_int_equal (s_run (&out, "gezin", "show", "--pseudonym", pseudonym, "--as-org",
+                             "wijkteam-deurne"),
+                      0);
+    snprintf (line, sizeof line, "gezin %s\n", g);
+    s_expect (out, line);
+    free (out);
+    char *unknown = NULL;
+    assert_int_equal (s_run (&unknown, "gezin", "show", "--pseudonym", other, "--as-org",
+                             "veiligthuis-peel"),
+                      1);
+    assert_int_equal (s_run (&out, "gezin", "show", "--pseudonym", pseudonym, "--as-org",
+                             "veiligthuis-peel"),
+                      1);
+    assert_string_equal (out, unknown);
+    free (out);
+    free (unknown);
+    assert_int_equal (s_run (NULL, "gezin", "show", "--org", "cjg-helmond", "--case-ref", "K-A",
+                             "--as-org", "cjg-helmond"),
+                      2);
     free (plan);
     free (g);
     kb_client_destroy (&cjg);
@@ -631,6 +652,9 @@ test_mailbox_replay_prints_in_order_and_acks (void **state)
                       0);
     s_expect_replayed (out, org, before + 2, last);
     s_expect (out, ", not acknowledged\n");
+    /* what the partner needs to act: its own reference, the contact */
+    s_expect (out, " case_ref=");
+    s_expect (out, " casemanager=\"casemanager team Noord\" phone=0492-123456");
     free (out);
     free (argv_from);
     assert_int_equal (kbt_query_long (s_intake->conninfo, sql), acked);
