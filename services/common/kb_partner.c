@@ -150,6 +150,12 @@ kb_partner_by_org (kb_partner_cache_t *self, const char *org_id)
     return s_fresh (self) ? zhashx_lookup (self->by_org, org_id) : NULL;
 }
 
+bool
+kb_partner_cache_fresh (kb_partner_cache_t *self)
+{
+    return s_fresh (self);
+}
+
 size_t
 kb_partner_cache_size (kb_partner_cache_t *self)
 {

@@ -72,6 +72,7 @@ typedef struct {
     s_item_kind_t kind;
     intake_reject_t reject;
     bool quarantine;           /* raw bytes go to quarantine */
+    bool unanswered;           /* registry stale: no answer, the partner's retry decides */
     Ketenbus__V1__StoredSignal stored;
     Ketenbus__V1__PseudoPerson members[INTAKE_MAX_HOUSEHOLD];
     Ketenbus__V1__PseudoPerson *member_ptrs[INTAKE_MAX_HOUSEHOLD];
@@ -110,6 +111,7 @@ struct _intake_server_t {
     intake_mailbox_t *mailbox;
     int mailbox_keep_s;
     int64_t pruned_at;
+    int64_t stale_logged_at;   /* the last "registry stale" warning (one per 10 s) */
     char *gemeenten_buf;
     const char *gemeenten[S_MAX_GEMEENTEN];
     int ngemeenten;
@@ -599,6 +601,28 @@ s_item_reject (s_item_t *item, const char *code, const char *field, const char *
     snprintf (item->reject.rule, sizeof item->reject.rule, "%s", rule);
 }
 
+/* A sender intake cannot find: refused when the registry is current
+   (revoked after the handshake; the connection stays open in libzmq).
+   When the registry could not be read for security/max_age_ms (the
+   database is away), nobody is served either - but that is no verdict on
+   the message: it is not answered and not quarantined, and the partner's
+   retry with the same id is decided once the registry is back. */
+static void
+s_item_unknown_sender (intake_server_t *self, s_item_t *item)
+{
+    s_item_reject (item, INTAKE_RC_PARTNER, "", "partner key unknown or revoked");
+    if (kb_partner_cache_fresh (self->partners))
+        return;
+    item->quarantine = false;
+    item->unanswered = true;
+    int64_t now = zclock_mono ();
+    if (now - self->stale_logged_at > 10000) {
+        kb_warning ("partner registry stale: messages left unanswered until it is read again,"
+                    " partners retry org=\"%s\"", item->org);
+        self->stale_logged_at = now;
+    }
+}
+
 /* Pseudonymises and fills item->stored; the BSN strings stay only in the
    decoded envelope, which is freed after the batch. */
 static void
@@ -907,9 +931,7 @@ s_item_decide (intake_server_t *self, s_item_t *item, const intake_validate_ctx_
     const kb_partner_t *partner = org ? kb_partner_by_org (self->partners, org) : NULL;
     snprintf (item->org, sizeof item->org, "%s", org ? org : "unknown");
     if (!partner) {
-        /* revoked after the handshake: the connection stays open in
-           libzmq, so every message is refused from now on */
-        s_item_reject (item, INTAKE_RC_PARTNER, "", "partner key unknown or revoked");
+        s_item_unknown_sender (self, item);
         return;
     }
     item->org_type = partner->org_type;
@@ -1259,6 +1281,8 @@ s_reply (intake_server_t *self, s_item_t *item)
         else
             self->accepted++;
     }
+    else if (item->unanswered)
+        return;
     else {
         reject.message_id = (char *) msg_id;
         reject.code = item->reject.code;
@@ -1417,7 +1441,7 @@ s_recheck_partners (intake_server_t *self, s_item_t *items, int n)
 {
     for (int i = 0; i < n; i++)
         if (items[i].kind != S_ITEM_REJECT && !kb_partner_by_org (self->partners, items[i].org))
-            s_item_reject (&items[i], INTAKE_RC_PARTNER, "", "partner key unknown or revoked");
+            s_item_unknown_sender (self, &items[i]);
 }
 
 /*  The loop overlaps the database with intake's own work: while

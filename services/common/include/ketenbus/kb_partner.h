@@ -32,6 +32,10 @@ int kb_partner_cache_refresh (kb_partner_cache_t *self, bool force);
    valid until the next refresh). */
 const kb_partner_t *kb_partner_by_key (kb_partner_cache_t *self, const char *public_key_z85);
 const kb_partner_t *kb_partner_by_org (kb_partner_cache_t *self, const char *org_id);
+/* Whether the registry was read within max_age_ms. When it was not (the
+   database is away), the lookups above find nobody: security fails closed,
+   but a caller can tell "revoked" from "cannot know now". */
+bool kb_partner_cache_fresh (kb_partner_cache_t *self);
 size_t kb_partner_cache_size (kb_partner_cache_t *self);
 
 /* Registry changes, used by ketenctl: each in its own transaction, audited,
