@@ -176,6 +176,12 @@ kb_partner_prepare (kb_db_t *db)
                        "RETURNING org_type, gebied, gemeente_code",
                        2))
         return -1;
+    if (kb_db_prepare (db, "partner_rekey",
+                       "UPDATE partner SET public_key = $2, revoked_at = NULL, "
+                       "revoked_reason = NULL WHERE org_id = $1 "
+                       "RETURNING org_type, gebied, gemeente_code",
+                       2))
+        return -1;
     return kb_outbox_prepare (db) || kb_audit_prepare (db) ? -1 : 0;
 }
 
@@ -280,6 +286,53 @@ kb_partner_revoke (kb_db_t *db, const char *org_id, const char *reason, const ch
     }
     kb_audit_entry_t entry = { .actor_org = "ketenbus", .actor_user = actor,
                                .event = "partner.revoked", .action = 'U',
+                               .subject_pseudonym = NULL, .reason = org_id,
+                               .outcome = "ok", .authorised = true };
+    if (kb_audit_append (db, &entry) != 0 || kb_db_commit (db) != KB_DB_OK) {
+        kb_db_rollback (db);
+        return KB_PARTNER_DB;
+    }
+    return KB_PARTNER_OK;
+}
+
+kb_partner_rc_t
+kb_partner_rekey (kb_db_t *db, const char *org_id, const char *public_key, const char *actor)
+{
+    if (!org_id || !public_key || strlen (public_key) != 40)
+        return KB_PARTNER_INVALID;
+    const char *params[2] = { org_id, public_key };
+    if (kb_db_begin (db) != KB_DB_OK)
+        return KB_PARTNER_DB;
+    kb_db_rc_t rc;
+    PGresult *res = kb_db_run (db, "partner_rekey", 2, params, NULL, NULL, &rc);
+    if (!res) {
+        /* the key is another organisation's */
+        bool taken = strcmp (kb_db_last_sqlstate (db), "23505") == 0;
+        kb_db_rollback (db);
+        return taken ? KB_PARTNER_EXISTS : KB_PARTNER_DB;
+    }
+    kb_partner_t partner;
+    memset (&partner, 0, sizeof partner);
+    bool found = PQntuples (res) == 1;
+    if (found) {
+        snprintf (partner.org_id, sizeof partner.org_id, "%s", org_id);
+        partner.org_type = atoi (PQgetvalue (res, 0, 0));
+        snprintf (partner.gebied, sizeof partner.gebied, "%s", PQgetvalue (res, 0, 1));
+        snprintf (partner.gemeente_code, sizeof partner.gemeente_code, "%s",
+                  PQgetvalue (res, 0, 2));
+    }
+    PQclear (res);
+    if (!found) {
+        kb_db_rollback (db);
+        return KB_PARTNER_NOT_FOUND;
+    }
+    /* a revoked partner is active again for zorgtoewijzing's directory too */
+    if (s_queue_update (db, &partner, true) != KB_DB_OK) {
+        kb_db_rollback (db);
+        return KB_PARTNER_DB;
+    }
+    kb_audit_entry_t entry = { .actor_org = "ketenbus", .actor_user = actor,
+                               .event = "partner.rekeyed", .action = 'U',
                                .subject_pseudonym = NULL, .reason = org_id,
                                .outcome = "ok", .authorised = true };
     if (kb_audit_append (db, &entry) != 0 || kb_db_commit (db) != KB_DB_OK) {

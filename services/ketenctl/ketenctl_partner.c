@@ -21,10 +21,14 @@ s_usage (FILE *out)
              "       ketenctl partner list\n"
              "       ketenctl partner show --org ID\n"
              "       ketenctl partner revoke --org ID [--reason TEXT]\n"
+             "       ketenctl partner rekey --org ID (--public-key Z85 | --cert PATH.pub)\n"
              "       ketenctl partner key-add --org ID (--box-key HEX | --box-key-file PATH.pub)\n"
              "       ketenctl partner key-retire --key-id ID\n"
              "  show prints the registry entry with the partner's box keys: the public keys\n"
              "  share payloads for it are sealed to (ketenctl seal), current ones first.\n"
+             "  rekey gives a partner a new CURVE key (rotation, or back after a revoke):\n"
+             "  the old key is refused from the next registry reload, the organisation\n"
+             "  keeps its id, plans, mailbox and regie.\n"
              "  key-add registers a box key (made with ketenctl keygen --box) for an active\n"
              "  partner; key-retire stops offering one (payloads sealed to it still resolve).\n"
              "  TYPE is one of: cjg, veiligheidshuis, ggd-vangnet, maatschappelijke-opvang,\n"
@@ -73,6 +77,29 @@ static const ketenctl_statement_t s_show_statement = {
     "FROM partner WHERE org_id = $1",
     1
 };
+
+/* The public key from --public-key or --cert, into out (41 bytes). */
+static int
+s_public_key_arg (const char *key, const char *cert_path, char out[41])
+{
+    if (cert_path) {
+        char err[512];
+        zcert_t *cert = kb_security_cert_load (cert_path, false, err, sizeof err);
+        if (!cert) {
+            ketenctl_err ("%s", err);
+            return KETENCTL_USAGE;
+        }
+        snprintf (out, 41, "%s", zcert_public_txt (cert));
+        zcert_destroy (&cert);
+        return KETENCTL_OK;
+    }
+    if (!s_z85_key_valid (key)) {
+        ketenctl_err ("invalid public key: expected 40 characters of Z85");
+        return KETENCTL_USAGE;
+    }
+    snprintf (out, 41, "%s", key);
+    return KETENCTL_OK;
+}
 
 static kb_db_t *
 s_open (const ketenctl_t *ctx, int *exit_rc)
@@ -130,22 +157,8 @@ s_add (const ketenctl_t *ctx, int argc, char *argv[])
         ketenctl_err ("invalid gemeente code \"%s\": expected 4 digits (CBS code)", gemeente);
         return KETENCTL_USAGE;
     }
-    if (cert_path) {
-        char err[512];
-        zcert_t *cert = kb_security_cert_load (cert_path, false, err, sizeof err);
-        if (!cert) {
-            ketenctl_err ("%s", err);
-            return KETENCTL_USAGE;
-        }
-        snprintf (partner.public_key, sizeof partner.public_key, "%s", zcert_public_txt (cert));
-        zcert_destroy (&cert);
-    } else {
-        if (!s_z85_key_valid (key)) {
-            ketenctl_err ("invalid public key: expected 40 characters of Z85");
-            return KETENCTL_USAGE;
-        }
-        snprintf (partner.public_key, sizeof partner.public_key, "%s", key);
-    }
+    if ((rc = s_public_key_arg (key, cert_path, partner.public_key)) != KETENCTL_OK)
+        return rc;
     snprintf (partner.org_id, sizeof partner.org_id, "%s", org);
     snprintf (partner.gebied, sizeof partner.gebied, "%s", gebied);
     snprintf (partner.gemeente_code, sizeof partner.gemeente_code, "%s", gemeente);
@@ -271,6 +284,57 @@ s_revoke (const ketenctl_t *ctx, int argc, char *argv[])
         default:
             ketenctl_err ("could not revoke partner \"%s\": database error (sqlstate %s)",
                           org,
+                          kb_db_last_sqlstate (db));
+            rc = KETENCTL_FAILED;
+            break;
+    }
+    kb_db_destroy (&db);
+    return rc;
+}
+
+static int
+s_rekey (const ketenctl_t *ctx, int argc, char *argv[])
+{
+    const char *org = NULL, *key = NULL, *cert_path = NULL;
+    const ketenctl_option_t options[] = {
+        { .name = "org", .text = &org },
+        { .name = "public-key", .text = &key },
+        { .name = "cert", .text = &cert_path },
+        { .name = NULL },
+    };
+    int rc;
+    int operand = ketenctl_options_parse (argc, argv, options, s_usage, &rc);
+    if (operand < 0)
+        return rc;
+    if (operand < argc || !org || (!key == !cert_path)) {
+        ketenctl_err ("partner rekey needs --org and one of --public-key or --cert");
+        s_usage (stderr);
+        return KETENCTL_USAGE;
+    }
+    char public_key[41];
+    if ((rc = s_public_key_arg (key, cert_path, public_key)) != KETENCTL_OK)
+        return rc;
+    kb_db_t *db = s_open (ctx, &rc);
+    if (!db)
+        return rc;
+    char actor[128];
+    ketenctl_actor (actor, sizeof actor);
+    switch (kb_partner_rekey (db, org, public_key, actor)) {
+        case KB_PARTNER_OK:
+            printf ("partner \"%s\" has a new key=%.8s and is active\n", org, public_key);
+            rc = KETENCTL_OK;
+            break;
+        case KB_PARTNER_NOT_FOUND:
+            ketenctl_err ("could not rekey partner \"%s\": no partner with this id", org);
+            rc = KETENCTL_FAILED;
+            break;
+        case KB_PARTNER_EXISTS:
+            ketenctl_err ("could not rekey partner \"%s\": the key belongs to another partner",
+                          org);
+            rc = KETENCTL_FAILED;
+            break;
+        default:
+            ketenctl_err ("could not rekey partner \"%s\": database error (sqlstate %s)", org,
                           kb_db_last_sqlstate (db));
             rc = KETENCTL_FAILED;
             break;
@@ -440,6 +504,7 @@ ketenctl_partner (const ketenctl_t *ctx, int argc, char *argv[])
         { "list", s_list },
         { "show", s_show },
         { "revoke", s_revoke },
+        { "rekey", s_rekey },
         { "key-add", s_key_add },
         { "key-retire", s_key_retire },
         { NULL, NULL },

@@ -106,7 +106,8 @@ test_help_and_usage (void **state)
         { "--help", NULL, NULL },           { "help", NULL, NULL },
         { "keygen", "--help", NULL },       { "partner", "--help", NULL },
         { "partner", "add", "--help" },     { "partner", "list", "--help" },
-        { "partner", "revoke", "--help" },  { "send-signal", "--help", NULL },
+        { "partner", "revoke", "--help" },  { "partner", "rekey", "--help" },
+        { "send-signal", "--help", NULL },
         { "import", "--help", NULL },       { "status", "--help", NULL },
         { "audit", "--help", NULL },        { "audit", "verify", "--help" },
         { "quarantine", "--help", NULL },   { "quarantine", "list", "--help" },
@@ -359,6 +360,36 @@ test_partner (void **state)
                                       "WHERE event = 'partner.revoked' "
                                       "AND actor_user IS NOT NULL"),
                       1);
+
+    /* the way back after a revocation: a new key, the same organisation */
+    char *cert3 = s_path ("p-cjg-new");
+    char *pub3 = s_path ("p-cjg-new.pub");
+    assert_int_equal (s_run (NULL, "keygen", "--out", cert3, "--force"), 0);
+    assert_int_equal (s_run (&out, "partner", "rekey", "--org", "cjg-helmond", "--cert", pub2), 1);
+    assert_non_null (strstr (out, "the key belongs to another partner"));
+    free (out);
+    assert_int_equal (s_run (NULL, "partner", "rekey", "--org", "nobody", "--cert", pub3), 1);
+    assert_int_equal (s_run (NULL, "partner", "rekey", "--cert", pub3), 2);
+    assert_int_equal (s_run (&out, "partner", "rekey", "--org", "cjg-helmond", "--cert", pub3), 0);
+    assert_non_null (strstr (out, "partner \"cjg-helmond\" has a new key="));
+    free (out);
+    char z85_new[64];
+    s_pub_key (pub3, z85_new);
+    char sql[256];
+    snprintf (sql, sizeof sql,
+              "SELECT count(*) FROM intake.partner WHERE org_id = 'cjg-helmond'"
+              " AND public_key = '%s' AND revoked_at IS NULL AND revoked_reason IS NULL",
+              z85_new);
+    assert_int_equal (kbt_query_long (s_conninfo, sql), 1);
+    assert_int_equal (s_run (&out, "partner", "list"), 0);
+    assert_null (strstr (out, "revoked"));
+    free (out);
+    assert_int_equal (kbt_query_long (s_conninfo,
+                                      "SELECT count(*) FROM intake.kb_audit "
+                                      "WHERE event = 'partner.rekeyed' AND reason = 'cjg-helmond'"),
+                      1);
+    free (cert3);
+    free (pub3);
     free (cert);
     free (pub);
     free (cert2);
@@ -383,7 +414,7 @@ test_status_json (void **state)
     static const char *keys[] = {
         "\"schema\"",  "\"outbox\"",     "\"pending\"",   "\"oldest_pending_ms\"",
         "\"dead\"",    "\"quarantine\"", "\"total\"",     "\"last_24h\"",
-        "\"signals\"", "\"partners\"",   "\"active\": 1", "\"revoked\": 1"
+        "\"signals\"", "\"partners\"",   "\"active\": 2", "\"revoked\": 0"
     };
     s_expect_all (out, keys, sizeof keys / sizeof keys[0]);
     free (out);
@@ -462,11 +493,11 @@ test_audit_verify_and_tamper (void **state)
     (void)state;
     char *out = NULL;
     assert_int_equal (s_run (&out, "audit", "verify"), 0);
-    assert_non_null (strstr (out, "audit chain intact rows=3"));
+    assert_non_null (strstr (out, "audit chain intact rows=4"));
     free (out);
     assert_int_equal (s_run (&out, "audit", "verify", "--schema", "intake"), 0);
     /* the head, to be kept outside the database, and checked later */
-    const char *at = strstr (out, " head=3:");
+    const char *at = strstr (out, " head=4:");
     assert_non_null (at);
     char head[80];
     snprintf (head, sizeof head, "%.*s", (int) strcspn (at + 6, "\n"), at + 6);
@@ -479,10 +510,10 @@ test_audit_verify_and_tamper (void **state)
     assert_int_equal (s_run (&out, "audit", "verify", "--schema", "intake", "--expect",
                              other_head),
                       1);
-    if (!strstr (out, "row 3 is not the recorded head"))
+    if (!strstr (out, "row 4 is not the recorded head"))
         fail_msg ("unexpected output: %s", out);
     free (out);
-    assert_int_equal (s_run (NULL, "audit", "verify", "--schema", "intake", "--expect", "3"), 2);
+    assert_int_equal (s_run (NULL, "audit", "verify", "--schema", "intake", "--expect", "4"), 2);
     assert_int_equal (s_run (NULL, "audit", "verify", "--expect", head), 2);
 
     kbt_exec (s_conninfo, "ALTER TABLE intake.kb_audit DISABLE TRIGGER ALL");
@@ -519,7 +550,7 @@ test_audit_verify_and_tamper (void **state)
     assert_int_equal (s_run (NULL, "audit", "verify", "--schema", "intake"), 0);
     assert_int_equal (s_run (&out, "audit", "verify", "--schema", "intake", "--expect", head),
                       1);
-    if (!strstr (out, "it ends at row 0 before the recorded head 3"))
+    if (!strstr (out, "it ends at row 0 before the recorded head 4"))
         fail_msg ("unexpected output: %s", out);
     free (out);
 }

@@ -47,6 +47,12 @@ int kb_partner_prepare (kb_db_t *db);
 kb_partner_rc_t kb_partner_add (kb_db_t *db, const kb_partner_t *partner, const char *actor);
 kb_partner_rc_t kb_partner_revoke (kb_db_t *db, const char *org_id, const char *reason,
                                    const char *actor);
+/* A new public key for org_id (revoked or not: a key rotation, or the way
+   back after a revocation): the old key stops working with the next
+   registry reload, the organisation is active again with its plans,
+   mailbox and regie. KB_PARTNER_EXISTS when another partner has the key. */
+kb_partner_rc_t kb_partner_rekey (kb_db_t *db, const char *org_id, const char *public_key,
+                                  const char *actor);
 
 /* OrgType names as used in config files and on the command line ("cjg",
    "veiligheidshuis", ...). Returns 0 when unknown. */
