@@ -25,6 +25,36 @@ s_zap_reply (zsock_t *handler, const char *request_id, const char *code, const c
     zstr_sendx (handler, "1.0", request_id, code, text, user_id, "", NULL);
 }
 
+/* An accepted connection: User-Id the organisation, and the key it
+   authenticated with as the connection's metadata property X-Key (ZMTP
+   property encoding: name length, name, 4-byte value length, value), so
+   that every message can be checked against the registry's current key. */
+static void
+s_zap_accept (zsock_t *handler, const char *request_id, const char *org_id, const char *z85)
+{
+    static const char name[] = KB_ZAP_KEY_PROPERTY;
+    uint8_t meta[1 + sizeof name - 1 + 4 + 40];
+    size_t at = 0;
+    meta[at++] = (uint8_t) (sizeof name - 1);
+    memcpy (meta + at, name, sizeof name - 1);
+    at += sizeof name - 1;
+    meta[at++] = 0;
+    meta[at++] = 0;
+    meta[at++] = 0;
+    meta[at++] = 40;
+    memcpy (meta + at, z85, 40);
+    at += 40;
+    zmsg_t *reply = zmsg_new ();
+    zmsg_addstr (reply, "1.0");
+    zmsg_addstr (reply, request_id);
+    zmsg_addstr (reply, "200");
+    zmsg_addstr (reply, "OK");
+    zmsg_addstr (reply, org_id);
+    zmsg_addmem (reply, meta, at);
+    if (zmsg_send (&reply, handler) != 0)
+        zmsg_destroy (&reply);
+}
+
 /* ZAP protocol (RFC 27): version, request id, domain, address, identity,
    mechanism, credentials... */
 static void
@@ -60,7 +90,7 @@ s_zap_handle (zsock_t *handler, kb_partner_cache_t *cache)
         zmq_z85_encode (z85, zframe_data (key), 32);
         const kb_partner_t *partner = kb_partner_by_key (cache, z85);
         if (partner) {
-            s_zap_reply (handler, request_id, "200", "OK", partner->org_id);
+            s_zap_accept (handler, request_id, partner->org_id, z85);
             kb_info ("partner authenticated org=\"%s\" address=%s", partner->org_id,
                      address ? address : "");
         }
@@ -280,4 +310,11 @@ kb_security_peer_org (zframe_t *frame)
 {
     const char *user = frame ? zframe_meta (frame, "User-Id") : NULL;
     return (user && *user) ? user : NULL;
+}
+
+const char *
+kb_security_peer_key (zframe_t *frame)
+{
+    const char *key = frame ? zframe_meta (frame, KB_ZAP_KEY_PROPERTY) : NULL;
+    return (key && strlen (key) == 40) ? key : NULL;
 }

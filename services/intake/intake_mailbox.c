@@ -10,6 +10,7 @@
 typedef struct {
     char org[65];
     zframe_t *routing_id;      /* NULL while the partner is not connected */
+    char key[41];              /* the CURVE key that connection authenticated with */
     uint64_t next_seq;         /* next sequence number to push, 0 = sync first */
     uint64_t acked_seq;
     uint64_t base_seq;         /* the partner has everything up to here: acked, or below its Replay */
@@ -300,11 +301,13 @@ s_session (intake_mailbox_t *self, const char *org)
 }
 
 void
-intake_mailbox_seen (intake_mailbox_t *self, const char *org, zframe_t *routing_id)
+intake_mailbox_seen (intake_mailbox_t *self, const char *org, const char *key,
+                     zframe_t *routing_id)
 {
     s_session_t *s = s_session (self, org);
     if (!s)
         return;
+    snprintf (s->key, sizeof s->key, "%s", key ? key : "");
     if (s->routing_id && zframe_eq (s->routing_id, routing_id))
         return;
     /* a new connection: what was in flight on the old one may be lost, so
@@ -415,9 +418,12 @@ s_push_session (intake_mailbox_t *self, s_session_t *s, bool full)
 {
     if (!s->routing_id)
         return 0;
-    if (self->partners && !kb_partner_by_org (self->partners, s->org)) {
-        /* revoked (or the registry unreadable): the open connection gets
-           nothing more; a Replay would be refused at the door */
+    const kb_partner_t *owner = self->partners ? kb_partner_by_key (self->partners, s->key)
+                                               : NULL;
+    if (self->partners && (!owner || strcmp (owner->org_id, s->org) != 0)) {
+        /* revoked, given a new key since that connection was made, or the
+           registry unreadable: the open connection gets nothing more; a
+           Replay would be refused at the door */
         kb_warning ("mailbox closed for revoked partner org=\"%s\"", s->org);
         zframe_destroy (&s->routing_id);
         return 0;

@@ -81,8 +81,11 @@ intake_mailbox_t *intake_mailbox_new (kb_db_t *db, zsock_t *router, kb_partner_c
                                       int window, int resend_ms);
 void intake_mailbox_destroy (intake_mailbox_t **self_p);
 
-/* The partner org spoke from routing_id: remember where it is. */
-void intake_mailbox_seen (intake_mailbox_t *self, const char *org, zframe_t *routing_id);
+/* The partner org spoke from routing_id, a connection made with CURVE key
+   key (Z85): remember where it is. Pushes stop when key is no longer the
+   partner's (revoked, or a new key). */
+void intake_mailbox_seen (intake_mailbox_t *self, const char *org, const char *key,
+                          zframe_t *routing_id);
 /* Replay from from_seq (0 = oldest retained) on the next push. */
 void intake_mailbox_replay (intake_mailbox_t *self, const char *org, uint64_t from_seq);
 /* A row for org was queued (by this intake, in a transaction that is

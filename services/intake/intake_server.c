@@ -601,6 +601,17 @@ s_item_reject (s_item_t *item, const char *code, const char *field, const char *
     snprintf (item->reject.rule, sizeof item->reject.rule, "%s", rule);
 }
 
+/* The registered partner whose current key the message's connection
+   authenticated with; NULL when revoked, or given a new key since. */
+static const kb_partner_t *
+s_sender (intake_server_t *self, const s_item_t *item)
+{
+    const char *key = kb_security_peer_key (item->payload);
+    const kb_partner_t *partner = key ? kb_partner_by_key (self->partners, key) : NULL;
+    const char *org = kb_security_peer_org (item->payload);
+    return partner && org && strcmp (partner->org_id, org) == 0 ? partner : NULL;
+}
+
 /* A sender intake cannot find: refused when the registry is current
    (revoked after the handshake; the connection stays open in libzmq).
    When the registry could not be read for security/max_age_ms (the
@@ -928,7 +939,7 @@ static void
 s_item_decide (intake_server_t *self, s_item_t *item, const intake_validate_ctx_t *ctx)
 {
     const char *org = kb_security_peer_org (item->payload);
-    const kb_partner_t *partner = org ? kb_partner_by_org (self->partners, org) : NULL;
+    const kb_partner_t *partner = s_sender (self, item);
     snprintf (item->org, sizeof item->org, "%s", org ? org : "unknown");
     if (!partner) {
         s_item_unknown_sender (self, item);
@@ -1355,7 +1366,8 @@ s_mailbox_control (intake_server_t *self, int n)
         if (item->kind != S_ITEM_CONTROL)
             continue;
         if (item->env->body_case == KETENBUS__V1__ENVELOPE__BODY_REPLAY) {
-            intake_mailbox_seen (self->mailbox, item->org, item->routing_id);
+            intake_mailbox_seen (self->mailbox, item->org, kb_security_peer_key (item->payload),
+                                 item->routing_id);
             intake_mailbox_replay (self->mailbox, item->org, item->env->replay->from_seq);
         }
         else
@@ -1440,7 +1452,7 @@ static void
 s_recheck_partners (intake_server_t *self, s_item_t *items, int n)
 {
     for (int i = 0; i < n; i++)
-        if (items[i].kind != S_ITEM_REJECT && !kb_partner_by_org (self->partners, items[i].org))
+        if (items[i].kind != S_ITEM_REJECT && !s_sender (self, &items[i]))
             s_item_unknown_sender (self, &items[i]);
 }
 

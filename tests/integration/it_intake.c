@@ -522,6 +522,49 @@ test_revoked_key_refused_within_seconds (void **state)
     assert_true (refused);
     kbt_exec (s_intake->conninfo,
               "UPDATE intake.partner SET revoked_at = NULL WHERE org_id = 'veiligthuis-peel'");
+
+    /* a new key for the organisation (ketenctl partner rekey): a
+       connection made with the old one is refused from the next registry
+       reload, though the organisation itself is active */
+    char *old_key = kbt_query_str (s_intake->conninfo, "SELECT public_key FROM intake.partner"
+                                                       " WHERE org_id = 'veiligthuis-peel'");
+    assert_non_null (old_key);
+    bool served = false;
+    for (int i = 0; i < 50 && !served; i++) {
+        client = kbt_intake_client (s_intake, KBT_VEILIG_THUIS);
+        kbt_signal_init (&s, n++);
+        assert_int_equal (s_send (client, &s.env), 0);
+        reply = NULL;
+        if (kb_client_recv (client, 1500, &reply) == 0)
+            served = reply->body_case == KETENBUS__V1__ENVELOPE__BODY_ACK;
+        kb_codec_free (&reply);
+        if (!served)
+            kb_client_destroy (&client);
+    }
+    assert_true (served);
+    kbt_exec (s_intake->conninfo, "UPDATE intake.partner SET public_key = "
+                                  "'rekeyedrekeyedrekeyedrekeyedrekeyed12345'"
+                                  " WHERE org_id = 'veiligthuis-peel'");
+    int64_t rekeyed_at = kbt_now_ms ();
+    refused = false;
+    while (!refused && kbt_now_ms () - rekeyed_at < 5000) {
+        kbt_signal_init (&s, n++);
+        reply = s_roundtrip (client, &s.env);
+        refused = reply->body_case == KETENBUS__V1__ENVELOPE__BODY_REJECT
+                  && strcmp (reply->reject->code, "KB18") == 0;
+        kb_codec_free (&reply);
+        if (!refused)
+            kbt_sleep_ms (100);
+    }
+    assert_true (refused);
+    kb_client_destroy (&client);
+    char sql[256];
+    snprintf (sql, sizeof sql,
+              "UPDATE intake.partner SET public_key = '%s' WHERE org_id = 'veiligthuis-peel'",
+              old_key);
+    kbt_exec (s_intake->conninfo, sql);
+    free (old_key);
+    kbt_sleep_ms (1500); /* both registry copies (intake's, ZAP's) have the key back */
 }
 
 static void

@@ -39,5 +39,10 @@ zsock_t *kb_security_client_new (const char *endpoint, zcert_t *client_cert,
                                  const char *server_public_z85, const kb_socket_opts_t *opts);
 /* The authenticated organisation of a received frame (NULL when none). */
 const char *kb_security_peer_org (zframe_t *frame);
+/* The CURVE public key (Z85) the frame's connection authenticated with,
+   as the ZAP handler recorded it (NULL when none): after a revocation or
+   a new key, messages on a connection made with the old one are refused. */
+#define KB_ZAP_KEY_PROPERTY "X-Key"
+const char *kb_security_peer_key (zframe_t *frame);
 
 #endif
