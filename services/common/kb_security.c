@@ -55,10 +55,52 @@ s_zap_accept (zsock_t *handler, const char *request_id, const char *org_id, cons
         zmsg_destroy (&reply);
 }
 
+/* Refusals per key: a refused client reconnects every few hundred ms and
+   would write a line each time; the first refusal of a key is logged, then
+   one line per minute with how many followed. */
+typedef struct {
+    int64_t logged_at;
+    long since;
+} s_refusal_t;
+
+static bool
+s_refusal_log_now (zhashx_t *refusals, const char *key, long *count)
+{
+    if (!refusals)
+        return true;
+    s_refusal_t *r = zhashx_lookup (refusals, key);
+    int64_t now = zclock_mono ();
+    if (!r) {
+        if (zhashx_size (refusals) > 10000)
+            zhashx_purge (refusals); /* keys made up by the thousand: start again */
+        r = calloc (1, sizeof *r);
+        if (!r)
+            return true;
+        r->logged_at = now;
+        zhashx_insert (refusals, key, r);
+        *count = 1;
+        return true;
+    }
+    r->since++;
+    if (now - r->logged_at < 60000)
+        return false;
+    *count = r->since;
+    r->since = 0;
+    r->logged_at = now;
+    return true;
+}
+
+static void
+s_refusal_free (void **item)
+{
+    free (*item);
+    *item = NULL;
+}
+
 /* ZAP protocol (RFC 27): version, request id, domain, address, identity,
    mechanism, credentials... */
 static void
-s_zap_handle (zsock_t *handler, kb_partner_cache_t *cache)
+s_zap_handle (zsock_t *handler, kb_partner_cache_t *cache, zhashx_t *refusals)
 {
     zmsg_t *request = zmsg_recv (handler);
     if (!request)
@@ -96,8 +138,11 @@ s_zap_handle (zsock_t *handler, kb_partner_cache_t *cache)
         }
         else {
             s_zap_reply (handler, request_id, "400", "unknown or revoked key", "");
-            kb_warning ("refused connection reason=\"unknown or revoked key\" key=%.8s... address=%s",
-                        z85, address ? address : "");
+            long count = 0;
+            if (s_refusal_log_now (refusals, z85, &count))
+                kb_warning ("refused connection reason=\"unknown or revoked key\" key=%.8s..."
+                            " address=%s count=%ld",
+                            z85, address ? address : "", count);
         }
     }
 done:
@@ -118,6 +163,7 @@ s_zap_actor (zsock_t *pipe, void *argp)
     kb_db_t *db = NULL;
     kb_partner_cache_t *cache = NULL;
     zpoller_t *poller = NULL;
+    zhashx_t *refusals = NULL;
     zsock_signal (pipe, 0);
     zsock_t *handler = zsock_new (ZMQ_REP);
     if (!handler || zsock_bind (handler, S_ZAP_ENDPOINT) != 0) {
@@ -135,6 +181,9 @@ s_zap_actor (zsock_t *pipe, void *argp)
     kb_info ("zap handler ready partners=%zu", kb_partner_cache_size (cache));
     zstr_send (pipe, "ready");
     poller = zpoller_new (pipe, handler, NULL);
+    refusals = zhashx_new ();
+    if (refusals)
+        zhashx_set_destructor (refusals, s_refusal_free);
     while (true) {
         void *which = zpoller_wait (poller, args->refresh_ms);
         if (which == pipe) {
@@ -147,13 +196,14 @@ s_zap_actor (zsock_t *pipe, void *argp)
                 break;
         }
         else if (which == handler)
-            s_zap_handle (handler, cache);
+            s_zap_handle (handler, cache, refusals);
         else if (zpoller_terminated (poller))
             break;
         else
             kb_partner_cache_refresh (cache, false);
     }
 done:
+    zhashx_destroy (&refusals);
     zpoller_destroy (&poller);
     kb_partner_cache_destroy (&cache);
     kb_db_destroy (&db);

@@ -112,6 +112,9 @@ struct _intake_server_t {
     int mailbox_keep_s;
     int64_t pruned_at;
     int64_t stale_logged_at;   /* the last "registry stale" warning (one per 10 s) */
+    zactor_t *monitor;         /* the ROUTER's dropped connections */
+    long dropped;              /* dropped connections not logged yet */
+    int64_t dropped_logged_at;
     char *gemeenten_buf;
     const char *gemeenten[S_MAX_GEMEENTEN];
     int ngemeenten;
@@ -488,6 +491,14 @@ intake_server_new (const kb_config_t *config)
         kb_error ("%s", err);
         goto fail;
     }
+    /* a dropped connection (a frame over intake/max_message_bytes makes
+       libzmq close it, answered by nothing) is otherwise invisible */
+    self->monitor = zactor_new (zmonitor, self->router);
+    if (self->monitor) {
+        zstr_sendx (self->monitor, "LISTEN", "DISCONNECTED", "HANDSHAKE_FAILED_PROTOCOL", NULL);
+        zstr_sendx (self->monitor, "START", NULL);
+        zsock_wait (self->monitor);
+    }
     kb_link_sender_config_t link = {
         .conninfo = conninfo,
         .schema = schema,
@@ -552,6 +563,7 @@ intake_server_destroy (intake_server_t **self_p)
     intake_mailbox_destroy (&self->mailbox);
     kb_link_sender_destroy (&self->tracking_sender);
     kb_link_sender_destroy (&self->sender);
+    zactor_destroy (&self->monitor);
     zsock_destroy (&self->router);
     kb_zap_destroy (&self->zap);
     kb_partner_cache_destroy (&self->partners);
@@ -1456,6 +1468,28 @@ s_recheck_partners (intake_server_t *self, s_item_t *items, int n)
             s_item_unknown_sender (self, &items[i]);
 }
 
+/* Monitor events of the ROUTER, without waiting: one warning per 10 s
+   with how many connections were dropped since the last one. */
+static void
+s_monitor_events (intake_server_t *self)
+{
+    while (self->monitor && (zsock_events (zactor_sock (self->monitor)) & ZMQ_POLLIN)) {
+        zmsg_t *event = zmsg_recv (self->monitor);
+        if (!event)
+            break;
+        self->dropped++;
+        zmsg_destroy (&event);
+    }
+    int64_t now = zclock_mono ();
+    if (self->dropped && now - self->dropped_logged_at > 10000) {
+        kb_info ("partner connections dropped count=%ld (the partner went away, failed the"
+                    " handshake, or sent a frame over intake/max_message_bytes)",
+                    self->dropped);
+        self->dropped = 0;
+        self->dropped_logged_at = now;
+    }
+}
+
 /*  The loop overlaps the database with intake's own work: while
     PostgreSQL runs the second round trip and the COMMIT of one batch,
     intake receives and decides the next one; the first batch is answered
@@ -1464,6 +1498,8 @@ int
 intake_server_run (intake_server_t *self, volatile sig_atomic_t *stop)
 {
     zpoller_t *poller = zpoller_new (self->router, kb_link_receiver_socket (self->receiver), NULL);
+    if (self->monitor)
+        zpoller_add (poller, self->monitor);
     intake_validate_ctx_t ctx = { .gemeenten = self->gemeenten, .ngemeenten = self->ngemeenten,
                                   .org_type_of = s_org_type_of, .org_arg = self };
     int pending = 0;   /* messages in self->items sent up to their COMMIT, unread */
@@ -1476,6 +1512,7 @@ intake_server_run (intake_server_t *self, volatile sig_atomic_t *stop)
                 intake_mailbox_push (self->mailbox);
                 continue;
             }
+            s_monitor_events (self);
             if (which != self->router) {
                 /* idle: keep pushing (acks free the window), prune now and then */
                 intake_mailbox_push (self->mailbox);

@@ -440,6 +440,12 @@ test_oversized_frame_dropped_others_served (void **state)
     assert_int_equal (reply->body_case, KETENBUS__V1__ENVELOPE__BODY_ACK);
     kb_codec_free (&reply);
     assert_int_equal (kbt_wait (s_intake->pid, 0), -1); /* still running */
+    /* the drop is logged (once per 10 s, counted) */
+    int64_t deadline = kbt_now_ms () + 5000;
+    while (kbt_intake_log_count (s_intake, "partner connections dropped") < 1
+           && kbt_now_ms () < deadline)
+        kbt_sleep_ms (100);
+    assert_true (kbt_intake_log_count (s_intake, "partner connections dropped") >= 1);
     kb_client_destroy (&big);
     kb_client_destroy (&other);
 }
@@ -469,6 +475,14 @@ test_unknown_key_and_plain_client_refused (void **state)
     s_assert_refused (plain, 601);
     kb_client_destroy (&plain);
     assert_true (kbt_intake_log_count (s_intake, "unknown or revoked key") >= 1);
+    /* a client that keeps coming back (it reconnects every few hundred
+       ms) is logged once, not once per attempt */
+    long before = kbt_intake_log_count (s_intake, "unknown or revoked key");
+    stranger = kbt_intake_client_cert (s_intake, s_intake->stranger_cert);
+    s_assert_refused (stranger, 602);
+    kbt_sleep_ms (1500);
+    kb_client_destroy (&stranger);
+    assert_int_equal (kbt_intake_log_count (s_intake, "unknown or revoked key"), before);
 }
 
 static void
