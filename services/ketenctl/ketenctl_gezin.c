@@ -42,8 +42,17 @@ static const ketenctl_statement_t s_statements[] = {
         "e.opened_at") ", "
                        "coalesce(" S_UTC (
                          "e.decided_at") ", ''), coalesce(e.decided_by, ''), "
-                                         "coalesce(e.decided_regisseur, '') FROM escalation e JOIN "
-                                         "gezin g ON g.id = e.gezin_id "
+                                         "coalesce(e.decided_regisseur, ''), "
+                                         /* what it is about: the two plans' regisseurs, or the
+                                            transfer (8..13) */
+                                         "coalesce(p.regisseur_org, ''), "
+                                         "coalesce(op.regisseur_org, ''), "
+                                         "coalesce(t.from_org, ''), coalesce(t.to_org, ''), "
+                                         "coalesce(t.reject_reason, 0), coalesce(t.reason, 0) "
+                                         "FROM escalation e JOIN gezin g ON g.id = e.gezin_id "
+                                         "LEFT JOIN plan p ON p.id = e.plan_id "
+                                         "LEFT JOIN plan op ON op.id = e.other_plan_id "
+                                         "LEFT JOIN transfer t ON t.id = e.transfer_id "
                                          "WHERE NOT $1::bool OR e.status = 'open' ORDER BY "
                                          "e.opened_at, e.id",
       1 },
@@ -453,7 +462,9 @@ s_escalation_usage (FILE *out)
              "usage: ketenctl escalation list [--open]\n"
              "       ketenctl escalation decide --id ID --regisseur ORG [--by NAME]\n"
              "  list:   escalations for the ketencoordinator, oldest first (merge conflicts,\n"
-             "          rejected or timed-out transfers, no regisseur available)\n"
+             "          rejected or timed-out transfers, no regisseur available) and what\n"
+             "          each is about: the regisseurs of the two plans, or the transfer\n"
+             "          (from, to, why asked, why rejected)\n"
              "          --open  only those not decided yet\n"
              "  decide: ORG (an active partner) gets regie of the gezin's plan; every\n"
              "          involved organisation is told, in one audited transaction.\n"
@@ -469,9 +480,23 @@ s_escalation_list (const ketenctl_t *ctx, int argc, char *argv[])
       ctx, argc, argv, "open", s_escalation_usage, "ketenctl_zorg_escalations", "escalations", &rc);
     if (!res)
         return rc;
-    printf (
-      "%-36s %-22s %-36s %-8s %-20s %s\n", "id", "kind", "gezin", "status", "opened", "decision");
+    printf ("%-36s %-22s %-36s %-8s %-20s %s | %s\n", "id", "kind", "gezin", "status", "opened",
+            "decision", "about");
     for (int i = 0; i < PQntuples (res); i++) {
+        char about[256] = "-", e1[64], e2[64];
+        if (*PQgetvalue (res, i, 10) || *PQgetvalue (res, i, 11))
+            snprintf (about, sizeof about, "transfer from=%s to=%s reason=%s rejected=%s",
+                      ketenctl_or_dash (PQgetvalue (res, i, 10)), PQgetvalue (res, i, 11),
+                      ketenctl_enum_name (&ketenbus__v1__regie_transfer_reason__descriptor,
+                                          atoi (PQgetvalue (res, i, 13)), e1, sizeof e1),
+                      atoi (PQgetvalue (res, i, 12))
+                        ? ketenctl_enum_name (&ketenbus__v1__transfer_reject_reason__descriptor,
+                                              atoi (PQgetvalue (res, i, 12)), e2, sizeof e2)
+                        : "-");
+        else if (*PQgetvalue (res, i, 8) || *PQgetvalue (res, i, 9))
+            snprintf (about, sizeof about, "regisseurs %s and %s",
+                      ketenctl_or_dash (PQgetvalue (res, i, 8)),
+                      ketenctl_or_dash (PQgetvalue (res, i, 9)));
         char decision[256] = "-";
         if (strcmp (PQgetvalue (res, i, 3), "decided") == 0)
             snprintf (decision,
@@ -480,13 +505,14 @@ s_escalation_list (const ketenctl_t *ctx, int argc, char *argv[])
                       PQgetvalue (res, i, 7),
                       PQgetvalue (res, i, 6),
                       PQgetvalue (res, i, 5));
-        printf ("%-36s %-22s %-36s %-8s %-20s %s\n",
+        printf ("%-36s %-22s %-36s %-8s %-20s %s | %s\n",
                 PQgetvalue (res, i, 0),
                 PQgetvalue (res, i, 1),
                 PQgetvalue (res, i, 2),
                 PQgetvalue (res, i, 3),
                 PQgetvalue (res, i, 4),
-                decision);
+                decision,
+                about);
     }
     PQclear (res);
     return KETENCTL_OK;

@@ -423,6 +423,7 @@ test_escalation_list_and_decide (void **state)
     s_expect (out, esc);
     s_expect (out, "merge_conflict");
     s_expect (out, g);
+    s_expect (out, "| regisseurs cjg-helmond and wijkteam-deurne\n"); /* what to decide between */
     free (out);
     assert_int_equal (s_run (&out, "gezin", "show", "--ref", g), 0);
     s_expect (out, "open escalations\n    ");
@@ -536,6 +537,17 @@ test_transfer_list (void **state)
     snprintf (
       line, sizeof line, "%s from cjg-helmond to veiligthuis-peel (hogere_regie) deadline 20", t);
     s_expect (out, line);
+    free (out);
+    /* past its deadline: the escalation says which transfer it is about */
+    char sql[256];
+    snprintf (sql, sizeof sql, "UPDATE zorgtoewijzing.transfer SET deadline_at = now ()"
+                               " - interval '1 second' WHERE id = '%s'", t);
+    kbt_exec (s_intake->conninfo, sql);
+    snprintf (sql, sizeof sql, "SELECT count(*) FROM zorgtoewijzing.escalation"
+                               " WHERE transfer_id = '%s' AND kind = 'transfer_timeout'", t);
+    assert_int_equal (kbt_wait_for_value (s_intake->conninfo, sql, 1, 20000), 1);
+    assert_int_equal (s_run (&out, "escalation", "list", "--open"), 0);
+    s_expect (out, "| transfer from=cjg-helmond to=veiligthuis-peel reason=veiligheid rejected=-\n");
     free (out);
     free (t);
     free (g);
