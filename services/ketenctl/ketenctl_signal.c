@@ -466,13 +466,16 @@ s_send_usage (FILE *out)
     ketenctl_enum_names (&ketenbus__v1__household_role__descriptor, roles, sizeof roles);
     fprintf (out,
              "usage: ketenctl send-signal [--endpoint E] [--server-key K] [--cert C]\n"
-             "         --bsn B --birth-date YYYY-MM-DD --category C[,C...] --urgency U\n"
+             "         --bsn B|- --birth-date YYYY-MM-DD --category C[,C...] --urgency U\n"
              "         --gemeente CODE [--postcode P] [--gebied X] --housing H\n"
              "         [--signal-date YYYY-MM-DD] [--case-ref R] [--contact-name N]\n"
              "         [--contact-phone P] [--member BSN:BIRTHDATE:ROLE]... [--message-id UUID]\n"
              "         [--timeout-ms 5000]\n"
              "  sends one CaseSignal to intake and prints its answer; exit 0 accepted or\n"
              "  duplicate, 1 rejected, 3 no answer in time\n"
+             "  --bsn - reads the BSN from stdin (one line, checked here), so it stays out\n"
+             "  of the process list and the shell history; a --member BSN does not (for\n"
+             "  households, prefer import)\n"
              "  categories: %s\n"
              "  urgency:    %s\n"
              "  housing:    %s\n"
@@ -513,6 +516,7 @@ ketenctl_signal_send (const ketenctl_t *ctx, int argc, char *argv[])
     text.category_sep = ',';
     const char *endpoint = NULL, *server_key = NULL, *cert = NULL, *message_id = NULL;
     char *members = NULL;
+    char bsn[10] = ""; /* of --bsn - */
     long timeout_ms = 5000;
     int rc;
     Ketenbus__V1__CaseSignal *sig = NULL;
@@ -550,6 +554,14 @@ ketenctl_signal_send (const ketenctl_t *ctx, int argc, char *argv[])
         s_send_usage (stderr);
         goto done;
     }
+    /* a BSN given on the command line is intake's to check; one from
+       standard input is read (and checked) by the helper the other
+       --bsn commands use */
+    if (strcmp (text.bsn, "-") == 0) {
+        if (ketenctl_bsn_read (text.bsn, bsn))
+            goto done;
+        text.bsn = bsn;
+    }
     char today[16], case_ref[48], id[KB_UUID_LEN + 1];
     if (!text.signal_date) {
         kb_date_today (today);
@@ -585,6 +597,7 @@ done:
     free (bytes);
     kb_client_destroy (&client);
     ketenctl_signal_free (&sig);
+    sodium_memzero (bsn, sizeof bsn);
     if (members) {
         sodium_memzero (members, strlen (members));
         free (members);

@@ -25,20 +25,18 @@ static char *s_dir;      /* scratch directory */
 static char *s_bin;      /* build/bin/ketenctl */
 static int s_runs;
 
-/* Runs ketenctl with args (NULL terminated) and extra environment entries
-   (NULL terminated, may be NULL); returns the exit code and, when out is
-   not NULL, stdout and stderr together (caller frees). */
+/* Runs ketenctl with args (NULL terminated), extra environment entries
+   (NULL terminated, may be NULL) and input on its standard input (NULL:
+   none); returns the exit code and, when out is not NULL, stdout and
+   stderr together (caller frees). */
 static int
-s_run_env (char **out, const char *const *env_extra, const char *arg, ...)
+s_run_v (char **out, const char *input, const char *const *env_extra, const char *arg, va_list ap)
 {
     const char *argv[64];
     int argc = 0;
     argv[argc++] = s_bin;
-    va_list ap;
-    va_start (ap, arg);
     for (const char *a = arg; a && argc < 63; a = va_arg (ap, const char *))
         argv[argc++] = a;
-    va_end (ap);
     argv[argc] = NULL;
 
     char db_env[1024];
@@ -51,11 +49,20 @@ s_run_env (char **out, const char *const *env_extra, const char *arg, ...)
         env[n++] = env_extra[i];
     env[n] = NULL;
 
-    char log[1024];
+    char log[1024], in[1024];
     snprintf (log, sizeof log, "%s/run-%03d.log", s_dir, ++s_runs);
+    snprintf (in, sizeof in, "%s/run-%03d.in", s_dir, s_runs);
     unlink (log);
-    pid_t pid = kbt_spawn (argv, env, log);
+    if (input) {
+        FILE *f = fopen (in, "w");
+        assert_non_null (f);
+        fputs (input, f);
+        fclose (f);
+    }
+    pid_t pid = kbt_spawn_in (argv, env, log, input ? in : NULL);
     int rc = kbt_wait (pid, 120000);
+    if (input)
+        unlink (in);
     if (out) {
         FILE *f = fopen (log, "r");
         char *buf = calloc (1, 1 << 20);
@@ -67,6 +74,27 @@ s_run_env (char **out, const char *const *env_extra, const char *arg, ...)
         }
         *out = buf;
     }
+    return rc;
+}
+
+static int
+s_run_env (char **out, const char *const *env_extra, const char *arg, ...)
+{
+    va_list ap;
+    va_start (ap, arg);
+    int rc = s_run_v (out, NULL, env_extra, arg, ap);
+    va_end (ap);
+    return rc;
+}
+
+/* The same with input on ketenctl's standard input ("--bsn -"). */
+static int
+s_run_in (char **out, const char *input, const char *const *env_extra, const char *arg, ...)
+{
+    va_list ap;
+    va_start (ap, arg);
+    int rc = s_run_v (out, input, env_extra, arg, ap);
+    va_end (ap);
     return rc;
 }
 
@@ -681,6 +709,63 @@ test_send_signal_and_import (void **state)
     assert_int_equal (rc, 0);
     assert_non_null (strstr (out, "duplicate reference="));
     free (out);
+    /* --bsn -: the BSN from standard input, never on the command line; the
+       same person as cli-1 (its pseudonym) */
+    rc = s_run_in (&out,
+                   "111222333\n",
+                   env,
+                   "send-signal",
+                   "--bsn",
+                   "-",
+                   "--birth-date",
+                   "1980-01-01",
+                   "--category",
+                   "schulden",
+                   "--urgency",
+                   "regulier",
+                   "--gemeente",
+                   "0794",
+                   "--postcode",
+                   "5701 AB",
+                   "--housing",
+                   "zelfstandig",
+                   "--case-ref",
+                   "cli-stdin",
+                   "--timeout-ms",
+                   "20000",
+                   NULL);
+    if (rc != 0)
+        fail_msg ("send-signal --bsn - exited %d: %s", rc, out);
+    assert_non_null (strstr (out, "accepted reference="));
+    assert_null (strstr (out, "111222333"));
+    free (out);
+    assert_int_equal (kbt_query_long (s_conninfo,
+                                      "SELECT count(*) FROM intake.signal a"
+                                      " JOIN intake.signal b USING (subject_pseudonym)"
+                                      " WHERE a.partner_case_ref = 'cli-1'"
+                                      " AND b.partner_case_ref = 'cli-stdin'"),
+                      1);
+    /* a BSN from standard input is checked before anything is sent */
+    rc = s_run_in (&out,
+                   "123456789\n",
+                   env,
+                   "send-signal",
+                   "--bsn",
+                   "-",
+                   "--birth-date",
+                   "1980-01-01",
+                   "--category",
+                   "schulden",
+                   "--urgency",
+                   "regulier",
+                   "--gemeente",
+                   "0794",
+                   "--housing",
+                   "dakloos",
+                   NULL);
+    assert_int_equal (rc, 2);
+    assert_null (strstr (out, "123456789"));
+    free (out);
     /* a bad BSN: rejected by intake, exit 1 */
     rc = s_run_env (&out,
                     env,
@@ -865,7 +950,7 @@ test_send_signal_and_import (void **state)
     assert_int_equal (s_run_env (NULL, env, "quarantine", "show", "--id", "999999", NULL), 1);
 
     assert_int_equal (s_run_env (&out, env, "status", "--json", NULL), 0);
-    assert_non_null (strstr (out, "\"signals\": 5"));
+    assert_non_null (strstr (out, "\"signals\": 6")); /* cli-1, cli-stdin, imp-1..3, good-1 */
     free (out);
     assert_int_equal (s_run_env (NULL, env, "audit", "verify", NULL), 0);
 
