@@ -251,9 +251,10 @@ ketenbus is running; the region simulator fills a year of casework in about a mi
   logs            var/log/{intake,zorgtoewijzing,client-tracking,monitoring,simulate}.log
   ketenctl      build/bin/ketenctl -c var/ketenctl.conf <command>   (--help lists the commands)
 
-Send a signal as cjg-helmond:
-  build/bin/ketenctl -c var/ketenctl.conf send-signal --bsn 999999990 --birth-date 1990-01-31 \\
-      --category dakloosheid --urgency verhoogd --gemeente 0794 --housing dakloos
+Send a signal as cjg-helmond (--bsn -: the BSN on standard input, out of ps):
+  echo 999999990 | build/bin/ketenctl -c var/ketenctl.conf send-signal --bsn - \\
+      --birth-date 1990-01-31 --category dakloosheid --urgency verhoogd --gemeente 0794 \\
+      --housing dakloos
 Import many:   build/bin/ketenctl -c var/ketenctl.conf import --file var/signals-demo.csv
 Look around:   build/bin/ketenctl -c var/ketenctl.conf status | partner list | audit verify
 The family:    build/bin/ketenctl -c var/ketenctl.conf gezin show --org cjg-helmond --case-ref CJG-77

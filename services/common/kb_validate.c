@@ -91,12 +91,11 @@ s_civil_from_days (int32_t days, int *y_out, int *m_out, int *d_out)
     *d_out = (int) d;
 }
 
-bool
-kb_validate_bsn (const char *s)
+//  The elfproef over the 9 digits at s (the caller checked they are
+//  digits; what follows them does not matter).
+static bool
+s_bsn_digits (const char *s)
 {
-    if (!s || !s_digits (s, 9) || s [9] != '\0')
-        return false;
-
     int sum = 0;
     bool all_zero = true;
     for (int i = 0; i < 8; i++) {
@@ -108,6 +107,47 @@ kb_validate_bsn (const char *s)
 
     //  000000000 passes the elfproef but is never issued
     return !all_zero && sum % 11 == 0;
+}
+
+bool
+kb_validate_bsn (const char *s)
+{
+    return s && s_digits (s, 9) && s [9] == '\0' && s_bsn_digits (s);
+}
+
+//  8-4-4-4-12 hex digits of either case.
+static bool
+s_uuid_shape (const char *s)
+{
+    if (strlen (s) != 36)
+        return false;
+    for (int i = 0; i < 36; i++) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        char u = s_ascii_upper (s [i]);
+        if (dash ? s [i] != '-' : !(s_is_digit (u) || (u >= 'A' && u <= 'F')))
+            return false;
+    }
+    return true;
+}
+
+bool
+kb_validate_holds_bsn (const char *s)
+{
+    if (!s || s_uuid_shape (s))
+        return false;
+    const char *p = s;
+    while (*p) {
+        if (!s_is_digit (*p)) {
+            p++;
+            continue;
+        }
+        const char *run = p;
+        while (s_is_digit (*p))
+            p++;
+        if (p - run == 9 && s_bsn_digits (run))
+            return true;
+    }
+    return false;
 }
 
 bool

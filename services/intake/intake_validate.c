@@ -14,6 +14,20 @@ s_reject (intake_reject_t *r, const char *code, const char *field, const char *r
     return false;
 }
 
+/* A BSN typed into free text or a reference (a case system's client number
+   "CASE-123456782") would be stored, forwarded and shown in clear. The
+   rule never quotes the value. */
+#define S_RULE_BSN                                                                                 \
+    "looks like a BSN (9 digits passing the elfproef): leave the BSN out of this field"
+
+static bool
+s_no_bsn (const char *s, const char *field, intake_reject_t *r)
+{
+    if (kb_validate_holds_bsn (s))
+        return s_reject (r, INTAKE_RC_TEXT, field, S_RULE_BSN);
+    return true;
+}
+
 /* Care and safety partners: they signal, can hold regie and deliver care. */
 static bool
 s_care_partner (int org_type)
@@ -216,6 +230,8 @@ intake_validate_case_signal (const Ketenbus__V1__CaseSignal *s, const intake_val
         return s_reject (r, INTAKE_RC_REQUIRED, f, "partner case reference is required");
     if (!kb_validate_text (s->partner_case_ref, 1, 64))
         return s_reject (r, INTAKE_RC_TEXT, f, "must be 1..64 bytes of valid UTF-8 without control characters");
+    if (!s_no_bsn (s->partner_case_ref, f, r))
+        return false;
     if (!s_person (s->subject, "case_signal.subject", false, ctx, r))
         return false;
     if (s->n_household > INTAKE_MAX_HOUSEHOLD)
@@ -256,15 +272,19 @@ intake_validate_case_signal (const Ketenbus__V1__CaseSignal *s, const intake_val
         return s_reject (r, INTAKE_RC_POSTCODE, f, "must be a Dutch postcode such as 1234AB");
     if (s->gebied && *s->gebied && !kb_validate_text (s->gebied, 1, 64))
         return s_reject (r, INTAKE_RC_TEXT, "case_signal.gebied", "must be 1..64 bytes of valid UTF-8");
+    if (!s_no_bsn (s->gebied, "case_signal.gebied", r))
+        return false;
     if (!kb_codec_enum_known (&ketenbus__v1__housing_situation__descriptor, (int) s->housing))
         return s_reject (r, INTAKE_RC_ENUM, "case_signal.housing", "unknown or missing housing situation");
     if (!s_past_date (s->signal_date, "case_signal.signal_date", 2, ctx, r))
         return false;
     if (s->contact_name && *s->contact_name && !kb_validate_text (s->contact_name, 1, 100))
         return s_reject (r, INTAKE_RC_TEXT, "case_signal.contact_name", "must be 1..100 bytes of valid UTF-8");
+    if (!s_no_bsn (s->contact_name, "case_signal.contact_name", r))
+        return false;
     if (s->contact_phone && !kb_validate_phone (s->contact_phone))
         return s_reject (r, INTAKE_RC_TEXT, "case_signal.contact_phone", "must be 6..20 digits, '+', '-' or spaces");
-    return true;
+    return s_no_bsn (s->contact_phone, "case_signal.contact_phone", r);
 }
 
 /*  Forwarded bodies */
@@ -286,8 +306,9 @@ s_utf8_chars (const char *s)
     return n;
 }
 
+/* 1..max bytes of valid UTF-8 without control characters. */
 static bool
-s_required_text (const char *s, const char *field, size_t max, intake_reject_t *r)
+s_required_utf8 (const char *s, const char *field, size_t max, intake_reject_t *r)
 {
     if (!s_set (s))
         return s_reject (r, INTAKE_RC_REQUIRED, field, "field is required");
@@ -298,6 +319,13 @@ s_required_text (const char *s, const char *field, size_t max, intake_reject_t *
         return s_reject (r, INTAKE_RC_TEXT, field, rule);
     }
     return true;
+}
+
+/* Free text or a reference a partner writes: valid UTF-8, and no BSN. */
+static bool
+s_required_text (const char *s, const char *field, size_t max, intake_reject_t *r)
+{
+    return s_required_utf8 (s, field, max, r) && s_no_bsn (s, field, r);
 }
 
 static bool
@@ -311,7 +339,7 @@ s_optional_phone (const char *s, const char *field, intake_reject_t *r)
 {
     if (s && !kb_validate_phone (s))
         return s_reject (r, INTAKE_RC_TEXT, field, "must be 6..20 digits, '+', '-' or spaces");
-    return true;
+    return s_no_bsn (s, field, r);
 }
 
 static bool
@@ -777,6 +805,8 @@ intake_validate_share_request (const Ketenbus__V1__ShareRequest *q, const intake
             || s_utf8_chars (q->justification) > INTAKE_MAX_JUSTIFICATION_CHARS)
             return s_reject (r, INTAKE_RC_TEXT, f,
                              "must be 1..2000 characters of valid UTF-8 without control characters");
+        if (!s_no_bsn (q->justification, f, r))
+            return false;
     }
     if (s_set (q->consent_id) && !kb_validate_message_id (q->consent_id))
         return s_reject (r, INTAKE_RC_MESSAGE_ID, "share_request.consent_id",
@@ -796,7 +826,8 @@ intake_validate_share_response (const Ketenbus__V1__ShareResponse *p,
         return s_reject (r, INTAKE_RC_REQUIRED, "share_response.to_org",
                          "the receiving organisation is required");
     if (!s_named_org (p->to_org, "share_response.to_org", sender, true, NULL, ctx, r)
-        || !s_required_text (p->recipient_key_id, "share_response.recipient_key_id", 64, r))
+        /* a key id is hex of a hash: a run of its digits is chance, not a BSN */
+        || !s_required_utf8 (p->recipient_key_id, "share_response.recipient_key_id", 64, r))
         return false;
     const char *f = "share_response.sealed_payload";
     if (p->sealed_payload.len == 0)
@@ -824,7 +855,7 @@ s_required_id (const char *s, const char *field, intake_reject_t *r)
     if (!ok)
         return s_reject (r, INTAKE_RC_TEXT, field,
                          "must be 1..64 printable ASCII characters without spaces");
-    return true;
+    return s_no_bsn (s, field, r);
 }
 
 static bool

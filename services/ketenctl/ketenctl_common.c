@@ -6,6 +6,7 @@
 #include "ketenbus/kb_client.h"
 #include "ketenbus/kb_link.h"
 #include "ketenbus/kb_partner.h"
+#include "ketenbus/kb_security.h"
 #include "ketenbus/kb_validate.h"
 
 #include <assert.h>
@@ -272,6 +273,21 @@ ketenctl_db_exit_rc (kb_db_rc_t db_rc)
     return db_rc == KB_DB_RETRY ? KETENCTL_UNREACHABLE : KETENCTL_FAILED;
 }
 
+/* The partner's secret certificate: cert, else partner/cert; NULL after
+   printing why when neither is set. */
+static const char *
+s_partner_cert (const ketenctl_t *ctx, const char *cert)
+{
+    if (!cert || !*cert)
+        cert = kb_config_str (ctx->config, "partner/cert");
+    if (!*cert) {
+        ketenctl_err ("no partner certificate: give --cert or set \"partner/cert\" "
+                      "(KETENBUS_PARTNER_CERT)");
+        return NULL;
+    }
+    return cert;
+}
+
 kb_client_t *
 ketenctl_client_open (const ketenctl_t *ctx,
                       const char *endpoint,
@@ -283,14 +299,9 @@ ketenctl_client_open (const ketenctl_t *ctx,
         endpoint = kb_config_str (ctx->config, "intake/endpoint");
     if (!server_key || !*server_key)
         server_key = kb_config_str (ctx->config, "intake/server_key");
-    if (!cert || !*cert)
-        cert = kb_config_str (ctx->config, "partner/cert");
     *exit_rc = KETENCTL_USAGE;
-    if (!*cert) {
-        ketenctl_err ("no partner certificate: give --cert or set \"partner/cert\" "
-                      "(KETENBUS_PARTNER_CERT)");
+    if (!(cert = s_partner_cert (ctx, cert)))
         return NULL;
-    }
     if (!*server_key) {
         ketenctl_err ("no intake server key: give --server-key or set \"intake/server_key\" "
                       "(KETENBUS_INTAKE_SERVER_KEY)");
@@ -304,6 +315,24 @@ ketenctl_client_open (const ketenctl_t *ctx,
     }
     *exit_rc = KETENCTL_OK;
     return client;
+}
+
+int
+ketenctl_partner_key (const ketenctl_t *ctx,
+                      const char *cert,
+                      uint8_t key[KETENCTL_PARTNER_KEY_BYTES])
+{
+    if (!(cert = s_partner_cert (ctx, cert)))
+        return KETENCTL_USAGE;
+    char err[512] = "";
+    zcert_t *loaded = kb_security_cert_load (cert, true, err, sizeof err);
+    if (!loaded) {
+        ketenctl_err ("could not load the partner certificate: %s", err);
+        return KETENCTL_USAGE;
+    }
+    memcpy (key, zcert_secret_key (loaded), KETENCTL_PARTNER_KEY_BYTES);
+    zcert_destroy (&loaded);
+    return KETENCTL_OK;
 }
 
 kb_pseudo_t *

@@ -166,6 +166,15 @@ kb_client_t *ketenctl_client_open (const ketenctl_t *ctx,
                                    const char *cert,
                                    int *exit_rc);
 
+/* The partner's CURVE secret key (of cert, else partner/cert) into key:
+   a secret of the partner that the backbone never sees, to key what
+   ketenctl derives from personal data (an import row's message id). The
+   caller wipes key. Returns KETENCTL_OK or an exit code after printing why. */
+#define KETENCTL_PARTNER_KEY_BYTES 32
+int ketenctl_partner_key (const ketenctl_t *ctx,
+                          const char *cert,
+                          uint8_t key[KETENCTL_PARTNER_KEY_BYTES]);
+
 /* The regional pseudonym key of pseudonym/key_file (caller destroys it).
    NULL with an error printed when none is configured or it does not load:
    a configuration problem, exit 2. */

@@ -275,15 +275,21 @@ ketenctl_csv_split (char *line, char **fields, int max)
 }
 
 void
-ketenctl_signal_row_id (const char *row, size_t len, char out[37])
+ketenctl_signal_row_id (const uint8_t key[KETENCTL_PARTNER_KEY_BYTES],
+                        const char *row,
+                        size_t len,
+                        char out[37])
 {
-    static const char tag[] = "ketenctl-import/1\n";
-    uint8_t hash[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_state st;
-    crypto_hash_sha256_init (&st);
-    crypto_hash_sha256_update (&st, (const uint8_t *)tag, sizeof tag - 1);
-    crypto_hash_sha256_update (&st, (const uint8_t *)row, len);
-    crypto_hash_sha256_final (&st, hash);
+    /* keyed: the row holds a BSN and the id is stored, logged and sent
+       back, so nobody without the partner's key may recompute it */
+    static const char tag[] = "ketenctl-import/2\n";
+    uint8_t hash[16];
+    crypto_generichash_state st;
+    crypto_generichash_init (&st, key, KETENCTL_PARTNER_KEY_BYTES, sizeof hash);
+    crypto_generichash_update (&st, (const uint8_t *)tag, sizeof tag - 1);
+    crypto_generichash_update (&st, (const uint8_t *)row, len);
+    crypto_generichash_final (&st, hash, sizeof hash);
+    sodium_memzero (&st, sizeof st);
     hash[6] = (uint8_t)((hash[6] & 0x0f) | 0x40); /* version 4 */
     hash[8] = (uint8_t)((hash[8] & 0x3f) | 0x80); /* variant 10xx */
     static const char hex[] = "0123456789abcdef";
@@ -295,6 +301,7 @@ ketenctl_signal_row_id (const char *row, size_t len, char out[37])
         out[o++] = hex[hash[i] & 0x0f];
     }
     out[o] = '\0';
+    sodium_memzero (hash, sizeof hash);
 }
 
 /*  ---------------------------------------------------------------------
@@ -459,13 +466,16 @@ s_send_usage (FILE *out)
     ketenctl_enum_names (&ketenbus__v1__household_role__descriptor, roles, sizeof roles);
     fprintf (out,
              "usage: ketenctl send-signal [--endpoint E] [--server-key K] [--cert C]\n"
-             "         --bsn B --birth-date YYYY-MM-DD --category C[,C...] --urgency U\n"
+             "         --bsn B|- --birth-date YYYY-MM-DD --category C[,C...] --urgency U\n"
              "         --gemeente CODE [--postcode P] [--gebied X] --housing H\n"
              "         [--signal-date YYYY-MM-DD] [--case-ref R] [--contact-name N]\n"
              "         [--contact-phone P] [--member BSN:BIRTHDATE:ROLE]... [--message-id UUID]\n"
              "         [--timeout-ms 5000]\n"
              "  sends one CaseSignal to intake and prints its answer; exit 0 accepted or\n"
              "  duplicate, 1 rejected, 3 no answer in time\n"
+             "  --bsn - reads the BSN from stdin (one line, checked here), so it stays out\n"
+             "  of the process list and the shell history; a --member BSN does not (for\n"
+             "  households, prefer import)\n"
              "  categories: %s\n"
              "  urgency:    %s\n"
              "  housing:    %s\n"
@@ -506,6 +516,7 @@ ketenctl_signal_send (const ketenctl_t *ctx, int argc, char *argv[])
     text.category_sep = ',';
     const char *endpoint = NULL, *server_key = NULL, *cert = NULL, *message_id = NULL;
     char *members = NULL;
+    char bsn[10] = ""; /* of --bsn - */
     long timeout_ms = 5000;
     int rc;
     Ketenbus__V1__CaseSignal *sig = NULL;
@@ -543,6 +554,14 @@ ketenctl_signal_send (const ketenctl_t *ctx, int argc, char *argv[])
         s_send_usage (stderr);
         goto done;
     }
+    /* a BSN given on the command line is intake's to check; one from
+       standard input is read (and checked) by the helper the other
+       --bsn commands use */
+    if (strcmp (text.bsn, "-") == 0) {
+        if (ketenctl_bsn_read (text.bsn, bsn))
+            goto done;
+        text.bsn = bsn;
+    }
     char today[16], case_ref[48], id[KB_UUID_LEN + 1];
     if (!text.signal_date) {
         kb_date_today (today);
@@ -578,6 +597,7 @@ done:
     free (bytes);
     kb_client_destroy (&client);
     ketenctl_signal_free (&sig);
+    sodium_memzero (bsn, sizeof bsn);
     if (members) {
         sodium_memzero (members, strlen (members));
         free (members);
@@ -648,6 +668,7 @@ typedef struct
     bool eof;
 
     kb_client_t *client;
+    uint8_t row_key[KETENCTL_PARTNER_KEY_BYTES]; /* keys the derived message ids */
     int window;
     int timeout_ms;
     zhashx_t *pending; /* message id -> s_pending_t (owned) */
@@ -674,8 +695,9 @@ s_import_usage (FILE *out)
              "    postcode,gebied,housing,signal_date,contact_name,contact_phone,household,\n"
              "    message_id\n"
              "  categories are separated by '|', household entries \"bsn:birth_date:role\" by\n"
-             "  ';'; an empty message_id is derived from the row, so importing the same file\n"
-             "  again gives duplicates, never second signals\n"
+             "  ';'; an empty message_id is derived from the row with the partner's secret\n"
+             "  key (a keyed hash), so importing the same file again with the same\n"
+             "  certificate gives duplicates, never second signals\n"
              "  rejected rows go to --errors (default FILE.rejects.csv): line, code, field,\n"
              "  rule, never row content\n"
              "  exit 0 all accepted or duplicate, 4 some rejected, 3 some unanswered\n");
@@ -871,7 +893,7 @@ s_send_next (s_import_t *self)
     self->read++;
     /* the raw row (before splitting) is what the derived id is made of */
     char id[KB_UUID_LEN + 1];
-    ketenctl_signal_row_id (self->line, strlen (self->line), id);
+    ketenctl_signal_row_id (self->row_key, self->line, strlen (self->line), id);
     char *fields[S_MAX_FIELDS];
     int n = ketenctl_csv_split (self->line, fields, S_MAX_FIELDS);
     char why[256];
@@ -1106,7 +1128,7 @@ ketenctl_signal_import (const ketenctl_t *ctx, int argc, char *argv[])
     if (rc != KETENCTL_OK)
         goto done;
     self.client = ketenctl_client_open (ctx, endpoint, server_key, cert, &rc);
-    if (!self.client)
+    if (!self.client || (rc = ketenctl_partner_key (ctx, cert, self.row_key)) != KETENCTL_OK)
         goto done;
 
     self.started_ms = ketenctl_now_ms ();
@@ -1150,6 +1172,7 @@ ketenctl_signal_import (const ketenctl_t *ctx, int argc, char *argv[])
         printf ("rejected and unanswered rows: \"%s\"\n", errors);
     rc = self.unanswered ? KETENCTL_UNREACHABLE : self.rejected ? KETENCTL_REJECTS : KETENCTL_OK;
 done:
+    sodium_memzero (self.row_key, sizeof self.row_key);
     kb_client_destroy (&self.client);
     zhashx_destroy (&self.codes);
     zlistx_destroy (&self.rejects);

@@ -46,7 +46,13 @@ void ketenctl_signal_free (Ketenbus__V1__CaseSignal **signal_p);
 int ketenctl_csv_split (char *line, char **fields, int max);
 
 /* Deterministic message id for an import row without one: UUID v4 form
-   from SHA-256 over the row, so the same row gets the same id every time. */
-void ketenctl_signal_row_id (const char *row, size_t len, char out[37]);
+   of a BLAKE2b hash over the row keyed with key (the partner's secret
+   key, ketenctl_partner_key), so the same row of the same partner gets
+   the same id every time, and whoever sees the id without the key cannot
+   test guesses of the row (its BSN) against it. */
+void ketenctl_signal_row_id (const uint8_t key[KETENCTL_PARTNER_KEY_BYTES],
+                             const char *row,
+                             size_t len,
+                             char out[37]);
 
 #endif

@@ -217,6 +217,14 @@ static void m_long_ref (kbt_signal_t *s)
     ref[79] = 0;
     s->signal.partner_case_ref = ref;
 }
+/* The subject's BSN as a case system's client number: refused, and only
+   the sealed raw bytes in quarantine hold it (test_no_bsn_in_any_table) */
+static void m_ref_bsn (kbt_signal_t *s)
+{
+    static char ref[32];
+    snprintf (ref, sizeof ref, "CASE-%s", s->subject.bsn);
+    s->signal.partner_case_ref = ref;
+}
 static void m_signal_date_old (kbt_signal_t *s) { s->signal.signal_date = "2001-01-01"; }
 /* 1900 is the first year read as a date at all (before it: KB11) */
 static void m_birth_old (kbt_signal_t *s) { s->subject.birth_date = "1901-01-01"; }
@@ -269,6 +277,7 @@ static const struct {
     { "urgency unspecified", m_urgency, "KB13", "case_signal.urgency" },
     { "invalid utf-8", m_utf8, "KB14", "case_signal.partner_case_ref" },
     { "case ref too long", m_long_ref, "KB14", "case_signal.partner_case_ref" },
+    { "case ref holds a BSN", m_ref_bsn, "KB14", "case_signal.partner_case_ref" },
     { "message id format", m_message_id, "KB16", "message_id" },
     { "member role", m_role, "KB13", "case_signal.household[0].role" },
     { "phone", m_phone, "KB14", "case_signal.contact_phone" },

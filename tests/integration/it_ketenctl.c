@@ -10,7 +10,9 @@
 
 #include "kb_test_support.h"
 
+#include <czmq.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,20 +25,18 @@ static char *s_dir;      /* scratch directory */
 static char *s_bin;      /* build/bin/ketenctl */
 static int s_runs;
 
-/* Runs ketenctl with args (NULL terminated) and extra environment entries
-   (NULL terminated, may be NULL); returns the exit code and, when out is
-   not NULL, stdout and stderr together (caller frees). */
+/* Runs ketenctl with args (NULL terminated), extra environment entries
+   (NULL terminated, may be NULL) and input on its standard input (NULL:
+   none); returns the exit code and, when out is not NULL, stdout and
+   stderr together (caller frees). */
 static int
-s_run_env (char **out, const char *const *env_extra, const char *arg, ...)
+s_run_v (char **out, const char *input, const char *const *env_extra, const char *arg, va_list ap)
 {
     const char *argv[64];
     int argc = 0;
     argv[argc++] = s_bin;
-    va_list ap;
-    va_start (ap, arg);
     for (const char *a = arg; a && argc < 63; a = va_arg (ap, const char *))
         argv[argc++] = a;
-    va_end (ap);
     argv[argc] = NULL;
 
     char db_env[1024];
@@ -49,11 +49,20 @@ s_run_env (char **out, const char *const *env_extra, const char *arg, ...)
         env[n++] = env_extra[i];
     env[n] = NULL;
 
-    char log[1024];
+    char log[1024], in[1024];
     snprintf (log, sizeof log, "%s/run-%03d.log", s_dir, ++s_runs);
+    snprintf (in, sizeof in, "%s/run-%03d.in", s_dir, s_runs);
     unlink (log);
-    pid_t pid = kbt_spawn (argv, env, log);
+    if (input) {
+        FILE *f = fopen (in, "w");
+        assert_non_null (f);
+        fputs (input, f);
+        fclose (f);
+    }
+    pid_t pid = kbt_spawn_in (argv, env, log, input ? in : NULL);
     int rc = kbt_wait (pid, 120000);
+    if (input)
+        unlink (in);
     if (out) {
         FILE *f = fopen (log, "r");
         char *buf = calloc (1, 1 << 20);
@@ -65,6 +74,27 @@ s_run_env (char **out, const char *const *env_extra, const char *arg, ...)
         }
         *out = buf;
     }
+    return rc;
+}
+
+static int
+s_run_env (char **out, const char *const *env_extra, const char *arg, ...)
+{
+    va_list ap;
+    va_start (ap, arg);
+    int rc = s_run_v (out, NULL, env_extra, arg, ap);
+    va_end (ap);
+    return rc;
+}
+
+/* The same with input on ketenctl's standard input ("--bsn -"). */
+static int
+s_run_in (char **out, const char *input, const char *const *env_extra, const char *arg, ...)
+{
+    va_list ap;
+    va_start (ap, arg);
+    int rc = s_run_v (out, input, env_extra, arg, ap);
+    va_end (ap);
     return rc;
 }
 
@@ -567,6 +597,53 @@ s_today (char out[16], int days_back)
     strftime (out, 16, "%Y-%m-%d", &tm);
 }
 
+/* An import row's message id in UUID v4 form from 16 bytes of hash. */
+static void
+s_uuid_of (uint8_t hash[16], char out[37])
+{
+    hash[6] = (uint8_t)((hash[6] & 0x0f) | 0x40);
+    hash[8] = (uint8_t)((hash[8] & 0x3f) | 0x80);
+    size_t o = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out[o++] = '-';
+        o += (size_t)sprintf (out + o, "%02x", hash[i]);
+    }
+}
+
+/* The id import derived before it was keyed: a plain SHA-256 of the row,
+   which anyone holding the stored id could test BSN guesses against. */
+static void
+s_plain_row_id (const char *row, char out[37])
+{
+    static const char tag[] = "ketenctl-import/1\n";
+    uint8_t hash[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init (&st);
+    crypto_hash_sha256_update (&st, (const uint8_t *)tag, sizeof tag - 1);
+    crypto_hash_sha256_update (&st, (const uint8_t *)row, strlen (row));
+    crypto_hash_sha256_final (&st, hash);
+    s_uuid_of (hash, out);
+}
+
+/* The id import derives now: BLAKE2b of the row keyed with the secret key
+   of the partner's certificate cert_path. */
+static void
+s_keyed_row_id (const char *cert_path, const char *row, char out[37])
+{
+    static const char tag[] = "ketenctl-import/2\n";
+    zcert_t *cert = zcert_load (cert_path);
+    assert_non_null (cert);
+    uint8_t hash[16];
+    crypto_generichash_state st;
+    crypto_generichash_init (&st, zcert_secret_key (cert), 32, sizeof hash);
+    crypto_generichash_update (&st, (const uint8_t *)tag, sizeof tag - 1);
+    crypto_generichash_update (&st, (const uint8_t *)row, strlen (row));
+    crypto_generichash_final (&st, hash, sizeof hash);
+    zcert_destroy (&cert);
+    s_uuid_of (hash, out);
+}
+
 static void
 test_send_signal_and_import (void **state)
 {
@@ -696,6 +773,63 @@ test_send_signal_and_import (void **state)
     assert_int_equal (rc, 0);
     assert_non_null (strstr (out, "duplicate reference="));
     free (out);
+    /* --bsn -: the BSN from standard input, never on the command line; the
+       same person as cli-1 (its pseudonym) */
+    rc = s_run_in (&out,
+                   "111222333\n",
+                   env,
+                   "send-signal",
+                   "--bsn",
+                   "-",
+                   "--birth-date",
+                   "1980-01-01",
+                   "--category",
+                   "schulden",
+                   "--urgency",
+                   "regulier",
+                   "--gemeente",
+                   "0794",
+                   "--postcode",
+                   "5701 AB",
+                   "--housing",
+                   "zelfstandig",
+                   "--case-ref",
+                   "cli-stdin",
+                   "--timeout-ms",
+                   "20000",
+                   NULL);
+    if (rc != 0)
+        fail_msg ("send-signal --bsn - exited %d: %s", rc, out);
+    assert_non_null (strstr (out, "accepted reference="));
+    assert_null (strstr (out, "111222333"));
+    free (out);
+    assert_int_equal (kbt_query_long (s_conninfo,
+                                      "SELECT count(*) FROM intake.signal a"
+                                      " JOIN intake.signal b USING (subject_pseudonym)"
+                                      " WHERE a.partner_case_ref = 'cli-1'"
+                                      " AND b.partner_case_ref = 'cli-stdin'"),
+                      1);
+    /* a BSN from standard input is checked before anything is sent */
+    rc = s_run_in (&out,
+                   "123456789\n",
+                   env,
+                   "send-signal",
+                   "--bsn",
+                   "-",
+                   "--birth-date",
+                   "1980-01-01",
+                   "--category",
+                   "schulden",
+                   "--urgency",
+                   "regulier",
+                   "--gemeente",
+                   "0794",
+                   "--housing",
+                   "dakloos",
+                   NULL);
+    assert_int_equal (rc, 2);
+    assert_null (strstr (out, "123456789"));
+    free (out);
     /* a bad BSN: rejected by intake, exit 1 */
     rc = s_run_env (&out,
                     env,
@@ -767,15 +901,20 @@ test_send_signal_and_import (void **state)
     fprintf (f,
              "partner_case_ref,bsn,birth_date,categories,urgency,gemeente_code,postcode,"
              "gebied,housing,signal_date,contact_name,contact_phone,household,message_id\n");
-    fprintf (f,
-             "imp-1,111222333,1980-01-01,huiselijk_geweld|schulden,verhoogd,0794,5701 AB,"
-             "Noord,zelfstandig,%s,\"team noord, casemanager\",06-12345678,"
-             "111222333:1980-01-01:ouder;123456782:2015-06-01:kind,\n",
-             yesterday);
-    fprintf (f,
-             "imp-2,123456782,2015-06-01,opvoedproblematiek,regulier,0794,5702AB,Noord,"
-             "bij_ouders,%s,,,,\n",
-             today);
+    /* imp-1 and imp-2 leave message_id empty: import derives it */
+    char row1[512], row2[512];
+    snprintf (row1,
+              sizeof row1,
+              "imp-1,111222333,1980-01-01,huiselijk_geweld|schulden,verhoogd,0794,5701 AB,"
+              "Noord,zelfstandig,%s,\"team noord, casemanager\",06-12345678,"
+              "111222333:1980-01-01:ouder;123456782:2015-06-01:kind,",
+              yesterday);
+    snprintf (row2,
+              sizeof row2,
+              "imp-2,123456782,2015-06-01,opvoedproblematiek,regulier,0794,5702AB,Noord,"
+              "bij_ouders,%s,,,,",
+              today);
+    fprintf (f, "%s\n%s\n", row1, row2);
     fprintf (f,
              "imp-3,999999990,1990-05-05,dakloosheid,verhoogd,0794,,,dakloos,%s,,,,"
              "0b5d8a7e-2222-4333-8444-555566667777\n",
@@ -797,6 +936,27 @@ test_send_signal_and_import (void **state)
                                       "SELECT count(*) FROM intake.signal "
                                       "WHERE partner_case_ref LIKE 'imp-%'"),
                       3);
+    /* the derived ids are keyed with the partner's secret key: the stored,
+       logged and returned id is not the plain hash of the row and its BSN */
+    const char *const rows[] = { row1, row2 };
+    for (int i = 0; i < 2; i++) {
+        char plain[37], keyed[37];
+        s_plain_row_id (rows[i], plain);
+        s_keyed_row_id (partner, rows[i], keyed);
+        char *stored = kbt_query_strf (s_conninfo,
+                                       "SELECT message_id FROM intake.signal"
+                                       " WHERE partner_case_ref = 'imp-%d'",
+                                       i + 1);
+        assert_non_null (stored);
+        assert_string_not_equal (stored, plain);
+        assert_string_equal (stored, keyed);
+        free (stored);
+        assert_int_equal (kbt_query_longf (s_conninfo,
+                                           "SELECT count(*) FROM intake.signal"
+                                           " WHERE message_id = '%s'",
+                                           plain),
+                          0);
+    }
     /* the rejects file: line, code, field, rule - never the row */
     f = fopen (rejects, "r");
     assert_non_null (f);
@@ -854,7 +1014,7 @@ test_send_signal_and_import (void **state)
     assert_int_equal (s_run_env (NULL, env, "quarantine", "show", "--id", "999999", NULL), 1);
 
     assert_int_equal (s_run_env (&out, env, "status", "--json", NULL), 0);
-    assert_non_null (strstr (out, "\"signals\": 5"));
+    assert_non_null (strstr (out, "\"signals\": 6")); /* cli-1, cli-stdin, imp-1..3, good-1 */
     free (out);
     assert_int_equal (s_run_env (NULL, env, "audit", "verify", NULL), 0);
 

@@ -160,6 +160,15 @@ kbt_exec (const char *conninfo, const char *sql)
 pid_t
 kbt_spawn (const char *const argv[], const char *const env[], const char *logfile)
 {
+    return kbt_spawn_in (argv, env, logfile, NULL);
+}
+
+pid_t
+kbt_spawn_in (const char *const argv[],
+              const char *const env[],
+              const char *logfile,
+              const char *input)
+{
     pid_t pid = fork ();
     if (pid < 0)
         s_die ("fork failed");
@@ -172,10 +181,13 @@ kbt_spawn (const char *const argv[], const char *const env[], const char *logfil
                 close (fd);
             }
         }
-        int devnull = open ("/dev/null", O_RDONLY);
-        if (devnull >= 0) {
-            dup2 (devnull, STDIN_FILENO);
-            close (devnull);
+        int in = open (input ? input : "/dev/null", O_RDONLY);
+        if (in >= 0) {
+            dup2 (in, STDIN_FILENO);
+            close (in);
+        } else if (input) {
+            fprintf (stderr, "could not open %s: %s\n", input, strerror (errno));
+            _exit (127);
         }
         for (int i = 0; env && env[i]; i++)
             putenv ((char *) env[i]);

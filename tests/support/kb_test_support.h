@@ -34,6 +34,12 @@ int kbt_env_merge (const char *env[], int n, int max, const char *const extra[])
 /* Starts a program with extra environment entries ("KEY=VALUE", NULL
    terminated, may be NULL); stdout and stderr go to logfile (appended). */
 pid_t kbt_spawn (const char *const argv[], const char *const env[], const char *logfile);
+/* The same with standard input read from the file at input (NULL: /dev/null,
+   as kbt_spawn does). */
+pid_t kbt_spawn_in (const char *const argv[],
+                    const char *const env[],
+                    const char *logfile,
+                    const char *input);
 /* Waits up to timeout_ms; returns the exit status, 128+signal, or -1 on timeout. */
 int kbt_wait (pid_t pid, int timeout_ms);
 /* Sends sig and reaps the process. */

@@ -217,6 +217,18 @@ MUTATOR (m_phone_long, f->signal.contact_phone = "+31 492 123 456 789 0")
 MUTATOR (m_phone_empty, f->signal.contact_phone = "")
 MUTATOR (m_phone_null, f->signal.contact_phone = NULL)
 MUTATOR (m_phone_intl, f->signal.contact_phone = "+31 6-12345678")
+//  A BSN typed into free text: 9 digits passing the elfproef, bounded by non-digits
+MUTATOR (m_ref_bsn, f->signal.partner_case_ref = "CASE-123456782")
+MUTATOR (m_ref_bsn_only, f->signal.partner_case_ref = SUBJECT_BSN)
+MUTATOR (m_ref_bsn_glued, f->signal.partner_case_ref = "CJG111222333/2024")
+MUTATOR (m_ref_8_digits, f->signal.partner_case_ref = "CASE-12345678")
+MUTATOR (m_ref_10_digits, f->signal.partner_case_ref = "CASE-1234567820")
+MUTATOR (m_ref_9_no_elfproef, f->signal.partner_case_ref = "CASE-123456789")
+MUTATOR (m_ref_uuid, f->signal.partner_case_ref = "0f8fad5b-d9cb-469f-a165-123456782abc")
+MUTATOR (m_gebied_bsn, f->signal.gebied = "Noord 999999990")
+MUTATOR (m_contact_bsn, f->signal.contact_name = "J. Jansen, client 123456782")
+MUTATOR (m_phone_bsn, f->signal.contact_phone = "123456782")
+MUTATOR (m_phone_10_digits, f->signal.contact_phone = "0612345678")
 
 static const mutation_t s_mutations [] = {
     //  BSN
@@ -316,6 +328,19 @@ static const mutation_t s_mutations [] = {
     { "phone empty", m_phone_empty, NULL, NULL },
     { "phone NULL", m_phone_null, NULL, NULL },
     { "phone international", m_phone_intl, NULL, NULL },
+    //  No BSN in free text or references
+    { "case ref holds a BSN", m_ref_bsn, INTAKE_RC_TEXT, "case_signal.partner_case_ref" },
+    { "case ref is a BSN", m_ref_bsn_only, INTAKE_RC_TEXT, "case_signal.partner_case_ref" },
+    { "case ref BSN between letters", m_ref_bsn_glued, INTAKE_RC_TEXT,
+      "case_signal.partner_case_ref" },
+    { "case ref 8 digits", m_ref_8_digits, NULL, NULL },
+    { "case ref 10 digits", m_ref_10_digits, NULL, NULL },
+    { "case ref 9 digits failing the elfproef", m_ref_9_no_elfproef, NULL, NULL },
+    { "case ref a uuid", m_ref_uuid, NULL, NULL },
+    { "gebied holds a BSN", m_gebied_bsn, INTAKE_RC_TEXT, "case_signal.gebied" },
+    { "contact holds a BSN", m_contact_bsn, INTAKE_RC_TEXT, "case_signal.contact_name" },
+    { "phone is a BSN", m_phone_bsn, INTAKE_RC_TEXT, "case_signal.contact_phone" },
+    { "phone 10 digits", m_phone_10_digits, NULL, NULL },
 };
 
 static void
@@ -374,6 +399,17 @@ test_reject_holds_no_bsn (void **state)
         assert_null (strstr (r.field, bad [i]));
         assert_null (strstr (r.code, bad [i]));
     }
+    //  nor the BSN found in a free-text field
+    fixture_t f;
+    s_init (&f);
+    f.signal.partner_case_ref = "CASE-123456782";
+    intake_reject_t r;
+    s_reject_init (&r);
+    assert_false (intake_validate_case_signal (&f.signal, &f.ctx, &r));
+    assert_string_equal (r.code, INTAKE_RC_TEXT);
+    assert_non_null (strstr (r.rule, "BSN"));
+    assert_null (strstr (r.rule, "123456782"));
+    assert_null (strstr (r.field, "123456782"));
 }
 
 static void
@@ -786,6 +822,12 @@ FMUT (a_accepted_reason,
 FMUT (a_name_101, memset (f->text, 'n', 101); f->text [101] = 0; f->resp.casemanager_name = f->text)
 FMUT (a_phone_letters, f->resp.casemanager_phone = "bel me")
 //  PlanRegistered (sender cjg-helmond)
+FMUT (q_case_bsn, f->req.partner_case_ref = "CASE-123456782")
+FMUT (q_gezin_bsn, f->req.gezin_ref = "gezin 111222333")
+FMUT (q_case_10_digits, f->req.partner_case_ref = "CASE-1112223330")
+FMUT (a_name_bsn, f->resp.casemanager_name = "casemanager 111222333")
+FMUT (a_phone_bsn, f->resp.casemanager_phone = "111-222333 123456782")
+FMUT (a_plan_uuid_digits, f->resp.plan_ref = "3b241101-e2bb-4255-8caf-123456782abc")
 FMUT (p_plan_empty, f->plan.plan_ref = "")
 FMUT (p_version_zero, f->plan.plan_version = 0)
 FMUT (p_version_big, f->plan.plan_version = 10000)
@@ -802,6 +844,10 @@ FMUT (p_involved_unknown, f->involved [1] = "nobody-here")
 FMUT (p_involved_many, f->plan.n_involved_orgs = INTAKE_MAX_INVOLVED_ORGS + 1)
 FMUT (p_regisseur_self, f->plan.regisseur_org = "cjg-helmond")
 FMUT (p_regisseur_other, f->plan.regisseur_org = "veiligthuis-peel")
+FMUT (p_case_bsn, f->plan.partner_case_ref = "123456782")
+FMUT (p_plan_bsn, f->plan.plan_ref = "plan-123456782")
+FMUT (p_name_bsn, f->plan.casemanager_name = "voor 999999990")
+FMUT (p_case_no_elfproef, f->plan.partner_case_ref = "CJG 123456789")
 //  CareAssignment ASSIGN (sender gemeente-helmond) and START/STOP (zorg-x)
 static void
 s_provider_sends (fwd_t *f, int action)
@@ -884,6 +930,9 @@ FMUT (c_provider_care, f->care.provider_org = "wijkteam-deurne")
 FMUT (c_provider_none, f->care.provider_org = "")
 FMUT (c_assigning_self, f->care.assigning_org = "gemeente-helmond")
 FMUT (c_assigning_other, f->care.assigning_org = "gemeente-deurne")
+FMUT (c_id_bsn, f->care.toewijzing_id = "TW-123456782")
+FMUT (c_case_bsn, f->care.partner_case_ref = "WMO/111222333")
+FMUT (c_gebied_bsn, f->care.gebied = "999999990")
 
 #define RC(x) INTAKE_RC_##x
 static const fwd_mutation_t s_fwd_mutations [] = {
@@ -917,6 +966,16 @@ static const fwd_mutation_t s_fwd_mutations [] = {
     { "response: accepted with reason", B_RESP, a_accepted_reason, RC (ENUM), "regie_transfer_response.reject_reason" },
     { "response: casemanager 101", B_RESP, a_name_101, RC (TEXT), "regie_transfer_response.casemanager_name" },
     { "response: phone letters", B_RESP, a_phone_letters, RC (TEXT), "regie_transfer_response.casemanager_phone" },
+    { "request: case ref holds a BSN", B_REQ, q_case_bsn, RC (TEXT),
+      "regie_transfer_request.partner_case_ref" },
+    { "request: gezin ref holds a BSN", B_REQ, q_gezin_bsn, RC (TEXT),
+      "regie_transfer_request.gezin_ref" },
+    { "request: case ref 10 digits", B_REQ, q_case_10_digits, NULL, NULL },
+    { "response: casemanager holds a BSN", B_RESP, a_name_bsn, RC (TEXT),
+      "regie_transfer_response.casemanager_name" },
+    { "response: phone holds a BSN", B_RESP, a_phone_bsn, RC (TEXT),
+      "regie_transfer_response.casemanager_phone" },
+    { "response: plan ref uuid with 9 digits", B_RESP, a_plan_uuid_digits, NULL, NULL },
     { "plan: plan ref missing", B_PLAN, p_plan_empty, RC (REQUIRED), "plan_registered.plan_ref" },
     { "plan: version 0", B_PLAN, p_version_zero, RC (REQUIRED), "plan_registered.plan_version" },
     { "plan: version 10000", B_PLAN, p_version_big, RC (FORMAT), "plan_registered.plan_version" },
@@ -933,6 +992,12 @@ static const fwd_mutation_t s_fwd_mutations [] = {
     { "plan: 21 involved", B_PLAN, p_involved_many, RC (LIMIT), "plan_registered.involved_orgs" },
     { "plan: regisseur is the sender", B_PLAN, p_regisseur_self, NULL, NULL },
     { "plan: regisseur another", B_PLAN, p_regisseur_other, RC (BACKBONE_FIELD), "plan_registered.regisseur_org" },
+    { "plan: case ref is a BSN", B_PLAN, p_case_bsn, RC (TEXT),
+      "plan_registered.partner_case_ref" },
+    { "plan: plan ref holds a BSN", B_PLAN, p_plan_bsn, RC (TEXT), "plan_registered.plan_ref" },
+    { "plan: casemanager holds a BSN", B_PLAN, p_name_bsn, RC (TEXT),
+      "plan_registered.casemanager_name" },
+    { "plan: case ref 9 digits failing the elfproef", B_PLAN, p_case_no_elfproef, NULL, NULL },
     { "care: wijkteam assigns (its regie: zorgtoewijzing checks)", B_CARE, c_wijkteam_assigns, NULL,
       NULL },
     { "care: provider assigns", B_CARE, c_provider_assigns, RC (NOT_ALLOWED), "care_assignment.action" },
@@ -990,6 +1055,11 @@ static const fwd_mutation_t s_fwd_mutations [] = {
     { "care: provider optional", B_CARE, c_provider_none, NULL, NULL },
     { "care: assigning_org the sender", B_CARE, c_assigning_self, NULL, NULL },
     { "care: assigning_org another", B_CARE, c_assigning_other, RC (BACKBONE_FIELD), "care_assignment.assigning_org" },
+    { "care: toewijzing id holds a BSN", B_CARE, c_id_bsn, RC (TEXT),
+      "care_assignment.toewijzing_id" },
+    { "care: case ref holds a BSN", B_CARE, c_case_bsn, RC (TEXT),
+      "care_assignment.partner_case_ref" },
+    { "care: gebied is a BSN", B_CARE, c_gebied_bsn, RC (TEXT), "care_assignment.gebied" },
 };
 
 static void
@@ -1269,6 +1339,10 @@ test_consent_grant_fields (void **state)
     GRANT (NULL, NULL);
     f->grant.recorded_by_org = "veiligthuis-peel";
     GRANT (INTAKE_RC_BACKBONE_FIELD, "consent_grant.recorded_by_org");
+    f->grant.partner_case_ref = "CASE-123456782";
+    GRANT (INTAKE_RC_TEXT, "consent_grant.partner_case_ref");
+    f->grant.partner_case_ref = "CASE-12345678";
+    GRANT (NULL, NULL);
 #undef GRANT
     free (f);
 }
@@ -1297,6 +1371,8 @@ test_consent_withdraw_fields (void **state)
     WITHDRAW (NULL, NULL);
     f->withdraw.to_org = "veiligthuis-peel";
     WITHDRAW (INTAKE_RC_BACKBONE_FIELD, "consent_withdraw.to_org");
+    f->withdraw.partner_case_ref = "111222333";
+    WITHDRAW (INTAKE_RC_TEXT, "consent_withdraw.partner_case_ref");
 #undef WITHDRAW
     free (f);
 }
@@ -1352,6 +1428,14 @@ test_share_request_fields (void **state)
     REQ (INTAKE_RC_TEXT, "share_request.justification");
     f->req.consent_id = "x";
     REQ (INTAKE_RC_MESSAGE_ID, "share_request.consent_id");
+    f->req.legal_ground = KETENBUS__V1__LEGAL_GROUND__LEGAL_GROUND_MELDCODE;
+    f->req.justification = "zorgen om kind (bsn 123456782), zie melding";
+    REQ (INTAKE_RC_TEXT, "share_request.justification");
+    f->req.legal_ground = KETENBUS__V1__LEGAL_GROUND__LEGAL_GROUND_MELDCODE;
+    f->req.justification = "melding 2024-0612345 van 12 juni";
+    REQ (NULL, NULL);
+    f->req.partner_case_ref = "CASE-123456782";
+    REQ (INTAKE_RC_TEXT, "share_request.partner_case_ref");
 #undef REQ
     free (f);
 }
@@ -1382,6 +1466,8 @@ test_share_response_fields (void **state)
     RESP (NULL, NULL);
     f->resp.sealed_payload.len = INTAKE_MAX_SEALED_BYTES + 1;
     RESP (INTAKE_RC_LIMIT, "share_response.sealed_payload");
+    f->resp.recipient_key_id = "ab123456782cdef0";   /* hex of a hash: digits by chance */
+    RESP (NULL, NULL);
 #undef RESP
     free (f);
 }
@@ -1522,6 +1608,13 @@ test_trajectory_update_fields (void **state)
     TRAJ (INTAKE_RC_BACKBONE_FIELD, "trajectory_update.regisseur_org");
     f.traj.to_org = "ggd-peel";
     TRAJ (INTAKE_RC_BACKBONE_FIELD, "trajectory_update.to_org");
+    //  partners' own ids and references hold no BSN either
+    f.traj.trajectory_id = "POT-123456782";
+    TRAJ (INTAKE_RC_TEXT, "trajectory_update.trajectory_id");
+    f.traj.trajectory_id = "POT-12345678";
+    TRAJ (NULL, NULL);
+    f.traj.partner_case_ref = "GGD/111222333";
+    TRAJ (INTAKE_RC_TEXT, "trajectory_update.partner_case_ref");
 #undef TRAJ
 }
 
@@ -1583,6 +1676,10 @@ test_shelter_episode_fields (void **state)
     SHELTER (INTAKE_RC_ENUM, "shelter_episode.destination");
     f.shelter.accompanying_children = INTAKE_MAX_HOUSEHOLD + 1;
     SHELTER (INTAKE_RC_FORMAT, "shelter_episode.accompanying_children");
+    f.shelter.episode_id = "mo-123456782";
+    SHELTER (INTAKE_RC_TEXT, "shelter_episode.episode_id");
+    f.shelter.partner_case_ref = "MO 123456782";
+    SHELTER (INTAKE_RC_TEXT, "shelter_episode.partner_case_ref");
 #undef SHELTER
 }
 
@@ -1635,6 +1732,8 @@ test_assessment_fields (void **state)
     ASSESS (INTAKE_RC_FORMAT, "self_sufficiency_assessment.scores[1].score");
     f.score_ptrs [2] = NULL;
     ASSESS (INTAKE_RC_REQUIRED, "self_sufficiency_assessment.scores[2].domain");
+    f.assess.assessment_id = "zrm-999999990-1";
+    ASSESS (INTAKE_RC_TEXT, "self_sufficiency_assessment.assessment_id");
 #undef ASSESS
 }
 
@@ -1713,6 +1812,10 @@ test_satisfaction_fields (void **state)
     SAT (INTAKE_RC_BACKBONE_FIELD, "satisfaction_measurement.pseudonym");
     m.partner_case_ref = "a\nb";
     SAT (INTAKE_RC_TEXT, "satisfaction_measurement.partner_case_ref");
+    m.measurement_id = "cev-123456782";
+    SAT (INTAKE_RC_TEXT, "satisfaction_measurement.measurement_id");
+    m.toewijzing_id = "TW-123456782";
+    SAT (INTAKE_RC_TEXT, "satisfaction_measurement.toewijzing_id");
 #undef SAT
     //  every partner but the ketencoordinator; intake accepts the body
     for (int org = 0; org <= 11; org++) {

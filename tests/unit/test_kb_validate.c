@@ -116,6 +116,38 @@ test_bsn (void **state)
     s_check_strings (cases, N_ELEMENTS (cases), kb_validate_bsn, "kb_validate_bsn");
 }
 
+static void
+test_holds_bsn (void **state)
+{
+    (void) state;
+    //  A run of exactly 9 digits passing the elfproef, anywhere in the text
+    static const string_case_t cases [] = {
+        { "123456782", true },
+        { "CASE-123456782", true },
+        { "CASE123456782", true },
+        { "123456782/2024", true },
+        { "dossier 12-111222333-a", true },
+        { "J. Jansen (bsn 999999990)", true },
+        { "2024-0042 en 123456782", true },
+        { "0f8fad5b-d9cb-469f-a165-123456782abc-x", true },     //  not a whole UUID
+        //  no BSN: 8 or 10+ digits, the elfproef fails, 000000000
+        { "CASE-12345678", false },
+        { "CASE-1234567820", false },
+        { "CASE-0123456782", false },
+        { "CASE-123456789", false },
+        { "CASE-000000000", false },
+        { "1234 5678 2", false },
+        { "CJG-2024-0042", false },
+        { "0492-123456", false },
+        { "", false },
+        { NULL, false },
+        //  a whole UUID is an id: its hex may hold such a run by chance
+        { "0f8fad5b-d9cb-469f-a165-123456782abc", false },
+        { "0F8FAD5B-D9CB-469F-A165-123456782ABC", false },
+    };
+    s_check_strings (cases, N_ELEMENTS (cases), kb_validate_holds_bsn, "kb_validate_holds_bsn");
+}
+
 //  --------------------------------------------------------------------------
 //  Dates
 
@@ -779,6 +811,7 @@ main (void)
         cmocka_unit_test (test_bsn_complete),
         cmocka_unit_test (test_date_today_and_days_between),
         cmocka_unit_test (test_bsn),
+        cmocka_unit_test (test_holds_bsn),
         cmocka_unit_test (test_date_valid),
         cmocka_unit_test (test_date_invalid),
         cmocka_unit_test (test_date_every_day),

@@ -28,6 +28,15 @@ typedef enum {
 bool
     kb_validate_bsn (const char *s);
 
+//  True when s holds what looks like a BSN: a run of exactly 9 ASCII
+//  digits (no digit on either side) that passes kb_validate_bsn, as in
+//  "CASE-123456782". A run of 8 or of 10 and more digits is no BSN; nor is
+//  anything in a value that is a whole UUID (8-4-4-4-12 hex of either
+//  case), whose hex holds such a run by chance. For free text and the
+//  references partners send, where a BSN would be stored in clear.
+bool
+    kb_validate_holds_bsn (const char *s);
+
 //  Completes 8 digits to a BSN that passes kb_validate_bsn: writes the
 //  digits and their elfproef check digit to out (NUL-terminated). False,
 //  out untouched, when the prefix is not 8 digits, is all zeros, or has no
