@@ -229,6 +229,10 @@ MUTATOR (m_gebied_bsn, f->signal.gebied = "Noord 999999990")
 MUTATOR (m_contact_bsn, f->signal.contact_name = "J. Jansen, client 123456782")
 MUTATOR (m_phone_bsn, f->signal.contact_phone = "123456782")
 MUTATOR (m_phone_10_digits, f->signal.contact_phone = "0612345678")
+/* nine digits after +31 (or 0031) are a Dutch number; 612345671 passes the elfproef */
+MUTATOR (m_phone_intl_9, f->signal.contact_phone = "+31 612345671")
+MUTATOR (m_phone_0031_9, f->signal.contact_phone = "0031612345671")
+MUTATOR (m_phone_national_bsn, f->signal.contact_phone = "612345671")
 
 static const mutation_t s_mutations [] = {
     //  BSN
@@ -341,6 +345,10 @@ static const mutation_t s_mutations [] = {
     { "contact holds a BSN", m_contact_bsn, INTAKE_RC_TEXT, "case_signal.contact_name" },
     { "phone is a BSN", m_phone_bsn, INTAKE_RC_TEXT, "case_signal.contact_phone" },
     { "phone 10 digits", m_phone_10_digits, NULL, NULL },
+    { "phone +31 and 9 digits", m_phone_intl_9, NULL, NULL },
+    { "phone 0031 and 9 digits", m_phone_0031_9, NULL, NULL },
+    { "phone 9 digits passing the elfproef", m_phone_national_bsn, INTAKE_RC_TEXT,
+      "case_signal.contact_phone" },
 };
 
 static void
