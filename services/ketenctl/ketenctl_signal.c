@@ -700,7 +700,8 @@ s_import_usage (FILE *out)
              "  certificate gives duplicates, never second signals\n"
              "  rejected rows go to --errors (default FILE.rejects.csv): line, code, field,\n"
              "  rule, never row content\n"
-             "  exit 0 all accepted or duplicate, 4 some rejected, 3 some unanswered\n");
+             "  exit 0 all accepted or duplicate, 4 some rejected, 3 some unanswered,\n"
+             "  1 the --errors file could not be written\n");
 }
 
 static void
@@ -1168,9 +1169,13 @@ ketenctl_signal_import (const ketenctl_t *ctx, int argc, char *argv[])
             self.unanswered);
     for (long *count = zhashx_first (self.codes); count; count = zhashx_next (self.codes))
         printf ("  rejected code=%s count=%ld\n", (const char *)zhashx_cursor (self.codes), *count);
-    if (s_write_rejects (&self, errors) == 0 && (self.rejected || self.unanswered))
+    bool written = s_write_rejects (&self, errors) == 0;
+    if (written && (self.rejected || self.unanswered))
         printf ("rejected and unanswered rows: \"%s\"\n", errors);
     rc = self.unanswered ? KETENCTL_UNREACHABLE : self.rejected ? KETENCTL_REJECTS : KETENCTL_OK;
+    /* without the file a script would take the reasons for lost */
+    if (!written)
+        rc = KETENCTL_FAILED;
 done:
     sodium_memzero (self.row_key, sizeof self.row_key);
     kb_client_destroy (&self.client);

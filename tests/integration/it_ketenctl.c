@@ -992,6 +992,10 @@ test_send_signal_and_import (void **state)
              today);
     fclose (f);
     assert_int_equal (s_run_env (NULL, env, "import", "--file", good, NULL), 0);
+    /* reasons that cannot be written are no success (the rows: duplicates now) */
+    assert_int_equal (s_run_env (NULL, env, "import", "--file", good, "--errors",
+                                 "/nonexistent-dir/rejects.csv", NULL),
+                      1);
 
     /* quarantine: the rejected inputs are listed (no content) and readable with the key */
     assert_int_equal (s_run_env (&out, env, "quarantine", "list", NULL), 0);
