@@ -669,9 +669,14 @@ intake_validate_care_assignment (const Ketenbus__V1__CareAssignment *c,
         return s_reject (r, INTAKE_RC_ENUM, f, "only with action STOP");
     /* who delivers, and who decided */
     if (assign) {
-        if (s_set (c->provider_org)
-            && !s_named_org (c->provider_org, "care_assignment.provider_org", sender, true,
-                             s_provider, ctx, r))
+        /* a toewijzing names who delivers it (like iWmo 301): only that
+           provider reports its start and stop, so one without a provider
+           could never be started */
+        if (!s_set (c->provider_org))
+            return s_reject (r, INTAKE_RC_REQUIRED, "care_assignment.provider_org",
+                             "the provider that delivers the voorziening is required");
+        if (!s_named_org (c->provider_org, "care_assignment.provider_org", sender, true,
+                          s_provider, ctx, r))
             return false;
         if (!s_sender_field (c->assigning_org, sender, "care_assignment.assigning_org", r))
             return false;

@@ -312,6 +312,7 @@ test_monitoring_events (void **state)
     c.frequency = KETENBUS__V1__VOLUME_FREQUENCY__VOLUME_FREQUENCY_PER_WEEK;
     c.budget_cents = 120000;
     c.start_date = today;
+    c.provider_org = "wijkteam-deurne";
     kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
     env.body_case = KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT;
     env.care_assignment = &c;
