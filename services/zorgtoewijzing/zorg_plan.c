@@ -805,6 +805,27 @@ zorg_plan_cancel_transfers (zorg_ctx_t *ctx, long plan_id, const char *gezin_ref
 }
 
 kb_db_rc_t
+zorg_plan_close_merged (zorg_ctx_t *ctx, const zorg_plan_row_t *plan, const char *gezin_ref,
+                        const char *actor_org, const char *actor_user, const char *correlation_id)
+{
+    char pid[24], gid[24];
+    snprintf (pid, sizeof pid, "%ld", plan->id);
+    snprintf (gid, sizeof gid, "%ld", plan->gezin_id);
+    const char *status[3] = { pid, "closed", gid };
+    kb_db_rc_t rc = kb_db_run_cmd (ctx->db, "zorg_plan_set_status", 3, status, NULL, NULL);
+    if (rc == KB_DB_OK)
+        rc = zorg_plan_cancel_transfers (ctx, plan->id, gezin_ref,
+                                         KETENBUS__V1__TRANSFER_END__TRANSFER_END_PLAN_CLOSED,
+                                         actor_org, actor_user, correlation_id);
+    if (rc == KB_DB_OK) {
+        kb_info ("plan closed gezin=\"%.8s\" plan=\"%.8s\"", gezin_ref, plan->ref);
+        rc = zorg_store_audit (ctx, actor_org, actor_user, "plan.closed", 'U', gezin_ref,
+                               plan->ref, "closed");
+    }
+    return rc;
+}
+
+kb_db_rc_t
 zorg_plan_expire_transfers (zorg_ctx_t *ctx, int max, int *count)
 {
     char lim[12];

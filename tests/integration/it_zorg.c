@@ -745,6 +745,83 @@ test_merge_with_two_regisseurs_escalates (void **state)
     kb_client_destroy (&wth);
 }
 
+/* Two gezinnen of one regisseur become one: the younger plan is closed,
+   and a transfer of it pending then is cancelled - both its organisations
+   hear it (PLAN_CLOSED), nothing times out into an escalation - and the
+   closing is audited. */
+static void
+test_merge_with_one_regisseur_closes_plan (void **state)
+{
+    (void) state;
+    kb_client_t *cjg = kbt_intake_client (s_intake, KBT_CJG);
+    kb_client_t *wth = s_client (S_WT_HELMOND);
+    kbt_signal_t a, b, c;
+    kbt_signal_init (&a, 310);                 /* minors -> cjg-helmond, twice */
+    snprintf (a.case_ref, sizeof a.case_ref, "O-A");
+    s_signal (cjg, &a);
+    kbt_signal_init (&b, 311);
+    snprintf (b.case_ref, sizeof b.case_ref, "O-B");
+    s_signal (cjg, &b);
+    s_sync ();
+    char *ga = s_gezin_of ("cjg-helmond", "O-A");
+    char *gb = s_gezin_of ("cjg-helmond", "O-B");
+    assert_string_not_equal (ga, gb);
+    char *plan_b = kbt_query_strf (s_intake->conninfo, "SELECT p.ref FROM zorgtoewijzing.plan p"
+                                   " JOIN zorgtoewijzing.gezin g ON g.id = p.gezin_id"
+                                   " WHERE g.ref = '%s' AND p.status = 'active'", gb);
+    assert_non_null (plan_b);
+    char *tb = s_request_transfer (gb, "cjg-helmond", "veiligheidshuis-peel");
+    /* a signal shows they are one family */
+    kbt_signal_init (&c, 310);
+    snprintf (c.case_ref, sizeof c.case_ref, "O-C");
+    memcpy (c.member_bsn, b.bsn, sizeof c.member_bsn);
+    s_signal (wth, &c);
+    s_sync ();
+    char *gc = s_gezin_of ("wijkteam-helmond", "O-C");
+    assert_string_equal (gc, ga);              /* merged into the older one */
+    assert_int_equal (s_active_plans (ga), 1);
+    char *r = s_regisseur (ga);
+    assert_string_equal (r, "cjg-helmond/gezin_met_minderjarigen");
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM"
+                                       " zorgtoewijzing.plan WHERE ref = '%s'"
+                                       " AND status = 'closed'", plan_b),
+                      1);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM"
+                                       " zorgtoewijzing.kb_audit WHERE event = 'plan.closed'"
+                                       " AND subject_pseudonym = '%s' AND reason = '%s'"
+                                       " AND actor_org = 'zorgtoewijzing' AND outcome = 'closed'",
+                                       ga, plan_b),
+                      1);
+    /* its transfer ends now, told to both, once each (the CJG by the case
+       reference the merged gezin keeps for it) */
+    assert_int_equal (kbt_query_longf (s_intake->conninfo,
+                                       "SELECT count(*) FROM zorgtoewijzing.transfer"
+                                       " WHERE id = '%s' AND status = 'cancelled'", tb),
+                      1);
+    assert_int_equal (s_cancel_audits (ga, "veiligheidshuis-peel", "zorgtoewijzing"), 1);
+    const int CLOSED = KETENBUS__V1__TRANSFER_END__TRANSFER_END_PLAN_CLOSED;
+    assert_int_equal (s_count_ended (tb, "veiligheidshuis-peel", "cjg-helmond",
+                                     "veiligheidshuis-peel", CLOSED, ""),
+                      1);
+    assert_int_equal (s_count_ended (tb, "cjg-helmond", "cjg-helmond", "veiligheidshuis-peel",
+                                     CLOSED, "O-A"),
+                      1);
+    assert_int_equal (s_count_out (ga, KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_ENDED, NULL), 2);
+    /* nothing for the ketencoordinator to decide */
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM"
+                                       " zorgtoewijzing.escalation e JOIN zorgtoewijzing.gezin g"
+                                       " ON g.id = e.gezin_id WHERE g.ref = '%s'", ga),
+                      0);
+    free (r);
+    free (tb);
+    free (plan_b);
+    free (ga);
+    free (gb);
+    free (gc);
+    kb_client_destroy (&cjg);
+    kb_client_destroy (&wth);
+}
+
 /* The rules make the CJG regisseur of a wijkteam's signal: the CJG never
    signals, yet it hears of every later signal (SIGNALLED, who and their
    contact) and of every organisation that becomes involved (NEW), once
@@ -1275,6 +1352,7 @@ main (void)
         cmocka_unit_test (test_pot_for_every_homeless_person),
         cmocka_unit_test (test_several_partners_one_family),
         cmocka_unit_test (test_merge_with_two_regisseurs_escalates),
+        cmocka_unit_test (test_merge_with_one_regisseur_closes_plan),
         cmocka_unit_test (test_regisseur_that_never_signalled_hears_everything),
         cmocka_unit_test (test_merge_notifies_each_cross_pair_once),
         cmocka_unit_test (test_hogere_regie_transfer_accepted),
