@@ -960,14 +960,11 @@ s_decide_once (kb_db_t *db, const char *escalation_id, const char *regisseur_org
         bool other_found = false;
         if ((rc = zorg_store_plan_by_id (db, other_id, &other, &other_found)) != KB_DB_OK)
             goto done;
-        if (other_found && strcmp (other.status, "merge_pending") == 0) {
-            char oid[24], ogid[24];
-            snprintf (oid, sizeof oid, "%ld", other.id);
-            snprintf (ogid, sizeof ogid, "%ld", other.gezin_id);
-            const char *sv[3] = { oid, "closed", ogid };
-            if ((rc = kb_db_run_cmd (db, "zorg_plan_set_status", 3, sv, NULL, NULL)) != KB_DB_OK)
-                goto done;
-        }
+        if (other_found && strcmp (other.status, "merge_pending") == 0
+            && (rc = zorg_plan_close_merged (&ctx, &other, gezin_ref, "ketencoordinator",
+                                             decided_by, escalation_id))
+                   != KB_DB_OK)
+            goto done;
     }
     const char *ev[3] = { escalation_id, decided_by, regisseur_org };
     if ((rc = kb_db_run_cmd (db, "zorg_escalation_decide", 3, ev, NULL, NULL)) != KB_DB_OK)

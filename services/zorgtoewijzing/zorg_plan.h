@@ -72,7 +72,7 @@ kb_db_rc_t zorg_plan_close_merged (zorg_ctx_t *ctx, const zorg_plan_row_t *plan,
 /* The ketencoordinator decides an open escalation: regisseur_org (an active
    partner) gets regie of the gezin's plan, every involved organisation
    gets a RegieAssignment (ESCALATION_DECISION), a plan left merge_pending
-   is closed, the escalation is closed and everything is audited, in one
+   is closed (zorg_plan_close_merged), the escalation is closed and everything is audited, in one
    transaction on db (connected to the zorgtoewijzing schema; statements
    are prepared here). Returns ZORG_OK, ZORG_ERR_NOT_FOUND (no such open
    escalation), ZORG_ERR_INVALID (regisseur unknown or inactive) or

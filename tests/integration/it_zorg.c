@@ -703,6 +703,12 @@ test_merge_with_two_regisseurs_escalates (void **state)
     assert_int_equal (s_active_plans (ga), 1);
     assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.plan p JOIN zorgtoewijzing.gezin g"
                               " ON g.id = p.gezin_id WHERE g.ref = '%s' AND p.status = 'merge_pending'", ga), 0);
+    /* the set-aside plan is closed by the decision, and that is audited */
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM"
+                                       " zorgtoewijzing.kb_audit WHERE event = 'plan.closed'"
+                                       " AND subject_pseudonym = '%s' AND actor_user = 'kc-1'"
+                                       " AND actor_org = 'ketencoordinator'", ga),
+                      1);
     /* all three involved organisations hear the decision */
     s_out_t *rows;
     int n = s_outbox (&rows), decided = 0;
