@@ -493,6 +493,53 @@ s_new_plan (zorg_ctx_t *ctx, const zorg_gezin_view_t *view, const zorg_decision_
     return rc;
 }
 
+/* The plan's casemanager changed (the plan row written):
+   the involved organisations hear it (a RegieAssignment with the plan as
+   it is now; when the rules chose the regisseur, this is the first contact
+   they get) and the regisseur's involvement row, which later matches show,
+   takes it when it has no signal of its own (whose contact it keeps). */
+static kb_db_rc_t
+s_casemanager_tell (zorg_ctx_t *ctx, const zorg_plan_row_t *plan, const char *gezin_ref,
+                    const char *correlation_id)
+{
+    char gid[24];
+    snprintf (gid, sizeof gid, "%ld", plan->gezin_id);
+    const char *v[4] = { gid, plan->regisseur_org, plan->casemanager_name,
+                         plan->casemanager_phone };
+    kb_db_rc_t rc = kb_db_run_cmd (ctx->db, "zorg_involvement_regisseur_contact", 4, v, NULL, NULL);
+    if (rc == KB_DB_OK)
+        rc = zorg_plan_broadcast (ctx, plan, gezin_ref, plan->basis, NULL, NULL, NULL,
+                                  correlation_id);
+    return rc;
+}
+
+/* A regisseur chosen before it gave a contact (by the rules, a transfer
+   answered without one, the ketencoordinator) signals with one: the plan,
+   which has no casemanager at all, takes that contact. */
+static kb_db_rc_t
+s_casemanager_from_signal (zorg_ctx_t *ctx, zorg_plan_row_t *plan, const char *gezin_ref,
+                           const Ketenbus__V1__StoredSignal *s, const char *correlation_id)
+{
+    bool name = s->contact_name && *s->contact_name;
+    bool phone = s->contact_phone && *s->contact_phone;
+    if (plan->casemanager_name[0] || plan->casemanager_phone[0] || (!name && !phone))
+        return KB_DB_OK;
+    snprintf (plan->casemanager_name, sizeof plan->casemanager_name, "%s",
+              name ? s->contact_name : "");
+    snprintf (plan->casemanager_phone, sizeof plan->casemanager_phone, "%s",
+              phone ? s->contact_phone : "");
+    kb_db_rc_t rc = zorg_store_plan_set_regisseur (ctx->db, plan);
+    if (rc == KB_DB_OK) {
+        kb_info ("casemanager taken from signal gezin=\"%.8s\" plan=\"%.8s\" regisseur=\"%s\"",
+                 gezin_ref, plan->ref, plan->regisseur_org);
+        rc = zorg_store_audit (ctx, plan->regisseur_org, NULL, "plan.casemanager_set", 'U',
+                               gezin_ref, "signal", "applied");
+    }
+    if (rc == KB_DB_OK)
+        rc = s_casemanager_tell (ctx, plan, gezin_ref, correlation_id);
+    return rc;
+}
+
 kb_db_rc_t
 zorg_plan_on_signal (zorg_ctx_t *ctx, zorg_gezin_view_t *view, const Ketenbus__V1__StoredSignal *s,
                      bool new_involvement, const char *correlation_id)
@@ -529,6 +576,8 @@ zorg_plan_on_signal (zorg_ctx_t *ctx, zorg_gezin_view_t *view, const Ketenbus__V
            once, by that match */
         if (plan.has_regisseur && !zorg_store_involved_find (inv, n, plan.regisseur_org))
             rc = zorg_gezin_involve_regisseur (ctx, &plan, gezin_ref, correlation_id);
+        if (rc == KB_DB_OK && from_regisseur)
+            rc = s_casemanager_from_signal (ctx, &plan, gezin_ref, s, correlation_id);
         if (rc == KB_DB_OK && new_involvement && !from_regisseur)
             rc = zorg_plan_broadcast_to (ctx, &plan, gezin_ref, plan.basis, NULL, NULL, s->sender_org,
                                          inv, n, correlation_id);
@@ -1023,10 +1072,9 @@ zorg_escalation_decide (kb_db_t *db, const char *escalation_id, const char *regi
     return ZORG_ERR_DB;
 }
 
-/* A newer plan version names another casemanager: the involved
-   organisations hear it (a RegieAssignment with the plan as it is now;
-   when the rules chose the regisseur, this is the first contact they get)
-   and the regisseur's involvement row, which later matches show, takes it. */
+/* A newer plan version names another casemanager: the plan takes it (a
+   field the message left empty keeps the plan's) and everyone hears it
+   (s_casemanager_tell). */
 static kb_db_rc_t
 s_casemanager_changed (zorg_ctx_t *ctx, zorg_plan_row_t *plan,
                        const Ketenbus__V1__PlanRegistered *p, const char *message_id)
@@ -1042,16 +1090,10 @@ s_casemanager_changed (zorg_ctx_t *ctx, zorg_plan_row_t *plan,
         snprintf (plan->casemanager_name, sizeof plan->casemanager_name, "%s", name);
     if (phone != plan->casemanager_phone)
         snprintf (plan->casemanager_phone, sizeof plan->casemanager_phone, "%s", phone);
-    char gid[24];
-    snprintf (gid, sizeof gid, "%ld", plan->gezin_id);
-    const char *v[4] = { gid, plan->regisseur_org, plan->casemanager_name,
-                         plan->casemanager_phone };
-    kb_db_rc_t rc = kb_db_run_cmd (ctx->db, "zorg_involvement_regisseur_contact", 4, v, NULL, NULL);
     char gezin_ref[KB_UUID_LEN + 1];
+    kb_db_rc_t rc = zorg_store_gezin_ref (ctx->db, plan->gezin_id, gezin_ref);
     if (rc == KB_DB_OK)
-        rc = zorg_store_gezin_ref (ctx->db, plan->gezin_id, gezin_ref);
-    if (rc == KB_DB_OK)
-        rc = zorg_plan_broadcast (ctx, plan, gezin_ref, plan->basis, NULL, NULL, NULL, message_id);
+        rc = s_casemanager_tell (ctx, plan, gezin_ref, message_id);
     return rc;
 }
 

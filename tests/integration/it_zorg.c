@@ -960,6 +960,88 @@ test_regisseur_that_never_signalled_hears_everything (void **state)
     kb_client_destroy (&vh);
 }
 
+/* RegieAssignments for gezin_ref to to_org naming regisseur with that
+   casemanager contact. */
+static int
+s_count_contact (const char *gezin_ref, const char *to_org, const char *regisseur,
+                 const char *name, const char *phone)
+{
+    s_out_t *rows;
+    int n = s_outbox (&rows), count = 0;
+    for (int i = 0; i < n; i++) {
+        const kb_envelope_t *e = rows[i].env;
+        if (e->body_case != KETENBUS__V1__ENVELOPE__BODY_REGIE_ASSIGNMENT)
+            continue;
+        const Ketenbus__V1__RegieAssignment *a = e->regie_assignment;
+        count += strcmp (a->gezin_ref, gezin_ref) == 0 && strcmp (a->to_org, to_org) == 0
+                 && strcmp (a->regisseur_org, regisseur) == 0
+                 && strcmp (a->casemanager_name, name) == 0
+                 && strcmp (a->casemanager_phone, phone) == 0;
+    }
+    s_outbox_free (rows, n);
+    return count;
+}
+
+/* The rules make the CJG regisseur of a wijkteam's signal, without a
+   contact; the CJG's own first signal gives one: the plan takes it and
+   the wijkteam hears it (a RegieAssignment). A later one changes nothing:
+   the contact is the casemanager's, PlanRegistered changes it. */
+static void
+test_regisseur_contact_from_its_signal (void **state)
+{
+    (void) state;
+    const int RA = KETENBUS__V1__ENVELOPE__BODY_REGIE_ASSIGNMENT;
+    kb_client_t *wth = s_client (S_WT_HELMOND);
+    kb_client_t *cjg = kbt_intake_client (s_intake, KBT_CJG);
+    kbt_signal_t a, b;
+    kbt_signal_init (&a, 510);         /* a minor in centrum, 0794 -> cjg-helmond */
+    snprintf (a.case_ref, sizeof a.case_ref, "K-WT");
+    s_signal (wth, &a);
+    s_sync ();
+    char *g = s_gezin_of ("wijkteam-helmond", "K-WT");
+    char *r = s_regisseur (g);
+    assert_string_equal (r, "cjg-helmond/gezin_met_minderjarigen");
+    free (r);
+    assert_int_equal (s_count_contact (g, "wijkteam-helmond", "cjg-helmond", "", ""), 1);
+    assert_int_equal (s_count_out (g, RA, "wijkteam-helmond"), 1);
+
+    kbt_signal_init (&b, 510);
+    snprintf (b.case_ref, sizeof b.case_ref, "K-CJG");
+    b.signal.contact_name = "casemanager CJG Zuid";
+    b.signal.contact_phone = "0492-654321";
+    s_signal (cjg, &b);
+    s_sync ();
+    kb_db_t *db = kb_db_connect (s_intake->conninfo, "zorgtoewijzing", 5000);
+    zorg_gezin_info_t *info = calloc (1, sizeof *info);
+    assert_int_equal (zorg_gezin_show (db, g, NULL, info), ZORG_OK);
+    assert_string_equal (info->casemanager_name, "casemanager CJG Zuid");
+    assert_string_equal (info->casemanager_phone, "0492-654321");
+    assert_int_equal (s_count_contact (g, "wijkteam-helmond", "cjg-helmond",
+                                       "casemanager CJG Zuid", "0492-654321"),
+                      1);
+    assert_int_equal (s_count_out (g, RA, "wijkteam-helmond"), 2);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM"
+                                       " zorgtoewijzing.kb_audit"
+                                       " WHERE event = 'plan.casemanager_set'"
+                                       " AND subject_pseudonym = '%s'"
+                                       " AND actor_org = 'cjg-helmond'", g),
+                      1);
+
+    /* the plan has a casemanager now: another signal's contact stays its own */
+    b.signal.contact_name = "secretariaat CJG";
+    b.signal.contact_phone = "0492-111111";
+    s_signal (cjg, &b);
+    s_sync ();
+    assert_int_equal (zorg_gezin_show (db, g, NULL, info), ZORG_OK);
+    assert_string_equal (info->casemanager_name, "casemanager CJG Zuid");
+    assert_int_equal (s_count_out (g, RA, "wijkteam-helmond"), 2);
+    free (info);
+    kb_db_destroy (&db);
+    free (g);
+    kb_client_destroy (&wth);
+    kb_client_destroy (&cjg);
+}
+
 /* Two gezinnen of two organisations each become one: each organisation
    hears once of each one of the other record, and nothing new of the one
    it shared a record with. */
@@ -1360,6 +1442,7 @@ main (void)
         cmocka_unit_test (test_merge_with_two_regisseurs_escalates),
         cmocka_unit_test (test_merge_with_one_regisseur_closes_plan),
         cmocka_unit_test (test_regisseur_that_never_signalled_hears_everything),
+        cmocka_unit_test (test_regisseur_contact_from_its_signal),
         cmocka_unit_test (test_merge_notifies_each_cross_pair_once),
         cmocka_unit_test (test_hogere_regie_transfer_accepted),
         cmocka_unit_test (test_transfer_rejected_escalates),
