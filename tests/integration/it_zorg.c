@@ -694,6 +694,22 @@ test_merge_with_two_regisseurs_escalates (void **state)
     char err[256];
     assert_int_equal (zorg_escalation_decide (db, esc, "no-such-org", "kc-1", err, sizeof err),
                       ZORG_ERR_INVALID);
+    /* only a type that can hold regie: intake lets no gemeente, zorgaanbieder
+       or ketencoordinator register a plan or answer a transfer */
+    kbt_zorg_directory (s_zorg, "zorgaanbieder-peel", "zorgaanbieder", "", "0794");
+    kbt_zorg_directory (s_zorg, "ketencoordinator-peel", "ketencoordinator", "", "");
+    const char *no_regie[3][2] = { { "gemeente-helmond", "gemeente" },
+                                   { "zorgaanbieder-peel", "zorgaanbieder" },
+                                   { "ketencoordinator-peel", "ketencoordinator" } };
+    for (int i = 0; i < 3; i++) {
+        char want[160];
+        snprintf (want, sizeof want, "organisation \"%s\" is a %s, which cannot hold regie",
+                  no_regie[i][0], no_regie[i][1]);
+        assert_int_equal (zorg_escalation_decide (db, esc, no_regie[i][0], "kc-1", err,
+                                                  sizeof err),
+                          ZORG_ERR_INVALID);
+        assert_string_equal (err, want);
+    }
     assert_int_equal (zorg_escalation_decide (db, esc, "wijkteam-deurne", "kc-1", err, sizeof err), ZORG_OK);
     assert_int_equal (zorg_escalation_decide (db, esc, "wijkteam-deurne", "kc-1", err, sizeof err),
                       ZORG_ERR_NOT_FOUND);
