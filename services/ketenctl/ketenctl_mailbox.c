@@ -183,6 +183,8 @@ ketenctl_mailbox_describe (const kb_envelope_t *env, char *buf, size_t size)
               ketenctl_or_dash (t->from_org),
               ketenctl_or_dash (t->to_org),
               s_enum (&ketenbus__v1__regie_transfer_reason__descriptor, t->reason, e1, sizeof e1));
+            if (t->notify_org && *t->notify_org)
+                s_add (buf, size, &used, " notify=%s", t->notify_org);
             break;
         }
         case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE: {

@@ -130,32 +130,40 @@ s_transfer_insert (zorg_ctx_t *ctx, const char *id, long plan_id, const char *fr
     return KB_DB_OK;
 }
 
+/* The RegieTransferRequest to the organisation asked (to); copy_to
+   non-NULL: the same, addressed by notify_org, to that organisation too,
+   which only hears of the proposal. Each with its own case reference. */
 static kb_db_rc_t
 s_send_transfer_request (zorg_ctx_t *ctx, const char *id, const zorg_plan_row_t *plan,
                          const char *gezin_ref, const char *from, const char *to, int reason,
-                         int64_t requested_ms, int64_t deadline_ms, const char *correlation_id)
+                         int64_t requested_ms, int64_t deadline_ms, const char *copy_to,
+                         const char *correlation_id)
 {
     kb_db_rc_t rc = KB_DB_OK;
     zorg_involved_t *inv = calloc (ZORG_INVOLVED_MAX, sizeof *inv);
     if (!inv)
         return KB_DB_FATAL;
     int n = zorg_store_involved (ctx->db, plan->gezin_id, inv, ZORG_INVOLVED_MAX, &rc);
-    if (n >= 0) {
-        const zorg_involved_t *me = zorg_store_involved_find (inv, n, to);
-        Ketenbus__V1__RegieTransferRequest r = KETENBUS__V1__REGIE_TRANSFER_REQUEST__INIT;
-        r.transfer_id = (char *) id;
-        r.plan_ref = (char *) plan->ref;
-        r.gezin_ref = (char *) gezin_ref;
+    Ketenbus__V1__RegieTransferRequest r = KETENBUS__V1__REGIE_TRANSFER_REQUEST__INIT;
+    r.transfer_id = (char *) id;
+    r.plan_ref = (char *) plan->ref;
+    r.gezin_ref = (char *) gezin_ref;
+    r.from_org = (char *) (from ? from : "");
+    r.to_org = (char *) to;
+    r.reason = (Ketenbus__V1__RegieTransferReason) reason;
+    r.requested_at_ms = requested_ms;
+    r.deadline_at_ms = deadline_ms;
+    const char *recipients[2] = { to, copy_to };
+    for (int i = 0; i < 2 && n >= 0 && rc == KB_DB_OK; i++) {
+        if (!recipients[i])
+            continue;
+        const zorg_involved_t *me = zorg_store_involved_find (inv, n, recipients[i]);
         r.partner_case_ref = (char *) (me ? me->case_ref : "");
-        r.from_org = (char *) (from ? from : "");
-        r.to_org = (char *) to;
-        r.reason = (Ketenbus__V1__RegieTransferReason) reason;
-        r.requested_at_ms = requested_ms;
-        r.deadline_at_ms = deadline_ms;
+        r.notify_org = (char *) (i == 1 ? copy_to : "");
         kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
         env.body_case = KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST;
         env.regie_transfer_request = &r;
-        rc = zorg_store_send (ctx, to, &env, correlation_id);
+        rc = zorg_store_send (ctx, recipients[i], &env, correlation_id);
     }
     free (inv);
     return rc;
@@ -236,9 +244,11 @@ s_hogere_regie (zorg_ctx_t *ctx, const zorg_gezin_view_t *view, const zorg_plan_
         return rc; /* a transfer is under way already */
     kb_info ("transfer proposed (hogere regie) gezin=\"%.8s\" from_org=\"%s\" to_org=\"%s\"",
              gezin_ref, plan->regisseur_org, to);
+    /* the regisseur hears of it now, not first by an answer to a transfer it
+       never asked for */
     rc = s_send_transfer_request (ctx, id, plan, gezin_ref, plan->regisseur_org, to,
                                   KETENBUS__V1__REGIE_TRANSFER_REASON__REGIE_TRANSFER_REASON_VEILIGHEID,
-                                  requested, deadline, correlation_id);
+                                  requested, deadline, plan->regisseur_org, correlation_id);
     if (rc == KB_DB_OK)
         rc = zorg_store_audit (ctx, NULL, NULL, "transfer.proposed", 'C', gezin_ref, to,
                                "pending");
@@ -683,7 +693,7 @@ zorg_plan_transfer_request (zorg_ctx_t *ctx, const Ketenbus__V1__RegieTransferRe
     kb_info ("transfer requested gezin=\"%.8s\" from_org=\"%s\" to_org=\"%s\"", gezin_ref,
              req->from_org, req->to_org);
     rc = s_send_transfer_request (ctx, req->transfer_id, &plan, gezin_ref, req->from_org,
-                                  req->to_org, (int) req->reason, requested, deadline,
+                                  req->to_org, (int) req->reason, requested, deadline, NULL,
                                   correlation_id);
     if (rc == KB_DB_OK)
         rc = zorg_store_audit (ctx, req->from_org, NULL, "transfer.requested", 'C', gezin_ref,

@@ -223,7 +223,10 @@ s_to_org_of (const kb_envelope_t *env)
         case KETENBUS__V1__ENVELOPE__BODY_REGIE_ASSIGNMENT:
             return env->regie_assignment->to_org;
         case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST:
-            return env->regie_transfer_request->to_org;
+            /* the regisseur's copy of a hogere regie proposal names it */
+            return *env->regie_transfer_request->notify_org
+                     ? env->regie_transfer_request->notify_org
+                     : env->regie_transfer_request->to_org;
         case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE:
             return env->regie_transfer_response->from_org;
         case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_ENDED:
@@ -275,6 +278,35 @@ s_count_ended (const char *transfer_id, const char *to_org, const char *from_org
         assert_int_equal (t->end, end);
         assert_string_equal (t->partner_case_ref, case_ref);
         assert_true (t->ended_at_ms > 0);
+        count++;
+    }
+    s_outbox_free (rows, n);
+    return count;
+}
+
+/* Counts RegieTransferRequests of transfer_id from from_org to to_org that
+   go to recipient (on its stream) with its case reference: the one asked,
+   or the regisseur a copy names in notify_org. */
+static int
+s_count_request (const char *transfer_id, const char *recipient, const char *from_org,
+                 const char *to_org, const char *case_ref)
+{
+    s_out_t *rows;
+    int n = s_outbox (&rows), count = 0;
+    for (int i = 0; i < n; i++) {
+        const kb_envelope_t *e = rows[i].env;
+        if (e->body_case != KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST
+            || strcmp (e->regie_transfer_request->transfer_id, transfer_id) != 0
+            || strcmp (rows[i].stream, recipient) != 0)
+            continue;
+        const Ketenbus__V1__RegieTransferRequest *q = e->regie_transfer_request;
+        assert_string_equal (q->notify_org, strcmp (recipient, to_org) == 0 ? "" : recipient);
+        assert_string_equal (q->from_org, from_org);
+        assert_string_equal (q->to_org, to_org);
+        assert_string_equal (q->partner_case_ref, case_ref);
+        assert_int_equal (q->reason,
+                          KETENBUS__V1__REGIE_TRANSFER_REASON__REGIE_TRANSFER_REASON_VEILIGHEID);
+        assert_true (q->deadline_at_ms > q->requested_at_ms);
         count++;
     }
     s_outbox_free (rows, n);
@@ -1286,7 +1318,24 @@ test_transfer_timeout_escalates (void **state)
     kb_client_destroy (&wth);
     char *t = s_pending_transfer (g, "veiligthuis-peel");
     assert_non_null (t);
-    char sql[256];
+    /* the organisation asked gets the proposal, the regisseur a copy, once each */
+    assert_int_equal (s_count_request (t, "veiligthuis-peel", "cjg-helmond", "veiligthuis-peel",
+                                       ""),
+                      1);
+    assert_int_equal (s_count_request (t, "cjg-helmond", "cjg-helmond", "veiligthuis-peel",
+                                       "T-C"),
+                      1);
+    assert_int_equal (s_count_out (g, KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST, NULL),
+                      2);
+    /* intake routes the copy to the regisseur's mailbox by notify_org */
+    char sql[512];
+    const char *boxes[2] = { "cjg-helmond", "veiligthuis-peel" };
+    for (int i = 0; i < 2; i++) {
+        snprintf (sql, sizeof sql, "SELECT count(*) FROM intake.mailbox WHERE org_id = '%s'"
+                  " AND body = 'regie_transfer_request'"
+                  " AND position (convert_to ('%s', 'UTF8') IN envelope) > 0", boxes[i], t);
+        assert_int_equal (kbt_wait_for_value (s_intake->conninfo, sql, 1, 10000), 1);
+    }
     snprintf (sql, sizeof sql, "SELECT count(*) FROM zorgtoewijzing.escalation WHERE transfer_id = '%s'"
                                " AND kind = 'transfer_timeout'", t);
     assert_int_equal (kbt_wait_for_value (s_intake->conninfo, sql, 1, 10000), 1);
