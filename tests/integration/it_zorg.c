@@ -647,6 +647,24 @@ s_cancel_audits (const char *gezin_ref, const char *to_org, const char *actor_or
                             gezin_ref, to_org, actor_org);
 }
 
+/* A pending transfer from_org -> to_org of gezin_ref that actor_org's step
+   ended (end): cancelled, audited once, and each of its two organisations
+   told once, from_org by its case reference from_case_ref (to_org, asked
+   without a case of its own, by none). */
+static void
+s_expect_cancelled (const char *gezin_ref, const char *transfer_id, const char *from_org,
+                    const char *from_case_ref, const char *to_org, const char *actor_org, int end)
+{
+    assert_int_equal (kbt_query_longf (s_intake->conninfo,
+                                       "SELECT count(*) FROM zorgtoewijzing.transfer"
+                                       " WHERE id = '%s' AND status = 'cancelled'", transfer_id),
+                      1);
+    assert_int_equal (s_cancel_audits (gezin_ref, to_org, actor_org), 1);
+    assert_int_equal (s_count_ended (transfer_id, to_org, from_org, to_org, end, ""), 1);
+    assert_int_equal (s_count_ended (transfer_id, from_org, from_org, to_org, end, from_case_ref),
+                      1);
+}
+
 static void
 test_merge_with_two_regisseurs_escalates (void **state)
 {
@@ -693,19 +711,10 @@ test_merge_with_two_regisseurs_escalates (void **state)
                        " ON g.id = e.gezin_id WHERE g.ref = '%s' AND e.kind = 'merge_conflict'"
                        " AND e.status = 'open'", ga);
     assert_non_null (esc);
-    assert_int_equal (kbt_query_longf (s_intake->conninfo,
-                                       "SELECT count(*) FROM zorgtoewijzing.transfer"
-                                       " WHERE id = '%s' AND status = 'cancelled'", tb),
-                      1);
-    assert_int_equal (s_cancel_audits (ga, "ggd-vangnet-peel", "zorgtoewijzing"), 1);
     /* both organisations of the cancelled transfer are told, once each */
     const int MERGED = KETENBUS__V1__TRANSFER_END__TRANSFER_END_MERGE_CONFLICT;
-    assert_int_equal (s_count_ended (tb, "ggd-vangnet-peel", "wijkteam-deurne", "ggd-vangnet-peel",
-                                     MERGED, ""),
-                      1);
-    assert_int_equal (s_count_ended (tb, "wijkteam-deurne", "wijkteam-deurne", "ggd-vangnet-peel",
-                                     MERGED, "M-B"),
-                      1);
+    s_expect_cancelled (ga, tb, "wijkteam-deurne", "M-B", "ggd-vangnet-peel", "zorgtoewijzing",
+                        MERGED);
     assert_int_equal (s_count_ended (ta, "veiligheidshuis-peel", "cjg-helmond",
                                      "veiligheidshuis-peel", MERGED, ""),
                       0);
@@ -770,18 +779,8 @@ test_merge_with_two_regisseurs_escalates (void **state)
     s_outbox_free (rows, n);
     assert_int_equal (decided, 3);
     assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.kb_audit WHERE event = 'escalation.decided'"), 1);
-    assert_int_equal (kbt_query_longf (s_intake->conninfo,
-                                       "SELECT count(*) FROM zorgtoewijzing.transfer"
-                                       " WHERE id = '%s' AND status = 'cancelled'", ta),
-                      1);
-    assert_int_equal (s_cancel_audits (ga, "veiligheidshuis-peel", "ketencoordinator"), 1);
-    const int DECIDED = KETENBUS__V1__TRANSFER_END__TRANSFER_END_ESCALATION_DECIDED;
-    assert_int_equal (s_count_ended (ta, "veiligheidshuis-peel", "cjg-helmond",
-                                     "veiligheidshuis-peel", DECIDED, ""),
-                      1);
-    assert_int_equal (s_count_ended (ta, "cjg-helmond", "cjg-helmond", "veiligheidshuis-peel",
-                                     DECIDED, "M-A"),
-                      1);
+    s_expect_cancelled (ga, ta, "cjg-helmond", "M-A", "veiligheidshuis-peel", "ketencoordinator",
+                        KETENBUS__V1__TRANSFER_END__TRANSFER_END_ESCALATION_DECIDED);
     assert_int_equal (s_count_out (ga, KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_ENDED, NULL), 4);
     assert_int_equal (kbt_query_longf (s_intake->conninfo,
                                        "SELECT count(*) FROM zorgtoewijzing.kb_audit"
@@ -848,18 +847,8 @@ test_merge_with_one_regisseur_closes_plan (void **state)
                       1);
     /* its transfer ends now, told to both, once each (the CJG by the case
        reference the merged gezin keeps for it) */
-    assert_int_equal (kbt_query_longf (s_intake->conninfo,
-                                       "SELECT count(*) FROM zorgtoewijzing.transfer"
-                                       " WHERE id = '%s' AND status = 'cancelled'", tb),
-                      1);
-    assert_int_equal (s_cancel_audits (ga, "veiligheidshuis-peel", "zorgtoewijzing"), 1);
-    const int CLOSED = KETENBUS__V1__TRANSFER_END__TRANSFER_END_PLAN_CLOSED;
-    assert_int_equal (s_count_ended (tb, "veiligheidshuis-peel", "cjg-helmond",
-                                     "veiligheidshuis-peel", CLOSED, ""),
-                      1);
-    assert_int_equal (s_count_ended (tb, "cjg-helmond", "cjg-helmond", "veiligheidshuis-peel",
-                                     CLOSED, "O-A"),
-                      1);
+    s_expect_cancelled (ga, tb, "cjg-helmond", "O-A", "veiligheidshuis-peel", "zorgtoewijzing",
+                        KETENBUS__V1__TRANSFER_END__TRANSFER_END_PLAN_CLOSED);
     assert_int_equal (s_count_out (ga, KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_ENDED, NULL), 2);
     /* nothing for the ketencoordinator to decide */
     assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM"
