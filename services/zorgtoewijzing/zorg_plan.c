@@ -504,11 +504,11 @@ s_new_plan (zorg_ctx_t *ctx, const zorg_gezin_view_t *view, const zorg_decision_
     return rc;
 }
 
-/* The plan's casemanager changed (the plan row written):
-   the involved organisations hear it (a RegieAssignment with the plan as
-   it is now; when the rules chose the regisseur, this is the first contact
-   they get) and the regisseur's involvement row, which later matches show,
-   takes it when it has no signal of its own (whose contact it keeps). */
+/* The plan's casemanager changed (the plan row written): the involved
+   organisations hear it (a RegieAssignment with the plan as it is now;
+   when the rules chose the regisseur, this is the first contact they get)
+   and the regisseur's involvement row, which later matches show, takes it
+   when it has no signal of its own (whose contact it keeps). */
 static kb_db_rc_t
 s_casemanager_tell (zorg_ctx_t *ctx, const zorg_plan_row_t *plan, const char *gezin_ref,
                     const char *correlation_id)

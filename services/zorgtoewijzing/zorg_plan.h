@@ -61,10 +61,11 @@ kb_db_rc_t zorg_plan_cancel_transfers (zorg_ctx_t *ctx, long plan_id, const char
                                        const char *actor_user, const char *correlation_id);
 
 /* Closes plan, merged into its gezin's other plan (plan->gezin_id and
-   gezin_ref: the gezin it belongs to now): its pending transfers are cancelled and both
-   organisations of each told (RegieTransferEnded PLAN_CLOSED), and the
-   closing is audited (plan.closed: subject gezin_ref, reason the plan's
-   ref, actor actor_org/actor_user, NULL: zorgtoewijzing). */
+   gezin_ref: the gezin it belongs to now): its pending transfers are
+   cancelled and both organisations of each told (RegieTransferEnded
+   PLAN_CLOSED), and the closing is audited (plan.closed: subject
+   gezin_ref, reason the plan's ref, actor actor_org/actor_user, NULL:
+   zorgtoewijzing). */
 kb_db_rc_t zorg_plan_close_merged (zorg_ctx_t *ctx, const zorg_plan_row_t *plan,
                                    const char *gezin_ref, const char *actor_org,
                                    const char *actor_user, const char *correlation_id);
