@@ -45,6 +45,9 @@ intake_mailbox_recipient (const kb_envelope_t *env)
     case KETENBUS__V1__ENVELOPE__BODY_REGIE_ASSIGNMENT:
         return env->regie_assignment->to_org;
     case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST:
+        /* the copy of a hogere regie proposal goes to the current regisseur */
+        if (env->regie_transfer_request->notify_org && *env->regie_transfer_request->notify_org)
+            return env->regie_transfer_request->notify_org;
         return env->regie_transfer_request->to_org;
     case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE:
         /* the answer goes back to the organisation that asked */

@@ -753,6 +753,7 @@ s_item_forward (intake_server_t *self, s_item_t *item)
         q.from_org = item->org;             /* zorgtoewijzing checks it holds regie */
         q.requested_at_ms = 0;              /* zorgtoewijzing sets both */
         q.deadline_at_ms = 0;
+        q.notify_org = (char *) "";         /* only the backbone addresses a copy */
         out.regie_transfer_request = &q;
         body = &q.base;
         prefix = "plan:";

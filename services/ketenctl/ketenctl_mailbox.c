@@ -197,6 +197,8 @@ ketenctl_mailbox_describe (const kb_envelope_t *env, char *buf, size_t size)
                 ketenctl_utc (t->deadline_at_ms, deadline, sizeof deadline);
                 s_add (buf, size, &used, " deadline=%s", deadline);
             }
+            if (t->notify_org && *t->notify_org)
+                s_add (buf, size, &used, " notify=%s", t->notify_org);
             break;
         }
         case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE: {

@@ -246,12 +246,21 @@ s_merge (zorg_ctx_t *ctx, long keep, const char *keep_ref, long other, const cha
     if (has_k && has_o) {
         bool same = pk.has_regisseur && po.has_regisseur
                     && strcmp (pk.regisseur_org, po.regisseur_org) == 0;
-        const char *status[3] = { po_id, same ? "closed" : "merge_pending", keep_id };
-        if ((rc = kb_db_run_cmd (ctx->db, "zorg_plan_set_status", 3, status, NULL, NULL)) != KB_DB_OK)
-            return rc;
-        if (same)
+        if (same) {
+            /* one regisseur: its younger plan goes, and a transfer of it
+               with it (the one asked would wait for nothing until the
+               deadline escalated it) */
+            po.gezin_id = keep;
+            if ((rc = zorg_plan_close_merged (ctx, &po, keep_ref, NULL, NULL, correlation_id))
+                != KB_DB_OK)
+                return rc;
             confirm = true;
+        }
         else {
+            const char *status[3] = { po_id, "merge_pending", keep_id };
+            if ((rc = kb_db_run_cmd (ctx->db, "zorg_plan_set_status", 3, status, NULL, NULL))
+                != KB_DB_OK)
+                return rc;
             /* never a silent overwrite: the ketencoordinator decides */
             if ((rc = zorg_plan_cancel_transfers (
                      ctx, po.id, keep_ref, KETENBUS__V1__TRANSFER_END__TRANSFER_END_MERGE_CONFLICT,

@@ -6,6 +6,7 @@
 
 #include "ketenbus/kb_link.h"
 #include "ketenbus/kb_log.h"
+#include "ketenbus/kb_partner.h"
 #include "ketenbus/kb_validate.h"
 
 #include <stdio.h>
@@ -129,32 +130,40 @@ s_transfer_insert (zorg_ctx_t *ctx, const char *id, long plan_id, const char *fr
     return KB_DB_OK;
 }
 
+/* The RegieTransferRequest to the organisation asked (to); copy_to
+   non-NULL: the same, addressed by notify_org, to that organisation too,
+   which only hears of the proposal. Each with its own case reference. */
 static kb_db_rc_t
 s_send_transfer_request (zorg_ctx_t *ctx, const char *id, const zorg_plan_row_t *plan,
                          const char *gezin_ref, const char *from, const char *to, int reason,
-                         int64_t requested_ms, int64_t deadline_ms, const char *correlation_id)
+                         int64_t requested_ms, int64_t deadline_ms, const char *copy_to,
+                         const char *correlation_id)
 {
     kb_db_rc_t rc = KB_DB_OK;
     zorg_involved_t *inv = calloc (ZORG_INVOLVED_MAX, sizeof *inv);
     if (!inv)
         return KB_DB_FATAL;
     int n = zorg_store_involved (ctx->db, plan->gezin_id, inv, ZORG_INVOLVED_MAX, &rc);
-    if (n >= 0) {
-        const zorg_involved_t *me = zorg_store_involved_find (inv, n, to);
-        Ketenbus__V1__RegieTransferRequest r = KETENBUS__V1__REGIE_TRANSFER_REQUEST__INIT;
-        r.transfer_id = (char *) id;
-        r.plan_ref = (char *) plan->ref;
-        r.gezin_ref = (char *) gezin_ref;
+    Ketenbus__V1__RegieTransferRequest r = KETENBUS__V1__REGIE_TRANSFER_REQUEST__INIT;
+    r.transfer_id = (char *) id;
+    r.plan_ref = (char *) plan->ref;
+    r.gezin_ref = (char *) gezin_ref;
+    r.from_org = (char *) (from ? from : "");
+    r.to_org = (char *) to;
+    r.reason = (Ketenbus__V1__RegieTransferReason) reason;
+    r.requested_at_ms = requested_ms;
+    r.deadline_at_ms = deadline_ms;
+    const char *recipients[2] = { to, copy_to };
+    for (int i = 0; i < 2 && n >= 0 && rc == KB_DB_OK; i++) {
+        if (!recipients[i])
+            continue;
+        const zorg_involved_t *me = zorg_store_involved_find (inv, n, recipients[i]);
         r.partner_case_ref = (char *) (me ? me->case_ref : "");
-        r.from_org = (char *) (from ? from : "");
-        r.to_org = (char *) to;
-        r.reason = (Ketenbus__V1__RegieTransferReason) reason;
-        r.requested_at_ms = requested_ms;
-        r.deadline_at_ms = deadline_ms;
+        r.notify_org = (char *) (i == 1 ? copy_to : "");
         kb_envelope_t env = KETENBUS__V1__ENVELOPE__INIT;
         env.body_case = KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST;
         env.regie_transfer_request = &r;
-        rc = zorg_store_send (ctx, to, &env, correlation_id);
+        rc = zorg_store_send (ctx, recipients[i], &env, correlation_id);
     }
     free (inv);
     return rc;
@@ -235,9 +244,11 @@ s_hogere_regie (zorg_ctx_t *ctx, const zorg_gezin_view_t *view, const zorg_plan_
         return rc; /* a transfer is under way already */
     kb_info ("transfer proposed (hogere regie) gezin=\"%.8s\" from_org=\"%s\" to_org=\"%s\"",
              gezin_ref, plan->regisseur_org, to);
+    /* the regisseur hears of it now, not first by an answer to a transfer it
+       never asked for */
     rc = s_send_transfer_request (ctx, id, plan, gezin_ref, plan->regisseur_org, to,
                                   KETENBUS__V1__REGIE_TRANSFER_REASON__REGIE_TRANSFER_REASON_VEILIGHEID,
-                                  requested, deadline, correlation_id);
+                                  requested, deadline, plan->regisseur_org, correlation_id);
     if (rc == KB_DB_OK)
         rc = zorg_store_audit (ctx, NULL, NULL, "transfer.proposed", 'C', gezin_ref, to,
                                "pending");
@@ -493,6 +504,53 @@ s_new_plan (zorg_ctx_t *ctx, const zorg_gezin_view_t *view, const zorg_decision_
     return rc;
 }
 
+/* The plan's casemanager changed (the plan row written): the involved
+   organisations hear it (a RegieAssignment with the plan as it is now;
+   when the rules chose the regisseur, this is the first contact they get)
+   and the regisseur's involvement row, which later matches show, takes it
+   when it has no signal of its own (whose contact it keeps). */
+static kb_db_rc_t
+s_casemanager_tell (zorg_ctx_t *ctx, const zorg_plan_row_t *plan, const char *gezin_ref,
+                    const char *correlation_id)
+{
+    char gid[24];
+    snprintf (gid, sizeof gid, "%ld", plan->gezin_id);
+    const char *v[4] = { gid, plan->regisseur_org, plan->casemanager_name,
+                         plan->casemanager_phone };
+    kb_db_rc_t rc = kb_db_run_cmd (ctx->db, "zorg_involvement_regisseur_contact", 4, v, NULL, NULL);
+    if (rc == KB_DB_OK)
+        rc = zorg_plan_broadcast (ctx, plan, gezin_ref, plan->basis, NULL, NULL, NULL,
+                                  correlation_id);
+    return rc;
+}
+
+/* A regisseur chosen before it gave a contact (by the rules, a transfer
+   answered without one, the ketencoordinator) signals with one: the plan,
+   which has no casemanager at all, takes that contact. */
+static kb_db_rc_t
+s_casemanager_from_signal (zorg_ctx_t *ctx, zorg_plan_row_t *plan, const char *gezin_ref,
+                           const Ketenbus__V1__StoredSignal *s, const char *correlation_id)
+{
+    bool name = s->contact_name && *s->contact_name;
+    bool phone = s->contact_phone && *s->contact_phone;
+    if (plan->casemanager_name[0] || plan->casemanager_phone[0] || (!name && !phone))
+        return KB_DB_OK;
+    snprintf (plan->casemanager_name, sizeof plan->casemanager_name, "%s",
+              name ? s->contact_name : "");
+    snprintf (plan->casemanager_phone, sizeof plan->casemanager_phone, "%s",
+              phone ? s->contact_phone : "");
+    kb_db_rc_t rc = zorg_store_plan_set_regisseur (ctx->db, plan);
+    if (rc == KB_DB_OK) {
+        kb_info ("casemanager taken from signal gezin=\"%.8s\" plan=\"%.8s\" regisseur=\"%s\"",
+                 gezin_ref, plan->ref, plan->regisseur_org);
+        rc = zorg_store_audit (ctx, plan->regisseur_org, NULL, "plan.casemanager_set", 'U',
+                               gezin_ref, "signal", "applied");
+    }
+    if (rc == KB_DB_OK)
+        rc = s_casemanager_tell (ctx, plan, gezin_ref, correlation_id);
+    return rc;
+}
+
 kb_db_rc_t
 zorg_plan_on_signal (zorg_ctx_t *ctx, zorg_gezin_view_t *view, const Ketenbus__V1__StoredSignal *s,
                      bool new_involvement, const char *correlation_id)
@@ -529,6 +587,8 @@ zorg_plan_on_signal (zorg_ctx_t *ctx, zorg_gezin_view_t *view, const Ketenbus__V
            once, by that match */
         if (plan.has_regisseur && !zorg_store_involved_find (inv, n, plan.regisseur_org))
             rc = zorg_gezin_involve_regisseur (ctx, &plan, gezin_ref, correlation_id);
+        if (rc == KB_DB_OK && from_regisseur)
+            rc = s_casemanager_from_signal (ctx, &plan, gezin_ref, s, correlation_id);
         if (rc == KB_DB_OK && new_involvement && !from_regisseur)
             rc = zorg_plan_broadcast_to (ctx, &plan, gezin_ref, plan.basis, NULL, NULL, s->sender_org,
                                          inv, n, correlation_id);
@@ -633,7 +693,7 @@ zorg_plan_transfer_request (zorg_ctx_t *ctx, const Ketenbus__V1__RegieTransferRe
     kb_info ("transfer requested gezin=\"%.8s\" from_org=\"%s\" to_org=\"%s\"", gezin_ref,
              req->from_org, req->to_org);
     rc = s_send_transfer_request (ctx, req->transfer_id, &plan, gezin_ref, req->from_org,
-                                  req->to_org, (int) req->reason, requested, deadline,
+                                  req->to_org, (int) req->reason, requested, deadline, NULL,
                                   correlation_id);
     if (rc == KB_DB_OK)
         rc = zorg_store_audit (ctx, req->from_org, NULL, "transfer.requested", 'C', gezin_ref,
@@ -805,6 +865,27 @@ zorg_plan_cancel_transfers (zorg_ctx_t *ctx, long plan_id, const char *gezin_ref
 }
 
 kb_db_rc_t
+zorg_plan_close_merged (zorg_ctx_t *ctx, const zorg_plan_row_t *plan, const char *gezin_ref,
+                        const char *actor_org, const char *actor_user, const char *correlation_id)
+{
+    char pid[24], gid[24];
+    snprintf (pid, sizeof pid, "%ld", plan->id);
+    snprintf (gid, sizeof gid, "%ld", plan->gezin_id);
+    const char *status[3] = { pid, "closed", gid };
+    kb_db_rc_t rc = kb_db_run_cmd (ctx->db, "zorg_plan_set_status", 3, status, NULL, NULL);
+    if (rc == KB_DB_OK)
+        rc = zorg_plan_cancel_transfers (ctx, plan->id, gezin_ref,
+                                         KETENBUS__V1__TRANSFER_END__TRANSFER_END_PLAN_CLOSED,
+                                         actor_org, actor_user, correlation_id);
+    if (rc == KB_DB_OK) {
+        kb_info ("plan closed gezin=\"%.8s\" plan=\"%.8s\"", gezin_ref, plan->ref);
+        rc = zorg_store_audit (ctx, actor_org, actor_user, "plan.closed", 'U', gezin_ref,
+                               plan->ref, "closed");
+    }
+    return rc;
+}
+
+kb_db_rc_t
 zorg_plan_expire_transfers (zorg_ctx_t *ctx, int max, int *count)
 {
     char lim[12];
@@ -855,6 +936,28 @@ zorg_plan_expire_transfers (zorg_ctx_t *ctx, int max, int *count)
     return rc;
 }
 
+/* Whether an organisation of org_type can hold regie: the care and safety
+   partners, the types intake lets send PlanRegistered and regie transfer
+   requests and answers (s_care_partner in services/intake/intake_validate.c,
+   through intake_validate_may_send) - never a gemeente, a zorgaanbieder or
+   the ketencoordinator. Keep the two lists alike. */
+static bool
+s_may_hold_regie (int org_type)
+{
+    switch (org_type) {
+        case KETENBUS__V1__ORG_TYPE__ORG_TYPE_CJG:
+        case KETENBUS__V1__ORG_TYPE__ORG_TYPE_VEILIGHEIDSHUIS:
+        case KETENBUS__V1__ORG_TYPE__ORG_TYPE_GGD_VANGNET:
+        case KETENBUS__V1__ORG_TYPE__ORG_TYPE_MAATSCHAPPELIJKE_OPVANG:
+        case KETENBUS__V1__ORG_TYPE__ORG_TYPE_VROUWENOPVANG:
+        case KETENBUS__V1__ORG_TYPE__ORG_TYPE_WIJKTEAM:
+        case KETENBUS__V1__ORG_TYPE__ORG_TYPE_VEILIG_THUIS:
+            return true;
+        default:
+            return false;
+    }
+}
+
 /* One attempt of the decision in its own transaction. */
 static int
 s_decide_once (kb_db_t *db, const char *escalation_id, const char *regisseur_org,
@@ -889,6 +992,12 @@ s_decide_once (kb_db_t *db, const char *escalation_id, const char *regisseur_org
         goto done;
     if (!active) {
         snprintf (err, errlen, "organisation \"%s\" is not an active partner", regisseur_org);
+        result = ZORG_ERR_INVALID;
+        goto done;
+    }
+    if (!s_may_hold_regie (type)) {
+        snprintf (err, errlen, "organisation \"%s\" is a %s, which cannot hold regie",
+                  regisseur_org, kb_org_type_name (type));
         result = ZORG_ERR_INVALID;
         goto done;
     }
@@ -939,14 +1048,11 @@ s_decide_once (kb_db_t *db, const char *escalation_id, const char *regisseur_org
         bool other_found = false;
         if ((rc = zorg_store_plan_by_id (db, other_id, &other, &other_found)) != KB_DB_OK)
             goto done;
-        if (other_found && strcmp (other.status, "merge_pending") == 0) {
-            char oid[24], ogid[24];
-            snprintf (oid, sizeof oid, "%ld", other.id);
-            snprintf (ogid, sizeof ogid, "%ld", other.gezin_id);
-            const char *sv[3] = { oid, "closed", ogid };
-            if ((rc = kb_db_run_cmd (db, "zorg_plan_set_status", 3, sv, NULL, NULL)) != KB_DB_OK)
-                goto done;
-        }
+        if (other_found && strcmp (other.status, "merge_pending") == 0
+            && (rc = zorg_plan_close_merged (&ctx, &other, gezin_ref, "ketencoordinator",
+                                             decided_by, escalation_id))
+                   != KB_DB_OK)
+            goto done;
     }
     const char *ev[3] = { escalation_id, decided_by, regisseur_org };
     if ((rc = kb_db_run_cmd (db, "zorg_escalation_decide", 3, ev, NULL, NULL)) != KB_DB_OK)
@@ -1005,10 +1111,9 @@ zorg_escalation_decide (kb_db_t *db, const char *escalation_id, const char *regi
     return ZORG_ERR_DB;
 }
 
-/* A newer plan version names another casemanager: the involved
-   organisations hear it (a RegieAssignment with the plan as it is now;
-   when the rules chose the regisseur, this is the first contact they get)
-   and the regisseur's involvement row, which later matches show, takes it. */
+/* A newer plan version names another casemanager: the plan takes it (a
+   field the message left empty keeps the plan's) and everyone hears it
+   (s_casemanager_tell). */
 static kb_db_rc_t
 s_casemanager_changed (zorg_ctx_t *ctx, zorg_plan_row_t *plan,
                        const Ketenbus__V1__PlanRegistered *p, const char *message_id)
@@ -1024,16 +1129,10 @@ s_casemanager_changed (zorg_ctx_t *ctx, zorg_plan_row_t *plan,
         snprintf (plan->casemanager_name, sizeof plan->casemanager_name, "%s", name);
     if (phone != plan->casemanager_phone)
         snprintf (plan->casemanager_phone, sizeof plan->casemanager_phone, "%s", phone);
-    char gid[24];
-    snprintf (gid, sizeof gid, "%ld", plan->gezin_id);
-    const char *v[4] = { gid, plan->regisseur_org, plan->casemanager_name,
-                         plan->casemanager_phone };
-    kb_db_rc_t rc = kb_db_run_cmd (ctx->db, "zorg_involvement_regisseur_contact", 4, v, NULL, NULL);
     char gezin_ref[KB_UUID_LEN + 1];
+    kb_db_rc_t rc = zorg_store_gezin_ref (ctx->db, plan->gezin_id, gezin_ref);
     if (rc == KB_DB_OK)
-        rc = zorg_store_gezin_ref (ctx->db, plan->gezin_id, gezin_ref);
-    if (rc == KB_DB_OK)
-        rc = zorg_plan_broadcast (ctx, plan, gezin_ref, plan->basis, NULL, NULL, NULL, message_id);
+        rc = s_casemanager_tell (ctx, plan, gezin_ref, message_id);
     return rc;
 }
 

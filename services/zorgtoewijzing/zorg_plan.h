@@ -60,13 +60,25 @@ kb_db_rc_t zorg_plan_cancel_transfers (zorg_ctx_t *ctx, long plan_id, const char
                                        Ketenbus__V1__TransferEnd end, const char *actor_org,
                                        const char *actor_user, const char *correlation_id);
 
+/* Closes plan, merged into its gezin's other plan (plan->gezin_id and
+   gezin_ref: the gezin it belongs to now): its pending transfers are
+   cancelled and both organisations of each told (RegieTransferEnded
+   PLAN_CLOSED), and the closing is audited (plan.closed: subject
+   gezin_ref, reason the plan's ref, actor actor_org/actor_user, NULL:
+   zorgtoewijzing). */
+kb_db_rc_t zorg_plan_close_merged (zorg_ctx_t *ctx, const zorg_plan_row_t *plan,
+                                   const char *gezin_ref, const char *actor_org,
+                                   const char *actor_user, const char *correlation_id);
+
 /* The ketencoordinator decides an open escalation: regisseur_org (an active
-   partner) gets regie of the gezin's plan, every involved organisation
-   gets a RegieAssignment (ESCALATION_DECISION), a plan left merge_pending
-   is closed, the escalation is closed and everything is audited, in one
-   transaction on db (connected to the zorgtoewijzing schema; statements
-   are prepared here). Returns ZORG_OK, ZORG_ERR_NOT_FOUND (no such open
-   escalation), ZORG_ERR_INVALID (regisseur unknown or inactive) or
+   partner of a type that can hold regie) gets regie of the gezin's plan,
+   every involved organisation gets a RegieAssignment (ESCALATION_DECISION),
+   a plan left merge_pending is closed (zorg_plan_close_merged), the
+   escalation is closed and everything is audited, in one transaction on db
+   (connected to the zorgtoewijzing schema; statements are prepared here).
+   Returns ZORG_OK, ZORG_ERR_NOT_FOUND (no such open escalation),
+   ZORG_ERR_INVALID (regisseur unknown, inactive or of a type
+   that cannot hold regie: a gemeente, zorgaanbieder, ketencoordinator) or
    ZORG_ERR_DB, with a message in err. */
 int zorg_escalation_decide (kb_db_t *db, const char *escalation_id, const char *regisseur_org,
                             const char *decided_by, char *err, size_t errlen);

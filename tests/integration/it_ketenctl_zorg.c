@@ -430,10 +430,14 @@ test_escalation_list_and_decide (void **state)
     s_expect (out, esc);
     free (out);
 
-    /* mistakes: unknown organisation, unknown escalation */
+    /* mistakes: unknown organisation, one that cannot hold regie, unknown escalation */
     assert_int_equal (
       s_run (&out, "escalation", "decide", "--id", esc, "--regisseur", "no-such-org"), 1);
     s_expect (out, "organisation \"no-such-org\" is not an active partner");
+    free (out);
+    assert_int_equal (
+      s_run (&out, "escalation", "decide", "--id", esc, "--regisseur", "gemeente-helmond"), 1);
+    s_expect (out, "organisation \"gemeente-helmond\" is a gemeente, which cannot hold regie");
     free (out);
     assert_int_equal (
       s_run (&out, "escalation", "decide", "--id", "no-such-id", "--regisseur", "wijkteam-deurne"),

@@ -364,25 +364,30 @@ test_unwritable_row_fails_only_its_message (void **state)
     /* the CJG becomes regisseur and both hear of each other: a
        RegieAssignment and a MatchNotification for the CJG, a
        MatchNotification for the wijkteam, from one zorgtoewijzing
-       transaction */
+       transaction; the CJG's signal then gives the plan its contact, a
+       RegieAssignment for each (the wijkteam's refused as well) */
     s_signal (wijkteam, 7000, "0794", true);
     s_signal (cjg, 7000, "0794", true);
     assert_true (kbt_wait_for_value (s_intake->conninfo,
                                      "SELECT count(*) FROM intake.kb_dead_letter"
                                      " WHERE reason LIKE '%sqlstate=23514%'",
                                      1, 30000) >= 1);
-    assert_true (kbt_wait_for_value (s_intake->conninfo, cjg_seq, cjg_before + 2, 10000)
-                 >= cjg_before + 2);
+    assert_true (kbt_wait_for_value (s_intake->conninfo, cjg_seq, cjg_before + 3, 10000)
+                 >= cjg_before + 3);
     assert_int_equal (kbt_query_long (s_intake->conninfo, dead), dead_before + 1);
     kbt_exec (s_intake->conninfo, "ALTER TABLE intake.mailbox DROP CONSTRAINT it_refuse_wijkteam");
-    /* the link goes on: the next message for the wijkteam is queued */
+    /* the link goes on: the next message for the wijkteam is queued (the
+       match with Veilig Thuis; the wijkteam's messages still retrying may
+       be queued with it, so it is looked for by name) */
     const char *wijkteam_rows = "SELECT count(*) FROM intake.mailbox"
-                                " WHERE org_id = 'wijkteam-deurne'";
-    long wijkteam_before = kbt_query_long (s_intake->conninfo, wijkteam_rows);
+                                " WHERE org_id = 'wijkteam-deurne'"
+                                " AND body = 'match_notification'"
+                                " AND position (convert_to ('veiligthuis-peel', 'UTF8')"
+                                "               IN envelope) > 0";
+    assert_int_equal (kbt_query_long (s_intake->conninfo, wijkteam_rows), 0);
     kb_client_t *veilig = kbt_intake_client (s_intake, KBT_VEILIG_THUIS);
     s_signal (veilig, 7000, "0794", true);
-    assert_true (kbt_wait_for_value (s_intake->conninfo, wijkteam_rows, wijkteam_before + 1, 10000)
-                 >= wijkteam_before + 1);
+    assert_int_equal (kbt_wait_for_value (s_intake->conninfo, wijkteam_rows, 1, 10000), 1);
     kb_client_destroy (&veilig);
     kb_client_destroy (&cjg);
     kb_client_destroy (&wijkteam);

@@ -223,7 +223,10 @@ s_to_org_of (const kb_envelope_t *env)
         case KETENBUS__V1__ENVELOPE__BODY_REGIE_ASSIGNMENT:
             return env->regie_assignment->to_org;
         case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST:
-            return env->regie_transfer_request->to_org;
+            /* the regisseur's copy of a hogere regie proposal names it */
+            return *env->regie_transfer_request->notify_org
+                     ? env->regie_transfer_request->notify_org
+                     : env->regie_transfer_request->to_org;
         case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE:
             return env->regie_transfer_response->from_org;
         case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_ENDED:
@@ -275,6 +278,35 @@ s_count_ended (const char *transfer_id, const char *to_org, const char *from_org
         assert_int_equal (t->end, end);
         assert_string_equal (t->partner_case_ref, case_ref);
         assert_true (t->ended_at_ms > 0);
+        count++;
+    }
+    s_outbox_free (rows, n);
+    return count;
+}
+
+/* Counts RegieTransferRequests of transfer_id from from_org to to_org that
+   go to recipient (on its stream) with its case reference: the one asked,
+   or the regisseur a copy names in notify_org. */
+static int
+s_count_request (const char *transfer_id, const char *recipient, const char *from_org,
+                 const char *to_org, const char *case_ref)
+{
+    s_out_t *rows;
+    int n = s_outbox (&rows), count = 0;
+    for (int i = 0; i < n; i++) {
+        const kb_envelope_t *e = rows[i].env;
+        if (e->body_case != KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST
+            || strcmp (e->regie_transfer_request->transfer_id, transfer_id) != 0
+            || strcmp (rows[i].stream, recipient) != 0)
+            continue;
+        const Ketenbus__V1__RegieTransferRequest *q = e->regie_transfer_request;
+        assert_string_equal (q->notify_org, strcmp (recipient, to_org) == 0 ? "" : recipient);
+        assert_string_equal (q->from_org, from_org);
+        assert_string_equal (q->to_org, to_org);
+        assert_string_equal (q->partner_case_ref, case_ref);
+        assert_int_equal (q->reason,
+                          KETENBUS__V1__REGIE_TRANSFER_REASON__REGIE_TRANSFER_REASON_VEILIGHEID);
+        assert_true (q->deadline_at_ms > q->requested_at_ms);
         count++;
     }
     s_outbox_free (rows, n);
@@ -615,6 +647,24 @@ s_cancel_audits (const char *gezin_ref, const char *to_org, const char *actor_or
                             gezin_ref, to_org, actor_org);
 }
 
+/* A pending transfer from_org -> to_org of gezin_ref that actor_org's step
+   ended (end): cancelled, audited once, and each of its two organisations
+   told once, from_org by its case reference from_case_ref (to_org, asked
+   without a case of its own, by none). */
+static void
+s_expect_cancelled (const char *gezin_ref, const char *transfer_id, const char *from_org,
+                    const char *from_case_ref, const char *to_org, const char *actor_org, int end)
+{
+    assert_int_equal (kbt_query_longf (s_intake->conninfo,
+                                       "SELECT count(*) FROM zorgtoewijzing.transfer"
+                                       " WHERE id = '%s' AND status = 'cancelled'", transfer_id),
+                      1);
+    assert_int_equal (s_cancel_audits (gezin_ref, to_org, actor_org), 1);
+    assert_int_equal (s_count_ended (transfer_id, to_org, from_org, to_org, end, ""), 1);
+    assert_int_equal (s_count_ended (transfer_id, from_org, from_org, to_org, end, from_case_ref),
+                      1);
+}
+
 static void
 test_merge_with_two_regisseurs_escalates (void **state)
 {
@@ -661,19 +711,10 @@ test_merge_with_two_regisseurs_escalates (void **state)
                        " ON g.id = e.gezin_id WHERE g.ref = '%s' AND e.kind = 'merge_conflict'"
                        " AND e.status = 'open'", ga);
     assert_non_null (esc);
-    assert_int_equal (kbt_query_longf (s_intake->conninfo,
-                                       "SELECT count(*) FROM zorgtoewijzing.transfer"
-                                       " WHERE id = '%s' AND status = 'cancelled'", tb),
-                      1);
-    assert_int_equal (s_cancel_audits (ga, "ggd-vangnet-peel", "zorgtoewijzing"), 1);
     /* both organisations of the cancelled transfer are told, once each */
     const int MERGED = KETENBUS__V1__TRANSFER_END__TRANSFER_END_MERGE_CONFLICT;
-    assert_int_equal (s_count_ended (tb, "ggd-vangnet-peel", "wijkteam-deurne", "ggd-vangnet-peel",
-                                     MERGED, ""),
-                      1);
-    assert_int_equal (s_count_ended (tb, "wijkteam-deurne", "wijkteam-deurne", "ggd-vangnet-peel",
-                                     MERGED, "M-B"),
-                      1);
+    s_expect_cancelled (ga, tb, "wijkteam-deurne", "M-B", "ggd-vangnet-peel", "zorgtoewijzing",
+                        MERGED);
     assert_int_equal (s_count_ended (ta, "veiligheidshuis-peel", "cjg-helmond",
                                      "veiligheidshuis-peel", MERGED, ""),
                       0);
@@ -694,6 +735,22 @@ test_merge_with_two_regisseurs_escalates (void **state)
     char err[256];
     assert_int_equal (zorg_escalation_decide (db, esc, "no-such-org", "kc-1", err, sizeof err),
                       ZORG_ERR_INVALID);
+    /* only a type that can hold regie: intake lets no gemeente, zorgaanbieder
+       or ketencoordinator register a plan or answer a transfer */
+    kbt_zorg_directory (s_zorg, "zorgaanbieder-peel", "zorgaanbieder", "", "0794");
+    kbt_zorg_directory (s_zorg, "ketencoordinator-peel", "ketencoordinator", "", "");
+    const char *no_regie[3][2] = { { "gemeente-helmond", "gemeente" },
+                                   { "zorgaanbieder-peel", "zorgaanbieder" },
+                                   { "ketencoordinator-peel", "ketencoordinator" } };
+    for (int i = 0; i < 3; i++) {
+        char want[160];
+        snprintf (want, sizeof want, "organisation \"%s\" is a %s, which cannot hold regie",
+                  no_regie[i][0], no_regie[i][1]);
+        assert_int_equal (zorg_escalation_decide (db, esc, no_regie[i][0], "kc-1", err,
+                                                  sizeof err),
+                          ZORG_ERR_INVALID);
+        assert_string_equal (err, want);
+    }
     assert_int_equal (zorg_escalation_decide (db, esc, "wijkteam-deurne", "kc-1", err, sizeof err), ZORG_OK);
     assert_int_equal (zorg_escalation_decide (db, esc, "wijkteam-deurne", "kc-1", err, sizeof err),
                       ZORG_ERR_NOT_FOUND);
@@ -703,6 +760,12 @@ test_merge_with_two_regisseurs_escalates (void **state)
     assert_int_equal (s_active_plans (ga), 1);
     assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.plan p JOIN zorgtoewijzing.gezin g"
                               " ON g.id = p.gezin_id WHERE g.ref = '%s' AND p.status = 'merge_pending'", ga), 0);
+    /* the set-aside plan is closed by the decision, and that is audited */
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM"
+                                       " zorgtoewijzing.kb_audit WHERE event = 'plan.closed'"
+                                       " AND subject_pseudonym = '%s' AND actor_user = 'kc-1'"
+                                       " AND actor_org = 'ketencoordinator'", ga),
+                      1);
     /* all three involved organisations hear the decision */
     s_out_t *rows;
     int n = s_outbox (&rows), decided = 0;
@@ -716,18 +779,8 @@ test_merge_with_two_regisseurs_escalates (void **state)
     s_outbox_free (rows, n);
     assert_int_equal (decided, 3);
     assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM zorgtoewijzing.kb_audit WHERE event = 'escalation.decided'"), 1);
-    assert_int_equal (kbt_query_longf (s_intake->conninfo,
-                                       "SELECT count(*) FROM zorgtoewijzing.transfer"
-                                       " WHERE id = '%s' AND status = 'cancelled'", ta),
-                      1);
-    assert_int_equal (s_cancel_audits (ga, "veiligheidshuis-peel", "ketencoordinator"), 1);
-    const int DECIDED = KETENBUS__V1__TRANSFER_END__TRANSFER_END_ESCALATION_DECIDED;
-    assert_int_equal (s_count_ended (ta, "veiligheidshuis-peel", "cjg-helmond",
-                                     "veiligheidshuis-peel", DECIDED, ""),
-                      1);
-    assert_int_equal (s_count_ended (ta, "cjg-helmond", "cjg-helmond", "veiligheidshuis-peel",
-                                     DECIDED, "M-A"),
-                      1);
+    s_expect_cancelled (ga, ta, "cjg-helmond", "M-A", "veiligheidshuis-peel", "ketencoordinator",
+                        KETENBUS__V1__TRANSFER_END__TRANSFER_END_ESCALATION_DECIDED);
     assert_int_equal (s_count_out (ga, KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_ENDED, NULL), 4);
     assert_int_equal (kbt_query_longf (s_intake->conninfo,
                                        "SELECT count(*) FROM zorgtoewijzing.kb_audit"
@@ -742,6 +795,73 @@ test_merge_with_two_regisseurs_escalates (void **state)
     free (gc);
     kb_client_destroy (&cjg);
     kb_client_destroy (&wtd);
+    kb_client_destroy (&wth);
+}
+
+/* Two gezinnen of one regisseur become one: the younger plan is closed,
+   and a transfer of it pending then is cancelled - both its organisations
+   hear it (PLAN_CLOSED), nothing times out into an escalation - and the
+   closing is audited. */
+static void
+test_merge_with_one_regisseur_closes_plan (void **state)
+{
+    (void) state;
+    kb_client_t *cjg = kbt_intake_client (s_intake, KBT_CJG);
+    kb_client_t *wth = s_client (S_WT_HELMOND);
+    kbt_signal_t a, b, c;
+    kbt_signal_init (&a, 310);                 /* minors -> cjg-helmond, twice */
+    snprintf (a.case_ref, sizeof a.case_ref, "O-A");
+    s_signal (cjg, &a);
+    kbt_signal_init (&b, 311);
+    snprintf (b.case_ref, sizeof b.case_ref, "O-B");
+    s_signal (cjg, &b);
+    s_sync ();
+    char *ga = s_gezin_of ("cjg-helmond", "O-A");
+    char *gb = s_gezin_of ("cjg-helmond", "O-B");
+    assert_string_not_equal (ga, gb);
+    char *plan_b = kbt_query_strf (s_intake->conninfo, "SELECT p.ref FROM zorgtoewijzing.plan p"
+                                   " JOIN zorgtoewijzing.gezin g ON g.id = p.gezin_id"
+                                   " WHERE g.ref = '%s' AND p.status = 'active'", gb);
+    assert_non_null (plan_b);
+    char *tb = s_request_transfer (gb, "cjg-helmond", "veiligheidshuis-peel");
+    /* a signal shows they are one family */
+    kbt_signal_init (&c, 310);
+    snprintf (c.case_ref, sizeof c.case_ref, "O-C");
+    memcpy (c.member_bsn, b.bsn, sizeof c.member_bsn);
+    s_signal (wth, &c);
+    s_sync ();
+    char *gc = s_gezin_of ("wijkteam-helmond", "O-C");
+    assert_string_equal (gc, ga);              /* merged into the older one */
+    assert_int_equal (s_active_plans (ga), 1);
+    char *r = s_regisseur (ga);
+    assert_string_equal (r, "cjg-helmond/gezin_met_minderjarigen");
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM"
+                                       " zorgtoewijzing.plan WHERE ref = '%s'"
+                                       " AND status = 'closed'", plan_b),
+                      1);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM"
+                                       " zorgtoewijzing.kb_audit WHERE event = 'plan.closed'"
+                                       " AND subject_pseudonym = '%s' AND reason = '%s'"
+                                       " AND actor_org = 'zorgtoewijzing' AND outcome = 'closed'",
+                                       ga, plan_b),
+                      1);
+    /* its transfer ends now, told to both, once each (the CJG by the case
+       reference the merged gezin keeps for it) */
+    s_expect_cancelled (ga, tb, "cjg-helmond", "O-A", "veiligheidshuis-peel", "zorgtoewijzing",
+                        KETENBUS__V1__TRANSFER_END__TRANSFER_END_PLAN_CLOSED);
+    assert_int_equal (s_count_out (ga, KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_ENDED, NULL), 2);
+    /* nothing for the ketencoordinator to decide */
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM"
+                                       " zorgtoewijzing.escalation e JOIN zorgtoewijzing.gezin g"
+                                       " ON g.id = e.gezin_id WHERE g.ref = '%s'", ga),
+                      0);
+    free (r);
+    free (tb);
+    free (plan_b);
+    free (ga);
+    free (gb);
+    free (gc);
+    kb_client_destroy (&cjg);
     kb_client_destroy (&wth);
 }
 
@@ -875,6 +995,88 @@ test_regisseur_that_never_signalled_hears_everything (void **state)
     free (g);
     kb_client_destroy (&wth);
     kb_client_destroy (&vh);
+}
+
+/* RegieAssignments for gezin_ref to to_org naming regisseur with that
+   casemanager contact. */
+static int
+s_count_contact (const char *gezin_ref, const char *to_org, const char *regisseur,
+                 const char *name, const char *phone)
+{
+    s_out_t *rows;
+    int n = s_outbox (&rows), count = 0;
+    for (int i = 0; i < n; i++) {
+        const kb_envelope_t *e = rows[i].env;
+        if (e->body_case != KETENBUS__V1__ENVELOPE__BODY_REGIE_ASSIGNMENT)
+            continue;
+        const Ketenbus__V1__RegieAssignment *a = e->regie_assignment;
+        count += strcmp (a->gezin_ref, gezin_ref) == 0 && strcmp (a->to_org, to_org) == 0
+                 && strcmp (a->regisseur_org, regisseur) == 0
+                 && strcmp (a->casemanager_name, name) == 0
+                 && strcmp (a->casemanager_phone, phone) == 0;
+    }
+    s_outbox_free (rows, n);
+    return count;
+}
+
+/* The rules make the CJG regisseur of a wijkteam's signal, without a
+   contact; the CJG's own first signal gives one: the plan takes it and
+   the wijkteam hears it (a RegieAssignment). A later one changes nothing:
+   the contact is the casemanager's, PlanRegistered changes it. */
+static void
+test_regisseur_contact_from_its_signal (void **state)
+{
+    (void) state;
+    const int RA = KETENBUS__V1__ENVELOPE__BODY_REGIE_ASSIGNMENT;
+    kb_client_t *wth = s_client (S_WT_HELMOND);
+    kb_client_t *cjg = kbt_intake_client (s_intake, KBT_CJG);
+    kbt_signal_t a, b;
+    kbt_signal_init (&a, 510);         /* a minor in centrum, 0794 -> cjg-helmond */
+    snprintf (a.case_ref, sizeof a.case_ref, "K-WT");
+    s_signal (wth, &a);
+    s_sync ();
+    char *g = s_gezin_of ("wijkteam-helmond", "K-WT");
+    char *r = s_regisseur (g);
+    assert_string_equal (r, "cjg-helmond/gezin_met_minderjarigen");
+    free (r);
+    assert_int_equal (s_count_contact (g, "wijkteam-helmond", "cjg-helmond", "", ""), 1);
+    assert_int_equal (s_count_out (g, RA, "wijkteam-helmond"), 1);
+
+    kbt_signal_init (&b, 510);
+    snprintf (b.case_ref, sizeof b.case_ref, "K-CJG");
+    b.signal.contact_name = "casemanager CJG Zuid";
+    b.signal.contact_phone = "0492-654321";
+    s_signal (cjg, &b);
+    s_sync ();
+    kb_db_t *db = kb_db_connect (s_intake->conninfo, "zorgtoewijzing", 5000);
+    zorg_gezin_info_t *info = calloc (1, sizeof *info);
+    assert_int_equal (zorg_gezin_show (db, g, NULL, info), ZORG_OK);
+    assert_string_equal (info->casemanager_name, "casemanager CJG Zuid");
+    assert_string_equal (info->casemanager_phone, "0492-654321");
+    assert_int_equal (s_count_contact (g, "wijkteam-helmond", "cjg-helmond",
+                                       "casemanager CJG Zuid", "0492-654321"),
+                      1);
+    assert_int_equal (s_count_out (g, RA, "wijkteam-helmond"), 2);
+    assert_int_equal (kbt_query_longf (s_intake->conninfo, "SELECT count(*) FROM"
+                                       " zorgtoewijzing.kb_audit"
+                                       " WHERE event = 'plan.casemanager_set'"
+                                       " AND subject_pseudonym = '%s'"
+                                       " AND actor_org = 'cjg-helmond'", g),
+                      1);
+
+    /* the plan has a casemanager now: another signal's contact stays its own */
+    b.signal.contact_name = "secretariaat CJG";
+    b.signal.contact_phone = "0492-111111";
+    s_signal (cjg, &b);
+    s_sync ();
+    assert_int_equal (zorg_gezin_show (db, g, NULL, info), ZORG_OK);
+    assert_string_equal (info->casemanager_name, "casemanager CJG Zuid");
+    assert_int_equal (s_count_out (g, RA, "wijkteam-helmond"), 2);
+    free (info);
+    kb_db_destroy (&db);
+    free (g);
+    kb_client_destroy (&wth);
+    kb_client_destroy (&cjg);
 }
 
 /* Two gezinnen of two organisations each become one: each organisation
@@ -1105,7 +1307,24 @@ test_transfer_timeout_escalates (void **state)
     kb_client_destroy (&wth);
     char *t = s_pending_transfer (g, "veiligthuis-peel");
     assert_non_null (t);
-    char sql[256];
+    /* the organisation asked gets the proposal, the regisseur a copy, once each */
+    assert_int_equal (s_count_request (t, "veiligthuis-peel", "cjg-helmond", "veiligthuis-peel",
+                                       ""),
+                      1);
+    assert_int_equal (s_count_request (t, "cjg-helmond", "cjg-helmond", "veiligthuis-peel",
+                                       "T-C"),
+                      1);
+    assert_int_equal (s_count_out (g, KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST, NULL),
+                      2);
+    /* intake routes the copy to the regisseur's mailbox by notify_org */
+    char sql[512];
+    const char *boxes[2] = { "cjg-helmond", "veiligthuis-peel" };
+    for (int i = 0; i < 2; i++) {
+        snprintf (sql, sizeof sql, "SELECT count(*) FROM intake.mailbox WHERE org_id = '%s'"
+                  " AND body = 'regie_transfer_request'"
+                  " AND position (convert_to ('%s', 'UTF8') IN envelope) > 0", boxes[i], t);
+        assert_int_equal (kbt_wait_for_value (s_intake->conninfo, sql, 1, 10000), 1);
+    }
     snprintf (sql, sizeof sql, "SELECT count(*) FROM zorgtoewijzing.escalation WHERE transfer_id = '%s'"
                                " AND kind = 'transfer_timeout'", t);
     assert_int_equal (kbt_wait_for_value (s_intake->conninfo, sql, 1, 10000), 1);
@@ -1275,7 +1494,9 @@ main (void)
         cmocka_unit_test (test_pot_for_every_homeless_person),
         cmocka_unit_test (test_several_partners_one_family),
         cmocka_unit_test (test_merge_with_two_regisseurs_escalates),
+        cmocka_unit_test (test_merge_with_one_regisseur_closes_plan),
         cmocka_unit_test (test_regisseur_that_never_signalled_hears_everything),
+        cmocka_unit_test (test_regisseur_contact_from_its_signal),
         cmocka_unit_test (test_merge_notifies_each_cross_pair_once),
         cmocka_unit_test (test_hogere_regie_transfer_accepted),
         cmocka_unit_test (test_transfer_rejected_escalates),

@@ -32,6 +32,11 @@ test_recipient_of_each_partner_body (void **state)
     env.body_case = KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST;
     env.regie_transfer_request = &req;
     assert_string_equal (intake_mailbox_recipient (&env), "veiligthuis-peel");
+    /* the copy of a hogere regie proposal to the current regisseur */
+    req.notify_org = "cjg-helmond";
+    assert_string_equal (intake_mailbox_recipient (&env), "cjg-helmond");
+    req.notify_org = "";
+    assert_string_equal (intake_mailbox_recipient (&env), "veiligthuis-peel");
 
     /* the answer goes back to the organisation that asked */
     Ketenbus__V1__RegieTransferResponse resp = KETENBUS__V1__REGIE_TRANSFER_RESPONSE__INIT;
