@@ -341,3 +341,20 @@ kb_partner_rekey (kb_db_t *db, const char *org_id, const char *public_key, const
     }
     return KB_PARTNER_OK;
 }
+
+bool
+kb_org_type_is_care_partner (int org_type)
+{
+    switch (org_type) {
+        case KETENBUS__V1__ORG_TYPE__ORG_TYPE_CJG:
+        case KETENBUS__V1__ORG_TYPE__ORG_TYPE_VEILIGHEIDSHUIS:
+        case KETENBUS__V1__ORG_TYPE__ORG_TYPE_GGD_VANGNET:
+        case KETENBUS__V1__ORG_TYPE__ORG_TYPE_MAATSCHAPPELIJKE_OPVANG:
+        case KETENBUS__V1__ORG_TYPE__ORG_TYPE_VROUWENOPVANG:
+        case KETENBUS__V1__ORG_TYPE__ORG_TYPE_WIJKTEAM:
+        case KETENBUS__V1__ORG_TYPE__ORG_TYPE_VEILIG_THUIS:
+            return true;
+        default:
+            return false;
+    }
+}

@@ -1,5 +1,6 @@
 /*  intake_validate - field rules for partner messages. */
 #include "intake_validate.h"
+#include "ketenbus/kb_partner.h"
 #include "ketenbus/kb_validate.h"
 
 #include <stdio.h>
@@ -40,19 +41,6 @@ s_phone_no_bsn (const char *s, const char *field, intake_reject_t *r)
     return s_no_bsn (s, field, r);
 }
 
-/* Care and safety partners: they signal, can hold regie and deliver care. */
-static bool
-s_care_partner (int org_type)
-{
-    return org_type == KETENBUS__V1__ORG_TYPE__ORG_TYPE_CJG
-           || org_type == KETENBUS__V1__ORG_TYPE__ORG_TYPE_VEILIGHEIDSHUIS
-           || org_type == KETENBUS__V1__ORG_TYPE__ORG_TYPE_GGD_VANGNET
-           || org_type == KETENBUS__V1__ORG_TYPE__ORG_TYPE_MAATSCHAPPELIJKE_OPVANG
-           || org_type == KETENBUS__V1__ORG_TYPE__ORG_TYPE_VROUWENOPVANG
-           || org_type == KETENBUS__V1__ORG_TYPE__ORG_TYPE_WIJKTEAM
-           || org_type == KETENBUS__V1__ORG_TYPE__ORG_TYPE_VEILIG_THUIS;
-}
-
 /* The shelters: they register instroom and uitstroom of their residents. */
 static bool
 s_shelter (int org_type)
@@ -65,7 +53,8 @@ s_shelter (int org_type)
 static bool
 s_provider (int org_type)
 {
-    return org_type == KETENBUS__V1__ORG_TYPE__ORG_TYPE_ZORGAANBIEDER || s_care_partner (org_type);
+    return org_type == KETENBUS__V1__ORG_TYPE__ORG_TYPE_ZORGAANBIEDER
+           || kb_org_type_is_care_partner (org_type);
 }
 
 bool
@@ -76,7 +65,8 @@ intake_validate_may_send_care (int org_type, Ketenbus__V1__CareAction action)
         /* the toewijzing is a decision of the gemeente or of the person's
            regisseur; regie is held by care partners only, and whether the
            sender holds regie over this person is zorgtoewijzing's check */
-        return org_type == KETENBUS__V1__ORG_TYPE__ORG_TYPE_GEMEENTE || s_care_partner (org_type);
+        return org_type == KETENBUS__V1__ORG_TYPE__ORG_TYPE_GEMEENTE
+               || kb_org_type_is_care_partner (org_type);
     case KETENBUS__V1__CARE_ACTION__CARE_ACTION_START:
     case KETENBUS__V1__CARE_ACTION__CARE_ACTION_STOP:
         /* only the provider reports start and stop; that the sender is the
@@ -94,14 +84,14 @@ intake_validate_may_send (int org_type, Ketenbus__V1__Envelope__BodyCase body)
     case KETENBUS__V1__ENVELOPE__BODY_CASE_SIGNAL:
         /* every care and safety partner signals; the ketencoördinator,
            a gemeente back-office and providers do not */
-        return s_care_partner (org_type);
+        return kb_org_type_is_care_partner (org_type);
     case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_REQUEST:
     case KETENBUS__V1__ENVELOPE__BODY_REGIE_TRANSFER_RESPONSE:
     case KETENBUS__V1__ENVELOPE__BODY_PLAN_REGISTERED:
         /* regie is held by care and safety partners only (the regisseur
            rules name no other type); whether the sender holds regie of
            this plan is zorgtoewijzing's check */
-        return s_care_partner (org_type);
+        return kb_org_type_is_care_partner (org_type);
     case KETENBUS__V1__ENVELOPE__BODY_CARE_ASSIGNMENT:
         return intake_validate_may_send_care (org_type, KETENBUS__V1__CARE_ACTION__CARE_ACTION_ASSIGN)
                || intake_validate_may_send_care (org_type, KETENBUS__V1__CARE_ACTION__CARE_ACTION_START);
@@ -118,7 +108,7 @@ intake_validate_may_send (int org_type, Ketenbus__V1__Envelope__BodyCase body)
         /* casework: the care and safety partners that hold regie and run
            trajectories; not a gemeente back-office, a zorgaanbieder (it
            reports its toewijzing) or the ketencoordinator */
-        return s_care_partner (org_type);
+        return kb_org_type_is_care_partner (org_type);
     case KETENBUS__V1__ENVELOPE__BODY_SHELTER_EPISODE:
         /* a stay in a shelter is registered by the shelter */
         return s_shelter (org_type);
@@ -470,8 +460,8 @@ intake_validate_transfer_request (const Ketenbus__V1__RegieTransferRequest *q,
     if (!s_set (q->to_org))
         return s_reject (r, INTAKE_RC_REQUIRED, "regie_transfer_request.to_org",
                          "the proposed regisseur is required");
-    if (!s_named_org (q->to_org, "regie_transfer_request.to_org", sender, true, s_care_partner,
-                      ctx, r))
+    if (!s_named_org (q->to_org, "regie_transfer_request.to_org", sender, true,
+                      kb_org_type_is_care_partner, ctx, r))
         return false;
     return s_required_enum (&ketenbus__v1__regie_transfer_reason__descriptor, (int) q->reason,
                             "regie_transfer_request.reason", r);

@@ -936,28 +936,6 @@ zorg_plan_expire_transfers (zorg_ctx_t *ctx, int max, int *count)
     return rc;
 }
 
-/* Whether an organisation of org_type can hold regie: the care and safety
-   partners, the types intake lets send PlanRegistered and regie transfer
-   requests and answers (s_care_partner in services/intake/intake_validate.c,
-   through intake_validate_may_send) - never a gemeente, a zorgaanbieder or
-   the ketencoordinator. Keep the two lists alike. */
-static bool
-s_may_hold_regie (int org_type)
-{
-    switch (org_type) {
-        case KETENBUS__V1__ORG_TYPE__ORG_TYPE_CJG:
-        case KETENBUS__V1__ORG_TYPE__ORG_TYPE_VEILIGHEIDSHUIS:
-        case KETENBUS__V1__ORG_TYPE__ORG_TYPE_GGD_VANGNET:
-        case KETENBUS__V1__ORG_TYPE__ORG_TYPE_MAATSCHAPPELIJKE_OPVANG:
-        case KETENBUS__V1__ORG_TYPE__ORG_TYPE_VROUWENOPVANG:
-        case KETENBUS__V1__ORG_TYPE__ORG_TYPE_WIJKTEAM:
-        case KETENBUS__V1__ORG_TYPE__ORG_TYPE_VEILIG_THUIS:
-            return true;
-        default:
-            return false;
-    }
-}
-
 /* One attempt of the decision in its own transaction. */
 static int
 s_decide_once (kb_db_t *db, const char *escalation_id, const char *regisseur_org,
@@ -995,7 +973,7 @@ s_decide_once (kb_db_t *db, const char *escalation_id, const char *regisseur_org
         result = ZORG_ERR_INVALID;
         goto done;
     }
-    if (!s_may_hold_regie (type)) {
+    if (!kb_org_type_is_care_partner (type)) {
         snprintf (err, errlen, "organisation \"%s\" is a %s, which cannot hold regie",
                   regisseur_org, kb_org_type_name (type));
         result = ZORG_ERR_INVALID;

@@ -54,6 +54,12 @@ kb_partner_rc_t kb_partner_revoke (kb_db_t *db, const char *org_id, const char *
 kb_partner_rc_t kb_partner_rekey (kb_db_t *db, const char *org_id, const char *public_key,
                                   const char *actor);
 
+/* The care and safety partners: they signal, can hold regie (register a
+   plan, hand it over, be chosen by a rule or the ketencoordinator) and
+   deliver care - never a gemeente, a zorgaanbieder or the ketencoordinator.
+   intake's message rules and zorgtoewijzing's decisions use this one list. */
+bool kb_org_type_is_care_partner (int org_type);
+
 /* OrgType names as used in config files and on the command line ("cjg",
    "veiligheidshuis", ...). Returns 0 when unknown. */
 int kb_org_type_parse (const char *name);
