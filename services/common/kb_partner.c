@@ -216,6 +216,41 @@ s_queue_update (kb_db_t *db, const kb_partner_t *partner, bool active)
     return rc;
 }
 
+/* The end of every registry change: zorgtoewijzing's copy told, the
+   change audited (actor the OS user), committed - or all rolled back. */
+static kb_partner_rc_t
+s_finish_change (kb_db_t *db, const kb_partner_t *partner, bool active, const char *event,
+                 char action, const char *actor)
+{
+    kb_audit_entry_t entry = { .actor_org = "ketenbus", .actor_user = actor,
+                               .event = event, .action = action,
+                               .subject_pseudonym = NULL, .reason = partner->org_id,
+                               .outcome = "ok", .authorised = true };
+    if (s_queue_update (db, partner, active) != KB_DB_OK || kb_audit_append (db, &entry) != 0
+        || kb_db_commit (db) != KB_DB_OK) {
+        kb_db_rollback (db);
+        return KB_PARTNER_DB;
+    }
+    return KB_PARTNER_OK;
+}
+
+/* The entry of org_id from a RETURNING org_type, gebied, gemeente_code
+   (res is cleared); false when no row came back. */
+static bool
+s_returned (PGresult *res, const char *org_id, kb_partner_t *out)
+{
+    memset (out, 0, sizeof *out);
+    bool found = PQntuples (res) == 1;
+    if (found) {
+        snprintf (out->org_id, sizeof out->org_id, "%s", org_id);
+        out->org_type = atoi (PQgetvalue (res, 0, 0));
+        snprintf (out->gebied, sizeof out->gebied, "%s", PQgetvalue (res, 0, 1));
+        snprintf (out->gemeente_code, sizeof out->gemeente_code, "%s", PQgetvalue (res, 0, 2));
+    }
+    PQclear (res);
+    return found;
+}
+
 kb_partner_rc_t
 kb_partner_add (kb_db_t *db, const kb_partner_t *partner, const char *actor)
 {
@@ -239,19 +274,7 @@ kb_partner_add (kb_db_t *db, const kb_partner_t *partner, const char *actor)
         kb_db_rollback (db);
         return KB_PARTNER_EXISTS;
     }
-    if (s_queue_update (db, partner, true) != KB_DB_OK) {
-        kb_db_rollback (db);
-        return KB_PARTNER_DB;
-    }
-    kb_audit_entry_t entry = { .actor_org = "ketenbus", .actor_user = actor,
-                               .event = "partner.added", .action = 'C',
-                               .subject_pseudonym = NULL, .reason = partner->org_id,
-                               .outcome = "ok", .authorised = true };
-    if (kb_audit_append (db, &entry) != 0 || kb_db_commit (db) != KB_DB_OK) {
-        kb_db_rollback (db);
-        return KB_PARTNER_DB;
-    }
-    return KB_PARTNER_OK;
+    return s_finish_change (db, partner, true, "partner.added", 'C', actor);
 }
 
 kb_partner_rc_t
@@ -266,33 +289,12 @@ kb_partner_revoke (kb_db_t *db, const char *org_id, const char *reason, const ch
         kb_db_rollback (db);
         return KB_PARTNER_DB;
     }
-    int revoked = PQntuples (res) == 1;
     kb_partner_t gone;
-    memset (&gone, 0, sizeof gone);
-    if (revoked) {
-        snprintf (gone.org_id, sizeof gone.org_id, "%s", org_id);
-        gone.org_type = atoi (PQgetvalue (res, 0, 0));
-        snprintf (gone.gebied, sizeof gone.gebied, "%s", PQgetvalue (res, 0, 1));
-        snprintf (gone.gemeente_code, sizeof gone.gemeente_code, "%s", PQgetvalue (res, 0, 2));
-    }
-    PQclear (res);
-    if (!revoked) {
+    if (!s_returned (res, org_id, &gone)) {
         kb_db_rollback (db);
         return KB_PARTNER_NOT_FOUND;
     }
-    if (s_queue_update (db, &gone, false) != KB_DB_OK) {
-        kb_db_rollback (db);
-        return KB_PARTNER_DB;
-    }
-    kb_audit_entry_t entry = { .actor_org = "ketenbus", .actor_user = actor,
-                               .event = "partner.revoked", .action = 'U',
-                               .subject_pseudonym = NULL, .reason = org_id,
-                               .outcome = "ok", .authorised = true };
-    if (kb_audit_append (db, &entry) != 0 || kb_db_commit (db) != KB_DB_OK) {
-        kb_db_rollback (db);
-        return KB_PARTNER_DB;
-    }
-    return KB_PARTNER_OK;
+    return s_finish_change (db, &gone, false, "partner.revoked", 'U', actor);
 }
 
 kb_partner_rc_t
@@ -312,34 +314,12 @@ kb_partner_rekey (kb_db_t *db, const char *org_id, const char *public_key, const
         return taken ? KB_PARTNER_EXISTS : KB_PARTNER_DB;
     }
     kb_partner_t partner;
-    memset (&partner, 0, sizeof partner);
-    bool found = PQntuples (res) == 1;
-    if (found) {
-        snprintf (partner.org_id, sizeof partner.org_id, "%s", org_id);
-        partner.org_type = atoi (PQgetvalue (res, 0, 0));
-        snprintf (partner.gebied, sizeof partner.gebied, "%s", PQgetvalue (res, 0, 1));
-        snprintf (partner.gemeente_code, sizeof partner.gemeente_code, "%s",
-                  PQgetvalue (res, 0, 2));
-    }
-    PQclear (res);
-    if (!found) {
+    if (!s_returned (res, org_id, &partner)) {
         kb_db_rollback (db);
         return KB_PARTNER_NOT_FOUND;
     }
     /* a revoked partner is active again for zorgtoewijzing's directory too */
-    if (s_queue_update (db, &partner, true) != KB_DB_OK) {
-        kb_db_rollback (db);
-        return KB_PARTNER_DB;
-    }
-    kb_audit_entry_t entry = { .actor_org = "ketenbus", .actor_user = actor,
-                               .event = "partner.rekeyed", .action = 'U',
-                               .subject_pseudonym = NULL, .reason = org_id,
-                               .outcome = "ok", .authorised = true };
-    if (kb_audit_append (db, &entry) != 0 || kb_db_commit (db) != KB_DB_OK) {
-        kb_db_rollback (db);
-        return KB_PARTNER_DB;
-    }
-    return KB_PARTNER_OK;
+    return s_finish_change (db, &partner, true, "partner.rekeyed", 'U', actor);
 }
 
 bool
