@@ -130,6 +130,27 @@ s_uuid_shape (const char *s)
     return true;
 }
 
+static bool
+s_is_hex (char c)
+{
+    char u = s_ascii_upper (c);
+    return s_is_digit (u) || (u >= 'A' && u <= 'F');
+}
+
+//  Whether the digit run [run, end) lies in a hash-like token: 16 or more
+//  hex characters (letters among them) without a break, as in the POT
+//  trajectory ids the backbone hands out ("pot-" + 32 hex).
+static bool
+s_in_hex_token (const char *s, const char *run, const char *end)
+{
+    const char *from = run, *to = end;
+    while (from > s && s_is_hex (from [-1]))
+        from--;
+    while (*to && s_is_hex (*to))
+        to++;
+    return to - from >= 16;
+}
+
 bool
 kb_validate_holds_bsn (const char *s)
 {
@@ -144,7 +165,7 @@ kb_validate_holds_bsn (const char *s)
         const char *run = p;
         while (s_is_digit (*p))
             p++;
-        if (p - run == 9 && s_bsn_digits (run))
+        if (p - run == 9 && s_bsn_digits (run) && !s_in_hex_token (s, run, p))
             return true;
     }
     return false;

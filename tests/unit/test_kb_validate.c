@@ -144,6 +144,9 @@ test_holds_bsn (void **state)
         //  a whole UUID is an id: its hex may hold such a run by chance
         { "0f8fad5b-d9cb-469f-a165-123456782abc", false },
         { "0F8FAD5B-D9CB-469F-A165-123456782ABC", false },
+        //  nor a hash: 16+ hex characters in a row (a POT trajectory id)
+        { "pot-3a9c123456782bcdefabcdefabcdefab", false },
+        { "abcdef123456782", true },                            //  15: not hash-like
     };
     s_check_strings (cases, N_ELEMENTS (cases), kb_validate_holds_bsn, "kb_validate_holds_bsn");
 }

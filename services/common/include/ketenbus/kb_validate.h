@@ -32,8 +32,10 @@ bool
 //  digits (no digit on either side) that passes kb_validate_bsn, as in
 //  "CASE-123456782". A run of 8 or of 10 and more digits is no BSN; nor is
 //  anything in a value that is a whole UUID (8-4-4-4-12 hex of either
-//  case), whose hex holds such a run by chance. For free text and the
-//  references partners send, where a BSN would be stored in clear.
+//  case), or a run inside 16 or more hex characters in a row (a hash, such
+//  as a POT trajectory id "pot-" + 32 hex), whose hex holds such a run by
+//  chance. For free text and the references partners send, where a BSN
+//  would be stored in clear.
 bool
     kb_validate_holds_bsn (const char *s);
 
