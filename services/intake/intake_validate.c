@@ -457,6 +457,10 @@ intake_validate_transfer_request (const Ketenbus__V1__RegieTransferRequest *q,
         || !s_optional_text (q->partner_case_ref, "regie_transfer_request.partner_case_ref", 64, r)
         || !s_sender_field (q->from_org, sender, "regie_transfer_request.from_org", r))
         return false;
+    /* only the backbone addresses a copy of a proposal (hogere regie) */
+    if (s_set (q->notify_org))
+        return s_reject (r, INTAKE_RC_BACKBONE_FIELD, "regie_transfer_request.notify_org",
+                         "set by the backbone: leave it empty");
     if (!s_set (q->to_org))
         return s_reject (r, INTAKE_RC_REQUIRED, "regie_transfer_request.to_org",
                          "the proposed regisseur is required");

@@ -8,6 +8,7 @@
     "or" across kinds (housing dakloos or category dakloosheid). */
 #include "zorg_rules.h"
 #include "ketenbus/v1/ketenbus.pb-c.h"
+#include "ketenbus/kb_partner.h"
 #include "ketenbus/kb_validate.h"
 
 #include <assert.h>
@@ -455,7 +456,14 @@ s_line (zr_parser_t *p, zorg_rules_t *self, char *buf)
             return s_fail (p, "duplicate \"regisseur\" in rule \"%s\"", rule->name);
         if (ntokens != 2)
             return s_fail (p, "\"regisseur\" takes exactly one organisation type");
-        return s_parse_enum (p, &s_org_type, tokens[1], &rule->org_type);
+        if (!s_parse_enum (p, &s_org_type, tokens[1], &rule->org_type))
+            return false;
+        /* a gemeente, a zorgaanbieder or the ketencoordinator never holds
+           regie: such a plan could never be registered or handed over */
+        if (!kb_org_type_is_care_partner (rule->org_type))
+            return s_fail (p, "\"regisseur %s\": that organisation type cannot hold regie",
+                           tokens[1]);
+        return true;
     }
     if (strcmp (keyword, "priority") == 0) {
         if (rule->has_priority)

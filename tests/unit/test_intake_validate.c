@@ -831,6 +831,7 @@ FMUT (a_name_101, memset (f->text, 'n', 101); f->text [101] = 0; f->resp.caseman
 FMUT (a_phone_letters, f->resp.casemanager_phone = "bel me")
 //  PlanRegistered (sender cjg-helmond)
 FMUT (q_case_bsn, f->req.partner_case_ref = "CASE-123456782")
+FMUT (q_notify_set, f->req.notify_org = "cjg-helmond")
 FMUT (q_gezin_bsn, f->req.gezin_ref = "gezin 111222333")
 FMUT (q_case_10_digits, f->req.partner_case_ref = "CASE-1112223330")
 FMUT (a_name_bsn, f->resp.casemanager_name = "casemanager 111222333")
@@ -976,6 +977,8 @@ static const fwd_mutation_t s_fwd_mutations [] = {
     { "response: phone letters", B_RESP, a_phone_letters, RC (TEXT), "regie_transfer_response.casemanager_phone" },
     { "request: case ref holds a BSN", B_REQ, q_case_bsn, RC (TEXT),
       "regie_transfer_request.partner_case_ref" },
+    { "request: notify_org is the backbone's", B_REQ, q_notify_set, RC (BACKBONE_FIELD),
+      "regie_transfer_request.notify_org" },
     { "request: gezin ref holds a BSN", B_REQ, q_gezin_bsn, RC (TEXT),
       "regie_transfer_request.gezin_ref" },
     { "request: case ref 10 digits", B_REQ, q_case_10_digits, NULL, NULL },

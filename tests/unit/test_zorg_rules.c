@@ -53,7 +53,6 @@
 #define VROUWENOPVANG KETENBUS__V1__ORG_TYPE__ORG_TYPE_VROUWENOPVANG
 #define WIJKTEAM KETENBUS__V1__ORG_TYPE__ORG_TYPE_WIJKTEAM
 #define VEILIG_THUIS KETENBUS__V1__ORG_TYPE__ORG_TYPE_VEILIG_THUIS
-#define GEMEENTE KETENBUS__V1__ORG_TYPE__ORG_TYPE_GEMEENTE
 #define KETENCOORDINATOR KETENBUS__V1__ORG_TYPE__ORG_TYPE_KETENCOORDINATOR
 
 /* An adult living independently, one regular signal, nobody involved yet */
@@ -155,6 +154,9 @@ static const error_case_t s_error_cases[] = {
       "rules file \"t.conf\" line 2: unknown organisation type \"politie\" (expected one of: "
       "cjg, veiligheidshuis, ggd-vangnet, maatschappelijke-opvang, vrouwenopvang, wijkteam, "
       "veilig-thuis, gemeente, zorgaanbieder, ketencoordinator)" },
+    { "rule a\n  category schulden\n  regisseur gemeente\n" CATCH_ALL,
+      "rules file \"t.conf\" line 3: \"regisseur gemeente\": that organisation type cannot hold"
+      " regie" },
     { "rule a\n  involved cjg reclassering\n  regisseur cjg\n" CATCH_ALL,
       "rules file \"t.conf\" line 2: unknown organisation type \"reclassering\"" },
     { "rule a\n  not_involved\n  regisseur cjg\n" CATCH_ALL,
@@ -558,7 +560,8 @@ test_first_match_wins (void **state)
 {
     (void)state;
     const char *text = "rule eerste\n  category schulden\n  regisseur cjg\n  priority 10\n"
-                       "rule tweede\n  category schulden\n  regisseur gemeente\n  priority 90\n"
+                       "rule tweede\n  category schulden\n  regisseur vrouwenopvang\n"
+                       "  priority 90\n"
                        "rule rest\n  regisseur wijkteam\n";
     zorg_rules_t *rules = s_parse_ok (text);
     assert_int_equal (zorg_rules_count (rules), 3);
@@ -570,12 +573,12 @@ test_first_match_wins (void **state)
     zorg_rules_destroy (&rules);
 
     /* the same rules the other way round */
-    text = "rule tweede\n  category schulden\n  regisseur gemeente\n  priority 90\n"
+    text = "rule tweede\n  category schulden\n  regisseur vrouwenopvang\n  priority 90\n"
            "rule eerste\n  category schulden\n  regisseur cjg\n  priority 10\n"
            "rule rest\n  regisseur wijkteam\n";
     rules = s_parse_ok (text);
     f = s_facts ();
-    s_expect (rules, &f, "tweede", GEMEENTE, 90, false);
+    s_expect (rules, &f, "tweede", VROUWENOPVANG, 90, false);
     zorg_rules_destroy (&rules);
 }
 
@@ -607,7 +610,7 @@ test_conditions_and_or (void **state)
     zorg_rules_t *rules = s_parse_ok ("rule beide\n"
                                       "  category schulden verslaving\n"
                                       "  category werk_inkomen\n"
-                                      "  regisseur gemeente\n"
+                                      "  regisseur vrouwenopvang\n"
                                       "rule rest\n  regisseur wijkteam\n");
     zorg_facts_t f = s_facts ();
     assert_string_equal (s_decide_name (rules, &f), "rest");
@@ -707,7 +710,7 @@ test_gebied (void **state)
     zorg_rules_t *rules = s_parse_ok ("rule noord   # quoted names keep their blanks\n"
                                       "  gebied \"Helmond Noord\" Brandevoort \"#7\"\n"
                                       "  regisseur cjg\n"
-                                      "rule geen_gebied\n  gebied \"\"\n  regisseur gemeente\n"
+                                      "rule geen_gebied\n  gebied \"\"\n  regisseur vrouwenopvang\n"
                                       "rule rest\n  regisseur wijkteam\n");
     zorg_facts_t f = s_facts ();
     assert_string_equal (s_decide_name (rules, &f), "rest"); /* Binnenstad */
@@ -734,7 +737,7 @@ static void
 test_facts_bounds (void **state)
 {
     (void)state;
-    zorg_rules_t *rules = s_parse_ok ("rule multi\n  categories_min 3\n  regisseur gemeente\n"
+    zorg_rules_t *rules = s_parse_ok ("rule multi\n  categories_min 3\n  regisseur vrouwenopvang\n"
                                       "rule vijfde\n  category verslaving\n  regisseur cjg\n"
                                       "rule rest\n  regisseur wijkteam\n");
     zorg_facts_t f = s_facts ();
